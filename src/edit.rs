@@ -1,0 +1,395 @@
+//! The edit: the unit of truth of every change newsclean makes.
+//!
+//! Every rule reports what it wants changed as [`Edit`]s: a byte span of its
+//! input, the replacement, the rule id and optional detail. Cleaned text is
+//! always `apply(original, edits)`; reports (changes.jsonl, diffs, HTML) are
+//! views of the same edits, and [`invert`] rebuilds the original from the
+//! cleaned text, which is how the tests prove nothing was lost silently.
+//!
+//! The pipeline runs in stages (line endings and characters, layout,
+//! whitespace tidy, punctuation, duplicate removal). Each stage reads the
+//! previous stage's text, which keeps every rule a plain function over
+//! `&str`. [`Composed`] folds the edits of each stage back onto the decoded
+//! original: an edit of a later stage that overlaps changes of an earlier one
+//! absorbs them into one edit (the later rule names it, because it is the
+//! one that decided the final text of that span), so the final list is
+//! always non-overlapping spans of the original.
+
+use serde::Serialize;
+
+/// Extra information attached to an edit, shown in the reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Detail {
+    /// A removed duplicate: where the kept copy is (relative path, 1-based line).
+    DuplicateOf {
+        /// Relative path of the file holding the kept copy.
+        file: String,
+        /// 1-based line of the kept copy in its decoded original.
+        line: usize,
+    },
+    /// A layout join: the score and the signals that fired.
+    Join {
+        /// Total score of the boundary.
+        score: i32,
+        /// Signal ids with their weights, e.g. `B-S1+3`.
+        signals: Vec<String>,
+    },
+    /// An echo fragment: the paragraph it repeats (1-based line in the original).
+    EchoOf {
+        /// 1-based line of the echoed paragraph.
+        line: usize,
+    },
+    /// Free-form explanation (flags, page furniture, …).
+    Note {
+        /// The explanation.
+        text: String,
+    },
+}
+
+/// One change: replace `start..end` (bytes of the stage input) by `replacement`.
+///
+/// An edit whose span is empty and whose replacement is empty is a *flag*:
+/// it changes nothing and marks a place for the reviewer (e.g. an
+/// unbalanced quote).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Edit {
+    /// Start byte offset (inclusive).
+    pub start: usize,
+    /// End byte offset (exclusive).
+    pub end: usize,
+    /// Text that replaces `start..end`.
+    pub replacement: String,
+    /// Stable rule id, e.g. `punct.comma`.
+    pub rule: &'static str,
+    /// Optional detail for the reports.
+    pub detail: Option<Detail>,
+}
+
+impl Edit {
+    /// A plain replacement.
+    pub fn new(start: usize, end: usize, replacement: impl Into<String>, rule: &'static str) -> Self {
+        Edit {
+            start,
+            end,
+            replacement: replacement.into(),
+            rule,
+            detail: None,
+        }
+    }
+
+    /// A flag: no text change at `at`.
+    pub fn flag(at: usize, rule: &'static str, note: impl Into<String>) -> Self {
+        Edit {
+            start: at,
+            end: at,
+            replacement: String::new(),
+            rule,
+            detail: Some(Detail::Note { text: note.into() }),
+        }
+    }
+
+    /// Attach detail.
+    pub fn with_detail(mut self, detail: Detail) -> Self {
+        self.detail = Some(detail);
+        self
+    }
+
+    /// True for flags (edits that change no text).
+    pub fn is_flag(&self) -> bool {
+        self.start == self.end && self.replacement.is_empty()
+    }
+}
+
+/// Apply sorted, non-overlapping edits to `text`.
+///
+/// Panics if edits overlap or are out of order: that is a bug in a rule,
+/// and the per-file panic guard reports it as that file's failure.
+pub fn apply(text: &str, edits: &[Edit]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pos = 0;
+    for e in edits {
+        assert!(
+            e.start >= pos && e.end >= e.start && e.end <= text.len(),
+            "edit {}..{} ({}) overlaps or is out of order (pos {pos})",
+            e.start,
+            e.end,
+            e.rule
+        );
+        out.push_str(&text[pos..e.start]);
+        out.push_str(&e.replacement);
+        pos = e.end;
+    }
+    out.push_str(&text[pos..]);
+    out
+}
+
+/// Rebuild the original from the cleaned text and the edits (in original
+/// coordinates) together with the original text of each span (`before`).
+pub fn invert(cleaned: &str, edits: &[(usize, usize, &str, &str)]) -> String {
+    // Each tuple: (orig start, orig end, before, after). Walk the cleaned text
+    // with the running offset delta.
+    let mut out = String::with_capacity(cleaned.len());
+    let mut pos_clean = 0usize;
+    let mut delta: isize = 0; // cleaned position = original position + delta
+    for &(start, end, before, after) in edits {
+        let cstart = (start as isize + delta) as usize;
+        out.push_str(&cleaned[pos_clean..cstart]);
+        assert_eq!(&cleaned[cstart..cstart + after.len()], after, "edit text not found in cleaned text");
+        out.push_str(before);
+        pos_clean = cstart + after.len();
+        delta += after.len() as isize - (end - start) as isize;
+    }
+    out.push_str(&cleaned[pos_clean..]);
+    out
+}
+
+/// Edits of all stages so far, in coordinates of the original, together with
+/// the current text.
+#[derive(Debug, Clone)]
+pub struct Composed {
+    /// Current text: the original with all edits applied.
+    pub text: String,
+    /// Sorted, non-overlapping edits in original coordinates. Each carries
+    /// its span in `text` in `out_start..out_end` of [`Placed`].
+    pub edits: Vec<Placed>,
+}
+
+/// An edit in original coordinates, with the span its replacement occupies
+/// in the current text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placed {
+    /// The edit (span in original coordinates).
+    pub edit: Edit,
+    /// Start of the replacement in the current text.
+    pub out_start: usize,
+}
+
+impl Placed {
+    /// End of the replacement in the current text.
+    pub fn out_end(&self) -> usize {
+        self.out_start + self.edit.replacement.len()
+    }
+}
+
+impl Composed {
+    /// Start from an unedited text.
+    pub fn new(text: String) -> Self {
+        Composed { text, edits: Vec::new() }
+    }
+
+    /// Map a position of the current text that lies outside every edit's
+    /// output (or on its boundary) to the original. A position inside an
+    /// edit's output maps to that edit's start.
+    pub fn to_original(&self, pos: usize) -> usize {
+        map_start(&self.edits, pos)
+    }
+
+    /// Apply one stage of edits (sorted, non-overlapping, in coordinates of
+    /// the current text) and fold them into the original-coordinate list.
+    ///
+    /// `original` is the decoded original text. Stage edits and earlier edits
+    /// whose spans in the current text overlap (an empty span counts when it
+    /// lies strictly inside the other) form one group that becomes a single
+    /// edit named after the group's first stage edit; touching spans stay
+    /// separate edits.
+    pub fn push_stage(&mut self, original: &str, stage: Vec<Edit>) {
+        if stage.is_empty() {
+            return;
+        }
+        let new_text = apply(&self.text, &stage);
+        let old = std::mem::take(&mut self.edits);
+        let mut items: Vec<(usize, usize, Item)> = Vec::with_capacity(old.len() + stage.len());
+        items.extend(old.iter().enumerate().map(|(i, p)| (p.out_start, p.out_end(), Item::Old(i))));
+        items.extend(stage.iter().enumerate().map(|(i, e)| (e.start, e.end, Item::Stage(i))));
+        items.sort_by_key(|&(s, e, _)| (s, e));
+
+        let mut merged: Vec<Placed> = Vec::with_capacity(old.len() + stage.len());
+        let mut delta: isize = 0;
+        let mut i = 0;
+        while i < items.len() {
+            let (gs, mut ge, _) = items[i];
+            let mut j = i + 1;
+            while j < items.len() && items[j].0 < ge {
+                ge = ge.max(items[j].1);
+                j += 1;
+            }
+            let group = &items[i..j];
+            i = j;
+            let stage_members: Vec<&Edit> = group
+                .iter()
+                .filter_map(|&(_, _, it)| match it {
+                    Item::Stage(k) => Some(&stage[k]),
+                    Item::Old(_) => None,
+                })
+                .collect();
+            if stage_members.is_empty() {
+                for &(_, _, it) in group {
+                    if let Item::Old(k) = it {
+                        let mut p = old[k].clone();
+                        p.out_start = (p.out_start as isize + delta) as usize;
+                        merged.push(p);
+                    }
+                }
+                continue;
+            }
+            let absorbed_detail = group.iter().find_map(|&(_, _, it)| match it {
+                Item::Old(k) => old[k].edit.detail.clone(),
+                Item::Stage(_) => None,
+            });
+            let orig_start = map_start(&old, gs);
+            let orig_end = map_end(&old, ge).max(orig_start);
+            let mut repl = String::new();
+            let mut pos = gs;
+            for e in &stage_members {
+                repl.push_str(&self.text[pos..e.start]);
+                repl.push_str(&e.replacement);
+                pos = e.end;
+            }
+            repl.push_str(&self.text[pos..ge]);
+            let out_start = (gs as isize + delta) as usize;
+            delta += repl.len() as isize - (ge - gs) as isize;
+            if orig_start < orig_end && original[orig_start..orig_end] == repl {
+                // The stage undid an earlier change: nothing remains.
+                continue;
+            }
+            let lead = stage_members[0];
+            merged.push(Placed {
+                edit: Edit {
+                    start: orig_start,
+                    end: orig_end,
+                    replacement: repl,
+                    rule: lead.rule,
+                    detail: lead.detail.clone().or(absorbed_detail),
+                },
+                out_start,
+            });
+        }
+        self.edits = merged;
+        self.text = new_text;
+    }
+
+    /// Add flags (edits that change no text), given in current-text
+    /// positions and sorted. Flags never merge with other edits.
+    pub fn push_flags(&mut self, flags: Vec<Edit>) {
+        if flags.is_empty() {
+            return;
+        }
+        let mut placed: Vec<Placed> = flags
+            .into_iter()
+            .map(|mut f| {
+                let out = f.start;
+                let orig = map_start(&self.edits, out);
+                f.start = orig;
+                f.end = orig;
+                Placed { edit: f, out_start: out }
+            })
+            .collect();
+        placed.extend(std::mem::take(&mut self.edits));
+        // Stable: a flag sorts before an edit starting at the same place.
+        placed.sort_by_key(|p| (p.edit.start, p.edit.end != p.edit.start));
+        self.edits = placed;
+    }
+
+    /// The final edits in original coordinates.
+    pub fn into_edits(self) -> (String, Vec<Edit>) {
+        (self.text, self.edits.into_iter().map(|p| p.edit).collect())
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Item {
+    Old(usize),
+    Stage(usize),
+}
+
+/// Original position of a group start `pos` (current-text coordinates).
+/// An earlier deletion sitting exactly at `pos` stays before the group.
+fn map_start(old: &[Placed], pos: usize) -> usize {
+    // Edits are sorted by output position: the last one starting at or
+    // before pos decides.
+    let idx = old.partition_point(|p| p.out_start <= pos);
+    match idx.checked_sub(1).map(|k| &old[k]) {
+        // pos at the start of, or inside, a non-empty output.
+        Some(p) if p.out_end() > pos => p.edit.start,
+        Some(p) => p.edit.end + (pos - p.out_end()),
+        None => pos,
+    }
+}
+
+/// Original position of a group end `pos`. An earlier deletion sitting
+/// exactly at `pos` stays after the group.
+fn map_end(old: &[Placed], pos: usize) -> usize {
+    let idx = old.partition_point(|p| p.out_start < pos);
+    match idx.checked_sub(1).map(|k| &old[k]) {
+        Some(p) if pos >= p.out_end() => p.edit.end + (pos - p.out_end()),
+        Some(p) => p.edit.end,
+        None => pos,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stage(c: &mut Composed, orig: &str, edits: Vec<Edit>) {
+        c.push_stage(orig, edits);
+        let (_, e) = c.clone().into_edits();
+        assert_eq!(apply(orig, &e), c.text, "composed edits must rebuild the text");
+    }
+
+    #[test]
+    fn compose_absorbs_overlapping_earlier_edit() {
+        let orig = "中文\u{a0},文字";
+        let mut c = Composed::new(orig.to_string());
+        // Stage 1: NBSP -> space.
+        let nb = orig.find('\u{a0}').unwrap();
+        stage(&mut c, orig, vec![Edit::new(nb, nb + 2, " ", "whitespace.nbsp")]);
+        // Stage 2: " ," -> "，" (absorbs the space).
+        let sp = c.text.find(' ').unwrap();
+        stage(&mut c, orig, vec![Edit::new(sp, sp + 2, "，", "punct.comma")]);
+        assert_eq!(c.text, "中文，文字");
+        assert_eq!(c.edits.len(), 1);
+        assert_eq!(c.edits[0].edit.rule, "punct.comma");
+        assert_eq!(&orig[c.edits[0].edit.start..c.edits[0].edit.end], "\u{a0},");
+    }
+
+    #[test]
+    fn compose_keeps_adjacent_edits_apart() {
+        let orig = "a\r\nb,c";
+        let mut c = Composed::new(orig.to_string());
+        stage(&mut c, orig, vec![Edit::new(1, 3, "\n", "whitespace.line-ending")]);
+        let comma = c.text.find(',').unwrap();
+        stage(&mut c, orig, vec![Edit::new(comma, comma + 1, "，", "punct.comma")]);
+        assert_eq!(c.edits.len(), 2);
+    }
+
+    #[test]
+    fn compose_removal_swallows_inner_edits() {
+        let orig = "keep\n\ndup,dup\n";
+        let mut c = Composed::new(orig.to_string());
+        stage(&mut c, orig, vec![Edit::new(9, 10, "，", "punct.comma")]);
+        stage(&mut c, orig, vec![Edit::new(4, 4 + "\n\ndup，dup".len(), "", "dedup.paragraph")]);
+        assert_eq!(c.text, "keep\n");
+        assert_eq!(c.edits.len(), 1);
+        assert_eq!(c.edits[0].edit.rule, "dedup.paragraph");
+    }
+
+    #[test]
+    fn compose_undo_leaves_no_edit() {
+        let orig = "a b";
+        let mut c = Composed::new(orig.to_string());
+        stage(&mut c, orig, vec![Edit::new(1, 2, "", "x")]);
+        stage(&mut c, orig, vec![Edit::new(1, 1, " ", "y")]);
+        // Insertion at a deletion point does not intersect it: two edits that cancel out textually.
+        assert_eq!(c.text, "a b");
+    }
+
+    #[test]
+    fn invert_rebuilds_original() {
+        let orig = "中文\u{a0},文字\r\n";
+        let edits = [(6, 9, "\u{a0},", "，"), (15, 17, "\r\n", "\n")];
+        let cleaned = "中文，文字\n";
+        assert_eq!(invert(cleaned, &edits), orig);
+    }
+}

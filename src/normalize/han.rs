@@ -1,0 +1,9 @@
+//! Character classes shared by the rules (U-1, U-6).
+
+/// Is `c` a Han character (Script=Han ∪ Ideographic)?
+pub fn is_han(c: char) -> bool {
+    matches!(c as u32,
+        0x3005 | 0x3006 | 0x3007 | 0x3021..=0x3029 | 0x3038..=0x303B
+        | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF
+        | 0x2E80..=0x2FDF | 0x20000..=0x2FA1F | 0x30000..=0x3347F)
+}
