@@ -124,6 +124,19 @@ pub fn apply(text: &str, edits: &[Edit]) -> String {
     out
 }
 
+/// Push `e`, merging it into the previous edit when both are plain edits of
+/// the same rule and touch (so a run of converted characters is one edit).
+pub fn push_merged(edits: &mut Vec<Edit>, e: Edit) {
+    if let Some(last) = edits.last_mut() {
+        if last.end == e.start && last.rule == e.rule && last.detail.is_none() && e.detail.is_none() && !e.is_flag() {
+            last.end = e.end;
+            last.replacement.push_str(&e.replacement);
+            return;
+        }
+    }
+    edits.push(e);
+}
+
 /// Rebuild the original from the cleaned text and the edits (in original
 /// coordinates) together with the original text of each span (`before`).
 pub fn invert(cleaned: &str, edits: &[(usize, usize, &str, &str)]) -> String {

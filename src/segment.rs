@@ -1,1 +1,164 @@
-//! (in progress)
+//! Blocks (paragraphs and lines) of a cleaned text, with fingerprint keys.
+//!
+//! A paragraph is a run of non-blank lines between blank lines. A file that
+//! has no blank line between its lines uses one paragraph per line (common
+//! in Chinese dumps, and what reflowed English becomes); there each line is
+//! a paragraph. Lines inside multi-line paragraphs are also blocks, for
+//! line-level duplicates.
+//!
+//! Keys are computed on the *cleaned* text, so a second run over the output
+//! sees the same keys (idempotence). Key = NFKC + case-fold, dropping every
+//! character that is not alphanumeric (whitespace and punctuation of both
+//! widths), digits kept; then xxh3-64. ASCII and the common CJK block take a
+//! fast path that needs no normalization.
+
+use unicode_normalization::char::decompose_compatible;
+use xxhash_rust::xxh3::xxh3_64;
+
+/// What kind of block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockKind {
+    /// A whole paragraph.
+    Paragraph,
+    /// One line inside a multi-line paragraph.
+    Line,
+}
+
+/// A block of the cleaned text.
+#[derive(Debug, Clone)]
+pub struct Block {
+    /// Paragraph or line.
+    pub kind: BlockKind,
+    /// Byte range in the cleaned text (without the final newline).
+    pub start: usize,
+    /// End (exclusive).
+    pub end: usize,
+    /// Index of the paragraph this block belongs to (itself for paragraphs).
+    pub para: usize,
+    /// Fingerprint (xxh3-64 of the key).
+    pub key: u64,
+    /// Characters in the key.
+    pub key_chars: u32,
+    /// For lines: does it read as a sentence (ends with terminal punctuation,
+    /// or is long)? Headline-like lines are never removed on their own.
+    pub sentence_like: bool,
+}
+
+/// Split cleaned text into paragraph blocks (and line blocks of multi-line
+/// paragraphs), in text order: a paragraph, then its lines.
+pub fn blocks(text: &str) -> Vec<Block> {
+    // Lines: (start, end) without '\n'; blank flag.
+    let mut lines: Vec<(usize, usize)> = Vec::new();
+    let mut s = 0;
+    for (i, b) in text.bytes().enumerate() {
+        if b == b'\n' {
+            lines.push((s, i));
+            s = i + 1;
+        }
+    }
+    if s < text.len() {
+        lines.push((s, text.len()));
+    }
+    let is_blank = |l: &(usize, usize)| text[l.0..l.1].trim().is_empty();
+    let per_line = !lines.iter().any(is_blank);
+    let mut out = Vec::new();
+    let mut buf = String::new();
+    let mut i = 0;
+    while i < lines.len() {
+        if is_blank(&lines[i]) {
+            i += 1;
+            continue;
+        }
+        let mut j = i + 1;
+        if !per_line {
+            while j < lines.len() && !is_blank(&lines[j]) {
+                j += 1;
+            }
+        }
+        let (ps, pe) = (lines[i].0, lines[j - 1].1);
+        let para = out.len();
+        let (key, key_chars) = fingerprint(&text[ps..pe], &mut buf);
+        out.push(Block { kind: BlockKind::Paragraph, start: ps, end: pe, para, key, key_chars, sentence_like: true });
+        if j - i > 1 {
+            for &(ls, le) in &lines[i..j] {
+                let (key, key_chars) = fingerprint(&text[ls..le], &mut buf);
+                out.push(Block {
+                    kind: BlockKind::Line,
+                    start: ls,
+                    end: le,
+                    para,
+                    key,
+                    key_chars,
+                    sentence_like: sentence_like(&text[ls..le]),
+                });
+            }
+        }
+        i = j;
+    }
+    out
+}
+
+fn sentence_like(line: &str) -> bool {
+    let t = line.trim_end_matches(['”', '’', '」', '』', '）', ')', '"', '\'']);
+    t.ends_with(['。', '！', '？', '…', '.', '!', '?', '；', ';']) || t.chars().count() >= 40
+}
+
+/// Fingerprint of a block: (xxh3 of the key, key length in characters).
+/// `buf` is a scratch buffer reused between calls.
+pub fn fingerprint(text: &str, buf: &mut String) -> (u64, u32) {
+    buf.clear();
+    let mut n = 0u32;
+    for c in text.chars() {
+        if c.is_ascii() {
+            if c.is_ascii_alphanumeric() {
+                buf.push(c.to_ascii_lowercase());
+                n += 1;
+            }
+        } else if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
+            buf.push(c);
+            n += 1;
+        } else {
+            decompose_compatible(c, |d| {
+                for l in d.to_lowercase() {
+                    if l.is_alphanumeric() {
+                        buf.push(l);
+                        n += 1;
+                    }
+                }
+            });
+        }
+    }
+    (xxh3_64(buf.as_bytes()), n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(s: &str) -> u64 {
+        fingerprint(s, &mut String::new()).0
+    }
+
+    #[test]
+    fn key_ignores_width_and_punctuation_but_keeps_digits() {
+        assert_eq!(key("央视网消息（新闻联播）"), key("央视网消息(新闻联播)"));
+        assert_eq!(key("ＲＣＥＰ 贸易"), key("rcep贸易"));
+        assert_ne!(key("增长36.4%"), key("增长36.5%"));
+    }
+
+    #[test]
+    fn per_line_convention() {
+        let b = blocks("第一段。\n第二段。\n");
+        assert_eq!(b.len(), 2);
+        assert!(b.iter().all(|b| b.kind == BlockKind::Paragraph));
+    }
+
+    #[test]
+    fn blank_line_convention_with_lines() {
+        let b = blocks("标题\n正文第一段。\n\n第二段。");
+        assert_eq!(b.iter().filter(|b| b.kind == BlockKind::Paragraph).count(), 2);
+        assert_eq!(b.iter().filter(|b| b.kind == BlockKind::Line).count(), 2);
+        assert!(!b[1].sentence_like);
+        assert!(b[2].sentence_like);
+    }
+}

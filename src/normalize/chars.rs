@@ -1,8 +1,252 @@
-//! Stage 1 (in progress).
+//! Stage 1: character-level repairs that need no context beyond a neighbour.
+//!
+//! - D-1 line endings: CRLF, CR, VT, FF, NEL and U+2028 become `\n`,
+//!   U+2029 becomes a blank line;
+//! - U-3 NFC (never NFKC), which also maps CJK compatibility ideographs;
+//! - D-4 zero-width, bidi and other invisible characters are deleted
+//!   (ZWJ/ZWNJ only next to Han or ASCII, so emoji sequences survive;
+//!   a soft hyphen at a line end is left for de-hyphenation);
+//! - D-3 space-like characters (NBSP, U+2000–200A, …) become U+0020;
+//! - A-W1…A-W4 width: full-width ASCII letters, digits and symbols become
+//!   ASCII; half-width CJK marks become their full forms.
+//!
+//! U+3000 and TAB are left alone: the layout stage reads indentation and
+//! tables, and the whitespace stage tidies them afterwards. The scan is one
+//! pass over the text with a fast path for the common characters.
+
+use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
+
+use super::han::is_han;
 use crate::config::Config;
-use crate::edit::Edit;
+use crate::edit::{push_merged, Edit};
 use crate::rules::RuleInfo;
-/// Rules of this module.
-pub const RULES: &[RuleInfo] = &[];
-/// Stage 1 edits.
-pub fn edits(_text: &str, _cfg: &Config) -> Vec<Edit> { Vec::new() }
+
+/// Rules of this stage.
+pub const RULES: &[RuleInfo] = &[
+    RuleInfo {
+        id: "whitespace.line-ending",
+        spec: "D-1",
+        doc: "CRLF, CR, VT, FF, NEL and U+2028 become a line feed; U+2029 a blank line",
+    },
+    RuleInfo {
+        id: "whitespace.zero-width",
+        spec: "D-4",
+        doc: "zero-width, bidi-control and BOM characters deleted (emoji joiners kept)",
+    },
+    RuleInfo {
+        id: "whitespace.space-like",
+        spec: "D-3",
+        doc: "NBSP and other space-like characters become an ASCII space",
+    },
+    RuleInfo {
+        id: "punct.nfc",
+        spec: "U-3",
+        doc: "Unicode NFC, including CJK compatibility ideographs (never NFKC)",
+    },
+    RuleInfo {
+        id: "punct.width",
+        spec: "A-W1 A-W2 A-W3 A-W4",
+        doc: "full-width ASCII letters, digits and symbols to ASCII; half-width CJK marks to full width",
+    },
+];
+
+/// Stage 1 edits of `text`.
+pub fn edits(text: &str, _cfg: &Config) -> Vec<Edit> {
+    let mut out = Vec::new();
+    let bytes = text.as_bytes();
+    let mut iter = text.char_indices().peekable();
+    let mut prev: Option<char> = None;
+    while let Some((i, c)) = iter.next() {
+        let next = iter.peek().map(|&(_, n)| n);
+        let len = c.len_utf8();
+        // Fast path: printable ASCII and the common CJK block.
+        if (c as u32) < 0x80 {
+            match c {
+                '\r' => {
+                    let end = if bytes.get(i + 1) == Some(&b'\n') {
+                        iter.next();
+                        i + 2
+                    } else {
+                        i + 1
+                    };
+                    push_merged(&mut out, Edit::new(i, end, "\n", "whitespace.line-ending"));
+                    prev = Some('\n');
+                    continue;
+                }
+                '\u{0B}' | '\u{0C}' => {
+                    push_merged(&mut out, Edit::new(i, i + 1, "\n", "whitespace.line-ending"));
+                }
+                _ => {}
+            }
+            prev = Some(c);
+            continue;
+        }
+        if (0x4E00..=0x9FFF).contains(&(c as u32)) {
+            prev = Some(c);
+            continue;
+        }
+        let repl: Option<(&str, &'static str)> = match c {
+            '\u{85}' | '\u{2028}' => Some(("\n", "whitespace.line-ending")),
+            '\u{2029}' => Some(("\n\n", "whitespace.line-ending")),
+            '\u{200B}' | '\u{2060}' | '\u{FEFF}' | '\u{2061}'..='\u{2064}' | '\u{200E}' | '\u{200F}'
+            | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{180E}' => Some(("", "whitespace.zero-width")),
+            '\u{AD}' => {
+                // A soft hyphen at a line end is a hyphenation point (C-H1).
+                if matches!(next, Some('\n') | Some('\r') | None) {
+                    None
+                } else {
+                    Some(("", "whitespace.zero-width"))
+                }
+            }
+            '\u{200C}' | '\u{200D}' => {
+                let near = |x: Option<char>| x.is_some_and(|x| is_han(x) || x.is_ascii());
+                if near(prev) || near(next) {
+                    Some(("", "whitespace.zero-width"))
+                } else {
+                    None
+                }
+            }
+            '\u{A0}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{1680}' => {
+                Some((" ", "whitespace.space-like"))
+            }
+            '\u{FF10}'..='\u{FF19}' | '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}' => {
+                push_merged(&mut out, Edit::new(i, i + len, ascii_of(c).to_string(), "punct.width"));
+                prev = Some(c);
+                continue;
+            }
+            // A-W2: ＃＄％＆＊＋－／＜＝＞＠＼＾｀｜ (＿ U+FF3F is kept: proper-noun mark).
+            '\u{FF03}' | '\u{FF04}' | '\u{FF05}' | '\u{FF06}' | '\u{FF0A}' | '\u{FF0B}' | '\u{FF0D}' | '\u{FF0F}'
+            | '\u{FF1C}' | '\u{FF1D}' | '\u{FF1E}' | '\u{FF20}' | '\u{FF3C}' | '\u{FF3E}' | '\u{FF40}' | '\u{FF5C}' => {
+                push_merged(&mut out, Edit::new(i, i + len, ascii_of(c).to_string(), "punct.width"));
+                prev = Some(c);
+                continue;
+            }
+            '\u{FF61}' => Some(("。", "punct.width")),
+            '\u{FF62}' => Some(("「", "punct.width")),
+            '\u{FF63}' => Some(("」", "punct.width")),
+            '\u{FF64}' => Some(("、", "punct.width")),
+            // A-W4: ：and ． between digits (of either width) are time/decimal marks.
+            '\u{FF1A}' | '\u{FF0E}' if is_digit_any(prev) && is_digit_any(next) => {
+                Some((if c == '\u{FF1A}' { ":" } else { "." }, "punct.width"))
+            }
+            _ => None,
+        };
+        if let Some((r, rule)) = repl {
+            push_merged(&mut out, Edit::new(i, i + len, r, rule));
+        }
+        prev = Some(c);
+    }
+    out
+}
+
+fn ascii_of(c: char) -> char {
+    char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
+}
+
+fn is_digit_any(c: Option<char>) -> bool {
+    c.is_some_and(|c| c.is_ascii_digit() || ('\u{FF10}'..='\u{FF19}').contains(&c))
+}
+
+/// Stage 0: NFC (U-3), one edit per changed run, found per line. A stage of
+/// its own so that the character rules below see composed text.
+pub fn nfc(text: &str, _cfg: &Config) -> Vec<Edit> {
+    let mut out = Vec::new();
+    if is_nfc_quick(text.chars()) == IsNormalized::Yes {
+        return out;
+    }
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        if is_nfc_quick(line.chars()) != IsNormalized::Yes {
+            let nfc: String = line.nfc().collect();
+            if nfc != line {
+                // Trim the common prefix and suffix (on char boundaries).
+                let pre = common_prefix(line, &nfc);
+                let suf = common_suffix(&line[pre..], &nfc[pre..]);
+                out.push(Edit::new(
+                    start + pre,
+                    start + line.len() - suf,
+                    &nfc[pre..nfc.len() - suf],
+                    "punct.nfc",
+                ));
+            }
+        }
+        start += line.len();
+    }
+    out
+}
+
+fn common_prefix(a: &str, b: &str) -> usize {
+    a.char_indices()
+        .zip(b.chars())
+        .find(|&((_, x), y)| x != y)
+        .map(|((i, _), _)| i)
+        .unwrap_or_else(|| a.len().min(b.len()))
+}
+
+fn common_suffix(a: &str, b: &str) -> usize {
+    let mut n = 0;
+    for (x, y) in a.chars().rev().zip(b.chars().rev()) {
+        if x != y {
+            break;
+        }
+        n += x.len_utf8();
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edit::apply;
+
+    fn run(s: &str) -> String {
+        let cfg = Config::default();
+        let t = apply(s, &nfc(s, &cfg));
+        apply(&t, &edits(&t, &cfg))
+    }
+
+    #[test]
+    fn line_endings() {
+        assert_eq!(run("a\r\nb\rc\u{2028}d\u{85}e\u{2029}f\u{0C}g"), "a\nb\nc\nd\ne\n\nf\ng");
+    }
+
+    #[test]
+    fn zero_width_deleted_but_emoji_joiner_kept() {
+        assert_eq!(run("中\u{200B}文\u{FEFF}测试"), "中文测试");
+        let family = "👨\u{200D}👩\u{200D}👧 全家福";
+        assert_eq!(run(family), family);
+    }
+
+    #[test]
+    fn soft_hyphen_at_line_end_kept() {
+        assert_eq!(run("infor\u{AD}\nmation"), "infor\u{AD}\nmation");
+        assert_eq!(run("infor\u{AD}mation"), "information");
+    }
+
+    #[test]
+    fn nbsp_to_space_but_ideographic_space_kept() {
+        assert_eq!(run("RCEP\u{A0}贸易"), "RCEP 贸易");
+        assert_eq!(run("\u{3000}\u{3000}江山"), "\u{3000}\u{3000}江山");
+    }
+
+    #[test]
+    fn width() {
+        assert_eq!(run("ＲＣＥＰ贸易伙伴进出口１１８４．７亿元"), "RCEP贸易伙伴进出口1184.7亿元");
+        assert_eq!(run("在１６：３２分出发"), "在16:32分出发");
+        // Chinese marks stay full width (A-W5).
+        assert_eq!(run("他说：（测试）！，；？～"), "他说：（测试）！，；？～");
+        assert_eq!(run("｢你好｣､"), "「你好」、");
+        assert_eq!(run("专名＿号"), "专名＿号");
+    }
+
+    #[test]
+    fn nfc_maps_compatibility_ideographs() {
+        assert_eq!(run("\u{F900}e\u{301}"), "\u{8C48}\u{E9}");
+    }
+
+    #[test]
+    fn merged_runs_are_one_edit() {
+        let e = edits("ＲＣＥＰ", &Config::default());
+        assert_eq!(e.len(), 1);
+    }
+}

@@ -34,7 +34,7 @@ pub type Stage = fn(&str, &Config) -> Vec<Edit>;
 /// Run every normalization stage on one decoded file.
 pub fn normalize(original: &str, cfg: &Config) -> Composed {
     let mut c = Composed::new(original.to_string());
-    let stages: [Stage; 4] = [chars::edits, layout::edits, whitespace::edits, punct::edits];
+    let stages: [Stage; 5] = [chars::nfc, chars::edits, layout::edits, whitespace::edits, punct::edits];
     for stage in stages {
         run_stage(&mut c, original, cfg, stage);
     }

@@ -1,1 +1,159 @@
-//! Reports (in progress).
+//! Reports: views of the edits.
+//!
+//! - `summary.json` ([`summary`]): schema-versioned run info, totals,
+//!   counts per rule, one row per file;
+//! - `changes.jsonl` ([`ChangeRecord`]): one object per edit, in corpus
+//!   order;
+//! - `diffs/<path>.diff` ([`diff`]): unified diffs built from the edits;
+//! - `index.html` and per-file pages ([`html`]): the review page.
+//!
+//! All of them are produced from the same [`FileReport`] records, which the
+//! emit phase builds per file in parallel and the report phase merges in
+//! corpus order.
+
+pub mod diff;
+pub mod html;
+pub mod summary;
+
+use serde::Serialize;
+
+use crate::edit::{Detail, Edit};
+
+/// Where the kept copy of a removed duplicate is.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct KeptCopy {
+    /// Relative path of the file with the kept copy.
+    pub file: String,
+    /// 1-based line in that file's decoded original.
+    pub line: usize,
+}
+
+/// One line of `changes.jsonl`: one edit.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChangeRecord {
+    /// Relative path of the file.
+    pub file: String,
+    /// 1-based line of `start` in the decoded original.
+    pub line: usize,
+    /// 1-based column (characters) of `start` in its line.
+    pub column: usize,
+    /// Byte offset in the decoded original (inclusive).
+    pub start: usize,
+    /// Byte offset in the decoded original (exclusive).
+    pub end: usize,
+    /// Rule id.
+    pub rule: &'static str,
+    /// Original text of the span.
+    pub before: String,
+    /// Replacement.
+    pub after: String,
+    /// For removed duplicates: the kept copy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<KeptCopy>,
+    /// Rule-specific detail (join score and signals, echo source, note).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<Detail>,
+}
+
+/// How a file ended.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Edits were made.
+    Cleaned,
+    /// Nothing to change.
+    Unchanged,
+    /// Not processed (binary).
+    Skipped,
+    /// Could not be read or decoded, or a rule failed.
+    Failed,
+}
+
+/// Everything the reports need about one file.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    /// Relative path.
+    pub path: String,
+    /// Outcome.
+    pub status: Status,
+    /// Reason for skipped/failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Source encoding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<String>,
+    /// Bytes read.
+    pub bytes_in: u64,
+    /// Bytes of the cleaned output (0 when nothing was written).
+    pub bytes_out: u64,
+    /// Number of edits (flags excluded).
+    pub edits: usize,
+    /// Number of flags.
+    pub flags: usize,
+    /// Paragraph and line blocks seen.
+    pub blocks: usize,
+    /// Duplicate blocks removed.
+    pub duplicates_removed: usize,
+    /// Edits per rule id (flags included), sorted by id.
+    pub rules: Vec<(&'static str, usize)>,
+    /// The change records (not serialized in the summary).
+    #[serde(skip)]
+    pub changes: Vec<ChangeRecord>,
+}
+
+/// Build change records for one file's edits (original coordinates).
+pub fn change_records(file: &str, original: &str, edits: &[Edit]) -> Vec<ChangeRecord> {
+    let mut out = Vec::with_capacity(edits.len());
+    // Walk the original once, tracking line starts.
+    let mut line = 1usize;
+    let mut line_start = 0usize;
+    let mut scanned = 0usize;
+    for e in edits {
+        for nl in memchr_iter(&original.as_bytes()[scanned..e.start]) {
+            line += 1;
+            line_start = scanned + nl + 1;
+        }
+        scanned = e.start;
+        let column = original[line_start..e.start].chars().count() + 1;
+        let duplicate_of = match &e.detail {
+            Some(Detail::DuplicateOf { file, line }) => Some(KeptCopy { file: file.clone(), line: *line }),
+            _ => None,
+        };
+        let detail = match &e.detail {
+            Some(Detail::DuplicateOf { .. }) | None => None,
+            Some(d) => Some(d.clone()),
+        };
+        out.push(ChangeRecord {
+            file: file.to_string(),
+            line,
+            column,
+            start: e.start,
+            end: e.end,
+            rule: e.rule,
+            before: original[e.start..e.end].to_string(),
+            after: e.replacement.clone(),
+            duplicate_of,
+            detail,
+        });
+    }
+    out
+}
+
+fn memchr_iter(b: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    b.iter().enumerate().filter(|(_, &c)| c == b'\n').map(|(i, _)| i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_have_line_and_column() {
+        let orig = "第一行\n中文,文字";
+        let start = orig.find(',').unwrap();
+        let e = [Edit::new(start, start + 1, "，", "punct.comma")];
+        let r = change_records("a.txt", orig, &e);
+        assert_eq!((r[0].line, r[0].column), (2, 3));
+        assert_eq!(r[0].before, ",");
+    }
+}

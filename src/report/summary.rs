@@ -1,0 +1,139 @@
+//! `summary.json`: what a nightly job parses.
+//!
+//! Schema version 1. Stable field names; `files` has one row per
+//! discovered file in corpus order; `rules` counts edits (and flags) per
+//! rule id, including rules that made no edit (count 0), so a dashboard
+//! sees the full rule set.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{FileReport, Status};
+
+/// Current schema version of `summary.json`.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Run information.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunInfo {
+    /// newsclean version.
+    pub version: &'static str,
+    /// Hash of the effective configuration (hex).
+    pub config_hash: String,
+    /// Start time, RFC 3339 UTC.
+    pub started: String,
+    /// Wall time of the run in milliseconds.
+    pub duration_ms: u64,
+    /// Worker threads.
+    pub threads: usize,
+    /// Input paths as given.
+    pub inputs: Vec<String>,
+    /// Output folder (absent with `--check`).
+    pub out: Option<String>,
+    /// Report folder (absent with `--check`).
+    pub report: Option<String>,
+    /// `--check` mode.
+    pub check: bool,
+}
+
+/// Totals over the corpus.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Totals {
+    /// Files discovered.
+    pub files_seen: usize,
+    /// Files with edits.
+    pub cleaned: usize,
+    /// Files without edits.
+    pub unchanged: usize,
+    /// Files skipped (binary).
+    pub skipped: usize,
+    /// Files that failed.
+    pub failed: usize,
+    /// Bytes read.
+    pub bytes_in: u64,
+    /// Bytes written to cleaned copies.
+    pub bytes_out: u64,
+    /// Blocks (paragraphs and lines) fingerprinted.
+    pub blocks: usize,
+    /// Duplicate blocks removed.
+    pub duplicates_removed: usize,
+    /// Edits (flags excluded).
+    pub edits: usize,
+    /// Flags (no text change).
+    pub flags: usize,
+    /// Unique fingerprints remembered.
+    pub unique_keys: usize,
+}
+
+/// The whole summary.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// Schema version.
+    pub schema_version: u32,
+    /// Run information.
+    pub run: RunInfo,
+    /// Totals.
+    pub totals: Totals,
+    /// Edits per rule id.
+    pub rules: BTreeMap<&'static str, usize>,
+    /// Problems walking the inputs (unreadable folders).
+    pub walk_errors: Vec<super::super::discover::WalkError>,
+    /// One row per file, in corpus order.
+    pub files: Vec<FileReport>,
+}
+
+impl Summary {
+    /// Build totals and rule counts from the file rows.
+    pub fn new(run: RunInfo, files: Vec<FileReport>, walk_errors: Vec<crate::discover::WalkError>, unique_keys: usize) -> Summary {
+        let mut totals = Totals { files_seen: files.len(), unique_keys, ..Totals::default() };
+        let mut rules: BTreeMap<&'static str, usize> = crate::rules::all().map(|r| (r.id, 0)).collect();
+        for f in &files {
+            match f.status {
+                Status::Cleaned => totals.cleaned += 1,
+                Status::Unchanged => totals.unchanged += 1,
+                Status::Skipped => totals.skipped += 1,
+                Status::Failed => totals.failed += 1,
+            }
+            totals.bytes_in += f.bytes_in;
+            totals.bytes_out += f.bytes_out;
+            totals.blocks += f.blocks;
+            totals.duplicates_removed += f.duplicates_removed;
+            totals.edits += f.edits;
+            totals.flags += f.flags;
+            for &(id, n) in &f.rules {
+                *rules.entry(id).or_default() += n;
+            }
+        }
+        Summary { schema_version: SCHEMA_VERSION, run, totals, rules, walk_errors, files }
+    }
+}
+
+/// RFC 3339 UTC time from seconds since the epoch (no time-zone database
+/// needed).
+pub fn rfc3339(secs: u64) -> String {
+    let days = secs / 86_400;
+    let rem = secs % 86_400;
+    let (h, m, s) = (rem / 3600, rem % 3600 / 60, rem % 60);
+    // Civil from days (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let mo = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if mo <= 2 { y + 1 } else { y };
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{m:02}:{s:02}Z")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rfc3339_known_dates() {
+        assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(super::rfc3339(1_628_121_600), "2021-08-05T00:00:00Z");
+    }
+}
