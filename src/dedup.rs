@@ -14,7 +14,9 @@
 //! Guards: blocks whose key is shorter than `dedup_min_chars` (datelines,
 //! bylines, `新华社发`) are never removed nor remembered; a line inside a
 //! multi-line paragraph is removed on its own only when it reads as a
-//! sentence, so a recurring headline above new text stays.
+//! sentence, so a recurring headline above new text stays; likewise a
+//! one-line paragraph that does not read as a sentence (a headline or a
+//! label) is remembered but never removed.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -98,9 +100,9 @@ pub fn decide(index: &mut Index, file: u32, blocks: &[Block], lines: &[u32], cfg
         let b = &blocks[i];
         match b.kind {
             BlockKind::Paragraph => {
-                if b.key_chars >= min {
+                if b.key_chars >= min && !b.furniture {
                     match index.map.get(&b.key) {
-                        Some(&kept) if para_on => {
+                        Some(&kept) if para_on && b.sentence_like => {
                             out.push(Removal { block: i, rule: "dedup.paragraph", kept });
                             removed_para = b.para;
                         }
@@ -119,7 +121,7 @@ pub fn decide(index: &mut Index, file: u32, blocks: &[Block], lines: &[u32], cfg
                 let first_removed = out.len();
                 while j < blocks.len() && blocks[j].kind == BlockKind::Line && blocks[j].para == para {
                     let l = &blocks[j];
-                    if removed_para != para && l.key_chars >= min {
+                    if removed_para != para && l.key_chars >= min && !l.furniture {
                         match index.map.get(&l.key) {
                             Some(&kept) if line_on && l.sentence_like => {
                                 out.push(Removal { block: j, rule: "dedup.line", kept });

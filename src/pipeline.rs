@@ -1,7 +1,521 @@
-//! Pipeline (in progress).
-/// Options.
-pub struct RunOptions;
-/// Outcome.
-pub struct RunOutcome;
-/// Run.
-pub fn run() {}
+//! The pipeline: discover → analyse (parallel) → decide (sequential) →
+//! emit (parallel) → report.
+//!
+//! Files are processed in chunks of corpus order. Each chunk is analysed in
+//! parallel (read, decode, normalize, fingerprint), then decided in one
+//! thread against the index of everything before it, then emitted in
+//! parallel (removal edits, cleaned file, diff, review page), and its
+//! records are appended to the reports in corpus order. Memory therefore
+//! holds one chunk of texts plus the fingerprint index, never the corpus,
+//! and the output does not depend on the number of threads: the only
+//! order-dependent step (which copy is first) runs sequentially in corpus
+//! order.
+//!
+//! Per-file failures (unreadable, undecodable, a panic inside a rule) are
+//! data: the file is reported with its reason, copied through byte for
+//! byte where possible, and the run goes on.
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::time::{Instant, SystemTime};
+
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::decode::{decode, Decoded};
+use crate::dedup::{self, Index, Removal};
+use crate::discover::{self, SourceFile};
+use crate::edit::{Composed, Edit};
+use crate::emit::write_atomic;
+use crate::normalize;
+use crate::report::summary::{rfc3339, RunInfo, Summary};
+use crate::report::{change_records, diff, html, FileReport, Status};
+use crate::segment::{self, Block};
+
+/// Files per chunk: enough to keep every core busy, small enough to bound
+/// memory by a few megabytes of text per thread.
+const CHUNK: usize = 256;
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Input folders or files.
+    pub inputs: Vec<PathBuf>,
+    /// Output folder; `None` with `check`.
+    pub out: Option<PathBuf>,
+    /// Report folder; defaults to `<out>.report`.
+    pub report: Option<PathBuf>,
+    /// Include globs (default `*.txt`).
+    pub include: Vec<String>,
+    /// Exclude globs.
+    pub exclude: Vec<String>,
+    /// Worker threads (0 = all cores).
+    pub jobs: usize,
+    /// Write nothing; report whether anything would change.
+    pub check: bool,
+    /// Rules and thresholds.
+    pub config: Config,
+}
+
+/// Result of a run.
+#[derive(Debug)]
+pub struct RunOutcome {
+    /// The summary (also written to `summary.json`).
+    pub summary: Summary,
+    /// Report folder actually used.
+    pub report_dir: Option<PathBuf>,
+}
+
+impl RunOutcome {
+    /// Did any file get (or, with `--check`, would get) a text change?
+    pub fn changed(&self) -> bool {
+        self.summary.totals.cleaned > 0
+    }
+
+    /// Did any file fail?
+    pub fn failed(&self) -> bool {
+        self.summary.totals.failed > 0 || !self.summary.walk_errors.is_empty()
+    }
+}
+
+/// Errors that stop the whole run (exit codes 64+).
+#[derive(Debug)]
+pub enum RunError {
+    /// Bad arguments (e.g. output inside an input folder): 64.
+    Usage(String),
+    /// An input does not exist: 66.
+    NoInput(String),
+    /// The output or report folder cannot be written: 73.
+    CantCreate(String),
+}
+
+impl RunError {
+    /// Process exit code (sysexits).
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            RunError::Usage(_) => 64,
+            RunError::NoInput(_) => 66,
+            RunError::CantCreate(_) => 73,
+        }
+    }
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunError::Usage(m) | RunError::NoInput(m) | RunError::CantCreate(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for RunError {}
+
+/// Progress events for the binary's progress bar.
+#[derive(Debug, Clone, Copy)]
+pub enum Progress {
+    /// Discovery done: this many files.
+    Discovered(usize),
+    /// One more file done.
+    FileDone,
+}
+
+/// Analysis of one file: everything that depends only on its bytes.
+enum Analysis {
+    Text(Box<TextFile>),
+    Skipped { reason: String, bytes_in: u64 },
+    /// Copied through unchanged (undecodable, or a rule panicked).
+    Failed { reason: String, bytes: Option<Vec<u8>>, bytes_in: u64 },
+}
+
+struct TextFile {
+    original: String,
+    encoding: String,
+    composed: Composed,
+    blocks: Vec<Block>,
+    block_lines: Vec<u32>,
+    bytes_in: u64,
+}
+
+/// Run the pipeline.
+pub fn run(opts: &RunOptions, progress: &(dyn Fn(Progress) + Sync)) -> Result<RunOutcome, RunError> {
+    let started = SystemTime::now();
+    let clock = Instant::now();
+    check_paths(opts)?;
+    let include = if opts.include.is_empty() { vec!["*.txt".to_string()] } else { opts.include.clone() };
+    let include = discover::globs(&include).map_err(RunError::Usage)?;
+    let exclude = discover::globs(&opts.exclude).map_err(RunError::Usage)?;
+    let jobs = if opts.jobs == 0 { std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) } else { opts.jobs };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .map_err(|e| RunError::Usage(format!("cannot start {jobs} threads: {e}")))?;
+
+    let (files, walk_errors) = discover::discover(&opts.inputs, &include, &exclude);
+    progress(Progress::Discovered(files.len()));
+
+    let out_dir = if opts.check { None } else { opts.out.clone() };
+    let report_dir = if opts.check { None } else { Some(report_dir_for(opts)) };
+    if let Some(d) = &out_dir {
+        std::fs::create_dir_all(d).map_err(|e| RunError::CantCreate(format!("{}: cannot create output folder: {e}", d.display())))?;
+    }
+    let mut changes_out = match &report_dir {
+        Some(d) => {
+            std::fs::create_dir_all(d)
+                .map_err(|e| RunError::CantCreate(format!("{}: cannot create report folder: {e}", d.display())))?;
+            let tmp = tempfile::Builder::new()
+                .prefix(".newsclean-")
+                .tempfile_in(d)
+                .map_err(|e| RunError::CantCreate(format!("{}: {e}", d.display())))?;
+            Some(std::io::BufWriter::new(tmp))
+        }
+        None => None,
+    };
+
+    let cfg = &opts.config;
+    let mut index = Index::default();
+    let mut rows: Vec<FileReport> = Vec::with_capacity(files.len());
+    let mut has_page: HashSet<u32> = HashSet::new();
+    let mut kept_refs: HashSet<u32> = HashSet::new();
+    let paths: Vec<&str> = files.iter().map(|f| f.rel.as_str()).collect();
+    let kept_path = |id: u32| paths[id as usize].to_string();
+
+    pool.install(|| -> Result<(), RunError> {
+        for chunk in files.chunks(CHUNK) {
+            let analyses: Vec<Analysis> = chunk.par_iter().map(|f| analyse(f, cfg)).collect();
+            let decisions: Vec<Vec<Removal>> = chunk
+                .iter()
+                .zip(&analyses)
+                .map(|(f, a)| match a {
+                    Analysis::Text(t) => dedup::decide(&mut index, f.id, &t.blocks, &t.block_lines, cfg),
+                    _ => Vec::new(),
+                })
+                .collect();
+            for d in &decisions {
+                kept_refs.extend(d.iter().map(|r| r.kept.0));
+            }
+            let reports: Vec<FileReport> = chunk
+                .par_iter()
+                .zip(analyses)
+                .zip(decisions)
+                .map(|((f, a), d)| {
+                    let r = emit_file(f, a, &d, out_dir.as_deref(), report_dir.as_deref(), &kept_path);
+                    progress(Progress::FileDone);
+                    r
+                })
+                .collect();
+            for mut r in reports {
+                if let Some(w) = changes_out.as_mut() {
+                    for c in &r.changes {
+                        serde_json::to_writer(&mut *w, c).map_err(|e| RunError::CantCreate(format!("changes.jsonl: {e}")))?;
+                        w.write_all(b"\n").map_err(|e| RunError::CantCreate(format!("changes.jsonl: {e}")))?;
+                    }
+                }
+                if r.status == Status::Cleaned {
+                    has_page.insert(rows.len() as u32);
+                }
+                r.changes = Vec::new();
+                rows.push(r);
+            }
+        }
+        Ok(())
+    })?;
+
+    if let Some(rd) = &report_dir {
+        // Pages for unchanged files that hold the kept copy of a duplicate,
+        // so every "kept copy" link opens something.
+        let mut missing: Vec<u32> = kept_refs.difference(&has_page).copied().collect();
+        missing.sort_unstable();
+        pool.install(|| {
+            missing.par_iter().for_each(|&id| {
+                let f = &files[id as usize];
+                if let Ok(bytes) = std::fs::read(&f.path) {
+                    if let Decoded::Text { text, .. } = decode(&bytes) {
+                        let _ = html::write_file_page(rd, &f.rel, &text, &[]);
+                    }
+                }
+            })
+        });
+        let w = changes_out.take().expect("report writer exists");
+        let tmp = w.into_inner().map_err(|e| RunError::CantCreate(format!("changes.jsonl: {e}")))?;
+        tmp.as_file().sync_all().map_err(|e| RunError::CantCreate(format!("changes.jsonl: {e}")))?;
+        tmp.persist(rd.join("changes.jsonl")).map_err(|e| RunError::CantCreate(format!("changes.jsonl: {}", e.error)))?;
+    }
+
+    let run = RunInfo {
+        version: env!("CARGO_PKG_VERSION"),
+        config_hash: format!("{:016x}", cfg.hash),
+        started: rfc3339(started.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)),
+        duration_ms: clock.elapsed().as_millis() as u64,
+        threads: jobs,
+        inputs: opts.inputs.iter().map(|p| p.display().to_string()).collect(),
+        out: out_dir.as_ref().map(|p| p.display().to_string()),
+        report: report_dir.as_ref().map(|p| p.display().to_string()),
+        check: opts.check,
+    };
+    let summary = Summary::new(run, rows, walk_errors, index.len());
+    if let Some(rd) = &report_dir {
+        let json = serde_json::to_vec_pretty(&summary).map_err(|e| RunError::CantCreate(format!("summary.json: {e}")))?;
+        write_atomic(&rd.join("summary.json"), &json)
+            .map_err(|e| RunError::CantCreate(format!("{}: {e}", rd.join("summary.json").display())))?;
+        html::write_index(rd, &summary).map_err(|e| RunError::CantCreate(format!("{}: index.html: {e}", rd.display())))?;
+    }
+    Ok(RunOutcome { summary, report_dir })
+}
+
+/// Default report folder: `<out>.report`.
+fn report_dir_for(opts: &RunOptions) -> PathBuf {
+    if let Some(r) = &opts.report {
+        return r.clone();
+    }
+    let out = opts.out.clone().unwrap_or_else(|| PathBuf::from("newsclean-out"));
+    let mut name = out.file_name().map(|s| s.to_os_string()).unwrap_or_else(|| "newsclean-out".into());
+    name.push(".report");
+    out.with_file_name(name)
+}
+
+/// Refuse outputs inside inputs (and the reverse), before anything runs.
+fn check_paths(opts: &RunOptions) -> Result<(), RunError> {
+    if opts.inputs.is_empty() {
+        return Err(RunError::Usage("no input given".into()));
+    }
+    for i in &opts.inputs {
+        if !i.exists() {
+            return Err(RunError::NoInput(format!("{}: no such file or folder", i.display())));
+        }
+    }
+    if opts.check {
+        return Ok(());
+    }
+    let out = opts.out.as_ref().ok_or_else(|| RunError::Usage("--out is required (or use --check)".into()))?;
+    let out_abs = absolute(out);
+    let report_abs = absolute(&report_dir_for(opts));
+    for i in &opts.inputs {
+        let in_abs = absolute(i);
+        for (what, p) in [("output", &out_abs), ("report", &report_abs)] {
+            if p.starts_with(&in_abs) {
+                return Err(RunError::Usage(format!(
+                    "{what} folder {} is inside input {}: refusing to write into the corpus",
+                    p.display(),
+                    i.display()
+                )));
+            }
+            if in_abs.starts_with(p) {
+                return Err(RunError::Usage(format!(
+                    "input {} is inside the {what} folder {}: refusing to overwrite inputs",
+                    i.display(),
+                    p.display()
+                )));
+            }
+        }
+    }
+    if report_abs.starts_with(&out_abs) {
+        return Err(RunError::Usage(format!(
+            "report folder {} is inside the output folder {}: keep reports out of the cleaned corpus",
+            report_abs.display(),
+            out_abs.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Canonical form of a path that may not exist yet: canonicalize the
+/// nearest existing ancestor and append the rest.
+fn absolute(p: &Path) -> PathBuf {
+    let p = if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(p) };
+    let mut existing = p.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(c) = existing.canonicalize() {
+            let mut out = c;
+            for r in rest.iter().rev() {
+                out.push(r);
+            }
+            return out;
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent;
+            }
+            _ => return p,
+        }
+    }
+}
+
+/// Analyse one file: read, decode, normalize, segment. Pure but for the read.
+fn analyse(f: &SourceFile, cfg: &Config) -> Analysis {
+    let bytes = match std::fs::read(&f.path) {
+        Ok(b) => b,
+        Err(e) => return Analysis::Failed { reason: format!("cannot read: {e}"), bytes: None, bytes_in: 0 },
+    };
+    let bytes_in = bytes.len() as u64;
+    let (original, encoding) = match decode(&bytes) {
+        Decoded::Text { text, encoding } => (text, encoding),
+        Decoded::Binary { reason } => return Analysis::Skipped { reason, bytes_in },
+        Decoded::Undecodable { reason } => {
+            return Analysis::Failed { reason: format!("{reason}; copied through unchanged"), bytes: Some(bytes), bytes_in }
+        }
+    };
+    drop(bytes);
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let composed = normalize::normalize(&original, cfg);
+        let blocks = segment::blocks(&composed.text);
+        let block_lines = original_lines(&original, &composed, &blocks);
+        (composed, blocks, block_lines)
+    }));
+    match result {
+        Ok((composed, blocks, block_lines)) => {
+            Analysis::Text(Box::new(TextFile { original, encoding, composed, blocks, block_lines, bytes_in }))
+        }
+        Err(panic) => Analysis::Failed {
+            reason: format!("internal error in a rule: {}; copied through unchanged", panic_message(&panic)),
+            bytes: std::fs::read(&f.path).ok(),
+            bytes_in,
+        },
+    }
+}
+
+/// 1-based line in the original of each block's first character.
+fn original_lines(original: &str, composed: &Composed, blocks: &[Block]) -> Vec<u32> {
+    let nl: Vec<usize> = original.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i).collect();
+    blocks
+        .iter()
+        .map(|b| {
+            let pos = composed.to_original(b.start);
+            (nl.partition_point(|&n| n < pos) + 1) as u32
+        })
+        .collect()
+}
+
+fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = p.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = p.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic".into()
+    }
+}
+
+/// Emit one file: apply the duplicate removals, write the cleaned copy,
+/// the diff and the review page, and build its report row.
+fn emit_file(
+    f: &SourceFile,
+    a: Analysis,
+    removals: &[Removal],
+    out_dir: Option<&Path>,
+    report_dir: Option<&Path>,
+    kept_path: &(dyn Fn(u32) -> String + Sync),
+) -> FileReport {
+    let mut row = FileReport {
+        path: f.rel.clone(),
+        status: Status::Unchanged,
+        reason: None,
+        encoding: None,
+        bytes_in: 0,
+        bytes_out: 0,
+        edits: 0,
+        flags: 0,
+        blocks: 0,
+        duplicates_removed: 0,
+        rules: Vec::new(),
+        changes: Vec::new(),
+    };
+    let t = match a {
+        Analysis::Text(t) => t,
+        Analysis::Skipped { reason, bytes_in } => {
+            row.status = Status::Skipped;
+            row.reason = Some(reason);
+            row.bytes_in = bytes_in;
+            return row;
+        }
+        Analysis::Failed { reason, bytes, bytes_in } => {
+            row.status = Status::Failed;
+            row.bytes_in = bytes_in;
+            let mut reason = reason;
+            if let (Some(bytes), Some(out)) = (bytes, out_dir) {
+                if let Err(e) = write_atomic(&out.join(&f.rel), &bytes) {
+                    reason.push_str(&format!("; copy failed: {e}"));
+                }
+                row.bytes_out = bytes_in;
+            }
+            row.reason = Some(reason);
+            return row;
+        }
+    };
+    let TextFile { original, encoding, mut composed, blocks, block_lines: _, bytes_in } = *t;
+    row.encoding = Some(encoding);
+    row.bytes_in = bytes_in;
+    row.blocks = blocks.len();
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        if !removals.is_empty() {
+            let rm = dedup::removal_edits(&composed.text, &blocks, removals, kept_path);
+            composed.push_stage(&original, rm);
+        }
+        let (cleaned, edits) = composed.into_edits();
+        (cleaned, edits)
+    }));
+    let (cleaned, edits): (String, Vec<Edit>) = match result {
+        Ok(x) => x,
+        Err(p) => {
+            row.status = Status::Failed;
+            row.reason = Some(format!("internal error applying edits: {}; copied through unchanged", panic_message(&p)));
+            if let Some(out) = out_dir {
+                let _ = write_atomic(&out.join(&f.rel), original.as_bytes());
+                row.bytes_out = original.len() as u64;
+            }
+            return row;
+        }
+    };
+    row.flags = edits.iter().filter(|e| e.is_flag()).count();
+    row.edits = edits.len() - row.flags;
+    row.duplicates_removed = edits.iter().filter(|e| e.rule.starts_with("dedup.")).count();
+    let mut counts: std::collections::BTreeMap<&'static str, usize> = Default::default();
+    for e in &edits {
+        *counts.entry(e.rule).or_default() += 1;
+    }
+    row.rules = counts.into_iter().collect();
+    if row.edits > 0 {
+        row.status = Status::Cleaned;
+    }
+    row.changes = change_records(&f.rel, &original, &edits);
+    if let Some(out) = out_dir {
+        match write_atomic(&out.join(&f.rel), cleaned.as_bytes()) {
+            Ok(()) => row.bytes_out = cleaned.len() as u64,
+            Err(e) => {
+                row.status = Status::Failed;
+                row.reason = Some(format!("cannot write cleaned copy: {e}"));
+            }
+        }
+    }
+    if let Some(rd) = report_dir {
+        if row.edits > 0 {
+            let d = diff::unified(&f.rel, &original, &edits);
+            if let Err(e) = write_atomic(&rd.join("diffs").join(format!("{}.diff", f.rel)), d.as_bytes()) {
+                row.status = Status::Failed;
+                row.reason = Some(format!("cannot write diff: {e}"));
+            }
+            if let Err(e) = html::write_file_page(rd, &f.rel, &original, &row.changes) {
+                row.status = Status::Failed;
+                row.reason = Some(format!("cannot write review page: {e}"));
+            }
+        }
+    }
+    row
+}
+
+/// Clean one text as a one-file corpus (normalization, then duplicates
+/// within the text). For tests, examples and library users.
+pub fn clean_str(text: &str, cfg: &Config) -> String {
+    let mut composed = normalize::normalize(text, cfg);
+    let blocks = segment::blocks(&composed.text);
+    let lines = original_lines(text, &composed, &blocks);
+    let removals = dedup::decide(&mut Index::default(), 0, &blocks, &lines, cfg);
+    if !removals.is_empty() {
+        let rm = dedup::removal_edits(&composed.text, &blocks, &removals, &|_| String::new());
+        composed.push_stage(text, rm);
+    }
+    composed.text
+}

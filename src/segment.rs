@@ -42,6 +42,9 @@ pub struct Block {
     /// For lines: does it read as a sentence (ends with terminal punctuation,
     /// or is long)? Headline-like lines are never removed on their own.
     pub sentence_like: bool,
+    /// A dateline, byline or credit (or a paragraph made only of them):
+    /// these recur legitimately and are never removed.
+    pub furniture: bool,
 }
 
 /// Split cleaned text into paragraph blocks (and line blocks of multi-line
@@ -78,7 +81,19 @@ pub fn blocks(text: &str) -> Vec<Block> {
         let (ps, pe) = (lines[i].0, lines[j - 1].1);
         let para = out.len();
         let (key, key_chars) = fingerprint(&text[ps..pe], &mut buf);
-        out.push(Block { kind: BlockKind::Paragraph, start: ps, end: pe, para, key, key_chars, sentence_like: true });
+        let furniture = lines[i..j].iter().all(|&(ls, le)| is_furniture(&text[ls..le]));
+        out.push(Block {
+            kind: BlockKind::Paragraph,
+            start: ps,
+            end: pe,
+            para,
+            key,
+            key_chars,
+            // A one-line paragraph that does not read as a sentence is a
+            // headline or label: never removed on its own.
+            sentence_like: j - i > 1 || sentence_like(&text[ps..pe]),
+            furniture,
+        });
         if j - i > 1 {
             for &(ls, le) in &lines[i..j] {
                 let (key, key_chars) = fingerprint(&text[ls..le], &mut buf);
@@ -90,12 +105,41 @@ pub fn blocks(text: &str) -> Vec<Block> {
                     key,
                     key_chars,
                     sentence_like: sentence_like(&text[ls..le]),
+                    furniture: is_furniture(&text[ls..le]),
                 });
             }
         }
         i = j;
     }
     out
+}
+
+/// Datelines (`新华社北京8月5日电`, `（新华社北京8月5日电）`, `据新华社广州8月5日电`),
+/// bylines and credits (`记者 董素玉 屈辰 乌梦达`, `新华社发`, `责任编辑：…`):
+/// short lines that recur in every article and must never be removed as
+/// duplicates (B-D1, B-D2).
+pub fn is_furniture(line: &str) -> bool {
+    let t = line.trim().trim_start_matches(['(', '（']).trim_end_matches([')', '）']);
+    if t.chars().count() > 30 {
+        return false;
+    }
+    let t = t.strip_prefix('据').unwrap_or(t);
+    for p in ["本报记者", "特约记者", "记者", "通讯员", "实习生", "摄影", "责任编辑", "编辑", "校对", "审核", "来源"] {
+        if t.starts_with(p) {
+            return true;
+        }
+    }
+    if t.ends_with("发") || t.ends_with("摄") {
+        return t.chars().count() <= 12;
+    }
+    // Dateline: …N月N日电/讯, optionally followed by nothing.
+    let t = t.trim_end_matches(['电', '讯']);
+    if t.len() == line.trim().trim_start_matches(['(', '（']).trim_end_matches([')', '）']).trim_start_matches('据').len() {
+        return false;
+    }
+    let Some(t) = t.strip_suffix('日') else { return false };
+    let d = t.trim_end_matches(|c: char| c.is_ascii_digit());
+    d.len() < t.len() && d.strip_suffix('月').is_some_and(|m| m.ends_with(|c: char| c.is_ascii_digit()))
 }
 
 fn sentence_like(line: &str) -> bool {
@@ -144,6 +188,16 @@ mod tests {
         assert_eq!(key("央视网消息（新闻联播）"), key("央视网消息(新闻联播)"));
         assert_eq!(key("ＲＣＥＰ 贸易"), key("rcep贸易"));
         assert_ne!(key("增长36.4%"), key("增长36.5%"));
+    }
+
+    #[test]
+    fn furniture_lines() {
+        for l in ["新华社北京8月5日电", "（新华社北京8月5日电）", "(新华社北京8月5日电)", "据新华社广州8月5日电", "记者 董素玉 屈辰 乌梦达", "新华社发", "责任编辑：张三"] {
+            assert!(is_furniture(l), "{l}");
+        }
+        for l in ["新华社北京8月5日电 《中国共产党党内法规体系》单行本，已由人民出版社出版。", "动能加快培育", "记者从中国科学院广州地球化学研究所获悉，该所研究人员在黑龙江省发现了第一个形状罕见的陨石坑。"] {
+            assert!(!is_furniture(l), "{l}");
+        }
     }
 
     #[test]
