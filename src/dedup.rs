@@ -11,12 +11,13 @@
 //! about 20 bytes with the table's overhead; the map hashes nothing (the key
 //! already is a hash).
 //!
-//! Guards: blocks whose key is shorter than `dedup_min_chars` (datelines,
-//! bylines, `新华社发`) are never removed nor remembered; a line inside a
-//! multi-line paragraph is removed on its own only when it reads as a
-//! sentence, so a recurring headline above new text stays; likewise a
-//! one-line paragraph that does not read as a sentence (a headline or a
-//! label) is remembered but never removed.
+//! Guards: blocks whose key is shorter than `dedup_min_chars`, and
+//! datelines, bylines and credits of any length (`新华社北京8月5日电`,
+//! `新华社发`), are never removed nor remembered. A block is removed only
+//! when it reads as a sentence (a line ending in terminal punctuation, or
+//! ≥ 40 characters): a recurring headline, label or headline block
+//! (`[视频]国内联播快讯⏎央视网消息（新闻联播）：`) is remembered but kept, so
+//! it never disappears from above new text.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};

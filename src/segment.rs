@@ -89,9 +89,9 @@ pub fn blocks(text: &str) -> Vec<Block> {
             para,
             key,
             key_chars,
-            // A one-line paragraph that does not read as a sentence is a
-            // headline or label: never removed on its own.
-            sentence_like: j - i > 1 || sentence_like(&text[ps..pe]),
+            // A paragraph none of whose lines reads as a sentence is a
+            // headline, a label or a headline block: never removed.
+            sentence_like: lines[i..j].iter().any(|&(ls, le)| sentence_like(&text[ls..le])),
             furniture,
         });
         if j - i > 1 {
