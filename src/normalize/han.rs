@@ -45,10 +45,36 @@ mod tests {
 
     #[test]
     fn named_facts() {
-        for c in ['〆', '々', '〇', '〡', '〻', '鿏', '一', '龥', '豈', '\u{323B0}', '\u{33479}', '\u{2EE5D}'] {
+        for c in [
+            '〆',
+            '々',
+            '〇',
+            '〡',
+            '〻',
+            '鿏',
+            '一',
+            '龥',
+            '豈',
+            '\u{323B0}',
+            '\u{33479}',
+            '\u{2EE5D}',
+        ] {
             assert!(is_han(c), "{c:?} U+{:04X} must be Han", c as u32);
         }
-        for c in ['A', '0', '，', '。', '・', 'ー', 'あ', '한', '\u{3000}', '\u{FF21}', '\u{33480}', '〜'] {
+        for c in [
+            'A',
+            '0',
+            '，',
+            '。',
+            '・',
+            'ー',
+            'あ',
+            '한',
+            '\u{3000}',
+            '\u{FF21}',
+            '\u{33480}',
+            '〜',
+        ] {
             assert!(!is_han(c), "{c:?} U+{:04X} must not be Han", c as u32);
         }
     }
@@ -57,17 +83,28 @@ mod tests {
     /// when Unicode adds an extension (rustc's data moves first), this fails.
     #[test]
     fn every_alphabetic_ideograph_is_han() {
-        let blocks = [(0x3400u32, 0x4DBFu32), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x3FFFD)];
+        let blocks = [
+            (0x3400u32, 0x4DBFu32),
+            (0x4E00, 0x9FFF),
+            (0xF900, 0xFAFF),
+            (0x20000, 0x3FFFD),
+        ];
         for (lo, hi) in blocks {
             for u in lo..=hi {
                 if let Some(c) = char::from_u32(u) {
                     if c.is_alphabetic() {
-                        assert!(is_han(c), "U+{u:04X} is alphabetic in rustc's Unicode data but not Han");
+                        assert!(
+                            is_han(c),
+                            "U+{u:04X} is alphabetic in rustc's Unicode data but not Han"
+                        );
                     }
                 }
             }
         }
-        assert!('\u{323B0}'.is_alphabetic(), "rustc must carry Unicode 17 (Ext J)");
+        assert!(
+            '\u{323B0}'.is_alphabetic(),
+            "rustc must carry Unicode 17 (Ext J)"
+        );
     }
 
     /// Outside the radical blocks (gc=So), the Han ranges hold letters and
@@ -92,7 +129,9 @@ mod tests {
                 // Radicals: symbols, not letters.
                 continue;
             }
-            let letters = (lo..=hi).filter(|&u| char::from_u32(u).is_some_and(char::is_alphabetic)).count();
+            let letters = (lo..=hi)
+                .filter(|&u| char::from_u32(u).is_some_and(char::is_alphabetic))
+                .count();
             let size = (hi - lo + 1) as usize;
             assert!(
                 letters * 10 >= size * 8 || (lo == 0x16FE2 || lo == 0x16FF0),

@@ -1,19 +1,1650 @@
-//! Punctuation and width by script context (spec section 2, A-rules).
-//! Placeholder until the A-rules land: no edits.
+//! Stage 4: punctuation by script context (spec section 2, the A-rules).
+//!
+//! Half-width marks typed inside Chinese text become the Chinese forms
+//! (`,`→`，`, `.`→`。`, `(…)`→`（…）`, `"…"`→`“…”`, `...`→`……`, `--`→`——`, …),
+//! full-width marks in English lines become ASCII (A-L1), and spaces glued
+//! to full-width marks are removed (A-Z). Digits, Latin letters and
+//! protected spans (A-0: URLs, e-mail, file names, numbers with separators,
+//! markup, emoticons, abbreviations) are never changed, and no space is ever
+//! inserted except the one A-L1 prescribes after an ASCII mark in English.
+//!
+//! Why it is shaped this way:
+//!
+//! - **Tokens, not regexes.** Every rule is a context test on the nearest
+//!   non-space neighbour left (L) and right (R) of a mark (spec U-6). The
+//!   `regex` crate has no look-around, so each line is scanned once into a
+//!   token array (one token per character; a protected span is a single
+//!   opaque token that counts as DIGIT or LATIN), and the rules look L and R
+//!   up by index. The token buffer is reused across lines: no per-character
+//!   allocation.
+//! - **Effective characters and a fixpoint.** Rules run in the spec's order
+//!   (multi-character marks, then pairs, then single marks, then spaces),
+//!   and each rule sees the marks the earlier ones already converted (a `,`
+//!   after a converted `”` is after a CLOSE). Some decisions look the other
+//!   way (a `(` after a `,` that only later becomes `，`), so the rule
+//!   passes repeat until nothing changes. Conversions only ever go one way,
+//!   so this ends after two or three passes, and it is what makes the stage
+//!   idempotent: running it on its own output finds nothing to do.
+//! - **Edits, not strings.** The result is a list of [`Edit`]s (byte spans
+//!   of the input) with one rule id per conversion kind; a space removed
+//!   together with a converted mark belongs to that mark's edit.
 
 use crate::config::Config;
 use crate::edit::Edit;
 use crate::rules::RuleInfo;
 
-/// Rules of this module.
-pub const RULES: &[RuleInfo] = &[];
+use super::han::is_han;
 
-/// Stage 4: contextual punctuation edits of `text`.
-pub fn edits(_text: &str, _cfg: &Config) -> Vec<Edit> {
-    Vec::new()
+const COMMA: &str = "punct.comma";
+const PERIOD: &str = "punct.period";
+const COLON: &str = "punct.colon";
+const SEMICOLON: &str = "punct.semicolon";
+const QX: &str = "punct.question-exclaim";
+const PAREN: &str = "punct.paren";
+const QUOTE: &str = "punct.quote";
+const ELLIPSIS: &str = "punct.ellipsis";
+const DASH: &str = "punct.dash";
+const TILDE: &str = "punct.tilde";
+const INTERPUNCT: &str = "punct.interpunct";
+const ZERO: &str = "punct.zero";
+const SPACE: &str = "punct.space";
+const LATIN: &str = "punct.latin";
+const BRACKET_FLAG: &str = "punct.bracket-imbalance";
+const QUOTE_FLAG: &str = "punct.quote-imbalance";
+
+/// Rules of this module.
+pub const RULES: &[RuleInfo] = &[
+    RuleInfo { id: COMMA, spec: "A-C1, A-C2", doc: "`,` in Chinese context becomes `，` (never inside numbers or between Latin words)" },
+    RuleInfo { id: PERIOD, spec: "A-S1, A-S1b, A-S1c", doc: "`.` ending a Chinese sentence becomes `。` (decimals, abbreviations and enumerators kept)" },
+    RuleInfo { id: COLON, spec: "A-K1", doc: "`:` in Chinese context becomes `：` (times, ratios and URL schemes kept)" },
+    RuleInfo { id: SEMICOLON, spec: "A-K2", doc: "`;` in Chinese context becomes `；` (entities and emoticons kept)" },
+    RuleInfo { id: QX, spec: "A-X1, A-X1b", doc: "`?` and `!` runs after Chinese become `？` and `！`" },
+    RuleInfo { id: PAREN, spec: "A-P1, A-Z2", doc: "matched `(…)` in Chinese context become `（…）`, with the spaces between them and Han" },
+    RuleInfo { id: QUOTE, spec: "A-Q1, A-Q2, A-Q4", doc: "paired `\"…\"` and inner `'…'` around or beside Han become `“…”` and `‘…’`; optionally `「」『』` become `“”‘’`" },
+    RuleInfo { id: ELLIPSIS, spec: "A-E1", doc: "`...`, `。。。`, `…` and `⋯` in Chinese context become `……`" },
+    RuleInfo { id: DASH, spec: "A-D1, A-D3", doc: "two-character dashes (`--`, `――`, `──`, `⸺`) in Chinese context become `——`; a lone `―` between Han becomes `—`" },
+    RuleInfo { id: TILDE, spec: "A-T1", doc: "`~` or `〜` in a numeric or Han range becomes `～`" },
+    RuleInfo { id: INTERPUNCT, spec: "A-M1", doc: "a lone `・` `•` `‧` `∙` `⋅` between name parts becomes `·` (U+00B7)" },
+    RuleInfo { id: ZERO, spec: "A-N1", doc: "`0` `O` `o` `○` inside a run of Chinese digits becomes `〇`" },
+    RuleInfo { id: SPACE, spec: "A-Z1", doc: "spaces before `，。：；！？、…` and closing marks, or after opening marks and `，。` are removed" },
+    RuleInfo { id: LATIN, spec: "A-L1", doc: "full-width `，：；！？。` in an English line become ASCII (plus a space before a following word)" },
+    RuleInfo { id: BRACKET_FLAG, spec: "A-P2", doc: "flag: an unmatched `(` `)` `（` `）` in a Chinese paragraph (text unchanged)" },
+    RuleInfo { id: QUOTE_FLAG, spec: "A-Q1", doc: "flag: an odd number of ASCII `\"` in a Chinese paragraph, left unconverted" },
+];
+
+/// Stage 4: contextual punctuation edits of `text`, sorted and
+/// non-overlapping, for every rule of [`RULES`] that `cfg` has on.
+pub fn edits(text: &str, cfg: &Config) -> Vec<Edit> {
+    let on = On::new(cfg);
+    let mut out = Vec::new();
+    let mut line = Line::default();
+    let mut base = 0;
+    for l in text.split('\n') {
+        line.load(l, base);
+        line.convert(&on, &mut out);
+        base += l.len() + 1;
+    }
+    out
 }
 
-/// Bracket/quote balance flags (A-P2) on the final text.
-pub fn flags(_text: &str, _cfg: &Config) -> Vec<Edit> {
-    Vec::new()
+/// Bracket/quote balance flags (A-P2, A-Q1) on the final text: an
+/// unmatched bracket, or the first `"` of a paragraph with an odd number of
+/// them, in Chinese paragraphs.
+pub fn flags(text: &str, cfg: &Config) -> Vec<Edit> {
+    let mut out = Vec::new();
+    let mut line = Line::default();
+    let mut base = 0;
+    let mut stack: Vec<usize> = Vec::new();
+    for l in text.split('\n') {
+        line.load(l, base);
+        base += l.len() + 1;
+        if !line.cjk_dominant() {
+            continue;
+        }
+        let t = &line.toks;
+        if cfg.on(BRACKET_FLAG) {
+            stack.clear();
+            let mut bad = Vec::new();
+            for (i, k) in t.iter().enumerate() {
+                if k.prot {
+                    continue;
+                }
+                match k.c {
+                    '(' | '（' => stack.push(i),
+                    ')' | '）' => {
+                        if stack.pop().is_none() {
+                            bad.push(i);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            bad.extend(stack.iter().copied());
+            bad.sort_unstable();
+            for i in bad {
+                out.push(Edit::flag(
+                    t[i].start,
+                    BRACKET_FLAG,
+                    format!("unmatched bracket `{}`", t[i].c),
+                ));
+            }
+        }
+        if cfg.on(QUOTE_FLAG) {
+            let quotes: Vec<usize> = line.double_quotes().collect();
+            if quotes.len() % 2 == 1 {
+                out.push(Edit::flag(
+                    t[quotes[0]].start,
+                    QUOTE_FLAG,
+                    format!(
+                        "{} ASCII double quotes in this paragraph: left unconverted",
+                        quotes.len()
+                    ),
+                ));
+            }
+        }
+    }
+    out.sort_by_key(|e| e.start);
+    out
+}
+
+/// Which rules are on, looked up once per call.
+struct On {
+    comma: bool,
+    period: bool,
+    colon: bool,
+    semicolon: bool,
+    qx: bool,
+    paren: bool,
+    quote: bool,
+    ellipsis: bool,
+    dash: bool,
+    tilde: bool,
+    interpunct: bool,
+    zero: bool,
+    space: bool,
+    latin: bool,
+    latin_parens: bool,
+    corner: bool,
+    after_latin: bool,
+}
+
+impl On {
+    fn new(cfg: &Config) -> Self {
+        On {
+            comma: cfg.on(COMMA),
+            period: cfg.on(PERIOD),
+            colon: cfg.on(COLON),
+            semicolon: cfg.on(SEMICOLON),
+            qx: cfg.on(QX),
+            paren: cfg.on(PAREN),
+            quote: cfg.on(QUOTE),
+            ellipsis: cfg.on(ELLIPSIS),
+            dash: cfg.on(DASH),
+            tilde: cfg.on(TILDE),
+            interpunct: cfg.on(INTERPUNCT),
+            zero: cfg.on(ZERO),
+            space: cfg.on(SPACE),
+            latin: cfg.on(LATIN),
+            latin_parens: cfg.fullwidth_latin_parens,
+            corner: cfg.unify_corner_quotes,
+            after_latin: cfg.period_after_latin,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Character classes (U-6)
+
+fn is_open(c: char) -> bool {
+    matches!(
+        c,
+        '“' | '‘' | '（' | '《' | '〈' | '【' | '〔' | '〖' | '「' | '『' | '［' | '｛'
+    )
+}
+
+fn is_close(c: char) -> bool {
+    matches!(
+        c,
+        '”' | '’' | '）' | '》' | '〉' | '】' | '〕' | '〗' | '」' | '』' | '］' | '｝'
+    )
+}
+
+fn is_pause(c: char) -> bool {
+    matches!(c, '，' | '、' | '；' | '：')
+}
+
+fn is_stop(c: char) -> bool {
+    matches!(c, '。' | '！' | '？')
+}
+
+fn is_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\u{a0}' | '\u{3000}')
+}
+
+/// `leftCJK(L)`: Han, a closing mark, a pause or stop mark, `…` or `—`.
+fn left_cjk(c: char) -> bool {
+    is_han(c) || is_close(c) || is_pause(c) || is_stop(c) || c == '…' || c == '—'
+}
+
+/// `rightCJK(R)`: Han or an opening mark.
+fn right_cjk(c: char) -> bool {
+    is_han(c) || is_open(c)
+}
+
+/// Any CJK punctuation mark, for `embedded_token`.
+fn is_cjk_punct(c: char) -> bool {
+    is_open(c) || is_close(c) || is_pause(c) || is_stop(c) || matches!(c, '…' | '—' | '·' | '～')
+}
+
+fn is_cn_digit(c: char) -> bool {
+    matches!(
+        c,
+        '〇' | '一' | '二' | '三' | '四' | '五' | '六' | '七' | '八' | '九'
+    )
+}
+
+fn is_zero_like(c: char) -> bool {
+    matches!(c, '0' | 'O' | 'o' | '○' | '０' | 'Ｏ')
+}
+
+fn is_dash_like(c: char) -> bool {
+    matches!(c, '-' | '－' | '―' | '─' | '—')
+}
+
+fn is_dot_like(c: char) -> bool {
+    matches!(c, '・' | '•' | '‧' | '∙' | '⋅' | '·')
+}
+
+// ---------------------------------------------------------------------------
+// Tokens
+
+/// One character of a line, or one protected span (A-0).
+#[derive(Clone, Copy, Debug)]
+struct Tok {
+    /// Byte span in the whole text.
+    start: usize,
+    end: usize,
+    /// Effective character: the original, or what a rule converted it to.
+    /// A protected span is `a` (LATIN) or `0` (DIGIT).
+    c: char,
+    /// Opaque protected span: never converted, never a candidate.
+    prot: bool,
+    /// A space (ASCII, TAB, NBSP, U+3000): skipped by the L/R lookups.
+    space: bool,
+    /// Swallowed by the multi-character mark that starts before it.
+    del: bool,
+    /// A space that A-Z removes.
+    zap: bool,
+    /// Replacement text and rule id, once a rule converted this token.
+    rep: Option<(&'static str, &'static str)>,
+}
+
+#[derive(Default)]
+struct Line {
+    toks: Vec<Tok>,
+    /// `han[i]` = number of Han tokens before token `i` (len = toks + 1).
+    han: Vec<u32>,
+}
+
+impl Line {
+    /// Tokenize one line (`l` starts at byte `base` of the text).
+    fn load(&mut self, l: &str, base: usize) {
+        self.toks.clear();
+        let b = l.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            let x = b[i];
+            if x < 0x80 {
+                if let Some((end, digit)) = protected_at(b, i) {
+                    self.toks.push(Tok::new(
+                        base + i,
+                        base + end,
+                        if digit { '0' } else { 'a' },
+                        true,
+                    ));
+                    i = end;
+                    continue;
+                }
+                self.toks
+                    .push(Tok::new(base + i, base + i + 1, x as char, false));
+                i += 1;
+            } else {
+                let c = l[i..].chars().next().unwrap_or('\u{FFFD}');
+                let n = c.len_utf8();
+                self.toks.push(Tok::new(base + i, base + i + n, c, false));
+                i += n;
+            }
+        }
+        self.count_han();
+    }
+
+    fn count_han(&mut self) {
+        self.han.clear();
+        let mut n = 0u32;
+        self.han.push(0);
+        for t in &self.toks {
+            if !t.prot && is_han(t.c) {
+                n += 1;
+            }
+            self.han.push(n);
+        }
+    }
+
+    /// Han tokens in `from..to`.
+    fn han_in(&self, from: usize, to: usize) -> u32 {
+        if to <= from {
+            0
+        } else {
+            self.han[to] - self.han[from]
+        }
+    }
+
+    /// Han is at least 30% of the letters (outside protected spans).
+    fn cjk_dominant(&self) -> bool {
+        let han = self.han[self.toks.len()] as usize;
+        if han == 0 {
+            return false;
+        }
+        let letters = self
+            .toks
+            .iter()
+            .filter(|t| !t.prot && t.c.is_alphabetic())
+            .count();
+        han * 10 >= letters * 3
+    }
+
+    /// Nearest token left of `i` that is not a space or swallowed (L).
+    fn left(&self, i: usize) -> Option<char> {
+        self.toks[..i]
+            .iter()
+            .rev()
+            .find(|t| !t.space && !t.del)
+            .map(|t| t.c)
+    }
+
+    /// Nearest token right of `i` that is not a space or swallowed (R).
+    fn right(&self, i: usize) -> Option<char> {
+        self.toks[i + 1..]
+            .iter()
+            .find(|t| !t.space && !t.del)
+            .map(|t| t.c)
+    }
+
+    /// The immediately adjacent token's character, if any.
+    fn prev_c(&self, i: usize) -> Option<char> {
+        i.checked_sub(1).map(|k| self.toks[k].c)
+    }
+
+    fn next_c(&self, i: usize) -> Option<char> {
+        self.toks.get(i + 1).map(|t| t.c)
+    }
+
+    fn set(&mut self, i: usize, c: char, rep: &'static str, rule: &'static str) {
+        let t = &mut self.toks[i];
+        t.c = c;
+        t.rep = Some((rep, rule));
+    }
+
+    /// `embedded_token` (U-6): the text before `i` ends with one Latin token
+    /// `[A-Za-z][A-Za-z0-9_-]*` preceded (through at most one space) by Han,
+    /// a CJK mark, or the start of the line.
+    fn embedded_token(&self, i: usize) -> bool {
+        let t = &self.toks;
+        let mut k = i;
+        while k > 0
+            && !t[k - 1].prot
+            && (t[k - 1].c.is_ascii_alphanumeric() || matches!(t[k - 1].c, '_' | '-'))
+        {
+            k -= 1;
+        }
+        if k == i || !t[k].c.is_ascii_alphabetic() {
+            return false;
+        }
+        let Some(mut p) = k.checked_sub(1) else {
+            return true;
+        };
+        if t[p].space {
+            let Some(q) = p.checked_sub(1) else {
+                return true;
+            };
+            p = q;
+        }
+        !t[p].prot && !t[p].space && (is_han(t[p].c) || is_cjk_punct(t[p].c))
+    }
+
+    /// ASCII `"` that are quote candidates: not protected, not inch marks.
+    fn double_quotes(&self) -> impl Iterator<Item = usize> + '_ {
+        let t = &self.toks;
+        (0..t.len()).filter(move |&i| {
+            t[i].c == '"' && !t[i].prot && t[i].rep.is_none() && !is_inch_mark(t, i)
+        })
+    }
+
+    // -----------------------------------------------------------------------
+
+    /// Decide every conversion of the line and append its edits to `out`.
+    fn convert(&mut self, on: &On, out: &mut Vec<Edit>) {
+        if self.toks.is_empty() {
+            return;
+        }
+        if self.han[self.toks.len()] == 0 {
+            if on.latin {
+                self.latin_line(out);
+            }
+            return;
+        }
+        if !self.cjk_dominant() {
+            return;
+        }
+        for _ in 0..8 {
+            let mut changed = self.multi(on);
+            if changed {
+                self.count_han();
+            }
+            changed |= self.pairs(on);
+            changed |= self.singles(on);
+            if !changed {
+                break;
+            }
+        }
+        self.spaces(on);
+        self.emit(out);
+    }
+
+    /// A-N1, A-E1, A-D1, A-D3, A-M1, A-T1.
+    fn multi(&mut self, on: &On) -> bool {
+        let mut changed = false;
+        let n = self.toks.len();
+        let mut i = 0;
+        while i < n {
+            let t = self.toks[i];
+            if t.prot || t.del || t.rep.is_some() {
+                i += 1;
+                continue;
+            }
+            let c = t.c;
+            // A-N1: 〇 inside a run of ≥3 Chinese digits.
+            if on.zero && (is_cn_digit(c) || is_zero_like(c)) {
+                let mut j = i;
+                while j < n
+                    && !self.toks[j].prot
+                    && (is_cn_digit(self.toks[j].c) || is_zero_like(self.toks[j].c))
+                {
+                    j += 1;
+                }
+                if j - i >= 3 && is_cn_digit(self.toks[i].c) && is_cn_digit(self.toks[j - 1].c) {
+                    for k in i..j {
+                        if is_zero_like(self.toks[k].c) {
+                            self.set(k, '〇', "〇", ZERO);
+                            changed = true;
+                        }
+                    }
+                }
+                i = j.max(i + 1);
+                continue;
+            }
+            // A-E1: ellipsis.
+            if on.ellipsis && matches!(c, '.' | '。' | '…' | '⋯') {
+                let j = if c == '。' {
+                    self.run_end(i, |x| x == '。')
+                } else {
+                    self.run_end(i, |x| matches!(x, '.' | '…' | '⋯'))
+                };
+                let len = j - i;
+                let count = |k: char| self.toks[i..j].iter().filter(|t| t.c == k).count();
+                let (dots, ells) = (count('.'), count('…'));
+                let kind_ok = if c == '。' || dots == len {
+                    len >= 3
+                } else if ells == len {
+                    len == 1 || len == 3
+                } else if dots == 0 && ells == 0 {
+                    len <= 3
+                } else {
+                    ells < 4
+                };
+                if kind_ok && self.untouched(i, j) {
+                    let l = self.left(i);
+                    let r = self.right(j - 1);
+                    let cjk = l.is_some_and(left_cjk)
+                        || (r.is_some_and(is_han) && !l.is_some_and(|x| x.is_ascii_alphanumeric()));
+                    if cjk {
+                        self.set_run(i, j, '…', "……", ELLIPSIS);
+                        changed = true;
+                    }
+                }
+                i = j;
+                continue;
+            }
+            // A-D1 / A-D3: dashes.
+            if on.dash && (is_dash_like(c) || c == '⸺') {
+                let j = self.run_end(i, is_dash_like);
+                if c == '⸺' || (j - i == 2 && self.untouched(i, j)) {
+                    let two = c == '⸺' || !(self.toks[i].c == '—' && self.toks[i + 1].c == '—');
+                    let cli = self.toks[i].c == '-'
+                        && (j - i == 2 && self.toks[i + 1].c == '-')
+                        && self.toks.get(j).is_some_and(|t| t.c.is_ascii_alphabetic());
+                    let end = if c == '⸺' { i + 1 } else { j };
+                    let word = self.prev_c(i).is_some_and(|x| x.is_ascii_alphanumeric())
+                        && self
+                            .toks
+                            .get(end)
+                            .is_some_and(|t| t.c.is_ascii_alphanumeric());
+                    if two && !cli && !word {
+                        let l = self.left(i);
+                        let r = self.right(end - 1);
+                        if l.is_some_and(left_cjk) || r.is_some_and(right_cjk) {
+                            self.set_run(i, end, '—', "——", DASH);
+                            changed = true;
+                        }
+                    }
+                    i = end;
+                    continue;
+                }
+                if c == '―'
+                    && j - i == 1
+                    && self.left(i).is_some_and(is_han)
+                    && self.right(i).is_some_and(is_han)
+                {
+                    self.set(i, '—', "—", DASH);
+                    changed = true;
+                }
+                i = j;
+                continue;
+            }
+            // A-M1: lone interpunct between name parts.
+            if on.interpunct && is_dot_like(c) && c != '·' {
+                let lone = !self.prev_c(i).is_some_and(is_dot_like)
+                    && !self.next_c(i).is_some_and(is_dot_like);
+                if lone && self.name_part(i, false) && self.name_part(i, true) {
+                    self.set(i, '·', "·", INTERPUNCT);
+                    changed = true;
+                }
+                i += 1;
+                continue;
+            }
+            // A-T1: tilde in a range.
+            if on.tilde && (c == '~' || c == '〜') {
+                let ok = |x: Option<char>| {
+                    x.is_some_and(|x| x.is_ascii_digit() || x == '%' || is_han(x))
+                };
+                if ok(self.prev_c(i)) && ok(self.next_c(i)) {
+                    self.set(i, '～', "～", TILDE);
+                    changed = true;
+                }
+            }
+            i += 1;
+        }
+        changed
+    }
+
+    /// End of the run of unprotected tokens matching `f` starting at `i`.
+    fn run_end(&self, i: usize, f: impl Fn(char) -> bool) -> usize {
+        let mut j = i;
+        while j < self.toks.len() && !self.toks[j].prot && !self.toks[j].del && f(self.toks[j].c) {
+            j += 1;
+        }
+        j
+    }
+
+    fn untouched(&self, i: usize, j: usize) -> bool {
+        self.toks[i..j].iter().all(|t| t.rep.is_none() && !t.del)
+    }
+
+    fn set_run(&mut self, i: usize, j: usize, c: char, rep: &'static str, rule: &'static str) {
+        self.set(i, c, rep, rule);
+        for t in &mut self.toks[i + 1..j] {
+            t.del = true;
+            t.c = c;
+        }
+    }
+
+    /// A name part next to token `i` (Han or a Latin letter, through at
+    /// most one space), on the right if `right`.
+    fn name_part(&self, i: usize, right: bool) -> bool {
+        let t = &self.toks;
+        let step = |k: usize| -> Option<usize> {
+            if right {
+                (k + 1 < t.len()).then_some(k + 1)
+            } else {
+                k.checked_sub(1)
+            }
+        };
+        let Some(mut k) = step(i) else { return false };
+        if t[k].space {
+            let Some(k2) = step(k) else { return false };
+            k = k2;
+        }
+        !t[k].prot && (is_han(t[k].c) || t[k].c.is_ascii_alphabetic())
+    }
+
+    /// A-P1, A-Q1, A-Q2, A-Q4.
+    fn pairs(&mut self, on: &On) -> bool {
+        let mut changed = false;
+        if on.paren {
+            changed |= self.parens(on);
+        }
+        if on.quote {
+            changed |= self.quotes();
+            if on.corner {
+                for i in 0..self.toks.len() {
+                    let (to, s) = match self.toks[i].c {
+                        '「' => ('“', "“"),
+                        '」' => ('”', "”"),
+                        '『' => ('‘', "‘"),
+                        '』' => ('’', "’"),
+                        _ => continue,
+                    };
+                    if !self.toks[i].prot && self.toks[i].rep.is_none() {
+                        self.set(i, to, s, QUOTE);
+                        changed = true;
+                    }
+                }
+            }
+        }
+        changed
+    }
+
+    fn parens(&mut self, on: &On) -> bool {
+        let mut changed = false;
+        let mut stack: Vec<usize> = Vec::new();
+        for j in 0..self.toks.len() {
+            let t = self.toks[j];
+            if t.prot {
+                continue;
+            }
+            match t.c {
+                '(' | '（' => stack.push(j),
+                ')' | '）' => {
+                    let Some(i) = stack.pop() else { continue };
+                    let ascii_open = self.toks[i].c == '(';
+                    let ascii_close = t.c == ')';
+                    if !ascii_open && !ascii_close {
+                        continue;
+                    }
+                    let content_han = self.han_in(i + 1, j) > 0;
+                    let outer = || {
+                        let l = self.prev_c(i);
+                        let r = self.next_c(j);
+                        l.is_some_and(|c| is_han(c) || is_close(c) || is_pause(c) || is_stop(c))
+                            || r.is_some_and(|c| is_han(c) || is_pause(c) || is_stop(c))
+                    };
+                    if content_han || (on.latin_parens && outer()) {
+                        if ascii_open {
+                            self.set(i, '（', "（", PAREN);
+                        }
+                        if ascii_close {
+                            self.set(j, '）', "）", PAREN);
+                        }
+                        changed = true;
+                    }
+                }
+                _ => {}
+            }
+        }
+        changed
+    }
+
+    /// A-Q1 and A-Q2. All pairs of a paragraph convert together, so that a
+    /// second run pairs the remaining quotes the same way (idempotence).
+    fn quotes(&mut self) -> bool {
+        let qs: Vec<usize> = self.double_quotes().collect();
+        if qs.is_empty() || qs.len() % 2 == 1 {
+            return false;
+        }
+        let any = qs.chunks(2).any(|p| {
+            let (i, j) = (p[0], p[1]);
+            self.han_in(i + 1, j) > 0
+                || self.left(i).is_some_and(is_han)
+                || self.right(j).is_some_and(is_han)
+        });
+        if !any {
+            return false;
+        }
+        for p in qs.chunks(2) {
+            let (i, j) = (p[0], p[1]);
+            self.set(i, '“', "“", QUOTE);
+            self.set(j, '”', "”", QUOTE);
+            if self.han_in(i + 1, j) == 0 {
+                continue;
+            }
+            // A-Q2: inner single quotes, apostrophes (`what's`) excluded.
+            let t = &self.toks;
+            let singles: Vec<usize> = (i + 1..j)
+                .filter(|&k| {
+                    t[k].c == '\''
+                        && !t[k].prot
+                        && t[k].rep.is_none()
+                        && !(t[k - 1].c.is_ascii_alphanumeric() && t[k + 1].c.is_ascii_alphabetic())
+                })
+                .collect();
+            if singles.len() % 2 == 0 {
+                for s in singles.chunks(2) {
+                    self.set(s[0], '‘', "‘", QUOTE);
+                    self.set(s[1], '’', "’", QUOTE);
+                }
+            }
+        }
+        true
+    }
+
+    /// A-C, A-S, A-K, A-X, left to right.
+    fn singles(&mut self, on: &On) -> bool {
+        let mut changed = false;
+        let n = self.toks.len();
+        let mut i = 0;
+        while i < n {
+            let t = self.toks[i];
+            if t.prot || t.del || t.rep.is_some() {
+                i += 1;
+                continue;
+            }
+            match t.c {
+                ',' if on.comma => {
+                    let digits = self.prev_c(i).is_some_and(|c| c.is_ascii_digit())
+                        && self.next_c(i).is_some_and(|c| c.is_ascii_digit());
+                    let l = self.left(i);
+                    if !digits
+                        && (l.is_some_and(left_cjk)
+                            || (l.is_some() && self.right(i).is_some_and(right_cjk)))
+                    {
+                        self.set(i, '，', "，", COMMA);
+                        changed = true;
+                    }
+                }
+                '.' if on.period => {
+                    if self.period(i, on) {
+                        self.set(i, '。', "。", PERIOD);
+                        changed = true;
+                    }
+                }
+                ':' if on.colon => {
+                    let l = self.left(i);
+                    let scheme = self.url_scheme_before(i);
+                    let ok = l.is_some_and(left_cjk)
+                        || (self.right(i).is_some_and(right_cjk)
+                            && !l.is_some_and(|c| c.is_ascii_digit())
+                            && !scheme);
+                    if ok {
+                        self.set(i, '：', "：", COLON);
+                        changed = true;
+                    }
+                }
+                ';' if on.semicolon => {
+                    let l = self.left(i);
+                    if l.is_some_and(left_cjk)
+                        || (l.is_some() && self.right(i).is_some_and(right_cjk))
+                    {
+                        self.set(i, '；', "；", SEMICOLON);
+                        changed = true;
+                    }
+                }
+                '?' | '!' if on.qx => {
+                    let j = self.run_end(i, |c| c == '?' || c == '!');
+                    if self.untouched(i, j) {
+                        let l = self.left(i);
+                        let ok = l.is_some_and(left_cjk)
+                            || (self.embedded_token(i)
+                                && self.right(j - 1).is_none_or(|c| is_han(c) || is_open(c)));
+                        if ok {
+                            for k in i..j {
+                                let (to, s) = if self.toks[k].c == '?' {
+                                    ('？', "？")
+                                } else {
+                                    ('！', "！")
+                                };
+                                self.set(k, to, s, QX);
+                            }
+                            changed = true;
+                        }
+                    }
+                    i = j;
+                    continue;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        changed
+    }
+
+    /// A-S1, A-S1b, A-S1c for the `.` at `i`.
+    fn period(&self, i: usize, on: &On) -> bool {
+        if self.prev_c(i) == Some('.') || self.next_c(i) == Some('.') {
+            return false;
+        }
+        let l = self.left(i);
+        let r = self.right(i);
+        if l.is_some_and(|c| is_han(c) || is_close(c))
+            && r.is_none_or(|c| is_han(c) || is_open(c) || is_close(c))
+        {
+            return true;
+        }
+        if !on.after_latin {
+            return false;
+        }
+        let prev = self.prev_c(i);
+        if prev.is_some_and(|c| matches!(c, '%' | '‰' | '℃')) && r.is_none_or(is_han) {
+            return true;
+        }
+        if prev.is_some_and(|c| c.is_ascii_digit()) && r.is_none() && self.han_in(0, i) > 0 {
+            return true;
+        }
+        self.embedded_token(i) && r.is_none_or(is_han)
+    }
+
+    /// A URL scheme name (`http`, `https`, …) directly before `i`.
+    fn url_scheme_before(&self, i: usize) -> bool {
+        let t = &self.toks;
+        let mut k = i;
+        while k > 0 && !t[k - 1].prot && t[k - 1].c.is_ascii_alphabetic() {
+            k -= 1;
+        }
+        if k == i || i - k > 6 {
+            return false;
+        }
+        let mut w = [0u8; 6];
+        for (d, tok) in w.iter_mut().zip(&t[k..i]) {
+            *d = tok.c.to_ascii_lowercase() as u8;
+        }
+        matches!(
+            &w[..i - k],
+            b"http" | b"https" | b"ftp" | b"ftps" | b"file" | b"mailto"
+        )
+    }
+
+    /// A-Z1, A-Z2: mark the spaces to remove.
+    fn spaces(&mut self, on: &On) {
+        let n = self.toks.len();
+        let mut i = 0;
+        while i < n {
+            if !self.toks[i].space {
+                i += 1;
+                continue;
+            }
+            let mut j = i;
+            while j < n && self.toks[j].space {
+                j += 1;
+            }
+            if i > 0 && j < n {
+                let p = self.toks[i - 1];
+                let q = self.toks[j];
+                let pc = if p.prot { 'a' } else { p.c };
+                let qc = if q.prot { 'a' } else { q.c };
+                let z1 = is_pause(qc)
+                    || is_stop(qc)
+                    || is_close(qc)
+                    || qc == '…'
+                    || is_pause(pc)
+                    || is_stop(pc)
+                    || is_open(pc);
+                let z2 = (q.rep.is_some_and(|r| r.1 == PAREN) && qc == '（' && is_han(pc))
+                    || (p.rep.is_some_and(|r| r.1 == PAREN) && pc == '）' && is_han(qc));
+                let attached = p.rep.is_some() || p.del || q.rep.is_some();
+                if z2 || (z1 && (on.space || attached)) {
+                    for t in &mut self.toks[i..j] {
+                        t.zap = true;
+                    }
+                }
+            }
+            i = j;
+        }
+    }
+
+    /// Turn the decisions into edits. A removed space run joins the
+    /// converted mark before it, else the converted mark after it, else it
+    /// is its own `punct.space` edit.
+    fn emit(&self, out: &mut Vec<Edit>) {
+        // Whether the last edit in `out` is a mark of this line that a
+        // following space may join.
+        let mut last_mark = false;
+        let mut last_space = false;
+        let first = out.len();
+        for t in &self.toks {
+            let touching = out.len() > first && out.last().is_some_and(|e| e.end == t.start);
+            if t.zap {
+                if touching && (last_mark || last_space) {
+                    if let Some(e) = out.last_mut() {
+                        e.end = t.end;
+                    }
+                } else {
+                    out.push(Edit::new(t.start, t.end, "", SPACE));
+                    last_mark = false;
+                    last_space = true;
+                }
+            } else if t.del {
+                if let Some(e) = out.last_mut() {
+                    e.end = t.end;
+                }
+            } else if let Some((rep, rule)) = t.rep {
+                if touching && last_space {
+                    if let Some(e) = out.last_mut() {
+                        e.end = t.end;
+                        e.replacement = rep.to_string();
+                        e.rule = rule;
+                    }
+                } else {
+                    out.push(Edit::new(t.start, t.end, rep, rule));
+                }
+                last_mark = true;
+                last_space = false;
+            } else {
+                last_mark = false;
+                last_space = false;
+            }
+        }
+    }
+
+    /// A-L1: full-width marks in an English line become ASCII.
+    fn latin_line(&self, out: &mut Vec<Edit>) {
+        let t = &self.toks;
+        if !t[0].c.is_ascii_alphabetic() || t[0].prot {
+            return;
+        }
+        // No other CJK script on the line (kana, hangul, …).
+        if t.iter()
+            .any(|k| !k.prot && k.c as u32 >= 0x2E80 && k.c.is_alphabetic())
+        {
+            return;
+        }
+        let mut words = 0;
+        for (i, k) in t.iter().enumerate() {
+            if !k.prot && k.c.is_ascii_alphabetic() && (i == 0 || !t[i - 1].c.is_ascii_alphabetic())
+            {
+                words += 1;
+            }
+        }
+        if words < 2 {
+            return;
+        }
+        for (i, k) in t.iter().enumerate() {
+            let (plain, spaced) = match k.c {
+                '，' => (",", ", "),
+                '：' => (":", ": "),
+                '；' => (";", "; "),
+                '！' => ("!", "! "),
+                '？' => ("?", "? "),
+                '。' => (".", ". "),
+                _ => continue,
+            };
+            let word_follows = t.get(i + 1).is_some_and(|n| n.c.is_ascii_alphanumeric());
+            out.push(Edit::new(
+                k.start,
+                k.end,
+                if word_follows { spaced } else { plain },
+                LATIN,
+            ));
+        }
+    }
+}
+
+impl Tok {
+    fn new(start: usize, end: usize, c: char, prot: bool) -> Self {
+        Tok {
+            start,
+            end,
+            c,
+            prot,
+            space: !prot && is_space(c),
+            del: false,
+            zap: false,
+            rep: None,
+        }
+    }
+}
+
+/// `5'10"`: a `"` after digits after `'` after a digit.
+fn is_inch_mark(t: &[Tok], i: usize) -> bool {
+    let mut k = i;
+    while k > 0 && t[k - 1].c.is_ascii_digit() && !t[k - 1].prot {
+        k -= 1;
+    }
+    k < i && k >= 2 && t[k - 1].c == '\'' && t[k - 2].c.is_ascii_digit()
+}
+
+// ---------------------------------------------------------------------------
+// A-0 protected spans, matched on the bytes of one line
+
+/// A protected span starting at byte `i`: its end, and whether it counts
+/// as a DIGIT (numbers) rather than LATIN.
+fn protected_at(b: &[u8], i: usize) -> Option<(usize, bool)> {
+    let x = b[i];
+    let prev = i.checked_sub(1).map(|k| b[k]);
+    let word_start = !prev.is_some_and(|p| p.is_ascii_alphanumeric());
+    match x {
+        b'<' => tag(b, i).map(|e| (e, false)),
+        b'&' => entity(b, i).map(|e| (e, false)),
+        b'`' => delimited(b, i, b'`').map(|e| (e, false)),
+        b'$' => math(b, i).map(|e| (e, false)),
+        b':' | b';' => emoticon(b, i).map(|e| (e, false)),
+        b'.' if prev.is_some_and(|p| p >= 0x80) => extension(b, i + 1).map(|e| (e, false)),
+        _ if x.is_ascii_alphabetic() && word_start => url(b, i)
+            .or_else(|| email(b, i))
+            .or_else(|| abbreviation(b, i))
+            .or_else(|| file_name(b, i))
+            .map(|e| (e, false)),
+        _ if x.is_ascii_digit() => {
+            if word_start {
+                if let Some(e) = email(b, i).or_else(|| file_name(b, i)) {
+                    return Some((e, false));
+                }
+            }
+            if prev.is_some_and(|p| p.is_ascii_digit()) {
+                None
+            } else {
+                number(b, i).map(|e| (e, true))
+            }
+        }
+        _ => None,
+    }
+}
+
+fn starts_with_ci(b: &[u8], i: usize, s: &[u8]) -> bool {
+    b.len() >= i + s.len() && b[i..i + s.len()].eq_ignore_ascii_case(s)
+}
+
+/// URL: `scheme://…` or `www.…`, printable ASCII, minus trailing punctuation
+/// and an unbalanced `)` (GFM autolink rules).
+fn url(b: &[u8], i: usize) -> Option<usize> {
+    let mut j;
+    if starts_with_ci(b, i, b"www.") {
+        j = i + 4;
+    } else {
+        j = i + 1;
+        while j < b.len()
+            && j - i <= 16
+            && (b[j].is_ascii_alphanumeric() || matches!(b[j], b'+' | b'.' | b'-'))
+        {
+            j += 1;
+        }
+        if !b[j..].starts_with(b"://") {
+            return None;
+        }
+        j += 3;
+    }
+    let body = j;
+    while j < b.len() && (0x21..=0x7E).contains(&b[j]) {
+        j += 1;
+    }
+    loop {
+        if j <= body {
+            return None;
+        }
+        let last = b[j - 1];
+        if matches!(
+            last,
+            b'?' | b'!' | b'.' | b',' | b':' | b'*' | b'_' | b'~' | b';' | b'"' | b'\''
+        ) {
+            j -= 1;
+        } else if last == b')' {
+            let open = b[i..j].iter().filter(|&&c| c == b'(').count();
+            let close = b[i..j].iter().filter(|&&c| c == b')').count();
+            if close > open {
+                j -= 1;
+            } else {
+                break;
+            }
+        } else {
+            break;
+        }
+    }
+    Some(j)
+}
+
+fn label_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'-'
+}
+
+/// `local@domain.tld`.
+fn email(b: &[u8], i: usize) -> Option<usize> {
+    let mut j = i;
+    while j < b.len()
+        && j - i < 64
+        && (b[j].is_ascii_alphanumeric() || matches!(b[j], b'.' | b'_' | b'%' | b'+' | b'-'))
+    {
+        j += 1;
+    }
+    if j == i || b.get(j) != Some(&b'@') {
+        return None;
+    }
+    j += 1;
+    let d = j;
+    while j < b.len() && label_byte(b[j]) {
+        j += 1;
+    }
+    if j == d {
+        return None;
+    }
+    let mut dots = 0;
+    while j + 1 < b.len() && b[j] == b'.' && label_byte(b[j + 1]) {
+        j += 1;
+        while j < b.len() && label_byte(b[j]) {
+            j += 1;
+        }
+        dots += 1;
+    }
+    (dots > 0).then_some(j)
+}
+
+/// `&amp;`, `&#34;`, `&#x22;`.
+fn entity(b: &[u8], i: usize) -> Option<usize> {
+    let mut j = i + 1;
+    if b.get(j) == Some(&b'#') {
+        j += 1;
+        let hex = matches!(b.get(j), Some(b'x' | b'X'));
+        if hex {
+            j += 1;
+        }
+        let s = j;
+        while j < b.len()
+            && (if hex {
+                b[j].is_ascii_hexdigit()
+            } else {
+                b[j].is_ascii_digit()
+            })
+        {
+            j += 1;
+        }
+        if j == s {
+            return None;
+        }
+    } else {
+        if !b.get(j).is_some_and(|c| c.is_ascii_alphabetic()) {
+            return None;
+        }
+        while j < b.len() && j - i < 32 && b[j].is_ascii_alphanumeric() {
+            j += 1;
+        }
+    }
+    (b.get(j) == Some(&b';')).then_some(j + 1)
+}
+
+/// An HTML tag `<a …>`, `</p>`, `<!-- … -->`: non-ASCII only inside
+/// quoted attribute values.
+fn tag(b: &[u8], i: usize) -> Option<usize> {
+    let mut j = i + 1;
+    if matches!(b.get(j), Some(b'/' | b'!')) {
+        j += 1;
+    }
+    if !b
+        .get(j)
+        .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'-')
+    {
+        return None;
+    }
+    let mut quote = 0u8;
+    while j < b.len() && j - i < 1024 {
+        let c = b[j];
+        if quote != 0 {
+            if c == quote {
+                quote = 0;
+            }
+        } else if c == b'"' || c == b'\'' {
+            quote = c;
+        } else if c == b'>' {
+            return Some(j + 1);
+        } else if c == b'<' || c >= 0x80 {
+            return None;
+        }
+        j += 1;
+    }
+    None
+}
+
+/// `` `code` ``: up to the next delimiter on the line.
+fn delimited(b: &[u8], i: usize, d: u8) -> Option<usize> {
+    let rest = &b[i + 1..];
+    let k = rest.iter().position(|&c| c == d)?;
+    (k > 0).then_some(i + 1 + k + 1)
+}
+
+/// `$…$` math (not a price: no digit or space after the opening `$`).
+fn math(b: &[u8], i: usize) -> Option<usize> {
+    let first = *b.get(i + 1)?;
+    if first.is_ascii_digit() || first == b' ' || first == b'$' {
+        return None;
+    }
+    let rest = &b[i + 1..b.len().min(i + 1 + 120)];
+    let k = rest.iter().position(|&c| c == b'$')?;
+    (rest[k - 1] != b' ').then_some(i + 1 + k + 1)
+}
+
+/// `:)` `:-)` `;-)` `;)` `:D` `:P` `:-D` `:-P`.
+fn emoticon(b: &[u8], i: usize) -> Option<usize> {
+    let mut j = i + 1;
+    if b.get(j) == Some(&b'-') {
+        j += 1;
+    }
+    match b.get(j)? {
+        b')' => Some(j + 1),
+        b'D' | b'P' if b[i] == b':' && !b.get(j + 1).is_some_and(|c| c.is_ascii_alphanumeric()) => {
+            Some(j + 1)
+        }
+        _ => None,
+    }
+}
+
+/// `U.S.`, `e.g.`, `a.k.a`, and `Mr.` `Mrs.` `Dr.` `vs.` `etc.` ….
+fn abbreviation(b: &[u8], i: usize) -> Option<usize> {
+    let alnum = |k: usize| b.get(k).is_some_and(|c| c.is_ascii_alphanumeric());
+    let mut j = i + 1;
+    let mut parts = 0;
+    while b.get(j) == Some(&b'.')
+        && b.get(j + 1).is_some_and(|c| c.is_ascii_alphabetic())
+        && !alnum(j + 2)
+    {
+        j += 2;
+        parts += 1;
+    }
+    if parts > 0 && !alnum(j) {
+        if b.get(j) == Some(&b'.') {
+            j += 1;
+        }
+        return Some(j);
+    }
+    const WORDS: [&[u8]; 15] = [
+        b"Mr", b"Mrs", b"Ms", b"Dr", b"Jr", b"Sr", b"St", b"vs", b"etc", b"Inc", b"Ltd", b"Co",
+        b"Corp", b"Prof", b"No",
+    ];
+    let mut k = i;
+    while alnum(k) {
+        k += 1;
+    }
+    if b.get(k) == Some(&b'.') && WORDS.iter().any(|w| *w == &b[i..k]) {
+        return Some(k + 1);
+    }
+    None
+}
+
+const EXTENSIONS: [&[u8]; 40] = [
+    b"com", b"cn", b"org", b"net", b"gov", b"edu", b"html", b"htm", b"pdf", b"doc", b"docx",
+    b"jpg", b"jpeg", b"png", b"gif", b"txt", b"xls", b"xlsx", b"ppt", b"pptx", b"zip", b"rar",
+    b"mp3", b"mp4", b"io", b"info", b"hk", b"tw", b"uk", b"jp", b"php", b"asp", b"aspx", b"js",
+    b"css", b"json", b"xml", b"csv", b"md", b"exe",
+];
+
+fn name_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c == b'-'
+}
+
+/// `ext` at `i` (after a `.`), ending at a word boundary: the end.
+fn extension(b: &[u8], i: usize) -> Option<usize> {
+    let mut j = i;
+    while j < b.len() && b[j].is_ascii_alphanumeric() {
+        j += 1;
+    }
+    if j == i || j < b.len() && name_byte(b[j]) {
+        return None;
+    }
+    EXTENSIONS
+        .iter()
+        .any(|e| b[i..j].eq_ignore_ascii_case(e))
+        .then_some(j)
+}
+
+/// `name(.name)*.ext`: file and domain names.
+fn file_name(b: &[u8], i: usize) -> Option<usize> {
+    let mut j = i;
+    let mut best = None;
+    let mut segs = 0;
+    loop {
+        let s = j;
+        while j < b.len() && name_byte(b[j]) {
+            j += 1;
+        }
+        if j == s {
+            break;
+        }
+        if segs > 0 && extension(b, s) == Some(j) {
+            best = Some(j);
+        }
+        segs += 1;
+        if j + 1 < b.len() && b[j] == b'.' && name_byte(b[j + 1]) {
+            j += 1;
+        } else {
+            break;
+        }
+    }
+    best
+}
+
+/// `\d+([.,:/]\d+)+`: decimals, thousands, times, ratios, dates, versions.
+fn number(b: &[u8], i: usize) -> Option<usize> {
+    let mut j = i;
+    while j < b.len() && b[j].is_ascii_digit() {
+        j += 1;
+    }
+    let mut groups = 0;
+    while j + 1 < b.len() && matches!(b[j], b'.' | b',' | b':' | b'/') && b[j + 1].is_ascii_digit()
+    {
+        j += 1;
+        while j < b.len() && b[j].is_ascii_digit() {
+            j += 1;
+        }
+        groups += 1;
+    }
+    (groups > 0).then_some(j)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edit::apply;
+
+    fn run(s: &str) -> String {
+        run_cfg(s, &Config::default())
+    }
+
+    fn run_cfg(s: &str, cfg: &Config) -> String {
+        let e = edits(s, cfg);
+        let out = apply(s, &e);
+        let again = edits(&out, cfg);
+        assert!(
+            again.is_empty(),
+            "not idempotent on {s:?} -> {out:?}: {again:?}"
+        );
+        out
+    }
+
+    fn same(s: &str) {
+        assert_eq!(run(s), s);
+    }
+
+    #[test]
+    fn comma() {
+        assert_eq!(run("你好,这是"), "你好，这是");
+        assert_eq!(run("产量达92,300,000吨,同比"), "产量达92,300,000吨，同比");
+        assert_eq!(run("2020年5月,广内街道"), "2020年5月，广内街道");
+        assert_eq!(
+            run("他说,Hello, world!这是英文。"),
+            "他说，Hello, world!这是英文。"
+        );
+        same("他说Hello, world这是");
+        same("中文1,2名");
+    }
+
+    #[test]
+    fn period() {
+        assert_eq!(run("你好,这是一个句子."), "你好，这是一个句子。");
+        assert_eq!(run("他说.”"), "他说。”");
+        assert_eq!(run("占34.05%."), "占34.05%。");
+        assert_eq!(run("目前版本号为v2.0."), "目前版本号为v2.0。");
+        assert_eq!(run("他在用iPhone."), "他在用iPhone。");
+        same("1.加强组织领导。");
+        same("增长665.3亿元");
+        same("Dollar 的演示 $阿里巴巴.US$ 股票标签");
+        same("黑人問號.jpg 後面");
+        same("美国在U.S.");
+        same("他说..好");
+    }
+
+    #[test]
+    fn period_after_latin_option() {
+        let f: crate::config::FileConfig =
+            toml::from_str("[punct]\nperiod_after_latin = false").unwrap();
+        let cfg = Config::from_file_config(f).unwrap();
+        assert_eq!(run_cfg("目前版本号为v2.0.", &cfg), "目前版本号为v2.0.");
+        assert_eq!(run_cfg("你好.", &cfg), "你好。");
+    }
+
+    #[test]
+    fn colon() {
+        assert_eq!(run("朱华桥说:“文化"), "朱华桥说：“文化");
+        assert_eq!(run("電話:123456789"), "電話：123456789");
+        assert_eq!(
+            run("比例为3:2,会议于14:12:36开始."),
+            "比例为3:2，会议于14:12:36开始。"
+        );
+        same("网址https://a.com/x 很好");
+        same("前面:)後面");
+        same("书名Hackers & Painters: Big Ideas很好");
+        same("时间12:30中文");
+    }
+
+    #[test]
+    fn semicolon() {
+        assert_eq!(run("中文;中文"), "中文；中文");
+        assert_eq!(run("增长36.4%;对日本"), "增长36.4%；对日本");
+        same("确保&quot;&gt;HTML中文");
+        same("中文 ;-) 好");
+    }
+
+    #[test]
+    fn question_exclaim() {
+        assert_eq!(run("嗨!你知道嘛?今天"), "嗨！你知道嘛？今天");
+        assert_eq!(
+            run("缓解思念之苦,“太感谢了”!"),
+            "缓解思念之苦，“太感谢了”！"
+        );
+        assert_eq!(run("真的?!好"), "真的？！好");
+        assert_eq!(run("不知道?JFGI!"), "不知道？JFGI！");
+        same("他说Hello, world!这是");
+        same("见https://a.com/?q=1 好");
+    }
+
+    #[test]
+    fn paren() {
+        assert_eq!(
+            run("全省对RCEP(区域全面经济伙伴关系协定)贸易"),
+            "全省对RCEP（区域全面经济伙伴关系协定）贸易"
+        );
+        assert_eq!(
+            run("据新华社广州8月5日电 (记者陆浩 胡拿云)记者"),
+            "据新华社广州8月5日电（记者陆浩 胡拿云）记者"
+        );
+        assert_eq!(
+            run("沈括(1031—1095),宋朝人。"),
+            "沈括（1031—1095），宋朝人。"
+        );
+        assert_eq!(run("美国(U.S.)经济"), "美国（U.S.）经济");
+        assert_eq!(run("阿里巴巴(BABA.N)股价"), "阿里巴巴（BABA.N）股价");
+        same("函数 f(x) 的中文");
+        same("中文 3 minute(s) 中文");
+        same("中文 (a) 中文");
+        let e = edits("电 (记者)", &Config::default());
+        assert_eq!(e[0].rule, PAREN);
+        assert_eq!((e[0].start, e[0].end), ("电".len(), "电 (".len()));
+    }
+
+    #[test]
+    fn paren_latin_option() {
+        let f: crate::config::FileConfig =
+            toml::from_str("[punct]\nfullwidth_latin_parens = false").unwrap();
+        let cfg = Config::from_file_config(f).unwrap();
+        assert_eq!(
+            run_cfg("阿里巴巴(BABA.N)股价", &cfg),
+            "阿里巴巴(BABA.N)股价"
+        );
+        assert_eq!(run_cfg("美国(美利坚)经济", &cfg), "美国（美利坚）经济");
+    }
+
+    #[test]
+    fn quote() {
+        assert_eq!(run("你\"好\",再见."), "你“好”，再见。");
+        assert_eq!(run("\"你'好'\",再见."), "“你‘好’”，再见。");
+        assert_eq!(run("我跟我说\"喵\"了"), "我跟我说“喵”了");
+        same("what's up");
+        same("身高5'10\"的中文");
+        same("他说\"你好");
+        same("乔布斯那句话是怎么说的？「Stay hungry, stay foolish.」");
+    }
+
+    #[test]
+    fn corner_quote_option() {
+        let f: crate::config::FileConfig =
+            toml::from_str("[punct]\nunify_corner_quotes = true").unwrap();
+        let cfg = Config::from_file_config(f).unwrap();
+        assert_eq!(run_cfg("他说「你『好』」", &cfg), "他说“你‘好’”");
+        same("他说「你『好』」");
+    }
+
+    #[test]
+    fn ellipsis() {
+        assert_eq!(
+            run("我...喜欢使用英文......省略号。"),
+            "我……喜欢使用英文……省略号。"
+        );
+        assert_eq!(run("等等。。。好"), "等等……好");
+        assert_eq!(run("等等…好"), "等等……好");
+        assert_eq!(run("等等⋯⋯好"), "等等……好");
+        same("报销医药费……由内蒙古");
+        same("中文…………");
+        same("他说wait...好");
+    }
+
+    #[test]
+    fn dash() {
+        assert_eq!(
+            run("第三方框架和库--用来快速构建"),
+            "第三方框架和库——用来快速构建"
+        );
+        assert_eq!(run("框架――用来"), "框架——用来");
+        assert_eq!(run("框架⸺用来"), "框架——用来");
+        assert_eq!(run("北京―上海"), "北京—上海");
+        same("党组织书记—党支部委员—党小组长");
+        same("运行 --help 查看");
+        same("编号PH-3000型");
+        same("中文a--b中文");
+    }
+
+    #[test]
+    fn tilde() {
+        assert_eq!(
+            run("每亩产量为25~30g,第五~八课"),
+            "每亩产量为25～30g，第五～八课"
+        );
+        assert_eq!(run("增长5%~10%"), "增长5%～10%");
+        same("中文 ~5 km");
+        same("见https://a.com/~user 好");
+    }
+
+    #[test]
+    fn interpunct() {
+        assert_eq!(run("前面・後面"), "前面·後面");
+        assert_eq!(run("约翰•史密斯"), "约翰·史密斯");
+        same("前面·後面");
+        same("“5·12”汶川地震");
+        same("卡号••••1234中文");
+        same("• 中文列表");
+    }
+
+    #[test]
+    fn zero() {
+        assert_eq!(
+            run("二○一二年,二0二三年和二o二四年"),
+            "二〇一二年，二〇二三年和二〇二四年"
+        );
+        same("一百零八将");
+        same("2012年");
+    }
+
+    #[test]
+    fn spaces() {
+        assert_eq!(run("中文 ，中文"), "中文，中文");
+        assert_eq!(run("中文。 中文"), "中文。中文");
+        assert_eq!(run("中文 , 中文"), "中文，中文");
+        same("记者 董素玉 屈辰 乌梦达");
+        same("新华社北京8月5日电 《中国共产党党内法规体系》单行本");
+        same("RCEP 贸易伙伴");
+        let e = edits("中文 , 中文", &Config::default());
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].rule, COMMA);
+    }
+
+    #[test]
+    fn latin_line() {
+        assert_eq!(run("Said：Come and，Join us！"), "Said: Come and, Join us!");
+        same("what's up");
+        same("Hello, world");
+    }
+
+    #[test]
+    fn protected() {
+        assert_eq!(
+            run("网址https://a.com/a,b.html,邮箱"),
+            "网址https://a.com/a,b.html,邮箱".replace(".html,邮", ".html，邮")
+        );
+        same("邮件a.b@c.com.cn 中文");
+        same("中文&nbsp;中文");
+        same("中文<a href=\"x\">链接</a>中文");
+        same("中文`a,b`中文");
+        same("公文编号国办发〔1987〕9号，图书编号ISBN 978-7-80184-224-4，汽车号牌京A00001。");
+        assert_eq!(run("访问www.xinhua.com,了解"), "访问www.xinhua.com，了解");
+    }
+
+    #[test]
+    fn flags_report_imbalance() {
+        let cfg = Config::default();
+        let f = flags("他说（你好", &cfg);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].rule, BRACKET_FLAG);
+        let f = flags("他说\"你好", &cfg);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].rule, QUOTE_FLAG);
+        assert!(flags("他说（你好）:)", &cfg).is_empty());
+        assert!(flags("a) first item", &cfg).is_empty());
+    }
+
+    #[test]
+    fn rules_are_listed() {
+        for id in [
+            COMMA, PERIOD, COLON, SEMICOLON, QX, PAREN, QUOTE, ELLIPSIS, DASH, TILDE, INTERPUNCT,
+            ZERO, SPACE, LATIN,
+        ] {
+            assert!(RULES.iter().any(|r| r.id == id), "{id}");
+        }
+    }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn piece() -> impl Strategy<Value = String> {
+            prop_oneof![
+                prop::sample::select(vec![
+                    "中", "文", "国", "说", "好", "的", "年", "〇", "二", "三"
+                ])
+                .prop_map(String::from),
+                prop::sample::select(vec!["a", "b", "Z", "x", "O", "o", "0", "1", "9", "5"])
+                    .prop_map(String::from),
+                prop::sample::select(vec![
+                    ",", ".", ":", ";", "?", "!", "(", ")", "\"", "'", "~", "-", "--", "...", "%",
+                    "/", "&", "<", ">", "$", "`", "@", "_", "#",
+                ])
+                .prop_map(String::from),
+                prop::sample::select(vec![
+                    "，", "。", "：", "；", "？", "！", "（", "）", "“", "”", "‘", "’", "《", "》",
+                    "、", "…", "—", "―", "・", "·", "～", "〜", "○", "「", "」",
+                ])
+                .prop_map(String::from),
+                prop::sample::select(vec![
+                    " ", "\n", "http://", "www.", ".com", "&amp;", ":)", "U.S."
+                ])
+                .prop_map(String::from),
+            ]
+        }
+
+        fn keep(s: &str) -> String {
+            s.chars().filter(|c| c.is_ascii_alphanumeric()).collect()
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(3000))]
+            #[test]
+            fn idempotent_and_keeps_letters(v in prop::collection::vec(piece(), 0..40)) {
+                let s: String = v.concat();
+                let cfg = Config::default();
+                let e = edits(&s, &cfg);
+                let out = apply(&s, &e);
+                let again = edits(&out, &cfg);
+                prop_assert!(again.is_empty(), "not idempotent: {:?} -> {:?}: {:?}", s, out, again);
+                // With A-N1 (which turns 0/O/o into 〇) off, digits and letters survive in order.
+                let f: crate::config::FileConfig = toml::from_str("[rules]\ndisable = [\"punct.zero\"]").unwrap();
+                let cfg = Config::from_file_config(f).unwrap();
+                let e = edits(&s, &cfg);
+                let out = apply(&s, &e);
+                prop_assert_eq!(keep(&out), keep(&s));
+                prop_assert!(edits(&out, &cfg).is_empty());
+            }
+        }
+    }
 }
