@@ -1,0 +1,170 @@
+//! Helpers shared by the integration tests: run the real binary, read its
+//! reports, walk output trees.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root (where Cargo.toml is).
+pub(crate) fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The example corpus shipped in `fixtures/corpus`.
+pub(crate) fn corpus() -> PathBuf {
+    root().join("fixtures/corpus")
+}
+
+/// `newsclean` with the given arguments; never inherits a terminal, so no
+/// progress bar.
+pub(crate) fn newsclean<I, S>(args: I) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    Command::new(env!("CARGO_BIN_EXE_newsclean"))
+        .args(args)
+        .output()
+        .expect("run newsclean")
+}
+
+/// Exit code, with stdout and stderr in the panic message when absent.
+pub(crate) fn code(o: &Output) -> i32 {
+    o.status.code().unwrap_or_else(|| {
+        panic!(
+            "killed by a signal; stderr:\n{}",
+            String::from_utf8_lossy(&o.stderr)
+        )
+    })
+}
+
+/// Assert the exit code, showing both streams on failure.
+pub(crate) fn assert_code(o: &Output, want: i32) {
+    assert_eq!(
+        code(o),
+        want,
+        "unexpected exit code\n--- stdout\n{}\n--- stderr\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// `clean <input> --out <out> --quiet [extra...]`, asserting the exit code.
+pub(crate) fn clean(input: &Path, out: &Path, extra: &[&str], want: i32) -> Output {
+    let mut args: Vec<std::ffi::OsString> = vec![
+        "clean".into(),
+        input.into(),
+        "--out".into(),
+        out.into(),
+        "--quiet".into(),
+    ];
+    args.extend(extra.iter().map(|s| s.into()));
+    let o = newsclean(&args);
+    assert_code(&o, want);
+    o
+}
+
+/// The default report folder of an output folder: `<OUT>.report`.
+pub(crate) fn report_of(out: &Path) -> PathBuf {
+    let mut name = out.file_name().expect("out has a name").to_os_string();
+    name.push(".report");
+    out.with_file_name(name)
+}
+
+/// Parsed `summary.json`.
+pub(crate) fn summary(report: &Path) -> serde_json::Value {
+    let s = std::fs::read_to_string(report.join("summary.json")).expect("summary.json");
+    serde_json::from_str(&s).expect("summary.json is JSON")
+}
+
+/// Parsed `changes.jsonl`, one value per line.
+pub(crate) fn changes(report: &Path) -> Vec<serde_json::Value> {
+    let s = std::fs::read_to_string(report.join("changes.jsonl")).expect("changes.jsonl");
+    s.lines()
+        .map(|l| serde_json::from_str(l).expect("changes.jsonl line is JSON"))
+        .collect()
+}
+
+/// The summary row of one file.
+pub(crate) fn file_row<'a>(summary: &'a serde_json::Value, rel: &str) -> &'a serde_json::Value {
+    summary["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .find(|f| f["path"] == rel)
+        .unwrap_or_else(|| panic!("no summary row for {rel}"))
+}
+
+/// Every regular file under `dir`, relative path (with `/`) → bytes.
+pub(crate) fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    if !dir.exists() {
+        return out;
+    }
+    for e in walk(dir) {
+        let rel = e
+            .strip_prefix(dir)
+            .expect("under dir")
+            .to_string_lossy()
+            .replace('\\', "/");
+        out.insert(rel, std::fs::read(&e).expect("read output file"));
+    }
+    out
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read_dir") {
+            let p = e.expect("dir entry").path();
+            let ft = std::fs::symlink_metadata(&p).expect("metadata").file_type();
+            if ft.is_dir() {
+                stack.push(p);
+            } else if ft.is_file() {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Copy a folder tree (regular files and folders only).
+pub(crate) fn copy_tree(from: &Path, to: &Path) {
+    for (rel, bytes) in tree(from) {
+        let p = to.join(&rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, bytes).expect("write");
+    }
+}
+
+/// Write `text` at `dir/rel`, creating folders.
+pub(crate) fn write(dir: &Path, rel: &str, text: impl AsRef<[u8]>) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+    std::fs::write(p, text).expect("write");
+}
+
+/// Unified line diff of two texts, for failure messages.
+pub(crate) fn text_diff(expected: &str, actual: &str, name: &str) -> String {
+    similar::TextDiff::from_lines(expected, actual)
+        .unified_diff()
+        .context_radius(2)
+        .header(&format!("expected/{name}"), &format!("actual/{name}"))
+        .to_string()
+}
+
+/// Does this process ignore file permissions (root, CAP_DAC_OVERRIDE)?
+/// Probed, not assumed: make a file unreadable and try to read it.
+pub(crate) fn permissions_are_ignored(scratch: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let p = scratch.join(".probe-unreadable");
+    std::fs::write(&p, "x").expect("write probe");
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o000)).expect("chmod probe");
+    let readable = std::fs::read(&p).is_ok();
+    let _ = std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644));
+    let _ = std::fs::remove_file(&p);
+    readable
+}
