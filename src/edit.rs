@@ -405,4 +405,56 @@ mod tests {
         let cleaned = "中文，文字\n";
         assert_eq!(invert(cleaned, &edits), orig);
     }
+
+    mod props {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        /// Random sorted, non-overlapping edits on char boundaries of `text`.
+        fn random_edits(text: &str, picks: &[(u8, u8, u8)]) -> Vec<Edit> {
+            let bounds: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
+            let mut out = Vec::new();
+            let mut pos = 0usize; // index into bounds
+            for &(skip, len, r) in picks {
+                let s = pos + skip as usize % 4;
+                let e = s + len as usize % 3;
+                if e >= bounds.len() {
+                    break;
+                }
+                let repl = ["", " ", "，", "\n", "ab"][r as usize % 5];
+                out.push(Edit::new(bounds[s], bounds[e], repl, "t"));
+                pos = e + 1;
+            }
+            out
+        }
+
+        proptest! {
+            #[test]
+            fn composed_edits_rebuild_every_stage(
+                text in "[a-c 中文,\n]{0,24}",
+                s1 in proptest::collection::vec((0u8..8, 0u8..8, 0u8..8), 0..8),
+                s2 in proptest::collection::vec((0u8..8, 0u8..8, 0u8..8), 0..8),
+                s3 in proptest::collection::vec((0u8..8, 0u8..8, 0u8..8), 0..8),
+            ) {
+                let mut c = Composed::new(text.clone());
+                for picks in [s1, s2, s3] {
+                    let e = random_edits(&c.text, &picks);
+                    c.push_stage(&text, e);
+                    let (cur, edits) = c.clone().into_edits();
+                    let mut pos = 0;
+                    for e in &edits {
+                        prop_assert!(e.start >= pos && e.end >= e.start);
+                        pos = e.end;
+                    }
+                    prop_assert_eq!(apply(&text, &edits), cur.clone());
+                    let recs: Vec<(usize, usize, &str, &str)> =
+                        edits.iter().map(|e| (e.start, e.end, &text[e.start..e.end], e.replacement.as_str())).collect();
+                    prop_assert_eq!(invert(&cur, &recs), text.clone());
+                    for p in &c.edits {
+                        prop_assert_eq!(&cur[p.out_start..p.out_end()], p.edit.replacement.as_str());
+                    }
+                }
+            }
+        }
+    }
 }
