@@ -1,27 +1,850 @@
-//! The review page (placeholder until the page lands): writes nothing.
+//! The review page: `index.html` plus one page per changed file.
+//!
+//! A reviewer opens `<report>/index.html` from the file system (no server,
+//! no network) and sees what changed in the corpus (totals, edits per rule
+//! with each rule's description, skipped and failed files), a sortable and
+//! filterable table of files, and for each file a page showing its
+//! *original* text with every edit highlighted in place at character level
+//! (Chinese has no spaces, so a word diff would be useless).
+//!
+//! Why it is built this way:
+//!
+//! - **Everything from the corpus is hostile.** Pages are rendered through
+//!   minijinja templates with HTML auto-escaping; data embedded in a
+//!   `<script>` block is JSON with `<`, `>`, `&`, U+2028 and U+2029 escaped
+//!   ([`script_json`]), and the page JavaScript only ever uses
+//!   `textContent`/`createElement` on it. A Content-Security-Policy meta tag
+//!   forbids any network access and foreign scripts.
+//! - **Large corpora.** The index embeds one compact JSON row per file that
+//!   is not unchanged (unchanged files are only counted), and a few lines of
+//!   vanilla JS render, sort, filter and paginate the table; the text of the
+//!   files lives in the per-file pages, written in parallel by the pipeline.
+//! - **Links land.** Every row of a file page carries `id="L<n>"` (1-based
+//!   line of the original), so a removed duplicate's link to its kept copy
+//!   (file and line) opens the right place; the pipeline also writes pages
+//!   for unchanged files that hold a kept copy.
 
+use std::collections::BTreeMap;
 use std::io;
 use std::path::Path;
+use std::sync::OnceLock;
+
+use minijinja::value::Serde;
+use minijinja::{context, AutoEscape, Environment, Value};
+use serde::Serialize;
 
 use super::summary::Summary;
-use super::ChangeRecord;
+use super::{ChangeRecord, Status};
+use crate::edit::Detail;
+use crate::emit::write_atomic;
+
+const FILE_TEMPLATE: &str = include_str!("templates/file.html");
+const INDEX_TEMPLATE: &str = include_str!("templates/index.html");
+const STYLE: &str = include_str!("templates/style.css");
+const FILE_JS: &str = include_str!("templates/file.js");
+const INDEX_JS: &str = include_str!("templates/index.js");
+
+/// The Content-Security-Policy of every page: no network, inline style and
+/// script only, images only as `data:` URLs.
+pub const CSP: &str =
+    "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:";
+
+fn env() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        // Auto-escaping follows the extension: both templates are `.html`.
+        // Strings are escaped like minijinja does, except that `/` stays as
+        // it is (every attribute is quoted, so `/` is harmless), which keeps
+        // paths and links readable in the source.
+        env.set_formatter(|out, state, value| {
+            if matches!(state.auto_escape(), AutoEscape::Html) && !value.is_safe() {
+                if let Some(s) = value.as_str() {
+                    return out
+                        .write_str(&escape_html(s))
+                        .map_err(minijinja::Error::from);
+                }
+            }
+            minijinja::escape_formatter(out, state, value)
+        });
+        env.add_template("file.html", FILE_TEMPLATE)
+            .expect("file.html template parses");
+        env.add_template("index.html", INDEX_TEMPLATE)
+            .expect("index.html template parses");
+        env
+    })
+}
+
+fn render(name: &str, ctx: Value) -> io::Result<String> {
+    env()
+        .get_template(name)
+        .and_then(|t| t.render(ctx))
+        .map_err(|e| io::Error::other(format!("template {name}: {e:#}")))
+}
 
 /// Write the page of one file: `<report>/files/<rel>.html`. `original` is
 /// the decoded original text; `changes` its edits in original coordinates
 /// (empty for an unchanged file that holds a kept copy of a duplicate).
-pub fn write_file_page(_report_dir: &Path, _rel: &str, _original: &str, _changes: &[ChangeRecord]) -> io::Result<()> {
-    Ok(())
+pub fn write_file_page(
+    report_dir: &Path,
+    rel: &str,
+    original: &str,
+    changes: &[ChangeRecord],
+) -> io::Result<()> {
+    let html = render_file_page(rel, original, changes)?;
+    write_atomic(
+        &report_dir.join("files").join(format!("{rel}.html")),
+        html.as_bytes(),
+    )
 }
 
 /// Relative URL (from the report root) of a file's page, with a line anchor.
+///
+/// Each path segment is percent-encoded like JavaScript's
+/// `encodeURIComponent`, so names with `#`, `?`, `%` or spaces still link.
 pub fn page_href(rel: &str, line: Option<usize>) -> String {
-    match line {
-        Some(l) => format!("files/{rel}.html#L{l}"),
-        None => format!("files/{rel}.html"),
+    let mut s = String::from("files/");
+    s.push_str(&encode_path(rel));
+    s.push_str(".html");
+    if let Some(l) = line {
+        s.push_str(&format!("#L{l}"));
     }
+    s
 }
 
 /// Write `<report>/index.html` from the summary.
-pub fn write_index(_report_dir: &Path, _summary: &Summary) -> io::Result<()> {
-    Ok(())
+pub fn write_index(report_dir: &Path, summary: &Summary) -> io::Result<()> {
+    let html = render_index(report_dir, summary)?;
+    write_atomic(&report_dir.join("index.html"), html.as_bytes())
+}
+
+/// JSON for a `<script type="application/json">` block: `<`, `>`, `&`,
+/// U+2028 and U+2029 are written as `\uXXXX` escapes, so no corpus text can
+/// close the script element or open a comment. These characters only occur
+/// inside JSON strings, where the escapes mean the same thing.
+pub fn script_json<T: Serialize + ?Sized>(value: &T) -> String {
+    let raw = serde_json::to_string(value).expect("report data serializes");
+    let mut out = String::with_capacity(raw.len() + raw.len() / 16);
+    for c in raw.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escape text for HTML element content and quoted attribute values.
+fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + s.len() / 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Percent-encode each `/`-separated segment (unreserved characters of
+/// `encodeURIComponent` stay as they are).
+fn encode_path(rel: &str) -> String {
+    let mut out = String::with_capacity(rel.len());
+    for (i, seg) in rel.split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        for &b in seg.as_bytes() {
+            if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
+                out.push(b as char);
+            } else {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
+}
+
+/// `../` repeated to climb from a file page (`files/<rel>.html`) to the
+/// report root.
+fn root_prefix(rel: &str) -> String {
+    "../".repeat(rel.matches('/').count() + 1)
+}
+
+/// Rule family (first dotted part), used for colours.
+fn family<'a>(rule: &'a str) -> &'a str {
+    rule.split('.').next().unwrap_or(rule)
+}
+
+/// Make whitespace and invisible characters of an edited span visible:
+/// `·` space, `□` full-width space, `→` tab, `⏎` line break, and
+/// `⟨U+XXXX⟩` for other invisible or control characters.
+fn visible(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            ' ' => out.push('·'),
+            '\u{3000}' => out.push('□'),
+            '\t' => out.push('→'),
+            '\n' => out.push('⏎'),
+            '\r' => out.push_str("⟨CR⟩"),
+            c if c.is_control() || is_invisible(c) => {
+                out.push_str(&format!("⟨U+{:04X}⟩", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{00A0}' | '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{180E}'
+        | '\u{2000}'..='\u{200F}' | '\u{2028}'..='\u{202F}' | '\u{205F}'..='\u{206F}' | '\u{3164}' | '\u{FEFF}' | '\u{FFA0}')
+}
+
+/// Rule description for the reports ("" for an unknown id).
+fn rule_doc(id: &str) -> &'static str {
+    crate::rules::get(id).map(|r| r.doc).unwrap_or("")
+}
+
+// ---------------------------------------------------------------- file page
+
+/// One piece of a row of the text: plain text, or (a part of) an edit.
+#[derive(Serialize)]
+struct Piece {
+    /// Plain text, or the deleted text of an edit (visible form).
+    s: String,
+    /// Edit index (absent for plain text).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    i: Option<usize>,
+    /// Unchanged text inside the edit before the deletion (first part only).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pre: String,
+    /// Unchanged text inside the edit after the insertion (last part only).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    post: String,
+    /// Inserted text (visible form), on the last part of an edit.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    a: String,
+    /// First part of the edit: carries the `id` and is focusable.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    first: bool,
+    /// The edit is a flag (marks a place, changes nothing).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    flag: bool,
+    /// Rule id.
+    #[serde(skip_serializing_if = "str::is_empty")]
+    rule: &'static str,
+    /// Rule family (for colours).
+    #[serde(skip_serializing_if = "str::is_empty")]
+    fam: &'static str,
+    /// Link to the kept copy (last part of a removed duplicate).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dup: Option<String>,
+}
+
+impl Piece {
+    fn text(s: &str) -> Piece {
+        Piece {
+            s: s.to_string(),
+            i: None,
+            pre: String::new(),
+            post: String::new(),
+            a: String::new(),
+            first: false,
+            flag: false,
+            rule: "",
+            fam: "",
+            dup: None,
+        }
+    }
+}
+
+/// One line of the original.
+#[derive(Serialize)]
+struct Row {
+    /// 1-based line number.
+    n: usize,
+    /// The line holds (part of) an edit.
+    x: bool,
+    pieces: Vec<Piece>,
+}
+
+/// One entry of the list of changes under the text.
+#[derive(Serialize)]
+struct Change {
+    i: usize,
+    line: usize,
+    col: usize,
+    rule: &'static str,
+    fam: String,
+    doc: &'static str,
+    before: String,
+    after: String,
+    flag: bool,
+    /// Shown in the text (false when the span is not on character
+    /// boundaries or overlaps an earlier edit: then it is only listed).
+    shown: bool,
+    detail: Option<String>,
+    /// In-page link for an echo's source line.
+    echo: Option<String>,
+    dup: Option<DupLink>,
+}
+
+#[derive(Serialize)]
+struct DupLink {
+    href: String,
+    file: String,
+    line: usize,
+}
+
+/// Rule count for the page header.
+#[derive(Serialize)]
+struct RuleCount {
+    id: &'static str,
+    fam: String,
+    doc: &'static str,
+    n: usize,
+}
+
+/// An edit to draw: the changed part of a record after trimming the text
+/// common to `before` and `after` (so `“abc”`→`「abc」` highlights only the
+/// quotes' neighbourhood), in byte offsets of the original.
+struct Span {
+    i: usize,
+    /// Edit span (whole record).
+    start: usize,
+    end: usize,
+    /// Changed part inside `start..end`.
+    del_start: usize,
+    del_end: usize,
+    /// Replacement of the changed part.
+    ins: String,
+    flag: bool,
+    rule: &'static str,
+    dup: Option<String>,
+}
+
+/// Common prefix and suffix lengths (bytes, on char boundaries) of `a` and `b`.
+fn common_affixes(a: &str, b: &str) -> (usize, usize) {
+    let pre: usize = a
+        .chars()
+        .zip(b.chars())
+        .take_while(|(x, y)| x == y)
+        .map(|(x, _)| x.len_utf8())
+        .sum();
+    let (ra, rb) = (&a[pre..], &b[pre..]);
+    let suf: usize = ra
+        .chars()
+        .rev()
+        .zip(rb.chars().rev())
+        .take_while(|(x, y)| x == y)
+        .map(|(x, _)| x.len_utf8())
+        .sum();
+    (pre, suf)
+}
+
+fn render_file_page(rel: &str, original: &str, changes: &[ChangeRecord]) -> io::Result<String> {
+    let root = root_prefix(rel);
+    let mut list = Vec::with_capacity(changes.len());
+    let mut spans = Vec::with_capacity(changes.len());
+    let mut pos = 0usize;
+    for (i, c) in changes.iter().enumerate() {
+        let flag = c.start == c.end && c.after.is_empty();
+        let dup = c.duplicate_of.as_ref().map(|k| DupLink {
+            href: if k.file == rel {
+                format!("#L{}", k.line)
+            } else {
+                format!("{root}{}", page_href(&k.file, Some(k.line)))
+            },
+            file: k.file.clone(),
+            line: k.line,
+        });
+        let (detail, echo) = match &c.detail {
+            Some(Detail::Join { score, signals }) => (
+                Some(format!(
+                    "join score {score}; signals: {}",
+                    signals.join(", ")
+                )),
+                None,
+            ),
+            Some(Detail::EchoOf { line }) => (
+                Some(format!("echo of line {line}")),
+                Some(format!("#L{line}")),
+            ),
+            Some(Detail::Note { text }) => (Some(text.clone()), None),
+            Some(Detail::DuplicateOf { file, line }) => {
+                (Some(format!("duplicate of {file}:{line}")), None)
+            }
+            None => (None, None),
+        };
+        let ok = c.start >= pos
+            && c.start <= c.end
+            && c.end <= original.len()
+            && original.is_char_boundary(c.start)
+            && original.is_char_boundary(c.end);
+        if ok {
+            let before = &original[c.start..c.end];
+            let (pre, suf) = if flag {
+                (0, 0)
+            } else {
+                common_affixes(before, &c.after)
+            };
+            // Keep at least something to mark when the record is a pure no-op.
+            let (pre, suf) = if pre + suf >= before.len() && pre + suf >= c.after.len() {
+                (0, 0)
+            } else {
+                (pre, suf)
+            };
+            spans.push(Span {
+                i,
+                start: c.start,
+                end: c.end,
+                del_start: c.start + pre,
+                del_end: c.end - suf,
+                ins: c.after[pre..c.after.len() - suf].to_string(),
+                flag,
+                rule: c.rule,
+                dup: dup.as_ref().map(|d| d.href.clone()),
+            });
+            pos = c.end;
+        }
+        list.push(Change {
+            i,
+            line: c.line,
+            col: c.column,
+            rule: c.rule,
+            fam: family(c.rule).to_string(),
+            doc: rule_doc(c.rule),
+            before: visible(&c.before),
+            after: visible(&c.after),
+            flag,
+            shown: ok,
+            detail,
+            echo,
+            dup,
+        });
+    }
+    let rows = build_rows(original, &spans);
+
+    let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
+    for c in changes {
+        *counts.entry(c.rule).or_default() += 1;
+    }
+    let rules: Vec<RuleCount> = counts
+        .into_iter()
+        .map(|(id, n)| RuleCount {
+            id,
+            fam: family(id).to_string(),
+            doc: rule_doc(id),
+            n,
+        })
+        .collect();
+    let edits = changes
+        .iter()
+        .filter(|c| !(c.start == c.end && c.after.is_empty()))
+        .count();
+    let ctx = context! {
+        csp => CSP,
+        rel => rel,
+
+        index_href => format!("{root}index.html"),
+        diff_href => (edits > 0).then(|| format!("{root}diffs/{}.diff", encode_path(rel))),
+        edits => edits,
+        flags => changes.len() - edits,
+        dups => changes.iter().filter(|c| c.duplicate_of.is_some()).count(),
+        lines => rows.len(),
+        rules => Value::from(Serde(&rules)),
+        rows => Value::from(Serde(&rows)),
+        changes => Value::from(Serde(&list)),
+        style => Value::from_safe_string(STYLE.to_string()),
+        script => Value::from_safe_string(FILE_JS.to_string()),
+    };
+    render("file.html", ctx)
+}
+
+/// Split the original into rows (lines without their `\n`) and place the
+/// spans, cutting an edit that crosses lines into one part per line.
+fn build_rows(text: &str, spans: &[Span]) -> Vec<Row> {
+    // Line starts; a final empty line only when an edit sits at the very end.
+    let mut starts = vec![0usize];
+    starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+    if starts.last() == Some(&text.len())
+        && starts.len() > 1
+        && !spans.iter().any(|s| s.start == text.len())
+    {
+        starts.pop();
+    }
+    let mut rows: Vec<Row> = Vec::with_capacity(starts.len());
+    let mut si = 0usize; // next span
+    for (li, &ls) in starts.iter().enumerate() {
+        let le = starts.get(li + 1).copied().unwrap_or(text.len()); // includes the '\n'
+        let mut row = Row {
+            n: li + 1,
+            x: false,
+            pieces: Vec::new(),
+        };
+        let mut p = ls;
+        // A span that started on an earlier line and continues here.
+        if si > 0 {
+            let s = &spans[si - 1];
+            if s.end > ls && s.start < ls {
+                p = continue_span(text, s, ls, le, &mut row);
+            }
+        }
+        let is_last = li + 1 == starts.len();
+        while let Some(s) = spans.get(si) {
+            // A span starting at a line end (after its `\n`) belongs to the
+            // next line, except at the very end of the text.
+            if s.start < ls || s.start > le || (s.start == le && !is_last) {
+                break;
+            }
+            push_text(text, p, s.start, &mut row);
+            p = start_span(text, s, le, &mut row);
+            si += 1;
+        }
+        push_text(text, p, le, &mut row);
+        rows.push(row);
+    }
+    rows
+}
+
+/// Plain text `a..b` (a trailing `\n` is the row's end, not text).
+fn push_text(text: &str, a: usize, b: usize, row: &mut Row) {
+    if a >= b {
+        return;
+    }
+    let s = text[a..b].strip_suffix('\n').unwrap_or(&text[a..b]);
+    if s.is_empty() {
+        return;
+    }
+    match row.pieces.last_mut() {
+        Some(last) if last.i.is_none() => last.s.push_str(s),
+        _ => row.pieces.push(Piece::text(s)),
+    }
+}
+
+/// The part of span `s` from `from` up to the line end `le`; returns where
+/// plain text resumes.
+fn span_part(text: &str, s: &Span, from: usize, le: usize, first: bool, row: &mut Row) -> usize {
+    let to = s.end.min(le);
+    let last = s.end <= le;
+    let clip = |a: usize, b: usize| (a.clamp(from, to), b.clamp(from, to));
+    let (pa, pb) = clip(s.start, s.del_start);
+    let (da, db) = clip(s.del_start, s.del_end);
+    let (qa, qb) = clip(s.del_end, s.end);
+    row.x = true;
+    row.pieces.push(Piece {
+        s: visible(&text[da..db]),
+        i: Some(s.i),
+        pre: text[pa..pb].trim_end_matches('\n').to_string(),
+        post: if last {
+            text[qa..qb].trim_end_matches('\n').to_string()
+        } else {
+            String::new()
+        },
+        a: if last { visible(&s.ins) } else { String::new() },
+        first,
+        flag: s.flag,
+        rule: s.rule,
+        fam: family(s.rule),
+        dup: if last { s.dup.clone() } else { None },
+    });
+    to
+}
+
+fn start_span(text: &str, s: &Span, le: usize, row: &mut Row) -> usize {
+    span_part(text, s, s.start, le, true, row)
+}
+
+fn continue_span(text: &str, s: &Span, ls: usize, le: usize, row: &mut Row) -> usize {
+    span_part(text, s, ls, le, false, row)
+}
+
+// -------------------------------------------------------------------- index
+
+#[derive(Serialize)]
+struct RuleRow {
+    id: &'static str,
+    fam: String,
+    spec: &'static str,
+    doc: &'static str,
+    n: usize,
+}
+
+#[derive(Serialize)]
+struct Problem {
+    path: String,
+    status: &'static str,
+    reason: String,
+}
+
+/// The files table data, embedded as JSON: `rules` names the rule ids once;
+/// each file row is `[path, status, edits, flags, duplicates, [rule index,
+/// count, …], has page]` with status 0 cleaned, 1 unchanged, 2 skipped,
+/// 3 failed.
+#[derive(Serialize)]
+struct TableData<'a> {
+    rules: Vec<&'static str>,
+    files: Vec<(&'a str, u8, usize, usize, usize, Vec<usize>, u8)>,
+}
+
+fn render_index(report_dir: &Path, summary: &Summary) -> io::Result<String> {
+    let mut rule_ids: Vec<&'static str> = Vec::new();
+    let mut rule_rows = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for r in crate::rules::all() {
+        seen.insert(r.id);
+        rule_ids.push(r.id);
+        let n = summary.rules.get(r.id).copied().unwrap_or(0);
+        rule_rows.push(RuleRow {
+            id: r.id,
+            fam: family(r.id).to_string(),
+            spec: r.spec,
+            doc: r.doc,
+            n,
+        });
+    }
+    // Counted ids the registry does not know (should not happen; shown anyway).
+    for (&id, &n) in &summary.rules {
+        if seen.insert(id) {
+            rule_ids.push(id);
+            rule_rows.push(RuleRow {
+                id,
+                fam: family(id).to_string(),
+                spec: "",
+                doc: "",
+                n,
+            });
+        }
+    }
+    let rule_index: BTreeMap<&str, usize> = rule_ids
+        .iter()
+        .enumerate()
+        .map(|(i, &id)| (id, i))
+        .collect();
+
+    let mut problems = Vec::new();
+    let mut files = Vec::new();
+    let mut unchanged_hidden = 0usize;
+    for f in &summary.files {
+        let st = match f.status {
+            Status::Cleaned => 0,
+            Status::Unchanged => 1,
+            Status::Skipped => 2,
+            Status::Failed => 3,
+        };
+        let has_page = match f.status {
+            Status::Cleaned => report_dir
+                .join("files")
+                .join(format!("{}.html", f.path))
+                .is_file(),
+            Status::Unchanged => {
+                // Listed only when it holds a kept copy (then it has a page).
+                if report_dir
+                    .join("files")
+                    .join(format!("{}.html", f.path))
+                    .is_file()
+                {
+                    true
+                } else {
+                    unchanged_hidden += 1;
+                    continue;
+                }
+            }
+            _ => false,
+        };
+        if matches!(f.status, Status::Skipped | Status::Failed) {
+            problems.push(Problem {
+                path: f.path.clone(),
+                status: if f.status == Status::Skipped {
+                    "skipped"
+                } else {
+                    "failed"
+                },
+                reason: f.reason.clone().unwrap_or_default(),
+            });
+        }
+        let mut rr = Vec::with_capacity(f.rules.len() * 2);
+        for &(id, n) in &f.rules {
+            if let Some(&ix) = rule_index.get(id) {
+                rr.push(ix);
+                rr.push(n);
+            }
+        }
+        files.push((
+            f.path.as_str(),
+            st,
+            f.edits,
+            f.flags,
+            f.duplicates_removed,
+            rr,
+            has_page as u8,
+        ));
+    }
+    let data = TableData {
+        rules: rule_ids,
+        files,
+    };
+    let walk_errors: Vec<Problem> = summary
+        .walk_errors
+        .iter()
+        .map(|w| Problem {
+            path: w.path.clone(),
+            status: "unreadable",
+            reason: w.reason.clone(),
+        })
+        .collect();
+    let t = &summary.totals;
+    let ctx = context! {
+        csp => CSP,
+        run => Value::from(Serde(&summary.run)),
+        totals => Value::from(Serde(&t)),
+        schema_version => summary.schema_version,
+        mb_in => format!("{:.1}", t.bytes_in as f64 / 1e6),
+        mb_out => format!("{:.1}", t.bytes_out as f64 / 1e6),
+        duration => format!("{:.1} s", summary.run.duration_ms as f64 / 1000.0),
+        rules => Value::from(Serde(&rule_rows)),
+        problems => Value::from(Serde(&problems)),
+        walk_errors => Value::from(Serde(&walk_errors)),
+        listed => data.files.len(),
+        unchanged_hidden => unchanged_hidden,
+        data => Value::from_safe_string(script_json(&data)),
+        style => Value::from_safe_string(STYLE.to_string()),
+        script => Value::from_safe_string(INDEX_JS.to_string()),
+    };
+    render("index.html", ctx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::KeptCopy;
+
+    fn rec(orig: &str, start: usize, end: usize, after: &str, rule: &'static str) -> ChangeRecord {
+        let line = orig[..start].matches('\n').count() + 1;
+        ChangeRecord {
+            file: "a/b.txt".into(),
+            line,
+            column: 1,
+            start,
+            end,
+            rule,
+            before: orig[start..end].into(),
+            after: after.into(),
+            duplicate_of: None,
+            detail: None,
+        }
+    }
+
+    #[test]
+    fn script_json_cannot_close_the_script() {
+        let s = script_json(&["</script><!-- & \u{2028}"]);
+        assert!(
+            !s.contains('<') && !s.contains('>') && !s.contains('&') && !s.contains('\u{2028}')
+        );
+        let back: Vec<String> = serde_json::from_str(&s).unwrap();
+        assert_eq!(back[0], "</script><!-- & \u{2028}");
+    }
+
+    #[test]
+    fn hrefs_are_encoded_and_relative() {
+        assert_eq!(
+            page_href("a b/c#1.txt", Some(3)),
+            "files/a%20b/c%231.txt.html#L3"
+        );
+        assert_eq!(page_href("x.txt", None), "files/x.txt.html");
+        assert_eq!(root_prefix("x.txt"), "../");
+        assert_eq!(root_prefix("a/b/x.txt"), "../../../");
+    }
+
+    #[test]
+    fn visible_whitespace() {
+        assert_eq!(visible(" \u{3000}\t\n\u{200B}"), "·□→⏎⟨U+200B⟩");
+    }
+
+    #[test]
+    fn file_page_escapes_and_anchors() {
+        let orig = "一<script>x</script>,二\n\n三 \n第四行";
+        let c = orig.find(',').unwrap();
+        let t = orig.find(" \n").unwrap();
+        let mut dup = rec(
+            orig,
+            orig.find("第四行").unwrap(),
+            orig.len(),
+            "",
+            "dedup.paragraph",
+        );
+        dup.duplicate_of = Some(KeptCopy {
+            file: "k/<x>.txt".into(),
+            line: 7,
+        });
+        let recs = vec![
+            rec(orig, c, c + 1, "，", "punct.comma"),
+            rec(orig, t, t + 1, "", "whitespace.trailing"),
+            dup,
+        ];
+        let html = render_file_page("a/b.txt", orig, &recs).unwrap();
+        assert!(!html.contains("<script>x"));
+        assert!(html.contains("&lt;script&gt;x"));
+        for n in 1..=4 {
+            assert!(html.contains(&format!("id=\"L{n}\"")), "line {n}");
+        }
+        assert!(!html.contains("id=\"L5\""));
+        assert!(html.contains("href=\"../../files/k/%3Cx%3E.txt.html#L7\""));
+        assert!(html.contains("<del>,</del><ins>，</ins>"));
+        assert!(html.contains("<del>·</del>"));
+    }
+
+    #[test]
+    fn multi_line_edit_is_cut_per_line() {
+        let orig = "甲\n乙\n乙\n丙";
+        let s = orig.find("乙\n丙").unwrap();
+        let recs = vec![rec(orig, s, s + "乙\n".len(), "", "dedup.line")];
+        let rows = build_rows(orig, &{
+            let r = &recs[0];
+            vec![Span {
+                i: 0,
+                start: r.start,
+                end: r.end,
+                del_start: r.start,
+                del_end: r.end,
+                ins: String::new(),
+                flag: false,
+                rule: r.rule,
+                dup: None,
+            }]
+        });
+        assert_eq!(rows.len(), 4);
+        assert!(rows[2].x && !rows[3].x);
+        assert_eq!(rows[2].pieces[0].s, "乙⏎");
+        let orig = "a\nb";
+        let spans = vec![Span {
+            i: 0,
+            start: 0,
+            end: 3,
+            del_start: 1,
+            del_end: 2,
+            ins: String::new(),
+            flag: false,
+            rule: "layout.join",
+            dup: None,
+        }];
+        let rows = build_rows(orig, &spans);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            (rows[0].pieces[0].pre.as_str(), rows[0].pieces[0].s.as_str()),
+            ("a", "⏎")
+        );
+        assert!(rows[1].x);
+        assert_eq!(rows[1].pieces[0].post, "b");
+    }
 }

@@ -1,0 +1,81 @@
+(function(){
+"use strict";
+var body=document.body,tip=document.getElementById("tip");
+var marks=Array.prototype.slice.call(document.querySelectorAll(".e[tabindex]"));
+var cur=-1;
+function pref(k,v){try{if(v===undefined)return localStorage.getItem("newsclean."+k);localStorage.setItem("newsclean."+k,v);}catch(e){return null;}}
+function el(tag,cls,text){var e=document.createElement(tag);if(cls)e.className=cls;if(text!==undefined)e.textContent=text;return e;}
+/* Tooltip: built from the row of the changes table (already escaped DOM). */
+function show(target){
+  var row=document.getElementById("c"+target.getAttribute("data-i"));
+  if(!row){tip.hidden=true;return;}
+  tip.textContent="";
+  var head=el("div");head.appendChild(row.querySelector(".rule .tag").cloneNode(true));
+  head.appendChild(document.createTextNode(" "+row.querySelector(".doc").textContent));
+  tip.appendChild(head);
+  var dl=el("dl");
+  function item(label,node){dl.appendChild(el("dt","",label));var dd=el("dd");dd.appendChild(node);dl.appendChild(dd);}
+  item("line",document.createTextNode(row.cells[0].textContent));
+  item("before",el("span","ba",row.cells[2].textContent||"(nothing)"));
+  item("after",el("span","ba",row.cells[3].textContent||"(nothing)"));
+  if(row.cells[4].textContent)item("detail",document.createTextNode(row.cells[4].textContent));
+  tip.appendChild(dl);
+  tip.hidden=false;
+  var r=target.getBoundingClientRect(),w=tip.offsetWidth,h=tip.offsetHeight;
+  var x=Math.max(4,Math.min(window.scrollX+r.left,window.scrollX+document.documentElement.clientWidth-w-8));
+  var y=window.scrollY+r.bottom+6;
+  if(r.bottom+h+10>window.innerHeight&&r.top>h+10)y=window.scrollY+r.top-h-6;
+  tip.style.left=x+"px";tip.style.top=y+"px";
+}
+function edit(t){return t&&t.closest?t.closest(".e[data-i]"):null;}
+document.addEventListener("mouseover",function(ev){var e=edit(ev.target);if(e)show(e);else if(!tip.hidden&&document.activeElement&&!edit(document.activeElement))tip.hidden=true;});
+document.addEventListener("focusin",function(ev){var e=edit(ev.target);if(e){show(e);cur=marks.indexOf(e);}else tip.hidden=true;});
+document.addEventListener("mouseout",function(ev){if(edit(ev.target)&&!edit(ev.relatedTarget)&&!edit(document.activeElement))tip.hidden=true;});
+function go(d){
+  if(!marks.length)return;
+  var vis=marks.filter(function(m){return m.offsetParent!==null;});
+  if(!vis.length)return;
+  var i=vis.indexOf(marks[cur]);
+  if(i<0){var top=window.innerHeight*0.3;i=d>0?-1:vis.length;for(var k=0;k<vis.length;k++){if(vis[k].getBoundingClientRect().top>top){i=d>0?k-1:k;break;}}}
+  i=Math.max(0,Math.min(vis.length-1,i+d));
+  var m=vis[i];cur=marks.indexOf(m);
+  marks.forEach(function(x){x.classList.remove("cur");});m.classList.add("cur");
+  m.scrollIntoView({block:"center"});m.focus({preventScroll:true});
+}
+var sbsBuilt=false;
+function view(sbs){
+  if(sbs&&!sbsBuilt){
+    sbsBuilt=true;
+    document.querySelectorAll(".r").forEach(function(r){
+      var c=r.querySelector(".c.before"),a=c.cloneNode(true);
+      a.className="c after";
+      a.querySelectorAll("[id]").forEach(function(x){x.removeAttribute("id");});
+      a.querySelectorAll("[tabindex]").forEach(function(x){x.removeAttribute("tabindex");});
+      a.setAttribute("aria-hidden","true");
+      r.appendChild(a);
+    });
+  }
+  body.classList.toggle("sbs",sbs);
+  document.getElementById("v-inline").setAttribute("aria-pressed",String(!sbs));
+  document.getElementById("v-sbs").setAttribute("aria-pressed",String(sbs));
+  pref("view",sbs?"sbs":"inline");
+}
+function only(on){body.classList.toggle("only",on);document.getElementById("only").setAttribute("aria-pressed",String(on));}
+document.getElementById("next").onclick=function(){go(1);};
+document.getElementById("prev").onclick=function(){go(-1);};
+document.getElementById("v-inline").onclick=function(){view(false);};
+document.getElementById("v-sbs").onclick=function(){view(true);};
+document.getElementById("only").onclick=function(){only(!body.classList.contains("only"));};
+document.addEventListener("keydown",function(ev){
+  if(ev.ctrlKey||ev.metaKey||ev.altKey)return;
+  var t=ev.target.tagName;if(t==="INPUT"||t==="TEXTAREA"||t==="SELECT")return;
+  if(ev.key==="n"||ev.key==="j"){go(1);ev.preventDefault();}
+  else if(ev.key==="p"||ev.key==="k"){go(-1);ev.preventDefault();}
+  else if(ev.key==="v"){view(!body.classList.contains("sbs"));}
+  else if(ev.key==="c"){only(!body.classList.contains("only"));}
+  else if(ev.key==="Escape"){tip.hidden=true;}
+});
+var h=document.querySelector("header.top");
+if(h)document.documentElement.style.setProperty("--toph",h.offsetHeight+"px");
+if(pref("view")==="sbs")view(true);
+})();
