@@ -210,6 +210,16 @@ fn is_invisible(c: char) -> bool {
         | '\u{2000}'..='\u{200F}' | '\u{2028}'..='\u{202F}' | '\u{205F}'..='\u{206F}' | '\u{3164}' | '\u{FEFF}' | '\u{FFA0}')
 }
 
+/// `1.2 MB`, `340 kB`, `12 B`.
+fn human_bytes(n: u64) -> String {
+    match n {
+        0..1_000 => format!("{n} B"),
+        1_000..1_000_000 => format!("{:.1} kB", n as f64 / 1e3),
+        1_000_000..1_000_000_000 => format!("{:.1} MB", n as f64 / 1e6),
+        _ => format!("{:.2} GB", n as f64 / 1e9),
+    }
+}
+
 /// Rule description for the reports ("" for an unknown id).
 fn rule_doc(id: &str) -> &'static str {
     crate::rules::get(id).map(|r| r.doc).unwrap_or("")
@@ -234,6 +244,9 @@ struct Piece {
     /// Inserted text (visible form), on the last part of an edit.
     #[serde(skip_serializing_if = "String::is_empty")]
     a: String,
+    /// The deleted text is only whitespace (drawn as a box, not struck).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    ws: bool,
     /// First part of the edit: carries the `id` and is focusable.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     first: bool,
@@ -259,6 +272,7 @@ impl Piece {
             pre: String::new(),
             post: String::new(),
             a: String::new(),
+            ws: false,
             first: false,
             flag: false,
             rule: "",
@@ -544,6 +558,7 @@ fn span_part(text: &str, s: &Span, from: usize, le: usize, first: bool, row: &mu
     row.x = true;
     row.pieces.push(Piece {
         s: visible(&text[da..db]),
+        ws: text[da..db].chars().all(char::is_whitespace),
         i: Some(s.i),
         pre: text[pa..pb].trim_end_matches('\n').to_string(),
         post: if last {
@@ -709,8 +724,8 @@ fn render_index(report_dir: &Path, summary: &Summary) -> io::Result<String> {
         run => Value::from(Serde(&summary.run)),
         totals => Value::from(Serde(&t)),
         schema_version => summary.schema_version,
-        mb_in => format!("{:.1}", t.bytes_in as f64 / 1e6),
-        mb_out => format!("{:.1}", t.bytes_out as f64 / 1e6),
+        size_in => human_bytes(t.bytes_in),
+        size_out => human_bytes(t.bytes_out),
         duration => format!("{:.1} s", summary.run.duration_ms as f64 / 1000.0),
         rules => Value::from(Serde(&rule_rows)),
         problems => Value::from(Serde(&problems)),

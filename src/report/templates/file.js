@@ -77,5 +77,8 @@ document.addEventListener("keydown",function(ev){
 });
 var h=document.querySelector("header.top");
 if(h)document.documentElement.style.setProperty("--toph",h.offsetHeight+"px");
-if(pref("view")==="sbs")view(true);
+var qv=/[?&]view=(sbs|inline)/.exec(location.search);
+if(qv?qv[1]==="sbs":pref("view")==="sbs")view(true);
+var m0=/^#e(\d+)$/.exec(location.hash),t0=m0&&document.getElementById("e"+m0[1]);
+if(t0){t0.scrollIntoView({block:"center"});t0.focus({preventScroll:true});}
 })();

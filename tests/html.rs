@@ -1,0 +1,310 @@
+//! Structural tests of the review page: run the real binary on a small
+//! hostile corpus and check the generated HTML (index, file pages, links,
+//! escaping, Content-Security-Policy).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const DUP: &str =
+    "国家统计局今天发布数据显示，全国居民消费价格同比上涨百分之零点九，环比下降百分之零点一。";
+
+/// The corpus: hostile markup, half-width punctuation in Chinese text,
+/// indentation, trailing spaces, and a paragraph repeated in a second file.
+fn corpus(dir: &Path) {
+    fs::create_dir_all(dir.join("sub")).unwrap();
+    let a = format!(
+        "　　新华社北京8月5日电,记者报道:今天天气很好!   \n\n\
+         <script>alert(1)</script>这是正文,<img src=x onerror=alert(1)>继续</textarea>结束.\n\n\
+         　　{DUP}\n\n\
+         \"quoted\" & 'single' <b>bold</b> </script><!-- comment -->\n"
+    );
+    fs::write(dir.join("a.txt"), a).unwrap();
+    let b = format!("　　第二篇报道,内容不同。\n\n{DUP}\n\n　　最后一段,结束。\n");
+    fs::write(dir.join("sub/b.txt"), b).unwrap();
+    // A hostile file name, with something to clean so it gets a page.
+    fs::write(
+        dir.join("<img src=x onerror=alert(2)>.txt"),
+        "　　标题,正文。\n",
+    )
+    .unwrap();
+}
+
+struct Run {
+    _tmp: TempDir,
+    report: PathBuf,
+}
+
+/// Minimal self-cleaning temp dir (no extra dev-dependency).
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+fn run() -> Run {
+    let base = std::env::temp_dir().join(format!(
+        "newsclean-html-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    let _ = fs::remove_dir_all(&base);
+    let input = base.join("in");
+    corpus(&input);
+    let out = base.join("out");
+    let report = base.join("report");
+    let st = Command::new(env!("CARGO_BIN_EXE_newsclean"))
+        .arg("clean")
+        .arg(&input)
+        .arg("--out")
+        .arg(&out)
+        .arg("--report")
+        .arg(&report)
+        .arg("--quiet")
+        .status()
+        .unwrap();
+    assert_eq!(st.code(), Some(0), "newsclean clean failed");
+    Run {
+        _tmp: TempDir(base),
+        report,
+    }
+}
+
+fn read(p: &Path) -> String {
+    fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+fn html_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            html_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "html") {
+            out.push(p);
+        }
+    }
+}
+
+/// Undo the five entities the templates produce.
+fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+/// Undo percent-encoding of a URL path.
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+/// All values of `attr="…"` on tags that contain `marker`.
+fn attrs(html: &str, marker: &str, attr: &str) -> Vec<String> {
+    let mut v = Vec::new();
+    for (i, _) in html.match_indices(marker) {
+        let tag_start = html[..i].rfind('<').unwrap();
+        let tag_end = i + html[i..].find('>').unwrap();
+        let tag = &html[tag_start..tag_end];
+        let key = format!(" {attr}=\"");
+        if let Some(k) = tag.find(&key) {
+            let rest = &tag[k + key.len()..];
+            v.push(unescape(&rest[..rest.find('"').unwrap()]));
+        }
+    }
+    v
+}
+
+/// The JSON embedded in the index.
+fn index_data(index: &str) -> serde_json::Value {
+    let open = "<script type=\"application/json\" id=\"data\">";
+    let start = index.find(open).expect("data block") + open.len();
+    let end = start + index[start..].find("</script>").unwrap();
+    serde_json::from_str(&index[start..end]).expect("data block is JSON")
+}
+
+#[test]
+fn index_lists_the_files_and_rules() {
+    let r = run();
+    let index = read(&r.report.join("index.html"));
+    let data = index_data(&index);
+    let paths: Vec<&str> = data["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f[0].as_str().unwrap())
+        .collect();
+    for p in ["a.txt", "sub/b.txt", "<img src=x onerror=alert(2)>.txt"] {
+        assert!(paths.contains(&p), "{p} listed in {paths:?}");
+    }
+    // Every listed cleaned file says it has a page, and the page exists.
+    for f in data["files"].as_array().unwrap() {
+        if f[1] == 0 {
+            assert_eq!(f[6], 1);
+            assert!(r
+                .report
+                .join("files")
+                .join(format!("{}.html", f[0].as_str().unwrap()))
+                .is_file());
+        }
+    }
+    // Rules with edits are listed with their description.
+    assert!(index.contains("data-rule=\"whitespace.indent\""));
+    let doc = newsclean::rules::get("whitespace.indent").unwrap().doc;
+    assert!(index.contains(&minimal_escape(doc)), "rule doc shown");
+    assert!(index.contains("id=\"file-table\""));
+}
+
+fn minimal_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+#[test]
+fn file_page_highlights_edits_with_rule_ids() {
+    let r = run();
+    let page = read(&r.report.join("files/a.txt.html"));
+    let rules = attrs(&page, "class=\"e ", "data-rule");
+    assert!(!rules.is_empty(), "edits highlighted");
+    assert!(rules.iter().any(|r| r == "whitespace.indent"), "{rules:?}");
+    assert!(page.contains("<del"), "a deletion is drawn");
+    // Every rule id in the text is explained in the changes table.
+    for id in &rules {
+        assert!(page.contains(&format!(
+            "<span class=\"tag f-{}\">{id}</span>",
+            id.split('.').next().unwrap()
+        )));
+    }
+    // Line anchors for each line of the original.
+    let lines = read(&r.report.join("files/a.txt.html"))
+        .matches("class=\"r")
+        .count();
+    assert!(lines >= 7, "{lines} rows");
+    for n in 1..=7 {
+        assert!(page.contains(&format!("id=\"L{n}\"")), "anchor L{n}");
+    }
+    // Each edit's first part is focusable for keyboard navigation.
+    assert!(page.contains("tabindex=\"0\""));
+}
+
+#[test]
+fn duplicate_links_to_kept_copy_and_line() {
+    let r = run();
+    let page_b = read(&r.report.join("files/sub/b.txt.html"));
+    let hrefs = attrs(&page_b, "class=\"dup\"", "href");
+    assert!(!hrefs.is_empty(), "duplicate link present");
+    for h in &hrefs {
+        let (path, anchor) = h.split_once('#').expect("anchor in link");
+        let target = r.report.join("files/sub").join(percent_decode(path));
+        assert!(target.is_file(), "link target {} exists", target.display());
+        let kept_page = r.report.join("files/a.txt.html").canonicalize().unwrap();
+        assert_eq!(
+            target.canonicalize().unwrap(),
+            kept_page,
+            "links to the kept copy: {h}"
+        );
+        let kept = read(&target);
+        assert!(
+            kept.contains(&format!("id=\"{anchor}\"")),
+            "anchor {anchor} exists in the kept page"
+        );
+        // The anchored line holds the duplicated paragraph.
+        let at = kept.find(&format!("id=\"{anchor}\"")).unwrap();
+        let row_end = at + kept[at..].find("</div></div>").unwrap();
+        assert!(
+            kept[at..row_end].contains(&DUP[..30]),
+            "kept line holds the paragraph"
+        );
+    }
+}
+
+#[test]
+fn corpus_markup_is_escaped_everywhere() {
+    let r = run();
+    let mut pages = Vec::new();
+    html_files(&r.report, &mut pages);
+    assert!(pages.len() >= 4, "{pages:?}");
+    let csp = "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src &#39;none&#39;;";
+    for p in &pages {
+        let html = read(p);
+        let lower = html.to_lowercase();
+        assert!(
+            !lower.contains("<script>alert"),
+            "{}: unescaped script",
+            p.display()
+        );
+        assert!(
+            !lower.contains("<img src=x"),
+            "{}: unescaped img",
+            p.display()
+        );
+        assert!(
+            !lower.contains("</textarea>"),
+            "{}: unescaped textarea",
+            p.display()
+        );
+        assert!(
+            !lower.contains("<b>bold"),
+            "{}: unescaped markup",
+            p.display()
+        );
+        assert!(
+            !lower.contains("<!-- comment"),
+            "{}: unescaped comment",
+            p.display()
+        );
+        assert!(
+            html.contains(csp) || html.contains(&unescape(csp)),
+            "{}: CSP meta",
+            p.display()
+        );
+        assert!(html.starts_with("<!DOCTYPE html>"));
+        assert!(
+            html.contains("lang=\"zh\""),
+            "{}: Chinese text marked",
+            p.display()
+        );
+        // Only our own script elements: one in a file page, two in the index.
+        let scripts = lower.matches("<script").count();
+        assert!(scripts <= 2, "{}: {scripts} script tags", p.display());
+        assert_eq!(
+            scripts,
+            lower.matches("</script>").count(),
+            "{}",
+            p.display()
+        );
+        assert!(
+            !lower.contains("src=\"http") && !lower.contains("href=\"http"),
+            "no network"
+        );
+    }
+    let a = read(&r.report.join("files/a.txt.html"));
+    assert!(
+        a.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "script shown as text"
+    );
+    assert!(
+        a.contains("&lt;img src=x onerror=alert(1)&gt;"),
+        "img shown as text"
+    );
+    // The JSON block cannot be closed by a path.
+    let index = read(&r.report.join("index.html"));
+    assert!(index.contains("\\u003cimg src=x onerror=alert(2)\\u003e.txt"));
+}
