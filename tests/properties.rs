@@ -1,0 +1,417 @@
+//! Invariants of the whole tool (design.md "The edit is the unit of
+//! truth"), checked on the real example corpus and on random texts:
+//!
+//! - idempotence: cleaning the cleaned output changes nothing;
+//! - rebuild: the edits of `changes.jsonl` applied to the decoded original
+//!   give the cleaned file, and `edit::invert` gives the original back;
+//! - determinism: `--jobs 1` and `--jobs 2` give byte-identical output
+//!   trees and reports (apart from run.duration_ms, run.started,
+//!   run.threads).
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::*;
+use newsclean::decode::{decode, Decoded};
+use newsclean::edit::{apply, invert, Edit};
+use newsclean::pipeline::clean_str;
+use newsclean::Config;
+use proptest::prelude::*;
+use serde_json::Value;
+
+fn is_flag(c: &Value) -> bool {
+    c["start"] == c["end"] && c["after"] == ""
+}
+
+fn decoded(path: &Path) -> Option<String> {
+    match decode(&std::fs::read(path).unwrap()) {
+        Decoded::Text { text, .. } => Some(text),
+        _ => None,
+    }
+}
+
+// ---------------------------------------------------------------- idempotence
+
+#[test]
+fn cleaning_the_cleaned_corpus_changes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out1 = tmp.path().join("once");
+    let out2 = tmp.path().join("twice");
+    clean(&corpus(), &out1, &[], 0);
+    clean(&out1, &out2, &[], 0);
+    let s = summary(&report_of(&out2));
+    let edits: Vec<Value> = changes(&report_of(&out2))
+        .into_iter()
+        .filter(|c| !is_flag(c))
+        .collect();
+    assert!(
+        edits.is_empty(),
+        "second run made {} edits, e.g.\n{}",
+        edits.len(),
+        edits
+            .iter()
+            .take(10)
+            .map(|c| c.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert_eq!(s["totals"]["edits"], 0);
+    assert_eq!(s["totals"]["cleaned"], 0);
+    let (t1, t2) = (tree(&out1), tree(&out2));
+    for (rel, bytes) in &t1 {
+        let again = t2
+            .get(rel)
+            .unwrap_or_else(|| panic!("{rel} missing after the second run"));
+        assert!(
+            again == bytes,
+            "{rel} changed on the second run\n{}",
+            text_diff(
+                &String::from_utf8_lossy(bytes),
+                &String::from_utf8_lossy(again),
+                rel
+            )
+        );
+    }
+    assert_eq!(t1.len(), t2.len());
+}
+
+/// Lines of the example corpus, as material for random texts.
+fn corpus_lines() -> Vec<String> {
+    let mut lines = Vec::new();
+    for (rel, bytes) in tree(&corpus()) {
+        if !rel.ends_with(".txt") {
+            continue;
+        }
+        let text = String::from_utf8(bytes).expect("corpus is UTF-8");
+        lines.extend(
+            text.lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(str::to_string),
+        );
+    }
+    lines
+}
+
+/// Pieces that exercise every rule family: Han and Latin text, both widths
+/// of punctuation, quotes and brackets, digits and URLs, every kind of
+/// space, indentation, line endings, zero-width characters.
+fn piece() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => "[\u{4e00}-\u{4e80}]{1,12}",
+        2 => "[a-zA-Z]{1,8}",
+        1 => "[0-9]{1,4}(\\.[0-9]{1,2})?%?",
+        3 => prop::sample::select(vec![
+            ",", "，", ".", "。", ";", "；", ":", "：", "!", "！", "?", "？", "(", ")", "（", "）",
+            "\"", "“", "”", "'", "‘", "’", "「", "」", "《", "》", "、", "…", "——", "-", "/",
+        ])
+        .prop_map(str::to_string),
+        2 => prop::sample::select(vec![
+            " ", "  ", "\u{3000}", "\u{3000}\u{3000}", "\u{a0}", "\t", "\u{200b}", "\u{feff}", "\u{200e}",
+        ])
+        .prop_map(str::to_string),
+        2 => prop::sample::select(vec!["\n", "\n\n", "\n\n\n", "\r\n", "\r\n\r\n", "\n\u{3000}\u{3000}", "\n    "])
+            .prop_map(str::to_string),
+        1 => prop::sample::select(vec!["https://news.cn/a,b.html", "3.14", "1,000", "8月5日", "ＡＢＣ１２３"])
+            .prop_map(str::to_string),
+    ]
+}
+
+fn random_text() -> impl Strategy<Value = String> {
+    prop::collection::vec(piece(), 0..60).prop_map(|v| v.concat())
+}
+
+/// Real lines of the corpus, shuffled and joined with random separators,
+/// sometimes cut inside a line (mid-sentence breaks, repeated paragraphs).
+fn corpus_text(lines: Vec<String>) -> impl Strategy<Value = String> {
+    let n = lines.len();
+    prop::collection::vec(
+        (
+            0..n,
+            prop::sample::select(vec!["\n", "\n\n", "\r\n", "\n\n\n", "\n\u{3000}\u{3000}"]),
+            any::<prop::sample::Index>(),
+            any::<bool>(),
+        ),
+        1..12,
+    )
+    .prop_map(move |picks| {
+        let mut s = String::new();
+        for (i, sep, cut, do_cut) in picks {
+            let line = &lines[i];
+            if do_cut {
+                let chars: Vec<char> = line.chars().collect();
+                let k = cut.index(chars.len() + 1);
+                s.extend(&chars[..k]);
+                s.push_str(sep);
+                s.extend(&chars[k..]);
+            } else {
+                s.push_str(line);
+            }
+            s.push_str(sep);
+        }
+        s
+    })
+}
+
+/// The edits of the normalization, applied to the original, give the
+/// cleaned text, and inverting them gives the original back.
+fn check_rebuild(text: &str, cfg: &Config) -> Result<(), TestCaseError> {
+    let (cleaned, edits) = newsclean::normalize::normalize(text, cfg).into_edits();
+    let real: Vec<Edit> = edits.into_iter().filter(|e| !e.is_flag()).collect();
+    prop_assert_eq!(&apply(text, &real), &cleaned);
+    let tuples: Vec<(usize, usize, &str, &str)> = real
+        .iter()
+        .map(|e| {
+            (
+                e.start,
+                e.end,
+                &text[e.start..e.end],
+                e.replacement.as_str(),
+            )
+        })
+        .collect();
+    prop_assert_eq!(invert(&cleaned, &tuples), text);
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn clean_str_is_idempotent_on_random_text(text in random_text()) {
+        let cfg = Config::default();
+        let once = clean_str(&text, &cfg);
+        let twice = clean_str(&once, &cfg);
+        prop_assert_eq!(twice, once, "input: {:?}", text);
+    }
+
+    #[test]
+    fn edits_rebuild_random_text(text in random_text()) {
+        check_rebuild(&text, &Config::default())?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    #[test]
+    fn clean_str_is_idempotent_on_corpus_text(text in corpus_text(corpus_lines())) {
+        let cfg = Config::default();
+        let once = clean_str(&text, &cfg);
+        let twice = clean_str(&once, &cfg);
+        prop_assert_eq!(twice, once, "input: {:?}", text);
+    }
+
+    #[test]
+    fn edits_rebuild_corpus_text(text in corpus_text(corpus_lines())) {
+        check_rebuild(&text, &Config::default())?;
+    }
+}
+
+// -------------------------------------------------------------------- rebuild
+
+/// For every file of a run: apply the records of `changes.jsonl` (start,
+/// end, after) to the decoded original → the cleaned file; invert them on
+/// the cleaned file → the decoded original. `before` is the original span.
+fn check_records_rebuild(input: &Path, out: &Path) -> usize {
+    let report = report_of(out);
+    let mut by_file: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for c in changes(&report) {
+        by_file
+            .entry(c["file"].as_str().unwrap().to_string())
+            .or_default()
+            .push(c);
+    }
+    let s = summary(&report);
+    let mut checked = 0;
+    for row in s["files"].as_array().unwrap() {
+        if !matches!(row["status"].as_str(), Some("cleaned" | "unchanged")) {
+            continue;
+        }
+        let rel = row["path"].as_str().unwrap();
+        let original = decoded(&input.join(rel)).unwrap_or_else(|| panic!("{rel}: not decodable"));
+        let cleaned = std::fs::read_to_string(out.join(rel)).unwrap();
+        let recs = by_file.remove(rel).unwrap_or_default();
+        let mut edits = Vec::new();
+        for c in &recs {
+            let (start, end) = (
+                c["start"].as_u64().unwrap() as usize,
+                c["end"].as_u64().unwrap() as usize,
+            );
+            assert_eq!(
+                &original[start..end],
+                c["before"].as_str().unwrap(),
+                "{rel}: `before` is not the original span: {c}"
+            );
+            edits.push(Edit::new(start, end, c["after"].as_str().unwrap(), "test"));
+        }
+        let rebuilt = apply(&original, &edits);
+        assert!(
+            rebuilt == cleaned,
+            "{rel}: original + changes.jsonl != cleaned\n{}",
+            text_diff(&cleaned, &rebuilt, rel)
+        );
+        let tuples: Vec<(usize, usize, &str, &str)> = recs
+            .iter()
+            .map(|c| {
+                (
+                    c["start"].as_u64().unwrap() as usize,
+                    c["end"].as_u64().unwrap() as usize,
+                    c["before"].as_str().unwrap(),
+                    c["after"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        let back = invert(&cleaned, &tuples);
+        assert!(
+            back == original,
+            "{rel}: invert(cleaned, records) != original\n{}",
+            text_diff(&original, &back, rel)
+        );
+        checked += 1;
+    }
+    assert!(
+        by_file.is_empty(),
+        "records for files without a cleaned row: {:?}",
+        by_file.keys()
+    );
+    checked
+}
+
+#[test]
+fn change_records_rebuild_cleaned_and_original_on_the_corpus() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    clean(&corpus(), &out, &[], 0);
+    assert_eq!(check_records_rebuild(&corpus(), &out), 15);
+}
+
+#[test]
+fn change_records_rebuild_legacy_encodings() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = root().join("fixtures/encodings");
+    let out = tmp.path().join("out");
+    clean(&input, &out, &["--exclude", "invalid-utf8.txt"], 0);
+    assert!(check_records_rebuild(&input, &out) >= 7);
+}
+
+// -------------------------------------------------------------- determinism
+
+/// A corpus of many small files (more than one chunk of the pipeline)
+/// built from corpus lines with a fixed seed, full of cross-file
+/// duplicates, so that thread scheduling would show if it mattered.
+fn many_files(dir: &Path) -> PathBuf {
+    let lines = corpus_lines();
+    let input = dir.join("many");
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for f in 0..600 {
+        let mut text = String::new();
+        for _ in 0..(2 + next() % 4) {
+            text.push_str(&lines[(next() % 200) as usize % lines.len()]);
+            text.push_str(if next() % 2 == 0 { "\n\n" } else { "\n" });
+        }
+        write(&input, &format!("d{}/{f:04}.txt", f % 7), text);
+    }
+    input
+}
+
+/// Run in `dir` with relative output paths, so the two runs' summaries can
+/// be compared field by field.
+fn run_in(
+    dir: &Path,
+    input: &Path,
+    jobs: &str,
+) -> (BTreeMap<String, Vec<u8>>, BTreeMap<String, Vec<u8>>) {
+    std::fs::create_dir_all(dir).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_newsclean"))
+        .args([
+            "clean".as_ref(),
+            input.as_os_str(),
+            "--out".as_ref(),
+            "out".as_ref(),
+            "--quiet".as_ref(),
+            "--jobs".as_ref(),
+            jobs.as_ref(),
+        ])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert_code(&o, 0);
+    (tree(&dir.join("out")), tree(&dir.join("out.report")))
+}
+
+fn without_timings(summary: &[u8]) -> Value {
+    let mut v: Value = serde_json::from_slice(summary).unwrap();
+    let run = v["run"].as_object_mut().unwrap();
+    for k in ["duration_ms", "started", "threads"] {
+        assert!(run.remove(k).is_some(), "run.{k} missing");
+    }
+    v
+}
+
+fn assert_same_runs(input: &Path, tmp: &Path) {
+    let (out1, rep1) = run_in(&tmp.join("j1"), input, "1");
+    let (out2, rep2) = run_in(&tmp.join("j2"), input, "2");
+    assert_eq!(
+        out1.keys().collect::<Vec<_>>(),
+        out2.keys().collect::<Vec<_>>()
+    );
+    for (rel, a) in &out1 {
+        assert!(
+            a == &out2[rel],
+            "{rel}: output differs between --jobs 1 and --jobs 2"
+        );
+    }
+    assert_eq!(
+        rep1.keys().collect::<Vec<_>>(),
+        rep2.keys().collect::<Vec<_>>(),
+        "report files differ"
+    );
+    for (rel, a) in &rep1 {
+        if rel == "summary.json" {
+            assert_eq!(
+                without_timings(a),
+                without_timings(&rep2[rel]),
+                "summary.json differs beyond timings"
+            );
+        } else {
+            assert!(
+                a == &rep2[rel],
+                "report {rel} differs between --jobs 1 and --jobs 2\n{}",
+                text_diff(
+                    &String::from_utf8_lossy(a),
+                    &String::from_utf8_lossy(&rep2[rel]),
+                    rel
+                )
+            );
+        }
+    }
+}
+
+#[test]
+fn jobs_1_and_2_give_identical_output_on_the_corpus() {
+    let tmp = tempfile::tempdir().unwrap();
+    assert_same_runs(&corpus(), tmp.path());
+}
+
+#[test]
+fn jobs_1_and_2_give_identical_output_across_chunks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = many_files(tmp.path());
+    assert_same_runs(&input, tmp.path());
+    // The corpus really is full of duplicates across files.
+    let s = summary(&tmp.path().join("j2/out.report"));
+    assert!(
+        s["totals"]["duplicates_removed"].as_u64().unwrap() > 100,
+        "{}",
+        s["totals"]
+    );
+}
