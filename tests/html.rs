@@ -14,18 +14,20 @@ const DUP: &str =
 fn corpus(dir: &Path) {
     fs::create_dir_all(dir.join("sub")).unwrap();
     let a = format!(
-        "　　新华社北京8月5日电,记者报道:今天天气很好!   \n\n\
+        "\u{3000}\u{3000}新华社北京8月5日电,记者报道:今天天气很好!   \n\n\
          <script>alert(1)</script>这是正文,<img src=x onerror=alert(1)>继续</textarea>结束.\n\n\
-         　　{DUP}\n\n\
+         \u{3000}\u{3000}{DUP}\n\n\
          \"quoted\" & 'single' <b>bold</b> </script><!-- comment -->\n"
     );
     fs::write(dir.join("a.txt"), a).unwrap();
-    let b = format!("　　第二篇报道,内容不同。\n\n{DUP}\n\n　　最后一段,结束。\n");
+    let b = format!(
+        "\u{3000}\u{3000}第二篇报道,内容不同。\n\n{DUP}\n\n\u{3000}\u{3000}最后一段,结束。\n"
+    );
     fs::write(dir.join("sub/b.txt"), b).unwrap();
     // A hostile file name, with something to clean so it gets a page.
     fs::write(
         dir.join("<img src=x onerror=alert(2)>.txt"),
-        "　　标题,正文。\n",
+        "\u{3000}\u{3000}标题,正文。\n",
     )
     .unwrap();
 }
@@ -276,6 +278,20 @@ fn corpus_markup_is_escaped_everywhere() {
             p.display()
         );
         assert!(html.starts_with("<!DOCTYPE html>"));
+        // Scripts run only with the page's nonce: no 'unsafe-inline' scripts.
+        let policy =
+            unescape(&attrs(&html, "http-equiv=\"Content-Security-Policy\"", "content")[0]);
+        let nonce = policy
+            .split("'nonce-")
+            .nth(1)
+            .and_then(|r| r.split('\'').next())
+            .expect("script nonce");
+        assert!(!policy.contains("script-src 'unsafe-inline'"), "{policy}");
+        assert!(
+            html.contains(&format!("<script nonce=\"{nonce}\">")),
+            "{}: script carries the nonce",
+            p.display()
+        );
         assert!(
             html.contains("lang=\"zh\""),
             "{}: Chinese text marked",
