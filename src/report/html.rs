@@ -59,12 +59,10 @@ pub fn csp(nonce: &str) -> String {
 /// A fresh, unpredictable nonce (128 bits from the standard library's
 /// randomly seeded hasher keys), hex encoded.
 fn nonce(salt: &str) -> String {
-    use std::hash::{BuildHasher, Hash, Hasher};
+    use std::hash::BuildHasher;
     let mut parts = [0u64; 2];
     for (i, p) in parts.iter_mut().enumerate() {
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        (salt, i).hash(&mut h);
-        *p = h.finish();
+        *p = std::collections::hash_map::RandomState::new().hash_one((salt, i));
     }
     format!("{:016x}{:016x}", parts[0], parts[1])
 }
@@ -200,7 +198,7 @@ fn root_prefix(rel: &str) -> String {
 }
 
 /// Rule family (first dotted part), used for colours.
-fn family<'a>(rule: &'a str) -> &'a str {
+fn family(rule: &str) -> &str {
     rule.split('.').next().unwrap_or(rule)
 }
 
@@ -245,6 +243,16 @@ fn rule_doc(id: &str) -> &'static str {
     crate::rules::get(id).map(|r| r.doc).unwrap_or("")
 }
 
+/// A description split at backticks: `(is code, text)` parts, so the
+/// templates can show `` `,` `` as code without trusting any markup.
+fn doc_parts(doc: &str) -> Vec<(bool, &str)> {
+    doc.split('`')
+        .enumerate()
+        .filter(|(_, t)| !t.is_empty())
+        .map(|(i, t)| (i % 2 == 1, t))
+        .collect()
+}
+
 // ---------------------------------------------------------------- file page
 
 /// One piece of a row of the text: plain text, or (a part of) an edit.
@@ -267,6 +275,10 @@ struct Piece {
     /// The deleted text is only whitespace (drawn as a box, not struck).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     ws: bool,
+    /// The deletion ends with a line break (the line is joined with the
+    /// next one in the cleaned text).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    nl: bool,
     /// First part of the edit: carries the `id` and is focusable.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     first: bool,
@@ -293,6 +305,7 @@ impl Piece {
             post: String::new(),
             a: String::new(),
             ws: false,
+            nl: false,
             first: false,
             flag: false,
             rule: "",
@@ -320,7 +333,7 @@ struct Change {
     col: usize,
     rule: &'static str,
     fam: String,
-    doc: &'static str,
+    doc: Vec<(bool, &'static str)>,
     before: String,
     after: String,
     flag: bool,
@@ -457,7 +470,7 @@ fn render_file_page(rel: &str, original: &str, changes: &[ChangeRecord]) -> io::
             col: c.column,
             rule: c.rule,
             fam: family(c.rule).to_string(),
-            doc: rule_doc(c.rule),
+            doc: doc_parts(rule_doc(c.rule)),
             before: visible(&c.before),
             after: visible(&c.after),
             flag,
@@ -581,6 +594,7 @@ fn span_part(text: &str, s: &Span, from: usize, le: usize, first: bool, row: &mu
     row.pieces.push(Piece {
         s: visible(&text[da..db]),
         ws: text[da..db].chars().all(char::is_whitespace),
+        nl: text[da..db].ends_with('\n') && !s.ins.contains('\n'),
         i: Some(s.i),
         pre: text[pa..pb].trim_end_matches('\n').to_string(),
         post: if last {
@@ -613,7 +627,7 @@ struct RuleRow {
     id: &'static str,
     fam: String,
     spec: &'static str,
-    doc: &'static str,
+    doc: Vec<(bool, &'static str)>,
     n: usize,
 }
 
@@ -624,6 +638,9 @@ struct Problem {
     reason: String,
 }
 
+/// One row of the files table (see [`TableData`]).
+type FileRow<'a> = (&'a str, u8, usize, usize, usize, Vec<usize>, u8);
+
 /// The files table data, embedded as JSON: `rules` names the rule ids once;
 /// each file row is `[path, status, edits, flags, duplicates, [rule index,
 /// count, …], has page]` with status 0 cleaned, 1 unchanged, 2 skipped,
@@ -631,7 +648,7 @@ struct Problem {
 #[derive(Serialize)]
 struct TableData<'a> {
     rules: Vec<&'static str>,
-    files: Vec<(&'a str, u8, usize, usize, usize, Vec<usize>, u8)>,
+    files: Vec<FileRow<'a>>,
 }
 
 fn render_index(report_dir: &Path, summary: &Summary) -> io::Result<String> {
@@ -646,7 +663,7 @@ fn render_index(report_dir: &Path, summary: &Summary) -> io::Result<String> {
             id: r.id,
             fam: family(r.id).to_string(),
             spec: r.spec,
-            doc: r.doc,
+            doc: doc_parts(r.doc),
             n,
         });
     }
@@ -658,7 +675,7 @@ fn render_index(report_dir: &Path, summary: &Summary) -> io::Result<String> {
                 id,
                 fam: family(id).to_string(),
                 spec: "",
-                doc: "",
+                doc: Vec::new(),
                 n,
             });
         }
@@ -847,7 +864,7 @@ mod tests {
     fn multi_line_edit_is_cut_per_line() {
         let orig = "甲\n乙\n乙\n丙";
         let s = orig.find("乙\n丙").unwrap();
-        let recs = vec![rec(orig, s, s + "乙\n".len(), "", "dedup.line")];
+        let recs = [rec(orig, s, s + "乙\n".len(), "", "dedup.line")];
         let rows = build_rows(orig, &{
             let r = &recs[0];
             vec![Span {
