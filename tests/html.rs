@@ -183,7 +183,7 @@ fn minimal_escape(s: &str) -> String {
 fn file_page_highlights_edits_with_rule_ids() {
     let r = run();
     let page = read(&r.report.join("files/a.txt.html"));
-    let rules = attrs(&page, "class=\"e ", "data-rule");
+    let rules = attrs(&page, "class=\"e\"", "data-rule");
     assert!(!rules.is_empty(), "edits highlighted");
     assert!(rules.iter().any(|r| r == "whitespace.indent"), "{rules:?}");
     assert!(page.contains("<del"), "a deletion is drawn");

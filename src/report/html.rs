@@ -333,7 +333,6 @@ struct Change {
     col: usize,
     rule: &'static str,
     fam: String,
-    doc: Vec<(bool, &'static str)>,
     before: String,
     after: String,
     flag: bool,
@@ -358,7 +357,7 @@ struct DupLink {
 struct RuleCount {
     id: &'static str,
     fam: String,
-    doc: &'static str,
+    doc: Vec<(bool, &'static str)>,
     n: usize,
 }
 
@@ -470,7 +469,6 @@ fn render_file_page(rel: &str, original: &str, changes: &[ChangeRecord]) -> io::
             col: c.column,
             rule: c.rule,
             fam: family(c.rule).to_string(),
-            doc: doc_parts(rule_doc(c.rule)),
             before: visible(&c.before),
             after: visible(&c.after),
             flag,
@@ -491,7 +489,7 @@ fn render_file_page(rel: &str, original: &str, changes: &[ChangeRecord]) -> io::
         .map(|(id, n)| RuleCount {
             id,
             fam: family(id).to_string(),
-            doc: rule_doc(id),
+            doc: doc_parts(rule_doc(id)),
             n,
         })
         .collect();

@@ -2,16 +2,19 @@
 "use strict";
 var body=document.body,tip=document.getElementById("tip");
 var marks=Array.prototype.slice.call(document.querySelectorAll(".e[tabindex]"));
+function idx(e){return e.id?e.id.slice(1):e.getAttribute("data-i");}
 var cur=-1;
 function pref(k,v){try{if(v===undefined)return localStorage.getItem("newsclean."+k);localStorage.setItem("newsclean."+k,v);}catch(e){return null;}}
 function el(tag,cls,text){var e=document.createElement(tag);if(cls)e.className=cls;if(text!==undefined)e.textContent=text;return e;}
 /* Tooltip: built from the row of the changes table (already escaped DOM). */
 function show(target){
-  var row=document.getElementById("c"+target.getAttribute("data-i"));
+  var row=document.getElementById("c"+idx(target));
   if(!row){tip.hidden=true;return;}
   tip.textContent="";
-  var head=el("div");head.appendChild(row.querySelector(".rule .tag").cloneNode(true));
-  head.appendChild(document.createTextNode(" "+row.querySelector(".doc").textContent));
+  var head=el("div");head.appendChild(row.cells[1].querySelector(".tag").cloneNode(true));
+  var rr=null,rid=target.getAttribute("data-rule");
+  document.querySelectorAll("#rules tr").forEach(function(t){if(t.getAttribute("data-rule")===rid)rr=t;});
+  if(rr)head.appendChild(document.createTextNode(" "+rr.querySelector(".doc").textContent));
   tip.appendChild(head);
   var dl=el("dl");
   function item(label,node){dl.appendChild(el("dt","",label));var dd=el("dd");dd.appendChild(node);dl.appendChild(dd);}
@@ -27,7 +30,7 @@ function show(target){
   if(r.bottom+h+10>window.innerHeight&&r.top>h+10)y=window.scrollY+r.top-h-6;
   tip.style.left=x+"px";tip.style.top=y+"px";
 }
-function edit(t){return t&&t.closest?t.closest(".e[data-i]"):null;}
+function edit(t){return t&&t.closest?t.closest(".e[data-rule]"):null;}
 document.addEventListener("mouseover",function(ev){var e=edit(ev.target);if(e)show(e);else if(!tip.hidden&&document.activeElement&&!edit(document.activeElement))tip.hidden=true;});
 document.addEventListener("focusin",function(ev){var e=edit(ev.target);if(e){show(e);cur=marks.indexOf(e);}else tip.hidden=true;});
 document.addEventListener("mouseout",function(ev){if(edit(ev.target)&&!edit(ev.relatedTarget)&&!edit(document.activeElement))tip.hidden=true;});
@@ -47,9 +50,9 @@ function view(sbs){
   if(sbs&&!sbsBuilt){
     sbsBuilt=true;
     document.querySelectorAll(".r").forEach(function(r){
-      var c=r.querySelector(".c.before"),a=c.cloneNode(true);
+      var c=r.querySelector(".c"),a=c.cloneNode(true);
       a.className="c after";
-      a.querySelectorAll("[id]").forEach(function(x){x.removeAttribute("id");});
+      a.querySelectorAll("[id]").forEach(function(x){x.setAttribute("data-i",idx(x));x.removeAttribute("id");});
       a.querySelectorAll("[tabindex]").forEach(function(x){x.removeAttribute("tabindex");});
       a.setAttribute("aria-hidden","true");
       r.appendChild(a);
@@ -75,6 +78,8 @@ document.addEventListener("keydown",function(ev){
   else if(ev.key==="c"){only(!body.classList.contains("only"));}
   else if(ev.key==="Escape"){tip.hidden=true;}
 });
+document.getElementById("text").addEventListener("click",function(ev){
+  var n=ev.target.closest&&ev.target.closest(".n");if(n)location.hash="L"+n.textContent;});
 var h=document.querySelector("header.top");
 if(h)document.documentElement.style.setProperty("--toph",h.offsetHeight+"px");
 var qv=/[?&]view=(sbs|inline)/.exec(location.search);
