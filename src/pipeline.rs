@@ -200,7 +200,7 @@ pub fn run(opts: &RunOptions, progress: &(dyn Fn(Progress) + Sync)) -> Result<Ru
                 .zip(analyses)
                 .zip(decisions)
                 .map(|((f, a), d)| {
-                    let r = emit_file(f, a, &d, out_dir.as_deref(), report_dir.as_deref(), &kept_path);
+                    let r = emit_file(f, a, &d, out_dir.as_deref(), report_dir.as_deref(), &kept_path, cfg);
                     progress(Progress::FileDone);
                     r
                 })
@@ -408,6 +408,7 @@ fn emit_file(
     out_dir: Option<&Path>,
     report_dir: Option<&Path>,
     kept_path: &(dyn Fn(u32) -> String + Sync),
+    cfg: &Config,
 ) -> FileReport {
     let mut row = FileReport {
         path: f.rel.clone(),
@@ -453,6 +454,7 @@ fn emit_file(
         if !removals.is_empty() {
             let rm = dedup::removal_edits(&composed.text, &blocks, removals, kept_path);
             composed.push_stage(&original, rm);
+            normalize::renormalize(&mut composed, &original, cfg);
         }
         let (cleaned, edits) = composed.into_edits();
         (cleaned, edits)
@@ -516,6 +518,7 @@ pub fn clean_str(text: &str, cfg: &Config) -> String {
     if !removals.is_empty() {
         let rm = dedup::removal_edits(&composed.text, &blocks, &removals, &|_| String::new());
         composed.push_stage(text, rm);
+        normalize::renormalize(&mut composed, text, cfg);
     }
     composed.text
 }

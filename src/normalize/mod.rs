@@ -31,11 +31,13 @@ use crate::edit::{Composed, Edit};
 /// A stage: text in, edits of that text out.
 pub type Stage = fn(&str, &Config) -> Vec<Edit>;
 
+/// The text stages, in order.
+const STAGES: [Stage; 5] = [chars::nfc, chars::edits, layout::edits, whitespace::edits, punct::edits];
+
 /// Run every normalization stage on one decoded file.
 pub fn normalize(original: &str, cfg: &Config) -> Composed {
     let mut c = Composed::new(original.to_string());
-    let stages: [Stage; 5] = [chars::nfc, chars::edits, layout::edits, whitespace::edits, punct::edits];
-    for stage in stages {
+    for stage in STAGES {
         run_stage(&mut c, original, cfg, stage);
     }
     let mut flags = punct::flags(&c.text, cfg);
@@ -44,6 +46,16 @@ pub fn normalize(original: &str, cfg: &Config) -> Composed {
     flags.sort_by_key(|e| e.start);
     c.push_flags(flags);
     c
+}
+
+/// Run the text stages again after duplicate blocks were removed: a
+/// removal makes two blocks neighbours that never were, and a second run of
+/// the tool must find nothing left to do (idempotence). On text that had no
+/// removal this is a no-op, so it only runs where removals happened.
+pub fn renormalize(c: &mut Composed, original: &str, cfg: &Config) {
+    for stage in STAGES {
+        run_stage(c, original, cfg, stage);
+    }
 }
 
 /// Run one stage and fold its enabled edits into `c`.
