@@ -100,7 +100,7 @@ fn needs_work(l: &str, corner: bool) -> bool {
         match c {
             ',' | '.' | ':' | ';' | '?' | '!' | '(' | ')' | '"' | '\'' | '~' | '-' | ' ' | '\t'
             | '\u{a0}' | '\u{3000}' => return true,
-            '…' | '⋯' | '―' | '─' | '⸺' | '〜' | '・' | '•' | '‧' | '∙' | '⋅' => {
+            '…' | '⋯' | '―' | '─' | '－' | '⸺' | '〜' | '・' | '•' | '‧' | '∙' | '⋅' => {
                 return true
             }
             '0' | 'O' | 'o' | '○' | '０' | 'Ｏ' if is_cn_digit(prev) => return true,
@@ -517,22 +517,14 @@ impl Line {
             }
             // A-E1: ellipsis.
             if on.ellipsis && matches!(c, '.' | '。' | '…' | '⋯') {
-                let j = if c == '。' {
-                    self.run_end(i, |x| x == '。')
-                } else {
-                    self.run_end(i, |x| matches!(x, '.' | '…' | '⋯'))
-                };
+                // One kind per run, and a run stops at a mark converted
+                // earlier: `…` next to a converted `……` is its own run.
+                let j = self.run_end(i, |x| x == c);
                 let len = j - i;
-                let count = |k: char| self.toks[i..j].iter().filter(|t| t.c == k).count();
-                let (dots, ells) = (count('.'), count('…'));
-                let kind_ok = if c == '。' || dots == len {
-                    len >= 3
-                } else if ells == len {
-                    len == 1 || len == 3
-                } else if dots == 0 && ells == 0 {
-                    len <= 3
-                } else {
-                    ells < 4
+                let kind_ok = match c {
+                    '.' | '。' => len >= 3,
+                    '…' => len == 1 || len == 3,
+                    _ => len <= 3,
                 };
                 if kind_ok && self.untouched(i, j) {
                     let l = self.left(i);
@@ -612,7 +604,12 @@ impl Line {
     /// End of the run of unprotected tokens matching `f` starting at `i`.
     fn run_end(&self, i: usize, f: impl Fn(char) -> bool) -> usize {
         let mut j = i;
-        while j < self.toks.len() && !self.toks[j].prot && !self.toks[j].del && f(self.toks[j].c) {
+        while j < self.toks.len()
+            && !self.toks[j].prot
+            && !self.toks[j].del
+            && self.toks[j].rep.is_none()
+            && f(self.toks[j].c)
+        {
             j += 1;
         }
         j
@@ -990,6 +987,14 @@ impl Line {
             }
         }
         if words < 2 {
+            return;
+        }
+        // A-0: a code line (≥ 2 of `;{}()=<>` per 10 characters) is left alone.
+        let code = t
+            .iter()
+            .filter(|k| matches!(k.c, ';' | '{' | '}' | '(' | ')' | '=' | '<' | '>'))
+            .count();
+        if code * 5 >= t.len() {
             return;
         }
         for (i, k) in t.iter().enumerate() {
@@ -1526,6 +1531,8 @@ mod tests {
         same("报销医药费……由内蒙古");
         same("中文…………");
         same("他说wait...好");
+        assert_eq!(run("... ...中"), "...……中");
+        assert_eq!(run("中中,…...中"), "中中，…………中");
     }
 
     #[test]
@@ -1592,6 +1599,20 @@ mod tests {
         assert_eq!(run("Said：Come and，Join us！"), "Said: Come and, Join us!");
         same("what's up");
         same("Hello, world");
+        same("if(a){b=c;}；");
+        same("ニュース：本日");
+    }
+
+    #[test]
+    fn must_not_change() {
+        same("路径C:\\Windows中文内容");
+        same("地址fe80::1中文内容");
+        same("使用Yahoo! Japan中文内容");
+        same("中文内容 wait... 中文内容");
+        same("中文内容 Hello, world 中文内容");
+        same("例如e.g.中文内容");
+        same("中文内容 3 minute(s) 中文内容");
+        same("日期2008/08/08和127.0.0.1中文");
     }
 
     #[test]
