@@ -372,3 +372,56 @@ fn output_files_get_normal_permissions() {
         "cleaned file mode {mode:o} is not group/other readable"
     );
 }
+
+#[test]
+fn exit_64_for_report_inside_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = dirty_corpus(tmp.path());
+    let out = tmp.path().join("out");
+    let o = newsclean(args(&[
+        &"clean",
+        &input,
+        &"--out",
+        &out,
+        &"--report",
+        &out.join("report"),
+    ]));
+    assert_code(&o, 64);
+    assert!(
+        !out.exists(),
+        "output written although the report would land inside it"
+    );
+}
+
+#[test]
+fn include_and_exclude_globs_select_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = dirty_corpus(tmp.path());
+    write(&input, "notes.md", format!("{PARA_A}   \n"));
+    write(&input, "skip/c.txt", format!("{PARA_A}   \n"));
+    let out = tmp.path().join("out");
+    // Default: *.txt at any depth.
+    clean(&input, &out, &[], 0);
+    assert_eq!(
+        tree(&out).keys().collect::<Vec<_>>(),
+        ["a.txt", "b.txt", "skip/c.txt"]
+    );
+    let out2 = tmp.path().join("out2");
+    clean(
+        &input,
+        &out2,
+        &[
+            "--include",
+            "*.md",
+            "--include",
+            "*.txt",
+            "--exclude",
+            "skip/**",
+        ],
+        0,
+    );
+    assert_eq!(
+        tree(&out2).keys().collect::<Vec<_>>(),
+        ["a.txt", "b.txt", "notes.md"]
+    );
+}
