@@ -559,10 +559,21 @@ fn header_candidate(t: &str) -> bool {
     if is_stop(last) || is_pause(last) || ends_terminal(t) {
         return false;
     }
-    if !t.chars().any(|c| is_han(c) || c.is_ascii_digit()) {
+    // Page headers carry a date or a page number (`人民日报 2021年8月6日
+    // 星期五`, `第4版：要闻`); calibrated on xwlb, where per-story credits
+    // `(视频编辑：… 文字编辑：…)` and programme lines `CCTV-新闻` repeat
+    // without being page furniture.
+    let has_digit = t.chars().any(|c| c.is_ascii_digit());
+    if !has_digit || !(has_han(t) || n >= 12) {
+        return false;
+    }
+    // A date at the start is a signature or dateline (`2018年3月18日于北京`).
+    let d = digits(t.as_bytes(), 0);
+    if d > 0 && t[d..].starts_with(['年', '月', '日']) {
         return false;
     }
     !(t.starts_with("[视频]")
+        || t.starts_with(['(', '（', '[', '【'])
         || is_byline(t)
         || dateline_end(t).is_some()
         || enumerator_len(t).is_some()
@@ -1806,11 +1817,18 @@ fn analyse(text: &str, cfg: &Config) -> (Vec<Edit>, Vec<BoundaryReport>) {
         let mut removed = vec![false; n_units];
         for u in 0..n_units {
             let p = &norms[u];
-            if p.len() < 6 || unit_guarded(u) {
+            let (pf0, pl0) = unit_items[u];
+            if p.len() < 6
+                || unit_guarded(u)
+                || (pf0 == pl0 && headline_shape(cx.content(items[pf0])))
+            {
                 continue;
             }
             // B-E1 suffix echo of the previous (kept) unit.
-            if u > 0 && !removed[u - 1] {
+            if u > 0
+                && !removed[u - 1]
+                && !cx.content(items[unit_items[u - 1].0]).starts_with("[视频]")
+            {
                 let prev = &norms[u - 1];
                 if p.len() < prev.len() && p.len() * 10 < prev.len() * 8 && prev.ends_with(p) {
                     let (pf, _) = unit_items[u - 1];
