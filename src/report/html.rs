@@ -627,6 +627,8 @@ struct RuleRow {
     spec: &'static str,
     doc: Vec<(bool, &'static str)>,
     n: usize,
+    /// Files in which the rule fired.
+    files: usize,
 }
 
 #[derive(Serialize)]
@@ -650,6 +652,15 @@ struct TableData<'a> {
 }
 
 fn render_index(report_dir: &Path, summary: &Summary) -> io::Result<String> {
+    let mut files_per_rule: BTreeMap<&str, usize> = BTreeMap::new();
+    for f in &summary.files {
+        for &(id, n) in &f.rules {
+            if n > 0 {
+                *files_per_rule.entry(id).or_default() += 1;
+            }
+        }
+    }
+    let nfiles = |id: &str| files_per_rule.get(id).copied().unwrap_or(0);
     let mut rule_ids: Vec<&'static str> = Vec::new();
     let mut rule_rows = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -663,6 +674,7 @@ fn render_index(report_dir: &Path, summary: &Summary) -> io::Result<String> {
             spec: r.spec,
             doc: doc_parts(r.doc),
             n,
+            files: nfiles(r.id),
         });
     }
     // Counted ids the registry does not know (should not happen; shown anyway).
@@ -675,6 +687,7 @@ fn render_index(report_dir: &Path, summary: &Summary) -> io::Result<String> {
                 spec: "",
                 doc: Vec::new(),
                 n,
+                files: nfiles(id),
             });
         }
     }

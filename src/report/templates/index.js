@@ -1,5 +1,6 @@
 (function(){
 "use strict";
+var t0=performance.now();
 var D=JSON.parse(document.getElementById("data").textContent);
 var files=D.files,rules=D.rules,PAGE=500,shown=PAGE;
 var ST=["cleaned","unchanged","skipped","failed"];
@@ -70,4 +71,7 @@ document.querySelectorAll("button.rulebtn").forEach(function(b){b.addEventListen
 document.addEventListener("keydown",function(ev){if(ev.key==="/"&&document.activeElement!==q){ev.preventDefault();q.focus();}});
 window.addEventListener("hashchange",function(){readHash();shown=PAGE;render();});
 readHash();render();
+/* Load-time figures for measurements (scripts/browser-test, bench). */
+document.body.setAttribute("data-render-ms",String(Math.round(performance.now()-t0)));
+document.body.setAttribute("data-ready-ms",String(Math.round(performance.now())));
 })();
