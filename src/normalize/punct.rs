@@ -327,7 +327,11 @@ impl Line {
         while i < b.len() {
             let x = b[i];
             if x < 0x80 {
-                if let Some((end, digit)) = protected_at(b, i) {
+                let after_letter = self
+                    .toks
+                    .last()
+                    .is_some_and(|t| !t.c.is_ascii() && t.c.is_alphabetic());
+                if let Some((end, digit)) = protected_at(b, i, after_letter) {
                     self.toks.push(Tok::new(
                         base + i,
                         base + end,
@@ -521,11 +525,17 @@ impl Line {
                 // earlier: `…` next to a converted `……` is its own run.
                 let j = self.run_end(i, |x| x == c);
                 let len = j - i;
-                let kind_ok = match c {
-                    '.' | '。' => len >= 3,
-                    '…' => len == 1 || len == 3,
-                    _ => len <= 3,
-                };
+                // A run touching another kind of dot run (`…...`) is left
+                // alone: converting one part would change the other's run.
+                let dotty =
+                    |k: usize| matches!(self.toks[k].c, '.' | '…' | '⋯') && !self.toks[k].prot;
+                let mixed = (i > 0 && dotty(i - 1)) || (j < n && dotty(j));
+                let kind_ok = !mixed
+                    && match c {
+                        '.' | '。' => len >= 3,
+                        '…' => len == 1 || len == 3,
+                        _ => len <= 3,
+                    };
                 if kind_ok && self.untouched(i, j) {
                     let l = self.left(i);
                     let r = self.right(j - 1);
@@ -903,13 +913,17 @@ impl Line {
                 let q = self.toks[j];
                 let pc = if p.prot { 'a' } else { p.c };
                 let qc = if q.prot { 'a' } else { q.c };
-                let z1 = is_pause(qc)
-                    || is_stop(qc)
-                    || is_close(qc)
-                    || qc == '…'
-                    || is_pause(pc)
-                    || is_stop(pc)
-                    || is_open(pc);
+                // A space between two dot marks stays: removing it would
+                // join two runs (`。。 。` → `。。。`) into a new ellipsis.
+                let dots = |c: char| matches!(c, '.' | '…' | '⋯' | '。');
+                let z1 = !(dots(pc) && dots(qc))
+                    && (is_pause(qc)
+                        || is_stop(qc)
+                        || is_close(qc)
+                        || qc == '…'
+                        || is_pause(pc)
+                        || is_stop(pc)
+                        || is_open(pc));
                 let z2 = (q.rep.is_some_and(|r| r.1 == PAREN) && qc == '（' && is_han(pc))
                     || (p.rep.is_some_and(|r| r.1 == PAREN) && pc == '）' && is_han(qc));
                 let attached = p.rep.is_some() || p.del || q.rep.is_some();
@@ -1047,7 +1061,12 @@ fn is_inch_mark(t: &[Tok], i: usize) -> bool {
 
 /// A protected span starting at byte `i`: its end, and whether it counts
 /// as a DIGIT (numbers) rather than LATIN.
-fn protected_at(b: &[u8], i: usize) -> Option<(usize, bool)> {
+///
+/// `after_letter`: the character before is a non-ASCII letter (Han), after
+/// which `.ext` alone is a file name (`黑人問號.jpg`). It must be a letter,
+/// not any non-ASCII character, because marks the stage converts (`--` →
+/// `——`) must not change what is protected.
+fn protected_at(b: &[u8], i: usize, after_letter: bool) -> Option<(usize, bool)> {
     let x = b[i];
     let prev = i.checked_sub(1).map(|k| b[k]);
     let word_start = !prev.is_some_and(|p| p.is_ascii_alphanumeric());
@@ -1057,7 +1076,7 @@ fn protected_at(b: &[u8], i: usize) -> Option<(usize, bool)> {
         b'`' => delimited(b, i, b'`').map(|e| (e, false)),
         b'$' => math(b, i).map(|e| (e, false)),
         b':' | b';' => emoticon(b, i).map(|e| (e, false)),
-        b'.' if prev.is_some_and(|p| p >= 0x80) => extension(b, i + 1).map(|e| (e, false)),
+        b'.' if after_letter => extension(b, i + 1).map(|e| (e, false)),
         _ if x.is_ascii_alphabetic() && word_start => url(b, i)
             .or_else(|| email(b, i))
             .or_else(|| abbreviation(b, i))
@@ -1414,6 +1433,7 @@ mod tests {
         same("增长665.3亿元");
         same("Dollar 的演示 $阿里巴巴.US$ 股票标签");
         same("黑人問號.jpg 後面");
+        assert_eq!(run("中文中--.com.com・中中"), "中文中——.com.com・中中");
         same("美国在U.S.");
         same("他说..好");
     }
@@ -1531,8 +1551,12 @@ mod tests {
         same("报销医药费……由内蒙古");
         same("中文…………");
         same("他说wait...好");
-        assert_eq!(run("... ...中"), "...……中");
-        assert_eq!(run("中中,…...中"), "中中，…………中");
+        assert_eq!(run("... ...中"), "... ……中");
+        assert_eq!(run("中中,…...中"), "中中，…...中");
+        same("…...中中");
+        assert_eq!(run("中(… …中中"), "中(… ……中中");
+        same("中。。 。中");
+        assert_eq!(run("中...。"), "中……。");
     }
 
     #[test]
