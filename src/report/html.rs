@@ -713,17 +713,17 @@ fn render_index(report_dir: &Path, summary: &Summary) -> io::Result<String> {
                 .join(format!("{}.html", f.path))
                 .is_file(),
             Status::Unchanged => {
-                // Listed only when it holds a kept copy (then it has a page).
-                if report_dir
+                // Listed only when it holds a kept copy (then it has a
+                // page) or carries flags for the reviewer.
+                let page = report_dir
                     .join("files")
                     .join(format!("{}.html", f.path))
-                    .is_file()
-                {
-                    true
-                } else {
+                    .is_file();
+                if !page && f.flags == 0 {
                     unchanged_hidden += 1;
                     continue;
                 }
+                page
             }
             _ => false,
         };
