@@ -693,6 +693,14 @@ fn is_byline(t: &str) -> bool {
             }
         }
     }
+    // `本报记者范松璐发自上海`, `记者张三报道`.
+    if (t.starts_with("本报记者") || t.starts_with("记者") || t.starts_with("本报讯"))
+        && (t.contains("发自") || t.ends_with("报道"))
+        && t.chars().count() <= 24
+        && !t.chars().any(|c| is_pause(c) || is_stop(c))
+    {
+        return true;
+    }
     // B-R author line: a bare name list, optionally followed by 摄.
     let s = t.strip_suffix('摄').map(str::trim_end).unwrap_or(t);
     is_name_list(s, false) && s.chars().count() <= 16
@@ -875,6 +883,32 @@ fn headline_shape(t: &str) -> bool {
     }
     // B-R: longer headlines, only without any pause or stop inside.
     n <= 64 && !t.chars().any(|c| is_pause(c) || is_stop(c))
+}
+
+/// B-R: a short subhead deck with one comma (`全球品牌，本土特色`,
+/// `坚持，给我力量`), only tested on a line that starts a unit.
+fn short_deck(t: &str) -> bool {
+    let n = t.chars().count();
+    let commas = t.chars().filter(|&c| c == '，' || c == ',').count();
+    let others = t
+        .chars()
+        .any(|c| (is_pause(c) && c != '，' && c != ',') || is_stop(c));
+    (5..=12).contains(&n)
+        && commas == 1
+        && !others
+        && !t.ends_with(['，', ','])
+        && han_count(t) >= 4
+}
+
+/// B-R: a photo credit at the end of a caption (`…活动。　王世义 摄`, `…新华社发`).
+fn ends_with_credit(t: &str) -> bool {
+    if t.ends_with("新华社发") || t.ends_with("新华社记者摄") {
+        return true;
+    }
+    let Some(r) = t.strip_suffix('摄') else {
+        return false;
+    };
+    r.ends_with([' ', '\u{3000}'])
 }
 
 /// B-R10 for a headline glued to the end of the previous paragraph
@@ -1274,6 +1308,9 @@ fn decide_zh(
         score: 0,
         signals: Vec::new(),
     };
+    // A paragraph break in the input: blank line(s), or B carries the
+    // paragraph indent (首行缩进) in a file that is not hard-wrapped.
+    let para_break = hard || (lb.indented() && cx.geo.wrap_width.is_none());
     let next_after_b = cx.lines[b + 1..]
         .iter()
         .position(|l| !l.blank)
@@ -1301,11 +1338,13 @@ fn decide_zh(
         || is_date_line(tb)
     {
         veto(&mut d, "B-R3");
-    } else if (a_starts_unit && headline_shape(ta)) || (hard && headline_shape(tb)) {
+    } else if (a_starts_unit && (headline_shape(ta) || short_deck(ta)))
+        || (para_break && headline_shape(tb))
+    {
         veto(&mut d, "B-D3");
     } else if glued_headline(ta, tb) {
         veto(&mut d, "B-R10");
-    } else if is_caption_label(ta) || is_attribution(ta) {
+    } else if is_caption_label(ta) || is_attribution(ta) || ends_with_credit(ta) {
         veto(&mut d, "B-R11");
     } else if (tb.ends_with('：') || tb.ends_with(':')) && tb.chars().count() <= 30 {
         veto(&mut d, "B-R1");
@@ -1339,7 +1378,7 @@ fn decide_zh(
         d.signals.push("B-R1:label".into());
     } else if is_pause(ca) || is_open(ca) {
         add(&mut d, "B-S1b", 4);
-        if hard && !cx.geo.wrap_width.is_some() {
+        if para_break && cx.geo.wrap_width.is_none() {
             add(&mut d, "B-R5", -3);
             if starts_with_continuation(tb) {
                 add(&mut d, "B-R6", 2);
