@@ -914,4 +914,59 @@ mod tests {
         assert!(rows[1].x);
         assert_eq!(rows[1].pieces[0].post, "b");
     }
+
+    proptest::proptest! {
+        /// Rows give back the original text (every line once, every edit
+        /// drawn with its first part focusable and its insertion last).
+        #[test]
+        fn rows_cover_the_original(
+            text in "[ab中\n]{0,40}",
+            cuts in proptest::collection::vec((0usize..50, 0usize..4, 0usize..3), 0..6),
+        ) {
+            let chars: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
+            let mut recs = Vec::new();
+            let mut pos = 0usize;
+            let mut sorted = cuts.clone();
+            sorted.sort();
+            for (at, len, kind) in sorted {
+                let a = chars[at.min(chars.len() - 1)];
+                if a < pos { continue; }
+                let ai = chars.iter().position(|&c| c == a).unwrap();
+                let b = chars[(ai + len).min(chars.len() - 1)];
+                let after = ["", "X", "，"][kind];
+                let rule = if a == b && after.is_empty() { "punct.quote-imbalance" } else { "punct.comma" };
+                recs.push(rec(&text, a, b, after, rule));
+                pos = b.max(a + 1);
+            }
+            let html = render_file_page("t.txt", &text, &recs).unwrap();
+            proptest::prop_assert!(html.contains("id=\"L1\""));
+            let spans: Vec<Span> = recs.iter().enumerate().map(|(i, r)| Span {
+                i, start: r.start, end: r.end, del_start: r.start, del_end: r.end,
+                ins: r.after.clone(), flag: r.after.is_empty() && r.start == r.end, rule: r.rule, dup: None,
+            }).collect();
+            let rows = build_rows(&text, &spans);
+            let mut back = Vec::new();
+            let mut firsts = vec![0; recs.len()];
+            let mut lasts = vec![0; recs.len()];
+            for r in &rows {
+                let mut line = String::new();
+                for p in &r.pieces {
+                    line.push_str(&p.pre);
+                    line.push_str(&p.s.replace('⏎', ""));
+                    line.push_str(&p.post);
+                    if let Some(i) = p.i {
+                        firsts[i] += p.first as usize;
+                        lasts[i] += (!p.a.is_empty()) as usize;
+                    }
+                }
+                back.push(line);
+            }
+            let expect = if rows.len() == text.matches('\n').count() { text.strip_suffix('\n').unwrap() } else { text.as_str() };
+            proptest::prop_assert_eq!(back.join("\n"), expect);
+            proptest::prop_assert!(firsts.iter().all(|&n| n == 1), "{:?}", firsts);
+            for (i, r) in recs.iter().enumerate() {
+                proptest::prop_assert_eq!(lasts[i], (!r.after.is_empty()) as usize);
+            }
+        }
+    }
 }
