@@ -20,8 +20,9 @@ function show(target){
   function item(label,node){dl.appendChild(el("dt","",label));var dd=el("dd");dd.appendChild(node);dl.appendChild(dd);}
   item("line",document.createTextNode(row.cells[0].textContent));
   item("before",el("span","ba",row.cells[2].textContent||"(nothing)"));
-  item("after",el("span","ba",row.cells[3].textContent||"(nothing)"));
-  if(row.cells[4].textContent)item("detail",document.createTextNode(row.cells[4].textContent));
+  var af=row.cells[3].querySelector("i");
+  item("after",af?el("i","",af.textContent):el("span","ba",row.cells[3].textContent));
+  var det=row.cells[4].textContent.trim();if(det)item("detail",document.createTextNode(det));
   tip.appendChild(dl);
   tip.hidden=false;
   var r=target.getBoundingClientRect(),w=tip.offsetWidth,h=tip.offsetHeight;
