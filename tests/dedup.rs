@@ -230,3 +230,35 @@ fn within_file_duplicates_in_one_paragraph_per_line_files() {
         "{cleaned}"
     );
 }
+
+/// Hard-wrapped paragraphs (blank-line convention) whose lines end in a
+/// full stop: a line repeated inside another paragraph goes on its own
+/// (`dedup.line`), pointing at the line of the first copy.
+#[test]
+fn repeated_line_inside_another_paragraph_is_removed_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    let text = format!(
+        "标题\n\n甲乙丙丁的第一句话在这里结束了。\n{SHARED}\n\n另一段的开头这一句也很完整。\n{SHARED}\n另一段最后一句话也在这里结束。\n"
+    );
+    write(&input, "a.txt", &text);
+    let out = tmp.path().join("out");
+    clean(&input, &out, &[], 0);
+    let recs: Vec<Value> = changes(&report_of(&out))
+        .into_iter()
+        .filter(|c| c["rule"].as_str().is_some_and(|r| r.starts_with("dedup.")))
+        .collect();
+    assert_eq!(recs.len(), 1, "{recs:?}");
+    assert_eq!(recs[0]["rule"], "dedup.line");
+    assert_eq!(recs[0]["line"], 7);
+    assert_eq!(
+        recs[0]["duplicate_of"],
+        serde_json::json!({"file": "a.txt", "line": 4})
+    );
+    let cleaned = std::fs::read_to_string(out.join("a.txt")).unwrap();
+    assert_eq!(cleaned.matches(SHARED).count(), 1, "{cleaned}");
+    assert!(
+        cleaned.contains("另一段的开头这一句也很完整。\n另一段最后一句话也在这里结束。"),
+        "{cleaned}"
+    );
+}
