@@ -474,7 +474,11 @@ impl Line {
         if !self.cjk_dominant() {
             return;
         }
-        for _ in 0..8 {
+        // Until nothing changes: every pass that continues converts at
+        // least one token, so this ends; usually after two passes. A chain
+        // like `中,(a),(b),(c)` takes one pass per link, and stopping early
+        // would leave work for a second run (not idempotent).
+        loop {
             let mut changed = self.multi(on);
             if changed {
                 self.count_han();
@@ -1503,6 +1507,10 @@ mod tests {
         same("函数 f(x) 的中文");
         same("中文 3 minute(s) 中文");
         same("中文 (a) 中文");
+        assert_eq!(
+            run("中文中文中文中文,(a),(b),(c),(d),(e),(f),(g),(h),(i),(j),(k)"),
+            "中文中文中文中文，（a），（b），（c），（d），（e），（f），（g），（h），（i），（j），（k）"
+        );
         assert_eq!(run("中文中文， (abc) 。"), "中文中文，（abc）。");
         let e = edits("电 (记者)", &Config::default());
         assert_eq!(e[0].rule, PAREN);
