@@ -1115,6 +1115,13 @@ fn starts_new_sentence(t: &str) -> bool {
         .any(|v| clause.ends_with(v))
 }
 
+/// Characters before the first mark of any kind (`上门、` → 2).
+fn head_fragment_len(t: &str) -> usize {
+    t.chars()
+        .take_while(|&c| !(is_pause(c) || is_stop(c) || is_open(c) || is_close(c) || c == ' '))
+        .count()
+}
+
 /// B-S9 (small built-in word list): A's last and B's first character form a
 /// word across the break (`今|年`). Only the time words that the calibration
 /// met; a real dictionary would widen this.
@@ -1432,6 +1439,22 @@ fn decide_zh(
     }
     if word_across(ca, cb) {
         add(&mut d, "B-S9", 2);
+    }
+    // B-H2 as evidence: A ends with a function character that cannot end a
+    // sentence (`…上饶市的⏎⏎信州区…`).
+    if "的和与及或把被将从向之其这那着".contains(ca) && !terminal {
+        add(&mut d, "B-H2", 1);
+    }
+    // B-R13 (calibrated on xwlb, where transcribed paragraphs often end
+    // without `。`): across a paragraph break, B-S1 alone is weak evidence.
+    // A real break leaves a short fragment at the head of B (`多了。`,
+    // `年以来,`, `业将被关停，`); a new paragraph opens with a full clause.
+    let only_s1 = d
+        .signals
+        .iter()
+        .all(|s| s.starts_with("B-S1+") || s.ends_with("-0"));
+    if para_break && only_s1 && (head_fragment_len(tb) > 5 || cb == '“' || cb == '"') {
+        add(&mut d, "B-R13", -1);
     }
     d.join = d.score >= cx.cfg.join_threshold;
     if d.join && is_ascii_word(ca) && is_ascii_word(cb) {
