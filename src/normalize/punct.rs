@@ -66,7 +66,7 @@ pub const RULES: &[RuleInfo] = &[
     RuleInfo { id: TILDE, spec: "A-T1", doc: "`~` or `〜` in a numeric or Han range becomes `～`" },
     RuleInfo { id: INTERPUNCT, spec: "A-M1", doc: "a lone `・` `•` `‧` `∙` `⋅` between name parts becomes `·` (U+00B7)" },
     RuleInfo { id: ZERO, spec: "A-N1", doc: "`0` `O` `o` `○` inside a run of Chinese digits becomes `〇`" },
-    RuleInfo { id: SPACE, spec: "A-Z1", doc: "spaces before `，。：；！？、…` and closing marks, or after opening marks and `，。` are removed" },
+    RuleInfo { id: SPACE, spec: "A-Z1", doc: "spaces before `，、；：。！？…` and closing marks, or after `，、；：。！？` and opening marks, are removed" },
     RuleInfo { id: LATIN, spec: "A-L1", doc: "full-width `，：；！？。` in an English line become ASCII (plus a space before a following word)" },
     RuleInfo { id: BRACKET_FLAG, spec: "A-P2", doc: "flag: an unmatched `(` `)` `（` `）` in a Chinese paragraph (text unchanged)" },
     RuleInfo { id: QUOTE_FLAG, spec: "A-Q1", doc: "flag: an odd number of ASCII `\"` in a Chinese paragraph, left unconverted" },
@@ -1731,6 +1731,10 @@ mod tests {
                 let out = apply(&s, &e);
                 let again = edits(&out, &cfg);
                 prop_assert!(again.is_empty(), "not idempotent: {:?} -> {:?}: {:?}", s, out, again);
+                // Flags: sorted, on character boundaries, changing nothing.
+                let fl = flags(&out, &cfg);
+                prop_assert!(fl.windows(2).all(|w| w[0].start <= w[1].start));
+                prop_assert!(fl.iter().all(|f| f.is_flag() && out.is_char_boundary(f.start)));
                 // With A-N1 (which turns 0/O/o into 〇) off, digits and letters survive in order.
                 let f: crate::config::FileConfig = toml::from_str("[rules]\ndisable = [\"punct.zero\"]").unwrap();
                 let cfg = Config::from_file_config(f).unwrap();
