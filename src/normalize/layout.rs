@@ -893,8 +893,9 @@ fn short_deck(t: &str) -> bool {
     let others = t
         .chars()
         .any(|c| (is_pause(c) && c != '，' && c != ',') || is_stop(c));
-    (5..=12).contains(&n)
-        && commas == 1
+    let dash = t.contains("——");
+    (5..=if dash { 16 } else { 14 }).contains(&n)
+        && (commas == 1 || (dash && commas <= 1))
         && !others
         && !t.ends_with(['，', ','])
         && han_count(t) >= 4
@@ -1118,7 +1119,7 @@ fn starts_new_sentence(t: &str) -> bool {
 /// Characters before the first mark of any kind (`上门、` → 2).
 fn head_fragment_len(t: &str) -> usize {
     t.chars()
-        .take_while(|&c| !(is_pause(c) || is_stop(c) || is_open(c) || is_close(c) || c == ' '))
+        .take_while(|&c| !(is_pause(c) || is_stop(c) || c == ' '))
         .count()
 }
 
@@ -1442,7 +1443,7 @@ fn decide_zh(
     }
     // B-H2 as evidence: A ends with a function character that cannot end a
     // sentence (`…上饶市的⏎⏎信州区…`).
-    if "的和与及或把被将从向之其这那着".contains(ca) && !terminal {
+    if "的和与及或把被将从向之其这那着而并".contains(ca) && !terminal {
         add(&mut d, "B-H2", 1);
     }
     // B-R13 (calibrated on xwlb, where transcribed paragraphs often end
