@@ -278,18 +278,23 @@ fn corpus_markup_is_escaped_everywhere() {
             p.display()
         );
         assert!(html.starts_with("<!DOCTYPE html>"));
-        // Scripts run only with the page's nonce: no 'unsafe-inline' scripts.
+        // Only the page's own script runs, named by its hash: no
+        // 'unsafe-inline' scripts, and the hash matches the script text.
         let policy =
             unescape(&attrs(&html, "http-equiv=\"Content-Security-Policy\"", "content")[0]);
-        let nonce = policy
-            .split("'nonce-")
+        let hash = policy
+            .split("'sha256-")
             .nth(1)
             .and_then(|r| r.split('\'').next())
-            .expect("script nonce");
+            .expect("script hash in the policy");
         assert!(!policy.contains("script-src 'unsafe-inline'"), "{policy}");
-        assert!(
-            html.contains(&format!("<script nonce=\"{nonce}\">")),
-            "{}: script carries the nonce",
+        let start = html.rfind("<script>").expect("page script") + "<script>".len();
+        let end = start + html[start..].find("</script>").expect("script end");
+        let digest = newsclean::report::sha256::sha256(html[start..end].as_bytes());
+        assert_eq!(
+            newsclean::report::sha256::base64(&digest),
+            hash,
+            "{}: script hash matches the policy",
             p.display()
         );
         assert!(

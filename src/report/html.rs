@@ -44,27 +44,23 @@ const STYLE: &str = include_str!("templates/style.css");
 const FILE_JS: &str = include_str!("templates/file.js");
 const INDEX_JS: &str = include_str!("templates/index.js");
 
-/// The Content-Security-Policy of every page, for a script nonce: no
-/// network, inline style only, images only as `data:` URLs, and only the
-/// page's own script (the one carrying the nonce) runs. Escaping is what
-/// keeps corpus markup inert; the policy is the second line of defence (an
-/// injected `<script>` or `onerror=` handler has no nonce, so it would not
-/// run even if escaping failed).
-pub fn csp(nonce: &str) -> String {
+/// The Content-Security-Policy of every page: no network, inline style
+/// only, images only as `data:` URLs, and only the page's own static script
+/// runs, named by its SHA-256 hash. Escaping is what keeps corpus markup
+/// inert; the policy is the second line of defence (an injected `<script>`
+/// or `onerror=` handler does not match the hash, so it would not run even
+/// if escaping failed). A hash, unlike a random nonce, keeps every page
+/// byte-identical between runs.
+pub fn csp(script: &str) -> String {
+    let hash = super::sha256::base64(&super::sha256::sha256(script.as_bytes()));
     format!(
-        "default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-{nonce}'; img-src data:"
+        "default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{hash}'; img-src data:"
     )
 }
 
-/// A fresh, unpredictable nonce (128 bits from the standard library's
-/// randomly seeded hasher keys), hex encoded.
-fn nonce(salt: &str) -> String {
-    use std::hash::BuildHasher;
-    let mut parts = [0u64; 2];
-    for (i, p) in parts.iter_mut().enumerate() {
-        *p = std::collections::hash_map::RandomState::new().hash_one((salt, i));
-    }
-    format!("{:016x}{:016x}", parts[0], parts[1])
+fn file_csp() -> &'static str {
+    static CSP: OnceLock<String> = OnceLock::new();
+    CSP.get_or_init(|| csp(FILE_JS))
 }
 
 fn env() -> &'static Environment<'static> {
@@ -497,10 +493,8 @@ fn render_file_page(rel: &str, original: &str, changes: &[ChangeRecord]) -> io::
         .iter()
         .filter(|c| !(c.start == c.end && c.after.is_empty()))
         .count();
-    let nonce = nonce(rel);
     let ctx = context! {
-        csp => csp(&nonce),
-        nonce => nonce,
+        csp => file_csp(),
         rel => rel,
 
         index_href => format!("{root}index.html"),
@@ -769,10 +763,8 @@ fn render_index(report_dir: &Path, summary: &Summary) -> io::Result<String> {
         })
         .collect();
     let t = &summary.totals;
-    let nonce = nonce("index.html");
     let ctx = context! {
-        csp => csp(&nonce),
-        nonce => nonce,
+        csp => csp(INDEX_JS),
         run => Value::from(Serde(&summary.run)),
         totals => Value::from(Serde(&t)),
         schema_version => summary.schema_version,

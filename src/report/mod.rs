@@ -13,6 +13,7 @@
 
 pub mod diff;
 pub mod html;
+pub mod sha256;
 pub mod summary;
 
 use serde::Serialize;
