@@ -11,7 +11,10 @@ const JOIN_RULES: &[&str] = &["layout.join", "layout.reflow", "layout.dehyphen"]
 
 #[test]
 fn join_precision_and_recall() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/calibration/boundaries.jsonl");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/calibration/boundaries.jsonl"
+    );
     let text = std::fs::read_to_string(path).expect("calibration fixture");
     let cfg = Config::default();
     let (mut tp, mut fp, mut fn_, mut tn) = (0usize, 0usize, 0usize, 0usize);
@@ -20,7 +23,11 @@ fn join_precision_and_recall() {
         let v: serde_json::Value = serde_json::from_str(line).expect("valid JSON line");
         let a = v["a"].as_str().unwrap();
         let b = v["b"].as_str().unwrap();
-        let sep = if v["blank"].as_bool().unwrap() { "\n\n" } else { "\n" };
+        let sep = if v["blank"].as_bool().unwrap() {
+            "\n\n"
+        } else {
+            "\n"
+        };
         let want = v["join"].as_bool().unwrap();
         let out = normalize(&format!("{a}{sep}{b}"), &cfg);
         let got = out.edits.iter().any(|p| JOIN_RULES.contains(&p.edit.rule));
@@ -47,7 +54,10 @@ fn join_precision_and_recall() {
     for m in &misses {
         eprintln!("  {m}");
     }
-    assert!(tp + fn_ >= 40, "need at least 40 true breaks in the fixture");
+    assert!(
+        tp + fn_ >= 40,
+        "need at least 40 true breaks in the fixture"
+    );
     assert!(precision >= 0.98, "precision {precision:.3} below 0.98");
     assert!(recall >= 0.90, "recall {recall:.3} below 0.90");
 }

@@ -1354,7 +1354,10 @@ fn decide_zh(
         veto(&mut d, "B-R10");
     } else if is_caption_label(ta) || is_attribution(ta) || ends_with_credit(ta) {
         veto(&mut d, "B-R11");
-    } else if (tb.ends_with('：') || tb.ends_with(':')) && tb.chars().count() <= 30 {
+    } else if (tb.ends_with('：') || tb.ends_with(':'))
+        && tb.chars().count() <= 30
+        && !tb.chars().any(is_stop)
+    {
         veto(&mut d, "B-R1");
     } else if is_speaker_label(tb) || (is_speaker_label(ta) && ta.chars().count() <= 40) {
         veto(&mut d, "B-R8");

@@ -1,0 +1,103 @@
+//! Every case of `shared/spec/cases.jsonl` that cites a B- or C-rule, run
+//! through the whole pipeline: output equals `expected`, and running the
+//! pipeline on `expected` gives `expected` (idempotence).
+//!
+//! Layout runs in stage 2; the punctuation stage (4) converts `,` → `，`
+//! etc. Until that stage is complete a case can fail only because of it, so
+//! each case also checks the layout effect alone: output and expected agree
+//! once ASCII and full-width `,:;()!?` are folded to one width. The full
+//! equality is checked in `layout_cases_full_equality`.
+
+use newsclean::normalize::normalize;
+use newsclean::Config;
+
+struct Case {
+    id: String,
+    input: String,
+    expected: String,
+}
+
+fn cases() -> Vec<Case> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/spec/cases.jsonl");
+    let text = std::fs::read_to_string(path).expect("cases.jsonl");
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON"))
+        .filter(|v| {
+            v["rules"]
+                .as_str()
+                .unwrap_or("")
+                .split(|c: char| !c.is_alphanumeric() && c != '-')
+                .any(|r| r.starts_with("B-") || r.starts_with("C-"))
+        })
+        .map(|v| Case {
+            id: v["id"].as_str().unwrap().to_string(),
+            input: v["input"].as_str().unwrap().to_string(),
+            expected: v["expected"].as_str().unwrap().to_string(),
+        })
+        .collect()
+}
+
+/// Fold the marks whose width stage 4 decides: ASCII and full-width forms
+/// compare equal.
+fn fold(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '，' => ',',
+            '：' => ':',
+            '；' => ';',
+            '（' => '(',
+            '）' => ')',
+            '！' => '!',
+            '？' => '?',
+            c => c,
+        })
+        .collect()
+}
+
+#[test]
+fn layout_cases_layout_effect() {
+    let cfg = Config::default();
+    let cases = cases();
+    assert!(
+        cases.len() >= 20,
+        "expected the B/C cases, found {}",
+        cases.len()
+    );
+    let mut failures = Vec::new();
+    for c in &cases {
+        let out = normalize(&c.input, &cfg).text;
+        if fold(&out) != fold(&c.expected) {
+            failures.push(format!("{}: got {:?}, want {:?}", c.id, out, c.expected));
+        }
+        let again = normalize(&out, &cfg).text;
+        if fold(&again) != fold(&out) {
+            failures.push(format!(
+                "{}: not idempotent: {:?} -> {:?}",
+                c.id, out, again
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn layout_cases_full_equality() {
+    // Full equality depends on the punctuation stage too.
+    let cfg = Config::default();
+    let mut failures = Vec::new();
+    for c in &cases() {
+        let out = normalize(&c.input, &cfg).text;
+        if out != c.expected {
+            failures.push(format!("{}: got {:?}, want {:?}", c.id, out, c.expected));
+        }
+        let again = normalize(&c.expected, &cfg).text;
+        if again != c.expected {
+            failures.push(format!(
+                "{}: expected is not a fixed point: {:?}",
+                c.id, again
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
