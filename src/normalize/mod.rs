@@ -48,13 +48,19 @@ pub fn normalize(original: &str, cfg: &Config) -> Composed {
     c
 }
 
-/// Run the text stages again after duplicate blocks were removed: a
-/// removal makes two blocks neighbours that never were, and a second run of
-/// the tool must find nothing left to do (idempotence). On text that had no
-/// removal this is a no-op, so it only runs where removals happened.
+/// Settle the text again after duplicate blocks were removed: a removal
+/// makes two blocks neighbours that never were, and a second run of the
+/// tool must find nothing left to do (idempotence). Only the layout stage
+/// looks across block boundaries (joins, echoes), so it runs first, and the
+/// later stages run only if it changed something.
 pub fn renormalize(c: &mut Composed, original: &str, cfg: &Config) {
-    for stage in STAGES {
-        run_stage(c, original, cfg, stage);
+    let before = c.text.len();
+    let n = c.edits.len();
+    run_stage(c, original, cfg, layout::edits);
+    if c.text.len() != before || c.edits.len() != n {
+        for stage in [whitespace::edits as Stage, punct::edits] {
+            run_stage(c, original, cfg, stage);
+        }
     }
 }
 
