@@ -1520,7 +1520,13 @@ fn is_list_item(t: &str) -> bool {
     // (a) / a)
     let r = t.strip_prefix('(').unwrap_or(t);
     let k = r.chars().take_while(|c| c.is_ascii_alphanumeric()).count();
-    (1..=3).contains(&k) && r[k..].starts_with(") ") && (t.starts_with('(') || k == 1)
+    // `(a)`, `(12)`, `(iv)`, `b)`: lowercase letters, digits or roman
+    // numerals, never an acronym like `(NAR)`.
+    let tok = &r[..k];
+    let enumerator = tok.chars().all(|c| c.is_ascii_digit())
+        || (k == 1 && tok.chars().all(|c| c.is_ascii_lowercase()))
+        || tok.chars().all(|c| matches!(c, 'i' | 'v' | 'x'));
+    (1..=3).contains(&k) && enumerator && r[k..].starts_with(") ") && (t.starts_with('(') || k == 1)
 }
 
 fn is_mail_header(t: &str) -> bool {
@@ -1545,7 +1551,7 @@ fn decide_en(
     hard: bool,
     furniture: bool,
     short_block: bool,
-    a_starts_unit: bool,
+    a_after_blank: bool,
 ) -> Decision {
     let ta = cx.content(a);
     let tb = cx.content(b);
@@ -1594,7 +1600,7 @@ fn decide_en(
             Some("C-R3mail")
         } else if ta.starts_with('#') || (is_all_caps_heading(ta) && hyphen.is_none()) {
             Some("C-R3heading")
-        } else if a_starts_unit && is_title_case_heading(ta) && hyphen.is_none() {
+        } else if a_after_blank && is_title_case_heading(ta) && hyphen.is_none() {
             Some("C-R3heading")
         } else if ends_terminal(ta) && (is_all_caps_heading(tb) || is_title_case_heading(tb)) {
             Some("C-R3heading")
@@ -1819,7 +1825,15 @@ fn analyse(text: &str, cfg: &Config) -> (Vec<Edit>, Vec<BoundaryReport>) {
         let a_starts_unit = k == 0 || joins[k - 1].is_none();
         let tb = cx.content(b);
         let d = if !has_han(ta) && !has_han(tb) {
-            decide_en(&cx, a, b, hard, furniture, short_block[k], a_starts_unit)
+            decide_en(
+                &cx,
+                a,
+                b,
+                hard,
+                furniture,
+                short_block[k],
+                k == 0 || items[k - 1] + 1 < a,
+            )
         } else {
             decide_zh(&cx, a, b, hard, a_starts_unit, open_quotes)
         };
