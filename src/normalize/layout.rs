@@ -934,9 +934,13 @@ fn glued_headline(ta: &str, tb: &str) -> bool {
 /// B-R11 interview caption (`福建省漳州市三坪村　村民　许进和`): a short line
 /// with ideographic or double spaces between its fields.
 fn is_caption_label(t: &str) -> bool {
-    t.chars().count() <= 30
-        && (t.contains('\u{3000}') || t.contains("  "))
-        && !t.chars().any(is_stop)
+    // Fields separated by spaces (stage 3 turns U+3000 into one space, so
+    // the test must hold for both forms): ≥ 3 fields, all Han.
+    let fields: Vec<&str> = t
+        .split([' ', '\u{3000}'])
+        .filter(|f| !f.is_empty())
+        .collect();
+    t.chars().count() <= 30 && fields.len() >= 3 && fields.iter().all(|f| f.chars().all(is_han))
 }
 
 /// B-R11 attribution after a quotation (`…”——美国记者哈里森·索尔兹伯里`).
@@ -1223,6 +1227,11 @@ struct Geometry {
     indent_informative: bool,
     /// Modal display width when the file is hard-wrapped at a fixed width.
     wrap_width: Option<usize>,
+    /// One paragraph per line: consecutive lines are mostly separated by a
+    /// single `\n` (≥ 2 such boundaries and at least twice as many as blank
+    /// separated ones), so a single `\n` is a paragraph break. Stage 3 keeps
+    /// the separators, so this reads the same on the output (idempotence).
+    line_paragraphs: bool,
 }
 
 fn geometry(text: &str, lines: &[Line]) -> Geometry {
@@ -1258,9 +1267,26 @@ fn geometry(text: &str, lines: &[Line]) -> Geometry {
             }
         }
     }
+    let (mut soft, mut hard) = (0usize, 0usize);
+    let mut prev: Option<usize> = None;
+    for (i, l) in lines.iter().enumerate() {
+        if l.blank || l.furniture != Furniture::None {
+            continue;
+        }
+        if let Some(p) = prev {
+            if i == p + 1 {
+                soft += 1;
+            } else {
+                hard += 1;
+            }
+        }
+        prev = Some(i);
+    }
+    let line_paragraphs = soft >= 2 && soft >= 2 * hard;
     Geometry {
         indent_informative,
         wrap_width,
+        line_paragraphs,
     }
 }
 
@@ -1318,7 +1344,17 @@ fn decide_zh(
     };
     // A paragraph break in the input: blank line(s), or B carries the
     // paragraph indent (首行缩进) in a file that is not hard-wrapped.
-    let para_break = hard || (lb.indented() && cx.geo.wrap_width.is_none());
+    // Stage 3 removes the indentation and keeps single `\n`s, so a boundary
+    // must be decided the same with or without the indent (idempotence):
+    // only a non-indented line in a file where indentation marks paragraph
+    // starts, or a line of a hard-wrapped file, continues a paragraph.
+    let para_break = hard
+        || (cx.geo.wrap_width.is_none()
+            && if cx.geo.indent_informative {
+                lb.indented()
+            } else {
+                cx.geo.line_paragraphs
+            });
     let next_after_b = cx.lines[b + 1..]
         .iter()
         .position(|l| !l.blank)
@@ -1346,9 +1382,7 @@ fn decide_zh(
         || is_date_line(tb)
     {
         veto(&mut d, "B-R3");
-    } else if (a_starts_unit && (headline_shape(ta) || short_deck(ta)))
-        || (para_break && headline_shape(tb))
-    {
+    } else if (a_starts_unit && (headline_shape(ta) || short_deck(ta))) || headline_shape(tb) {
         veto(&mut d, "B-D3");
     } else if glued_headline(ta, tb) {
         veto(&mut d, "B-R10");
