@@ -916,7 +916,7 @@ fn ends_with_credit(t: &str) -> bool {
 /// (`…景区公园。2014中国黄山国际登山大会开赛` / `2014中国黄山国际登山大会今天…`):
 /// the segment of A after its last stop repeats in B's lead.
 fn glued_headline(ta: &str, tb: &str) -> bool {
-    let seg = match ta.char_indices().filter(|&(_, c)| is_stop(c)).last() {
+    let seg = match ta.char_indices().rfind(|&(_, c)| is_stop(c)) {
         Some((i, c)) => &ta[i + c.len_utf8()..],
         None => ta,
     };
@@ -953,6 +953,17 @@ fn is_attribution(t: &str) -> bool {
         }
         _ => false,
     }
+}
+
+/// B-R4 parallel items: A and B open with the same two characters, both
+/// are short and A ends with a pause or stop (`任命…为…部长，` ⏎ `任命…`).
+fn is_parallel_item(ta: &str, tb: &str) -> bool {
+    let pa: String = ta.chars().take(2).collect();
+    pa.chars().count() == 2
+        && tb.starts_with(pa.as_str())
+        && ta.chars().count() <= 30
+        && tb.chars().count() <= 30
+        && last_char(ta).is_some_and(|c| is_pause(c) || is_stop(c))
 }
 
 /// B-R8: a speaker label at the start (`记者：`, `…工程师 柯胜边：`).
@@ -1372,11 +1383,11 @@ fn decide_zh(
         veto(&mut d, "B-D4");
     } else if is_lead_dash(ta) || is_lead_dash(tb) {
         veto(&mut d, "B-D5");
-    } else if enumerator_len(tb).is_some() || is_year_range(tb) || is_year_range(ta) {
-        veto(&mut d, "B-R3");
-    } else if enumerator_len(ta).is_some() && ta.chars().count() <= 40 && !ta.chars().any(is_stop) {
-        veto(&mut d, "B-R3");
-    } else if ta.starts_with("[视频]")
+    } else if enumerator_len(tb).is_some()
+        || is_year_range(tb)
+        || is_year_range(ta)
+        || (enumerator_len(ta).is_some() && ta.chars().count() <= 40 && !ta.chars().any(is_stop))
+        || ta.starts_with("[视频]")
         || tb.starts_with("[视频]")
         || is_date_line(ta)
         || is_date_line(tb)
@@ -1395,14 +1406,7 @@ fn decide_zh(
         veto(&mut d, "B-R1");
     } else if is_speaker_label(tb) || (is_speaker_label(ta) && ta.chars().count() <= 40) {
         veto(&mut d, "B-R8");
-    } else if {
-        let pa: String = ta.chars().take(2).collect();
-        pa.chars().count() == 2
-            && tb.starts_with(pa.as_str())
-            && ta.chars().count() <= 30
-            && tb.chars().count() <= 30
-            && last_char(ta).is_some_and(|c| is_pause(c) || is_stop(c))
-    } {
+    } else if is_parallel_item(ta, tb) {
         veto(&mut d, "B-R4");
     }
     if d.score < 0 {
@@ -1622,9 +1626,8 @@ fn decide_en(
         // C-R3 structure, indentation paragraphs, headings.
         let reason = if lb.spaces >= 4 || lb.tabs > 0 {
             Some("C-R3code")
-        } else if cx.geo.indent_informative && lb.indented() {
-            Some("C-R3indent")
-        } else if cx.geo.indent_informative && lb.spaces > 0 && la.spaces == 0 {
+        } else if cx.geo.indent_informative && (lb.indented() || (lb.spaces > 0 && la.spaces == 0))
+        {
             Some("C-R3indent")
         } else if is_list_item(tb) {
             Some("C-R3list")
@@ -1632,11 +1635,11 @@ fn decide_en(
             Some("C-R3table")
         } else if is_mail_header(tb) || (is_mail_header(ta) && !ta.ends_with(',')) {
             Some("C-R3mail")
-        } else if ta.starts_with('#') || (is_all_caps_heading(ta) && hyphen.is_none()) {
-            Some("C-R3heading")
-        } else if a_after_blank && is_title_case_heading(ta) && hyphen.is_none() {
-            Some("C-R3heading")
-        } else if ends_terminal(ta) && (is_all_caps_heading(tb) || is_title_case_heading(tb)) {
+        } else if ta.starts_with('#')
+            || (is_all_caps_heading(ta) && hyphen.is_none())
+            || (a_after_blank && is_title_case_heading(ta) && hyphen.is_none())
+            || (ends_terminal(ta) && (is_all_caps_heading(tb) || is_title_case_heading(tb)))
+        {
             Some("C-R3heading")
         } else if short_block && hyphen.is_none() && !dash_end {
             Some("C-R2")
