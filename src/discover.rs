@@ -4,7 +4,8 @@
 //! always means first in this order, so it must not depend on the file
 //! system's directory order or on threads. Globs match the path relative to
 //! its input root, and a pattern without `/` also matches the file name at
-//! any depth (`*.txt`). Symbolic links are not followed.
+//! any depth (`*.txt`). Links to files are read through (a dangling link
+//! is reported as a failure, never dropped); links to folders are not walked.
 
 use std::path::{Path, PathBuf};
 
@@ -57,7 +58,11 @@ pub fn discover(
     let mut errors = Vec::new();
     let multi = inputs.len() > 1;
     for input in inputs {
-        let prefix = if multi { format!("{}/", base_name(input)) } else { String::new() };
+        let prefix = if multi {
+            format!("{}/", base_name(input))
+        } else {
+            String::new()
+        };
         if input.is_file() {
             files.push((format!("{prefix}{}", base_name(input)), input.clone()));
             continue;
@@ -66,12 +71,21 @@ pub fn discover(
             let entry = match entry {
                 Ok(e) => e,
                 Err(e) => {
-                    let path = e.path().map(|p| p.display().to_string()).unwrap_or_else(|| input.display().to_string());
-                    errors.push(WalkError { path, reason: e.to_string() });
+                    let path = e
+                        .path()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_else(|| input.display().to_string());
+                    errors.push(WalkError {
+                        path,
+                        reason: e.to_string(),
+                    });
                     continue;
                 }
             };
-            if !entry.file_type().is_file() {
+            // Symbolic links to files are read through (a dangling one then
+            // fails visibly); links to folders are not walked (no loops).
+            let ft = entry.file_type();
+            if !(ft.is_file() || (ft.is_symlink() && !entry.path().is_dir())) {
                 continue;
             }
             let rel_path = entry.path().strip_prefix(input).unwrap_or(entry.path());
@@ -94,7 +108,11 @@ pub fn discover(
     let files = files
         .into_iter()
         .enumerate()
-        .map(|(i, (rel, path))| SourceFile { id: i as u32, path, rel })
+        .map(|(i, (rel, path))| SourceFile {
+            id: i as u32,
+            path,
+            rel,
+        })
         .collect();
     (files, errors)
 }

@@ -354,7 +354,6 @@ fn rules_lists_every_rule_id() {
 /// get the usual permissions (0644 under umask 022), not the 0600 of a
 /// temporary file.
 #[test]
-#[ignore = "bug in src/emit.rs: atomic writes keep tempfile's 0600 mode"]
 fn output_files_get_normal_permissions() {
     use std::os::unix::fs::PermissionsExt;
     let tmp = tempfile::tempdir().unwrap();

@@ -34,9 +34,10 @@ pub struct KeptCopy {
 pub struct ChangeRecord {
     /// Relative path of the file.
     pub file: String,
-    /// 1-based line of `start` in the decoded original.
+    /// 1-based line of `start` in the decoded original (for a removal that
+    /// begins with the separator before the removed block: of the block).
     pub line: usize,
-    /// 1-based column (characters) of `start` in its line.
+    /// 1-based column (characters) in that line.
     pub column: usize,
     /// Byte offset in the decoded original (inclusive).
     pub start: usize,
@@ -115,9 +116,27 @@ pub fn change_records(file: &str, original: &str, edits: &[Edit]) -> Vec<ChangeR
             line_start = scanned + nl + 1;
         }
         scanned = e.start;
-        let column = original[line_start..e.start].chars().count() + 1;
+        // A removal that starts with the separator before the removed block
+        // (the last block of a file) is located at the block itself.
+        let mut at = e.start;
+        if e.replacement.is_empty() {
+            let lead = original[e.start..e.end]
+                .bytes()
+                .take_while(|&b| b == b'\n')
+                .count();
+            if lead > 0 && lead < e.end - e.start {
+                line += lead;
+                at += lead;
+                line_start = at;
+                scanned = at;
+            }
+        }
+        let column = original[line_start..at].chars().count() + 1;
         let duplicate_of = match &e.detail {
-            Some(Detail::DuplicateOf { file, line }) => Some(KeptCopy { file: file.clone(), line: *line }),
+            Some(Detail::DuplicateOf { file, line }) => Some(KeptCopy {
+                file: file.clone(),
+                line: *line,
+            }),
             _ => None,
         };
         let detail = match &e.detail {
@@ -141,7 +160,10 @@ pub fn change_records(file: &str, original: &str, edits: &[Edit]) -> Vec<ChangeR
 }
 
 fn memchr_iter(b: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    b.iter().enumerate().filter(|(_, &c)| c == b'\n').map(|(i, _)| i)
+    b.iter()
+        .enumerate()
+        .filter(|(_, &c)| c == b'\n')
+        .map(|(i, _)| i)
 }
 
 #[cfg(test)]
