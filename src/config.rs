@@ -82,7 +82,9 @@ pub struct DedupSection {
 
 impl Default for DedupSection {
     fn default() -> Self {
-        DedupSection { min_chars: default_min_chars() }
+        DedupSection {
+            min_chars: default_min_chars(),
+        }
     }
 }
 
@@ -126,7 +128,9 @@ pub struct LayoutSection {
 
 impl Default for LayoutSection {
     fn default() -> Self {
-        LayoutSection { join_threshold: default_threshold() }
+        LayoutSection {
+            join_threshold: default_threshold(),
+        }
     }
 }
 
@@ -157,7 +161,8 @@ impl Config {
             .map_err(|e| ConfigError(format!("{}: cannot read config: {e}", path.display())))?;
         let file: FileConfig =
             toml::from_str(&text).map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
-        Config::from_file_config(file).map_err(|e| ConfigError(format!("{}: {}", path.display(), e.0)))
+        Config::from_file_config(file)
+            .map_err(|e| ConfigError(format!("{}: {}", path.display(), e.0)))
     }
 
     /// Validate a parsed config file.
@@ -215,7 +220,9 @@ fn matching(pat: &str, all: &[&'static str]) -> Result<Vec<&'static str>, Config
         .compile_matcher();
     let hits: Vec<&'static str> = all.iter().copied().filter(|id| glob.is_match(id)).collect();
     if hits.is_empty() {
-        return Err(ConfigError(format!("rule pattern {pat:?} matches no rule id (see `newsclean rules`)")));
+        return Err(ConfigError(format!(
+            "rule pattern {pat:?} matches no rule id (see `newsclean rules`)"
+        )));
     }
     Ok(hits)
 }

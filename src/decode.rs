@@ -37,27 +37,43 @@ pub enum Decoded {
 pub fn decode(bytes: &[u8]) -> Decoded {
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
         return match std::str::from_utf8(rest) {
-            Ok(s) => Decoded::Text { text: s.to_string(), encoding: "utf-8-bom".into() },
+            Ok(s) => Decoded::Text {
+                text: s.to_string(),
+                encoding: "utf-8-bom".into(),
+            },
             Err(e) => Decoded::Undecodable {
                 reason: format!("invalid UTF-8 at byte {}", e.valid_up_to() + 3),
             },
         };
     }
-    for (bom, enc, name) in [(&b"\xFF\xFE"[..], UTF_16LE, "utf-16le"), (&b"\xFE\xFF"[..], UTF_16BE, "utf-16be")] {
+    for (bom, enc, name) in [
+        (&b"\xFF\xFE"[..], UTF_16LE, "utf-16le"),
+        (&b"\xFE\xFF"[..], UTF_16BE, "utf-16be"),
+    ] {
         if bytes.starts_with(bom) {
             return decode_with(enc, &bytes[2..], name);
         }
     }
     let head = &bytes[..bytes.len().min(8192)];
     if let Some(pos) = memchr_nul(head) {
-        return Decoded::Binary { reason: format!("binary file (NUL byte at offset {pos})") };
+        return Decoded::Binary {
+            reason: format!("binary file (NUL byte at offset {pos})"),
+        };
     }
     match std::str::from_utf8(bytes) {
-        Ok(s) => return Decoded::Text { text: s.to_string(), encoding: "utf-8".into() },
+        Ok(s) => {
+            return Decoded::Text {
+                text: s.to_string(),
+                encoding: "utf-8".into(),
+            }
+        }
         Err(e) => {
             if mostly_utf8(bytes) {
                 return Decoded::Undecodable {
-                    reason: format!("invalid UTF-8 at byte {} (the rest of the file is UTF-8)", e.valid_up_to()),
+                    reason: format!(
+                        "invalid UTF-8 at byte {} (the rest of the file is UTF-8)",
+                        e.valid_up_to()
+                    ),
                 };
             }
         }
@@ -65,19 +81,31 @@ pub fn decode(bytes: &[u8]) -> Decoded {
     let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     det.feed(bytes, true);
     let enc = det.guess(None, chardetng::Utf8Detection::Allow);
-    let (enc, name) = if enc == GBK { (GB18030, "gbk") } else { (enc, enc.name()) };
+    let (enc, name) = if enc == GBK {
+        (GB18030, "gbk")
+    } else {
+        (enc, enc.name())
+    };
     decode_with(enc, bytes, &name.to_ascii_lowercase())
 }
 
 fn decode_with(enc: &'static Encoding, bytes: &[u8], name: &str) -> Decoded {
     let (text, had_errors) = enc.decode_without_bom_handling(bytes);
     if had_errors {
-        return Decoded::Undecodable { reason: format!("malformed {name} byte sequence") };
+        return Decoded::Undecodable {
+            reason: format!("malformed {name} byte sequence"),
+        };
     }
     if enc == UTF_8 {
-        return Decoded::Text { text: text.into_owned(), encoding: "utf-8".into() };
+        return Decoded::Text {
+            text: text.into_owned(),
+            encoding: "utf-8".into(),
+        };
     }
-    Decoded::Text { text: text.into_owned(), encoding: name.to_string() }
+    Decoded::Text {
+        text: text.into_owned(),
+        encoding: name.to_string(),
+    }
 }
 
 fn memchr_nul(b: &[u8]) -> Option<usize> {
@@ -98,7 +126,9 @@ fn mostly_utf8(mut bytes: &[u8]) -> bool {
             Err(e) => {
                 let (ok, rest) = bytes.split_at(e.valid_up_to());
                 // SAFETY-free: `ok` is valid UTF-8 per valid_up_to.
-                good_multi += std::str::from_utf8(ok).map(|s| s.chars().filter(|c| !c.is_ascii()).count()).unwrap_or(0);
+                good_multi += std::str::from_utf8(ok)
+                    .map(|s| s.chars().filter(|c| !c.is_ascii()).count())
+                    .unwrap_or(0);
                 bad += 1;
                 let skip = e.error_len().unwrap_or(rest.len()).max(1);
                 bytes = &rest[skip.min(rest.len())..];
@@ -124,8 +154,14 @@ mod tests {
 
     #[test]
     fn utf8_and_bom() {
-        assert_eq!(text(decode("中文".as_bytes())), ("中文".into(), "utf-8".into()));
-        assert_eq!(text(decode(b"\xEF\xBB\xBFabc")), ("abc".into(), "utf-8-bom".into()));
+        assert_eq!(
+            text(decode("中文".as_bytes())),
+            ("中文".into(), "utf-8".into())
+        );
+        assert_eq!(
+            text(decode(b"\xEF\xBB\xBFabc")),
+            ("abc".into(), "utf-8-bom".into())
+        );
     }
 
     #[test]

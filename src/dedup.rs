@@ -90,7 +90,13 @@ pub struct Removal {
 
 /// Decide which blocks of one file are duplicates. `lines[i]` is the
 /// 1-based original line of `blocks[i]`.
-pub fn decide(index: &mut Index, file: u32, blocks: &[Block], lines: &[u32], cfg: &Config) -> Vec<Removal> {
+pub fn decide(
+    index: &mut Index,
+    file: u32,
+    blocks: &[Block],
+    lines: &[u32],
+    cfg: &Config,
+) -> Vec<Removal> {
     let para_on = cfg.on("dedup.paragraph");
     let line_on = cfg.on("dedup.line");
     let min = cfg.dedup_min_chars as u32;
@@ -104,7 +110,11 @@ pub fn decide(index: &mut Index, file: u32, blocks: &[Block], lines: &[u32], cfg
                 if b.key_chars >= min && !b.furniture {
                     match index.map.get(&b.key) {
                         Some(&kept) if para_on && b.sentence_like => {
-                            out.push(Removal { block: i, rule: "dedup.paragraph", kept });
+                            out.push(Removal {
+                                block: i,
+                                rule: "dedup.paragraph",
+                                kept,
+                            });
                             removed_para = b.para;
                         }
                         Some(_) => {}
@@ -120,12 +130,19 @@ pub fn decide(index: &mut Index, file: u32, blocks: &[Block], lines: &[u32], cfg
                 let para = b.para;
                 let mut j = i;
                 let first_removed = out.len();
-                while j < blocks.len() && blocks[j].kind == BlockKind::Line && blocks[j].para == para {
+                while j < blocks.len()
+                    && blocks[j].kind == BlockKind::Line
+                    && blocks[j].para == para
+                {
                     let l = &blocks[j];
                     if removed_para != para && l.key_chars >= min && !l.furniture {
                         match index.map.get(&l.key) {
                             Some(&kept) if line_on && l.sentence_like => {
-                                out.push(Removal { block: j, rule: "dedup.line", kept });
+                                out.push(Removal {
+                                    block: j,
+                                    rule: "dedup.line",
+                                    kept,
+                                });
                             }
                             Some(_) => {}
                             None => {
@@ -139,7 +156,11 @@ pub fn decide(index: &mut Index, file: u32, blocks: &[Block], lines: &[u32], cfg
                     // Every line went: remove the paragraph as a whole.
                     let kept = out[first_removed].kept;
                     out.truncate(first_removed);
-                    out.push(Removal { block: para_index(blocks, para), rule: "dedup.paragraph", kept });
+                    out.push(Removal {
+                        block: para_index(blocks, para),
+                        rule: "dedup.paragraph",
+                        kept,
+                    });
                 }
                 i = j;
             }
@@ -157,15 +178,27 @@ fn para_index(blocks: &[Block], para: usize) -> usize {
 
 /// Removal edits (in cleaned-text coordinates) for the decided blocks.
 /// `kept_path` turns a file id into the path shown in the reports.
-pub fn removal_edits(text: &str, blocks: &[Block], removals: &[Removal], kept_path: &dyn Fn(u32) -> String) -> Vec<Edit> {
+pub fn removal_edits(
+    text: &str,
+    blocks: &[Block],
+    removals: &[Removal],
+    kept_path: &dyn Fn(u32) -> String,
+) -> Vec<Edit> {
     let mut out = Vec::new();
     let removed: HashMap<usize, &Removal> = removals.iter().map(|r| (r.block, r)).collect();
     let edit = |start: usize, end: usize, r: &Removal| {
-        Edit::new(start, end, "", r.rule).with_detail(Detail::DuplicateOf { file: kept_path(r.kept.0), line: r.kept.1 as usize })
+        Edit::new(start, end, "", r.rule).with_detail(Detail::DuplicateOf {
+            file: kept_path(r.kept.0),
+            line: r.kept.1 as usize,
+        })
     };
     // Paragraph removals.
-    let paras: Vec<usize> = (0..blocks.len()).filter(|&i| blocks[i].kind == BlockKind::Paragraph).collect();
-    spans_for_runs(text, blocks, &paras, &removed, &mut |s, e, r| out.push(edit(s, e, r)));
+    let paras: Vec<usize> = (0..blocks.len())
+        .filter(|&i| blocks[i].kind == BlockKind::Paragraph)
+        .collect();
+    spans_for_runs(text, blocks, &paras, &removed, &mut |s, e, r| {
+        out.push(edit(s, e, r))
+    });
     // Line removals, per paragraph that has them.
     let mut by_para: HashMap<usize, Vec<usize>> = HashMap::new();
     for (i, b) in blocks.iter().enumerate() {
@@ -178,7 +211,9 @@ pub fn removal_edits(text: &str, blocks: &[Block], removals: &[Removal], kept_pa
     for p in keys {
         let members = &by_para[&p];
         if members.iter().any(|m| removed.contains_key(m)) {
-            spans_for_runs(text, blocks, members, &removed, &mut |s, e, r| out.push(edit(s, e, r)));
+            spans_for_runs(text, blocks, members, &removed, &mut |s, e, r| {
+                out.push(edit(s, e, r))
+            });
         }
     }
     out.sort_by_key(|e| e.start);
@@ -207,7 +242,11 @@ fn spans_for_runs(
         if m + 1 < seq.len() {
             // A kept sibling follows: each block takes the separator after it.
             for x in k..=m {
-                emit(blocks[seq[x]].start, blocks[seq[x + 1]].start, removed[&seq[x]]);
+                emit(
+                    blocks[seq[x]].start,
+                    blocks[seq[x + 1]].start,
+                    removed[&seq[x]],
+                );
             }
         } else if k > 0 {
             // Kept sibling before: each block takes the separator before it.
@@ -217,7 +256,11 @@ fn spans_for_runs(
         } else {
             // Everything goes.
             for x in k..=m {
-                let end = if x < m { blocks[seq[x + 1]].start } else { text.len() };
+                let end = if x < m {
+                    blocks[seq[x + 1]].start
+                } else {
+                    text.len()
+                };
                 emit(blocks[seq[x]].start, end, removed[&seq[x]]);
             }
         }
@@ -239,7 +282,10 @@ mod tests {
             .enumerate()
             .map(|(f, t)| {
                 let b = blocks(t);
-                let lines: Vec<u32> = b.iter().map(|x| 1 + t[..x.start].matches('\n').count() as u32).collect();
+                let lines: Vec<u32> = b
+                    .iter()
+                    .map(|x| 1 + t[..x.start].matches('\n').count() as u32)
+                    .collect();
                 let r = decide(&mut index, f as u32, &b, &lines, &cfg);
                 apply(t, &removal_edits(t, &b, &r, &|id| format!("f{id}")))
             })
@@ -282,6 +328,12 @@ mod tests {
         let lines = vec![1, 3];
         let r = decide(&mut Index::default(), 0, &b, &lines, &Config::default());
         let e = removal_edits(t, &b, &r, &|_| "a.txt".into());
-        assert_eq!(e[0].detail, Some(Detail::DuplicateOf { file: "a.txt".into(), line: 1 }));
+        assert_eq!(
+            e[0].detail,
+            Some(Detail::DuplicateOf {
+                file: "a.txt".into(),
+                line: 1
+            })
+        );
     }
 }

@@ -68,7 +68,12 @@ pub struct Edit {
 
 impl Edit {
     /// A plain replacement.
-    pub fn new(start: usize, end: usize, replacement: impl Into<String>, rule: &'static str) -> Self {
+    pub fn new(
+        start: usize,
+        end: usize,
+        replacement: impl Into<String>,
+        rule: &'static str,
+    ) -> Self {
         Edit {
             start,
             end,
@@ -128,7 +133,12 @@ pub fn apply(text: &str, edits: &[Edit]) -> String {
 /// the same rule and touch (so a run of converted characters is one edit).
 pub fn push_merged(edits: &mut Vec<Edit>, e: Edit) {
     if let Some(last) = edits.last_mut() {
-        if last.end == e.start && last.rule == e.rule && last.detail.is_none() && e.detail.is_none() && !e.is_flag() {
+        if last.end == e.start
+            && last.rule == e.rule
+            && last.detail.is_none()
+            && e.detail.is_none()
+            && !e.is_flag()
+        {
             last.end = e.end;
             last.replacement.push_str(&e.replacement);
             return;
@@ -148,7 +158,11 @@ pub fn invert(cleaned: &str, edits: &[(usize, usize, &str, &str)]) -> String {
     for &(start, end, before, after) in edits {
         let cstart = (start as isize + delta) as usize;
         out.push_str(&cleaned[pos_clean..cstart]);
-        assert_eq!(&cleaned[cstart..cstart + after.len()], after, "edit text not found in cleaned text");
+        assert_eq!(
+            &cleaned[cstart..cstart + after.len()],
+            after,
+            "edit text not found in cleaned text"
+        );
         out.push_str(before);
         pos_clean = cstart + after.len();
         delta += after.len() as isize - (end - start) as isize;
@@ -188,7 +202,10 @@ impl Placed {
 impl Composed {
     /// Start from an unedited text.
     pub fn new(text: String) -> Self {
-        Composed { text, edits: Vec::new() }
+        Composed {
+            text,
+            edits: Vec::new(),
+        }
     }
 
     /// Map a position of the current text that lies outside every edit's
@@ -213,8 +230,17 @@ impl Composed {
         let new_text = apply(&self.text, &stage);
         let old = std::mem::take(&mut self.edits);
         let mut items: Vec<(usize, usize, Item)> = Vec::with_capacity(old.len() + stage.len());
-        items.extend(old.iter().enumerate().map(|(i, p)| (p.out_start, p.out_end(), Item::Old(i))));
-        items.extend(stage.iter().enumerate().map(|(i, e)| (e.start, e.end, Item::Stage(i))));
+        items.extend(
+            old.iter()
+                .enumerate()
+                .map(|(i, p)| (p.out_start, p.out_end(), Item::Old(i))),
+        );
+        items.extend(
+            stage
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (e.start, e.end, Item::Stage(i))),
+        );
         items.sort_by_key(|&(s, e, _)| (s, e));
 
         let mut merged: Vec<Placed> = Vec::with_capacity(old.len() + stage.len());
@@ -295,7 +321,10 @@ impl Composed {
                 let orig = map_start(&self.edits, out);
                 f.start = orig;
                 f.end = orig;
-                Placed { edit: f, out_start: out }
+                Placed {
+                    edit: f,
+                    out_start: out,
+                }
             })
             .collect();
         placed.extend(std::mem::take(&mut self.edits));
@@ -348,7 +377,11 @@ mod tests {
     fn stage(c: &mut Composed, orig: &str, edits: Vec<Edit>) {
         c.push_stage(orig, edits);
         let (_, e) = c.clone().into_edits();
-        assert_eq!(apply(orig, &e), c.text, "composed edits must rebuild the text");
+        assert_eq!(
+            apply(orig, &e),
+            c.text,
+            "composed edits must rebuild the text"
+        );
     }
 
     #[test]
@@ -357,10 +390,18 @@ mod tests {
         let mut c = Composed::new(orig.to_string());
         // Stage 1: NBSP -> space.
         let nb = orig.find('\u{a0}').unwrap();
-        stage(&mut c, orig, vec![Edit::new(nb, nb + 2, " ", "whitespace.nbsp")]);
+        stage(
+            &mut c,
+            orig,
+            vec![Edit::new(nb, nb + 2, " ", "whitespace.nbsp")],
+        );
         // Stage 2: " ," -> "，" (absorbs the space).
         let sp = c.text.find(' ').unwrap();
-        stage(&mut c, orig, vec![Edit::new(sp, sp + 2, "，", "punct.comma")]);
+        stage(
+            &mut c,
+            orig,
+            vec![Edit::new(sp, sp + 2, "，", "punct.comma")],
+        );
         assert_eq!(c.text, "中文，文字");
         assert_eq!(c.edits.len(), 1);
         assert_eq!(c.edits[0].edit.rule, "punct.comma");
@@ -371,9 +412,17 @@ mod tests {
     fn compose_keeps_adjacent_edits_apart() {
         let orig = "a\r\nb,c";
         let mut c = Composed::new(orig.to_string());
-        stage(&mut c, orig, vec![Edit::new(1, 3, "\n", "whitespace.line-ending")]);
+        stage(
+            &mut c,
+            orig,
+            vec![Edit::new(1, 3, "\n", "whitespace.line-ending")],
+        );
         let comma = c.text.find(',').unwrap();
-        stage(&mut c, orig, vec![Edit::new(comma, comma + 1, "，", "punct.comma")]);
+        stage(
+            &mut c,
+            orig,
+            vec![Edit::new(comma, comma + 1, "，", "punct.comma")],
+        );
         assert_eq!(c.edits.len(), 2);
     }
 
@@ -382,7 +431,16 @@ mod tests {
         let orig = "keep\n\ndup,dup\n";
         let mut c = Composed::new(orig.to_string());
         stage(&mut c, orig, vec![Edit::new(9, 10, "，", "punct.comma")]);
-        stage(&mut c, orig, vec![Edit::new(4, 4 + "\n\ndup，dup".len(), "", "dedup.paragraph")]);
+        stage(
+            &mut c,
+            orig,
+            vec![Edit::new(
+                4,
+                4 + "\n\ndup，dup".len(),
+                "",
+                "dedup.paragraph",
+            )],
+        );
         assert_eq!(c.text, "keep\n");
         assert_eq!(c.edits.len(), 1);
         assert_eq!(c.edits[0].edit.rule, "dedup.paragraph");
@@ -412,7 +470,11 @@ mod tests {
 
         /// Random sorted, non-overlapping edits on char boundaries of `text`.
         fn random_edits(text: &str, picks: &[(u8, u8, u8)]) -> Vec<Edit> {
-            let bounds: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
+            let bounds: Vec<usize> = text
+                .char_indices()
+                .map(|(i, _)| i)
+                .chain([text.len()])
+                .collect();
             let mut out = Vec::new();
             let mut pos = 0usize; // index into bounds
             for &(skip, len, r) in picks {

@@ -57,8 +57,10 @@ fn clean(args: cli::CleanArgs) -> u8 {
     let bar = if std::io::stderr().is_terminal() && !args.quiet {
         let b = ProgressBar::new(0);
         b.set_style(
-            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} files ({per_sec}, eta {eta})")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} files ({per_sec}, eta {eta})",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         Some(b)
     } else {
@@ -89,8 +91,16 @@ fn clean(args: cli::CleanArgs) -> u8 {
     }
     for f in &s.files {
         match f.status {
-            Status::Failed => eprintln!("newsclean: {}: {}", f.path, f.reason.as_deref().unwrap_or("failed")),
-            Status::Skipped if !args.quiet => eprintln!("newsclean: {}: skipped: {}", f.path, f.reason.as_deref().unwrap_or("")),
+            Status::Failed => eprintln!(
+                "newsclean: {}: {}",
+                f.path,
+                f.reason.as_deref().unwrap_or("failed")
+            ),
+            Status::Skipped if !args.quiet => eprintln!(
+                "newsclean: {}: skipped: {}",
+                f.path,
+                f.reason.as_deref().unwrap_or("")
+            ),
             _ => {}
         }
     }

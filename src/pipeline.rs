@@ -124,9 +124,16 @@ pub enum Progress {
 /// Analysis of one file: everything that depends only on its bytes.
 enum Analysis {
     Text(Box<TextFile>),
-    Skipped { reason: String, bytes_in: u64 },
+    Skipped {
+        reason: String,
+        bytes_in: u64,
+    },
     /// Copied through unchanged (undecodable, or a rule panicked).
-    Failed { reason: String, bytes: Option<Vec<u8>>, bytes_in: u64 },
+    Failed {
+        reason: String,
+        bytes: Option<Vec<u8>>,
+        bytes_in: u64,
+    },
 }
 
 struct TextFile {
@@ -139,14 +146,27 @@ struct TextFile {
 }
 
 /// Run the pipeline.
-pub fn run(opts: &RunOptions, progress: &(dyn Fn(Progress) + Sync)) -> Result<RunOutcome, RunError> {
+pub fn run(
+    opts: &RunOptions,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<RunOutcome, RunError> {
     let started = SystemTime::now();
     let clock = Instant::now();
     check_paths(opts)?;
-    let include = if opts.include.is_empty() { vec!["*.txt".to_string()] } else { opts.include.clone() };
+    let include = if opts.include.is_empty() {
+        vec!["*.txt".to_string()]
+    } else {
+        opts.include.clone()
+    };
     let include = discover::globs(&include).map_err(RunError::Usage)?;
     let exclude = discover::globs(&opts.exclude).map_err(RunError::Usage)?;
-    let jobs = if opts.jobs == 0 { std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) } else { opts.jobs };
+    let jobs = if opts.jobs == 0 {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    } else {
+        opts.jobs
+    };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .build()
@@ -156,14 +176,21 @@ pub fn run(opts: &RunOptions, progress: &(dyn Fn(Progress) + Sync)) -> Result<Ru
     progress(Progress::Discovered(files.len()));
 
     let out_dir = if opts.check { None } else { opts.out.clone() };
-    let report_dir = if opts.check { None } else { Some(report_dir_for(opts)) };
+    let report_dir = if opts.check {
+        None
+    } else {
+        Some(report_dir_for(opts))
+    };
     if let Some(d) = &out_dir {
-        std::fs::create_dir_all(d).map_err(|e| RunError::CantCreate(format!("{}: cannot create output folder: {e}", d.display())))?;
+        std::fs::create_dir_all(d).map_err(|e| {
+            RunError::CantCreate(format!("{}: cannot create output folder: {e}", d.display()))
+        })?;
     }
     let mut changes_out = match &report_dir {
         Some(d) => {
-            std::fs::create_dir_all(d)
-                .map_err(|e| RunError::CantCreate(format!("{}: cannot create report folder: {e}", d.display())))?;
+            std::fs::create_dir_all(d).map_err(|e| {
+                RunError::CantCreate(format!("{}: cannot create report folder: {e}", d.display()))
+            })?;
             let tmp = tempfile::Builder::new()
                 .prefix(".newsclean-")
                 .tempfile_in(d)
@@ -188,7 +215,9 @@ pub fn run(opts: &RunOptions, progress: &(dyn Fn(Progress) + Sync)) -> Result<Ru
                 .iter()
                 .zip(&analyses)
                 .map(|(f, a)| match a {
-                    Analysis::Text(t) => dedup::decide(&mut index, f.id, &t.blocks, &t.block_lines, cfg),
+                    Analysis::Text(t) => {
+                        dedup::decide(&mut index, f.id, &t.blocks, &t.block_lines, cfg)
+                    }
                     _ => Vec::new(),
                 })
                 .collect();
@@ -200,7 +229,15 @@ pub fn run(opts: &RunOptions, progress: &(dyn Fn(Progress) + Sync)) -> Result<Ru
                 .zip(analyses)
                 .zip(decisions)
                 .map(|((f, a), d)| {
-                    let r = emit_file(f, a, &d, out_dir.as_deref(), report_dir.as_deref(), &kept_path, cfg);
+                    let r = emit_file(
+                        f,
+                        a,
+                        &d,
+                        out_dir.as_deref(),
+                        report_dir.as_deref(),
+                        &kept_path,
+                        cfg,
+                    );
                     progress(Progress::FileDone);
                     r
                 })
@@ -208,8 +245,10 @@ pub fn run(opts: &RunOptions, progress: &(dyn Fn(Progress) + Sync)) -> Result<Ru
             for mut r in reports {
                 if let Some(w) = changes_out.as_mut() {
                     for c in &r.changes {
-                        serde_json::to_writer(&mut *w, c).map_err(|e| RunError::CantCreate(format!("changes.jsonl: {e}")))?;
-                        w.write_all(b"\n").map_err(|e| RunError::CantCreate(format!("changes.jsonl: {e}")))?;
+                        serde_json::to_writer(&mut *w, c)
+                            .map_err(|e| RunError::CantCreate(format!("changes.jsonl: {e}")))?;
+                        w.write_all(b"\n")
+                            .map_err(|e| RunError::CantCreate(format!("changes.jsonl: {e}")))?;
                     }
                 }
                 if r.status == Status::Cleaned {
@@ -238,30 +277,50 @@ pub fn run(opts: &RunOptions, progress: &(dyn Fn(Progress) + Sync)) -> Result<Ru
             })
         });
         let w = changes_out.take().expect("report writer exists");
-        let tmp = w.into_inner().map_err(|e| RunError::CantCreate(format!("changes.jsonl: {e}")))?;
-        tmp.as_file().sync_all().map_err(|e| RunError::CantCreate(format!("changes.jsonl: {e}")))?;
-        tmp.persist(rd.join("changes.jsonl")).map_err(|e| RunError::CantCreate(format!("changes.jsonl: {}", e.error)))?;
+        let tmp = w
+            .into_inner()
+            .map_err(|e| RunError::CantCreate(format!("changes.jsonl: {e}")))?;
+        tmp.as_file()
+            .sync_all()
+            .map_err(|e| RunError::CantCreate(format!("changes.jsonl: {e}")))?;
+        tmp.persist(rd.join("changes.jsonl"))
+            .map_err(|e| RunError::CantCreate(format!("changes.jsonl: {}", e.error)))?;
     }
 
     let run = RunInfo {
         version: env!("CARGO_PKG_VERSION"),
         config_hash: format!("{:016x}", cfg.hash),
-        started: rfc3339(started.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)),
+        started: rfc3339(
+            started
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0),
+        ),
         duration_ms: clock.elapsed().as_millis() as u64,
         threads: jobs,
-        inputs: opts.inputs.iter().map(|p| p.display().to_string()).collect(),
+        inputs: opts
+            .inputs
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect(),
         out: out_dir.as_ref().map(|p| p.display().to_string()),
         report: report_dir.as_ref().map(|p| p.display().to_string()),
         check: opts.check,
     };
     let summary = Summary::new(run, rows, walk_errors, index.len());
     if let Some(rd) = &report_dir {
-        let json = serde_json::to_vec_pretty(&summary).map_err(|e| RunError::CantCreate(format!("summary.json: {e}")))?;
-        write_atomic(&rd.join("summary.json"), &json)
-            .map_err(|e| RunError::CantCreate(format!("{}: {e}", rd.join("summary.json").display())))?;
-        html::write_index(rd, &summary).map_err(|e| RunError::CantCreate(format!("{}: index.html: {e}", rd.display())))?;
+        let json = serde_json::to_vec_pretty(&summary)
+            .map_err(|e| RunError::CantCreate(format!("summary.json: {e}")))?;
+        write_atomic(&rd.join("summary.json"), &json).map_err(|e| {
+            RunError::CantCreate(format!("{}: {e}", rd.join("summary.json").display()))
+        })?;
+        html::write_index(rd, &summary)
+            .map_err(|e| RunError::CantCreate(format!("{}: index.html: {e}", rd.display())))?;
     }
-    Ok(RunOutcome { summary, report_dir })
+    Ok(RunOutcome {
+        summary,
+        report_dir,
+    })
 }
 
 /// Default report folder: `<out>.report`.
@@ -269,8 +328,14 @@ fn report_dir_for(opts: &RunOptions) -> PathBuf {
     if let Some(r) = &opts.report {
         return r.clone();
     }
-    let out = opts.out.clone().unwrap_or_else(|| PathBuf::from("newsclean-out"));
-    let mut name = out.file_name().map(|s| s.to_os_string()).unwrap_or_else(|| "newsclean-out".into());
+    let out = opts
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("newsclean-out"));
+    let mut name = out
+        .file_name()
+        .map(|s| s.to_os_string())
+        .unwrap_or_else(|| "newsclean-out".into());
     name.push(".report");
     out.with_file_name(name)
 }
@@ -282,13 +347,19 @@ fn check_paths(opts: &RunOptions) -> Result<(), RunError> {
     }
     for i in &opts.inputs {
         if !i.exists() {
-            return Err(RunError::NoInput(format!("{}: no such file or folder", i.display())));
+            return Err(RunError::NoInput(format!(
+                "{}: no such file or folder",
+                i.display()
+            )));
         }
     }
     if opts.check {
         return Ok(());
     }
-    let out = opts.out.as_ref().ok_or_else(|| RunError::Usage("--out is required (or use --check)".into()))?;
+    let out = opts
+        .out
+        .as_ref()
+        .ok_or_else(|| RunError::Usage("--out is required (or use --check)".into()))?;
     let out_abs = absolute(out);
     let report_abs = absolute(&report_dir_for(opts));
     for i in &opts.inputs {
@@ -323,7 +394,11 @@ fn check_paths(opts: &RunOptions) -> Result<(), RunError> {
 /// Canonical form of a path that may not exist yet: canonicalize the
 /// nearest existing ancestor and append the rest.
 fn absolute(p: &Path) -> PathBuf {
-    let p = if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(p) };
+    let p = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(p)
+    };
     let mut existing = p.as_path();
     let mut rest = Vec::new();
     loop {
@@ -348,14 +423,24 @@ fn absolute(p: &Path) -> PathBuf {
 fn analyse(f: &SourceFile, cfg: &Config) -> Analysis {
     let bytes = match std::fs::read(&f.path) {
         Ok(b) => b,
-        Err(e) => return Analysis::Failed { reason: format!("cannot read: {e}"), bytes: None, bytes_in: 0 },
+        Err(e) => {
+            return Analysis::Failed {
+                reason: format!("cannot read: {e}"),
+                bytes: None,
+                bytes_in: 0,
+            }
+        }
     };
     let bytes_in = bytes.len() as u64;
     let (original, encoding) = match decode(&bytes) {
         Decoded::Text { text, encoding } => (text, encoding),
         Decoded::Binary { reason } => return Analysis::Skipped { reason, bytes_in },
         Decoded::Undecodable { reason } => {
-            return Analysis::Failed { reason: format!("{reason}; copied through unchanged"), bytes: Some(bytes), bytes_in }
+            return Analysis::Failed {
+                reason: format!("{reason}; copied through unchanged"),
+                bytes: Some(bytes),
+                bytes_in,
+            }
         }
     };
     drop(bytes);
@@ -366,11 +451,19 @@ fn analyse(f: &SourceFile, cfg: &Config) -> Analysis {
         (composed, blocks, block_lines)
     }));
     match result {
-        Ok((composed, blocks, block_lines)) => {
-            Analysis::Text(Box::new(TextFile { original, encoding, composed, blocks, block_lines, bytes_in }))
-        }
+        Ok((composed, blocks, block_lines)) => Analysis::Text(Box::new(TextFile {
+            original,
+            encoding,
+            composed,
+            blocks,
+            block_lines,
+            bytes_in,
+        })),
         Err(panic) => Analysis::Failed {
-            reason: format!("internal error in a rule: {}; copied through unchanged", panic_message(&panic)),
+            reason: format!(
+                "internal error in a rule: {}; copied through unchanged",
+                panic_message(&panic)
+            ),
             bytes: std::fs::read(&f.path).ok(),
             bytes_in,
         },
@@ -379,7 +472,12 @@ fn analyse(f: &SourceFile, cfg: &Config) -> Analysis {
 
 /// 1-based line in the original of each block's first character.
 fn original_lines(original: &str, composed: &Composed, blocks: &[Block]) -> Vec<u32> {
-    let nl: Vec<usize> = original.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i).collect();
+    let nl: Vec<usize> = original
+        .bytes()
+        .enumerate()
+        .filter(|&(_, b)| b == b'\n')
+        .map(|(i, _)| i)
+        .collect();
     blocks
         .iter()
         .map(|b| {
@@ -432,7 +530,11 @@ fn emit_file(
             row.bytes_in = bytes_in;
             return row;
         }
-        Analysis::Failed { reason, bytes, bytes_in } => {
+        Analysis::Failed {
+            reason,
+            bytes,
+            bytes_in,
+        } => {
             row.status = Status::Failed;
             row.bytes_in = bytes_in;
             let mut reason = reason;
@@ -446,7 +548,14 @@ fn emit_file(
             return row;
         }
     };
-    let TextFile { original, encoding, mut composed, blocks, block_lines: _, bytes_in } = *t;
+    let TextFile {
+        original,
+        encoding,
+        mut composed,
+        blocks,
+        block_lines: _,
+        bytes_in,
+    } = *t;
     row.encoding = Some(encoding);
     row.bytes_in = bytes_in;
     row.blocks = blocks.len();
@@ -463,7 +572,10 @@ fn emit_file(
         Ok(x) => x,
         Err(p) => {
             row.status = Status::Failed;
-            row.reason = Some(format!("internal error applying edits: {}; copied through unchanged", panic_message(&p)));
+            row.reason = Some(format!(
+                "internal error applying edits: {}; copied through unchanged",
+                panic_message(&p)
+            ));
             if let Some(out) = out_dir {
                 let _ = write_atomic(&out.join(&f.rel), original.as_bytes());
                 row.bytes_out = original.len() as u64;
@@ -473,7 +585,10 @@ fn emit_file(
     };
     row.flags = edits.iter().filter(|e| e.is_flag()).count();
     row.edits = edits.len() - row.flags;
-    row.duplicates_removed = edits.iter().filter(|e| e.rule.starts_with("dedup.")).count();
+    row.duplicates_removed = edits
+        .iter()
+        .filter(|e| e.rule.starts_with("dedup."))
+        .count();
     let mut counts: std::collections::BTreeMap<&'static str, usize> = Default::default();
     for e in &edits {
         *counts.entry(e.rule).or_default() += 1;
@@ -495,7 +610,10 @@ fn emit_file(
     if let Some(rd) = report_dir {
         if row.edits > 0 {
             let d = diff::unified(&f.rel, &original, &edits);
-            if let Err(e) = write_atomic(&rd.join("diffs").join(format!("{}.diff", f.rel)), d.as_bytes()) {
+            if let Err(e) = write_atomic(
+                &rd.join("diffs").join(format!("{}.diff", f.rel)),
+                d.as_bytes(),
+            ) {
                 row.status = Status::Failed;
                 row.reason = Some(format!("cannot write diff: {e}"));
             }

@@ -41,7 +41,11 @@ mod tests {
         for r in super::all() {
             assert!(seen.insert(r.id), "duplicate rule id {}", r.id);
             let fam = r.id.split('.').next().unwrap();
-            assert!(["whitespace", "punct", "layout", "dedup"].contains(&fam), "{}", r.id);
+            assert!(
+                ["whitespace", "punct", "layout", "dedup"].contains(&fam),
+                "{}",
+                r.id
+            );
             assert!(!r.doc.is_empty());
         }
     }

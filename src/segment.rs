@@ -81,7 +81,9 @@ pub fn blocks(text: &str) -> Vec<Block> {
         let (ps, pe) = (lines[i].0, lines[j - 1].1);
         let para = out.len();
         let (key, key_chars) = fingerprint(&text[ps..pe], &mut buf);
-        let furniture = lines[i..j].iter().all(|&(ls, le)| is_furniture(&text[ls..le]));
+        let furniture = lines[i..j]
+            .iter()
+            .all(|&(ls, le)| is_furniture(&text[ls..le]));
         out.push(Block {
             kind: BlockKind::Paragraph,
             start: ps,
@@ -91,7 +93,9 @@ pub fn blocks(text: &str) -> Vec<Block> {
             key_chars,
             // A paragraph none of whose lines reads as a sentence is a
             // headline, a label or a headline block: never removed.
-            sentence_like: lines[i..j].iter().any(|&(ls, le)| sentence_like(&text[ls..le])),
+            sentence_like: lines[i..j]
+                .iter()
+                .any(|&(ls, le)| sentence_like(&text[ls..le])),
             furniture,
         });
         if j - i > 1 {
@@ -119,12 +123,27 @@ pub fn blocks(text: &str) -> Vec<Block> {
 /// short lines that recur in every article and must never be removed as
 /// duplicates (B-D1, B-D2).
 pub fn is_furniture(line: &str) -> bool {
-    let t = line.trim().trim_start_matches(['(', '（']).trim_end_matches([')', '）']);
+    let t = line
+        .trim()
+        .trim_start_matches(['(', '（'])
+        .trim_end_matches([')', '）']);
     if t.chars().count() > 30 {
         return false;
     }
     let t = t.strip_prefix('据').unwrap_or(t);
-    for p in ["本报记者", "特约记者", "记者", "通讯员", "实习生", "摄影", "责任编辑", "编辑", "校对", "审核", "来源"] {
+    for p in [
+        "本报记者",
+        "特约记者",
+        "记者",
+        "通讯员",
+        "实习生",
+        "摄影",
+        "责任编辑",
+        "编辑",
+        "校对",
+        "审核",
+        "来源",
+    ] {
         if t.starts_with(p) {
             return true;
         }
@@ -134,12 +153,23 @@ pub fn is_furniture(line: &str) -> bool {
     }
     // Dateline: …N月N日电/讯, optionally followed by nothing.
     let t = t.trim_end_matches(['电', '讯']);
-    if t.len() == line.trim().trim_start_matches(['(', '（']).trim_end_matches([')', '）']).trim_start_matches('据').len() {
+    if t.len()
+        == line
+            .trim()
+            .trim_start_matches(['(', '（'])
+            .trim_end_matches([')', '）'])
+            .trim_start_matches('据')
+            .len()
+    {
         return false;
     }
-    let Some(t) = t.strip_suffix('日') else { return false };
+    let Some(t) = t.strip_suffix('日') else {
+        return false;
+    };
     let d = t.trim_end_matches(|c: char| c.is_ascii_digit());
-    d.len() < t.len() && d.strip_suffix('月').is_some_and(|m| m.ends_with(|c: char| c.is_ascii_digit()))
+    d.len() < t.len()
+        && d.strip_suffix('月')
+            .is_some_and(|m| m.ends_with(|c: char| c.is_ascii_digit()))
 }
 
 fn sentence_like(line: &str) -> bool {
@@ -192,7 +222,15 @@ mod tests {
 
     #[test]
     fn furniture_lines() {
-        for l in ["新华社北京8月5日电", "（新华社北京8月5日电）", "(新华社北京8月5日电)", "据新华社广州8月5日电", "记者 董素玉 屈辰 乌梦达", "新华社发", "责任编辑：张三"] {
+        for l in [
+            "新华社北京8月5日电",
+            "（新华社北京8月5日电）",
+            "(新华社北京8月5日电)",
+            "据新华社广州8月5日电",
+            "记者 董素玉 屈辰 乌梦达",
+            "新华社发",
+            "责任编辑：张三",
+        ] {
             assert!(is_furniture(l), "{l}");
         }
         for l in ["新华社北京8月5日电 《中国共产党党内法规体系》单行本，已由人民出版社出版。", "动能加快培育", "记者从中国科学院广州地球化学研究所获悉，该所研究人员在黑龙江省发现了第一个形状罕见的陨石坑。"] {
@@ -210,7 +248,10 @@ mod tests {
     #[test]
     fn blank_line_convention_with_lines() {
         let b = blocks("标题\n正文第一段。\n\n第二段。");
-        assert_eq!(b.iter().filter(|b| b.kind == BlockKind::Paragraph).count(), 2);
+        assert_eq!(
+            b.iter().filter(|b| b.kind == BlockKind::Paragraph).count(),
+            2
+        );
         assert_eq!(b.iter().filter(|b| b.kind == BlockKind::Line).count(), 2);
         assert!(!b[1].sentence_like);
         assert!(b[2].sentence_like);

@@ -20,7 +20,11 @@ fn families(rules: &str) -> Vec<char> {
     let mut out = Vec::new();
     for i in 0..b.len().saturating_sub(2) {
         let boundary = i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == '-');
-        if boundary && b[i].is_ascii_uppercase() && b[i + 1] == '-' && b[i + 2].is_ascii_alphanumeric() {
+        if boundary
+            && b[i].is_ascii_uppercase()
+            && b[i + 1] == '-'
+            && b[i + 2].is_ascii_alphanumeric()
+        {
             out.push(b[i]);
         }
     }
@@ -29,7 +33,10 @@ fn families(rules: &str) -> Vec<char> {
 
 #[test]
 fn families_parse() {
-    assert_eq!(families("A-C1, A-K2, A-S2 (decimals kept)"), vec!['A', 'A', 'A']);
+    assert_eq!(
+        families("A-C1, A-K2, A-S2 (decimals kept)"),
+        vec!['A', 'A', 'A']
+    );
     assert_eq!(families("B-S1 (+3) + B-S3 quote open"), vec!['B', 'B']);
     assert_eq!(families("no 顿号 inserted"), Vec::<char>::new());
 }
@@ -43,8 +50,17 @@ fn spec_cases_a_u_d() {
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let case: serde_json::Value = serde_json::from_str(line).expect("case is JSON");
         let field = |k: &str| case[k].as_str().unwrap_or_default().to_string();
-        let (id, input, expected, rules) = (field("id"), field("input"), field("expected"), field("rules"));
-        if field("kind") != "zh" || families(&rules).iter().any(|f| !matches!(f, 'A' | 'U' | 'D')) {
+        let (id, input, expected, rules) = (
+            field("id"),
+            field("input"),
+            field("expected"),
+            field("rules"),
+        );
+        if field("kind") != "zh"
+            || families(&rules)
+                .iter()
+                .any(|f| !matches!(f, 'A' | 'U' | 'D'))
+        {
             continue;
         }
         let pending = PENDING.iter().find(|(p, _)| *p == id);
@@ -60,6 +76,14 @@ fn spec_cases_a_u_d() {
             _ => {}
         }
     }
-    assert!(ran >= 40, "only {ran} cases selected: is cases.jsonl complete?");
-    assert!(failures.is_empty(), "{} of {ran} cases failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        ran >= 40,
+        "only {ran} cases selected: is cases.jsonl complete?"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {ran} cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

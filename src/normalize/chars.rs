@@ -74,7 +74,10 @@ pub fn edits(text: &str, _cfg: &Config) -> Vec<Edit> {
                     continue;
                 }
                 '\u{0B}' | '\u{0C}' => {
-                    push_merged(&mut out, Edit::new(i, i + 1, "\n", "whitespace.line-ending"));
+                    push_merged(
+                        &mut out,
+                        Edit::new(i, i + 1, "\n", "whitespace.line-ending"),
+                    );
                 }
                 _ => {}
             }
@@ -88,8 +91,15 @@ pub fn edits(text: &str, _cfg: &Config) -> Vec<Edit> {
         let repl: Option<(&str, &'static str)> = match c {
             '\u{85}' | '\u{2028}' => Some(("\n", "whitespace.line-ending")),
             '\u{2029}' => Some(("\n\n", "whitespace.line-ending")),
-            '\u{200B}' | '\u{2060}' | '\u{FEFF}' | '\u{2061}'..='\u{2064}' | '\u{200E}' | '\u{200F}'
-            | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{180E}' => Some(("", "whitespace.zero-width")),
+            '\u{200B}'
+            | '\u{2060}'
+            | '\u{FEFF}'
+            | '\u{2061}'..='\u{2064}'
+            | '\u{200E}'
+            | '\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{180E}' => Some(("", "whitespace.zero-width")),
             '\u{AD}' => {
                 // A soft hyphen at a line end is a hyphenation point (C-H1).
                 if matches!(next, Some('\n') | Some('\r') | None) {
@@ -110,14 +120,21 @@ pub fn edits(text: &str, _cfg: &Config) -> Vec<Edit> {
                 Some((" ", "whitespace.space-like"))
             }
             '\u{FF10}'..='\u{FF19}' | '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}' => {
-                push_merged(&mut out, Edit::new(i, i + len, ascii_of(c).to_string(), "punct.width"));
+                push_merged(
+                    &mut out,
+                    Edit::new(i, i + len, ascii_of(c).to_string(), "punct.width"),
+                );
                 prev = Some(c);
                 continue;
             }
             // A-W2: ＃＄％＆＊＋－／＜＝＞＠＼＾｀｜ (＿ U+FF3F is kept: proper-noun mark).
-            '\u{FF03}' | '\u{FF04}' | '\u{FF05}' | '\u{FF06}' | '\u{FF0A}' | '\u{FF0B}' | '\u{FF0D}' | '\u{FF0F}'
-            | '\u{FF1C}' | '\u{FF1D}' | '\u{FF1E}' | '\u{FF20}' | '\u{FF3C}' | '\u{FF3E}' | '\u{FF40}' | '\u{FF5C}' => {
-                push_merged(&mut out, Edit::new(i, i + len, ascii_of(c).to_string(), "punct.width"));
+            '\u{FF03}' | '\u{FF04}' | '\u{FF05}' | '\u{FF06}' | '\u{FF0A}' | '\u{FF0B}'
+            | '\u{FF0D}' | '\u{FF0F}' | '\u{FF1C}' | '\u{FF1D}' | '\u{FF1E}' | '\u{FF20}'
+            | '\u{FF3C}' | '\u{FF3E}' | '\u{FF40}' | '\u{FF5C}' => {
+                push_merged(
+                    &mut out,
+                    Edit::new(i, i + len, ascii_of(c).to_string(), "punct.width"),
+                );
                 prev = Some(c);
                 continue;
             }
@@ -207,7 +224,10 @@ mod tests {
 
     #[test]
     fn line_endings() {
-        assert_eq!(run("a\r\nb\rc\u{2028}d\u{85}e\u{2029}f\u{0C}g"), "a\nb\nc\nd\ne\n\nf\ng");
+        assert_eq!(
+            run("a\r\nb\rc\u{2028}d\u{85}e\u{2029}f\u{0C}g"),
+            "a\nb\nc\nd\ne\n\nf\ng"
+        );
     }
 
     #[test]
@@ -231,7 +251,10 @@ mod tests {
 
     #[test]
     fn width() {
-        assert_eq!(run("ＲＣＥＰ贸易伙伴进出口１１８４．７亿元"), "RCEP贸易伙伴进出口1184.7亿元");
+        assert_eq!(
+            run("ＲＣＥＰ贸易伙伴进出口１１８４．７亿元"),
+            "RCEP贸易伙伴进出口1184.7亿元"
+        );
         assert_eq!(run("在１６：３２分出发"), "在16:32分出发");
         // Chinese marks stay full width (A-W5).
         assert_eq!(run("他说：（测试）！，；？～"), "他说：（测试）！，；？～");

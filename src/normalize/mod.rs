@@ -32,7 +32,13 @@ use crate::edit::{Composed, Edit};
 pub type Stage = fn(&str, &Config) -> Vec<Edit>;
 
 /// The text stages, in order.
-const STAGES: [Stage; 5] = [chars::nfc, chars::edits, layout::edits, whitespace::edits, punct::edits];
+const STAGES: [Stage; 5] = [
+    chars::nfc,
+    chars::edits,
+    layout::edits,
+    whitespace::edits,
+    punct::edits,
+];
 
 /// Run every normalization stage on one decoded file.
 pub fn normalize(original: &str, cfg: &Config) -> Composed {

@@ -24,14 +24,26 @@ pub const RULES: &[RuleInfo] = &[
         spec: "D-5",
         doc: "leading indentation (spaces, TAB, U+3000) removed",
     },
-    RuleInfo { id: "whitespace.trailing", spec: "D-2", doc: "trailing whitespace removed" },
+    RuleInfo {
+        id: "whitespace.trailing",
+        spec: "D-2",
+        doc: "trailing whitespace removed",
+    },
     RuleInfo {
         id: "whitespace.ideographic-space",
         spec: "D-5 F-18",
         doc: "U+3000 inside a line becomes one ASCII space",
     },
-    RuleInfo { id: "whitespace.space-run", spec: "D-5 D-9", doc: "a run of spaces becomes one space" },
-    RuleInfo { id: "whitespace.tab", spec: "D-3", doc: "a TAB inside a line becomes a space (not on table rows)" },
+    RuleInfo {
+        id: "whitespace.space-run",
+        spec: "D-5 D-9",
+        doc: "a run of spaces becomes one space",
+    },
+    RuleInfo {
+        id: "whitespace.tab",
+        spec: "D-3",
+        doc: "a TAB inside a line becomes a space (not on table rows)",
+    },
     RuleInfo {
         id: "whitespace.letter-spacing",
         spec: "D-7",
@@ -72,7 +84,10 @@ pub fn edits(text: &str, _cfg: &Config) -> Vec<Edit> {
         }
         return out;
     };
-    let last = lines.iter().rposition(|l| !blank(l)).expect("a non-blank line exists");
+    let last = lines
+        .iter()
+        .rposition(|l| !blank(l))
+        .expect("a non-blank line exists");
     if lines[first].0 > 0 {
         out.push(Edit::new(0, lines[first].0, "", "whitespace.blank-lines"));
     }
@@ -90,7 +105,12 @@ pub fn edits(text: &str, _cfg: &Config) -> Vec<Edit> {
             let sep_end = lines[j].0;
             let want = if j > i + 1 { "\n\n" } else { "\n" };
             if &text[sep_start..sep_end] != want {
-                out.push(Edit::new(sep_start, sep_end, want, "whitespace.blank-lines"));
+                out.push(Edit::new(
+                    sep_start,
+                    sep_end,
+                    want,
+                    "whitespace.blank-lines",
+                ));
             }
         } else {
             // End of document: keep a final newline only if there was one.
@@ -114,7 +134,12 @@ fn line_edits(text: &str, a: usize, b: usize, out: &mut Vec<Edit>) {
     }
     let content = &text[content_start..content_end];
     if let Some(joined) = letter_spaced(content) {
-        out.push(Edit::new(content_start, content_end, joined, "whitespace.letter-spacing"));
+        out.push(Edit::new(
+            content_start,
+            content_end,
+            joined,
+            "whitespace.letter-spacing",
+        ));
     } else {
         let table = content.bytes().filter(|&b| b == b'\t').count() >= 2;
         let mut run_start: Option<usize> = None;
@@ -176,31 +201,46 @@ mod tests {
 
     fn run(s: &str) -> String {
         let out = apply(s, &edits(s, &Config::default()));
-        assert!(edits(&out, &Config::default()).is_empty(), "idempotent on {out:?}");
+        assert!(
+            edits(&out, &Config::default()).is_empty(),
+            "idempotent on {out:?}"
+        );
         out
     }
 
     #[test]
     fn indentation_and_trailing() {
-        assert_eq!(run("\u{3000}\u{3000}江山就是人民。  \n"), "江山就是人民。\n");
+        assert_eq!(
+            run("\u{3000}\u{3000}江山就是人民。  \n"),
+            "江山就是人民。\n"
+        );
         assert_eq!(run("    Indented\tline \t"), "Indented line");
     }
 
     #[test]
     fn byline_spaces_kept() {
         assert_eq!(run("记者 董素玉 屈辰 乌梦达"), "记者 董素玉 屈辰 乌梦达");
-        assert_eq!(run("新华社北京8月5日电\u{3000}“你好！”"), "新华社北京8月5日电 “你好！”");
+        assert_eq!(
+            run("新华社北京8月5日电\u{3000}“你好！”"),
+            "新华社北京8月5日电 “你好！”"
+        );
     }
 
     #[test]
     fn letter_spaced_title_closed_up() {
-        assert_eq!(run("中 华 人 民 共 和 国 国 家 标 准"), "中华人民共和国国家标准");
+        assert_eq!(
+            run("中 华 人 民 共 和 国 国 家 标 准"),
+            "中华人民共和国国家标准"
+        );
         assert_eq!(run("加 减"), "加 减");
     }
 
     #[test]
     fn blank_line_runs() {
-        assert_eq!(run("\n\n标题\n\n\n\nA段。\n \nB段。\n\n\n"), "标题\n\nA段。\n\nB段。\n");
+        assert_eq!(
+            run("\n\n标题\n\n\n\nA段。\n \nB段。\n\n\n"),
+            "标题\n\nA段。\n\nB段。\n"
+        );
         assert_eq!(run("a\nb"), "a\nb");
         assert_eq!(run("   \n  \n"), "");
     }

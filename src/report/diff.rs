@@ -20,7 +20,13 @@ pub fn unified(path: &str, original: &str, edits: &[Edit]) -> String {
     }
     // Line starts of the original; line k spans starts[k]..starts[k+1].
     let mut starts = vec![0usize];
-    starts.extend(original.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i + 1));
+    starts.extend(
+        original
+            .bytes()
+            .enumerate()
+            .filter(|&(_, b)| b == b'\n')
+            .map(|(i, _)| i + 1),
+    );
     if *starts.last().expect("nonempty") != original.len() {
         starts.push(original.len());
     }
@@ -65,15 +71,33 @@ pub fn unified(path: &str, original: &str, edits: &[Edit]) -> String {
         let new_start = (h_first as isize + 1 + new_line_delta) as usize;
         out.push_str(&format!(
             "@@ -{},{} +{},{} @@\n",
-            if old_lines.is_empty() { old_start - 1 } else { old_start },
+            if old_lines.is_empty() {
+                old_start - 1
+            } else {
+                old_start
+            },
             old_lines.len(),
-            if new_lines.is_empty() { new_start.saturating_sub(1) } else { new_start },
+            if new_lines.is_empty() {
+                new_start.saturating_sub(1)
+            } else {
+                new_start
+            },
             new_lines.len()
         ));
         // Emit: common prefix lines as context, then -/+ block, then common suffix.
-        let pre = old_lines.iter().zip(&new_lines).take_while(|(x, y)| x == y).count();
+        let pre = old_lines
+            .iter()
+            .zip(&new_lines)
+            .take_while(|(x, y)| x == y)
+            .count();
         let max_suf = old_lines.len().min(new_lines.len()) - pre;
-        let suf = old_lines.iter().rev().zip(new_lines.iter().rev()).take(max_suf).take_while(|(x, y)| x == y).count();
+        let suf = old_lines
+            .iter()
+            .rev()
+            .zip(new_lines.iter().rev())
+            .take(max_suf)
+            .take_while(|(x, y)| x == y)
+            .count();
         for l in &old_lines[..pre] {
             push_line(&mut out, ' ', l);
         }
@@ -117,7 +141,11 @@ mod tests {
             return; // no patch(1) on this machine; git apply is checked in integration tests
         };
         assert!(st.success(), "patch failed on diff:\n{d}");
-        assert_eq!(std::fs::read_to_string(dir.path().join("f.txt")).unwrap(), apply(orig, edits), "diff:\n{d}");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("f.txt")).unwrap(),
+            apply(orig, edits),
+            "diff:\n{d}"
+        );
     }
 
     #[test]
@@ -125,7 +153,13 @@ mod tests {
         let orig = "a\nb\nc,d\ne\nf\ng\nh\ni\nj\nk\nl\nm\nn,o\n";
         let p1 = orig.find(',').unwrap();
         let p2 = orig.rfind(',').unwrap();
-        check_with_patch(orig, &[Edit::new(p1, p1 + 1, "，", "punct.comma"), Edit::new(p2, p2 + 1, "，", "punct.comma")]);
+        check_with_patch(
+            orig,
+            &[
+                Edit::new(p1, p1 + 1, "，", "punct.comma"),
+                Edit::new(p2, p2 + 1, "，", "punct.comma"),
+            ],
+        );
     }
 
     #[test]
@@ -135,7 +169,10 @@ mod tests {
         let d = orig.find("重复段").unwrap();
         check_with_patch(
             orig,
-            &[Edit::new(j, j + 2, "", "layout.join"), Edit::new(d, d + "重复段。\n\n".len(), "", "dedup.paragraph")],
+            &[
+                Edit::new(j, j + 2, "", "layout.join"),
+                Edit::new(d, d + "重复段。\n\n".len(), "", "dedup.paragraph"),
+            ],
         );
         let tail = orig.len() - "\n\n尾。".len();
         check_with_patch(orig, &[Edit::new(tail, orig.len(), "", "dedup.paragraph")]);
@@ -143,6 +180,9 @@ mod tests {
 
     #[test]
     fn no_change_no_diff() {
-        assert_eq!(unified("f", "abc", &[Edit::flag(1, "punct.quote-imbalance", "x")]), "");
+        assert_eq!(
+            unified("f", "abc", &[Edit::flag(1, "punct.quote-imbalance", "x")]),
+            ""
+        );
     }
 }

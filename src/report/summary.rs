@@ -85,9 +85,19 @@ pub struct Summary {
 
 impl Summary {
     /// Build totals and rule counts from the file rows.
-    pub fn new(run: RunInfo, files: Vec<FileReport>, walk_errors: Vec<crate::discover::WalkError>, unique_keys: usize) -> Summary {
-        let mut totals = Totals { files_seen: files.len(), unique_keys, ..Totals::default() };
-        let mut rules: BTreeMap<&'static str, usize> = crate::rules::all().map(|r| (r.id, 0)).collect();
+    pub fn new(
+        run: RunInfo,
+        files: Vec<FileReport>,
+        walk_errors: Vec<crate::discover::WalkError>,
+        unique_keys: usize,
+    ) -> Summary {
+        let mut totals = Totals {
+            files_seen: files.len(),
+            unique_keys,
+            ..Totals::default()
+        };
+        let mut rules: BTreeMap<&'static str, usize> =
+            crate::rules::all().map(|r| (r.id, 0)).collect();
         for f in &files {
             match f.status {
                 Status::Cleaned => totals.cleaned += 1,
@@ -105,7 +115,14 @@ impl Summary {
                 *rules.entry(id).or_default() += n;
             }
         }
-        Summary { schema_version: SCHEMA_VERSION, run, totals, rules, walk_errors, files }
+        Summary {
+            schema_version: SCHEMA_VERSION,
+            run,
+            totals,
+            rules,
+            walk_errors,
+            files,
+        }
     }
 }
 
