@@ -965,6 +965,22 @@ fn glued_headline(ta: &str, tb: &str) -> bool {
 /// B-R11 interview caption (`福建省漳州市三坪村　村民　许进和`): a short line
 /// with ideographic or double spaces between its fields.
 fn is_caption_label(t: &str) -> bool {
+    // Photo captions: `资料图：…`, `图为…`, `图片：…`.
+    if [
+        "资料图",
+        "图为",
+        "图：",
+        "图:",
+        "图片：",
+        "图片:",
+        "（图",
+        "(图",
+    ]
+    .iter()
+    .any(|p| t.starts_with(p))
+    {
+        return true;
+    }
     // Fields separated by spaces (stage 3 turns U+3000 into one space, so
     // the test must hold for both forms): ≥ 3 fields, all Han.
     let fields: Vec<&str> = t
