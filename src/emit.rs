@@ -1,32 +1,105 @@
-//! Every write goes through [`write_atomic`]: a temp file in the target
-//! folder, write, fsync, rename. A run killed at any moment leaves either
-//! the old file or the new one, never half a file; temp files are named
-//! `.newsclean-*` and removed when the process unwinds.
+//! Every output file is written through [`write_atomic`]: a temp file
+//! (`.newsclean-*`) in the target folder, write, rename. A run killed at any
+//! moment (SIGKILL, a panic, Ctrl-C) therefore leaves either the old file or
+//! the new one, never half a file; temp files are removed when the process
+//! unwinds (a SIGKILL can leave a `.newsclean-*` temp file, never a partial
+//! file under an output name). Rename alone gives that: it is atomic for
+//! every other process whether or not the data reached the disk.
+//!
+//! `fsync` is about power loss and OS crashes, not about killed processes,
+//! and it is the expensive part (one disk flush per file). The policy:
+//!
+//! - **cleaned copies** (the corpus, [`Durability::Fsync`]): fsynced before
+//!   the rename, one by one. After a power loss every cleaned file that
+//!   exists under its name is complete.
+//! - **report files** (diffs, review pages, `changes.jsonl`, `index.html`,
+//!   [`Durability::Deferred`]): renamed without their own fsync. At the end
+//!   of the run [`sync_tree`] flushes the whole report filesystem once
+//!   (`syncfs`), and only then is `summary.json` written (fsynced). So after
+//!   a power loss *during* a run a report file may exist but be empty or
+//!   short (the kernel had not written its data yet), while a report folder
+//!   with a `summary.json` is complete and durable: `summary.json` is the
+//!   commit marker of the run. A report of an interrupted run is never
+//!   trusted anyway (it has no summary and no index).
 
 use std::io::Write;
 use std::path::Path;
 
-/// Write `bytes` to `path` atomically, creating parent folders.
+/// How hard [`write_atomic_with`] works to survive a power loss.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// fsync the data before the rename (cleaned copies, `summary.json`).
+    Fsync,
+    /// rename only; the caller flushes the folder once with [`sync_tree`].
+    Deferred,
+}
+
+/// Write `bytes` to `path` atomically and durably (fsync), creating parent
+/// folders.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_atomic_with(path, bytes, Durability::Fsync)
+}
+
+/// Write `bytes` to `path` atomically (temp file + rename), creating parent
+/// folders; fsync only with [`Durability::Fsync`].
+pub fn write_atomic_with(path: &Path, bytes: &[u8], durability: Durability) -> std::io::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".newsclean-")
-        .tempfile_in(dir)?;
+    let mut tmp = match temp_in(dir) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(dir)?;
+            temp_in(dir)?
+        }
+        Err(e) => return Err(e),
+    };
     tmp.write_all(bytes)?;
-    // Temp files are created 0600; outputs are for everyone who may read
-    // the folder, like files written by cp.
+    // Temp files are created 0600 by default; outputs are for everyone who
+    // may read the folder, like files written by cp. The mode is set at
+    // creation (and again below, since the umask may have masked it).
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+        let want = 0o644;
+        if tmp.as_file().metadata()?.permissions().mode() & 0o777 != want {
+            tmp.as_file()
+                .set_permissions(std::fs::Permissions::from_mode(want))?;
+        }
     }
-    tmp.as_file().sync_all()?;
+    if durability == Durability::Fsync {
+        tmp.as_file().sync_all()?;
+    }
     tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// A temp file in `dir`, created with mode 0644 where there are modes.
+fn temp_in(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    let mut b = tempfile::Builder::new();
+    b.prefix(".newsclean-");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        b.permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    b.tempfile_in(dir)
+}
+
+/// Flush every file written under `dir` to disk: one `syncfs` of the
+/// filesystem holding `dir` (Linux), instead of one fsync per file. Call it
+/// before writing the file that marks the work as done.
+pub fn sync_tree(dir: &Path) -> std::io::Result<()> {
+    let f = std::fs::File::open(dir)?;
+    #[cfg(target_os = "linux")]
+    {
+        rustix::fs::syncfs(&f)?;
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        f.sync_all()?;
+    }
     Ok(())
 }
 

@@ -28,7 +28,7 @@ use crate::decode::{decode, Decoded};
 use crate::dedup::{self, Index, Removal};
 use crate::discover::{self, SourceFile};
 use crate::edit::{Composed, Edit};
-use crate::emit::write_atomic;
+use crate::emit::{sync_tree, write_atomic, write_atomic_with, Durability};
 use crate::normalize;
 use crate::report::summary::{rfc3339, RunInfo, Summary};
 use crate::report::{change_records, diff, html, FileReport, Status};
@@ -280,9 +280,6 @@ pub fn run(
         let tmp = w
             .into_inner()
             .map_err(|e| RunError::CantCreate(format!("changes.jsonl: {e}")))?;
-        tmp.as_file()
-            .sync_all()
-            .map_err(|e| RunError::CantCreate(format!("changes.jsonl: {e}")))?;
         tmp.persist(rd.join("changes.jsonl"))
             .map_err(|e| RunError::CantCreate(format!("changes.jsonl: {}", e.error)))?;
     }
@@ -309,13 +306,17 @@ pub fn run(
     };
     let summary = Summary::new(run, rows, walk_errors, index.len());
     if let Some(rd) = &report_dir {
+        html::write_index(rd, &summary)
+            .map_err(|e| RunError::CantCreate(format!("{}: index.html: {e}", rd.display())))?;
+        // Report files were renamed into place without their own fsync
+        // (see emit.rs): flush them all at once, then write summary.json,
+        // fsynced, as the marker of a complete report.
+        sync_tree(rd).map_err(|e| RunError::CantCreate(format!("{}: sync: {e}", rd.display())))?;
         let json = serde_json::to_vec_pretty(&summary)
             .map_err(|e| RunError::CantCreate(format!("summary.json: {e}")))?;
         write_atomic(&rd.join("summary.json"), &json).map_err(|e| {
             RunError::CantCreate(format!("{}: {e}", rd.join("summary.json").display()))
         })?;
-        html::write_index(rd, &summary)
-            .map_err(|e| RunError::CantCreate(format!("{}: index.html: {e}", rd.display())))?;
     }
     Ok(RunOutcome {
         summary,
@@ -610,9 +611,10 @@ fn emit_file(
     if let Some(rd) = report_dir {
         if row.edits > 0 {
             let d = diff::unified(&f.rel, &original, &edits);
-            if let Err(e) = write_atomic(
+            if let Err(e) = write_atomic_with(
                 &rd.join("diffs").join(format!("{}.diff", f.rel)),
                 d.as_bytes(),
+                Durability::Deferred,
             ) {
                 row.status = Status::Failed;
                 row.reason = Some(format!("cannot write diff: {e}"));

@@ -27,27 +27,50 @@ pub mod whitespace;
 
 use crate::config::Config;
 use crate::edit::{Composed, Edit};
+use crate::rules::RuleInfo;
 
 /// A stage: text in, edits of that text out.
 pub type Stage = fn(&str, &Config) -> Vec<Edit>;
 
-/// The text stages, in order.
-const STAGES: [Stage; 5] = [
-    chars::nfc,
-    chars::edits,
-    layout::edits,
-    whitespace::edits,
-    punct::edits,
+/// The text stages, in order, each with the rules it may emit. A stage
+/// whose rules are all switched off is not run at all (its edits would all
+/// be filtered out anyway), so a dedup-only config costs no NFC, layout or
+/// punctuation scan.
+const STAGES: [(Stage, &[RuleInfo]); 5] = [
+    (chars::nfc, NFC_RULES),
+    (chars::edits, chars::RULES),
+    (layout::edits, layout::RULES),
+    (whitespace::edits, whitespace::RULES),
+    (punct::edits, punct::RULES),
 ];
+
+/// The one rule of [`chars::nfc`] (listed in [`chars::RULES`]).
+const NFC_RULES: &[RuleInfo] = &[RuleInfo {
+    id: "punct.nfc",
+    spec: "U-3",
+    doc: "",
+}];
+
+/// Is any of these rules switched on?
+fn any_on(cfg: &Config, rules: &[RuleInfo]) -> bool {
+    rules.iter().any(|r| cfg.on(r.id))
+}
 
 /// Run every normalization stage on one decoded file.
 pub fn normalize(original: &str, cfg: &Config) -> Composed {
     let mut c = Composed::new(original.to_string());
-    for stage in STAGES {
-        run_stage(&mut c, original, cfg, stage);
+    for (stage, rules) in STAGES {
+        if any_on(cfg, rules) {
+            run_stage(&mut c, original, cfg, stage, rules);
+        }
     }
-    let mut flags = punct::flags(&c.text, cfg);
-    flags.extend(layout::flags(&c.text, cfg));
+    let mut flags = Vec::new();
+    if any_on(cfg, punct::RULES) {
+        flags = punct::flags(&c.text, cfg);
+    }
+    if any_on(cfg, layout::RULES) {
+        flags.extend(layout::flags(&c.text, cfg));
+    }
     flags.retain(|e| cfg.on(e.rule));
     flags.sort_by_key(|e| e.start);
     c.push_flags(flags);
@@ -62,17 +85,31 @@ pub fn normalize(original: &str, cfg: &Config) -> Composed {
 pub fn renormalize(c: &mut Composed, original: &str, cfg: &Config) {
     let before = c.text.len();
     let n = c.edits.len();
-    run_stage(c, original, cfg, layout::edits);
+    if !any_on(cfg, layout::RULES) {
+        return;
+    }
+    run_stage(c, original, cfg, layout::edits, layout::RULES);
     if c.text.len() != before || c.edits.len() != n {
-        for stage in [whitespace::edits as Stage, punct::edits] {
-            run_stage(c, original, cfg, stage);
+        for (stage, rules) in [
+            (whitespace::edits as Stage, whitespace::RULES),
+            (punct::edits, punct::RULES),
+        ] {
+            if any_on(cfg, rules) {
+                run_stage(c, original, cfg, stage, rules);
+            }
         }
     }
 }
 
-/// Run one stage and fold its enabled edits into `c`.
-pub fn run_stage(c: &mut Composed, original: &str, cfg: &Config, stage: Stage) {
+/// Run one stage and fold its enabled edits into `c`. `rules` are the rule
+/// ids the stage may emit (checked in debug builds: a stage emitting an
+/// unlisted id would escape the skip in [`normalize`]).
+pub fn run_stage(c: &mut Composed, original: &str, cfg: &Config, stage: Stage, rules: &[RuleInfo]) {
     let mut edits = stage(&c.text, cfg);
+    debug_assert!(
+        edits.iter().all(|e| rules.iter().any(|r| r.id == e.rule)),
+        "a stage emitted a rule id missing from its RULES list"
+    );
     edits.retain(|e| cfg.on(e.rule));
     check_sorted(&edits);
     c.push_stage(original, edits);

@@ -36,7 +36,7 @@ use serde::Serialize;
 use super::summary::Summary;
 use super::{ChangeRecord, Status};
 use crate::edit::Detail;
-use crate::emit::write_atomic;
+use crate::emit::{write_atomic_with, Durability};
 
 const FILE_TEMPLATE: &str = include_str!("templates/file.html");
 const INDEX_TEMPLATE: &str = include_str!("templates/index.html");
@@ -106,9 +106,10 @@ pub fn write_file_page(
     changes: &[ChangeRecord],
 ) -> io::Result<()> {
     let html = render_file_page(rel, original, changes)?;
-    write_atomic(
+    write_atomic_with(
         &report_dir.join("files").join(format!("{rel}.html")),
         html.as_bytes(),
+        Durability::Deferred,
     )
 }
 
@@ -129,7 +130,11 @@ pub fn page_href(rel: &str, line: Option<usize>) -> String {
 /// Write `<report>/index.html` from the summary.
 pub fn write_index(report_dir: &Path, summary: &Summary) -> io::Result<()> {
     let html = render_index(report_dir, summary)?;
-    write_atomic(&report_dir.join("index.html"), html.as_bytes())
+    write_atomic_with(
+        &report_dir.join("index.html"),
+        html.as_bytes(),
+        Durability::Deferred,
+    )
 }
 
 /// JSON for a `<script type="application/json">` block: `<`, `>`, `&`,
