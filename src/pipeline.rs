@@ -191,6 +191,9 @@ pub fn run(
             std::fs::create_dir_all(d).map_err(|e| {
                 RunError::CantCreate(format!("{}: cannot create report folder: {e}", d.display()))
             })?;
+            html::write_assets(d).map_err(|e| {
+                RunError::CantCreate(format!("{}: cannot write assets: {e}", d.display()))
+            })?;
             let tmp = tempfile::Builder::new()
                 .prefix(".newsclean-")
                 .tempfile_in(d)

@@ -191,18 +191,84 @@ pub fn fingerprint(text: &str, buf: &mut String) -> (u64, u32) {
         } else if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
             buf.push(c);
             n += 1;
+        } else if let Some(k) = common_key(c) {
+            for &k in &k.chars[..k.len as usize] {
+                buf.push(k);
+                n += 1;
+            }
         } else {
-            decompose_compatible(c, |d| {
-                for l in d.to_lowercase() {
-                    if l.is_alphanumeric() {
-                        buf.push(l);
-                        n += 1;
-                    }
-                }
+            key_chars(c, |k| {
+                buf.push(k);
+                n += 1;
             });
         }
     }
     (xxh3_64(buf.as_bytes()), n)
+}
+
+/// The key characters of one character: NFKC decomposition, lowercased,
+/// alphanumerics only.
+fn key_chars(c: char, mut push: impl FnMut(char)) {
+    decompose_compatible(c, |d| {
+        for l in d.to_lowercase() {
+            if l.is_alphanumeric() {
+                push(l);
+            }
+        }
+    });
+}
+
+/// Precomputed [`key_chars`] of one character (at most two).
+#[derive(Clone, Copy)]
+struct Key {
+    chars: [char; 2],
+    len: u8,
+}
+
+/// The blocks whose characters are frequent in Chinese news besides Han:
+/// general punctuation (U+2000–206F), CJK symbols and punctuation
+/// (U+3000–303F) and half-/full-width forms (U+FF00–FFEF). Their keys are
+/// computed once by [`key_chars`] itself, so the table cannot disagree
+/// with the slow path.
+const TABLE_RANGES: [(u32, u32); 3] = [(0x2000, 0x2070), (0x3000, 0x3040), (0xFF00, 0xFFF0)];
+
+fn common_key(c: char) -> Option<Key> {
+    static TABLE: std::sync::OnceLock<Vec<Option<Key>>> = std::sync::OnceLock::new();
+    let u = c as u32;
+    let mut base = 0usize;
+    let mut slot = None;
+    for (lo, hi) in TABLE_RANGES {
+        if (lo..hi).contains(&u) {
+            slot = Some(base + (u - lo) as usize);
+            break;
+        }
+        base += (hi - lo) as usize;
+    }
+    let slot = slot?;
+    let table = TABLE.get_or_init(|| {
+        TABLE_RANGES
+            .iter()
+            .flat_map(|&(lo, hi)| lo..hi)
+            .map(|u| {
+                let c = char::from_u32(u)?;
+                let mut k = Key {
+                    chars: ['\0'; 2],
+                    len: 0,
+                };
+                let mut fits = true;
+                key_chars(c, |x| {
+                    if (k.len as usize) < k.chars.len() {
+                        k.chars[k.len as usize] = x;
+                        k.len += 1;
+                    } else {
+                        fits = false;
+                    }
+                });
+                fits.then_some(k)
+            })
+            .collect()
+    });
+    table[slot]
 }
 
 #[cfg(test)]
@@ -218,6 +284,20 @@ mod tests {
         assert_eq!(key("央视网消息（新闻联播）"), key("央视网消息(新闻联播)"));
         assert_eq!(key("ＲＣＥＰ 贸易"), key("rcep贸易"));
         assert_ne!(key("增长36.4%"), key("增长36.5%"));
+    }
+
+    #[test]
+    fn key_table_agrees_with_the_slow_path() {
+        for (lo, hi) in TABLE_RANGES {
+            for c in (lo..hi).filter_map(char::from_u32) {
+                let mut slow = String::new();
+                key_chars(c, |k| slow.push(k));
+                if let Some(k) = common_key(c) {
+                    let fast: String = k.chars[..k.len as usize].iter().collect();
+                    assert_eq!(fast, slow, "U+{:04X}", c as u32);
+                }
+            }
+        }
     }
 
     #[test]
