@@ -61,3 +61,39 @@ fn join_precision_and_recall() {
     assert!(precision >= 0.98, "precision {precision:.3} below 0.98");
     assert!(recall >= 0.90, "recall {recall:.3} below 0.90");
 }
+
+/// Timing harness for the layout stage alone, on one thread:
+/// `NEWSCLEAN_BENCH=/tmp/corpora/xwlb cargo test --release --test calibration -- --ignored --nocapture layout_speed`.
+#[test]
+#[ignore = "timing harness; needs a corpus folder in NEWSCLEAN_BENCH"]
+fn layout_speed() {
+    let dir = std::env::var("NEWSCLEAN_BENCH").unwrap_or_else(|_| "/tmp/corpora/xwlb".into());
+    let mut files = Vec::new();
+    let mut stack = vec![std::path::PathBuf::from(dir)];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("readable folder") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "txt") {
+                if let Ok(t) = std::fs::read_to_string(&p) {
+                    files.push(t.replace("\r\n", "\n"));
+                }
+            }
+        }
+    }
+    let cfg = Config::default();
+    let bytes: usize = files.iter().map(String::len).sum();
+    let t0 = std::time::Instant::now();
+    let mut n = 0usize;
+    for f in &files {
+        n += newsclean::normalize::layout::edits(f, &cfg).len();
+    }
+    let s = t0.elapsed().as_secs_f64();
+    eprintln!(
+        "layout: {} files, {:.1} MB, {n} edits, {s:.2} s, {:.1} MB/s",
+        files.len(),
+        bytes as f64 / 1e6,
+        bytes as f64 / 1e6 / s
+    );
+}

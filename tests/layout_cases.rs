@@ -101,3 +101,24 @@ fn layout_cases_full_equality() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Debugging aid: `NEWSCLEAN_DEBUG='text' cargo test --test layout_cases -- --ignored --nocapture debug_layout`
+/// prints each pass of `clean_str` and the boundary decisions.
+#[test]
+#[ignore = "debugging aid"]
+fn debug_layout() {
+    let text = std::env::var("NEWSCLEAN_DEBUG").unwrap_or_default();
+    let text = text.replace("\\n", "\n").replace("\\u3000", "\u{3000}");
+    let cfg = newsclean::Config::default();
+    let mut t = text;
+    for pass in 1..=3 {
+        let pre = newsclean::normalize::chars::nfc(&t, &cfg);
+        let pre = newsclean::edit::apply(&t, &pre);
+        let pre2 = newsclean::edit::apply(&pre, &newsclean::normalize::chars::edits(&pre, &cfg));
+        for r in newsclean::normalize::layout::boundaries(&pre2, &cfg) {
+            eprintln!("pass {pass}: {r:?}");
+        }
+        t = newsclean::pipeline::clean_str(&t, &cfg);
+        eprintln!("pass {pass} => {t:?}");
+    }
+}

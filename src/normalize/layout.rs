@@ -96,7 +96,7 @@ use unicode_width::UnicodeWidthStr;
 
 use super::han::is_han;
 use crate::config::Config;
-use crate::edit::{Detail, Edit};
+use crate::edit::{Composed, Detail, Edit};
 use crate::rules::RuleInfo;
 
 /// Rule id: Chinese paragraph join (B-S decision).
@@ -113,6 +113,9 @@ pub const JUMP_LINE: &str = "layout.jump-line";
 pub const RUNNING_HEADER: &str = "layout.running-header";
 /// Rule id: echo paragraph removed (B-E1, B-E2).
 pub const ECHO: &str = "layout.echo";
+/// Rule id: an English paragraph break marked only by indentation made
+/// explicit with a blank line (stage 3 removes the indentation).
+pub const PARAGRAPH_BREAK: &str = "layout.paragraph-break";
 /// Rule id: quote/bracket balance flag (B-Q).
 pub const QUOTE_BALANCE: &str = "layout.quote-balance";
 
@@ -152,6 +155,11 @@ pub const RULES: &[RuleInfo] = &[
         id: ECHO,
         spec: "B-E1 B-E2",
         doc: "echo paragraph (repeated suffix or prefix) removed",
+    },
+    RuleInfo {
+        id: PARAGRAPH_BREAK,
+        spec: "C-R3 D-5",
+        doc: "English paragraph break marked only by indentation made a blank line",
     },
     RuleInfo {
         id: QUOTE_BALANCE,
@@ -271,6 +279,26 @@ fn han_count(s: &str) -> usize {
 
 fn has_han(s: &str) -> bool {
     s.chars().any(is_han)
+}
+
+/// Which rules decide a boundary between items `k` and `k + 1`: the Chinese
+/// ones when the letters or digits next to the break (skipping punctuation,
+/// and punctuation-only lines) include Han. Reading the joint, not the
+/// whole lines, keeps the choice the same on a second run, when a join has
+/// given A or B Han elsewhere (idempotence).
+fn joint_is_han(cx: &Ctx, items: &[usize], k: usize) -> bool {
+    let l = items[..=k]
+        .iter()
+        .rev()
+        .find_map(|&i| cx.content(i).chars().rev().find(|c| c.is_alphanumeric()));
+    let r = items[k + 1..]
+        .iter()
+        .find_map(|&i| cx.content(i).chars().find(|c| c.is_alphanumeric()));
+    match (l, r) {
+        (Some(l), Some(r)) => is_han(l) || is_han(r),
+        (Some(x), None) | (None, Some(x)) => is_han(x),
+        (None, None) => true,
+    }
 }
 
 /// Width of a joint character class, for choosing the join separator.
@@ -906,9 +934,21 @@ fn headline_shape(t: &str) -> bool {
         })
         .collect();
     let t = t_outside.as_str();
-    let inner_punct = t
-        .chars()
-        .any(|c| matches!(c, '，' | '。' | '；' | ',' | ';'));
+    // A `.` between Han becomes `。` in stage 4: count it already
+    // (idempotence); a decimal point or `U.S.` stays.
+    let mut prev = ' ';
+    let mut inner_punct = false;
+    let mut it = t.chars().peekable();
+    while let Some(c) = it.next() {
+        let next = it.peek().copied().unwrap_or(' ');
+        if matches!(c, '，' | '。' | '；' | ',' | ';')
+            || (c == '.' && !(prev.is_ascii_alphanumeric() && next.is_ascii_alphanumeric()))
+        {
+            inner_punct = true;
+            break;
+        }
+        prev = c;
+    }
     if n <= 40 {
         return !inner_punct;
     }
@@ -946,10 +986,14 @@ fn ends_with_credit(t: &str) -> bool {
 /// B-R10 for a headline glued to the end of the previous paragraph
 /// (`…景区公园。2014中国黄山国际登山大会开赛` / `2014中国黄山国际登山大会今天…`):
 /// the segment of A after its last stop repeats in B's lead.
-fn glued_headline(ta: &str, tb: &str) -> bool {
+fn glued_headline(ta: &str, tb: &str, a_starts_unit: bool) -> bool {
+    // Without a stop in A the segment is the whole line, which only holds
+    // when A starts a unit: after a join (or on a second run) it would
+    // reach into the line before (idempotence).
     let seg = match ta.char_indices().rfind(|&(_, c)| is_stop(c)) {
         Some((i, c)) => &ta[i + c.len_utf8()..],
-        None => ta,
+        None if a_starts_unit => ta,
+        None => return false,
     };
     // A headline may hold one `，` (`引领金砖合作，带动全球治理变革`).
     let commas = seg.chars().filter(|&c| c == '，' || c == ',').count();
@@ -1020,9 +1064,11 @@ fn is_speaker_label(t: &str) -> bool {
             return false;
         }
         if c == '：' || c == ':' {
-            return i > 0 && i + c.len_utf8() < t.len();
+            // `https://` is not a label.
+            return i > 0 && i + c.len_utf8() < t.len() && !t[i + c.len_utf8()..].starts_with('/');
         }
-        if is_stop(c) || matches!(c, '，' | ',' | '；' | '“' | '"' | '、') {
+        // Both widths: stage 4 converts the ASCII marks (idempotence).
+        if is_stop(c) || matches!(c, '，' | ',' | '；' | ';' | '“' | '"' | '、') {
             return false;
         }
     }
@@ -1181,7 +1227,7 @@ fn starts_new_sentence(t: &str) -> bool {
 /// Characters before the first mark of any kind (`上门、` → 2).
 fn head_fragment_len(t: &str) -> usize {
     t.chars()
-        .take_while(|&c| !(is_pause(c) || is_stop(c) || c == ' '))
+        .take_while(|&c| !(is_pause(c) || is_stop(c) || is_ws(c)))
         .count()
 }
 
@@ -1258,6 +1304,15 @@ enum Script {
     Other,
 }
 
+fn edge_script(c: Option<char>) -> Script {
+    match c {
+        Some(c) if is_han(c) => Script::Cjk,
+        Some(c) if c.is_alphabetic() => Script::Latin,
+        _ => Script::Other,
+    }
+}
+
+#[allow(dead_code)]
 fn script(t: &str) -> Script {
     let (mut han, mut letters) = (0usize, 0usize);
     for c in t.chars() {
@@ -1387,11 +1442,16 @@ fn decide_zh(
     hard: bool,
     a_starts_unit: bool,
     open_quotes: i32,
+    plain: bool,
 ) -> Decision {
     let ta = cx.content(a);
     let tb = cx.content(b);
     let la = &cx.lines[a];
     let lb = &cx.lines[b];
+    // `plain`: decide as stage 3's output will be decided, without the
+    // indentation (idempotence, see `decide_zh_stable`).
+    let b_indented = !plain && lb.indented();
+    let indent_informative = !plain && cx.geo.indent_informative;
     let mut d = Decision {
         join: false,
         rule: JOIN,
@@ -1408,8 +1468,8 @@ fn decide_zh(
     // starts, or a line of a hard-wrapped file, continues a paragraph.
     let para_break = hard
         || (cx.geo.wrap_width.is_none()
-            && if cx.geo.indent_informative {
-                lb.indented()
+            && if indent_informative {
+                b_indented
             } else {
                 cx.geo.line_paragraphs
             });
@@ -1442,7 +1502,7 @@ fn decide_zh(
         veto(&mut d, "B-R3");
     } else if (a_starts_unit && (headline_shape(ta) || short_deck(ta))) || headline_shape(tb) {
         veto(&mut d, "B-D3");
-    } else if glued_headline(ta, tb) {
+    } else if glued_headline(ta, tb, a_starts_unit) {
         veto(&mut d, "B-R10");
     } else if is_caption_label(ta) || is_attribution(ta) || ends_with_credit(ta) {
         veto(&mut d, "B-R11");
@@ -1500,7 +1560,7 @@ fn decide_zh(
         add(&mut d, "B-S7", 2);
     }
     // B-S8: indentation and line width.
-    if cx.geo.indent_informative && lb.indented() {
+    if indent_informative && b_indented {
         add(&mut d, "B-S8indent", -4);
     }
     if let Some(w) = cx.geo.wrap_width {
@@ -1512,7 +1572,13 @@ fn decide_zh(
         }
     }
     // B-S10 language switch.
-    let (sa, sb) = (script(ta), script(tb));
+    // Read at the break (A's last and B's first letter), not over the whole
+    // lines: a join elsewhere changes a line's mix but not its edges, so a
+    // second run decides the same (idempotence).
+    let (sa, sb) = (
+        edge_script(ta.chars().rev().find(|c| c.is_alphabetic())),
+        edge_script(tb.chars().find(|c| c.is_alphabetic())),
+    );
     if (sa == Script::Cjk && sb == Script::Latin) || (sa == Script::Latin && sb == Script::Cjk) {
         add(&mut d, "B-S10", -2);
     }
@@ -1550,6 +1616,35 @@ fn decide_zh(
         d.replacement = " ";
     }
     d
+}
+
+/// [`decide_zh`] made idempotent. Stage 3 removes the indentation, so a
+/// boundary that the indentation kept (B-S8indent, or B's indent read as a
+/// paragraph start) would be decided again without it on a second run and
+/// could join then. The indentation may therefore only ever *add* a join:
+/// a boundary is joined when it joins with the indentation or without it
+/// (the README case of sogouc `C000022/14.txt`, `…正要⏎　　引进…`, is a
+/// mid-sentence break that was re-indented).
+fn decide_zh_stable(
+    cx: &Ctx,
+    a: usize,
+    b: usize,
+    hard: bool,
+    a_starts_unit: bool,
+    open_quotes: i32,
+) -> Decision {
+    let d = decide_zh(cx, a, b, hard, a_starts_unit, open_quotes, false);
+    if d.join || !(cx.geo.indent_informative || cx.lines[b].indented()) {
+        return d;
+    }
+    let mut p = decide_zh(cx, a, b, hard, a_starts_unit, open_quotes, true);
+    if p.join {
+        p.signals
+            .push("B-S8:decided without the indentation".into());
+        p
+    } else {
+        d
+    }
 }
 
 /// C-H candidate: A ends with `[A-Za-z]{2,}` + a hyphen char; returns the
@@ -1629,6 +1724,7 @@ fn is_table_row(t: &str) -> bool {
 /// English boundary (C-R, C-H). `short_block` = every line of A's soft
 /// block has < 5 words (C-R2); `furniture` = page furniture was removed in
 /// the gap (C-R4).
+#[allow(clippy::too_many_arguments)]
 fn decide_en(
     cx: &Ctx,
     a: usize,
@@ -1637,11 +1733,24 @@ fn decide_en(
     furniture: bool,
     short_block: bool,
     a_after_blank: bool,
+    plain: bool,
 ) -> Decision {
     let ta = cx.content(a);
     let tb = cx.content(b);
     let la = &cx.lines[a];
     let lb = &cx.lines[b];
+    // `plain`: as stage 3's output will be read, without indentation.
+    let (a_spaces, b_spaces, b_tabs, b_indented, indent_informative) = if plain {
+        (0, 0, 0, false, false)
+    } else {
+        (
+            la.spaces,
+            lb.spaces,
+            lb.tabs,
+            lb.indented(),
+            cx.geo.indent_informative,
+        )
+    };
     let mut d = Decision {
         join: false,
         rule: REFLOW,
@@ -1671,10 +1780,9 @@ fn decide_en(
         d.signals.push("C-R4".into());
     } else {
         // C-R3 structure, indentation paragraphs, headings.
-        let reason = if lb.spaces >= 4 || lb.tabs > 0 {
+        let reason = if b_spaces >= 4 || b_tabs > 0 {
             Some("C-R3code")
-        } else if cx.geo.indent_informative && (lb.indented() || (lb.spaces > 0 && la.spaces == 0))
-        {
+        } else if indent_informative && (b_indented || (b_spaces > 0 && a_spaces == 0)) {
             Some("C-R3indent")
         } else if is_list_item(tb) {
             Some("C-R3list")
@@ -1828,8 +1936,27 @@ fn is_echo_pair(ta: &str, tb: &str) -> bool {
 // The stage
 
 /// Stage 2: page furniture, joins, echoes.
+///
+/// A join or a removal changes the lines next to it (a joined line is
+/// longer, has Han, holds a stop…), and the decisions read whole lines. So
+/// the stage runs again on its own output until nothing changes (at most
+/// three rounds), and the rounds are folded into one list of edits of
+/// `text`: a second run of the tool then finds nothing left to do here.
 pub fn edits(text: &str, cfg: &Config) -> Vec<Edit> {
-    analyse(text, cfg).0
+    let first = analyse(text, cfg).0;
+    if first.is_empty() {
+        return first;
+    }
+    let mut c = Composed::new(text.to_string());
+    c.push_stage(text, first);
+    for _ in 0..2 {
+        let more = analyse(&c.text, cfg).0;
+        if more.is_empty() {
+            break;
+        }
+        c.push_stage(text, more);
+    }
+    c.edits.into_iter().map(|p| p.edit).collect()
 }
 
 /// Boundary decisions with their positions, for tests and calibration.
@@ -1851,6 +1978,131 @@ pub struct BoundaryReport {
 /// the calibration test and for debugging decisions.
 pub fn boundaries(text: &str, cfg: &Config) -> Vec<BoundaryReport> {
     analyse(text, cfg).1
+}
+
+/// The decisions of one pass over the boundaries.
+struct Pass {
+    reports: Vec<BoundaryReport>,
+    /// unit_of[k] = index of the unit (joined run) containing items[k].
+    unit_of: Vec<usize>,
+    joins: Vec<Option<Decision>>,
+    /// Soft breaks made blank lines (English, indentation-marked).
+    breaks: Vec<Edit>,
+}
+
+impl Pass {
+    /// `line_paragraphs` as a second run would compute it on this pass's
+    /// output: only the kept boundaries remain (a made-explicit break is
+    /// hard there).
+    fn line_paragraphs_after(&self, lines: &[Line], items: &[usize]) -> bool {
+        let (mut soft, mut hard) = (0usize, 0usize);
+        for k in 0..items.len().saturating_sub(1) {
+            if self.joins[k].is_some() {
+                continue;
+            }
+            let end = lines[items[k]].end;
+            let made_hard = self.breaks.iter().any(|e| e.start == end);
+            if items[k + 1] == items[k] + 1 && !made_hard {
+                soft += 1;
+            } else {
+                hard += 1;
+            }
+        }
+        soft >= 2 && soft >= 2 * hard
+    }
+}
+
+fn decide_all(cx: &Ctx, items: &[usize], short_block: &[bool]) -> Pass {
+    let lines = cx.lines;
+    let cfg = cx.cfg;
+    let mut reports = Vec::new();
+    // unit_of[k] = index of the unit (joined run) containing items[k].
+    let mut unit_of = vec![0usize; items.len()];
+    let mut unit = 0usize;
+    let mut open_quotes: i32 = 0;
+    let mut joins: Vec<Option<Decision>> = vec![None; items.len()];
+    let mut breaks: Vec<Edit> = Vec::new();
+    for k in 0..items.len() {
+        let a = items[k];
+        let ta = cx.content(a);
+        open_quotes += ta.matches('“').count() as i32 - ta.matches('”').count() as i32;
+        unit_of[k] = unit;
+        if k + 1 == items.len() {
+            break;
+        }
+        let b = items[k + 1];
+        let hard = b > a + 1;
+        let furniture = lines[a + 1..b]
+            .iter()
+            .any(|l| l.furniture != Furniture::None);
+        // A starts a unit when the boundary before it was kept (B-D3
+        // "follows a blank line or the start", generalised to soft breaks).
+        let a_starts_unit = k == 0 || joins[k - 1].is_none();
+        let tb = cx.content(b);
+        let d = if !joint_is_han(cx, items, k) {
+            let after_blank = k == 0 || items[k - 1] + 1 < a;
+            let d = decide_en(
+                cx,
+                a,
+                b,
+                hard,
+                furniture,
+                short_block[k],
+                after_blank,
+                false,
+            );
+            // Idempotence: a break kept only because B is indented would be
+            // reflowed on a second run, after stage 3 removed the indent. The
+            // indent marks a paragraph, so the break is made a blank line.
+            if !d.join
+                && !hard
+                && (lines[b].indented() || lines[b].spaces > 0 || lines[b].tabs > 0)
+                && cfg.on(PARAGRAPH_BREAK)
+                && decide_en(cx, a, b, hard, furniture, short_block[k], after_blank, true).join
+            {
+                breaks.push(Edit::new(
+                    lines[a].end,
+                    lines[b].start,
+                    "\n\n",
+                    PARAGRAPH_BREAK,
+                ));
+            }
+            d
+        } else {
+            decide_zh_stable(cx, a, b, hard, a_starts_unit, open_quotes)
+        };
+        let mut d = d;
+        if d.join && cfg.on(ECHO) && is_echo_pair(ta, tb) {
+            d.join = false;
+            d.signals.push("B-E:echo, not joined".into());
+        }
+        if d.join && !cfg.on(d.rule) {
+            d.join = false;
+        }
+        if furniture {
+            d.signals.push("B-P1:furniture removed".into());
+        }
+        reports.push(BoundaryReport {
+            line_a: a + 1,
+            line_b: b + 1,
+            join: d.join,
+            score: d.score,
+            signals: d.signals.clone(),
+        });
+        if d.join {
+            joins[k] = Some(d);
+        } else {
+            unit += 1;
+            open_quotes = 0;
+        }
+    }
+
+    Pass {
+        reports,
+        unit_of,
+        joins,
+        breaks,
+    }
 }
 
 fn analyse(text: &str, cfg: &Config) -> (Vec<Edit>, Vec<BoundaryReport>) {
@@ -1885,67 +2137,24 @@ fn analyse(text: &str, cfg: &Config) -> (Vec<Edit>, Vec<BoundaryReport>) {
     }
 
     let mut out: Vec<Edit> = Vec::new();
-    let mut reports = Vec::new();
-    // unit_of[k] = index of the unit (joined run) containing items[k].
-    let mut unit_of = vec![0usize; items.len()];
-    let mut unit = 0usize;
-    let mut open_quotes: i32 = 0;
-    let mut joins: Vec<Option<Decision>> = vec![None; items.len()];
-    for k in 0..items.len() {
-        let a = items[k];
-        let ta = cx.content(a);
-        open_quotes += ta.matches('“').count() as i32 - ta.matches('”').count() as i32;
-        unit_of[k] = unit;
-        if k + 1 == items.len() {
-            break;
-        }
-        let b = items[k + 1];
-        let hard = b > a + 1;
-        let furniture = lines[a + 1..b]
-            .iter()
-            .any(|l| l.furniture != Furniture::None);
-        // A starts a unit when the boundary before it was kept (B-D3
-        // "follows a blank line or the start", generalised to soft breaks).
-        let a_starts_unit = k == 0 || joins[k - 1].is_none();
-        let tb = cx.content(b);
-        let d = if !has_han(ta) && !has_han(tb) {
-            decide_en(
-                &cx,
-                a,
-                b,
-                hard,
-                furniture,
-                short_block[k],
-                k == 0 || items[k - 1] + 1 < a,
-            )
-        } else {
-            decide_zh(&cx, a, b, hard, a_starts_unit, open_quotes)
+    let mut pass = decide_all(&cx, &items, &short_block);
+    // Joins remove soft breaks, and a second run decides one paragraph per
+    // line from the breaks that are left: decide again with that geometry
+    // when it differs (it can only turn off, and then stays off).
+    if geo.line_paragraphs && !pass.line_paragraphs_after(&lines, &items) {
+        let geo2 = Geometry {
+            line_paragraphs: false,
+            ..geo
         };
-        let mut d = d;
-        if d.join && cfg.on(ECHO) && is_echo_pair(ta, tb) {
-            d.join = false;
-            d.signals.push("B-E:echo, not joined".into());
-        }
-        if d.join && !cfg.on(d.rule) {
-            d.join = false;
-        }
-        if furniture {
-            d.signals.push("B-P1:furniture removed".into());
-        }
-        reports.push(BoundaryReport {
-            line_a: a + 1,
-            line_b: b + 1,
-            join: d.join,
-            score: d.score,
-            signals: d.signals.clone(),
-        });
-        if d.join {
-            joins[k] = Some(d);
-        } else {
-            unit += 1;
-            open_quotes = 0;
-        }
+        let cx2 = Ctx { geo: &geo2, ..cx };
+        pass = decide_all(&cx2, &items, &short_block);
     }
+    let Pass {
+        reports,
+        unit_of,
+        joins,
+        breaks,
+    } = pass;
 
     // Echo detection over units.
     let n_units = if items.is_empty() {
@@ -2071,6 +2280,7 @@ fn analyse(text: &str, cfg: &Config) -> (Vec<Edit>, Vec<BoundaryReport>) {
             out.push(Edit::new(l.ce, l.ce0, "", JUMP_LINE));
         }
     }
+    out.extend(breaks);
     // Echo removals swallow every edit inside them.
     if !echo_edits.is_empty() {
         out.retain(|e| {
@@ -2355,7 +2565,7 @@ mod tests {
         let t = "### 1 BAHIA COCOA REVIEW\nShowers continued throughout the week in\nthe Bahia cocoa zone, alleviating the drought.\n    The dry period means the temporao will\nbe late this year.\n Reuter\n";
         assert_eq!(
             run(t),
-            "### 1 BAHIA COCOA REVIEW\nShowers continued throughout the week in the Bahia cocoa zone, alleviating the drought.\n    The dry period means the temporao will be late this year.\n Reuter\n"
+            "### 1 BAHIA COCOA REVIEW\nShowers continued throughout the week in the Bahia cocoa zone, alleviating the drought.\n\n    The dry period means the temporao will be late this year.\n Reuter\n"
         );
     }
 
