@@ -991,6 +991,14 @@ fn glued_headline(ta: &str, tb: &str, a_starts_unit: bool) -> bool {
     lead_repeats(seg, tb)
 }
 
+/// The part of `t` after its last stop mark (all of `t` without one).
+fn after_last_stop(t: &str) -> &str {
+    match t.char_indices().rfind(|&(_, c)| is_stop(c)) {
+        Some((i, c)) => &t[i + c.len_utf8()..],
+        None => t,
+    }
+}
+
 /// B-R11 interview caption (`福建省漳州市三坪村　村民　许进和`): a short line
 /// with ideographic or double spaces between its fields.
 fn is_caption_label(t: &str) -> bool {
@@ -3025,7 +3033,11 @@ fn decide_zh(
         veto(&mut d, "B-D3");
     } else if glued_headline(ta, tb, a_starts_unit) {
         veto(&mut d, "B-R10");
-    } else if is_caption_label(ta) || is_attribution(ta) || ends_with_credit(ta) {
+    } else if is_caption_label(ta)
+        || is_caption_label(after_last_stop(ta))
+        || is_attribution(ta)
+        || ends_with_credit(ta)
+    {
         veto(&mut d, "B-R11");
     } else if (tb.ends_with('：') || tb.ends_with(':'))
         && tb.chars().count() <= 30
