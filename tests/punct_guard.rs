@@ -110,7 +110,10 @@ fn punct_edits_keep_digits_letters_urls_and_emails() {
             );
         }
     }
-    eprintln!("guard: {} protected spans, {punct_edits} punct edits", spans.len());
+    eprintln!(
+        "guard: {} protected spans, {punct_edits} punct edits",
+        spans.len()
+    );
     assert!(
         punct_edits >= 100,
         "the guard must see real conversions, saw {punct_edits}"
