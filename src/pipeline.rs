@@ -311,10 +311,13 @@ pub fn run(
     if let Some(rd) = &report_dir {
         html::write_index(rd, &summary)
             .map_err(|e| RunError::CantCreate(format!("{}: index.html: {e}", rd.display())))?;
-        // Report files were renamed into place without their own fsync
-        // (see emit.rs): flush them all at once, then write summary.json,
-        // fsynced, as the marker of a complete report.
-        sync_tree(rd).map_err(|e| RunError::CantCreate(format!("{}: sync: {e}", rd.display())))?;
+        // Cleaned copies and report files were renamed into place without
+        // their own fsync (see emit.rs): flush them all at once, then write
+        // summary.json, fsynced, as the marker of a complete run.
+        for d in out_dir.iter().chain([rd]) {
+            sync_tree(d)
+                .map_err(|e| RunError::CantCreate(format!("{}: sync: {e}", d.display())))?;
+        }
         let json = serde_json::to_vec_pretty(&summary)
             .map_err(|e| RunError::CantCreate(format!("summary.json: {e}")))?;
         write_atomic(&rd.join("summary.json"), &json).map_err(|e| {
@@ -543,7 +546,7 @@ fn emit_file(
             row.bytes_in = bytes_in;
             let mut reason = reason;
             if let (Some(bytes), Some(out)) = (bytes, out_dir) {
-                if let Err(e) = write_atomic(&out.join(&f.rel), &bytes) {
+                if let Err(e) = write_atomic_with(&out.join(&f.rel), &bytes, Durability::Deferred) {
                     reason.push_str(&format!("; copy failed: {e}"));
                 }
                 row.bytes_out = bytes_in;
@@ -581,7 +584,8 @@ fn emit_file(
                 panic_message(&p)
             ));
             if let Some(out) = out_dir {
-                let _ = write_atomic(&out.join(&f.rel), original.as_bytes());
+                let _ =
+                    write_atomic_with(&out.join(&f.rel), original.as_bytes(), Durability::Deferred);
                 row.bytes_out = original.len() as u64;
             }
             return row;
@@ -603,7 +607,7 @@ fn emit_file(
     }
     row.changes = change_records(&f.rel, &original, &edits);
     if let Some(out) = out_dir {
-        match write_atomic(&out.join(&f.rel), cleaned.as_bytes()) {
+        match write_atomic_with(&out.join(&f.rel), cleaned.as_bytes(), Durability::Deferred) {
             Ok(()) => row.bytes_out = cleaned.len() as u64,
             Err(e) => {
                 row.status = Status::Failed;
