@@ -429,6 +429,13 @@ fn is_bare_page_number(t: &str) -> bool {
 
 /// C-P1 patterns that are unambiguous anywhere: `第 3 页`, `Page 3 of 9`, `共5页第2页`.
 fn is_named_page_number(t: &str) -> bool {
+    // Every pattern starts with one of these (cheap rejection).
+    if !t
+        .trim_start_matches(' ')
+        .starts_with(['第', '共', 'P', 'p'])
+    {
+        return false;
+    }
     let compact: String = t.chars().filter(|&c| c != ' ').collect();
     let s = compact.as_str();
     // 第N页( [/／共] N页)?
@@ -903,7 +910,8 @@ fn headline_shape(t: &str) -> bool {
             let tail: Vec<char> = t.chars().rev().take(8).collect();
             tail.contains(&'是')
         });
-    if "的和把被从这那或".contains(last) && !de_complete {
+    if matches!(last, '的' | '和' | '把' | '被' | '从' | '这' | '那' | '或') && !de_complete
+    {
         return false;
     }
     let mut depth = 0i32;
@@ -2831,7 +2839,27 @@ fn starts_with_continuation(t: &str) -> bool {
 
 /// B-S7 units and classifiers after a digit.
 fn is_unit(c: char) -> bool {
-    "年月日时分秒亿万元%个家名项倍千百余多".contains(c) || c == '％'
+    matches!(
+        c,
+        '年' | '月'
+            | '日'
+            | '时'
+            | '分'
+            | '秒'
+            | '亿'
+            | '万'
+            | '元'
+            | '%'
+            | '个'
+            | '家'
+            | '名'
+            | '项'
+            | '倍'
+            | '千'
+            | '百'
+            | '余'
+            | '多'
+    ) || c == '％'
 }
 
 /// Script of a line.
@@ -2842,13 +2870,29 @@ enum Script {
     Other,
 }
 
+/// `char::is_alphabetic` with fast answers for ASCII and the CJK and
+/// general punctuation that fills Chinese lines (the Unicode table lookup
+/// is slow); everything else goes to the table.
+fn is_alpha(c: char) -> bool {
+    match c {
+        _ if c.is_ascii() => c.is_ascii_alphabetic(),
+        '\u{3000}'..='\u{3004}'
+        | '\u{3008}'..='\u{3020}'
+        | '\u{2000}'..='\u{206F}'
+        | '\u{FF01}'..='\u{FF20}'
+        | '\u{FF3B}'..='\u{FF40}'
+        | '\u{FF5B}'..='\u{FF65}' => false,
+        _ => c.is_alphabetic(),
+    }
+}
+
 fn script(t: &str) -> Script {
     let (mut han, mut letters) = (0usize, 0usize);
     for c in t.chars() {
         if is_han(c) {
             han += 1;
             letters += 1;
-        } else if c.is_alphabetic() {
+        } else if is_alpha(c) {
             letters += 1;
         }
     }
@@ -2876,6 +2920,25 @@ struct Geometry {
     line_paragraphs: bool,
 }
 
+/// `str::width_cjk`, with a fast sum for lines made only of printable
+/// ASCII, CJK ideographs and CJK/full-width punctuation (each a single
+/// cell or two, never part of a longer sequence); anything else goes to
+/// `unicode-width`.
+fn width_cjk(s: &str) -> usize {
+    let mut w = 0;
+    for c in s.chars() {
+        w += match c {
+            ' '..='~' => 1,
+            '\u{4E00}'..='\u{9FFF}'
+            | '\u{3000}'..='\u{3029}'
+            | '\u{3030}'..='\u{303E}'
+            | '\u{FF01}'..='\u{FF60}' => 2,
+            _ => return s.width_cjk(),
+        };
+    }
+    w
+}
+
 fn geometry(text: &str, lines: &[Line]) -> Geometry {
     let content: Vec<&Line> = lines
         .iter()
@@ -2888,20 +2951,20 @@ fn geometry(text: &str, lines: &[Line]) -> Geometry {
     if content.len() >= 6 {
         let widths: Vec<usize> = content
             .iter()
-            .map(|l| text[l.start..l.ce].width_cjk())
+            .map(|l| width_cjk(&text[l.start..l.ce]))
             .collect();
         let mut hist: HashMap<usize, usize> = HashMap::new();
         for &w in &widths {
             *hist.entry(w).or_insert(0) += 1;
         }
+        let near = |w: usize| -> usize {
+            (w.saturating_sub(2)..=w + 2)
+                .map(|x| hist.get(&x).copied().unwrap_or(0))
+                .sum()
+        };
         let best = hist
-            .iter()
-            .map(|(&w, _)| {
-                (
-                    w,
-                    widths.iter().filter(|&&x| x + 2 >= w && x <= w + 2).count(),
-                )
-            })
+            .keys()
+            .map(|&w| (w, near(w)))
             .max_by_key(|&(w, c)| (c, w));
         if let Some((w, c)) = best {
             if w >= 20 && c * 10 >= widths.len() * 7 {
@@ -3002,6 +3065,18 @@ fn decide_zh(
             } else {
                 cx.geo.line_paragraphs
             });
+    // Fast path (most boundaries end a sentence): after a TERMINAL A the
+    // best reachable score without B-S3 is B-S2 −3 + B-S4 +3 + B-S8full +2
+    // = 2, so below a threshold of 3 or more the boundary is kept whatever
+    // the detectors say.
+    if cx.cfg.join_threshold > 2
+        && ends_terminal(ta)
+        && !first_char(tb).is_some_and(is_line_start_prohibited)
+    {
+        d.score = -3;
+        d.signals.push("B-S2-3".into());
+        return d;
+    }
     let next_after_b = cx.lines[b + 1..]
         .iter()
         .position(|l| !l.blank)
@@ -3097,7 +3172,7 @@ fn decide_zh(
         add(&mut d, "B-S8indent", -4);
     }
     if let Some(w) = cx.geo.wrap_width {
-        let wa = cx.text[la.start..la.ce].width_cjk();
+        let wa = width_cjk(&cx.text[la.start..la.ce]);
         if wa + 2 >= w {
             add(&mut d, "B-S8full", 2);
         } else if terminal && wa * 10 < w * 7 {
@@ -3134,7 +3209,27 @@ fn decide_zh(
     }
     // B-H2 as evidence: A ends with a function character that cannot end a
     // sentence (`…上饶市的⏎⏎信州区…`).
-    if "的和与及或把被将从向之其这那着而并等".contains(ca) && !terminal {
+    if matches!(
+        ca,
+        '的' | '和'
+            | '与'
+            | '及'
+            | '或'
+            | '把'
+            | '被'
+            | '将'
+            | '从'
+            | '向'
+            | '之'
+            | '其'
+            | '这'
+            | '那'
+            | '着'
+            | '而'
+            | '并'
+            | '等'
+    ) && !terminal
+    {
         add(&mut d, "B-H2", 1);
     }
     // B-R13 (calibrated on xwlb, where transcribed paragraphs often end
@@ -3446,7 +3541,27 @@ fn corpus_vote(text: &str, frag: &str, next: &str) -> Option<bool> {
 /// ASCII twins of `,;:?!` so both widths compare equal.
 fn echo_norm(s: &str, out: &mut Vec<char>) {
     for c in s.chars() {
-        if c.is_whitespace() || "“”‘’《》〈〉（）()「」『』\"".contains(c) {
+        if c.is_whitespace()
+            || matches!(
+                c,
+                '“' | '”'
+                    | '‘'
+                    | '’'
+                    | '《'
+                    | '》'
+                    | '〈'
+                    | '〉'
+                    | '（'
+                    | '）'
+                    | '('
+                    | ')'
+                    | '「'
+                    | '」'
+                    | '『'
+                    | '』'
+                    | '\"'
+            )
+        {
             continue;
         }
         out.push(match c {
@@ -3729,12 +3844,12 @@ fn analyse(text: &str, cfg: &Config) -> (Vec<Edit>, Vec<BoundaryReport>) {
         for u in 0..n_units {
             let p = &norms[u];
             let (pf0, pl0) = unit_items[u];
-            if p.len() < 6
-                || unit_guarded(u)
-                || (pf0 == pl0 && headline_shape(cx.content(items[pf0])))
-            {
+            if p.len() < 6 {
                 continue;
             }
+            // The guards are only read when an echo matches (they are slow).
+            let guarded =
+                || unit_guarded(u) || (pf0 == pl0 && headline_shape(cx.content(items[pf0])));
             // B-E1 suffix echo of the previous (kept) unit.
             if u > 0
                 && !removed[u - 1]
@@ -3742,6 +3857,9 @@ fn analyse(text: &str, cfg: &Config) -> (Vec<Edit>, Vec<BoundaryReport>) {
             {
                 let prev = &norms[u - 1];
                 if p.len() < prev.len() && p.len() * 10 < prev.len() * 8 && prev.ends_with(p) {
+                    if guarded() {
+                        continue;
+                    }
                     let (pf, _) = unit_items[u - 1];
                     let (_, ll) = unit_items[u - 1];
                     let (_, pl) = unit_items[u];
@@ -3758,11 +3876,11 @@ fn analyse(text: &str, cfg: &Config) -> (Vec<Edit>, Vec<BoundaryReport>) {
             if u + 1 < n_units {
                 let next = &norms[u + 1];
                 let (f, l) = unit_items[u];
-                let single_headline = f == l && headline_shape(cx.content(items[f]));
-                if !single_headline
-                    && p.len() < next.len()
+                if p.len() < next.len()
                     && p.len() * 10 < next.len() * 8
                     && next.starts_with(p)
+                    && !(f == l && headline_shape(cx.content(items[f])))
+                    && !guarded()
                 {
                     let (nf, _) = unit_items[u + 1];
                     let start = lines[items[f]].start;
