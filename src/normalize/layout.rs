@@ -2785,6 +2785,17 @@ fn starts_with_quantity(t: &str) -> bool {
     ])
 }
 
+/// B-R15: A ends with an auxiliary or adverb that needs its verb
+/// (`…公司现在正要⏎　　引进一批毕业生`, sogouc `C000022/14.txt`).
+fn ends_with_auxiliary(t: &str) -> bool {
+    [
+        "正要", "将要", "就要", "快要", "正在", "已经", "曾经", "必须", "应当", "必将", "仍将",
+        "即将",
+    ]
+    .iter()
+    .any(|x| t.ends_with(x))
+}
+
 /// B-R14: B opens with a predicate that needs the subject A was saying
 /// (`…新设企业⏎同比增长47%`).
 fn starts_with_predicate(t: &str) -> bool {
@@ -3206,6 +3217,9 @@ fn decide_zh(
     }
     if !terminal && is_han(ca) && starts_with_predicate(tb) {
         add(&mut d, "B-R14", 2);
+    }
+    if !terminal && ends_with_auxiliary(ta) {
+        add(&mut d, "B-R15", 2);
     }
     // B-H2 as evidence: A ends with a function character that cannot end a
     // sentence (`…上饶市的⏎⏎信州区…`).
