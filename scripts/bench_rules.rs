@@ -116,12 +116,13 @@ fn s5_punct(b: Bencher) {
 }
 
 #[divan::bench]
-fn s6_flags(b: Bencher) {
-    stage(b, 5, |t, c| {
-        let mut f = punct::flags(t, c);
-        f.extend(layout::flags(t, c));
-        f
-    });
+fn s6_flags_punct(b: Bencher) {
+    stage(b, 5, punct::flags);
+}
+
+#[divan::bench]
+fn s6_flags_layout(b: Bencher) {
+    stage(b, 5, layout::flags);
 }
 
 /// Paragraph/line blocks with their fingerprint keys (the dedup input).

@@ -132,8 +132,14 @@ pub fn flags(text: &str, cfg: &Config) -> Vec<Edit> {
     let mut base = 0;
     let mut stack: Vec<usize> = Vec::new();
     for l in text.split('\n') {
-        line.load(l, base);
+        let at = base;
         base += l.len() + 1;
+        // Only brackets and ASCII double quotes are ever flagged: a line
+        // without them needs no tokenizing (most lines of a corpus).
+        if !l.bytes().any(|b| matches!(b, b'(' | b')' | b'"')) && !l.contains(['（', '）']) {
+            continue;
+        }
+        line.load(l, at);
         if !line.cjk_dominant() {
             continue;
         }
