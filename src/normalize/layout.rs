@@ -99,8 +99,9 @@
 //! ends without `。` and the narration opens with a five-character
 //! clause); the five misses need more than a word pair (`…姆拜尼马拉马⏎⏎
 //! 在机场为…`, `…扰乱正常⏎⏎医疗秩序…`, `…救⏎⏎护车…`). After calibration the
-//! stage joins 23 of the xwlb boundaries and 68 (plus English reflows) in
-//! sogouc, and nothing in bbc.
+//! stage joins 23 of the xwlb boundaries (no echo, no page number) and 53
+//! (plus 17 English reflows) in sogouc, and nothing in bbc. A numbered
+//! table row (`2 切沃VS佛罗伦` after `0/3`) is a B-R3 veto.
 //!
 //! # Idempotence
 //!
@@ -875,6 +876,20 @@ fn enumerator_len(t: &str) -> Option<usize> {
     None
 }
 
+/// B-R: a numbered row (`2 切沃VS佛罗伦`, `12 杜伊斯VS美因兹 13日21时`):
+/// 1–3 digits, a space (ASCII or U+3000, which stage 3 makes one space),
+/// then no digit; a veto after a line that does not end in Han (the end of
+/// the previous row, `0/3`), not after `…井外余绳⏎4 尺`. Rows of scraped
+/// tables carry the row indent too, which a second run no longer sees.
+fn numbered_row(t: &str) -> bool {
+    let d = digits(t.as_bytes(), 0);
+    if !(1..=3).contains(&d) {
+        return false;
+    }
+    let r = t[d..].trim_start_matches([' ', '\u{3000}']);
+    r.len() < t.len() - d && first_char(r).is_some_and(|c| !c.is_ascii_digit())
+}
+
 /// B-R: a biography/chronology line `2003－2007年　…`, `1998年起 …`.
 fn is_year_range(t: &str) -> bool {
     let b = t.as_bytes();
@@ -1643,6 +1658,7 @@ fn decide_zh(
     } else if is_lead_dash(ta) || is_lead_dash(tb) {
         veto(&mut d, "B-D5");
     } else if enumerator_len(tb).is_some()
+        || (numbered_row(tb) && !last_char(ta).is_some_and(is_han))
         || is_year_range(tb)
         || is_year_range(ta)
         || (enumerator_len(ta).is_some() && ta.chars().count() <= 40 && !ta.chars().any(is_stop))
