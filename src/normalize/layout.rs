@@ -1100,8 +1100,11 @@ fn is_attribution(t: &str) -> bool {
     match t.rfind("——") {
         Some(i) if i > 0 => {
             let tail = &t[i + "——".len()..];
-            let n = tail.chars().count();
-            (2..=20).contains(&n) && !tail.chars().any(|c| is_pause(c) || is_stop(c))
+            // Spaces do not count (stage 3 removes them); a name has letters.
+            let n = tail.chars().filter(|&c| !is_ws(c)).count();
+            (2..=20).contains(&n)
+                && tail.chars().any(char::is_alphanumeric)
+                && !tail.chars().any(|c| is_pause(c) || is_stop(c))
         }
         _ => false,
     }
