@@ -44,6 +44,9 @@ const STAGES: [(Stage, &[RuleInfo]); 5] = [
     (punct::edits, punct::RULES),
 ];
 
+/// Index of the layout stage in [`STAGES`].
+const LAYOUT: usize = 2;
+
 /// The one rule of [`chars::nfc`] (listed in [`chars::RULES`]).
 const NFC_RULES: &[RuleInfo] = &[RuleInfo {
     id: "punct.nfc",
@@ -59,9 +62,16 @@ fn any_on(cfg: &Config, rules: &[RuleInfo]) -> bool {
 /// Run every normalization stage on one decoded file.
 pub fn normalize(original: &str, cfg: &Config) -> Composed {
     let mut c = Composed::new(original.to_string());
-    for (stage, rules) in STAGES {
+    for (k, (stage, rules)) in STAGES.into_iter().enumerate() {
         if any_on(cfg, rules) {
+            let before = c.text.len();
             run_stage(&mut c, original, cfg, stage, rules);
+            // A join can bring a width mark next to a digit (`0⏎．9` →
+            // `0．9`): the character rules look at the joined text once
+            // more, so a second run finds nothing (idempotence).
+            if k == LAYOUT && c.text.len() != before && any_on(cfg, chars::RULES) {
+                run_stage(&mut c, original, cfg, chars::edits, chars::RULES);
+            }
         }
     }
     let mut flags = Vec::new();

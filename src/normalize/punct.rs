@@ -934,7 +934,10 @@ impl Line {
             while j < n && self.toks[j].space {
                 j += 1;
             }
-            if i > 0 && j < n {
+            // A TAB survives the whitespace stage only on a table row
+            // (≥ 2 TABs): it separates cells and is never removed here.
+            let tab = self.toks[i..j].iter().any(|t| t.c == '\t');
+            if i > 0 && j < n && !tab {
                 let p = self.toks[i - 1];
                 let q = self.toks[j];
                 let pc = if p.prot { 'a' } else { p.c };
