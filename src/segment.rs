@@ -182,25 +182,35 @@ fn sentence_like(line: &str) -> bool {
 pub fn fingerprint(text: &str, buf: &mut String) -> (u64, u32) {
     buf.clear();
     let mut n = 0u32;
-    for c in text.chars() {
-        if c.is_ascii() {
-            if c.is_ascii_alphanumeric() {
-                buf.push(c.to_ascii_lowercase());
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let x = b[i];
+        if x < 0x80 {
+            if x.is_ascii_alphanumeric() {
+                buf.push(x.to_ascii_lowercase() as char);
                 n += 1;
             }
-        } else if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
-            buf.push(c);
+            i += 1;
+        } else if (0xE4..=0xE9).contains(&x) && (x != 0xE4 || b[i + 1] >= 0xB8) {
+            // U+4E00..=U+9FFF (E4 B8 80 ..= E9 BF BF): copied as it is.
+            buf.push_str(&text[i..i + 3]);
             n += 1;
-        } else if let Some(k) = common_key(c) {
-            for &k in &k.chars[..k.len as usize] {
-                buf.push(k);
-                n += 1;
-            }
+            i += 3;
         } else {
-            key_chars(c, |k| {
-                buf.push(k);
-                n += 1;
-            });
+            let c = text[i..].chars().next().expect("char boundary");
+            if let Some(k) = common_key(c) {
+                for &k in &k.chars[..k.len as usize] {
+                    buf.push(k);
+                    n += 1;
+                }
+            } else {
+                key_chars(c, |k| {
+                    buf.push(k);
+                    n += 1;
+                });
+            }
+            i += c.len_utf8();
         }
     }
     (xxh3_64(buf.as_bytes()), n)
@@ -284,6 +294,23 @@ mod tests {
         assert_eq!(key("央视网消息（新闻联播）"), key("央视网消息(新闻联播)"));
         assert_eq!(key("ＲＣＥＰ 贸易"), key("rcep贸易"));
         assert_ne!(key("增长36.4%"), key("增长36.5%"));
+    }
+
+    #[test]
+    fn byte_fast_path_matches_char_by_char_key() {
+        let s = "央视网消息（新闻联播）：ABC abc 123 ＡＢＣ ﹐ 㐀䷀一鿿\u{fa0e}ｶﾞ é e\u{301} Ⅻ ①";
+        let mut slow = String::new();
+        let mut n = 0;
+        for c in s.chars() {
+            key_chars(c, |k| {
+                slow.push(k);
+                n += 1;
+            });
+        }
+        let mut buf = String::new();
+        let (h, m) = fingerprint(s, &mut buf);
+        assert_eq!(buf, slow);
+        assert_eq!((h, m), (xxh3_64(slow.as_bytes()), n));
     }
 
     #[test]
