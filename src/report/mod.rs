@@ -17,6 +17,7 @@ pub mod sha256;
 pub mod summary;
 
 use serde::Serialize;
+use unicode_segmentation::UnicodeSegmentation;
 
 use crate::edit::{Detail, Edit};
 
@@ -37,7 +38,9 @@ pub struct ChangeRecord {
     /// 1-based line of `start` in the decoded original (for a removal that
     /// begins with the separator before the removed block: of the block).
     pub line: usize,
-    /// 1-based column (characters) in that line.
+    /// 1-based column in that line, counted in user-perceived characters
+    /// (extended grapheme clusters: an emoji ZWJ sequence or a letter with
+    /// combining accents is one column, as in an editor).
     pub column: usize,
     /// Byte offset in the decoded original (inclusive).
     pub start: usize,
@@ -131,7 +134,7 @@ pub fn change_records(file: &str, original: &str, edits: &[Edit]) -> Vec<ChangeR
                 scanned = at;
             }
         }
-        let column = original[line_start..at].chars().count() + 1;
+        let column = original[line_start..at].graphemes(true).count() + 1;
         let duplicate_of = match &e.detail {
             Some(Detail::DuplicateOf { file, line }) => Some(KeptCopy {
                 file: file.clone(),
@@ -178,5 +181,17 @@ mod tests {
         let r = change_records("a.txt", orig, &e);
         assert_eq!((r[0].line, r[0].column), (2, 3));
         assert_eq!(r[0].before, ",");
+    }
+
+    #[test]
+    fn columns_count_grapheme_clusters() {
+        let orig = "👨\u{200D}👩\u{200D}👧 e\u{301},x";
+        let start = orig.find(',').unwrap();
+        let r = change_records(
+            "a.txt",
+            orig,
+            &[Edit::new(start, start + 1, "，", "punct.comma")],
+        );
+        assert_eq!(r[0].column, 4);
     }
 }
