@@ -47,21 +47,33 @@ pub struct Block {
     pub furniture: bool,
 }
 
-/// Split cleaned text into paragraph blocks (and line blocks of multi-line
-/// paragraphs), in text order: a paragraph, then its lines.
-pub fn blocks(text: &str) -> Vec<Block> {
-    // Lines: (start, end) without '\n'; blank flag.
-    let mut lines: Vec<(usize, usize)> = Vec::new();
+/// Byte spans `(start, end)` of the lines of `text`, without their `\n`.
+/// A final line without a newline is included; a final newline adds no
+/// empty line.
+pub fn line_spans(text: &str) -> Vec<(usize, usize)> {
+    let mut lines = Vec::new();
     let mut s = 0;
-    for (i, b) in text.bytes().enumerate() {
-        if b == b'\n' {
-            lines.push((s, i));
-            s = i + 1;
-        }
+    for i in newline_positions(text.as_bytes()) {
+        lines.push((s, i));
+        s = i + 1;
     }
     if s < text.len() {
         lines.push((s, text.len()));
     }
+    lines
+}
+
+fn newline_positions(b: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    b.iter()
+        .enumerate()
+        .filter(|&(_, &c)| c == b'\n')
+        .map(|(i, _)| i)
+}
+
+/// Split cleaned text into paragraph blocks (and line blocks of multi-line
+/// paragraphs), in text order: a paragraph, then its lines.
+pub fn blocks(text: &str) -> Vec<Block> {
+    let lines = line_spans(text);
     let is_blank = |l: &(usize, usize)| text[l.0..l.1].trim().is_empty();
     let per_line = !lines.iter().any(is_blank);
     let mut out = Vec::new();

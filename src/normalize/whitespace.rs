@@ -63,19 +63,8 @@ fn is_ws(c: char) -> bool {
 /// Stage 3 edits of `text`.
 pub fn edits(text: &str, _cfg: &Config) -> Vec<Edit> {
     let mut out = Vec::new();
-    // Line spans: (start, end of content without '\n').
-    let mut lines: Vec<(usize, usize)> = Vec::new();
-    let mut s = 0;
-    for (i, b) in text.bytes().enumerate() {
-        if b == b'\n' {
-            lines.push((s, i));
-            s = i + 1;
-        }
-    }
-    let ends_with_newline = s == text.len();
-    if s < text.len() {
-        lines.push((s, text.len()));
-    }
+    let lines = crate::segment::line_spans(text);
+    let ends_with_newline = text.is_empty() || text.ends_with('\n');
     let blank = |&(a, b): &(usize, usize)| text[a..b].chars().all(is_ws);
     let first = lines.iter().position(|l| !blank(l));
     let Some(first) = first else {
