@@ -211,6 +211,24 @@ pub fn run(
     let paths: Vec<&str> = files.iter().map(|f| f.rel.as_str()).collect();
     let kept_path = |id: u32| paths[id as usize].to_string();
 
+    // Background write-back: after each chunk a flusher thread starts
+    // `syncfs` of the output filesystems, so the disk writes overlap the
+    // CPU work and the final `sync_tree` below only flushes the last files.
+    // It changes no byte and no guarantee (the final flush still runs
+    // before summary.json); errors here are ignored, the final flush
+    // reports them.
+    let flush_dirs: Vec<PathBuf> = out_dir.iter().chain(report_dir.iter()).cloned().collect();
+    let (flush_tx, flush_rx) = std::sync::mpsc::sync_channel::<()>(1);
+    let flusher = (!flush_dirs.is_empty()).then(|| {
+        std::thread::spawn(move || {
+            while flush_rx.recv().is_ok() {
+                for d in &flush_dirs {
+                    let _ = sync_tree(d);
+                }
+            }
+        })
+    });
+
     pool.install(|| -> Result<(), RunError> {
         for chunk in files.chunks(CHUNK) {
             let analyses: Vec<Analysis> = chunk.par_iter().map(|f| analyse(f, cfg)).collect();
@@ -260,9 +278,15 @@ pub fn run(
                 r.changes = Vec::new();
                 rows.push(r);
             }
+            // Full channel: a flush is already pending, which covers this chunk.
+            let _ = flush_tx.try_send(());
         }
         Ok(())
     })?;
+    drop(flush_tx);
+    if let Some(h) = flusher {
+        let _ = h.join();
+    }
 
     if let Some(rd) = &report_dir {
         // Pages for unchanged files that hold the kept copy of a duplicate,
