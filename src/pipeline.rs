@@ -136,6 +136,9 @@ enum Analysis {
     },
 }
 
+/// A chunk analysed and decided, waiting to be emitted.
+type Decided<'a> = (&'a [SourceFile], Vec<Analysis>, Vec<Vec<Removal>>);
+
 struct TextFile {
     original: String,
     encoding: String,
@@ -229,54 +232,85 @@ pub fn run(
         })
     });
 
+    // Chunk k is emitted while chunk k+1 is analysed (one parallel pass
+    // over both, so neither waits for the other's slowest file); then the
+    // records of chunk k are appended in corpus order and chunk k+1 is
+    // decided, both sequentially. At most two chunks are held at once.
+    let with_records = changes_out.is_some();
     pool.install(|| -> Result<(), RunError> {
-        for chunk in files.chunks(CHUNK) {
-            let analyses: Vec<Analysis> = chunk.par_iter().map(|f| analyse(f, cfg)).collect();
-            let decisions: Vec<Vec<Removal>> = chunk
-                .iter()
-                .zip(&analyses)
-                .map(|(f, a)| match a {
-                    Analysis::Text(t) => {
-                        dedup::decide(&mut index, f.id, &t.blocks, &t.block_lines, cfg)
-                    }
-                    _ => Vec::new(),
-                })
-                .collect();
-            for d in &decisions {
-                kept_refs.extend(d.iter().map(|r| r.kept.0));
+        let mut pending: Option<Decided> = None;
+        let mut chunks = files.chunks(CHUNK);
+        loop {
+            let next = chunks.next();
+            if next.is_none() && pending.is_none() {
+                break;
             }
-            let reports: Vec<FileReport> = chunk
-                .par_iter()
-                .zip(analyses)
-                .zip(decisions)
-                .map(|((f, a), d)| {
-                    let r = emit_file(
-                        f,
-                        a,
-                        &d,
-                        out_dir.as_deref(),
-                        report_dir.as_deref(),
-                        &kept_path,
-                        cfg,
-                    );
-                    progress(Progress::FileDone);
-                    r
-                })
-                .collect();
-            for mut r in reports {
+            let (analyses, reports) = rayon::join(
+                || {
+                    next.map(|chunk| {
+                        chunk
+                            .par_iter()
+                            .map(|f| analyse(f, cfg))
+                            .collect::<Vec<Analysis>>()
+                    })
+                },
+                || {
+                    pending.take().map(|(chunk, analyses, decisions)| {
+                        chunk
+                            .par_iter()
+                            .zip(analyses)
+                            .zip(decisions)
+                            .map(|((f, a), d)| {
+                                let r = emit_file(
+                                    f,
+                                    a,
+                                    &d,
+                                    out_dir.as_deref(),
+                                    report_dir.as_deref(),
+                                    &kept_path,
+                                    cfg,
+                                );
+                                progress(Progress::FileDone);
+                                let mut r = r;
+                                let jsonl = if with_records {
+                                    change_lines(&r.changes)
+                                } else {
+                                    Ok(Vec::new())
+                                };
+                                r.changes = Vec::new();
+                                (r, jsonl)
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                },
+            );
+            for (r, jsonl) in reports.into_iter().flatten() {
                 if let Some(w) = changes_out.as_mut() {
-                    for c in &r.changes {
-                        serde_json::to_writer(&mut *w, c)
-                            .map_err(|e| RunError::CantCreate(format!("changes.jsonl: {e}")))?;
-                        w.write_all(b"\n")
-                            .map_err(|e| RunError::CantCreate(format!("changes.jsonl: {e}")))?;
-                    }
+                    let jsonl =
+                        jsonl.map_err(|e| RunError::CantCreate(format!("changes.jsonl: {e}")))?;
+                    w.write_all(&jsonl)
+                        .map_err(|e| RunError::CantCreate(format!("changes.jsonl: {e}")))?;
                 }
                 if r.status == Status::Cleaned {
                     has_page.insert(rows.len() as u32);
                 }
-                r.changes = Vec::new();
                 rows.push(r);
+            }
+            if let (Some(chunk), Some(analyses)) = (next, analyses) {
+                let decisions: Vec<Vec<Removal>> = chunk
+                    .iter()
+                    .zip(&analyses)
+                    .map(|(f, a)| match a {
+                        Analysis::Text(t) => {
+                            dedup::decide(&mut index, f.id, &t.blocks, &t.block_lines, cfg)
+                        }
+                        _ => Vec::new(),
+                    })
+                    .collect();
+                for d in &decisions {
+                    kept_refs.extend(d.iter().map(|r| r.kept.0));
+                }
+                pending = Some((chunk, analyses, decisions));
             }
             // Full channel: a flush is already pending, which covers this chunk.
             let _ = flush_tx.try_send(());
@@ -526,6 +560,16 @@ fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
     } else {
         "panic".into()
     }
+}
+
+/// The `changes.jsonl` lines of one file's records.
+fn change_lines(changes: &[crate::report::ChangeRecord]) -> serde_json::Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(changes.len() * 160);
+    for c in changes {
+        serde_json::to_writer(&mut out, c)?;
+        out.push(b'\n');
+    }
+    Ok(out)
 }
 
 /// Emit one file: apply the duplicate removals, write the cleaned copy,
