@@ -2107,51 +2107,70 @@ fn corpus_vote(text: &str, frag: &str, next: &str) -> Option<bool> {
 // ---------------------------------------------------------------------------
 // Echo fragments (B-E)
 
-/// norm() of B-E1: drop whitespace and the quote/bracket marks; fold the
-/// ASCII twins of `,;:?!` so both widths compare equal.
-fn echo_norm(s: &str, out: &mut Vec<char>) {
-    for c in s.chars() {
-        if c.is_whitespace()
-            || matches!(
-                c,
-                '“' | '”'
-                    | '‘'
-                    | '’'
-                    | '《'
-                    | '》'
-                    | '〈'
-                    | '〉'
-                    | '（'
-                    | '）'
-                    | '('
-                    | ')'
-                    | '「'
-                    | '」'
-                    | '『'
-                    | '』'
-                    | '\"'
-            )
-        {
-            continue;
-        }
-        out.push(match c {
-            ',' => '，',
-            ';' => '；',
-            ':' => '：',
-            '?' => '？',
-            '!' => '！',
-            c => c,
-        });
+/// norm() of B-E1 for one char: drop whitespace and the quote/bracket
+/// marks; fold the ASCII twins of `,;:?!` so both widths compare equal.
+#[inline]
+fn echo_map(c: char) -> Option<char> {
+    if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
+        return Some(c);
     }
+    if c.is_whitespace()
+        || matches!(
+            c,
+            '“' | '”'
+                | '‘'
+                | '’'
+                | '《'
+                | '》'
+                | '〈'
+                | '〉'
+                | '（'
+                | '）'
+                | '('
+                | ')'
+                | '「'
+                | '」'
+                | '『'
+                | '』'
+                | '\"'
+        )
+    {
+        return None;
+    }
+    Some(match c {
+        ',' => '，',
+        ';' => '；',
+        ':' => '：',
+        '?' => '？',
+        '!' => '！',
+        c => c,
+    })
+}
+
+/// norm() of B-E1 as an iterator (both directions), so echo candidates are
+/// compared lazily from the end that decides first, without a buffer.
+fn echo_chars(s: &str) -> impl DoubleEndedIterator<Item = char> + '_ {
+    s.chars().filter_map(echo_map)
+}
+
+/// Length in chars of norm(`s`).
+fn echo_len(s: &str) -> usize {
+    echo_chars(s).count()
+}
+
+/// Does the sequence `long` start with `short`? The caller has checked
+/// that `short` is the shorter one (so comparing the common part is
+/// enough); pass reversed iterators for "ends with".
+fn norm_starts_with(long: impl Iterator<Item = char>, short: impl Iterator<Item = char>) -> bool {
+    long.zip(short).all(|(x, y)| x == y)
 }
 
 /// A and B would form an echo (B-E2 prefix, or B-E1 suffix): never join them.
 fn is_echo_pair(ta: &str, tb: &str) -> bool {
-    let (mut na, mut nb) = (Vec::new(), Vec::new());
-    echo_norm(ta, &mut na);
-    echo_norm(tb, &mut nb);
-    let prefix = na.len() >= 6 && na.len() * 10 < nb.len() * 8 && nb.starts_with(&na);
-    let suffix = nb.len() >= 6 && nb.len() * 10 < na.len() * 8 && na.ends_with(&nb);
+    let (na, nb) = (echo_len(ta), echo_len(tb));
+    let prefix = na >= 6 && na * 10 < nb * 8 && norm_starts_with(echo_chars(tb), echo_chars(ta));
+    let suffix =
+        nb >= 6 && nb * 10 < na * 8 && norm_starts_with(echo_chars(ta).rev(), echo_chars(tb).rev());
     prefix || suffix
 }
 
@@ -2392,13 +2411,10 @@ fn analyse(text: &str, cfg: &Config) -> (Vec<Edit>, Vec<BoundaryReport>) {
         }
         unit_items[u].1 = k;
     }
-    let norm_unit = |u: usize| -> Vec<char> {
-        let mut v = Vec::new();
+    // norm() of a unit, lazily (both directions).
+    let norm_unit = |u: usize| {
         let (f, l) = unit_items[u];
-        for &i in &items[f..=l] {
-            echo_norm(cx.content(i), &mut v);
-        }
-        v
+        items[f..=l].iter().flat_map(|&i| echo_chars(cx.content(i)))
     };
     let unit_guarded = |u: usize| -> bool {
         let (f, l) = unit_items[u];
@@ -2409,12 +2425,17 @@ fn analyse(text: &str, cfg: &Config) -> (Vec<Edit>, Vec<BoundaryReport>) {
     };
     let mut echo_edits: Vec<Edit> = Vec::new();
     if cfg.on(ECHO) && n_units > 1 {
-        let norms: Vec<Vec<char>> = (0..n_units).map(norm_unit).collect();
+        let lens: Vec<usize> = (0..n_units)
+            .map(|u| {
+                let (f, l) = unit_items[u];
+                items[f..=l].iter().map(|&i| echo_len(cx.content(i))).sum()
+            })
+            .collect();
         let mut removed = vec![false; n_units];
         for u in 0..n_units {
-            let p = &norms[u];
+            let p = lens[u];
             let (pf0, pl0) = unit_items[u];
-            if p.len() < 6 {
+            if p < 6 {
                 continue;
             }
             // The guards are only read when an echo matches (they are slow).
@@ -2425,8 +2446,11 @@ fn analyse(text: &str, cfg: &Config) -> (Vec<Edit>, Vec<BoundaryReport>) {
                 && !removed[u - 1]
                 && !cx.content(items[unit_items[u - 1].0]).starts_with("[视频]")
             {
-                let prev = &norms[u - 1];
-                if p.len() < prev.len() && p.len() * 10 < prev.len() * 8 && prev.ends_with(p) {
+                let prev = lens[u - 1];
+                if p < prev
+                    && p * 10 < prev * 8
+                    && norm_starts_with(norm_unit(u - 1).rev(), norm_unit(u).rev())
+                {
                     if guarded() {
                         continue;
                     }
@@ -2444,11 +2468,11 @@ fn analyse(text: &str, cfg: &Config) -> (Vec<Edit>, Vec<BoundaryReport>) {
             }
             // B-E2 prefix echo of the next unit.
             if u + 1 < n_units {
-                let next = &norms[u + 1];
+                let next = lens[u + 1];
                 let (f, l) = unit_items[u];
-                if p.len() < next.len()
-                    && p.len() * 10 < next.len() * 8
-                    && next.starts_with(p)
+                if p < next
+                    && p * 10 < next * 8
+                    && norm_starts_with(norm_unit(u + 1), norm_unit(u))
                     && !(f == l && headline_shape(cx.content(items[f])))
                     && !guarded()
                 {
@@ -2554,53 +2578,73 @@ pub fn flags(text: &str, cfg: &Config) -> Vec<Edit> {
         })
         .collect();
     for (idx, &(off, line)) in lines.iter().enumerate() {
-        if !has_han(line) {
+        // One pass over the line for all five pairs (and the Han test):
+        // depth, first unmatched close, first open at depth 0.
+        let mut han = false;
+        let mut depth = [0i32; 5];
+        let mut first_bad: [Option<usize>; 5] = [None; 5];
+        let mut first_open: [Option<usize>; 5] = [None; 5];
+        for (i, c) in line.char_indices() {
+            let (p, is_open) = match c {
+                '\u{4E00}'..='\u{9FFF}' => {
+                    han = true;
+                    continue;
+                }
+                _ if (c as u32) < 0x2018 => continue,
+                '“' => (0, true),
+                '”' => (0, false),
+                '‘' => (1, true),
+                '’' => (1, false),
+                '（' => (2, true),
+                '）' => (2, false),
+                '《' => (3, true),
+                '》' => (3, false),
+                '【' => (4, true),
+                '】' => (4, false),
+                _ => {
+                    han |= is_han(c);
+                    continue;
+                }
+            };
+            if is_open {
+                if depth[p] == 0 {
+                    first_open[p] = Some(i);
+                }
+                depth[p] += 1;
+            } else if depth[p] == 0 {
+                first_bad[p].get_or_insert(i);
+            } else {
+                depth[p] -= 1;
+            }
+        }
+        if !han {
             continue;
         }
-        let next_starts_quote = lines[idx + 1..]
-            .iter()
-            .find(|(_, l)| !l.trim().is_empty())
-            .is_some_and(|(_, l)| l.trim_start().starts_with('“'));
-        for &(open, close, name) in PAIRS {
-            let mut depth: i32 = 0;
-            let mut first_bad: Option<usize> = None;
-            let mut first_open: Option<usize> = None;
-            for (i, c) in line.char_indices() {
-                if c == open {
-                    if depth == 0 {
-                        first_open = Some(i);
-                    }
-                    depth += 1;
-                } else if c == close {
-                    if depth == 0 {
-                        first_bad.get_or_insert(i);
-                    } else {
-                        depth -= 1;
-                    }
-                }
-            }
+        for (p, &(open, _close, name)) in PAIRS.iter().enumerate() {
+            let at = match (first_bad[p], depth[p] > 0) {
+                (Some(i), _) => Some(i),
+                (None, true) => first_open[p],
+                _ => None,
+            };
+            let Some(i) = at else { continue };
             // Multi-paragraph quotation: opened, not closed, next paragraph
             // opens again (clreq).
             let explained = open == '“'
-                && first_bad.is_none()
-                && depth > 0
+                && first_bad[p].is_none()
+                && depth[p] > 0
                 && line.starts_with('“')
-                && next_starts_quote;
+                && lines[idx + 1..]
+                    .iter()
+                    .find(|(_, l)| !l.trim().is_empty())
+                    .is_some_and(|(_, l)| l.trim_start().starts_with('“'));
             if explained {
                 continue;
             }
-            let at = match (first_bad, depth > 0) {
-                (Some(i), _) => Some(i),
-                (None, true) => first_open,
-                _ => None,
-            };
-            if let Some(i) = at {
-                out.push(Edit::flag(
-                    off + i,
-                    QUOTE_BALANCE,
-                    format!("unbalanced {name} in this paragraph"),
-                ));
-            }
+            out.push(Edit::flag(
+                off + i,
+                QUOTE_BALANCE,
+                format!("unbalanced {name} in this paragraph"),
+            ));
         }
     }
     out.sort_by_key(|e| e.start);
