@@ -139,7 +139,7 @@ pub fn is_furniture(line: &str) -> bool {
         .trim()
         .trim_start_matches(['(', '（'])
         .trim_end_matches([')', '）']);
-    if t.chars().count() > 30 {
+    if t.chars().nth(30).is_some() {
         return false;
     }
     let t = t.strip_prefix('据').unwrap_or(t);
@@ -161,7 +161,7 @@ pub fn is_furniture(line: &str) -> bool {
         }
     }
     if t.ends_with("发") || t.ends_with("摄") {
-        return t.chars().count() <= 12;
+        return t.chars().nth(12).is_none();
     }
     // Dateline: …N月N日电/讯, optionally followed by nothing.
     let t = t.trim_end_matches(['电', '讯']);
@@ -186,7 +186,7 @@ pub fn is_furniture(line: &str) -> bool {
 
 fn sentence_like(line: &str) -> bool {
     let t = line.trim_end_matches(['”', '’', '」', '』', '）', ')', '"', '\'']);
-    t.ends_with(['。', '！', '？', '…', '.', '!', '?', '；', ';']) || t.chars().count() >= 40
+    t.ends_with(['。', '！', '？', '…', '.', '!', '?', '；', ';']) || t.chars().nth(39).is_some()
 }
 
 /// Fingerprint of a block: (xxh3 of the key, key length in characters).

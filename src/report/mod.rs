@@ -113,6 +113,11 @@ pub fn change_records(file: &str, original: &str, edits: &[Edit]) -> Vec<ChangeR
     let mut line = 1usize;
     let mut line_start = 0usize;
     let mut scanned = 0usize;
+    // Column cache: `col_at` (on the current line) is `col_count` grapheme
+    // clusters after the line start. Counting on from a cluster boundary
+    // gives the same count as counting from the line start.
+    let mut col_at = 0usize;
+    let mut col_count = 0usize;
     for e in edits {
         for nl in memchr_iter(&original.as_bytes()[scanned..e.start]) {
             line += 1;
@@ -134,7 +139,19 @@ pub fn change_records(file: &str, original: &str, edits: &[Edit]) -> Vec<ChangeR
                 scanned = at;
             }
         }
-        let column = original[line_start..at].graphemes(true).count() + 1;
+        let before_col = if col_at >= line_start
+            && col_at <= at
+            && unicode_segmentation::GraphemeCursor::new(col_at, original.len(), true)
+                .is_boundary(original, 0)
+                .unwrap_or(false)
+        {
+            col_count + original[col_at..at].graphemes(true).count()
+        } else {
+            original[line_start..at].graphemes(true).count()
+        };
+        col_at = at;
+        col_count = before_col;
+        let column = before_col + 1;
         let duplicate_of = match &e.detail {
             Some(Detail::DuplicateOf { file, line }) => Some(KeptCopy {
                 file: file.clone(),
@@ -181,6 +198,31 @@ mod tests {
         let r = change_records("a.txt", orig, &e);
         assert_eq!((r[0].line, r[0].column), (2, 3));
         assert_eq!(r[0].before, ",");
+    }
+
+    #[test]
+    fn incremental_columns_match_counting_from_the_line_start() {
+        let orig =
+            "ab\u{301}c 👨\u{200D}👩 🇫🇷🇩🇪x\u{200D}y\r\nz e\u{301}\u{301}f\n\u{1100}\u{1161}g";
+        let cuts: Vec<usize> = (0..=orig.len())
+            .filter(|&i| orig.is_char_boundary(i) && i < orig.len())
+            .collect();
+        let edits: Vec<Edit> = cuts
+            .iter()
+            .map(|&i| {
+                let end = i + orig[i..].chars().next().unwrap().len_utf8();
+                Edit::new(i, end, "x", "punct.comma")
+            })
+            .collect();
+        let r = change_records("a.txt", orig, &edits);
+        for (rec, &i) in r.iter().zip(&cuts) {
+            let ls = orig[..i].rfind('\n').map_or(0, |n| n + 1);
+            assert_eq!(
+                rec.column,
+                orig[ls..i].graphemes(true).count() + 1,
+                "at {i}"
+            );
+        }
     }
 
     #[test]
