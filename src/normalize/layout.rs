@@ -641,6 +641,11 @@ fn find_furniture(text: &str, lines: &mut [Line], cfg: &Config) {
 /// the end, has Han or a digit, and is not a structure line that repeats
 /// legitimately (bylines, datelines, section markers, list items).
 fn header_candidate(t: &str) -> bool {
+    // A char is 1–4 bytes: decide the length test from the byte length
+    // when it can, before counting.
+    if t.len() < 5 || t.len() > 160 {
+        return false;
+    }
     let n = t.chars().count();
     if !(5..=40).contains(&n) {
         return false;
@@ -1498,7 +1503,16 @@ fn width_cjk(s: &str) -> usize {
             '\u{4E00}'..='\u{9FFF}'
             | '\u{3000}'..='\u{3029}'
             | '\u{3030}'..='\u{303E}'
-            | '\u{FF01}'..='\u{FF60}' => 2,
+            | '\u{FF01}'..='\u{FF60}'
+            // Ambiguous-width marks (two cells in a CJK context), frequent
+            // in Chinese news: ‘ ’ “ ” — … ·
+            | '\u{2018}'
+            | '\u{2019}'
+            | '\u{201C}'
+            | '\u{201D}'
+            | '\u{2014}'
+            | '\u{2026}'
+            | '\u{B7}' => 2,
             _ => return s.width_cjk(),
         };
     }
@@ -2370,7 +2384,10 @@ fn analyse(text: &str, cfg: &Config) -> (Vec<Edit>, Vec<BoundaryReport>) {
             while e + 1 < items.len() && items[e + 1] == items[e] + 1 {
                 e += 1;
             }
-            let all_short = items[k..=e].iter().all(|&i| word_count(cx.content(i)) < 5);
+            // Only read by `decide_en`, whose A has no Han: a block whose
+            // lines all have Han never needs it.
+            let all_short = items[k..=e].iter().any(|&i| !has_han(cx.content(i)))
+                && items[k..=e].iter().all(|&i| word_count(cx.content(i)) < 5);
             for s in short_block.iter_mut().take(e + 1).skip(k) {
                 *s = all_short;
             }
@@ -2425,15 +2442,24 @@ fn analyse(text: &str, cfg: &Config) -> (Vec<Edit>, Vec<BoundaryReport>) {
     };
     let mut echo_edits: Vec<Edit> = Vec::new();
     if cfg.on(ECHO) && n_units > 1 {
-        let lens: Vec<usize> = (0..n_units)
-            .map(|u| {
+        // Lengths of norm(unit), computed when an end char matches.
+        let mut lens: Vec<Option<usize>> = vec![None; n_units];
+        let mut len_of = |u: usize| -> usize {
+            *lens[u].get_or_insert_with(|| {
                 let (f, l) = unit_items[u];
                 items[f..=l].iter().map(|&i| echo_len(cx.content(i))).sum()
             })
-            .collect();
+        };
         let mut removed = vec![false; n_units];
         for u in 0..n_units {
-            let p = lens[u];
+            // An echo shares its last (B-E1) or first (B-E2) char with its
+            // neighbour; without that neither test can pass.
+            let suffix_cand = u > 0 && norm_unit(u).next_back() == norm_unit(u - 1).next_back();
+            let prefix_cand = u + 1 < n_units && norm_unit(u).next() == norm_unit(u + 1).next();
+            if !suffix_cand && !prefix_cand {
+                continue;
+            }
+            let p = len_of(u);
             let (pf0, pl0) = unit_items[u];
             if p < 6 {
                 continue;
@@ -2442,11 +2468,11 @@ fn analyse(text: &str, cfg: &Config) -> (Vec<Edit>, Vec<BoundaryReport>) {
             let guarded =
                 || unit_guarded(u) || (pf0 == pl0 && headline_shape(cx.content(items[pf0])));
             // B-E1 suffix echo of the previous (kept) unit.
-            if u > 0
+            if suffix_cand
                 && !removed[u - 1]
                 && !cx.content(items[unit_items[u - 1].0]).starts_with("[视频]")
             {
-                let prev = lens[u - 1];
+                let prev = len_of(u - 1);
                 if p < prev
                     && p * 10 < prev * 8
                     && norm_starts_with(norm_unit(u - 1).rev(), norm_unit(u).rev())
@@ -2467,8 +2493,8 @@ fn analyse(text: &str, cfg: &Config) -> (Vec<Edit>, Vec<BoundaryReport>) {
                 }
             }
             // B-E2 prefix echo of the next unit.
-            if u + 1 < n_units {
-                let next = lens[u + 1];
+            if prefix_cand {
+                let next = len_of(u + 1);
                 let (f, l) = unit_items[u];
                 if p < next
                     && p * 10 < next * 8
@@ -2897,6 +2923,19 @@ mod tests {
         let lines = split_lines(&t);
         let g = geometry(&t, &lines);
         assert!(g.wrap_width.is_some());
+    }
+
+    #[test]
+    fn width_cjk_fast_path_matches_unicode_width() {
+        for t in [
+            "他说：“好。”",
+            "‘菜管家’——新闻联播…",
+            "柯胜边·王五 2021年8月6日",
+            "a\u{A0}b “x\u{FE0F}”",
+            "“”‘’—…·",
+        ] {
+            assert_eq!(width_cjk(t), t.width_cjk(), "{t}");
+        }
     }
 
     #[test]
