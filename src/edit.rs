@@ -243,7 +243,13 @@ impl Composed {
         );
         items.sort_by_key(|&(s, e, _)| (s, e));
 
-        let mut merged: Vec<Placed> = Vec::with_capacity(old.len() + stage.len());
+        // Edits of `old` that no stage edit touches are moved, not cloned:
+        // the loop records where they go, and they are moved in after it.
+        enum Slot {
+            Old(usize, usize),
+            New(Placed),
+        }
+        let mut merged: Vec<Slot> = Vec::with_capacity(old.len() + stage.len());
         let mut delta: isize = 0;
         let mut i = 0;
         while i < items.len() {
@@ -265,9 +271,7 @@ impl Composed {
             if stage_members.is_empty() {
                 for &(_, _, it) in group {
                     if let Item::Old(k) = it {
-                        let mut p = old[k].clone();
-                        p.out_start = (p.out_start as isize + delta) as usize;
-                        merged.push(p);
+                        merged.push(Slot::Old(k, (old[k].out_start as isize + delta) as usize));
                     }
                 }
                 continue;
@@ -293,7 +297,7 @@ impl Composed {
                 continue;
             }
             let lead = stage_members[0];
-            merged.push(Placed {
+            merged.push(Slot::New(Placed {
                 edit: Edit {
                     start: orig_start,
                     end: orig_end,
@@ -302,9 +306,20 @@ impl Composed {
                     detail: lead.detail.clone().or(absorbed_detail),
                 },
                 out_start,
-            });
+            }));
         }
-        self.edits = merged;
+        let mut old: Vec<Option<Placed>> = old.into_iter().map(Some).collect();
+        self.edits = merged
+            .into_iter()
+            .map(|slot| match slot {
+                Slot::Old(k, out_start) => {
+                    let mut p = old[k].take().expect("each old edit is placed once");
+                    p.out_start = out_start;
+                    p
+                }
+                Slot::New(p) => p,
+            })
+            .collect();
         self.text = new_text;
     }
 
