@@ -383,9 +383,8 @@ impl Line {
 fn split_lines(text: &str) -> Vec<Line> {
     let mut lines = Vec::new();
     let mut start = 0;
-    let bytes = text.as_bytes();
     loop {
-        let end = match memchr_nl(&bytes[start..]) {
+        let end = match memchr_nl(&text[start..]) {
             Some(i) => start + i,
             None => text.len(),
         };
@@ -425,8 +424,10 @@ fn split_lines(text: &str) -> Vec<Line> {
     lines
 }
 
-fn memchr_nl(b: &[u8]) -> Option<usize> {
-    b.iter().position(|&x| x == b'\n')
+/// Offset of the next `\n` in `s`: `str::find` with an ASCII char is
+/// core's word-at-a-time memchr, not a byte loop.
+fn memchr_nl(s: &str) -> Option<usize> {
+    s.find('\n')
 }
 
 // ---------------------------------------------------------------------------
@@ -1533,18 +1534,16 @@ fn geometry(text: &str, lines: &[Line]) -> Geometry {
             .iter()
             .map(|l| width_cjk(&text[l.start..l.ce]))
             .collect();
-        let mut hist: HashMap<usize, usize> = HashMap::new();
+        // Histogram indexed by width (two spare slots past the widest).
+        let max_w = widths.iter().copied().max().unwrap_or(0);
+        let mut hist = vec![0usize; max_w + 3];
         for &w in &widths {
-            *hist.entry(w).or_insert(0) += 1;
+            hist[w] += 1;
         }
-        let near = |w: usize| -> usize {
-            (w.saturating_sub(2)..=w + 2)
-                .map(|x| hist.get(&x).copied().unwrap_or(0))
-                .sum()
-        };
-        let best = hist
-            .keys()
-            .map(|&w| (w, near(w)))
+        let near = |w: usize| -> usize { hist[w.saturating_sub(2)..=w + 2].iter().sum() };
+        let best = (0..=max_w)
+            .filter(|&w| hist[w] > 0)
+            .map(|w| (w, near(w)))
             .max_by_key(|&(w, c)| (c, w));
         if let Some((w, c)) = best {
             if w >= 20 && c * 10 >= widths.len() * 7 {
@@ -2442,7 +2441,7 @@ fn analyse(text: &str, cfg: &Config) -> (Vec<Edit>, Vec<BoundaryReport>) {
     };
     let mut echo_edits: Vec<Edit> = Vec::new();
     if cfg.on(ECHO) && n_units > 1 {
-        // Lengths of norm(unit), computed when an end char matches.
+        // Lengths of norm(unit), computed only for candidates.
         let mut lens: Vec<Option<usize>> = vec![None; n_units];
         let mut len_of = |u: usize| -> usize {
             *lens[u].get_or_insert_with(|| {
@@ -2452,10 +2451,13 @@ fn analyse(text: &str, cfg: &Config) -> (Vec<Edit>, Vec<BoundaryReport>) {
         };
         let mut removed = vec![false; n_units];
         for u in 0..n_units {
-            // An echo shares its last (B-E1) or first (B-E2) char with its
-            // neighbour; without that neither test can pass.
-            let suffix_cand = u > 0 && norm_unit(u).next_back() == norm_unit(u - 1).next_back();
-            let prefix_cand = u + 1 < n_units && norm_unit(u).next() == norm_unit(u + 1).next();
+            // Compare first, count later: the common end (B-E1) or start
+            // (B-E2) with the neighbour must cover the shorter norm, which
+            // almost every pair fails within a few chars. With `p < prev`
+            // (`p < next`) checked below, this is `ends_with`
+            // (`starts_with`).
+            let suffix_cand = u > 0 && norm_starts_with(norm_unit(u - 1).rev(), norm_unit(u).rev());
+            let prefix_cand = u + 1 < n_units && norm_starts_with(norm_unit(u + 1), norm_unit(u));
             if !suffix_cand && !prefix_cand {
                 continue;
             }
@@ -2473,10 +2475,7 @@ fn analyse(text: &str, cfg: &Config) -> (Vec<Edit>, Vec<BoundaryReport>) {
                 && !cx.content(items[unit_items[u - 1].0]).starts_with("[视频]")
             {
                 let prev = len_of(u - 1);
-                if p < prev
-                    && p * 10 < prev * 8
-                    && norm_starts_with(norm_unit(u - 1).rev(), norm_unit(u).rev())
-                {
+                if p < prev && p * 10 < prev * 8 {
                     if guarded() {
                         continue;
                     }
@@ -2498,7 +2497,6 @@ fn analyse(text: &str, cfg: &Config) -> (Vec<Edit>, Vec<BoundaryReport>) {
                 let (f, l) = unit_items[u];
                 if p < next
                     && p * 10 < next * 8
-                    && norm_starts_with(norm_unit(u + 1), norm_unit(u))
                     && !(f == l && headline_shape(cx.content(items[f])))
                     && !guarded()
                 {
