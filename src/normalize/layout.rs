@@ -1497,25 +1497,49 @@ struct Geometry {
 /// cell or two, never part of a longer sequence); anything else goes to
 /// `unicode-width`.
 fn width_cjk(s: &str) -> usize {
+    // Byte-wise: `s` is valid UTF-8, so a lead byte is followed by its
+    // continuation bytes. E5–E9 lead only URO chars (U+5000–U+9FFF).
+    let b = s.as_bytes();
     let mut w = 0;
-    for c in s.chars() {
-        w += match c {
-            ' '..='~' => 1,
-            '\u{4E00}'..='\u{9FFF}'
-            | '\u{3000}'..='\u{3029}'
-            | '\u{3030}'..='\u{303E}'
-            | '\u{FF01}'..='\u{FF60}'
-            // Ambiguous-width marks (two cells in a CJK context), frequent
-            // in Chinese news: ‘ ’ “ ” — … ·
-            | '\u{2018}'
-            | '\u{2019}'
-            | '\u{201C}'
-            | '\u{201D}'
-            | '\u{2014}'
-            | '\u{2026}'
-            | '\u{B7}' => 2,
-            _ => return s.width_cjk(),
-        };
+    let mut i = 0;
+    while i < b.len() {
+        let x = b[i];
+        if x < 0x80 {
+            if !(b' '..=b'~').contains(&x) {
+                return s.width_cjk();
+            }
+            w += 1;
+            i += 1;
+        } else if (0xE5..=0xE9).contains(&x) {
+            w += 2;
+            i += 3;
+        } else if x & 0xF0 == 0xE0 {
+            let c = (u32::from(x & 0x0F) << 12)
+                | (u32::from(b[i + 1] & 0x3F) << 6)
+                | u32::from(b[i + 2] & 0x3F);
+            match c {
+                0x4E00..=0x9FFF
+                | 0x3000..=0x3029
+                | 0x3030..=0x303E
+                | 0xFF01..=0xFF60
+                // Ambiguous-width marks (two cells in a CJK context),
+                // frequent in Chinese news: ‘ ’ “ ” — …
+                | 0x2018
+                | 0x2019
+                | 0x201C
+                | 0x201D
+                | 0x2014
+                | 0x2026 => w += 2,
+                _ => return s.width_cjk(),
+            }
+            i += 3;
+        } else if x == 0xC2 && b[i + 1] == 0xB7 {
+            // ·
+            w += 2;
+            i += 2;
+        } else {
+            return s.width_cjk();
+        }
     }
     w
 }
@@ -2931,6 +2955,8 @@ mod tests {
             "柯胜边·王五 2021年8月6日",
             "a\u{A0}b “x\u{FE0F}”",
             "“”‘’—…·",
+            "一鿿丂 ䷀ 㐀 é\t😀 ～ ｟",
+            "ＡＢＣ，。、【】（）《》",
         ] {
             assert_eq!(width_cjk(t), t.width_cjk(), "{t}");
         }
