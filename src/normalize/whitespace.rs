@@ -154,14 +154,18 @@ fn inner_run(text: &str, s: usize, e: usize, table: bool, out: &mut Vec<Edit>) {
     }
     let rule = if run.contains('\u{3000}') {
         "whitespace.ideographic-space"
-    } else if run.contains('\t') {
-        if table {
-            return;
-        }
+    } else if run.contains('\t') && !table {
         "whitespace.tab"
     } else {
         "whitespace.space-run"
     };
+    if table && run.contains('\t') {
+        // On a table row the TABs are cell separators: keep them (and so
+        // the row's TAB count), drop the spaces around them.
+        let tabs = "\t".repeat(run.bytes().filter(|&b| b == b'\t').count());
+        out.push(Edit::new(s, e, tabs, rule));
+        return;
+    }
     out.push(Edit::new(s, e, " ", rule));
 }
 
@@ -238,5 +242,8 @@ mod tests {
     fn tables_keep_tabs() {
         assert_eq!(run("a\tb\tc"), "a\tb\tc");
         assert_eq!(run("a\tb"), "a b");
+        // Regression (proptest): a TAB next to U+3000 on a table row stayed
+        // a TAB only on the second run.
+        assert_eq!(run("一\t\u{3000}一\t一"), "一\t一\t一");
     }
 }
