@@ -3,10 +3,11 @@
 //!
 //! Files are processed in chunks of corpus order. Each chunk is analysed in
 //! parallel (read, decode, normalize, fingerprint), then decided in one
-//! thread against the index of everything before it, then emitted in
-//! parallel (removal edits, cleaned file, diff, review page), and its
-//! records are appended to the reports in corpus order. Memory therefore
-//! holds one chunk of texts plus the fingerprint index, never the corpus,
+//! thread against the index of everything before it. Its emit (removal
+//! edits, cleaned file, diff, review page, serialized change records) runs
+//! in the same parallel pass that analyses the next chunk; its records are
+//! then appended to the reports in corpus order. Memory therefore holds at
+//! most two chunks of texts plus the fingerprint index, never the corpus,
 //! and the output does not depend on the number of threads: the only
 //! order-dependent step (which copy is first) runs sequentially in corpus
 //! order.
