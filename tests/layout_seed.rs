@@ -5,21 +5,28 @@
 use newsclean::normalize::normalize;
 use newsclean::Config;
 
-#[test]
-fn seed_joins_and_echoes() {
+fn seed() -> String {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../shared/seed/xinhua-2021-08-05-dump.txt"
     );
-    let seed = std::fs::read_to_string(path).expect("seed");
+    std::fs::read_to_string(path).expect("seed")
+}
+
+/// 1-based line of a byte offset.
+fn line_of(text: &str, byte: usize) -> usize {
+    text.as_bytes()[..byte]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+#[test]
+fn seed_joins_and_echoes() {
+    let seed = seed();
     let out = normalize(&seed, &Config::default());
-    let line_of = |byte: usize| {
-        seed.as_bytes()[..byte]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1
-    };
+    let line_of = |byte: usize| line_of(&seed, byte);
     let mut joins = Vec::new();
     let mut echoes = Vec::new();
     let mut other = Vec::new();
@@ -54,19 +61,9 @@ fn seed_joins_and_echoes() {
 
 #[test]
 fn seed_quote_flag_on_l117() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/seed/xinhua-2021-08-05-dump.txt"
-    );
-    let seed = std::fs::read_to_string(path).expect("seed");
+    let seed = seed();
     let out = normalize(&seed, &Config::default());
-    let line_of = |byte: usize| {
-        seed.as_bytes()[..byte]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1
-    };
+    let line_of = |byte: usize| line_of(&seed, byte);
     let flagged: Vec<usize> = out
         .edits
         .iter()
