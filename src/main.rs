@@ -2,6 +2,11 @@
 
 mod cli;
 
+/// mimalloc instead of the system allocator: ~10% less CPU on a full run
+/// (many short-lived strings and vectors, allocated from every thread).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
