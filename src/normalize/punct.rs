@@ -136,7 +136,7 @@ pub fn flags(text: &str, cfg: &Config) -> Vec<Edit> {
         base += l.len() + 1;
         // Only brackets and ASCII double quotes are ever flagged: a line
         // without them needs no tokenizing (most lines of a corpus).
-        if !l.bytes().any(|b| matches!(b, b'(' | b')' | b'"')) && !l.contains(['（', '）']) {
+        if !has_bracket_or_quote(l.as_bytes()) {
             continue;
         }
         line.load(l, at);
@@ -183,6 +183,23 @@ pub fn flags(text: &str, cfg: &Config) -> Vec<Edit> {
     }
     out.sort_by_key(|e| e.start);
     out
+}
+
+/// Whether `l` holds `(`, `)`, `"`, `（` or `）`: one pass over the bytes
+/// (`（`/`）` are EF BC 88/89 in UTF-8).
+fn has_bracket_or_quote(l: &[u8]) -> bool {
+    let mut i = 0;
+    while i < l.len() {
+        match l[i] {
+            b'(' | b')' | b'"' => return true,
+            0xEF if l.get(i + 1) == Some(&0xBC) && matches!(l.get(i + 2), Some(0x88 | 0x89)) => {
+                return true
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    false
 }
 
 /// Which rules are on, looked up once per call.
@@ -1418,6 +1435,17 @@ fn number(b: &[u8], i: usize) -> Option<usize> {
 mod tests {
     use super::*;
     use crate::edit::apply;
+
+    #[test]
+    fn bracket_prefilter_matches_the_char_test() {
+        for l in [
+            "", "abc", "(", "a)b", "\"x", "新闻（联播", "联播）", "（）", "全角＂引号",
+            "ＥＦ", "\u{FF08}", "\u{FF0A}", "\u{FF09}\u{FF10}", "好", "中文。", "\u{EF}",
+        ] {
+            let want = l.contains(['(', ')', '"', '（', '）']);
+            assert_eq!(has_bracket_or_quote(l.as_bytes()), want, "{l:?}");
+        }
+    }
 
     fn run(s: &str) -> String {
         run_cfg(s, &Config::default())
