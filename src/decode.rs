@@ -33,6 +33,17 @@ pub enum Decoded {
     },
 }
 
+/// The common case of [`decode`] without copying: plain UTF-8 (no BOM, no
+/// NUL in the first 8 KiB, valid) becomes a `String` in place; anything
+/// else gives the bytes back for [`decode`]. `Ok(t)` is exactly what
+/// `decode` returns as `Text { text: t, encoding: "utf-8" }`.
+pub fn utf8_in_place(bytes: Vec<u8>) -> Result<String, Vec<u8>> {
+    if bytes.starts_with(b"\xEF\xBB\xBF") || memchr_nul(&bytes[..bytes.len().min(8192)]).is_some() {
+        return Err(bytes);
+    }
+    String::from_utf8(bytes).map_err(|e| e.into_bytes())
+}
+
 /// Decode file bytes.
 pub fn decode(bytes: &[u8]) -> Decoded {
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
@@ -144,6 +155,31 @@ fn mostly_utf8(mut bytes: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn in_place_agrees_with_decode() {
+        let gbk = encoding_rs::GBK.encode("新闻联播：今天的主要内容").0.into_owned();
+        for b in [
+            b"".to_vec(),
+            "新闻联播\n".as_bytes().to_vec(),
+            b"\xEF\xBB\xBFtext".to_vec(),
+            b"\xFF\xFEa\0".to_vec(),
+            b"a\0b".to_vec(),
+            b"ok \xFF bad".to_vec(),
+            gbk,
+        ] {
+            match utf8_in_place(b.clone()) {
+                Ok(t) => assert_eq!(text(decode(&b)), (t, "utf-8".to_string())),
+                Err(back) => {
+                    assert_eq!(back, b);
+                    assert!(
+                        !matches!(decode(&b), Decoded::Text { ref encoding, .. } if encoding == "utf-8"),
+                        "{b:?}"
+                    );
+                }
+            }
+        }
+    }
 
     fn text(d: Decoded) -> (String, String) {
         match d {

@@ -25,7 +25,7 @@ use std::time::{Instant, SystemTime};
 use rayon::prelude::*;
 
 use crate::config::Config;
-use crate::decode::{decode, Decoded};
+use crate::decode::{decode, utf8_in_place, Decoded};
 use crate::dedup::{self, Index, Removal};
 use crate::discover::{self, SourceFile};
 use crate::edit::{Composed, Edit};
@@ -498,18 +498,20 @@ fn analyse(f: &SourceFile, cfg: &Config) -> Analysis {
         }
     };
     let bytes_in = bytes.len() as u64;
-    let (original, encoding) = match decode(&bytes) {
-        Decoded::Text { text, encoding } => (text, encoding),
-        Decoded::Binary { reason } => return Analysis::Skipped { reason, bytes_in },
-        Decoded::Undecodable { reason } => {
-            return Analysis::Failed {
-                reason: format!("{reason}; copied through unchanged"),
-                bytes: Some(bytes),
-                bytes_in,
+    let (original, encoding) = match utf8_in_place(bytes) {
+        Ok(text) => (text, "utf-8".to_string()),
+        Err(bytes) => match decode(&bytes) {
+            Decoded::Text { text, encoding } => (text, encoding),
+            Decoded::Binary { reason } => return Analysis::Skipped { reason, bytes_in },
+            Decoded::Undecodable { reason } => {
+                return Analysis::Failed {
+                    reason: format!("{reason}; copied through unchanged"),
+                    bytes: Some(bytes),
+                    bytes_in,
+                }
             }
-        }
+        },
     };
-    drop(bytes);
     let result = catch_unwind(AssertUnwindSafe(|| {
         let composed = normalize::normalize(&original, cfg);
         let blocks = segment::blocks(&composed.text);
