@@ -23,7 +23,7 @@
 //!
 //! - cleaned copies and report files (diffs, review pages, assets,
 //!   `changes.jsonl`, `index.html`) are written with
-//!   [`Durability::Deferred`]: temp file + rename, no fsync of their own;
+//!   [`Durability::Deferred`]: atomic as above, no fsync of their own;
 //! - at the end of the run [`sync_tree`] flushes the output and the report
 //!   filesystems once each (`syncfs`, bandwidth-bound instead of
 //!   latency-bound), and only then is `summary.json` written, fsynced
