@@ -136,7 +136,7 @@ pub fn flags(text: &str, cfg: &Config) -> Vec<Edit> {
         base += l.len() + 1;
         // Only brackets and ASCII double quotes are ever flagged: a line
         // without them needs no tokenizing (most lines of a corpus).
-        if !has_bracket_or_quote(l.as_bytes()) {
+        if !has_bracket_or_quote(l.as_bytes()) || plainly_balanced(l.as_bytes()) {
             continue;
         }
         line.load(l, at);
@@ -200,6 +200,40 @@ fn has_bracket_or_quote(l: &[u8]) -> bool {
         i += 1;
     }
     false
+}
+
+/// A line whose brackets are balanced and which nothing can protect: no
+/// ASCII `"`, and no byte that may start a protected span holding a bracket
+/// (letters start URLs, e-mails, abbreviations and file names; `<`, `&`,
+/// `` ` ``, `$`, `:` and `;` start tags, entities, code, math and
+/// emoticons such as `:)`; spans starting with a digit never hold a
+/// bracket). Such a line gets no flag from the token scan of [`flags`],
+/// which it can skip.
+fn plainly_balanced(l: &[u8]) -> bool {
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < l.len() {
+        match l[i] {
+            b'"' | b'<' | b'&' | b'`' | b'$' | b':' | b';' => return false,
+            b if b.is_ascii_alphabetic() => return false,
+            b'(' => depth += 1,
+            b')' => match depth.checked_sub(1) {
+                Some(d) => depth = d,
+                None => return false,
+            },
+            0xEF if l.get(i + 1) == Some(&0xBC) => match l.get(i + 2) {
+                Some(0x88) => depth += 1,
+                Some(0x89) => match depth.checked_sub(1) {
+                    Some(d) => depth = d,
+                    None => return false,
+                },
+                _ => {}
+            },
+            _ => {}
+        }
+        i += 1;
+    }
+    depth == 0
 }
 
 /// Which rules are on, looked up once per call.
@@ -1435,6 +1469,31 @@ fn number(b: &[u8], i: usize) -> Option<usize> {
 mod tests {
     use super::*;
     use crate::edit::apply;
+
+    #[test]
+    fn plainly_balanced_lines_get_no_flag() {
+        let cfg = Config::default();
+        for l in [
+            "央视网消息（新闻联播）：今天（1日）开幕。",
+            "（一）坚持（二）推进",
+            "央视网消息(新闻联播)：2015年（第3届）",
+        ] {
+            assert!(plainly_balanced(l.as_bytes()), "{l:?}");
+            assert!(flags(l, &cfg).is_empty(), "{l:?}");
+        }
+        // Unbalanced, or a bracket a protected span may take: the token
+        // scan decides.
+        for l in [
+            "央视网消息（新闻联播：今天开幕。",
+            "今天）开幕（",
+            "（见 http://example.com/a）",
+            "（笑 :)",
+            "他说\"好（的）",
+        ] {
+            assert!(!plainly_balanced(l.as_bytes()), "{l:?}");
+        }
+        assert!(!flags("（笑 :)完毕。中文中文中文", &cfg).is_empty());
+    }
 
     #[test]
     fn bracket_prefilter_matches_the_char_test() {
