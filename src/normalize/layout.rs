@@ -604,6 +604,8 @@ fn find_furniture(text: &str, lines: &mut [Line], cfg: &Config) {
             }
         }
     }
+    // Only lines seen three times or more are running headers.
+    counts.retain(|_, n| *n >= 3);
     for i in 0..n {
         if lines[i].blank {
             continue;
@@ -637,8 +639,7 @@ fn find_furniture(text: &str, lines: &mut [Line], cfg: &Config) {
                 lines[i].ce = ce;
             }
         }
-        let t = &text[lines[i].cs0..lines[i].ce0];
-        if counts.get(t).copied().unwrap_or(0) >= 3 {
+        if !counts.is_empty() && counts.contains_key(&text[lines[i].cs0..lines[i].ce0]) {
             lines[i].furniture = Furniture::Header;
         }
     }
