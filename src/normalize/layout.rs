@@ -2631,6 +2631,114 @@ fn analyse(text: &str, cfg: &Config) -> (Vec<Edit>, Vec<BoundaryReport>) {
 // ---------------------------------------------------------------------------
 // B-Q flags
 
+/// One pass over a line for the five pairs of [`flags`] and the Han test:
+/// per pair the depth at the end, the first unmatched close and the first
+/// open at depth 0 (byte offsets).
+struct PairScan {
+    han: bool,
+    depth: [i32; 5],
+    first_bad: [Option<usize>; 5],
+    first_open: [Option<usize>; 5],
+}
+
+impl PairScan {
+    fn new() -> Self {
+        PairScan {
+            han: false,
+            depth: [0; 5],
+            first_bad: [None; 5],
+            first_open: [None; 5],
+        }
+    }
+
+    fn mark(&mut self, p: usize, is_open: bool, i: usize) {
+        if is_open {
+            if self.depth[p] == 0 {
+                self.first_open[p] = Some(i);
+            }
+            self.depth[p] += 1;
+        } else if self.depth[p] == 0 {
+            self.first_bad[p].get_or_insert(i);
+        } else {
+            self.depth[p] -= 1;
+        }
+    }
+
+    /// The scan over UTF-8 bytes: every pair character is three bytes led
+    /// by E2, E3 or EF, and a lead byte E4 (second byte ≥ B8) to E9 is a
+    /// character of U+4E00..U+9FFF, so no character is decoded. `None` when
+    /// the line has none of those Han characters: whether it has Han then
+    /// needs [`PairScan::chars`].
+    fn bytes(line: &str) -> Option<Self> {
+        let b = line.as_bytes();
+        let mut s = PairScan::new();
+        let mut i = 0;
+        while i < b.len() {
+            let x = b[i];
+            if x < 0xE2 {
+                i += 1;
+                continue;
+            }
+            match x {
+                0xE4 if b[i + 1] >= 0xB8 => s.han = true,
+                0xE5..=0xE9 => s.han = true,
+                0xE2 | 0xE3 | 0xEF => {
+                    let pair = match (x, b[i + 1], b[i + 2]) {
+                        (0xE2, 0x80, 0x9C) => Some((0, true)),
+                        (0xE2, 0x80, 0x9D) => Some((0, false)),
+                        (0xE2, 0x80, 0x98) => Some((1, true)),
+                        (0xE2, 0x80, 0x99) => Some((1, false)),
+                        (0xEF, 0xBC, 0x88) => Some((2, true)),
+                        (0xEF, 0xBC, 0x89) => Some((2, false)),
+                        (0xE3, 0x80, 0x8A) => Some((3, true)),
+                        (0xE3, 0x80, 0x8B) => Some((3, false)),
+                        (0xE3, 0x80, 0x90) => Some((4, true)),
+                        (0xE3, 0x80, 0x91) => Some((4, false)),
+                        _ => None,
+                    };
+                    if let Some((p, open)) = pair {
+                        s.mark(p, open, i);
+                    }
+                }
+                _ => {}
+            }
+            // A lead byte ≥ E0 starts a 3- or 4-byte character.
+            i += if x >= 0xF0 { 4 } else { 3 };
+        }
+        s.han.then_some(s)
+    }
+
+    /// The same scan by characters, with the full Han test.
+    fn chars(line: &str) -> Self {
+        let mut s = PairScan::new();
+        for (i, c) in line.char_indices() {
+            let (p, is_open) = match c {
+                '\u{4E00}'..='\u{9FFF}' => {
+                    s.han = true;
+                    continue;
+                }
+                _ if (c as u32) < 0x2018 => continue,
+                '“' => (0, true),
+                '”' => (0, false),
+                '‘' => (1, true),
+                '’' => (1, false),
+                '（' => (2, true),
+                '）' => (2, false),
+                '《' => (3, true),
+                '》' => (3, false),
+                '【' => (4, true),
+                '】' => (4, false),
+                _ => {
+                    s.han |= is_han(c);
+                    continue;
+                }
+            };
+            s.mark(p, is_open, i);
+        }
+        s
+    }
+}
+
 /// B-Q quote and bracket balance flags on the final text: one flag per
 /// unbalanced pair kind per paragraph (line), at the first unmatched mark.
 pub fn flags(text: &str, cfg: &Config) -> Vec<Edit> {
@@ -2655,45 +2763,15 @@ pub fn flags(text: &str, cfg: &Config) -> Vec<Edit> {
         })
         .collect();
     for (idx, &(off, line)) in lines.iter().enumerate() {
-        // One pass over the line for all five pairs (and the Han test):
-        // depth, first unmatched close, first open at depth 0.
-        let mut han = false;
-        let mut depth = [0i32; 5];
-        let mut first_bad: [Option<usize>; 5] = [None; 5];
-        let mut first_open: [Option<usize>; 5] = [None; 5];
-        for (i, c) in line.char_indices() {
-            let (p, is_open) = match c {
-                '\u{4E00}'..='\u{9FFF}' => {
-                    han = true;
-                    continue;
-                }
-                _ if (c as u32) < 0x2018 => continue,
-                '“' => (0, true),
-                '”' => (0, false),
-                '‘' => (1, true),
-                '’' => (1, false),
-                '（' => (2, true),
-                '）' => (2, false),
-                '《' => (3, true),
-                '》' => (3, false),
-                '【' => (4, true),
-                '】' => (4, false),
-                _ => {
-                    han |= is_han(c);
-                    continue;
-                }
-            };
-            if is_open {
-                if depth[p] == 0 {
-                    first_open[p] = Some(i);
-                }
-                depth[p] += 1;
-            } else if depth[p] == 0 {
-                first_bad[p].get_or_insert(i);
-            } else {
-                depth[p] -= 1;
-            }
-        }
+        let PairScan {
+            han,
+            depth,
+            first_bad,
+            first_open,
+        } = match PairScan::bytes(line) {
+            Some(scan) => scan,
+            None => PairScan::chars(line),
+        };
         if !han {
             continue;
         }
@@ -2731,6 +2809,32 @@ pub fn flags(text: &str, cfg: &Config) -> Vec<Edit> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pair_scan_by_bytes_equals_by_chars() {
+        for t in [
+            "“甲”（乙）《丙》【丁】‘戊’",
+            "甲”乙“（",
+            "）】》’”中",
+            "ａ（𠀀）“é”中—…",
+            "no han “here”",
+            "㐀（ext A only",
+            "",
+        ] {
+            let c = PairScan::chars(t);
+            match PairScan::bytes(t) {
+                Some(b) => {
+                    assert!(c.han, "{t:?}");
+                    assert_eq!(
+                        (b.depth, b.first_bad, b.first_open),
+                        (c.depth, c.first_bad, c.first_open),
+                        "{t:?}"
+                    );
+                }
+                None => assert!(!t.chars().any(|ch| ('\u{4E00}'..='\u{9FFF}').contains(&ch))),
+            }
+        }
+    }
 
     #[test]
     fn curly_double_balance_counts_like_matches() {
