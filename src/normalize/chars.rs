@@ -54,26 +54,25 @@ pub const RULES: &[RuleInfo] = &[
 pub fn edits(text: &str, _cfg: &Config) -> Vec<Edit> {
     let mut out = Vec::new();
     let bytes = text.as_bytes();
-    let mut iter = text.char_indices().peekable();
-    let mut prev: Option<char> = None;
-    while let Some((i, c)) = iter.next() {
-        let next = iter.peek().map(|&(_, n)| n);
-        let len = c.len_utf8();
-        // Fast path: printable ASCII and the common CJK block.
-        if (c as u32) < 0x80 {
-            match c {
-                '\r' => {
+    // Byte loop: printable ASCII and U+4E00..=U+9FFF (lead E4 with second
+    // byte ≥ B8, or E5..E9) are passed over without decoding; any other
+    // character is decoded, with its neighbours read from the text.
+    let mut i = 0;
+    while i < bytes.len() {
+        let x = bytes[i];
+        if x < 0x80 {
+            match x {
+                b'\r' => {
                     let end = if bytes.get(i + 1) == Some(&b'\n') {
-                        iter.next();
                         i + 2
                     } else {
                         i + 1
                     };
                     push_merged(&mut out, Edit::new(i, end, "\n", "whitespace.line-ending"));
-                    prev = Some('\n');
+                    i = end;
                     continue;
                 }
-                '\u{0B}' | '\u{0C}' => {
+                0x0B | 0x0C => {
                     push_merged(
                         &mut out,
                         Edit::new(i, i + 1, "\n", "whitespace.line-ending"),
@@ -81,13 +80,17 @@ pub fn edits(text: &str, _cfg: &Config) -> Vec<Edit> {
                 }
                 _ => {}
             }
-            prev = Some(c);
+            i += 1;
             continue;
         }
-        if (0x4E00..=0x9FFF).contains(&(c as u32)) {
-            prev = Some(c);
+        if (0xE5..=0xE9).contains(&x) || (x == 0xE4 && bytes[i + 1] >= 0xB8) {
+            i += 3;
             continue;
         }
+        let c = text[i..].chars().next().expect("char boundary");
+        let len = c.len_utf8();
+        let prev = text[..i].chars().next_back();
+        let next = text[i + len..].chars().next();
         let repl: Option<(&str, &'static str)> = match c {
             '\u{85}' | '\u{2028}' => Some(("\n", "whitespace.line-ending")),
             '\u{2029}' => Some(("\n\n", "whitespace.line-ending")),
@@ -124,7 +127,7 @@ pub fn edits(text: &str, _cfg: &Config) -> Vec<Edit> {
                     &mut out,
                     Edit::new(i, i + len, ascii_of(c).to_string(), "punct.width"),
                 );
-                prev = Some(c);
+                i += len;
                 continue;
             }
             // A-W2: ＃＄％＆＊＋－／＜＝＞＠＼＾｀｜ (＿ U+FF3F is kept: proper-noun mark).
@@ -135,7 +138,7 @@ pub fn edits(text: &str, _cfg: &Config) -> Vec<Edit> {
                     &mut out,
                     Edit::new(i, i + len, ascii_of(c).to_string(), "punct.width"),
                 );
-                prev = Some(c);
+                i += len;
                 continue;
             }
             '\u{FF61}' => Some(("。", "punct.width")),
@@ -151,7 +154,7 @@ pub fn edits(text: &str, _cfg: &Config) -> Vec<Edit> {
         if let Some((r, rule)) = repl {
             push_merged(&mut out, Edit::new(i, i + len, r, rule));
         }
-        prev = Some(c);
+        i += len;
     }
     out
 }
@@ -200,8 +203,49 @@ pub fn nfc(text: &str, _cfg: &Config) -> Vec<Edit> {
 /// combining marks brought together), never a "no" or "maybe" into "yes";
 /// a "maybe" is settled by the full normalization, which finds no change.
 fn nfc_quick_yes(s: &str) -> bool {
+    if all_nfc_safe(s.as_bytes()) {
+        return true;
+    }
     let mut rest = s.chars().filter(|&c| !nfc_safe(c)).peekable();
     rest.peek().is_none() || is_nfc_quick(rest) == IsNormalized::Yes
+}
+
+/// [`nfc_safe`] for every character, read from the UTF-8 bytes without
+/// decoding (a `false` only means "look closer").
+fn all_nfc_safe(b: &[u8]) -> bool {
+    let mut i = 0;
+    while i < b.len() {
+        let x = b[i];
+        if x < 0x80 {
+            i += 1;
+            continue;
+        }
+        let safe = match x {
+            // U+4E00..=U+9FFF
+            0xE4 => b[i + 1] >= 0xB8,
+            0xE5..=0xE9 => true,
+            // U+2010..=U+2027, U+2030..=U+205E
+            0xE2 => match b[i + 1] {
+                0x80 => matches!(b[i + 2], 0x90..=0xA7 | 0xB0..=0xBF),
+                0x81 => b[i + 2] <= 0x9E,
+                _ => false,
+            },
+            // U+3000..=U+3029, U+3030..=U+303F
+            0xE3 => b[i + 1] == 0x80 && matches!(b[i + 2], 0x80..=0xA9 | 0xB0..=0xBF),
+            // U+FF01..=U+FF64
+            0xEF => match b[i + 1] {
+                0xBC => b[i + 2] >= 0x81,
+                0xBD => b[i + 2] <= 0xA4,
+                _ => false,
+            },
+            _ => false,
+        };
+        if !safe {
+            return false;
+        }
+        i += 3;
+    }
+    true
 }
 
 /// A starter with NFC_QC=Yes, from the blocks frequent in news text.
@@ -239,6 +283,15 @@ fn common_suffix(a: &str, b: &str) -> usize {
 mod tests {
     use super::*;
     use crate::edit::apply;
+
+    #[test]
+    fn byte_safety_test_agrees_with_char_test() {
+        for c in (0..0x3_0000u32).filter_map(char::from_u32) {
+            let mut buf = [0u8; 4];
+            let b = c.encode_utf8(&mut buf).as_bytes();
+            assert_eq!(all_nfc_safe(b), nfc_safe(c), "U+{:04X}", c as u32);
+        }
+    }
 
     fn run(s: &str) -> String {
         let cfg = Config::default();
