@@ -131,13 +131,25 @@ fn line_edits(text: &str, a: usize, b: usize, out: &mut Vec<Edit>) {
         ));
     } else {
         let table = content.bytes().filter(|&b| b == b'\t').count() >= 2;
+        // Runs of ' ', TAB and U+3000 (E3 80 80), found on the bytes: no
+        // other byte of UTF-8 text can be one of those.
+        let cb = content.as_bytes();
         let mut run_start: Option<usize> = None;
-        for (k, c) in content.char_indices() {
-            let pos = content_start + k;
-            if is_ws(c) {
-                run_start.get_or_insert(pos);
-            } else if let Some(rs) = run_start.take() {
-                inner_run(text, rs, pos, table, out);
+        let mut k = 0;
+        while k < cb.len() {
+            let ws = match cb[k] {
+                b' ' | b'\t' => 1,
+                0xE3 if cb[k + 1] == 0x80 && cb[k + 2] == 0x80 => 3,
+                _ => 0,
+            };
+            if ws > 0 {
+                run_start.get_or_insert(content_start + k);
+                k += ws;
+            } else {
+                if let Some(rs) = run_start.take() {
+                    inner_run(text, rs, content_start + k, table, out);
+                }
+                k += 1;
             }
         }
     }
@@ -172,6 +184,12 @@ fn inner_run(text: &str, s: usize, e: usize, table: bool, out: &mut Vec<Edit>) {
 /// D-7 exception: `中 华 人 民 共 和 国` (≥ 4 tokens, each one Han
 /// character, separated by single spaces) → `中华人民共和国`.
 fn letter_spaced(content: &str) -> Option<String> {
+    // Most lines fail at once: their first character is not followed by a
+    // space. Checked before allocating.
+    let first = content.chars().next()?.len_utf8();
+    if content.as_bytes().get(first) != Some(&b' ') {
+        return None;
+    }
     let mut n = 0;
     let mut joined = String::with_capacity(content.len());
     for tok in content.split(' ') {
