@@ -53,21 +53,15 @@ pub struct Block {
 pub fn line_spans(text: &str) -> Vec<(usize, usize)> {
     let mut lines = Vec::new();
     let mut s = 0;
-    for i in newline_positions(text.as_bytes()) {
-        lines.push((s, i));
-        s = i + 1;
+    // `str::find` with an ASCII char is core's word-at-a-time memchr.
+    while let Some(k) = text[s..].find('\n') {
+        lines.push((s, s + k));
+        s += k + 1;
     }
     if s < text.len() {
         lines.push((s, text.len()));
     }
     lines
-}
-
-fn newline_positions(b: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    b.iter()
-        .enumerate()
-        .filter(|&(_, &c)| c == b'\n')
-        .map(|(i, _)| i)
 }
 
 /// Split cleaned text into paragraph blocks (and line blocks of multi-line
@@ -204,11 +198,15 @@ pub fn fingerprint(text: &str, buf: &mut String) -> (u64, u32) {
                 n += 1;
             }
             i += 1;
-        } else if (0xE4..=0xE9).contains(&x) && (x != 0xE4 || b[i + 1] >= 0xB8) {
-            // U+4E00..=U+9FFF (E4 B8 80 ..= E9 BF BF): copied as it is.
-            buf.push_str(&text[i..i + 3]);
-            n += 1;
-            i += 3;
+        } else if uro_at(b, i) {
+            // U+4E00..=U+9FFF (E4 B8 80 ..= E9 BF BF): copied as it is, a
+            // whole run at a time.
+            let run = i;
+            while i < b.len() && uro_at(b, i) {
+                n += 1;
+                i += 3;
+            }
+            buf.push_str(&text[run..i]);
         } else {
             let c = text[i..].chars().next().expect("char boundary");
             if let Some(k) = common_key(c) {
@@ -226,6 +224,13 @@ pub fn fingerprint(text: &str, buf: &mut String) -> (u64, u32) {
         }
     }
     (xxh3_64(buf.as_bytes()), n)
+}
+
+/// Does a character of U+4E00..=U+9FFF start at byte `i` (a lead byte of
+/// valid UTF-8)?
+fn uro_at(b: &[u8], i: usize) -> bool {
+    let x = b[i];
+    (0xE5..=0xE9).contains(&x) || (x == 0xE4 && b[i + 1] >= 0xB8)
 }
 
 /// The key characters of one character: NFKC decomposition, lowercased,
