@@ -2664,51 +2664,8 @@ impl PairScan {
         }
     }
 
-    /// The scan over UTF-8 bytes: every pair character is three bytes led
-    /// by E2, E3 or EF, and a lead byte E4 (second byte ≥ B8) to E9 is a
-    /// character of U+4E00..U+9FFF, so no character is decoded. `None` when
-    /// the line has none of those Han characters: whether it has Han then
-    /// needs [`PairScan::chars`].
-    fn bytes(line: &str) -> Option<Self> {
-        let b = line.as_bytes();
-        let mut s = PairScan::new();
-        let mut i = 0;
-        while i < b.len() {
-            let x = b[i];
-            if x < 0xE2 {
-                i += 1;
-                continue;
-            }
-            match x {
-                0xE4 if b[i + 1] >= 0xB8 => s.han = true,
-                0xE5..=0xE9 => s.han = true,
-                0xE2 | 0xE3 | 0xEF => {
-                    let pair = match (x, b[i + 1], b[i + 2]) {
-                        (0xE2, 0x80, 0x9C) => Some((0, true)),
-                        (0xE2, 0x80, 0x9D) => Some((0, false)),
-                        (0xE2, 0x80, 0x98) => Some((1, true)),
-                        (0xE2, 0x80, 0x99) => Some((1, false)),
-                        (0xEF, 0xBC, 0x88) => Some((2, true)),
-                        (0xEF, 0xBC, 0x89) => Some((2, false)),
-                        (0xE3, 0x80, 0x8A) => Some((3, true)),
-                        (0xE3, 0x80, 0x8B) => Some((3, false)),
-                        (0xE3, 0x80, 0x90) => Some((4, true)),
-                        (0xE3, 0x80, 0x91) => Some((4, false)),
-                        _ => None,
-                    };
-                    if let Some((p, open)) = pair {
-                        s.mark(p, open, i);
-                    }
-                }
-                _ => {}
-            }
-            // A lead byte ≥ E0 starts a 3- or 4-byte character.
-            i += if x >= 0xF0 { 4 } else { 3 };
-        }
-        s.han.then_some(s)
-    }
-
-    /// The same scan by characters, with the full Han test.
+    /// Scan `line` (decoding characters: a byte-level version measured
+    /// slower on xwlb).
     fn chars(line: &str) -> Self {
         let mut s = PairScan::new();
         for (i, c) in line.char_indices() {
@@ -2768,10 +2725,7 @@ pub fn flags(text: &str, cfg: &Config) -> Vec<Edit> {
             depth,
             first_bad,
             first_open,
-        } = match PairScan::bytes(line) {
-            Some(scan) => scan,
-            None => PairScan::chars(line),
-        };
+        } = PairScan::chars(line);
         if !han {
             continue;
         }
@@ -2809,32 +2763,6 @@ pub fn flags(text: &str, cfg: &Config) -> Vec<Edit> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pair_scan_by_bytes_equals_by_chars() {
-        for t in [
-            "“甲”（乙）《丙》【丁】‘戊’",
-            "甲”乙“（",
-            "）】》’”中",
-            "ａ（𠀀）“é”中—…",
-            "no han “here”",
-            "㐀（ext A only",
-            "",
-        ] {
-            let c = PairScan::chars(t);
-            match PairScan::bytes(t) {
-                Some(b) => {
-                    assert!(c.han, "{t:?}");
-                    assert_eq!(
-                        (b.depth, b.first_bad, b.first_open),
-                        (c.depth, c.first_bad, c.first_open),
-                        "{t:?}"
-                    );
-                }
-                None => assert!(!t.chars().any(|ch| ('\u{4E00}'..='\u{9FFF}').contains(&ch))),
-            }
-        }
-    }
 
     #[test]
     fn curly_double_balance_counts_like_matches() {

@@ -137,20 +137,24 @@ fn line_edits(text: &str, a: usize, b: usize, out: &mut Vec<Edit>) {
         let mut run_start: Option<usize> = None;
         let mut k = 0;
         while k < cb.len() {
-            let ws = match cb[k] {
-                b' ' | b'\t' => 1,
-                0xE3 if cb[k + 1] == 0x80 && cb[k + 2] == 0x80 => 3,
-                _ => 0,
+            let x = cb[k];
+            let ws = match x {
+                b' ' | b'\t' => true,
+                0xE3 => cb[k + 1] == 0x80 && cb[k + 2] == 0x80,
+                _ => false,
             };
-            if ws > 0 {
+            if ws {
                 run_start.get_or_insert(content_start + k);
-                k += ws;
-            } else {
-                if let Some(rs) = run_start.take() {
-                    inner_run(text, rs, content_start + k, table, out);
-                }
-                k += 1;
+            } else if let Some(rs) = run_start.take() {
+                inner_run(text, rs, content_start + k, table, out);
             }
+            // Step over the whole character (length from its lead byte).
+            k += match x {
+                0x00..=0x7F => 1,
+                0x80..=0xDF => 2,
+                0xE0..=0xEF => 3,
+                _ => 4,
+            };
         }
     }
     if content_end < b {
