@@ -3,14 +3,16 @@
 //!
 //! Files are processed in chunks of corpus order. Each chunk is analysed in
 //! parallel (read, decode, normalize, fingerprint), then decided in one
-//! thread against the index of everything before it. Its emit (removal
-//! edits, cleaned file, diff, review page, serialized change records) runs
-//! in the same parallel pass that analyses the next chunk; its records are
-//! then appended to the reports in corpus order. Memory therefore holds at
-//! most two chunks of texts plus the fingerprint index, never the corpus,
-//! and the output does not depend on the number of threads: the only
-//! order-dependent step (which copy is first) runs sequentially in corpus
-//! order.
+//! thread against the index of everything before it, then emitted in
+//! parallel (removal edits, cleaned file, diff, review page, serialized
+//! change records), and its records are appended to the reports in corpus
+//! order. The phases of different chunks overlap: in one round chunk k+2
+//! is analysed and chunk k emitted by the thread pool while one thread
+//! appends the records of chunk k-1 and decides chunk k+1. Memory
+//! therefore holds at most three chunks of texts plus the fingerprint
+//! index, never the corpus, and the output does not depend on the number
+//! of threads: the only order-dependent step (which copy is first) runs
+//! sequentially in corpus order.
 //!
 //! Per-file failures (unreadable, undecodable, a panic inside a rule) are
 //! data: the file is reported with its reason, copied through byte for
@@ -140,6 +142,9 @@ enum Analysis {
 /// A chunk analysed and decided, waiting to be emitted.
 type Decided<'a> = (&'a [SourceFile], Vec<Analysis>, Vec<Vec<Removal>>);
 
+/// A file's report row and its `changes.jsonl` lines, from the emit phase.
+type Emitted = (FileReport, serde_json::Result<Vec<u8>>);
+
 struct TextFile {
     original: String,
     encoding: String,
@@ -233,86 +238,100 @@ pub fn run(
         })
     });
 
-    // Chunk k is emitted while chunk k+1 is analysed (one parallel pass
-    // over both, so neither waits for the other's slowest file); then the
-    // records of chunk k are appended in corpus order and chunk k+1 is
-    // decided, both sequentially. At most two chunks are held at once.
+    // Three chunks move through the pipeline at once: in each round chunk
+    // k+2 is analysed and chunk k emitted (one parallel pass over both, so
+    // neither waits for the other's slowest file) while, on one thread, the
+    // records of chunk k-1 are appended in corpus order and chunk k+1 is
+    // decided against the index of everything before it. Deciding is
+    // sequential by nature; run this way it no longer leaves the other
+    // cores idle between rounds. At most three chunks of text are held.
     let with_records = changes_out.is_some();
     pool.install(|| -> Result<(), RunError> {
         let mut pending: Option<Decided> = None;
+        let mut undecided: Option<(&[SourceFile], Vec<Analysis>)> = None;
+        let mut unwritten: Option<Vec<Emitted>> = None;
         let mut chunks = files.chunks(CHUNK);
         loop {
             let next = chunks.next();
-            if next.is_none() && pending.is_none() {
+            if next.is_none() && pending.is_none() && undecided.is_none() && unwritten.is_none()
+            {
                 break;
             }
-            let (analyses, reports) = rayon::join(
+            let ((analyses, reports), decided) = rayon::join(
                 || {
-                    next.map(|chunk| {
-                        chunk
-                            .par_iter()
-                            .map(|f| analyse(f, cfg))
-                            .collect::<Vec<Analysis>>()
-                    })
-                },
-                || {
-                    pending.take().map(|(chunk, analyses, decisions)| {
-                        chunk
-                            .par_iter()
-                            .zip(analyses)
-                            .zip(decisions)
-                            .map(|((f, a), d)| {
-                                let r = emit_file(
-                                    f,
-                                    a,
-                                    &d,
-                                    out_dir.as_deref(),
-                                    report_dir.as_deref(),
-                                    &kept_path,
-                                    cfg,
-                                );
-                                progress(Progress::FileDone);
-                                let mut r = r;
-                                let jsonl = if with_records {
-                                    change_lines(&r.changes)
-                                } else {
-                                    Ok(Vec::new())
-                                };
-                                r.changes = Vec::new();
-                                (r, jsonl)
+                    rayon::join(
+                        || {
+                            next.map(|chunk| {
+                                chunk
+                                    .par_iter()
+                                    .map(|f| analyse(f, cfg))
+                                    .collect::<Vec<Analysis>>()
                             })
-                            .collect::<Vec<_>>()
-                    })
+                        },
+                        || {
+                            pending.take().map(|(chunk, analyses, decisions)| {
+                                chunk
+                                    .par_iter()
+                                    .zip(analyses)
+                                    .zip(decisions)
+                                    .map(|((f, a), d)| {
+                                        let mut r = emit_file(
+                                            f,
+                                            a,
+                                            &d,
+                                            out_dir.as_deref(),
+                                            report_dir.as_deref(),
+                                            &kept_path,
+                                            cfg,
+                                        );
+                                        progress(Progress::FileDone);
+                                        let jsonl = if with_records {
+                                            change_lines(&r.changes)
+                                        } else {
+                                            Ok(Vec::new())
+                                        };
+                                        r.changes = Vec::new();
+                                        (r, jsonl)
+                                    })
+                                    .collect::<Vec<Emitted>>()
+                            })
+                        },
+                    )
+                },
+                || -> Result<Option<Decided>, RunError> {
+                    for (r, jsonl) in unwritten.take().into_iter().flatten() {
+                        if let Some(w) = changes_out.as_mut() {
+                            let jsonl = jsonl
+                                .map_err(|e| RunError::CantCreate(format!("changes.jsonl: {e}")))?;
+                            w.write_all(&jsonl)
+                                .map_err(|e| RunError::CantCreate(format!("changes.jsonl: {e}")))?;
+                        }
+                        if r.status == Status::Cleaned {
+                            has_page.insert(rows.len() as u32);
+                        }
+                        rows.push(r);
+                    }
+                    Ok(undecided.take().map(|(chunk, analyses)| {
+                        let decisions: Vec<Vec<Removal>> = chunk
+                            .iter()
+                            .zip(&analyses)
+                            .map(|(f, a)| match a {
+                                Analysis::Text(t) => {
+                                    dedup::decide(&mut index, f.id, &t.blocks, &t.block_lines, cfg)
+                                }
+                                _ => Vec::new(),
+                            })
+                            .collect();
+                        for d in &decisions {
+                            kept_refs.extend(d.iter().map(|r| r.kept.0));
+                        }
+                        (chunk, analyses, decisions)
+                    }))
                 },
             );
-            for (r, jsonl) in reports.into_iter().flatten() {
-                if let Some(w) = changes_out.as_mut() {
-                    let jsonl =
-                        jsonl.map_err(|e| RunError::CantCreate(format!("changes.jsonl: {e}")))?;
-                    w.write_all(&jsonl)
-                        .map_err(|e| RunError::CantCreate(format!("changes.jsonl: {e}")))?;
-                }
-                if r.status == Status::Cleaned {
-                    has_page.insert(rows.len() as u32);
-                }
-                rows.push(r);
-            }
-            if let (Some(chunk), Some(analyses)) = (next, analyses) {
-                let decisions: Vec<Vec<Removal>> = chunk
-                    .iter()
-                    .zip(&analyses)
-                    .map(|(f, a)| match a {
-                        Analysis::Text(t) => {
-                            dedup::decide(&mut index, f.id, &t.blocks, &t.block_lines, cfg)
-                        }
-                        _ => Vec::new(),
-                    })
-                    .collect();
-                for d in &decisions {
-                    kept_refs.extend(d.iter().map(|r| r.kept.0));
-                }
-                pending = Some((chunk, analyses, decisions));
-            }
+            pending = decided?;
+            unwritten = reports;
+            undecided = next.zip(analyses);
             // Full channel: a flush is already pending, which covers this chunk.
             let _ = flush_tx.try_send(());
         }
