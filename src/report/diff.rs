@@ -20,13 +20,7 @@ pub fn unified(path: &str, original: &str, edits: &[Edit]) -> String {
     }
     // Line starts of the original; line k spans starts[k]..starts[k+1].
     let mut starts = vec![0usize];
-    starts.extend(
-        original
-            .bytes()
-            .enumerate()
-            .filter(|&(_, b)| b == b'\n')
-            .map(|(i, _)| i + 1),
-    );
+    starts.extend(original.match_indices('\n').map(|(i, _)| i + 1));
     if *starts.last().expect("nonempty") != original.len() {
         starts.push(original.len());
     }
