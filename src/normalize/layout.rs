@@ -1647,6 +1647,9 @@ struct Ctx<'a> {
     lines: &'a [Line],
     geo: &'a Geometry,
     cfg: &'a Config,
+    /// Keep a [`BoundaryReport`] of every boundary (for [`boundaries`]);
+    /// the edits alone do not need them.
+    reports: bool,
 }
 
 impl Ctx<'_> {
@@ -2251,14 +2254,14 @@ fn is_echo_pair(ta: &str, tb: &str) -> bool {
 /// ten rounds), and the rounds are folded into one list of edits of
 /// `text`: a second run of the tool then finds nothing left to do here.
 pub fn edits(text: &str, cfg: &Config) -> Vec<Edit> {
-    let first = analyse(text, cfg).0;
+    let first = analyse(text, cfg, false).0;
     if first.is_empty() {
         return first;
     }
     let mut c = Composed::new(text.to_string());
     c.push_stage(text, first);
     for _ in 0..9 {
-        let more = analyse(&c.text, cfg).0;
+        let more = analyse(&c.text, cfg, false).0;
         if more.is_empty() {
             break;
         }
@@ -2285,7 +2288,7 @@ pub struct BoundaryReport {
 /// Score every boundary of `text` (stage-2 input) without editing; used by
 /// the calibration test and for debugging decisions.
 pub fn boundaries(text: &str, cfg: &Config) -> Vec<BoundaryReport> {
-    analyse(text, cfg).1
+    analyse(text, cfg, true).1
 }
 
 /// The decisions of one pass over the boundaries.
@@ -2390,13 +2393,15 @@ fn decide_all(cx: &Ctx, items: &[usize], short_block: &[bool]) -> Pass {
         if furniture {
             d.signals.push("B-P1:furniture removed".into());
         }
-        reports.push(BoundaryReport {
-            line_a: a + 1,
-            line_b: b + 1,
-            join: d.join,
-            score: d.score,
-            signals: d.signals.clone(),
-        });
+        if cx.reports {
+            reports.push(BoundaryReport {
+                line_a: a + 1,
+                line_b: b + 1,
+                join: d.join,
+                score: d.score,
+                signals: d.signals.clone(),
+            });
+        }
         if d.join {
             joins[k] = Some(d);
         } else {
@@ -2413,7 +2418,7 @@ fn decide_all(cx: &Ctx, items: &[usize], short_block: &[bool]) -> Pass {
     }
 }
 
-fn analyse(text: &str, cfg: &Config) -> (Vec<Edit>, Vec<BoundaryReport>) {
+fn analyse(text: &str, cfg: &Config, reports: bool) -> (Vec<Edit>, Vec<BoundaryReport>) {
     let mut lines = split_lines(text);
     find_furniture(text, &mut lines, cfg);
     let geo = geometry(text, &lines);
@@ -2422,6 +2427,7 @@ fn analyse(text: &str, cfg: &Config) -> (Vec<Edit>, Vec<BoundaryReport>) {
         lines: &lines,
         geo: &geo,
         cfg,
+        reports,
     };
     let items: Vec<usize> = (0..lines.len())
         .filter(|&i| !lines[i].blank && lines[i].furniture == Furniture::None)
