@@ -13,7 +13,10 @@
 //! `O_TMPFILE` is also the faster path: one directory operation per file
 //! instead of two, and the inode is allocated without holding the folder's
 //! lock; with thousands of small files written by parallel threads into a
-//! few folders, that lock was where the kernel spent its time.
+//! few folders, that lock was where the kernel spent its time. The link is
+//! made on the descriptor itself (`AT_EMPTY_PATH`, Linux 6.10+ or
+//! CAP_DAC_READ_SEARCH), else through `/proc/self/fd/N`; the mode is set
+//! with `fchmod` only when the umask would take a bit out of 0644.
 //!
 //! `fsync` is about power loss and OS crashes, not about killed processes,
 //! and one fsync per file is expensive: each waits for the disk, so on the
@@ -156,14 +159,15 @@ mod unnamed {
             Err(e) => return unsupported_or(e),
         };
         // The umask may have masked the mode; outputs are 0644 like cp's.
-        rustix::fs::fchmod(&fd, mode)?;
+        if umask_masks_0644() {
+            rustix::fs::fchmod(&fd, mode)?;
+        }
         let mut file = std::fs::File::from(fd);
         file.write_all(bytes)?;
         if durability == Durability::Fsync {
             file.sync_all()?;
         }
-        let proc_path = format!("/proc/self/fd/{}", file.as_raw_fd());
-        match rustix::fs::linkat(CWD, &proc_path, CWD, path, AtFlags::SYMLINK_FOLLOW) {
+        match link(&file, path) {
             Ok(()) => return Ok(true),
             Err(Errno::EXIST) => {}
             Err(Errno::NOENT) if !Path::new("/proc/self/fd").exists() => {
@@ -176,7 +180,7 @@ mod unnamed {
         loop {
             let n = COUNTER.fetch_add(1, Ordering::Relaxed);
             let tmp = dir.join(format!(".newsclean-{}-{n}", std::process::id()));
-            match rustix::fs::linkat(CWD, &proc_path, CWD, &tmp, AtFlags::SYMLINK_FOLLOW) {
+            match link(&file, &tmp) {
                 Ok(()) => {}
                 Err(Errno::EXIST) => continue,
                 Err(e) => return Err(e.into()),
@@ -189,6 +193,42 @@ mod unnamed {
                 }
             };
         }
+    }
+
+    /// Set once `linkat(fd, "", AT_EMPTY_PATH)` was refused (kernels before
+    /// 6.10 allow it only with CAP_DAC_READ_SEARCH).
+    static NO_EMPTY_PATH: AtomicBool = AtomicBool::new(false);
+
+    /// Give the unnamed `file` the name `path`: `linkat` on the descriptor
+    /// itself where the kernel allows it, else through `/proc/self/fd`
+    /// (a path lookup through procfs per file).
+    fn link(file: &std::fs::File, path: &Path) -> Result<(), Errno> {
+        if !NO_EMPTY_PATH.load(Ordering::Relaxed) {
+            match rustix::fs::linkat(file, "", CWD, path, AtFlags::EMPTY_PATH) {
+                Err(Errno::PERM | Errno::NOENT | Errno::INVAL) => {
+                    NO_EMPTY_PATH.store(true, Ordering::Relaxed);
+                }
+                r => return r,
+            }
+        }
+        let proc_path = format!("/proc/self/fd/{}", file.as_raw_fd());
+        rustix::fs::linkat(CWD, &proc_path, CWD, path, AtFlags::SYMLINK_FOLLOW)
+    }
+
+    /// Whether the umask takes a bit out of 0644 (then each file is
+    /// chmod-ed back): read once from `/proc/self/status`; when it cannot
+    /// be read, assume it does.
+    fn umask_masks_0644() -> bool {
+        static MASKS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        *MASKS.get_or_init(|| {
+            std::fs::read_to_string("/proc/self/status")
+                .ok()
+                .and_then(|s| {
+                    let v = s.lines().find_map(|l| l.strip_prefix("Umask:"))?;
+                    u32::from_str_radix(v.trim(), 8).ok()
+                })
+                .is_none_or(|m| m & 0o644 != 0)
+        })
     }
 
     /// Errors that mean "no `O_TMPFILE` on this filesystem" switch to the
