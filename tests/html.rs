@@ -229,7 +229,7 @@ fn duplicate_links_to_kept_copy_and_line() {
         );
         // The anchored line holds the duplicated paragraph.
         let at = kept.find(&format!("id=\"{anchor}\"")).unwrap();
-        let row_end = at + kept[at..].find("</div>\n").unwrap();
+        let row_end = at + kept[at..].find("</div></div>").unwrap();
         assert!(
             kept[at..row_end].contains(&DUP[..30]),
             "kept line holds the paragraph"

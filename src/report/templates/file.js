@@ -1,17 +1,11 @@
 (function(){
 "use strict";
 var body=document.body,tip=document.getElementById("tip");
-function el(tag,cls,text){var e=document.createElement(tag);if(cls)e.className=cls;if(text!==undefined)e.textContent=text;return e;}
-/* Rows arrive as <div class="r" id="L7">text</div>: add the number cell and
-   the text cell (.c) here rather than in every row of the file. */
-document.querySelectorAll("#text>.r").forEach(function(r){
-  var c=el("div","c");while(r.firstChild)c.appendChild(r.firstChild);
-  r.appendChild(el("span","n",r.id.slice(1)));r.appendChild(c);
-});
 var marks=Array.prototype.slice.call(document.querySelectorAll(".e[tabindex]"));
 function idx(e){return e.id?e.id.slice(1):e.getAttribute("data-i");}
 var cur=-1;
 function pref(k,v){try{if(v===undefined)return localStorage.getItem("newsclean."+k);localStorage.setItem("newsclean."+k,v);}catch(e){return null;}}
+function el(tag,cls,text){var e=document.createElement(tag);if(cls)e.className=cls;if(text!==undefined)e.textContent=text;return e;}
 /* Tooltip: built from the row of the changes table (already escaped DOM). */
 function show(target){
   var row=document.getElementById("c"+idx(target));
@@ -93,5 +87,4 @@ var qv=/[?&]view=(sbs|inline)/.exec(location.search);
 if(qv?qv[1]==="sbs":pref("view")==="sbs")view(true);
 var m0=/^#e(\d+)$/.exec(location.hash),t0=m0&&document.getElementById("e"+m0[1]);
 if(t0){t0.scrollIntoView({block:"center"});t0.focus({preventScroll:true});}
-else if(/^#L\d+$/.test(location.hash)){var l0=document.getElementById(location.hash.slice(1));if(l0)l0.scrollIntoView();}
 })();
