@@ -220,6 +220,11 @@ fn all_nfc_safe(b: &[u8]) -> bool {
             i += 1;
             continue;
         }
+        if x == 0xC2 || x == 0xC3 {
+            // U+0080..=U+00FF (NBSP and `·` are frequent in news text)
+            i += 2;
+            continue;
+        }
         let safe = match x {
             // U+4E00..=U+9FFF
             0xE4 => b[i + 1] >= 0xB8,
@@ -251,7 +256,7 @@ fn all_nfc_safe(b: &[u8]) -> bool {
 /// A starter with NFC_QC=Yes, from the blocks frequent in news text.
 fn nfc_safe(c: char) -> bool {
     matches!(c as u32,
-        0x00..=0x7F
+        0x00..=0xFF
         | 0x4E00..=0x9FFF
         | 0x2010..=0x2027
         | 0x2030..=0x205E
