@@ -158,7 +158,10 @@ mod tests {
 
     #[test]
     fn in_place_agrees_with_decode() {
-        let gbk = encoding_rs::GBK.encode("新闻联播：今天的主要内容").0.into_owned();
+        let gbk = encoding_rs::GBK
+            .encode("新闻联播：今天的主要内容")
+            .0
+            .into_owned();
         for b in [
             b"".to_vec(),
             "新闻联播\n".as_bytes().to_vec(),

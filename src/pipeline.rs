@@ -253,8 +253,7 @@ pub fn run(
         let mut chunks = files.chunks(CHUNK);
         loop {
             let next = chunks.next();
-            if next.is_none() && pending.is_none() && undecided.is_none() && unwritten.is_none()
-            {
+            if next.is_none() && pending.is_none() && undecided.is_none() && unwritten.is_none() {
                 break;
             }
             let ((analyses, reports), decided) = rayon::join(

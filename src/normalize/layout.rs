@@ -2772,7 +2772,8 @@ mod tests {
 
     #[test]
     fn curly_double_balance_counts_like_matches() {
-        for t in ["", "“甲”", "“甲“乙”", "”", "—…‘’“", "a“b”c”", "新闻联播“"] {
+        for t in ["", "“甲”", "“甲“乙”", "”", "—…‘’“", "a“b”c”", "新闻联播“"]
+        {
             let want = t.matches('“').count() as i32 - t.matches('”').count() as i32;
             assert_eq!(curly_double_balance(t), want, "{t:?}");
         }

@@ -1524,8 +1524,20 @@ mod tests {
     #[test]
     fn needs_work_bytes_equal_chars() {
         let mut lines: Vec<String> = [
-            "二0一五年", "二〇一五", "七○一", "三Ｏ二", "好。。。", "好。a。。", "ＡＢＣ，ＤＥ。",
-            "「引」", "Hello，world。", "中文，中文。", "𠀀，", "", "一o", "x一0",
+            "二0一五年",
+            "二〇一五",
+            "七○一",
+            "三Ｏ二",
+            "好。。。",
+            "好。a。。",
+            "ＡＢＣ，ＤＥ。",
+            "「引」",
+            "Hello，world。",
+            "中文，中文。",
+            "𠀀，",
+            "",
+            "一o",
+            "x一0",
         ]
         .iter()
         .map(|s| s.to_string())
@@ -1539,7 +1551,11 @@ mod tests {
         assert!(lines.len() > 200);
         for l in &lines {
             for corner in [false, true] {
-                assert_eq!(needs_work(l, corner), needs_work_by_chars(l, corner), "{l:?}");
+                assert_eq!(
+                    needs_work(l, corner),
+                    needs_work_by_chars(l, corner),
+                    "{l:?}"
+                );
             }
         }
     }
@@ -1572,8 +1588,22 @@ mod tests {
     #[test]
     fn bracket_prefilter_matches_the_char_test() {
         for l in [
-            "", "abc", "(", "a)b", "\"x", "新闻（联播", "联播）", "（）", "全角＂引号",
-            "ＥＦ", "\u{FF08}", "\u{FF0A}", "\u{FF09}\u{FF10}", "好", "中文。", "\u{EF}",
+            "",
+            "abc",
+            "(",
+            "a)b",
+            "\"x",
+            "新闻（联播",
+            "联播）",
+            "（）",
+            "全角＂引号",
+            "ＥＦ",
+            "\u{FF08}",
+            "\u{FF0A}",
+            "\u{FF09}\u{FF10}",
+            "好",
+            "中文。",
+            "\u{EF}",
         ] {
             let want = l.contains(['(', ')', '"', '（', '）']);
             assert_eq!(has_bracket_or_quote(l), want, "{l:?}");

@@ -479,7 +479,6 @@ struct Row {
 }
 
 /// One entry of the list of changes under the text.
-
 struct Change {
     i: usize,
     line: usize,
@@ -498,7 +497,7 @@ struct Change {
     dup: Option<DupLink>,
 }
 
-
+/// Where a removed duplicate's kept copy is, for its link.
 struct DupLink {
     href: String,
     file: String,
@@ -517,7 +516,10 @@ fn rules_html(counts: BTreeMap<&'static str, usize>) -> String {
         escape_into(&mut o, family(id));
         o.push_str("\">");
         escape_into(&mut o, id);
-        let _ = write!(o, "</span></td><td class=\"num\">{n}</td><td class=\"doc\">");
+        let _ = write!(
+            o,
+            "</span></td><td class=\"num\">{n}</td><td class=\"doc\">"
+        );
         for (code, part) in doc_parts(rule_doc(id)) {
             if code {
                 o.push_str("<code>");
