@@ -325,8 +325,9 @@ fn first_char(s: &str) -> Option<char> {
     s.chars().next()
 }
 
-fn han_count(s: &str) -> usize {
-    s.chars().filter(|&c| is_han(c)).count()
+/// Does `s` hold at least `n` (≥ 1) Han characters? Stops at the n-th.
+fn has_han_count(s: &str, n: usize) -> bool {
+    s.chars().filter(|&c| is_han(c)).nth(n - 1).is_some()
 }
 
 fn has_han(s: &str) -> bool {
@@ -981,19 +982,19 @@ fn lead_repeats(ta: &str, tb: &str) -> bool {
 fn headline_shape(t: &str) -> bool {
     // Ellipses, dots and dashes change their length in stage 4 (`...` →
     // `……`, `-` → `——`): not counted, so a second run measures the same.
-    let n = t
-        .chars()
-        .filter(|c| !matches!(c, '…' | '⋯' | '.' | '-' | '—' | '–' | '―'))
-        .count();
     let Some(last) = last_char(t) else {
         return false;
     };
     if is_stop(last) || is_pause(last) {
         return false;
     }
-    if han_count(t) < 4 {
+    if !has_han_count(t, 4) {
         return false;
     }
+    let n = t
+        .chars()
+        .filter(|c| !matches!(c, '…' | '⋯' | '.' | '-' | '—' | '–' | '―'))
+        .count();
     // B-H2: a dangling function character means the line is cut mid-phrase.
     // Calibrated on xwlb headlines: 地 得 及 在 对 为 是 一 个 了 过 与 将 向
     // 之 其 着 end common words (高地, 获得, 埃及, 存在, 应对, 成为, 统一,
@@ -1047,6 +1048,10 @@ fn headline_shape(t: &str) -> bool {
 /// B-R: a short subhead deck with one comma (`全球品牌，本土特色`,
 /// `坚持，给我力量`), only tested on a line that starts a unit.
 fn short_deck(t: &str) -> bool {
+    // At most 16 characters (checked below) is at most 64 bytes.
+    if t.len() > 64 {
+        return false;
+    }
     let n = t.chars().count();
     let commas = t.chars().filter(|&c| c == '，' || c == ',').count();
     let others = t
@@ -1057,7 +1062,7 @@ fn short_deck(t: &str) -> bool {
         && (commas == 1 || (dash && commas <= 1))
         && !others
         && !t.ends_with(['，', ','])
-        && han_count(t) >= 4
+        && has_han_count(t, 4)
 }
 
 /// B-R: a photo credit at the end of a caption (`…活动。　王世义 摄`, `…新华社发`).
@@ -1148,9 +1153,13 @@ fn is_attribution(t: &str) -> bool {
 /// B-R4 parallel items: A and B open with the same two characters, both
 /// are short and A ends with a pause or stop (`任命…为…部长，` ⏎ `任命…`).
 fn is_parallel_item(ta: &str, tb: &str) -> bool {
-    let pa: String = ta.chars().take(2).collect();
-    pa.chars().count() == 2
-        && tb.starts_with(pa.as_str())
+    let mut a = ta.chars();
+    let mut b = tb.chars();
+    let (Some(a1), Some(a2)) = (a.next(), a.next()) else {
+        return false;
+    };
+    b.next() == Some(a1)
+        && b.next() == Some(a2)
         && ta.chars().count() <= 30
         && tb.chars().count() <= 30
         && last_char(ta).is_some_and(|c| is_pause(c) || is_stop(c))
@@ -1527,7 +1536,8 @@ struct Geometry {
 /// `unicode-width`.
 fn width_cjk(s: &str) -> usize {
     // Byte-wise: `s` is valid UTF-8, so a lead byte is followed by its
-    // continuation bytes. E5–E9 lead only URO chars (U+5000–U+9FFF).
+    // continuation bytes. E5–E9 lead only URO chars (U+5000–U+9FFF), and
+    // so does E4 followed by B8–BF (U+4E00–U+4FFF).
     let b = s.as_bytes();
     let mut w = 0;
     let mut i = 0;
@@ -1539,7 +1549,7 @@ fn width_cjk(s: &str) -> usize {
             }
             w += 1;
             i += 1;
-        } else if (0xE5..=0xE9).contains(&x) {
+        } else if (0xE5..=0xE9).contains(&x) || (x == 0xE4 && b[i + 1] >= 0xB8) {
             w += 2;
             i += 3;
         } else if x & 0xF0 == 0xE0 {
