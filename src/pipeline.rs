@@ -27,7 +27,7 @@ use std::time::{Instant, SystemTime};
 use rayon::prelude::*;
 
 use crate::config::Config;
-use crate::decode::{decode, utf8_in_place, Decoded};
+use crate::decode::{decode, plain_utf8, Decoded};
 use crate::dedup::{self, Index, Removal};
 use crate::discover::{self, SourceFile};
 use crate::edit::{Composed, Edit};
@@ -516,7 +516,7 @@ fn analyse(f: &SourceFile, cfg: &Config) -> Analysis {
         }
     };
     let bytes_in = bytes.len() as u64;
-    let (original, encoding) = match utf8_in_place(bytes) {
+    let (original, encoding) = match plain_utf8(bytes) {
         Ok(text) => (text, "utf-8".to_string()),
         Err(bytes) => match decode(&bytes) {
             Decoded::Text { text, encoding } => (text, encoding),

@@ -389,13 +389,8 @@ impl Line {
 
 fn split_lines(text: &str) -> Vec<Line> {
     let mut lines = Vec::new();
-    let mut start = 0;
-    loop {
-        let end = match memchr_nl(&text[start..]) {
-            Some(i) => start + i,
-            None => text.len(),
-        };
-        let s = &text[start..end];
+    for (start, s) in crate::segment::split_lines(text) {
+        let end = start + s.len();
         let (mut spaces, mut ideo, mut tabs) = (0, 0, 0);
         let mut cs = start;
         for c in s.chars() {
@@ -423,10 +418,6 @@ fn split_lines(text: &str) -> Vec<Line> {
             blank,
             furniture: Furniture::None,
         });
-        if end >= text.len() {
-            break;
-        }
-        start = end + 1;
     }
     lines
 }
@@ -451,12 +442,6 @@ fn curly_double_balance(s: &str) -> i32 {
         i = j + 1;
     }
     n
-}
-
-/// Offset of the next `\n` in `s`: `str::find` with an ASCII char is
-/// core's word-at-a-time memchr, not a byte loop.
-fn memchr_nl(s: &str) -> Option<usize> {
-    s.find('\n')
 }
 
 // ---------------------------------------------------------------------------
@@ -2726,15 +2711,7 @@ pub fn flags(text: &str, cfg: &Config) -> Vec<Edit> {
         ('【', '】', "【】"),
     ];
     let mut out = Vec::new();
-    let mut start = 0;
-    let lines: Vec<(usize, &str)> = text
-        .split('\n')
-        .map(|l| {
-            let s = start;
-            start += l.len() + 1;
-            (s, l)
-        })
-        .collect();
+    let lines = crate::segment::split_lines(text);
     for (idx, &(off, line)) in lines.iter().enumerate() {
         let PairScan {
             han,

@@ -78,13 +78,11 @@ pub fn edits(text: &str, cfg: &Config) -> Vec<Edit> {
     let on = On::new(cfg);
     let mut out = Vec::new();
     let mut line = Line::default();
-    let mut base = 0;
-    for l in text.split('\n') {
+    for (base, l) in crate::segment::split_lines(text) {
         if needs_work(l, on.corner) {
             line.load(l, base);
             line.convert(&on, &mut out);
         }
-        base += l.len() + 1;
     }
     out
 }
@@ -151,11 +149,8 @@ fn needs_work(l: &str, corner: bool) -> bool {
 pub fn flags(text: &str, cfg: &Config) -> Vec<Edit> {
     let mut out = Vec::new();
     let mut line = Line::default();
-    let mut base = 0;
     let mut stack: Vec<usize> = Vec::new();
-    for l in text.split('\n') {
-        let at = base;
-        base += l.len() + 1;
+    for (at, l) in crate::segment::split_lines(text) {
         // Only brackets and ASCII double quotes are ever flagged: a line
         // without them needs no tokenizing (most lines of a corpus).
         if !has_bracket_or_quote(l) || plainly_balanced(l.as_bytes()) {
