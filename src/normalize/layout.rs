@@ -139,6 +139,10 @@
 //! reads UTF-8 bytes (also `“ ” ‘ ’ — … ·`), the wrap histogram is a
 //! `Vec`, and lines are split with core's memchr: about 85–100 → 140–175
 //! MB/s on the same harness (a shared machine; the numbers are noisy).
+//! Later: a line's `“`/`”` balance is one byte pass (`str::matches` on a
+//! CJK char stopped at every matching continuation byte), boundary
+//! reports are kept only for [`boundaries`], the headline and deck tests
+//! reject before counting, and lines come from `segment::split_lines`.
 
 mod b_s9;
 
