@@ -119,10 +119,10 @@ pub fn change_records(file: &str, original: &str, edits: &[Edit]) -> Vec<ChangeR
     let mut col_at = 0usize;
     let mut col_count = 0usize;
     for e in edits {
-        for nl in memchr_iter(&original.as_bytes()[scanned..e.start]) {
+        crate::segment::for_each_newline(&original.as_bytes()[scanned..e.start], |nl| {
             line += 1;
             line_start = scanned + nl + 1;
-        }
+        });
         scanned = e.start;
         // A removal that starts with the separator before the removed block
         // (the last block of a file) is located at the block itself.
@@ -145,9 +145,9 @@ pub fn change_records(file: &str, original: &str, edits: &[Edit]) -> Vec<ChangeR
                 .is_boundary(original, 0)
                 .unwrap_or(false)
         {
-            col_count + original[col_at..at].graphemes(true).count()
+            col_count + grapheme_count(&original[col_at..at])
         } else {
-            original[line_start..at].graphemes(true).count()
+            grapheme_count(&original[line_start..at])
         };
         col_at = at;
         col_count = before_col;
@@ -179,16 +179,67 @@ pub fn change_records(file: &str, original: &str, edits: &[Edit]) -> Vec<ChangeR
     out
 }
 
-fn memchr_iter(b: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    b.iter()
-        .enumerate()
-        .filter(|(_, &c)| c == b'\n')
-        .map(|(i, _)| i)
+/// `s.graphemes(true).count()`, without the segmenter when every character
+/// of `s` is one that always forms a cluster of its own (printable ASCII,
+/// Latin-1 U+00A0..=U+00FF, U+2010..=U+2027, CJK symbols U+3000..=U+3029
+/// and U+3030..=U+303F, ideographs U+4E00..=U+9FFF, full-width forms
+/// U+FF01..=U+FF60): then clusters are characters. Whatever follows `s`
+/// does not matter, the count stops at its end.
+fn grapheme_count(s: &str) -> usize {
+    let b = s.as_bytes();
+    let mut n = 0;
+    let mut i = 0;
+    while i < b.len() {
+        let x = b[i];
+        let len = match x {
+            0x20..=0x7E => 1,
+            0xC2 if b[i + 1] >= 0xA0 => 2,
+            0xC3 => 2,
+            0xE4 if b[i + 1] >= 0xB8 => 3,
+            0xE5..=0xE9 => 3,
+            0xE2 if b[i + 1] == 0x80 && (0x90..=0xA7).contains(&b[i + 2]) => 3,
+            0xE3 if b[i + 1] == 0x80 && !(0xAA..=0xAF).contains(&b[i + 2]) => 3,
+            0xEF if (b[i + 1] == 0xBC && b[i + 2] >= 0x81)
+                || (b[i + 1] == 0xBD && b[i + 2] <= 0xA0) =>
+            {
+                3
+            }
+            _ => return s.graphemes(true).count(),
+        };
+        n += 1;
+        i += len;
+    }
+    n
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fast_grapheme_count_agrees_with_the_segmenter() {
+        let mut chars: Vec<char> = Vec::new();
+        for r in [
+            0x00..0x300u32,
+            0x2000..0x2100,
+            0x3000..0x3100,
+            0x4DF0..0x4E10,
+            0x9FF0..0xA010,
+            0xFF00..0xFFA0,
+        ] {
+            chars.extend(r.filter_map(char::from_u32));
+        }
+        for &c in &chars {
+            for s in [
+                c.to_string(),
+                format!("中{c}"),
+                format!("{c}\u{301}"),
+                format!("a{c}文"),
+            ] {
+                assert_eq!(grapheme_count(&s), s.graphemes(true).count(), "{s:?}");
+            }
+        }
+    }
 
     #[test]
     fn records_have_line_and_column() {
