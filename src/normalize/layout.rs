@@ -469,11 +469,14 @@ fn digits(s: &[u8], i: usize) -> usize {
 
 /// C-P1 patterns that need an isolated line (a bare number, `- 7 -`, `3/12`).
 fn is_bare_page_number(t: &str) -> bool {
-    let t = t.trim_matches(|c: char| c == ' ');
+    // Spaces of any kind around the number and its dashes: stages 3 and 4
+    // remove U+3000 and TAB there (`0　——` → `0——`), and a second run must
+    // see the same page number as the first (idempotence).
+    let t = t.trim_matches(is_ws);
     let t = t
         .trim_start_matches(['-', '–', '—'])
         .trim_end_matches(['-', '–', '—'])
-        .trim_matches(' ');
+        .trim_matches(is_ws);
     let b = t.as_bytes();
     let n = digits(b, 0);
     if n == 0 || n > 4 {
@@ -912,7 +915,11 @@ fn numbered_row(t: &str) -> bool {
         return false;
     }
     let r = t[d..].trim_start_matches([' ', '\u{3000}']);
-    r.len() < t.len() - d && first_char(r).is_some_and(|c| !c.is_ascii_digit())
+    // The cell after the number starts with a letter or Han: a space before
+    // punctuation (`0 ,一`) is removed by stage 4 (`0，一`), and a second
+    // run must not decide differently (idempotence).
+    r.len() < t.len() - d
+        && first_char(r).is_some_and(|c| !c.is_ascii_digit() && c.is_alphanumeric())
 }
 
 /// B-R: a biography/chronology line `2003－2007年　…`, `1998年起 …`.
