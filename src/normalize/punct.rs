@@ -393,6 +393,10 @@ struct Tok {
     zap: bool,
     /// Replacement text and rule id, once a rule converted this token.
     rep: Option<(&'static str, &'static str)>,
+    /// The token's text starts / ends with a digit (a protected span too:
+    /// `3.14`, `…/a.html0`).
+    digit_start: bool,
+    digit_end: bool,
 }
 
 #[derive(Default)]
@@ -416,12 +420,11 @@ impl Line {
                     .last()
                     .is_some_and(|t| !t.c.is_ascii() && alphabetic(t.c));
                 if let Some((end, digit)) = protected_at(b, i, after_letter) {
-                    self.toks.push(Tok::new(
-                        base + i,
-                        base + end,
-                        if digit { '0' } else { 'a' },
-                        true,
-                    ));
+                    let c = if digit { '0' } else { 'a' };
+                    let mut t = Tok::new(base + i, base + end, c, true);
+                    t.digit_start = b[i].is_ascii_digit();
+                    t.digit_end = b[end - 1].is_ascii_digit();
+                    self.toks.push(t);
                     i = end;
                     continue;
                 }
@@ -1020,7 +1023,18 @@ impl Line {
                 let z2 = (q.rep.is_some_and(|r| r.1 == PAREN) && qc == '（' && is_han(pc))
                     || (p.rep.is_some_and(|r| r.1 == PAREN) && pc == '）' && is_han(qc));
                 let attached = p.rep.is_some() || p.del || q.rep.is_some();
-                if z2 || (z1 && (on.space || attached)) {
+                // Removing the space would put `：`/`．` between two digits,
+                // which the character stage of a second run reads as a time
+                // or decimal mark (A-W4: `9 ：00` → `9：00` → `9:00`): the
+                // space stays, so a second run changes nothing.
+                let w4 = |c: char| c == '：' || c == '．';
+                let a_w4 =
+                    (w4(pc) && !p.prot && i >= 2 && self.toks[i - 2].digit_end && q.digit_start)
+                        || (w4(qc)
+                            && !q.prot
+                            && p.digit_end
+                            && self.toks.get(j + 1).is_some_and(|t| t.digit_start));
+                if !a_w4 && (z2 || (z1 && (on.space || attached))) {
                     for t in &mut self.toks[i..j] {
                         t.zap = true;
                     }
@@ -1136,6 +1150,8 @@ impl Tok {
             del: false,
             zap: false,
             rep: None,
+            digit_start: c.is_ascii_digit() || ('０'..='９').contains(&c),
+            digit_end: c.is_ascii_digit() || ('０'..='９').contains(&c),
         }
     }
 }
@@ -1553,6 +1569,19 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn space_that_keeps_a_time_mark_fullwidth_stays() {
+        // xwlb 2015/20150327.txt l.113: removing the space would make
+        // `9：00`, which the character stage of a second run turns into
+        // `9:00` (A-W4).
+        assert_eq!(
+            run("直播将在28日上午 9 ：00 开始"),
+            "直播将在28日上午 9 ：00 开始"
+        );
+        assert_eq!(run("比分3.14： 8月"), "比分3.14： 8月");
+        assert_eq!(run("他说： 好的"), "他说：好的");
     }
 
     #[test]
