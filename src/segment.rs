@@ -63,20 +63,25 @@ pub fn line_spans(text: &str) -> Vec<(usize, usize)> {
     lines
 }
 
+/// Whether some byte of the word `w` is zero (the classic bit trick: exact
+/// for "some", not for "which").
+pub(crate) fn has_zero_byte(w: u64) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    w.wrapping_sub(LO) & !w & HI != 0
+}
+
 /// Call `f` with the offset of every `\n` in `b`, in order. One pass, eight
 /// bytes at a time (a word with no `\n` costs a few instructions), with no
 /// per-line call: searching line by line (`str::find`, `split('\n')`) paid a
 /// setup per line, and half the lines of a news text are blank.
 pub fn for_each_newline(b: &[u8], mut f: impl FnMut(usize)) {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
     const NL: u64 = 0x0A0A_0A0A_0A0A_0A0A;
     let mut chunks = b.chunks_exact(8);
     let mut base = 0;
     for c in &mut chunks {
-        let w = u64::from_le_bytes(c.try_into().expect("eight bytes")) ^ NL;
-        // Non-zero exactly when some byte of `w` is zero (a `\n` in `c`).
-        if w.wrapping_sub(LO) & !w & HI != 0 {
+        // After the XOR, a zero byte is a `\n` in `c`.
+        if has_zero_byte(u64::from_le_bytes(c.try_into().expect("eight bytes")) ^ NL) {
             for (k, &x) in c.iter().enumerate() {
                 if x == b'\n' {
                     f(base + k);

@@ -183,8 +183,6 @@ fn escape_html(s: &str) -> String {
 /// [`escape_html`] appending to `out`; copies runs without special
 /// characters in one go.
 fn escape_into(out: &mut String, s: &str) {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
     const TOP3: u64 = 0xE0E0_E0E0_E0E0_E0E0;
     const X20: u64 = 0x2020_2020_2020_2020;
     let b = s.as_bytes();
@@ -195,8 +193,7 @@ fn escape_into(out: &mut String, s: &str) {
         // at a time while none of them is (Chinese text is mostly ≥ 0x80).
         if i + 8 <= b.len() {
             let w = u64::from_le_bytes(b[i..i + 8].try_into().expect("eight bytes"));
-            let x = (w & TOP3) ^ X20;
-            if x.wrapping_sub(LO) & !x & HI == 0 {
+            if !crate::segment::has_zero_byte((w & TOP3) ^ X20) {
                 i += 8;
                 continue;
             }
