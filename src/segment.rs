@@ -274,7 +274,8 @@ pub fn fingerprint(text: &str, buf: &mut String) -> (u64, u32) {
 
 /// Does a character of U+4E00..=U+9FFF start at byte `i` (a lead byte of
 /// valid UTF-8)?
-fn uro_at(b: &[u8], i: usize) -> bool {
+#[inline]
+pub(crate) fn uro_at(b: &[u8], i: usize) -> bool {
     let x = b[i];
     (0xE5..=0xE9).contains(&x) || (x == 0xE4 && b[i + 1] >= 0xB8)
 }

@@ -83,7 +83,7 @@ pub fn edits(text: &str, _cfg: &Config) -> Vec<Edit> {
             i += 1;
             continue;
         }
-        if (0xE5..=0xE9).contains(&x) || (x == 0xE4 && bytes[i + 1] >= 0xB8) {
+        if crate::segment::uro_at(bytes, i) {
             i += 3;
             continue;
         }

@@ -1545,7 +1545,7 @@ fn width_cjk(s: &str) -> usize {
             }
             w += 1;
             i += 1;
-        } else if (0xE5..=0xE9).contains(&x) || (x == 0xE4 && b[i + 1] >= 0xB8) {
+        } else if crate::segment::uro_at(b, i) {
             w += 2;
             i += 3;
         } else if x & 0xF0 == 0xE0 {

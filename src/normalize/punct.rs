@@ -111,7 +111,7 @@ fn needs_work(l: &str, corner: bool) -> bool {
             i += 1;
             continue;
         }
-        if (0xE5..=0xE9).contains(&x) || (x == 0xE4 && b[i + 1] >= 0xB8) {
+        if crate::segment::uro_at(b, i) {
             han = true;
             stops = 0;
             i += 3;
