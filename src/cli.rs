@@ -35,8 +35,8 @@ pub(crate) struct CleanArgs {
     /// Report folder [default: <OUT>.report].
     #[arg(long)]
     pub(crate) report: Option<PathBuf>,
-    /// Worker threads [default: all cores].
-    #[arg(short, long, default_value_t = 0)]
+    /// Worker threads, at most 1024 [default: all cores].
+    #[arg(short, long, default_value_t = 0, value_parser = jobs_in_range)]
     pub(crate) jobs: usize,
     /// Config file (newsclean.toml); unknown keys are an error.
     #[arg(short, long)]
@@ -44,6 +44,10 @@ pub(crate) struct CleanArgs {
     /// Write nothing; exit 1 if anything would change.
     #[arg(long)]
     pub(crate) check: bool,
+    /// Remove files in --out that this run did not write (listed as
+    /// `stale` in summary.json either way).
+    #[arg(long, conflicts_with = "check")]
+    pub(crate) prune: bool,
     /// Print only errors.
     #[arg(short, long)]
     pub(crate) quiet: bool,
@@ -65,4 +69,14 @@ pub(crate) enum Format {
     Human,
     /// One JSON object (run info and totals).
     Json,
+}
+
+/// `--jobs`: 0 (all cores) to [`newsclean::pipeline::MAX_JOBS`].
+fn jobs_in_range(s: &str) -> Result<usize, String> {
+    let n: usize = s.parse().map_err(|e| format!("{e}"))?;
+    let max = newsclean::pipeline::MAX_JOBS;
+    if n > max {
+        return Err(format!("at most {max} threads"));
+    }
+    Ok(n)
 }

@@ -1,14 +1,33 @@
-//! Every output file is written through [`write_atomic`]: the bytes go to
-//! a file that has no name yet, which gets its final name only once it is
-//! complete. On Linux that file is an unnamed `O_TMPFILE` inode linked in
-//! with `linkat` (or, when the name exists, linked under a temp name and
-//! renamed over it); elsewhere, or on filesystems without `O_TMPFILE`, a
-//! temp file (`.newsclean-*`) in the target folder, renamed. A run killed
-//! at any moment (SIGKILL, a panic, Ctrl-C) therefore leaves either the old
-//! file or the new one, never half a file (a SIGKILL on the portable path
-//! can leave a `.newsclean-*` temp file, never a partial file under an
-//! output name). Link and rename alone give that: they are atomic for every
-//! other process whether or not the data reached the disk.
+//! Every output file is written through a [`Tree`]: the output folder or
+//! the report folder, opened once as a directory descriptor. A file is
+//! written as `tree.write(rel, bytes)`, where `rel` is a relative path made
+//! only of plain names (no `..`, no `/` at the start, no `.`): anything else
+//! is refused before a byte is written, so no output can land outside its
+//! folder.
+//!
+//! **Links inside the folders are never followed.** The folder of each file
+//! is opened from the tree's descriptor with `openat2` and
+//! `RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS` (Linux 5.6+; elsewhere one
+//! `openat(O_NOFOLLOW | O_DIRECTORY)` per path component, creating missing
+//! folders with `mkdirat`). A symbolic link on the way (say `out/sub ->
+//! ../in/sub`) makes that one file fail with "symbolic link inside the
+//! output folder, not followed"; the final name is replaced by `renameat`
+//! or created by `linkat`, which never follow a link either. The folder
+//! given on the command line may itself be a link: that is the user's
+//! choice, resolved once when the tree is opened.
+//!
+//! **Atomic.** The bytes go to a file that has no name yet, which gets its
+//! final name only once it is complete. On Linux that file is an unnamed
+//! `O_TMPFILE` inode linked in with `linkat` (or, when the name exists,
+//! linked under a temp name and renamed over it); elsewhere, or on
+//! filesystems without `O_TMPFILE`, a temp file (`.newsclean-tmp-*`) in the
+//! target folder, renamed. A run killed at any moment (SIGKILL, a panic,
+//! Ctrl-C) therefore leaves either the old file or the new one, never half a
+//! file. Named temp files are registered while they exist: on SIGINT or
+//! SIGTERM the binary calls [`interrupt`], which removes them and refuses
+//! new ones; after a SIGKILL the next run removes them at its start
+//! ([`Tree::scan`] finds them; only a run holding the folder's lock does
+//! it, see [`Tree::lock`]).
 //!
 //! `O_TMPFILE` is also the faster path: one directory operation per file
 //! instead of two, and the inode is allocated without holding the folder's
@@ -16,7 +35,14 @@
 //! few folders, that lock was where the kernel spent its time. The link is
 //! made on the descriptor itself (`AT_EMPTY_PATH`, Linux 6.10+ or
 //! CAP_DAC_READ_SEARCH), else through `/proc/self/fd/N`; the mode is set
-//! with `fchmod` only when the umask would take a bit out of 0644.
+//! with `fchmod` only when the umask would take a bit out of 0644. Opening
+//! the file's folder from the tree's descriptor is one `openat2` per file,
+//! the same path lookup the `open` of the folder by name cost before.
+//!
+//! **Locking.** [`Tree::lock`] takes an exclusive `flock` on the folder's
+//! own descriptor, held until the process ends: no lock file is created, so
+//! nothing is left in the cleaned corpus. A second run into the same folder
+//! is refused while the first holds it.
 //!
 //! `fsync` is about power loss and OS crashes, not about killed processes,
 //! and one fsync per file is expensive: each waits for the disk, so on the
@@ -27,184 +53,529 @@
 //! - cleaned copies and report files (diffs, review pages, assets,
 //!   `changes.jsonl`, `index.html`) are written with
 //!   [`Durability::Deferred`]: atomic as above, no fsync of their own;
-//! - at the end of the run [`sync_tree`] flushes the output and the report
+//! - at the start of a run the old `summary.json` is removed and the
+//!   removal made durable (fsync of the report folder) before anything else
+//!   is written: a report folder never holds a `summary.json` older than
+//!   some of the files beside it;
+//! - at the end of the run [`Tree::sync`] flushes the output and the report
 //!   filesystems once each (`syncfs`, bandwidth-bound instead of
-//!   latency-bound), and only then is `summary.json` written, fsynced
-//!   ([`write_atomic`]). `summary.json` is the commit marker of a run.
+//!   latency-bound), and only then is `summary.json` written, fsynced.
+//!   `summary.json` is the commit marker of a run.
 //!
 //! What remains guaranteed:
 //!
 //! - **killed at any moment** (SIGKILL, panic, Ctrl-C, out of memory): no
 //!   output file is ever partial; each name holds the old file or the new
-//!   one (at most a `.newsclean-*` temp file is left behind by SIGKILL);
+//!   one (at most a `.newsclean-tmp-*` temp file is left behind by SIGKILL,
+//!   removed by the next run);
 //! - **power loss or OS crash after the run** (`summary.json` exists):
 //!   every cleaned copy and report file is on disk, complete;
 //! - **power loss or OS crash during the run**: files renamed before the
 //!   crash may come back empty or short (the kernel had not written their
 //!   data yet; ext4 does not flush new files on rename). Such a run has no
-//!   `summary.json` (or the one of an older run, older than its files):
-//!   run it again. Inputs are never written, so nothing is lost.
+//!   `summary.json`: run it again. Inputs are never written, so nothing is
+//!   lost.
 //!
 //! `syncfs` flushes the whole filesystem, other programs' dirty data
 //! included; on a busy machine it can take longer, but it is one flush.
 
-use std::io::Write;
-use std::path::Path;
+use std::ffi::{OsStr, OsString};
+use std::io::{self, Write};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Mutex;
 
-/// How hard [`write_atomic_with`] works to survive a power loss.
+use rustix::fs::{AtFlags, FlockOperation, Mode, OFlags};
+use rustix::io::Errno;
+
+/// Prefix of every named temp file this program creates.
+pub const TEMP_PREFIX: &str = ".newsclean-tmp-";
+
+/// How hard [`Tree::write`] works to survive a power loss.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Durability {
     /// fsync the data before the rename (`summary.json`).
     Fsync,
-    /// rename only; the caller flushes the folder once with [`sync_tree`].
+    /// rename only; the caller flushes the folder once with [`Tree::sync`].
     Deferred,
 }
 
-/// Write `bytes` to `path` atomically and durably (fsync), creating parent
-/// folders.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    write_atomic_with(path, bytes, Durability::Fsync)
+/// An output or report folder, opened once; every write goes through it.
+#[derive(Debug)]
+pub struct Tree {
+    path: PathBuf,
+    fd: OwnedFd,
 }
 
-/// Write `bytes` to `path` atomically, creating parent folders; fsync only
-/// with [`Durability::Fsync`].
-///
-/// On Linux the data goes to an unnamed file (`O_TMPFILE`) that is linked
-/// under its name once complete: one directory operation per file instead
-/// of two (create a temp name, rename it), and the inode is allocated
-/// without holding the folder's lock, so parallel writers into one folder
-/// do not queue behind each other. If the name already exists (a re-run
-/// into the same output folder) the file is linked under a temp name and
-/// renamed over it. Filesystems without `O_TMPFILE` (or no `/proc`) take
-/// the portable path: a named temp file + rename.
-pub fn write_atomic_with(path: &Path, bytes: &[u8], durability: Durability) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+/// What [`Tree::scan`] found in a folder tree.
+#[derive(Debug, Default)]
+pub struct Scan {
+    /// Every entry that is not a folder (files, links, others), relative,
+    /// in byte order; temp files excluded.
+    pub entries: Vec<PathBuf>,
+    /// Named temp files of earlier runs that were removed.
+    pub temps_removed: usize,
+}
+
+/// The folder a file goes into: the tree's own descriptor or one opened
+/// beneath it.
+enum Dir<'a> {
+    Root(BorrowedFd<'a>),
+    Sub(OwnedFd),
+}
+
+impl Dir<'_> {
+    fn fd(&self) -> BorrowedFd<'_> {
+        match self {
+            Dir::Root(fd) => *fd,
+            Dir::Sub(fd) => fd.as_fd(),
+        }
+    }
+}
+
+/// Whether `rel` is a path this module writes: plain names only.
+pub fn is_safe_rel(rel: &Path) -> bool {
+    let mut any = false;
+    for c in rel.components() {
+        match c {
+            Component::Normal(n) if !n.as_bytes().contains(&b'/') => any = true,
+            _ => return false,
+        }
+    }
+    any
+}
+
+fn unsafe_path(rel: &Path) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!(
+            "refusing to write {}: not a plain relative path",
+            rel.display()
+        ),
+    )
+}
+
+fn link_error(rel: &Path, root: &Path) -> io::Error {
+    io::Error::other(format!(
+        "a symbolic link (or a file) on the way to {} inside {}: not followed",
+        rel.display(),
+        root.display()
+    ))
+}
+
+impl Tree {
+    /// Create `path` (and its parents) if needed and open it.
+    pub fn open(path: &Path) -> io::Result<Tree> {
+        std::fs::create_dir_all(path)?;
+        let fd = rustix::fs::open(
+            path,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?;
+        Ok(Tree {
+            path: path.to_path_buf(),
+            fd,
+        })
+    }
+
+    /// The folder as given.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Take an exclusive lock on the folder for the life of the process
+    /// (`flock` on its descriptor; no lock file). `Ok(false)`: another
+    /// process holds it.
+    pub fn lock(&self) -> io::Result<bool> {
+        match rustix::fs::flock(&self.fd, FlockOperation::NonBlockingLockExclusive) {
+            Ok(()) => Ok(true),
+            Err(Errno::WOULDBLOCK) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Check that a file can be created in the folder (an unnamed one on
+    /// Linux, a removed temp file elsewhere): a read-only or full
+    /// filesystem is found before the run starts.
+    pub fn probe(&self) -> io::Result<()> {
+        let f = self.create(Path::new(".newsclean-probe"))?;
+        drop(f);
+        Ok(())
+    }
+
+    /// Remove `rel` (a file or link, never followed); a missing name is not
+    /// an error. With `durable`, the folder is fsynced after.
+    pub fn remove(&self, rel: &Path, durable: bool) -> io::Result<()> {
+        let (dir, name) = self.parent(rel, false)?;
+        match rustix::fs::unlinkat(dir.fd(), name, AtFlags::empty()) {
+            Ok(()) | Err(Errno::NOENT) => {}
+            Err(e) => return Err(e.into()),
+        }
+        if durable {
+            rustix::fs::fsync(dir.fd())?;
+        }
+        Ok(())
+    }
+
+    /// Flush every file written under the folder: one `syncfs` of its
+    /// filesystem (Linux), else an fsync of the folder.
+    pub fn sync(&self) -> io::Result<()> {
+        #[cfg(target_os = "linux")]
+        rustix::fs::syncfs(&self.fd)?;
+        #[cfg(not(target_os = "linux"))]
+        rustix::fs::fsync(&self.fd)?;
+        Ok(())
+    }
+
+    /// Walk the folder without following links: remove the named temp
+    /// files earlier runs left (call it only while holding [`Tree::lock`])
+    /// and list every other entry that is not a folder.
+    pub fn scan(&self) -> io::Result<Scan> {
+        let mut scan = Scan::default();
+        for e in walkdir::WalkDir::new(&self.path)
+            .follow_links(false)
+            .min_depth(1)
+        {
+            let e = e.map_err(io::Error::other)?;
+            if e.file_type().is_dir() {
+                continue;
+            }
+            let rel = e
+                .path()
+                .strip_prefix(&self.path)
+                .map_err(io::Error::other)?
+                .to_path_buf();
+            if e.file_name().as_bytes().starts_with(TEMP_PREFIX.as_bytes()) {
+                self.remove(&rel, false)?;
+                scan.temps_removed += 1;
+            } else {
+                scan.entries.push(rel);
+            }
+        }
+        scan.entries
+            .sort_by(|a, b| a.as_os_str().as_bytes().cmp(b.as_os_str().as_bytes()));
+        Ok(scan)
+    }
+
+    /// Write `bytes` to `rel` atomically, creating folders beneath the
+    /// tree; fsync only with [`Durability::Fsync`].
+    pub fn write(&self, rel: &Path, bytes: &[u8], durability: Durability) -> io::Result<()> {
+        let mut f = self.create(rel)?;
+        f.write_all(bytes)?;
+        f.commit(durability)
+    }
+
+    /// Start writing `rel`: the returned file has no name (or a temp name)
+    /// until [`AtomicFile::commit`]; dropped uncommitted, it vanishes.
+    pub fn create(&self, rel: &Path) -> io::Result<AtomicFile<'_>> {
+        let (dir, name) = self.parent(rel, true)?;
+        let name = name.to_os_string();
+        let dir_rel = rel.parent().unwrap_or(Path::new("")).to_path_buf();
+        #[cfg(target_os = "linux")]
+        if let Some(file) = unnamed::create(dir.fd())? {
+            return Ok(AtomicFile {
+                file,
+                dir,
+                name,
+                temp: None,
+                dir_rel,
+                tree: self,
+            });
+        }
+        let (file, temp) = temp_file(self, dir.fd(), &dir_rel)?;
+        Ok(AtomicFile {
+            file,
+            dir,
+            name,
+            temp: Some(temp),
+            dir_rel,
+            tree: self,
+        })
+    }
+
+    /// Open the folder of `rel` beneath the tree without following links,
+    /// creating missing folders when `create`.
+    fn parent<'p>(&self, rel: &'p Path, create: bool) -> io::Result<(Dir<'_>, &'p OsStr)> {
+        if !is_safe_rel(rel) {
+            return Err(unsafe_path(rel));
+        }
+        let name = rel.file_name().ok_or_else(|| unsafe_path(rel))?;
+        let parent = rel.parent().unwrap_or(Path::new(""));
+        if parent.as_os_str().is_empty() {
+            return Ok((Dir::Root(self.fd.as_fd()), name));
+        }
+        #[cfg(target_os = "linux")]
+        {
+            use rustix::fs::ResolveFlags;
+            static NO_OPENAT2: AtomicBool = AtomicBool::new(false);
+            if !NO_OPENAT2.load(Ordering::Relaxed) {
+                match rustix::fs::openat2(
+                    &self.fd,
+                    parent,
+                    OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+                    Mode::empty(),
+                    ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS | ResolveFlags::NO_MAGICLINKS,
+                ) {
+                    Ok(fd) => return Ok((Dir::Sub(fd), name)),
+                    Err(Errno::NOSYS | Errno::PERM) => NO_OPENAT2.store(true, Ordering::Relaxed),
+                    Err(Errno::NOENT) if create => {}
+                    Err(Errno::LOOP | Errno::XDEV | Errno::NOTDIR) => {
+                        return Err(link_error(rel, &self.path))
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        // One component at a time, never following a link.
+        let mut cur: Option<OwnedFd> = None;
+        for c in parent.components() {
+            let Component::Normal(c) = c else {
+                return Err(unsafe_path(rel));
+            };
+            let base = cur.as_ref().map_or(self.fd.as_fd(), |f| f.as_fd());
+            let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+            let fd = match rustix::fs::openat(base, c, flags, Mode::empty()) {
+                Ok(fd) => fd,
+                Err(Errno::NOENT) if create => {
+                    match rustix::fs::mkdirat(base, c, Mode::from_bits_truncate(0o755)) {
+                        Ok(()) | Err(Errno::EXIST) => {}
+                        Err(e) => return Err(e.into()),
+                    }
+                    match rustix::fs::openat(base, c, flags, Mode::empty()) {
+                        Ok(fd) => fd,
+                        Err(Errno::LOOP | Errno::NOTDIR) => {
+                            return Err(link_error(rel, &self.path))
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                Err(Errno::LOOP | Errno::NOTDIR) => return Err(link_error(rel, &self.path)),
+                Err(e) => return Err(e.into()),
+            };
+            cur = Some(fd);
+        }
+        Ok((Dir::Sub(cur.expect("parent has a component")), name))
+    }
+}
+
+/// Start writing back the filesystem holding `dir` (`syncfs`; an fsync of
+/// the folder elsewhere). Writes nothing; for a background flush that
+/// overlaps the work, not a durability point (use [`Tree::sync`]).
+pub fn flush_filesystem(dir: &Path) -> io::Result<()> {
+    let f = std::fs::File::open(dir)?;
     #[cfg(target_os = "linux")]
-    {
-        match unnamed::write(dir, path, bytes, durability) {
-            Ok(true) => return Ok(()),
-            Ok(false) => {}
-            Err(e) => return Err(e),
-        }
-    }
-    let mut tmp = match temp_in(dir) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            std::fs::create_dir_all(dir)?;
-            temp_in(dir)?
-        }
-        Err(e) => return Err(e),
-    };
-    tmp.write_all(bytes)?;
-    // Temp files are created 0600 by default; outputs are for everyone who
-    // may read the folder, like files written by cp. The mode is set at
-    // creation (and again below, since the umask may have masked it).
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let want = 0o644;
-        if tmp.as_file().metadata()?.permissions().mode() & 0o777 != want {
-            tmp.as_file()
-                .set_permissions(std::fs::Permissions::from_mode(want))?;
-        }
-    }
-    if durability == Durability::Fsync {
-        tmp.as_file().sync_all()?;
-    }
-    tmp.persist(path).map_err(|e| e.error)?;
+    rustix::fs::syncfs(&f)?;
+    #[cfg(not(target_os = "linux"))]
+    f.sync_all()?;
     Ok(())
 }
 
-/// The `O_TMPFILE` + `linkat` path of [`write_atomic_with`].
+/// A file being written by [`Tree::create`].
+pub struct AtomicFile<'t> {
+    file: std::fs::File,
+    dir: Dir<'t>,
+    name: OsString,
+    /// The temp name, when the file has one (portable path).
+    temp: Option<OsString>,
+    /// The folder of the file, relative to the tree.
+    dir_rel: PathBuf,
+    tree: &'t Tree,
+}
+
+impl Write for AtomicFile<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.file.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
+impl AtomicFile<'_> {
+    /// Give the file its name (replacing an existing file or link of that
+    /// name, never following it), after an fsync with
+    /// [`Durability::Fsync`].
+    pub fn commit(mut self, durability: Durability) -> io::Result<()> {
+        if durability == Durability::Fsync {
+            self.file.sync_all()?;
+        }
+        let dir = self.dir.fd();
+        if let Some(temp) = self.temp.take() {
+            let r = rustix::fs::renameat(dir, &temp, dir, &self.name);
+            unregister(&temp, r.is_err(), dir);
+            return r.map_err(Into::into);
+        }
+        #[cfg(target_os = "linux")]
+        {
+            unnamed::link(&self.file, dir, &self.name, self.tree, &self.dir_rel)
+        }
+        #[cfg(not(target_os = "linux"))]
+        unreachable!("unnamed files exist only on Linux")
+    }
+}
+
+impl Drop for AtomicFile<'_> {
+    fn drop(&mut self) {
+        if let Some(temp) = self.temp.take() {
+            unregister(&temp, true, self.dir.fd());
+        }
+    }
+}
+
+/// Named temp files that exist now (full paths), for [`interrupt`].
+static LIVE: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+/// Set by [`interrupt`]: no new named temp file is created.
+static STOPPING: AtomicBool = AtomicBool::new(false);
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn temp_name() -> OsString {
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("{TEMP_PREFIX}{}-{n}", std::process::id()).into()
+}
+
+/// Give a fresh temp name in `dir` (the folder `dir_rel` of `tree`) to a
+/// file with `make` (which fails with `EEXIST` when the name is taken),
+/// registered in [`LIVE`] under the same lock that [`interrupt`] takes, so
+/// an interrupt either sees and removes it or prevents it.
+fn with_temp_name(
+    tree: &Tree,
+    dir_rel: &Path,
+    mut make: impl FnMut(&OsStr) -> Result<(), Errno>,
+) -> io::Result<OsString> {
+    loop {
+        let temp = temp_name();
+        let mut live = LIVE.lock().unwrap_or_else(|e| e.into_inner());
+        if STOPPING.load(Ordering::SeqCst) {
+            return Err(io::Error::other("interrupted"));
+        }
+        match make(&temp) {
+            Ok(()) => {
+                live.push(tree.path.join(dir_rel).join(&temp));
+                return Ok(temp);
+            }
+            Err(Errno::EXIST) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// Create a named temp file (mode 0644) in `dir`, the folder `dir_rel`.
+fn temp_file(
+    tree: &Tree,
+    dir: BorrowedFd<'_>,
+    dir_rel: &Path,
+) -> io::Result<(std::fs::File, OsString)> {
+    let mut made = None;
+    let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let temp = with_temp_name(tree, dir_rel, |t| {
+        made = Some(rustix::fs::openat(
+            dir,
+            t,
+            flags,
+            Mode::from_bits_truncate(0o644),
+        )?);
+        Ok(())
+    })?;
+    let fd = made.expect("created");
+    // The umask may have masked the mode; outputs are 0644.
+    rustix::fs::fchmod(&fd, Mode::from_bits_truncate(0o644))?;
+    Ok((std::fs::File::from(fd), temp))
+}
+
+/// Forget a named temp file; remove it first when `remove`.
+fn unregister(temp: &OsStr, remove: bool, dir: BorrowedFd<'_>) {
+    let mut live = LIVE.lock().unwrap_or_else(|e| e.into_inner());
+    if remove {
+        let _ = rustix::fs::unlinkat(dir, temp, AtFlags::empty());
+    }
+    if let Some(i) = live.iter().position(|p| p.file_name() == Some(temp)) {
+        live.swap_remove(i);
+    }
+}
+
+/// Remove every named temp file this process has created and not yet
+/// renamed, and refuse new ones. Called on SIGINT/SIGTERM just before the
+/// process exits; unnamed (`O_TMPFILE`) files vanish with the process.
+pub fn interrupt() -> usize {
+    let mut live = LIVE.lock().unwrap_or_else(|e| e.into_inner());
+    STOPPING.store(true, Ordering::SeqCst);
+    let n = live.len();
+    for p in live.drain(..) {
+        let _ = std::fs::remove_file(p);
+    }
+    n
+}
+
+/// The `O_TMPFILE` + `linkat` path.
 #[cfg(target_os = "linux")]
 mod unnamed {
-    use super::Durability;
+    use super::{unregister, with_temp_name, Tree};
     use rustix::fs::{AtFlags, Mode, OFlags, CWD};
     use rustix::io::Errno;
-    use std::io::Write;
-    use std::os::fd::AsRawFd;
+    use std::ffi::OsStr;
+    use std::io;
+    use std::os::fd::{AsRawFd, BorrowedFd};
     use std::path::Path;
-    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    use std::sync::atomic::{AtomicBool, Ordering};
 
     /// Set once `O_TMPFILE` or `/proc/self/fd` turned out not to work here;
     /// every later file then takes the portable path at once.
     static UNSUPPORTED: AtomicBool = AtomicBool::new(false);
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
 
-    /// `Ok(false)`: not possible here, nothing was written; use the
-    /// portable path.
-    pub(super) fn write(
-        dir: &Path,
-        path: &Path,
-        bytes: &[u8],
-        durability: Durability,
-    ) -> std::io::Result<bool> {
+    /// An unnamed file in `dir`, or `None` when this filesystem has none.
+    pub(super) fn create(dir: BorrowedFd<'_>) -> io::Result<Option<std::fs::File>> {
         if UNSUPPORTED.load(Ordering::Relaxed) {
-            return Ok(false);
+            return Ok(None);
         }
         let flags = OFlags::TMPFILE | OFlags::WRONLY | OFlags::CLOEXEC;
         let mode = Mode::from_bits_truncate(0o644);
-        let fd = match rustix::fs::open(dir, flags, mode) {
+        let fd = match rustix::fs::openat(dir, ".", flags, mode) {
             Ok(fd) => fd,
-            Err(Errno::NOENT) => {
-                std::fs::create_dir_all(dir)?;
-                match rustix::fs::open(dir, flags, mode) {
-                    Ok(fd) => fd,
-                    Err(e) => return unsupported_or(e),
-                }
+            Err(Errno::OPNOTSUPP | Errno::ISDIR | Errno::INVAL) => {
+                UNSUPPORTED.store(true, Ordering::Relaxed);
+                return Ok(None);
             }
-            Err(e) => return unsupported_or(e),
+            Err(e) => return Err(e.into()),
         };
         // The umask may have masked the mode; outputs are 0644 like cp's.
         if umask_masks_0644() {
             rustix::fs::fchmod(&fd, mode)?;
         }
-        let mut file = std::fs::File::from(fd);
-        file.write_all(bytes)?;
-        if durability == Durability::Fsync {
-            file.sync_all()?;
-        }
-        match link(&file, path) {
-            Ok(()) => return Ok(true),
+        Ok(Some(std::fs::File::from(fd)))
+    }
+
+    /// Name the unnamed `file` `dir/name`; when the name exists, link it
+    /// under a temp name and rename that over it.
+    pub(super) fn link(
+        file: &std::fs::File,
+        dir: BorrowedFd<'_>,
+        name: &OsStr,
+        tree: &Tree,
+        dir_rel: &Path,
+    ) -> io::Result<()> {
+        match link_at(file, dir, name) {
+            Ok(()) => return Ok(()),
             Err(Errno::EXIST) => {}
             Err(Errno::NOENT) if !Path::new("/proc/self/fd").exists() => {
-                UNSUPPORTED.store(true, Ordering::Relaxed);
-                return Ok(false);
+                return Err(io::Error::other("cannot name an O_TMPFILE file: no /proc"));
             }
             Err(e) => return Err(e.into()),
         }
-        // The name exists: link under a fresh temp name, rename over it.
-        loop {
-            let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-            let tmp = dir.join(format!(".newsclean-{}-{n}", std::process::id()));
-            match link(&file, &tmp) {
-                Ok(()) => {}
-                Err(Errno::EXIST) => continue,
-                Err(e) => return Err(e.into()),
-            }
-            return match std::fs::rename(&tmp, path) {
-                Ok(()) => Ok(true),
-                Err(e) => {
-                    let _ = std::fs::remove_file(&tmp);
-                    Err(e)
-                }
-            };
-        }
+        let temp = with_temp_name(tree, dir_rel, |t| link_at(file, dir, t))?;
+        let r = rustix::fs::renameat(dir, &temp, dir, name);
+        unregister(&temp, r.is_err(), dir);
+        r.map_err(Into::into)
     }
 
     /// Set once `linkat(fd, "", AT_EMPTY_PATH)` was refused (kernels before
     /// 6.10 allow it only with CAP_DAC_READ_SEARCH).
     static NO_EMPTY_PATH: AtomicBool = AtomicBool::new(false);
 
-    /// Give the unnamed `file` the name `path`: `linkat` on the descriptor
-    /// itself where the kernel allows it, else through `/proc/self/fd`
-    /// (a path lookup through procfs per file).
-    fn link(file: &std::fs::File, path: &Path) -> Result<(), Errno> {
+    fn link_at(file: &std::fs::File, dir: BorrowedFd<'_>, name: &OsStr) -> Result<(), Errno> {
         if !NO_EMPTY_PATH.load(Ordering::Relaxed) {
-            match rustix::fs::linkat(file, "", CWD, path, AtFlags::EMPTY_PATH) {
+            match rustix::fs::linkat(file, "", dir, name, AtFlags::EMPTY_PATH) {
                 Err(Errno::PERM | Errno::NOENT | Errno::INVAL) => {
                     NO_EMPTY_PATH.store(true, Ordering::Relaxed);
                 }
@@ -212,7 +583,7 @@ mod unnamed {
             }
         }
         let proc_path = format!("/proc/self/fd/{}", file.as_raw_fd());
-        rustix::fs::linkat(CWD, &proc_path, CWD, path, AtFlags::SYMLINK_FOLLOW)
+        rustix::fs::linkat(CWD, &proc_path, dir, name, AtFlags::SYMLINK_FOLLOW)
     }
 
     /// Whether the umask takes a bit out of 0644 (then each file is
@@ -230,69 +601,111 @@ mod unnamed {
                 .is_none_or(|m| m & 0o644 != 0)
         })
     }
-
-    /// Errors that mean "no `O_TMPFILE` on this filesystem" switch to the
-    /// portable path; any other is the caller's error.
-    fn unsupported_or(e: Errno) -> std::io::Result<bool> {
-        match e {
-            Errno::OPNOTSUPP | Errno::ISDIR | Errno::INVAL => {
-                UNSUPPORTED.store(true, Ordering::Relaxed);
-                Ok(false)
-            }
-            e => Err(e.into()),
-        }
-    }
-}
-
-/// A temp file in `dir`, created with mode 0644 where there are modes.
-fn temp_in(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
-    let mut b = tempfile::Builder::new();
-    b.prefix(".newsclean-");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        b.permissions(std::fs::Permissions::from_mode(0o644));
-    }
-    b.tempfile_in(dir)
-}
-
-/// Flush every file written under `dir` to disk: one `syncfs` of the
-/// filesystem holding `dir` (Linux), instead of one fsync per file. Call it
-/// before writing the file that marks the work as done.
-pub fn sync_tree(dir: &Path) -> std::io::Result<()> {
-    let f = std::fs::File::open(dir)?;
-    #[cfg(target_os = "linux")]
-    {
-        rustix::fs::syncfs(&f)?;
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        f.sync_all()?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn writes_and_replaces() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("a/b/c.txt");
-        super::write_atomic(&p, b"one").unwrap();
-        super::write_atomic(&p, b"two").unwrap();
-        assert_eq!(std::fs::read(&p).unwrap(), b"two");
-        let names: Vec<_> = std::fs::read_dir(p.parent().unwrap())
+    use super::*;
+
+    fn names(dir: &Path) -> Vec<OsString> {
+        let mut v: Vec<_> = std::fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().file_name())
             .collect();
-        assert_eq!(names.len(), 1, "no temp file left behind: {names:?}");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            assert_eq!(
-                std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
-                0o644
-            );
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn writes_and_replaces() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = Tree::open(dir.path()).unwrap();
+        let rel = Path::new("a/b/c.txt");
+        t.write(rel, b"one", Durability::Deferred).unwrap();
+        t.write(rel, b"two", Durability::Fsync).unwrap();
+        let p = dir.path().join(rel);
+        assert_eq!(std::fs::read(&p).unwrap(), b"two");
+        assert_eq!(names(p.parent().unwrap()), ["c.txt"], "no temp file left");
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o644
+        );
+    }
+
+    #[test]
+    fn refuses_paths_that_leave_the_tree() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = Tree::open(&dir.path().join("out")).unwrap();
+        for rel in ["../x.txt", "a/../../x.txt", "/tmp/x.txt", "./x.txt", ""] {
+            let e = t.write(Path::new(rel), b"x", Durability::Deferred);
+            assert!(e.is_err(), "{rel} was written");
         }
+        assert_eq!(names(dir.path()), ["out"]);
+        assert!(names(&dir.path().join("out")).is_empty());
+    }
+
+    #[test]
+    fn never_follows_a_link_inside_the_tree() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        std::fs::create_dir(&victim).unwrap();
+        std::fs::write(victim.join("b.txt"), "input").unwrap();
+        let out = dir.path().join("out");
+        std::fs::create_dir(&out).unwrap();
+        std::os::unix::fs::symlink("../victim", out.join("sub")).unwrap();
+        std::os::unix::fs::symlink("../victim/b.txt", out.join("f.txt")).unwrap();
+        let t = Tree::open(&out).unwrap();
+        let e = t
+            .write(Path::new("sub/b.txt"), b"x", Durability::Deferred)
+            .unwrap_err();
+        assert!(e.to_string().contains("not followed"), "{e}");
+        assert!(t
+            .write(Path::new("sub/new/c.txt"), b"x", Durability::Deferred)
+            .is_err());
+        // A link as the final name is replaced, its target untouched.
+        t.write(Path::new("f.txt"), b"new", Durability::Deferred)
+            .unwrap();
+        assert_eq!(std::fs::read(victim.join("b.txt")).unwrap(), b"input");
+        assert_eq!(names(&victim), ["b.txt"]);
+        assert!(std::fs::symlink_metadata(out.join("f.txt"))
+            .unwrap()
+            .is_file());
+    }
+
+    #[test]
+    fn a_second_lock_on_the_same_folder_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = Tree::open(dir.path()).unwrap();
+        let b = Tree::open(dir.path()).unwrap();
+        assert!(a.lock().unwrap());
+        assert!(!b.lock().unwrap());
+        drop(a);
+        assert!(b.lock().unwrap());
+        assert!(names(dir.path()).is_empty(), "no lock file");
+    }
+
+    #[test]
+    fn scan_removes_temp_files_and_lists_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = Tree::open(dir.path()).unwrap();
+        t.write(Path::new("a/x.txt"), b"x", Durability::Deferred)
+            .unwrap();
+        std::fs::write(dir.path().join("a/.newsclean-tmp-1-2"), "partial").unwrap();
+        let s = t.scan().unwrap();
+        assert_eq!(s.temps_removed, 1);
+        assert_eq!(s.entries, [PathBuf::from("a/x.txt")]);
+        assert_eq!(names(&dir.path().join("a")), ["x.txt"]);
+    }
+
+    #[test]
+    fn an_uncommitted_file_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = Tree::open(dir.path()).unwrap();
+        let mut f = t.create(Path::new("x.txt")).unwrap();
+        f.write_all(b"half").unwrap();
+        drop(f);
+        t.probe().unwrap();
+        assert!(names(dir.path()).is_empty());
     }
 }

@@ -57,8 +57,10 @@ fn clean(args: cli::CleanArgs) -> u8 {
         exclude: args.exclude,
         jobs: args.jobs,
         check: args.check,
+        prune: args.prune,
         config,
     };
+    on_signals_clean_up_and_exit();
     let bar = if std::io::stderr().is_terminal() && !args.quiet {
         let b = ProgressBar::new(0);
         b.set_style(
@@ -118,13 +120,38 @@ fn clean(args: cli::CleanArgs) -> u8 {
             Format::Human => println!("{}", human_line(&outcome, opts.check)),
         }
     }
-    if outcome.failed() {
+    if let Some(e) = &outcome.report_error {
+        eprintln!("newsclean: the report is incomplete (no summary.json): {e}");
+        73
+    } else if outcome.failed() {
         2
     } else if opts.check && outcome.changed() {
         1
     } else {
         0
     }
+}
+
+/// On SIGINT or SIGTERM: remove this run's named temp files (unnamed ones
+/// vanish with the process), say so, exit 130 or 143. The old
+/// `summary.json` was removed before the first write, so the interrupted
+/// report is visibly incomplete.
+fn on_signals_clean_up_and_exit() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let mut signals = match signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("newsclean: cannot watch for Ctrl-C: {e}");
+            return;
+        }
+    };
+    std::thread::spawn(move || {
+        if let Some(sig) = signals.forever().next() {
+            newsclean::emit::interrupt();
+            eprintln!("newsclean: interrupted; the report is incomplete (no summary.json)");
+            std::process::exit(128 + sig);
+        }
+    });
 }
 
 fn exit_code(e: &RunError) -> u8 {

@@ -31,7 +31,7 @@ use crate::decode::{decode, plain_utf8, Decoded};
 use crate::dedup::{self, Index, Removal};
 use crate::discover::{self, SourceFile};
 use crate::edit::{Composed, Edit};
-use crate::emit::{sync_tree, write_atomic, write_atomic_with, Durability};
+use crate::emit::{Durability, Tree};
 use crate::normalize;
 use crate::report::summary::{rfc3339, RunInfo, Summary};
 use crate::report::{change_records, diff, html, FileReport, Status};
@@ -40,6 +40,10 @@ use crate::segment::{self, Block};
 /// Files per chunk: enough to keep every core busy, small enough to bound
 /// memory by a few megabytes of text per thread.
 const CHUNK: usize = 256;
+
+/// Most worker threads `--jobs` accepts: more only costs memory (a stack
+/// and a chunk of text each) on any machine this runs on.
+pub const MAX_JOBS: usize = 1024;
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -58,6 +62,8 @@ pub struct RunOptions {
     pub jobs: usize,
     /// Write nothing; report whether anything would change.
     pub check: bool,
+    /// Remove files in the output folder that this run did not write.
+    pub prune: bool,
     /// Rules and thresholds.
     pub config: Config,
 }
@@ -69,6 +75,10 @@ pub struct RunOutcome {
     pub summary: Summary,
     /// Report folder actually used.
     pub report_dir: Option<PathBuf>,
+    /// The report could not be completed (a report file could not be
+    /// written, e.g. a full filesystem): no `summary.json` was written;
+    /// exit 73. The per-file rows in `summary` are still right.
+    pub report_error: Option<String>,
 }
 
 impl RunOutcome {
@@ -92,6 +102,8 @@ pub enum RunError {
     NoInput(String),
     /// The output or report folder cannot be written: 73.
     CantCreate(String),
+    /// Another run holds the output or report folder: 75.
+    Busy(String),
 }
 
 impl RunError {
@@ -101,6 +113,7 @@ impl RunError {
             RunError::Usage(_) => 64,
             RunError::NoInput(_) => 66,
             RunError::CantCreate(_) => 73,
+            RunError::Busy(_) => 75,
         }
     }
 }
@@ -108,7 +121,10 @@ impl RunError {
 impl std::fmt::Display for RunError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            RunError::Usage(m) | RunError::NoInput(m) | RunError::CantCreate(m) => f.write_str(m),
+            RunError::Usage(m)
+            | RunError::NoInput(m)
+            | RunError::CantCreate(m)
+            | RunError::Busy(m) => f.write_str(m),
         }
     }
 }
@@ -169,6 +185,12 @@ pub fn run(
     };
     let include = discover::globs(&include).map_err(RunError::Usage)?;
     let exclude = discover::globs(&opts.exclude).map_err(RunError::Usage)?;
+    if opts.jobs > MAX_JOBS {
+        return Err(RunError::Usage(format!(
+            "--jobs {}: at most {MAX_JOBS} threads",
+            opts.jobs
+        )));
+    }
     let jobs = if opts.jobs == 0 {
         std::thread::available_parallelism()
             .map(|n| n.get())
@@ -181,7 +203,8 @@ pub fn run(
         .build()
         .map_err(|e| RunError::Usage(format!("cannot start {jobs} threads: {e}")))?;
 
-    let (files, walk_errors) = discover::discover(&opts.inputs, &include, &exclude);
+    let (files, walk_errors) =
+        discover::discover(&opts.inputs, &include, &exclude).map_err(RunError::Usage)?;
     progress(Progress::Discovered(files.len()));
 
     let out_dir = if opts.check { None } else { opts.out.clone() };
@@ -190,27 +213,48 @@ pub fn run(
     } else {
         Some(report_dir_for(opts))
     };
-    if let Some(d) = &out_dir {
-        std::fs::create_dir_all(d).map_err(|e| {
-            RunError::CantCreate(format!("{}: cannot create output folder: {e}", d.display()))
-        })?;
+    let out_tree = out_dir
+        .as_deref()
+        .map(|d| open_tree(d, "output"))
+        .transpose()?;
+    let report_tree = report_dir
+        .as_deref()
+        .map(|d| open_tree(d, "report"))
+        .transpose()?;
+    // Before the first write: the old summary.json goes (durably), so a
+    // report folder never claims a run complete whose files are being
+    // rewritten; temp files of killed runs go; what is already in the
+    // output folder is listed, to report what this run did not write.
+    let mut existing: Vec<PathBuf> = Vec::new();
+    if let Some(t) = &out_tree {
+        existing = t
+            .scan()
+            .map_err(|e| RunError::CantCreate(format!("{}: {e}", t.path().display())))?
+            .entries;
     }
-    let mut changes_out = match &report_dir {
-        Some(d) => {
-            std::fs::create_dir_all(d).map_err(|e| {
-                RunError::CantCreate(format!("{}: cannot create report folder: {e}", d.display()))
+    if let Some(t) = &report_tree {
+        t.remove(Path::new("summary.json"), true).map_err(|e| {
+            RunError::CantCreate(format!(
+                "{}: cannot remove the old summary.json: {e}",
+                t.path().display()
+            ))
+        })?;
+        t.scan()
+            .map_err(|e| RunError::CantCreate(format!("{}: {e}", t.path().display())))?;
+    }
+    let mut changes_out = match &report_tree {
+        Some(t) => {
+            html::write_assets(t).map_err(|e| {
+                RunError::CantCreate(format!("{}: cannot write assets: {e}", t.path().display()))
             })?;
-            html::write_assets(d).map_err(|e| {
-                RunError::CantCreate(format!("{}: cannot write assets: {e}", d.display()))
-            })?;
-            let tmp = tempfile::Builder::new()
-                .prefix(".newsclean-")
-                .tempfile_in(d)
-                .map_err(|e| RunError::CantCreate(format!("{}: {e}", d.display())))?;
-            Some(std::io::BufWriter::new(tmp))
+            let f = t
+                .create(Path::new("changes.jsonl"))
+                .map_err(|e| RunError::CantCreate(format!("{}: {e}", t.path().display())))?;
+            Some(std::io::BufWriter::with_capacity(1 << 16, f))
         }
         None => None,
     };
+    let mut report_error: Option<String> = None;
 
     let cfg = &opts.config;
     let mut index = Index::default();
@@ -232,7 +276,7 @@ pub fn run(
         std::thread::spawn(move || {
             while flush_rx.recv().is_ok() {
                 for d in &flush_dirs {
-                    let _ = sync_tree(d);
+                    let _ = crate::emit::flush_filesystem(d);
                 }
             }
         })
@@ -278,8 +322,8 @@ pub fn run(
                                             f,
                                             a,
                                             &d,
-                                            out_dir.as_deref(),
-                                            report_dir.as_deref(),
+                                            out_tree.as_ref(),
+                                            report_tree.as_ref(),
                                             &kept_path,
                                             cfg,
                                         );
@@ -300,10 +344,16 @@ pub fn run(
                 || -> Result<Option<Decided>, RunError> {
                     for (r, jsonl) in unwritten.take().into_iter().flatten() {
                         if let Some(w) = changes_out.as_mut() {
-                            let jsonl = jsonl
-                                .map_err(|e| RunError::CantCreate(format!("changes.jsonl: {e}")))?;
-                            w.write_all(&jsonl)
-                                .map_err(|e| RunError::CantCreate(format!("changes.jsonl: {e}")))?;
+                            // A full report filesystem does not stop the
+                            // run: every file is still cleaned and listed;
+                            // the report is then incomplete (exit 73).
+                            let written = jsonl
+                                .map_err(std::io::Error::from)
+                                .and_then(|j| w.write_all(&j));
+                            if let Err(e) = written {
+                                report_error.get_or_insert(format!("changes.jsonl: {e}"));
+                                changes_out = None;
+                            }
                         }
                         if r.status == Status::Cleaned {
                             has_page.insert(rows.len() as u32);
@@ -341,7 +391,30 @@ pub fn run(
         let _ = h.join();
     }
 
-    if let Some(rd) = &report_dir {
+    // What was in the output folder before this run and is not one of its
+    // outputs: listed as stale, removed with --prune.
+    let mut stale: Vec<String> = Vec::new();
+    if let Some(t) = &out_tree {
+        let ours: HashSet<&Path> = files
+            .iter()
+            .zip(&rows)
+            .filter(|(_, r)| r.status != Status::Skipped)
+            .map(|(f, _)| f.out_rel.as_path())
+            .collect();
+        for e in existing.iter().filter(|e| !ours.contains(e.as_path())) {
+            stale.push(discover::display_rel(e));
+            if opts.prune {
+                if let Err(err) = t.remove(e, false) {
+                    report_error.get_or_insert(format!(
+                        "{}: cannot prune: {err}",
+                        discover::display_rel(e)
+                    ));
+                }
+            }
+        }
+    }
+
+    if let Some(rt) = &report_tree {
         // Pages for unchanged files that hold the kept copy of a duplicate,
         // so every "kept copy" link opens something.
         let mut missing: Vec<u32> = kept_refs.difference(&has_page).copied().collect();
@@ -351,17 +424,20 @@ pub fn run(
                 let f = &files[id as usize];
                 if let Ok(bytes) = std::fs::read(&f.path) {
                     if let Decoded::Text { text, .. } = decode(&bytes) {
-                        let _ = html::write_file_page(rd, &f.rel, &text, &[]);
+                        let _ = html::write_file_page(rt, &f.rel, &text, &[]);
                     }
                 }
             })
         });
-        let w = changes_out.take().expect("report writer exists");
-        let tmp = w
-            .into_inner()
-            .map_err(|e| RunError::CantCreate(format!("changes.jsonl: {e}")))?;
-        tmp.persist(rd.join("changes.jsonl"))
-            .map_err(|e| RunError::CantCreate(format!("changes.jsonl: {}", e.error)))?;
+        if let Some(w) = changes_out.take() {
+            let committed = w
+                .into_inner()
+                .map_err(|e| e.into_error())
+                .and_then(|f| f.commit(Durability::Deferred));
+            if let Err(e) = committed {
+                report_error.get_or_insert(format!("changes.jsonl: {e}"));
+            }
+        }
     }
 
     let run = RunInfo {
@@ -378,33 +454,76 @@ pub fn run(
         inputs: opts
             .inputs
             .iter()
-            .map(|p| p.display().to_string())
+            .map(|p| discover::escape_path(p))
             .collect(),
-        out: out_dir.as_ref().map(|p| p.display().to_string()),
-        report: report_dir.as_ref().map(|p| p.display().to_string()),
+        out: out_dir.as_deref().map(discover::escape_path),
+        report: report_dir.as_deref().map(discover::escape_path),
         check: opts.check,
+        prune: opts.prune,
     };
-    let summary = Summary::new(run, rows, walk_errors, index.len());
-    if let Some(rd) = &report_dir {
-        html::write_index(rd, &summary)
-            .map_err(|e| RunError::CantCreate(format!("{}: index.html: {e}", rd.display())))?;
-        // Cleaned copies and report files were renamed into place without
-        // their own fsync (see emit.rs): flush them all at once, then write
-        // summary.json, fsynced, as the marker of a complete run.
-        for d in out_dir.iter().chain([rd]) {
-            sync_tree(d)
-                .map_err(|e| RunError::CantCreate(format!("{}: sync: {e}", d.display())))?;
+    let mut summary = Summary::new(run, rows, walk_errors, index.len());
+    summary.stale = stale;
+    if let (Some(rt), None) = (&report_tree, &report_error) {
+        let finished = html::write_index(rt, &summary)
+            .map_err(|e| format!("index.html: {e}"))
+            .and_then(|()| {
+                // Cleaned copies and report files were linked into place
+                // without their own fsync (see emit.rs): flush them all at
+                // once, then write summary.json, fsynced, as the marker of
+                // a complete run.
+                for t in out_tree.iter().chain([rt]) {
+                    t.sync()
+                        .map_err(|e| format!("{}: sync: {e}", t.path().display()))?;
+                }
+                let json = serde_json::to_vec_pretty(&summary)
+                    .map_err(|e| format!("summary.json: {e}"))?;
+                rt.write(Path::new("summary.json"), &json, Durability::Fsync)
+                    .map_err(|e| format!("summary.json: {e}"))
+            });
+        if let Err(e) = finished {
+            report_error = Some(format!("{}: {e}", rt.path().display()));
         }
-        let json = serde_json::to_vec_pretty(&summary)
-            .map_err(|e| RunError::CantCreate(format!("summary.json: {e}")))?;
-        write_atomic(&rd.join("summary.json"), &json).map_err(|e| {
-            RunError::CantCreate(format!("{}: {e}", rd.join("summary.json").display()))
-        })?;
+    } else if let (Some(rt), Some(e)) = (&report_tree, &mut report_error) {
+        *e = format!("{}: {e}", rt.path().display());
     }
     Ok(RunOutcome {
         summary,
         report_dir,
+        report_error,
     })
+}
+
+/// Open (creating it) the output or report folder, lock it for the run
+/// and check that a file can be created in it.
+fn open_tree(dir: &Path, what: &str) -> Result<Tree, RunError> {
+    let t = Tree::open(dir).map_err(|e| {
+        RunError::CantCreate(format!(
+            "{}: cannot create {what} folder: {e}",
+            dir.display()
+        ))
+    })?;
+    match t.lock() {
+        Ok(true) => {}
+        Ok(false) => {
+            return Err(RunError::Busy(format!(
+                "{}: another newsclean run is writing this {what} folder; try again when it has finished",
+                dir.display()
+            )))
+        }
+        Err(e) => {
+            return Err(RunError::CantCreate(format!(
+                "{}: cannot lock {what} folder: {e}",
+                dir.display()
+            )))
+        }
+    }
+    t.probe().map_err(|e| {
+        RunError::CantCreate(format!(
+            "{}: cannot write in {what} folder: {e}",
+            dir.display()
+        ))
+    })?;
+    Ok(t)
 }
 
 /// Default report folder: `<out>.report`.
@@ -472,6 +591,13 @@ fn check_paths(opts: &RunOptions) -> Result<(), RunError> {
             out_abs.display()
         )));
     }
+    if out_abs.starts_with(&report_abs) {
+        return Err(RunError::Usage(format!(
+            "output folder {} is inside the report folder {}: keep the cleaned corpus out of the reports",
+            out_abs.display(),
+            report_abs.display()
+        )));
+    }
     Ok(())
 }
 
@@ -505,6 +631,17 @@ fn absolute(p: &Path) -> PathBuf {
 
 /// Analyse one file: read, decode, normalize, segment. Pure but for the read.
 fn analyse(f: &SourceFile, cfg: &Config) -> Analysis {
+    // Only regular files are read (through links): a FIFO would block the
+    // read, a device never end.
+    match std::fs::metadata(&f.path) {
+        Ok(m) if !m.is_file() => {
+            return Analysis::Skipped {
+                reason: format!("not a regular file ({})", file_kind(&m.file_type())),
+                bytes_in: 0,
+            }
+        }
+        _ => {}
+    }
     let bytes = match std::fs::read(&f.path) {
         Ok(b) => b,
         Err(e) => {
@@ -556,6 +693,24 @@ fn analyse(f: &SourceFile, cfg: &Config) -> Analysis {
     }
 }
 
+/// What kind of file system object this is, for a `skipped` reason.
+fn file_kind(ft: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if ft.is_dir() {
+        "folder"
+    } else if ft.is_fifo() {
+        "FIFO"
+    } else if ft.is_socket() {
+        "socket"
+    } else if ft.is_block_device() {
+        "block device"
+    } else if ft.is_char_device() {
+        "character device"
+    } else {
+        "special file"
+    }
+}
+
 /// 1-based line in the original of each block's first character.
 fn original_lines(original: &str, composed: &Composed, blocks: &[Block]) -> Vec<u32> {
     let nl: Vec<usize> = original
@@ -599,8 +754,8 @@ fn emit_file(
     f: &SourceFile,
     a: Analysis,
     removals: &[Removal],
-    out_dir: Option<&Path>,
-    report_dir: Option<&Path>,
+    out: Option<&Tree>,
+    report: Option<&Tree>,
     kept_path: &(dyn Fn(u32) -> String + Sync),
     cfg: &Config,
 ) -> FileReport {
@@ -634,8 +789,8 @@ fn emit_file(
             row.status = Status::Failed;
             row.bytes_in = bytes_in;
             let mut reason = reason;
-            if let (Some(bytes), Some(out)) = (bytes, out_dir) {
-                if let Err(e) = write_atomic_with(&out.join(&f.rel), &bytes, Durability::Deferred) {
+            if let (Some(bytes), Some(out)) = (bytes, out) {
+                if let Err(e) = out.write(&f.out_rel, &bytes, Durability::Deferred) {
                     reason.push_str(&format!("; copy failed: {e}"));
                 }
                 row.bytes_out = bytes_in;
@@ -672,10 +827,15 @@ fn emit_file(
                 "internal error applying edits: {}; copied through unchanged",
                 panic_message(&p)
             ));
-            if let Some(out) = out_dir {
-                let _ =
-                    write_atomic_with(&out.join(&f.rel), original.as_bytes(), Durability::Deferred);
-                row.bytes_out = original.len() as u64;
+            if let Some(out) = out {
+                match out.write(&f.out_rel, original.as_bytes(), Durability::Deferred) {
+                    Ok(()) => row.bytes_out = original.len() as u64,
+                    Err(e) => row
+                        .reason
+                        .as_mut()
+                        .expect("reason set above")
+                        .push_str(&format!("; copy failed: {e}")),
+                }
             }
             return row;
         }
@@ -695,8 +855,8 @@ fn emit_file(
         row.status = Status::Cleaned;
     }
     row.changes = change_records(&f.rel, &original, &edits);
-    if let Some(out) = out_dir {
-        match write_atomic_with(&out.join(&f.rel), cleaned.as_bytes(), Durability::Deferred) {
+    if let Some(out) = out {
+        match out.write(&f.out_rel, cleaned.as_bytes(), Durability::Deferred) {
             Ok(()) => row.bytes_out = cleaned.len() as u64,
             Err(e) => {
                 row.status = Status::Failed;
@@ -704,11 +864,11 @@ fn emit_file(
             }
         }
     }
-    if let Some(rd) = report_dir {
+    if let Some(rd) = report {
         if row.edits > 0 {
             let d = diff::unified(&f.rel, &original, &edits);
-            if let Err(e) = write_atomic_with(
-                &rd.join("diffs").join(format!("{}.diff", f.rel)),
+            if let Err(e) = rd.write(
+                &Path::new("diffs").join(format!("{}.diff", f.rel)),
                 d.as_bytes(),
                 Durability::Deferred,
             ) {

@@ -107,12 +107,21 @@ fn exit_2_when_a_file_cannot_be_read_and_the_rest_is_written() {
     // chmod 000 is the natural unreadable file, but root (as in the CI
     // container) reads it anyway. Then use a file that no one can read:
     // /proc/self/mem read from offset 0 fails with EIO. Given as a second
-    // input, it lands at out/mem/mem and the folder under out/in/.
+    // input, it lands at out/proc/<pid>/mem and the folder under
+    // out/<its canonical path>/ (each input's path below the common root,
+    // here `/`).
+    let in_below_root = input
+        .canonicalize()
+        .unwrap()
+        .strip_prefix("/")
+        .unwrap()
+        .display()
+        .to_string();
     let (extra, failed_rel, good_prefix) = if permissions_are_ignored(tmp.path()) {
         (
             Some(PathBuf::from("/proc/self/mem")),
-            "mem/mem".to_string(),
-            "in/",
+            None,
+            format!("{in_below_root}/"),
         )
     } else {
         use std::os::unix::fs::PermissionsExt;
@@ -122,7 +131,7 @@ fn exit_2_when_a_file_cannot_be_read_and_the_rest_is_written() {
             std::fs::Permissions::from_mode(0o000),
         )
         .unwrap();
-        (None, "locked.txt".to_string(), "")
+        (None, Some("locked.txt".to_string()), String::new())
     };
     let mut a = args(&[&"clean", &input]);
     a.extend(extra.iter().map(|p| p.as_os_str().to_os_string()));
@@ -130,11 +139,21 @@ fn exit_2_when_a_file_cannot_be_read_and_the_rest_is_written() {
     let o = newsclean(&a);
     assert_code(&o, 2);
     let stderr = String::from_utf8_lossy(&o.stderr);
+    let s = summary(&report_of(&out));
+    let failed_rel = failed_rel.unwrap_or_else(|| {
+        let rows = s["files"].as_array().unwrap();
+        let row = rows
+            .iter()
+            .find(|f| f["path"].as_str().unwrap().ends_with("/mem"))
+            .expect("a row for /proc/self/mem");
+        let p = row["path"].as_str().unwrap().to_string();
+        assert!(p.starts_with("proc/"), "{p}");
+        p
+    });
     assert!(
         stderr.contains(&failed_rel),
         "failure not named on stderr: {stderr}"
     );
-    let s = summary(&report_of(&out));
     let row = file_row(&s, &failed_rel);
     assert_eq!(row["status"], "failed", "{row}");
     assert!(

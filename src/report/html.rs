@@ -38,7 +38,7 @@ use serde::Serialize;
 use super::summary::Summary;
 use super::{ChangeRecord, Status};
 use crate::edit::Detail;
-use crate::emit::{write_atomic_with, Durability};
+use crate::emit::{Durability, Tree};
 
 const INDEX_TEMPLATE: &str = include_str!("templates/index.html");
 const STYLE: &str = include_str!("templates/style.css");
@@ -106,14 +106,14 @@ fn render(name: &str, ctx: Value) -> io::Result<String> {
 /// the decoded original text; `changes` its edits in original coordinates
 /// (empty for an unchanged file that holds a kept copy of a duplicate).
 pub fn write_file_page(
-    report_dir: &Path,
+    report: &Tree,
     rel: &str,
     original: &str,
     changes: &[ChangeRecord],
 ) -> io::Result<()> {
     let html = render_file_page(rel, original, changes)?;
-    write_atomic_with(
-        &report_dir.join("files").join(format!("{rel}.html")),
+    report.write(
+        &Path::new("files").join(format!("{rel}.html")),
         html.as_bytes(),
         Durability::Deferred,
     )
@@ -121,9 +121,9 @@ pub fn write_file_page(
 
 /// Write the shared assets (`assets/style.css`) into the report folder.
 /// Called once per run, before any page.
-pub fn write_assets(report_dir: &Path) -> io::Result<()> {
-    write_atomic_with(
-        &report_dir.join(STYLE_ASSET),
+pub fn write_assets(report: &Tree) -> io::Result<()> {
+    report.write(
+        Path::new(STYLE_ASSET),
         STYLE.as_bytes(),
         Durability::Deferred,
     )
@@ -144,10 +144,10 @@ pub fn page_href(rel: &str, line: Option<usize>) -> String {
 }
 
 /// Write `<report>/index.html` from the summary.
-pub fn write_index(report_dir: &Path, summary: &Summary) -> io::Result<()> {
-    let html = render_index(report_dir, summary)?;
-    write_atomic_with(
-        &report_dir.join("index.html"),
+pub fn write_index(report: &Tree, summary: &Summary) -> io::Result<()> {
+    let html = render_index(report.path(), summary)?;
+    report.write(
+        Path::new("index.html"),
         html.as_bytes(),
         Durability::Deferred,
     )

@@ -35,6 +35,8 @@ pub struct RunInfo {
     pub report: Option<String>,
     /// `--check` mode.
     pub check: bool,
+    /// `--prune`: the files listed in `stale` were removed.
+    pub prune: bool,
 }
 
 /// Totals over the corpus.
@@ -79,6 +81,10 @@ pub struct Summary {
     pub rules: BTreeMap<&'static str, usize>,
     /// Problems walking the inputs (unreadable folders).
     pub walk_errors: Vec<super::super::discover::WalkError>,
+    /// Files in the output folder that this run did not write (left by an
+    /// earlier run, or put there by hand), shown names in byte order;
+    /// removed when `run.prune` is true.
+    pub stale: Vec<String>,
     /// One row per file, in corpus order.
     pub files: Vec<FileReport>,
 }
@@ -121,6 +127,7 @@ impl Summary {
             totals,
             rules,
             walk_errors,
+            stale: Vec::new(),
             files,
         }
     }
