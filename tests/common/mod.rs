@@ -168,3 +168,124 @@ pub(crate) fn permissions_are_ignored(scratch: &Path) -> bool {
     let _ = std::fs::remove_file(&p);
     readable
 }
+
+/// Every entry under `dir` that is not a folder (files, links, FIFOs…),
+/// byte-exact relative paths, sorted; links are not followed.
+pub(crate) fn entries(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd {
+            let p = e.expect("dir entry").path();
+            let ft = std::fs::symlink_metadata(&p).expect("metadata").file_type();
+            if ft.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p.strip_prefix(dir).expect("under dir").to_path_buf());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Temp files (`.newsclean-tmp-*`) under `dir`.
+pub(crate) fn temp_files(dir: &Path) -> Vec<PathBuf> {
+    entries(dir)
+        .into_iter()
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(".newsclean-"))
+        })
+        .collect()
+}
+
+/// `copies` copies of `fixtures/corpus` under `dir/c00…`: a corpus that
+/// takes a debug build about a second per 30 copies.
+pub(crate) fn big_corpus(dir: &Path, copies: usize) -> PathBuf {
+    let input = dir.join("big");
+    let files = tree(&corpus());
+    for i in 0..copies {
+        for (rel, bytes) in &files {
+            write(&input, &format!("c{i:02}/{rel}"), bytes);
+        }
+    }
+    input
+}
+
+/// A tmpfs mounted on a fresh folder (root only), unmounted on drop.
+pub(crate) struct Tmpfs {
+    pub(crate) dir: tempfile::TempDir,
+}
+
+impl Tmpfs {
+    /// Mount a tmpfs of `size` (mount's syntax, e.g. `300k`); `None` (and
+    /// a loud line on stderr) where this process cannot mount.
+    pub(crate) fn mount(size: &str) -> Option<Tmpfs> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !ok {
+            eprintln!("SKIPPED: cannot mount tmpfs (needs root and mount rights)");
+            return None;
+        }
+        Some(Tmpfs { dir })
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Remount read-only.
+    pub(crate) fn read_only(&self) {
+        let o = Command::new("mount")
+            .args(["-o", "remount,ro"])
+            .arg(self.path())
+            .output()
+            .expect("mount");
+        assert!(o.status.success(), "remount ro: {o:?}");
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .output();
+    }
+}
+
+/// Run `newsclean` with `args`, killing it (and failing) after `secs`.
+pub(crate) fn newsclean_within<I, S>(secs: u64, args: I) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let child = Command::new(env!("CARGO_BIN_EXE_newsclean"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn newsclean");
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(std::time::Duration::from_secs(secs)) {
+        Ok(o) => o.expect("wait newsclean"),
+        Err(_) => {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .output();
+            panic!("newsclean did not finish within {secs} s (hung)");
+        }
+    }
+}
