@@ -167,6 +167,18 @@ fn human_line(o: &newsclean::RunOutcome, check: bool) -> String {
         "newsclean: {} files: {} {verb}, {} unchanged, {} skipped, {} failed; {} edits, {} duplicates removed; {:.1} MB in, {:.1} MB out in {:.2}s",
         t.files_seen, t.cleaned, t.unchanged, t.skipped, t.failed, t.edits, t.duplicates_removed, mb(t.bytes_in), mb(t.bytes_out), secs
     );
+    let stale = o.summary.stale.len();
+    if stale > 0 {
+        let what = if o.summary.run.prune {
+            "removed (--prune)"
+        } else {
+            "left (see stale in summary.json; --prune removes them)"
+        };
+        line.push_str(&format!(
+            "; {stale} file{} in --out not from this run {what}",
+            if stale == 1 { "" } else { "s" }
+        ));
+    }
     if let Some(r) = &o.report_dir {
         line.push_str(&format!(" (report: {})", r.display()));
     }

@@ -14,9 +14,22 @@
 //! of threads: the only order-dependent step (which copy is first) runs
 //! sequentially in corpus order.
 //!
-//! Per-file failures (unreadable, undecodable, a panic inside a rule) are
-//! data: the file is reported with its reason, copied through byte for
-//! byte where possible, and the run goes on.
+//! Per-file failures (unreadable, undecodable, a panic inside a rule, a
+//! cleaned copy that cannot be written) are data: the file is reported
+//! with its reason, copied through byte for byte where possible, and the
+//! run goes on.
+//!
+//! Setup, before any file is written ([`run`]): the paths are checked
+//! (outputs never inside inputs, `--out` and `--report` never inside each
+//! other: 64), the output and report folders are opened as
+//! [`Tree`]s, locked (another run holds one: 75) and probed (no file can be
+//! created: 73); then the old `summary.json` is removed durably, the temp
+//! files of killed runs are removed and the files already in `--out` are
+//! listed. At the end those that this run did not write are the `stale`
+//! list of the summary (removed with `prune`). A report file that cannot
+//! be written (a full filesystem) does not stop the run: every file is
+//! still processed and listed, and [`RunOutcome::report_error`] says why
+//! no `summary.json` was written.
 
 use std::collections::HashSet;
 use std::io::Write;
