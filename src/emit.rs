@@ -93,6 +93,26 @@ use rustix::io::Errno;
 /// Prefix of every named temp file this program creates.
 pub const TEMP_PREFIX: &str = ".newsclean-tmp-";
 
+/// Whether `name` is a temp file of this program: `.newsclean-tmp-*`, or
+/// the names earlier versions used (`.newsclean-<pid>-<n>`, and
+/// `.newsclean-` with six random letters or digits).
+pub fn is_temp_name(name: &OsStr) -> bool {
+    let b = name.as_bytes();
+    if b.starts_with(TEMP_PREFIX.as_bytes()) {
+        return true;
+    }
+    let Some(rest) = b.strip_prefix(b".newsclean-") else {
+        return false;
+    };
+    let digits = |s: &[u8]| !s.is_empty() && s.iter().all(u8::is_ascii_digit);
+    let old_counter = rest
+        .iter()
+        .position(|&c| c == b'-')
+        .is_some_and(|i| digits(&rest[..i]) && digits(&rest[i + 1..]));
+    let old_random = rest.len() == 6 && rest.iter().all(u8::is_ascii_alphanumeric);
+    old_counter || old_random
+}
+
 /// How hard [`Tree::write`] works to survive a power loss.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Durability {
@@ -247,7 +267,7 @@ impl Tree {
                 .strip_prefix(&self.path)
                 .map_err(io::Error::other)?
                 .to_path_buf();
-            if e.file_name().as_bytes().starts_with(TEMP_PREFIX.as_bytes()) {
+            if is_temp_name(e.file_name()) {
                 self.remove(&rel, false)?;
                 scan.temps_removed += 1;
             } else {
@@ -696,6 +716,25 @@ mod tests {
         assert_eq!(s.temps_removed, 1);
         assert_eq!(s.entries, [PathBuf::from("a/x.txt")]);
         assert_eq!(names(&dir.path().join("a")), ["x.txt"]);
+    }
+
+    #[test]
+    fn temp_names_of_this_and_earlier_versions() {
+        for n in [
+            ".newsclean-tmp-12-3",
+            ".newsclean-123-4",
+            ".newsclean-aZ09xq",
+        ] {
+            assert!(is_temp_name(OsStr::new(n)), "{n}");
+        }
+        for n in [
+            ".newsclean-notes.txt",
+            "newsclean-1-2",
+            ".newsclean-1-",
+            "a.txt",
+        ] {
+            assert!(!is_temp_name(OsStr::new(n)), "{n}");
+        }
     }
 
     #[test]
