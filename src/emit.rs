@@ -718,6 +718,56 @@ mod tests {
         assert_eq!(names(&dir.path().join("a")), ["x.txt"]);
     }
 
+    /// The path taken where there is no `O_TMPFILE`: a registered named
+    /// temp file, renamed over the name (a link in its place is replaced,
+    /// never followed); dropped uncommitted, it is removed.
+    #[test]
+    fn portable_path_renames_a_registered_temp_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = Tree::open(dir.path()).unwrap();
+        std::fs::write(dir.path().join("victim"), "input").unwrap();
+        std::os::unix::fs::symlink("victim", dir.path().join("x.txt")).unwrap();
+        let portable = |rel: &str| {
+            let (d, name) = t.parent(Path::new(rel), true).unwrap();
+            let (file, temp) = temp_file(&t, d.fd(), Path::new("")).unwrap();
+            AtomicFile {
+                file,
+                dir: d,
+                name: name.to_os_string(),
+                temp: Some(temp),
+                dir_rel: PathBuf::new(),
+                tree: &t,
+            }
+        };
+        let mut f = portable("x.txt");
+        let live = |n: &str| {
+            LIVE.lock()
+                .unwrap()
+                .iter()
+                .any(|p| p.starts_with(dir.path()) && p.to_string_lossy().contains(n))
+        };
+        assert!(live(TEMP_PREFIX));
+        f.write_all(b"new").unwrap();
+        f.commit(Durability::Fsync).unwrap();
+        assert!(!live(TEMP_PREFIX));
+        assert_eq!(std::fs::read(dir.path().join("victim")).unwrap(), b"input");
+        assert_eq!(std::fs::read(dir.path().join("x.txt")).unwrap(), b"new");
+        let mut f = portable("y.txt");
+        f.write_all(b"half").unwrap();
+        drop(f);
+        assert!(!live(TEMP_PREFIX));
+        assert_eq!(names(dir.path()), ["victim", "x.txt"]);
+        let mode = {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::metadata(dir.path().join("x.txt"))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777
+        };
+        assert_eq!(mode, 0o644);
+    }
+
     #[test]
     fn temp_names_of_this_and_earlier_versions() {
         for n in [
