@@ -29,6 +29,9 @@
 //! ([`Tree::scan`] finds them; only a run holding the folder's lock does
 //! it, see [`Tree::lock`]).
 //!
+//! The environment variable `NEWSCLEAN_PORTABLE_WRITES` ([`PORTABLE_ENV`])
+//! forces the portable path, for its tests.
+//!
 //! `O_TMPFILE` is also the faster path: one directory operation per file
 //! instead of two, and the inode is allocated without holding the folder's
 //! lock; with thousands of small files written by parallel threads into a
@@ -89,6 +92,11 @@ use std::sync::Mutex;
 
 use rustix::fs::{AtFlags, FlockOperation, Mode, OFlags};
 use rustix::io::Errno;
+
+/// Set (to anything) in the environment, this makes every write take the
+/// portable path (named temp file + rename) even where `O_TMPFILE` works:
+/// for the tests of that path and of the clean-up of its temp files.
+pub const PORTABLE_ENV: &str = "NEWSCLEAN_PORTABLE_WRITES";
 
 /// Prefix of every named temp file this program creates.
 pub const TEMP_PREFIX: &str = ".newsclean-tmp-";
@@ -546,7 +554,9 @@ mod unnamed {
 
     /// An unnamed file in `dir`, or `None` when this filesystem has none.
     pub(super) fn create(dir: BorrowedFd<'_>) -> io::Result<Option<std::fs::File>> {
-        if UNSUPPORTED.load(Ordering::Relaxed) {
+        static FORCED_OFF: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        let off = *FORCED_OFF.get_or_init(|| std::env::var_os(super::PORTABLE_ENV).is_some());
+        if off || UNSUPPORTED.load(Ordering::Relaxed) {
             return Ok(None);
         }
         let flags = OFlags::TMPFILE | OFlags::WRONLY | OFlags::CLOEXEC;

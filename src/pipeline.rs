@@ -512,7 +512,7 @@ fn open_tree(dir: &Path, what: &str) -> Result<Tree, RunError> {
     let t = Tree::open(dir).map_err(|e| {
         RunError::CantCreate(format!(
             "{}: cannot create {what} folder: {e}",
-            dir.display()
+            discover::escape_path(dir)
         ))
     })?;
     match t.lock() {
@@ -520,20 +520,20 @@ fn open_tree(dir: &Path, what: &str) -> Result<Tree, RunError> {
         Ok(false) => {
             return Err(RunError::Busy(format!(
                 "{}: another newsclean run is writing this {what} folder; try again when it has finished",
-                dir.display()
+                discover::escape_path(dir)
             )))
         }
         Err(e) => {
             return Err(RunError::CantCreate(format!(
                 "{}: cannot lock {what} folder: {e}",
-                dir.display()
+                discover::escape_path(dir)
             )))
         }
     }
     t.probe().map_err(|e| {
         RunError::CantCreate(format!(
             "{}: cannot write in {what} folder: {e}",
-            dir.display()
+            discover::escape_path(dir)
         ))
     })?;
     Ok(t)
@@ -565,7 +565,7 @@ fn check_paths(opts: &RunOptions) -> Result<(), RunError> {
         if !i.exists() {
             return Err(RunError::NoInput(format!(
                 "{}: no such file or folder",
-                i.display()
+                discover::escape_path(i)
             )));
         }
     }
@@ -584,15 +584,15 @@ fn check_paths(opts: &RunOptions) -> Result<(), RunError> {
             if p.starts_with(&in_abs) {
                 return Err(RunError::Usage(format!(
                     "{what} folder {} is inside input {}: refusing to write into the corpus",
-                    p.display(),
-                    i.display()
+                    discover::escape_path(p),
+                    discover::escape_path(i)
                 )));
             }
             if in_abs.starts_with(p) {
                 return Err(RunError::Usage(format!(
                     "input {} is inside the {what} folder {}: refusing to overwrite inputs",
-                    i.display(),
-                    p.display()
+                    discover::escape_path(i),
+                    discover::escape_path(p)
                 )));
             }
         }
@@ -600,15 +600,15 @@ fn check_paths(opts: &RunOptions) -> Result<(), RunError> {
     if report_abs.starts_with(&out_abs) {
         return Err(RunError::Usage(format!(
             "report folder {} is inside the output folder {}: keep reports out of the cleaned corpus",
-            report_abs.display(),
-            out_abs.display()
+            discover::escape_path(&report_abs),
+            discover::escape_path(&out_abs)
         )));
     }
     if out_abs.starts_with(&report_abs) {
         return Err(RunError::Usage(format!(
             "output folder {} is inside the report folder {}: keep the cleaned corpus out of the reports",
-            out_abs.display(),
-            report_abs.display()
+            discover::escape_path(&out_abs),
+            discover::escape_path(&report_abs)
         )));
     }
     Ok(())

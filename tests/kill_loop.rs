@@ -4,7 +4,8 @@
 //! is byte-identical to an uninterrupted run's.
 //!
 //! In the suite: 10 kills over 10 copies of `fixtures/corpus` (a few
-//! seconds). `scripts/kill-loop [N]` runs it with N kills
+//! seconds), once with unnamed `O_TMPFILE` files and once with named temp
+//! files (`NEWSCLEAN_PORTABLE_WRITES`, the path without `O_TMPFILE`). `scripts/kill-loop [N]` runs it with N kills
 //! (`NEWSCLEAN_KILLS`; `NEWSCLEAN_KILL_COPIES` sets the corpus size,
 //! `NEWSCLEAN_KILL_SEED` replays a seed) and prints the totals.
 
@@ -55,6 +56,17 @@ fn summary_without_run(report: &Path) -> serde_json::Value {
 
 #[test]
 fn sigkill_at_random_moments_leaves_no_partial_file() {
+    kill_loop(false);
+}
+
+/// The same with named temp files (the path taken where `O_TMPFILE` is
+/// missing): kills leave temp files, the next run removes them.
+#[test]
+fn sigkill_with_named_temp_files_leaves_no_partial_file() {
+    kill_loop(true);
+}
+
+fn kill_loop(portable: bool) {
     let kills = env_num("NEWSCLEAN_KILLS", 10);
     let copies = env_num("NEWSCLEAN_KILL_COPIES", 10) as usize;
     let seed = env_num(
@@ -91,7 +103,11 @@ fn sigkill_at_random_moments_leaves_no_partial_file() {
     let report = report_of(&out);
     let (mut landed, mut partial, mut temps_seen) = (0u64, 0u64, 0u64);
     for _ in 0..kills {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_newsclean"))
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_newsclean"));
+        if portable {
+            cmd.env(newsclean::emit::PORTABLE_ENV, "1");
+        }
+        let mut child = cmd
             .args(args(&out))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -149,9 +165,10 @@ fn sigkill_at_random_moments_leaves_no_partial_file() {
         mismatches += 1;
     }
     eprintln!(
-        "kill-loop: seed {seed}, {} files, run {:.2} s; kills {kills} ({landed} mid-run), \
+        "kill-loop{}: seed {seed}, {} files, run {:.2} s; kills {kills} ({landed} mid-run), \
          partial files {partial}, temp files seen after kills {temps_seen}, \
          temp files left after re-run {temps_left}, mismatches {mismatches}",
+        if portable { " (named temp files)" } else { "" },
         want_out.len(),
         run_time.as_secs_f64()
     );

@@ -344,8 +344,13 @@ fn wait_for(secs: u64, what: &str, mut cond: impl FnMut() -> bool) {
 }
 
 fn spawn(args: &[OsString]) -> std::process::Child {
+    spawn_env(args, &[])
+}
+
+fn spawn_env(args: &[OsString], env: &[(&str, &str)]) -> std::process::Child {
     Command::new(env!("CARGO_BIN_EXE_newsclean"))
         .args(args)
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -373,12 +378,19 @@ fn interrupted_rerun_leaves_no_summary_and_no_temp_files() {
     let a = os(&[&"clean", &input, &"--out", &out, &"-q", &"-j", &"2"]);
     assert_code(&newsclean(&a), 0);
     let reference = tree(&out);
-    for (sig, want) in [("-INT", 130), ("-TERM", 143)] {
+    // With named temp files (the path without O_TMPFILE) many exist at
+    // any moment: the signal handler must remove them.
+    let portable = [(newsclean::emit::PORTABLE_ENV, "1")];
+    for (sig, want, env) in [
+        ("-INT", 130, &[][..]),
+        ("-TERM", 143, &[][..]),
+        ("-INT", 130, &portable[..]),
+    ] {
         assert_code(&newsclean(&a), 0);
         assert!(report.join("summary.json").is_file());
         // A temp file a SIGKILLed run would leave: removed at the start.
         std::fs::write(out.join("c00/.newsclean-tmp-999999-1"), "partial").unwrap();
-        let child = spawn(&a);
+        let child = spawn_env(&a, env);
         wait_for(60, "the old summary.json to go", || {
             !report.join("summary.json").exists()
         });
