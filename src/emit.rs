@@ -180,7 +180,7 @@ fn unsafe_path(rel: &Path) -> io::Error {
         io::ErrorKind::InvalidInput,
         format!(
             "refusing to write {}: not a plain relative path",
-            rel.display()
+            crate::discover::escape_path(rel)
         ),
     )
 }
@@ -188,8 +188,8 @@ fn unsafe_path(rel: &Path) -> io::Error {
 fn link_error(rel: &Path, root: &Path) -> io::Error {
     io::Error::other(format!(
         "a symbolic link (or a file) on the way to {} inside {}: not followed",
-        rel.display(),
-        root.display()
+        crate::discover::display_rel(rel),
+        crate::discover::escape_path(root)
     ))
 }
 
