@@ -349,7 +349,7 @@ pub fn run(
         pool.install(|| {
             missing.par_iter().for_each(|&id| {
                 let f = &files[id as usize];
-                if let Ok(bytes) = std::fs::read(&f.path) {
+                if let Ok(bytes) = crate::read::read_regular(&f.path) {
                     if let Decoded::Text { text, .. } = decode(&bytes) {
                         let _ = html::write_file_page(rd, &f.rel, &text, &[]);
                     }
@@ -505,11 +505,17 @@ fn absolute(p: &Path) -> PathBuf {
 
 /// Analyse one file: read, decode, normalize, segment. Pure but for the read.
 fn analyse(f: &SourceFile, cfg: &Config) -> Analysis {
-    let bytes = match std::fs::read(&f.path) {
+    let bytes = match crate::read::read_regular(&f.path) {
         Ok(b) => b,
+        Err(e @ crate::read::ReadError::NotRegular(_)) => {
+            return Analysis::Skipped {
+                reason: e.to_string(),
+                bytes_in: 0,
+            }
+        }
         Err(e) => {
             return Analysis::Failed {
-                reason: format!("cannot read: {e}"),
+                reason: e.to_string(),
                 bytes: None,
                 bytes_in: 0,
             }
@@ -550,7 +556,7 @@ fn analyse(f: &SourceFile, cfg: &Config) -> Analysis {
                 "internal error in a rule: {}; copied through unchanged",
                 panic_message(&panic)
             ),
-            bytes: std::fs::read(&f.path).ok(),
+            bytes: crate::read::read_regular(&f.path).ok(),
             bytes_in,
         },
     }
