@@ -77,9 +77,16 @@ impl RunOutcome {
         self.summary.totals.cleaned > 0
     }
 
-    /// Did any file fail?
+    /// Did any file fail, or was decoded with malformed bytes replaced
+    /// (`decode.replacement`)? Both exit 2.
     pub fn failed(&self) -> bool {
-        self.summary.totals.failed > 0 || !self.summary.walk_errors.is_empty()
+        self.summary.totals.failed > 0
+            || !self.summary.walk_errors.is_empty()
+            || self
+                .summary
+                .rules
+                .get("decode.replacement")
+                .is_some_and(|&n| n > 0)
     }
 }
 
@@ -522,10 +529,14 @@ fn analyse(f: &SourceFile, cfg: &Config) -> Analysis {
         }
     };
     let bytes_in = bytes.len() as u64;
-    let (original, encoding) = match plain_utf8(bytes) {
-        Ok(text) => (text, "utf-8".to_string()),
+    let (original, encoding, replaced) = match plain_utf8(bytes) {
+        Ok(text) => (text, "utf-8".to_string(), Vec::new()),
         Err(bytes) => match decode(&bytes) {
-            Decoded::Text { text, encoding } => (text, encoding),
+            Decoded::Text {
+                text,
+                encoding,
+                replaced,
+            } => (text, encoding, replaced),
             Decoded::Binary { reason } => return Analysis::Skipped { reason, bytes_in },
             Decoded::Undecodable { reason } => {
                 return Analysis::Failed {
@@ -537,7 +548,11 @@ fn analyse(f: &SourceFile, cfg: &Config) -> Analysis {
         },
     };
     let result = catch_unwind(AssertUnwindSafe(|| {
-        let composed = normalize::normalize(&original, cfg);
+        let flags = replaced
+            .iter()
+            .map(|r| Edit::flag(r.at, "decode.replacement", r.note(&encoding)))
+            .collect();
+        let composed = normalize::normalize_flagged(&original, cfg, flags);
         let blocks = segment::blocks(&composed.text);
         let block_lines = original_lines(&original, &composed, &blocks);
         (composed, blocks, block_lines)
@@ -695,6 +710,13 @@ fn emit_file(
     let mut counts: std::collections::BTreeMap<&'static str, usize> = Default::default();
     for e in &edits {
         *counts.entry(e.rule).or_default() += 1;
+    }
+    if let Some(&n) = counts.get("decode.replacement") {
+        row.reason = Some(format!(
+            "{n} malformed {} byte sequence{} decoded as U+FFFD (decode.replacement flags)",
+            row.encoding.as_deref().unwrap_or("source"),
+            if n == 1 { "" } else { "s" }
+        ));
     }
     row.rules = counts.into_iter().collect();
     if row.edits > 0 {

@@ -3,6 +3,10 @@
 //! - D-1 line endings: CRLF, CR, VT, FF, NEL and U+2028 become `\n`,
 //!   U+2029 becomes a blank line;
 //! - U-3 NFC (never NFKC), which also maps CJK compatibility ideographs;
+//! - control characters: NUL and the other C0 controls but TAB and the
+//!   line breaks, DEL and the C1 controls but NEL are deleted
+//!   (`whitespace.control`, wherever they are: NUL padding at the end of
+//!   a scraped article, a stray ESC or BEL inside it);
 //! - D-4 zero-width, bidi and other invisible characters are deleted
 //!   (ZWJ/ZWNJ only next to Han or ASCII, so emoji sequences survive;
 //!   a soft hyphen at a line end is left for de-hyphenation);
@@ -27,6 +31,11 @@ pub const RULES: &[RuleInfo] = &[
         id: "whitespace.line-ending",
         spec: "D-1",
         doc: "CRLF, CR, VT, FF, NEL and U+2028 become a line feed; U+2029 a blank line",
+    },
+    RuleInfo {
+        id: "whitespace.control",
+        spec: "D-4",
+        doc: "NUL and other C0/C1 control characters deleted (TAB and line breaks are kept or become line feeds)",
     },
     RuleInfo {
         id: "whitespace.zero-width",
@@ -78,6 +87,9 @@ pub fn edits(text: &str, _cfg: &Config) -> Vec<Edit> {
                         Edit::new(i, i + 1, "\n", "whitespace.line-ending"),
                     );
                 }
+                0x00..=0x08 | 0x0E..=0x1F | 0x7F => {
+                    push_merged(&mut out, Edit::new(i, i + 1, "", "whitespace.control"));
+                }
                 _ => {}
             }
             i += 1;
@@ -93,6 +105,7 @@ pub fn edits(text: &str, _cfg: &Config) -> Vec<Edit> {
         let next = text[i + len..].chars().next();
         let repl: Option<(&str, &'static str)> = match c {
             '\u{85}' | '\u{2028}' => Some(("\n", "whitespace.line-ending")),
+            '\u{80}'..='\u{84}' | '\u{86}'..='\u{9F}' => Some(("", "whitespace.control")),
             '\u{2029}' => Some(("\n\n", "whitespace.line-ending")),
             '\u{200B}'
             | '\u{2060}'
@@ -339,6 +352,17 @@ mod tests {
         assert_eq!(run("中\u{200B}文\u{FEFF}测试"), "中文测试");
         let family = "👨\u{200D}👩\u{200D}👧 全家福";
         assert_eq!(run(family), family);
+    }
+
+    /// Issue 10 row 7: NUL padding and stray control bytes are deleted by
+    /// a rule of their own, one merged edit per run.
+    #[test]
+    fn control_characters_deleted() {
+        assert_eq!(run("正文。\n\0\0\0\0"), "正文。\n");
+        assert_eq!(run("a\x01b\x08c\x1bd\x7fe\u{80}f\u{9f}g"), "abcdefg");
+        assert_eq!(run("tab\tkept\nline\u{85}nel"), "tab\tkept\nline\nnel");
+        let e = edits("正文\0\0\0", &Config::default());
+        assert_eq!(e, [Edit::new(6, 9, "", "whitespace.control")]);
     }
 
     #[test]

@@ -61,7 +61,14 @@ fn any_on(cfg: &Config, rules: &[RuleInfo]) -> bool {
 
 /// Run every normalization stage on one decoded file.
 pub fn normalize(original: &str, cfg: &Config) -> Composed {
+    normalize_flagged(original, cfg, Vec::new())
+}
+
+/// [`normalize`], with flags of the original recorded first (the decoder's
+/// `decode.replacement`: facts about the input, kept whatever the config).
+pub fn normalize_flagged(original: &str, cfg: &Config, flags: Vec<Edit>) -> Composed {
     let mut c = Composed::new(original.to_string());
+    c.push_flags(flags);
     for (k, (stage, rules)) in STAGES.into_iter().enumerate() {
         if any_on(cfg, rules) {
             let before = c.text.len();
