@@ -36,7 +36,9 @@
 //! whatever the rule config says) and the run exits 2. Undecodable files
 //! are copied through byte for byte by the caller.
 
-use encoding_rs::{DecoderResult, Encoding, BIG5, GB18030, GBK, UTF_16BE, UTF_16LE, UTF_8};
+use encoding_rs::{
+    DecoderResult, Encoding, BIG5, GB18030, GBK, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252,
+};
 
 use crate::normalize::han::is_han;
 use crate::rules::RuleInfo;
@@ -188,9 +190,19 @@ fn guess_legacy(bytes: &[u8], bad_utf8_at: usize) -> Decoded {
         };
     }
     if guess.is_single_byte() {
-        let (t, had_errors) = guess.decode_without_bom_handling(bytes);
-        if !had_errors && looks_like_single_byte_text(&t) {
-            return text(t.into_owned(), &guess.name().to_ascii_lowercase());
+        // With a handful of non-ASCII bytes chardetng has little evidence
+        // between Latin code pages (BBC sport/199.txt: `\xA315.8m` read as
+        // windows-1250 `Ł15.8m`); English news with `£`, `€` or curly
+        // quotes in windows-1252 is the common case.
+        let mut order = vec![guess];
+        if non_ascii <= 16 && guess != WINDOWS_1252 {
+            order.insert(0, WINDOWS_1252);
+        }
+        for enc in order {
+            let (t, had_errors) = enc.decode_without_bom_handling(bytes);
+            if !had_errors && looks_like_single_byte_text(&t) {
+                return text(t.into_owned(), &enc.name().to_ascii_lowercase());
+            }
         }
     }
     Decoded::Undecodable {

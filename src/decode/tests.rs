@@ -197,6 +197,19 @@ fn latin1_text_is_windows_1252() {
     assert_eq!(text_of(decode(&b)), (s.to_string(), "windows-1252".into()));
 }
 
+/// BBC sport/199.txt: one `£` (A3) in English; chardetng says windows-1250 (`Ł`).
+#[test]
+fn a_pound_sign_in_english_is_windows_1252() {
+    let b = b"It was a possible transfer fee for Mutu, a \xa315.8m signing.\n";
+    assert_eq!(
+        text_of(decode(b)),
+        (
+            "It was a possible transfer fee for Mutu, a \u{a3}15.8m signing.\n".into(),
+            "windows-1252".into()
+        )
+    );
+}
+
 #[test]
 fn russian_text_in_a_cyrillic_code_page_is_decoded() {
     let s = "Президент России заявил сегодня в Москве, что экономика страны растёт быстрее, \
