@@ -125,11 +125,10 @@ pub fn edits(text: &str, _cfg: &Config) -> Vec<Edit> {
                 }
             }
             '\u{200C}' | '\u{200D}' => {
-                let near = |x: Option<char>| x.is_some_and(|x| is_han(x) || x.is_ascii());
-                if near(prev) || near(next) {
-                    Some(("", "whitespace.zero-width"))
-                } else {
+                if keeps_joiner(text, i, len) {
                     None
+                } else {
+                    Some(("", "whitespace.zero-width"))
                 }
             }
             '\u{A0}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{1680}' => {
@@ -170,6 +169,52 @@ pub fn edits(text: &str, _cfg: &Config) -> Vec<Edit> {
         i += len;
     }
     out
+}
+
+/// Is the ZWJ/ZWNJ at `i` one that joins (an emoji ZWJ sequence, Indic or
+/// Persian letters)? It must be the first of its run of joiners, and the
+/// nearest characters on both sides that stay in the text (skipping
+/// characters this stage deletes) must be joinable: not ASCII, Han, space,
+/// punctuation or full-width forms. Deciding on what stays, not on the
+/// raw neighbours, keeps a second run from finding more to delete (a ZWJ
+/// after a deleted ZWSP or after another ZWJ used to be kept, then deleted
+/// on the next run).
+fn keeps_joiner(text: &str, i: usize, len: usize) -> bool {
+    let is_joiner = |c: char| matches!(c, '\u{200C}' | '\u{200D}');
+    let mut before = text[..i].chars().rev().filter(|&c| !vanishes(c));
+    if before.clone().next().is_some_and(is_joiner) {
+        return false;
+    }
+    let prev = before.next();
+    let next = text[i + len..]
+        .chars()
+        .find(|&c| !vanishes(c) && !is_joiner(c));
+    prev.is_some_and(joinable) && next.is_some_and(joinable)
+}
+
+/// Characters this stage always deletes (controls, zero-width and bidi
+/// characters, a soft hyphen inside a line).
+fn vanishes(c: char) -> bool {
+    matches!(c,
+        '\0'..='\u{08}' | '\u{0E}'..='\u{1F}' | '\u{7F}'..='\u{84}' | '\u{86}'..='\u{9F}'
+        | '\u{AD}' | '\u{200B}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{200E}'
+        | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{180E}')
+}
+
+/// Can a joiner stand next to `c`: not ASCII, Han, a space, punctuation or
+/// a full-width form (what the other rules map into each other).
+fn joinable(c: char) -> bool {
+    !(c.is_ascii()
+        || is_han(c)
+        || c.is_whitespace()
+        || matches!(c as u32,
+            0xA0..=0xBF
+            | 0x2000..=0x206F
+            | 0x2E00..=0x2E7F
+            | 0x3000..=0x303F
+            | 0xFE10..=0xFE1F
+            | 0xFE30..=0xFE6F
+            | 0xFF00..=0xFFEF))
 }
 
 fn ascii_of(c: char) -> char {
