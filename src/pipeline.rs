@@ -755,6 +755,13 @@ fn emit_file(
 /// Clean one text as a one-file corpus (normalization, then duplicates
 /// within the text). For tests, examples and library users.
 pub fn clean_str(text: &str, cfg: &Config) -> String {
+    clean_edits(text, cfg).0
+}
+
+/// [`clean_str`] with its edits (flags included) in coordinates of `text`,
+/// as `changes.jsonl` records them: the fuzz harness checks that they
+/// rebuild both texts.
+pub fn clean_edits(text: &str, cfg: &Config) -> (String, Vec<Edit>) {
     let mut composed = normalize::normalize(text, cfg);
     let blocks = segment::blocks(&composed.text);
     let lines = original_lines(text, &composed, &blocks);
@@ -764,5 +771,5 @@ pub fn clean_str(text: &str, cfg: &Config) -> String {
         composed.push_stage(text, rm);
         normalize::renormalize(&mut composed, text, cfg);
     }
-    composed.text
+    composed.into_edits()
 }
