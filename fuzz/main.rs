@@ -93,6 +93,21 @@ fn main() {
             }
             other => println!("result: {other:?}"),
         }
+        // What a second clean would still change, rule by rule.
+        if let newsclean::decode::Decoded::Text { text, .. } = newsclean::decode::decode(&b) {
+            let once = newsclean::pipeline::clean_str(&text, &cfg);
+            let (_, edits) = newsclean::pipeline::clean_edits(&once, &cfg);
+            for e in edits.iter().filter(|e| !e.is_flag()) {
+                println!(
+                    "second run: {} {}..{} {:?} -> {:?}",
+                    e.rule,
+                    e.start,
+                    e.end,
+                    once[e.start..e.end].chars().take(60).collect::<String>(),
+                    e.replacement.chars().take(60).collect::<String>()
+                );
+            }
+        }
         std::process::exit(if r.is_ok() { 0 } else { 1 });
     }
 

@@ -109,6 +109,23 @@ fn zwj_runs_are_settled_in_one_run() {
     assert_eq!(assert_idempotent("👨\u{200d}\u{200d}👩"), "👨\u{200d}👩");
 }
 
+/// `３．\u{80}１４`, `３．\u{200c}…１４`: the A-W4 digit test looked at raw
+/// neighbours, so `．` stayed full width until the control or joiner
+/// between it and the digit was gone.
+#[test]
+fn width_marks_between_digits_across_deleted_characters_in_one_run() {
+    assert_eq!(assert_idempotent("３．\u{80}１４"), "3.14");
+    assert_eq!(
+        assert_idempotent("使节们祝贺３．\u{200c}\u{200c}\u{200c}１４中"),
+        "使节们祝贺3.14中"
+    );
+    assert_eq!(
+        assert_idempotent("for AOL３\0\0\0\0．１４."),
+        "for AOL3.14."
+    );
+    assert_eq!(assert_idempotent("在１６\u{2066}：３２"), "在16:32");
+}
+
 /// U+1680 runs between single Han characters: space runs collapsed to
 /// single spaces made a letter-spaced line for the next run.
 #[test]

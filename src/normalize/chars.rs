@@ -101,7 +101,6 @@ pub fn edits(text: &str, _cfg: &Config) -> Vec<Edit> {
         }
         let c = text[i..].chars().next().expect("char boundary");
         let len = c.len_utf8();
-        let prev = text[..i].chars().next_back();
         let next = text[i + len..].chars().next();
         let repl: Option<(&str, &'static str)> = match c {
             '\u{85}' | '\u{2028}' => Some(("\n", "whitespace.line-ending")),
@@ -158,7 +157,12 @@ pub fn edits(text: &str, _cfg: &Config) -> Vec<Edit> {
             '\u{FF63}' => Some(("」", "punct.width")),
             '\u{FF64}' => Some(("、", "punct.width")),
             // A-W4: ：and ． between digits (of either width) are time/decimal marks.
-            '\u{FF1A}' | '\u{FF0E}' if is_digit_any(prev) && is_digit_any(next) => {
+            // Neighbours as they will be: characters deleted here skipped
+            // (a joiner next to a digit or a full-width mark is deleted).
+            '\u{FF1A}' | '\u{FF0E}'
+                if is_digit_any(text[..i].chars().rev().find(|&c| !vanishes_near_digit(c)))
+                    && is_digit_any(text[i + len..].chars().find(|&c| !vanishes_near_digit(c))) =>
+            {
                 Some((if c == '\u{FF1A}' { ":" } else { "." }, "punct.width"))
             }
             _ => None,
@@ -199,6 +203,10 @@ fn vanishes(c: char) -> bool {
         '\0'..='\u{08}' | '\u{0E}'..='\u{1F}' | '\u{7F}'..='\u{84}' | '\u{86}'..='\u{9F}'
         | '\u{AD}' | '\u{200B}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{200E}'
         | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{180E}')
+}
+
+fn vanishes_near_digit(c: char) -> bool {
+    vanishes(c) || matches!(c, '\u{200C}' | '\u{200D}')
 }
 
 /// Can a joiner stand next to `c`: not ASCII, Han, a space, punctuation or
@@ -429,6 +437,11 @@ mod tests {
             "RCEP贸易伙伴进出口1184.7亿元"
         );
         assert_eq!(run("在１６：３２分出发"), "在16:32分出发");
+        // Digits across a deleted character (fuzz: `３．\u{80}１４` gave
+        // `3．14`, then `3.14` on the next run).
+        assert_eq!(run("３．\u{80}１４"), "3.14");
+        assert_eq!(run("３\0\0．\u{2066}１４"), "3.14");
+        assert_eq!(run("祝贺３．\u{200c}\u{200c}１４"), "祝贺3.14");
         // Chinese marks stay full width (A-W5).
         assert_eq!(run("他说：（测试）！，；？～"), "他说：（测试）！，；？～");
         assert_eq!(run("｢你好｣､"), "「你好」、");
