@@ -116,8 +116,15 @@ pub fn edits(text: &str, _cfg: &Config) -> Vec<Edit> {
             | '\u{2066}'..='\u{2069}'
             | '\u{180E}' => Some(("", "whitespace.zero-width")),
             '\u{AD}' => {
-                // A soft hyphen at a line end is a hyphenation point (C-H1).
-                if matches!(next, Some('\n') | Some('\r') | None) {
+                // A soft hyphen at a line end, after a letter, is a
+                // hyphenation point (C-H1). After a space or another soft
+                // hyphen it is not: a join would leave it inside a line
+                // for the next run to delete.
+                let after_letter = text[..i]
+                    .chars()
+                    .next_back()
+                    .is_some_and(char::is_alphabetic);
+                if after_letter && matches!(next, Some('\n') | Some('\r') | None) {
                     None
                 } else {
                     Some(("", "whitespace.zero-width"))
@@ -422,6 +429,8 @@ mod tests {
     fn soft_hyphen_at_line_end_kept() {
         assert_eq!(run("infor\u{AD}\nmation"), "infor\u{AD}\nmation");
         assert_eq!(run("infor\u{AD}mation"), "information");
+        // Not after a letter (fuzz: ` \u{AD}\u{AD}⏎` was joined to ` \u{AD} `).
+        assert_eq!(run("as well as a \u{AD}\u{AD}\r\n"), "as well as a \n");
     }
 
     #[test]
