@@ -322,9 +322,14 @@ pub fn run(
                             .iter()
                             .zip(&analyses)
                             .map(|(f, a)| match a {
-                                Analysis::Text(t) => {
-                                    dedup::decide(&mut index, f.id, &t.blocks, &t.block_lines, cfg)
-                                }
+                                Analysis::Text(t) => dedup::decide_in_text(
+                                    &mut index,
+                                    f.id,
+                                    &t.composed.text,
+                                    &t.blocks,
+                                    &t.block_lines,
+                                    cfg,
+                                ),
                                 _ => Vec::new(),
                             })
                             .collect();
@@ -765,7 +770,14 @@ pub fn clean_edits(text: &str, cfg: &Config) -> (String, Vec<Edit>) {
     let mut composed = normalize::normalize(text, cfg);
     let blocks = segment::blocks(&composed.text);
     let lines = original_lines(text, &composed, &blocks);
-    let removals = dedup::decide(&mut Index::default(), 0, &blocks, &lines, cfg);
+    let removals = dedup::decide_in_text(
+        &mut Index::default(),
+        0,
+        &composed.text,
+        &blocks,
+        &lines,
+        cfg,
+    );
     if !removals.is_empty() {
         let rm = dedup::removal_edits(&composed.text, &blocks, &removals, &|_| String::new());
         composed.push_stage(text, rm);
