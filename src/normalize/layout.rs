@@ -610,14 +610,11 @@ fn find_furniture(text: &str, lines: &mut [Line], cfg: &Config) {
         j < 0 || j as usize >= lines.len() || lines[j as usize].blank
     };
     // Running-header candidates (C-P2 step 5).
-    // Lines are compared with their space runs closed to one space, as the
-    // whitespace stage leaves them: lines that differ only there are the
-    // same header on the next run (idempotence).
-    let mut counts: HashMap<std::borrow::Cow<'_, str>, usize> = HashMap::new();
+    let mut counts: HashMap<&str, usize> = HashMap::new();
     if cfg.on(RUNNING_HEADER) {
         for l in lines.iter().filter(|l| !l.blank) {
-            let t = header_key(&text[l.cs..l.ce]);
-            if header_candidate(&t) {
+            let t = &text[l.cs..l.ce];
+            if header_candidate(t) {
                 *counts.entry(t).or_insert(0) += 1;
             }
         }
@@ -657,34 +654,10 @@ fn find_furniture(text: &str, lines: &mut [Line], cfg: &Config) {
                 lines[i].ce = ce;
             }
         }
-        if !counts.is_empty() && counts.contains_key(&header_key(&text[lines[i].cs0..lines[i].ce0]))
-        {
+        if !counts.is_empty() && counts.contains_key(&text[lines[i].cs0..lines[i].ce0]) {
             lines[i].furniture = Furniture::Header;
         }
     }
-}
-
-/// A line as the whitespace stage leaves it inside: runs of spaces, TABs
-/// and U+3000 as one space (borrowed when there is nothing to close).
-fn header_key(t: &str) -> std::borrow::Cow<'_, str> {
-    let needs = t.contains(['\t', '\u{3000}']) || t.contains("  ");
-    if !needs {
-        return std::borrow::Cow::Borrowed(t);
-    }
-    let mut out = String::with_capacity(t.len());
-    let mut in_ws = false;
-    for c in t.chars() {
-        if is_ws(c) {
-            if !in_ws {
-                out.push(' ');
-            }
-            in_ws = true;
-        } else {
-            out.push(c);
-            in_ws = false;
-        }
-    }
-    std::borrow::Cow::Owned(out)
 }
 
 /// C-P2 without page boundaries: ≤ 40 chars, no terminal or pause mark at
