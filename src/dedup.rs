@@ -97,6 +97,35 @@ pub fn decide(
     lines: &[u32],
     cfg: &Config,
 ) -> Vec<Removal> {
+    decide_impl(index, file, None, blocks, lines, cfg)
+}
+
+/// [`decide`], also looking at what is left of a paragraph some of whose
+/// lines are removed: those lines are a paragraph of their own in the
+/// cleaned text, and a second run would remove it if it repeats a kept
+/// block (`P⏎A⏎⏎P₁⏎P₂⏎P` with `P₁P₂ = P`: the last `P` goes as a line,
+/// then `P₁⏎P₂` as a paragraph). Removed at once here, and remembered
+/// when new, as the second run would (idempotence). `text` is the text
+/// the blocks were cut from.
+pub fn decide_in_text(
+    index: &mut Index,
+    file: u32,
+    text: &str,
+    blocks: &[Block],
+    lines: &[u32],
+    cfg: &Config,
+) -> Vec<Removal> {
+    decide_impl(index, file, Some(text), blocks, lines, cfg)
+}
+
+fn decide_impl(
+    index: &mut Index,
+    file: u32,
+    text: Option<&str>,
+    blocks: &[Block],
+    lines: &[u32],
+    cfg: &Config,
+) -> Vec<Removal> {
     let para_on = cfg.on("dedup.paragraph");
     let line_on = cfg.on("dedup.line");
     let min = cfg.dedup_min_chars as u32;
@@ -152,7 +181,8 @@ pub fn decide(
                     }
                     j += 1;
                 }
-                if out.len() - first_removed == j - i {
+                let gone = out.len() - first_removed;
+                if gone == j - i {
                     // Every line went: remove the paragraph as a whole.
                     let kept = out[first_removed].kept;
                     out.truncate(first_removed);
@@ -161,6 +191,35 @@ pub fn decide(
                         rule: "dedup.paragraph",
                         kept,
                     });
+                } else if let Some(text) = text.filter(|_| gone > 0 && j - i - gone >= 2) {
+                    let removed: Vec<usize> =
+                        out[first_removed..].iter().map(|r| r.block).collect();
+                    let rest: Vec<&str> = (i..j)
+                        .filter(|k| !removed.contains(k))
+                        .map(|k| &text[blocks[k].start..blocks[k].end])
+                        .collect();
+                    let p = para_index(blocks, para);
+                    let (key, key_chars) =
+                        crate::segment::fingerprint(&rest.join("\n"), &mut String::new());
+                    let furniture = rest.iter().all(|l| crate::segment::is_furniture(l));
+                    if para_on && key_chars >= min && !furniture {
+                        match index.map.get(&key) {
+                            Some(&kept)
+                                if rest.iter().any(|l| crate::segment::sentence_like(l)) =>
+                            {
+                                out.truncate(first_removed);
+                                out.push(Removal {
+                                    block: p,
+                                    rule: "dedup.paragraph",
+                                    kept,
+                                });
+                            }
+                            Some(_) => {}
+                            None => {
+                                index.map.insert(key, (file, lines[p]));
+                            }
+                        }
+                    }
                 }
                 i = j;
             }
@@ -319,6 +378,29 @@ mod tests {
         let b = "[视频]国内联播快讯\n另一条不同的快讯内容。\n";
         let out = clean(&[a, b]);
         assert_eq!(out[1], b);
+    }
+
+    /// Found by the fuzz harness: the last line of `P₁⏎P₂⏎P` repeats line 1
+    /// and goes; what is left, `P₁⏎P₂`, also repeats it and went only on a
+    /// second run.
+    #[test]
+    fn what_is_left_of_a_paragraph_is_decided_too() {
+        let p = "文章认为，台军在距离大陆沿海的岛屿部署了大批导弹，这也是一种自寻死路的表现。";
+        let (p1, p2) = p.split_at(p.find("这也是").unwrap());
+        let t = format!("{p}\nAd sales boost Time Warner profit\n\n{p1}\n{p2}\n{p}\n");
+        let b = blocks(&t);
+        let lines: Vec<u32> = b
+            .iter()
+            .map(|x| 1 + t[..x.start].matches('\n').count() as u32)
+            .collect();
+        let cfg = Config::default();
+        let r = decide_in_text(&mut Index::default(), 0, &t, &b, &lines, &cfg);
+        let once = apply(&t, &removal_edits(&t, &b, &r, &|_| String::new()));
+        assert_eq!(once, format!("{p}\nAd sales boost Time Warner profit\n"));
+        // Without the text, only the line goes (the old decision).
+        let r = decide(&mut Index::default(), 0, &b, &lines, &cfg);
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].rule, "dedup.line");
     }
 
     #[test]

@@ -332,7 +332,16 @@ impl Composed {
         let mut placed: Vec<Placed> = flags
             .into_iter()
             .map(|mut f| {
-                let out = f.start;
+                // A flag inside an edit's output moves to the start of that
+                // output, so that it sorts the same way in both texts (it
+                // maps to the edit's start in the original).
+                let mut out = f.start;
+                let idx = self.edits.partition_point(|p| p.out_start < out);
+                if let Some(p) = idx.checked_sub(1).map(|k| &self.edits[k]) {
+                    if p.out_end() > out {
+                        out = p.out_start;
+                    }
+                }
                 let orig = map_start(&self.edits, out);
                 f.start = orig;
                 f.end = orig;
@@ -421,6 +430,30 @@ mod tests {
         assert_eq!(c.edits.len(), 1);
         assert_eq!(c.edits[0].edit.rule, "punct.comma");
         assert_eq!(&orig[c.edits[0].edit.start..c.edits[0].edit.end], "\u{a0},");
+    }
+
+    /// A flag inside a wide edit's output (a quote flag inside an NFC run,
+    /// found by the fuzz harness) stays in order after a later stage: it
+    /// sits at the edit's start in both texts.
+    #[test]
+    fn flag_inside_an_edit_output_stays_ordered_after_later_stages() {
+        let orig = "好e\u{301}”等O\u{302}\u{301}音。\n重复。\n";
+        let mut c = Composed::new(orig.to_string());
+        let s = orig.find('e').unwrap();
+        let e = orig.find('音').unwrap();
+        stage(&mut c, orig, vec![Edit::new(s, e, "é”等Ố", "punct.nfc")]);
+        let q = c.text.find('”').unwrap();
+        c.push_flags(vec![Edit::flag(q, "layout.quote-balance", "unbalanced")]);
+        let (dup, end) = (c.text.find("重复").unwrap(), c.text.len());
+        stage(&mut c, orig, vec![Edit::new(dup, end, "", "dedup.line")]);
+        let (_, edits) = c.into_edits();
+        let mut pos = 0;
+        for e in &edits {
+            assert!(e.start >= pos, "out of order: {edits:?}");
+            pos = e.end;
+        }
+        assert_eq!(edits[0].rule, "layout.quote-balance");
+        assert_eq!(edits[0].start, s);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! [`Config`] and calls [`run`]. Pipeline (see `pipeline.rs`):
 //! discover → analyse (parallel) → decide (sequential, corpus order) →
 //! emit (parallel) → report. The cleaning core ([`normalize`], [`segment`],
-//! [`dedup`]) is pure; only [`discover`], [`decode`], [`emit`] and
+//! [`dedup`]) is pure; only [`discover`], [`read`], [`emit`] and
 //! [`report`] touch the filesystem.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
@@ -16,6 +16,7 @@ pub mod edit;
 pub mod emit;
 pub mod normalize;
 pub mod pipeline;
+pub mod read;
 pub mod report;
 pub mod rules;
 pub mod segment;

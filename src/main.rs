@@ -103,6 +103,19 @@ fn clean(args: cli::CleanArgs) -> u8 {
                 f.path,
                 f.reason.as_deref().unwrap_or("failed")
             ),
+            _ if f
+                .rules
+                .iter()
+                .any(|&(id, n)| id == "decode.replacement" && n > 0) =>
+            {
+                eprintln!(
+                    "newsclean: {}: {}",
+                    f.path,
+                    f.reason
+                        .as_deref()
+                        .unwrap_or("malformed bytes decoded as U+FFFD")
+                )
+            }
             Status::Skipped if !args.quiet => eprintln!(
                 "newsclean: {}: skipped: {}",
                 f.path,

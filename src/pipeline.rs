@@ -100,9 +100,16 @@ impl RunOutcome {
         self.summary.totals.cleaned > 0
     }
 
-    /// Did any file fail?
+    /// Did any file fail, or was decoded with malformed bytes replaced
+    /// (`decode.replacement`)? Both exit 2.
     pub fn failed(&self) -> bool {
-        self.summary.totals.failed > 0 || !self.summary.walk_errors.is_empty()
+        self.summary.totals.failed > 0
+            || !self.summary.walk_errors.is_empty()
+            || self
+                .summary
+                .rules
+                .get("decode.replacement")
+                .is_some_and(|&n| n > 0)
     }
 }
 
@@ -378,9 +385,14 @@ pub fn run(
                             .iter()
                             .zip(&analyses)
                             .map(|(f, a)| match a {
-                                Analysis::Text(t) => {
-                                    dedup::decide(&mut index, f.id, &t.blocks, &t.block_lines, cfg)
-                                }
+                                Analysis::Text(t) => dedup::decide_in_text(
+                                    &mut index,
+                                    f.id,
+                                    &t.composed.text,
+                                    &t.blocks,
+                                    &t.block_lines,
+                                    cfg,
+                                ),
                                 _ => Vec::new(),
                             })
                             .collect();
@@ -435,7 +447,7 @@ pub fn run(
         pool.install(|| {
             missing.par_iter().for_each(|&id| {
                 let f = &files[id as usize];
-                if let Ok(bytes) = std::fs::read(&f.path) {
+                if let Ok(bytes) = crate::read::read_regular(&f.path) {
                     if let Decoded::Text { text, .. } = decode(&bytes) {
                         let _ = html::write_file_page(rt, &f.rel, &text, &[]);
                     }
@@ -644,32 +656,31 @@ fn absolute(p: &Path) -> PathBuf {
 
 /// Analyse one file: read, decode, normalize, segment. Pure but for the read.
 fn analyse(f: &SourceFile, cfg: &Config) -> Analysis {
-    // Only regular files are read (through links): a FIFO would block the
-    // read, a device never end.
-    match std::fs::metadata(&f.path) {
-        Ok(m) if !m.is_file() => {
+    let bytes = match crate::read::read_regular(&f.path) {
+        Ok(b) => b,
+        Err(e @ crate::read::ReadError::NotRegular(_)) => {
             return Analysis::Skipped {
-                reason: format!("not a regular file ({})", file_kind(&m.file_type())),
+                reason: e.to_string(),
                 bytes_in: 0,
             }
         }
-        _ => {}
-    }
-    let bytes = match std::fs::read(&f.path) {
-        Ok(b) => b,
         Err(e) => {
             return Analysis::Failed {
-                reason: format!("cannot read: {e}"),
+                reason: e.to_string(),
                 bytes: None,
                 bytes_in: 0,
             }
         }
     };
     let bytes_in = bytes.len() as u64;
-    let (original, encoding) = match plain_utf8(bytes) {
-        Ok(text) => (text, "utf-8".to_string()),
+    let (original, encoding, replaced) = match plain_utf8(bytes) {
+        Ok(text) => (text, "utf-8".to_string(), Vec::new()),
         Err(bytes) => match decode(&bytes) {
-            Decoded::Text { text, encoding } => (text, encoding),
+            Decoded::Text {
+                text,
+                encoding,
+                replaced,
+            } => (text, encoding, replaced),
             Decoded::Binary { reason } => return Analysis::Skipped { reason, bytes_in },
             Decoded::Undecodable { reason } => {
                 return Analysis::Failed {
@@ -681,7 +692,11 @@ fn analyse(f: &SourceFile, cfg: &Config) -> Analysis {
         },
     };
     let result = catch_unwind(AssertUnwindSafe(|| {
-        let composed = normalize::normalize(&original, cfg);
+        let flags = replaced
+            .iter()
+            .map(|r| Edit::flag(r.at, "decode.replacement", r.note(&encoding)))
+            .collect();
+        let composed = normalize::normalize_flagged(&original, cfg, flags);
         let blocks = segment::blocks(&composed.text);
         let block_lines = original_lines(&original, &composed, &blocks);
         (composed, blocks, block_lines)
@@ -700,27 +715,9 @@ fn analyse(f: &SourceFile, cfg: &Config) -> Analysis {
                 "internal error in a rule: {}; copied through unchanged",
                 panic_message(&panic)
             ),
-            bytes: std::fs::read(&f.path).ok(),
+            bytes: crate::read::read_regular(&f.path).ok(),
             bytes_in,
         },
-    }
-}
-
-/// What kind of file system object this is, for a `skipped` reason.
-fn file_kind(ft: &std::fs::FileType) -> &'static str {
-    use std::os::unix::fs::FileTypeExt;
-    if ft.is_dir() {
-        "folder"
-    } else if ft.is_fifo() {
-        "FIFO"
-    } else if ft.is_socket() {
-        "socket"
-    } else if ft.is_block_device() {
-        "block device"
-    } else if ft.is_char_device() {
-        "character device"
-    } else {
-        "special file"
     }
 }
 
@@ -863,6 +860,13 @@ fn emit_file(
     for e in &edits {
         *counts.entry(e.rule).or_default() += 1;
     }
+    if let Some(&n) = counts.get("decode.replacement") {
+        row.reason = Some(format!(
+            "{n} malformed {} byte sequence{} decoded as U+FFFD (decode.replacement flags)",
+            row.encoding.as_deref().unwrap_or("source"),
+            if n == 1 { "" } else { "s" }
+        ));
+    }
     row.rules = counts.into_iter().collect();
     if row.edits > 0 {
         row.status = Status::Cleaned;
@@ -900,14 +904,28 @@ fn emit_file(
 /// Clean one text as a one-file corpus (normalization, then duplicates
 /// within the text). For tests, examples and library users.
 pub fn clean_str(text: &str, cfg: &Config) -> String {
+    clean_edits(text, cfg).0
+}
+
+/// [`clean_str`] with its edits (flags included) in coordinates of `text`,
+/// as `changes.jsonl` records them: the fuzz harness checks that they
+/// rebuild both texts.
+pub fn clean_edits(text: &str, cfg: &Config) -> (String, Vec<Edit>) {
     let mut composed = normalize::normalize(text, cfg);
     let blocks = segment::blocks(&composed.text);
     let lines = original_lines(text, &composed, &blocks);
-    let removals = dedup::decide(&mut Index::default(), 0, &blocks, &lines, cfg);
+    let removals = dedup::decide_in_text(
+        &mut Index::default(),
+        0,
+        &composed.text,
+        &blocks,
+        &lines,
+        cfg,
+    );
     if !removals.is_empty() {
         let rm = dedup::removal_edits(&composed.text, &blocks, &removals, &|_| String::new());
         composed.push_stage(text, rm);
         normalize::renormalize(&mut composed, text, cfg);
     }
-    composed.text
+    composed.into_edits()
 }

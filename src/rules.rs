@@ -1,7 +1,7 @@
 //! The rule registry: every rule id with its one-line description.
 //!
-//! Rule ids are stable dotted names in four families (`whitespace.*`,
-//! `punct.*`, `layout.*`, `dedup.*`). Each rule module lists its own rules
+//! Rule ids are stable dotted names in five families (`decode.*`,
+//! `whitespace.*`, `punct.*`, `layout.*`, `dedup.*`). Each rule module lists its own rules
 //! next to its code; this module only joins the lists, so the config, the
 //! `rules` subcommand and the review page all see the same set.
 
@@ -20,8 +20,9 @@ pub struct RuleInfo {
 
 /// Every rule, in family order.
 pub fn all() -> impl Iterator<Item = &'static RuleInfo> {
-    crate::normalize::chars::RULES
+    crate::decode::RULES
         .iter()
+        .chain(crate::normalize::chars::RULES)
         .chain(crate::normalize::whitespace::RULES)
         .chain(crate::normalize::punct::RULES)
         .chain(crate::normalize::layout::RULES)
@@ -42,7 +43,7 @@ mod tests {
             assert!(seen.insert(r.id), "duplicate rule id {}", r.id);
             let fam = r.id.split('.').next().unwrap();
             assert!(
-                ["whitespace", "punct", "layout", "dedup"].contains(&fam),
+                ["decode", "whitespace", "punct", "layout", "dedup"].contains(&fam),
                 "{}",
                 r.id
             );

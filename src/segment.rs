@@ -224,7 +224,8 @@ pub fn is_furniture(line: &str) -> bool {
             .is_some_and(|m| m.ends_with(|c: char| c.is_ascii_digit()))
 }
 
-fn sentence_like(line: &str) -> bool {
+/// Does a line read as a sentence (terminal punctuation, or ≥ 40 chars)?
+pub(crate) fn sentence_like(line: &str) -> bool {
     let t = line.trim_end_matches(['”', '’', '」', '』', '）', ')', '"', '\'']);
     t.ends_with(['。', '！', '？', '…', '.', '!', '?', '；', ';']) || t.chars().nth(39).is_some()
 }

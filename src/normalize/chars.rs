@@ -3,6 +3,10 @@
 //! - D-1 line endings: CRLF, CR, VT, FF, NEL and U+2028 become `\n`,
 //!   U+2029 becomes a blank line;
 //! - U-3 NFC (never NFKC), which also maps CJK compatibility ideographs;
+//! - control characters: NUL and the other C0 controls but TAB and the
+//!   line breaks, DEL and the C1 controls but NEL are deleted
+//!   (`whitespace.control`, wherever they are: NUL padding at the end of
+//!   a scraped article, a stray ESC or BEL inside it);
 //! - D-4 zero-width, bidi and other invisible characters are deleted
 //!   (ZWJ/ZWNJ only next to Han or ASCII, so emoji sequences survive;
 //!   a soft hyphen at a line end is left for de-hyphenation);
@@ -27,6 +31,11 @@ pub const RULES: &[RuleInfo] = &[
         id: "whitespace.line-ending",
         spec: "D-1",
         doc: "CRLF, CR, VT, FF, NEL and U+2028 become a line feed; U+2029 a blank line",
+    },
+    RuleInfo {
+        id: "whitespace.control",
+        spec: "D-4",
+        doc: "NUL and other C0/C1 control characters deleted (TAB and line breaks are kept or become line feeds)",
     },
     RuleInfo {
         id: "whitespace.zero-width",
@@ -78,6 +87,9 @@ pub fn edits(text: &str, _cfg: &Config) -> Vec<Edit> {
                         Edit::new(i, i + 1, "\n", "whitespace.line-ending"),
                     );
                 }
+                0x00..=0x08 | 0x0E..=0x1F | 0x7F => {
+                    push_merged(&mut out, Edit::new(i, i + 1, "", "whitespace.control"));
+                }
                 _ => {}
             }
             i += 1;
@@ -89,10 +101,10 @@ pub fn edits(text: &str, _cfg: &Config) -> Vec<Edit> {
         }
         let c = text[i..].chars().next().expect("char boundary");
         let len = c.len_utf8();
-        let prev = text[..i].chars().next_back();
         let next = text[i + len..].chars().next();
         let repl: Option<(&str, &'static str)> = match c {
             '\u{85}' | '\u{2028}' => Some(("\n", "whitespace.line-ending")),
+            '\u{80}'..='\u{84}' | '\u{86}'..='\u{9F}' => Some(("", "whitespace.control")),
             '\u{2029}' => Some(("\n\n", "whitespace.line-ending")),
             '\u{200B}'
             | '\u{2060}'
@@ -104,19 +116,25 @@ pub fn edits(text: &str, _cfg: &Config) -> Vec<Edit> {
             | '\u{2066}'..='\u{2069}'
             | '\u{180E}' => Some(("", "whitespace.zero-width")),
             '\u{AD}' => {
-                // A soft hyphen at a line end is a hyphenation point (C-H1).
-                if matches!(next, Some('\n') | Some('\r') | None) {
+                // A soft hyphen at a line end, after a letter, is a
+                // hyphenation point (C-H1). After a space or another soft
+                // hyphen it is not: a join would leave it inside a line
+                // for the next run to delete.
+                let after_letter = text[..i]
+                    .chars()
+                    .next_back()
+                    .is_some_and(char::is_alphabetic);
+                if after_letter && matches!(next, Some('\n') | Some('\r') | None) {
                     None
                 } else {
                     Some(("", "whitespace.zero-width"))
                 }
             }
             '\u{200C}' | '\u{200D}' => {
-                let near = |x: Option<char>| x.is_some_and(|x| is_han(x) || x.is_ascii());
-                if near(prev) || near(next) {
-                    Some(("", "whitespace.zero-width"))
-                } else {
+                if keeps_joiner(text, i, len) {
                     None
+                } else {
+                    Some(("", "whitespace.zero-width"))
                 }
             }
             '\u{A0}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{1680}' => {
@@ -146,7 +164,12 @@ pub fn edits(text: &str, _cfg: &Config) -> Vec<Edit> {
             '\u{FF63}' => Some(("」", "punct.width")),
             '\u{FF64}' => Some(("、", "punct.width")),
             // A-W4: ：and ． between digits (of either width) are time/decimal marks.
-            '\u{FF1A}' | '\u{FF0E}' if is_digit_any(prev) && is_digit_any(next) => {
+            // Neighbours as they will be: characters deleted here skipped
+            // (a joiner next to a digit or a full-width mark is deleted).
+            '\u{FF1A}' | '\u{FF0E}'
+                if is_digit_any(text[..i].chars().rev().find(|&c| !vanishes_near_digit(c)))
+                    && is_digit_any(text[i + len..].chars().find(|&c| !vanishes_near_digit(c))) =>
+            {
                 Some((if c == '\u{FF1A}' { ":" } else { "." }, "punct.width"))
             }
             _ => None,
@@ -157,6 +180,56 @@ pub fn edits(text: &str, _cfg: &Config) -> Vec<Edit> {
         i += len;
     }
     out
+}
+
+/// Is the ZWJ/ZWNJ at `i` one that joins (an emoji ZWJ sequence, Indic or
+/// Persian letters)? It must be the first of its run of joiners, and the
+/// nearest characters on both sides that stay in the text (skipping
+/// characters this stage deletes) must be joinable: not ASCII, Han, space,
+/// punctuation or full-width forms. Deciding on what stays, not on the
+/// raw neighbours, keeps a second run from finding more to delete (a ZWJ
+/// after a deleted ZWSP or after another ZWJ used to be kept, then deleted
+/// on the next run).
+fn keeps_joiner(text: &str, i: usize, len: usize) -> bool {
+    let is_joiner = |c: char| matches!(c, '\u{200C}' | '\u{200D}');
+    let mut before = text[..i].chars().rev().filter(|&c| !vanishes(c));
+    if before.clone().next().is_some_and(is_joiner) {
+        return false;
+    }
+    let prev = before.next();
+    let next = text[i + len..]
+        .chars()
+        .find(|&c| !vanishes(c) && !is_joiner(c));
+    prev.is_some_and(joinable) && next.is_some_and(joinable)
+}
+
+/// Characters this stage always deletes (controls, zero-width and bidi
+/// characters, a soft hyphen inside a line).
+fn vanishes(c: char) -> bool {
+    matches!(c,
+        '\0'..='\u{08}' | '\u{0E}'..='\u{1F}' | '\u{7F}'..='\u{84}' | '\u{86}'..='\u{9F}'
+        | '\u{AD}' | '\u{200B}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{200E}'
+        | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{180E}')
+}
+
+fn vanishes_near_digit(c: char) -> bool {
+    vanishes(c) || matches!(c, '\u{200C}' | '\u{200D}')
+}
+
+/// Can a joiner stand next to `c`: not ASCII, Han, a space, punctuation or
+/// a full-width form (what the other rules map into each other).
+fn joinable(c: char) -> bool {
+    !(c.is_ascii()
+        || is_han(c)
+        || c.is_whitespace()
+        || matches!(c as u32,
+            0xA0..=0xBF
+            | 0x2000..=0x206F
+            | 0x2E00..=0x2E7F
+            | 0x3000..=0x303F
+            | 0xFE10..=0xFE1F
+            | 0xFE30..=0xFE6F
+            | 0xFF00..=0xFFEF))
 }
 
 fn ascii_of(c: char) -> char {
@@ -341,10 +414,23 @@ mod tests {
         assert_eq!(run(family), family);
     }
 
+    /// Issue 10 row 7: NUL padding and stray control bytes are deleted by
+    /// a rule of their own, one merged edit per run.
+    #[test]
+    fn control_characters_deleted() {
+        assert_eq!(run("正文。\n\0\0\0\0"), "正文。\n");
+        assert_eq!(run("a\x01b\x08c\x1bd\x7fe\u{80}f\u{9f}g"), "abcdefg");
+        assert_eq!(run("tab\tkept\nline\u{85}nel"), "tab\tkept\nline\nnel");
+        let e = edits("正文\0\0\0", &Config::default());
+        assert_eq!(e, [Edit::new(6, 9, "", "whitespace.control")]);
+    }
+
     #[test]
     fn soft_hyphen_at_line_end_kept() {
         assert_eq!(run("infor\u{AD}\nmation"), "infor\u{AD}\nmation");
         assert_eq!(run("infor\u{AD}mation"), "information");
+        // Not after a letter (fuzz: ` \u{AD}\u{AD}⏎` was joined to ` \u{AD} `).
+        assert_eq!(run("as well as a \u{AD}\u{AD}\r\n"), "as well as a \n");
     }
 
     #[test]
@@ -360,6 +446,11 @@ mod tests {
             "RCEP贸易伙伴进出口1184.7亿元"
         );
         assert_eq!(run("在１６：３２分出发"), "在16:32分出发");
+        // Digits across a deleted character (fuzz: `３．\u{80}１４` gave
+        // `3．14`, then `3.14` on the next run).
+        assert_eq!(run("３．\u{80}１４"), "3.14");
+        assert_eq!(run("３\0\0．\u{2066}１４"), "3.14");
+        assert_eq!(run("祝贺３．\u{200c}\u{200c}１４"), "祝贺3.14");
         // Chinese marks stay full width (A-W5).
         assert_eq!(run("他说：（测试）！，；？～"), "他说：（测试）！，；？～");
         assert_eq!(run("｢你好｣､"), "「你好」、");

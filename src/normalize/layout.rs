@@ -2514,66 +2514,104 @@ fn analyse(text: &str, cfg: &Config, reports: bool) -> (Vec<Edit>, Vec<BoundaryR
                 items[f..=l].iter().map(|&i| echo_len(cx.content(i))).sum()
             })
         };
-        let mut removed = vec![false; n_units];
+        // Neighbours are the nearest *kept* units: a run of echoes of one
+        // paragraph (`X⏎⏎X⏎⏎X…` before or after it) is removed in one pass;
+        // comparing with removed units left one echo per run for the next
+        // run to find (idempotence, found by the fuzz harness).
+        // Kept units so far, in order (the last is the previous kept one).
+        let mut kept: Vec<usize> = Vec::new();
+        // End of the echo edits so far (they all lie before unit `u`).
+        let mut covered_to = 0usize;
         for u in 0..n_units {
+            let pk = kept.last().copied();
             // Compare first, count later: the common end (B-E1) or start
             // (B-E2) with the neighbour must cover the shorter norm, which
             // almost every pair fails within a few chars. With `p < prev`
             // (`p < next`) checked below, this is `ends_with`
             // (`starts_with`).
-            let suffix_cand = u > 0 && norm_starts_with(norm_unit(u - 1).rev(), norm_unit(u).rev());
+            let suffix_cand =
+                pk.is_some_and(|pk| norm_starts_with(norm_unit(pk).rev(), norm_unit(u).rev()));
             let prefix_cand = u + 1 < n_units && norm_starts_with(norm_unit(u + 1), norm_unit(u));
             if !suffix_cand && !prefix_cand {
+                kept.push(u);
                 continue;
             }
             let p = len_of(u);
             let (pf0, pl0) = unit_items[u];
             if p < 6 {
+                kept.push(u);
                 continue;
             }
             // The guards are only read when an echo matches (they are slow).
             let guarded =
                 || unit_guarded(u) || (pf0 == pl0 && headline_shape(cx.content(items[pf0])));
-            // B-E1 suffix echo of the previous (kept) unit.
-            if suffix_cand
-                && !removed[u - 1]
-                && !cx.content(items[unit_items[u - 1].0]).starts_with("[视频]")
-            {
-                let prev = len_of(u - 1);
+            // B-E1 suffix echo of the previous kept unit.
+            if let Some(pk) = pk.filter(|&pk| {
+                suffix_cand && !cx.content(items[unit_items[pk].0]).starts_with("[视频]")
+            }) {
+                let prev = len_of(pk);
                 if p < prev && p * 10 < prev * 8 {
                     if guarded() {
+                        kept.push(u);
                         continue;
                     }
-                    let (pf, _) = unit_items[u - 1];
-                    let (_, ll) = unit_items[u - 1];
+                    let (pf, ll) = unit_items[pk];
                     let (_, pl) = unit_items[u];
-                    let start = lines[items[ll]].ce;
+                    let start = lines[items[ll]].ce.max(covered_to);
                     let end = lines[items[pl]].end;
                     echo_edits.push(Edit::new(start, end, "", ECHO).with_detail(Detail::EchoOf {
                         line: items[pf] + 1,
                     }));
-                    removed[u] = true;
+                    covered_to = covered_to.max(end);
                     continue;
                 }
             }
             // B-E2 prefix echo of the next unit.
-            if prefix_cand {
-                let next = len_of(u + 1);
-                let (f, l) = unit_items[u];
-                if p < next
-                    && p * 10 < next * 8
+            let prefix_echo = |x: usize, len_x: usize, len_next: usize| {
+                let (f, l) = unit_items[x];
+                len_x >= 6
+                    && len_x < len_next
+                    && len_x * 10 < len_next * 8
                     && !(f == l && headline_shape(cx.content(items[f])))
-                    && !guarded()
-                {
-                    let (nf, _) = unit_items[u + 1];
-                    let start = lines[items[f]].start;
-                    let end = lines[items[nf]].start;
+                    && !unit_guarded(x)
+            };
+            let next = if prefix_cand { len_of(u + 1) } else { 0 };
+            if prefix_cand && prefix_echo(u, p, next) {
+                let (nf, _) = unit_items[u + 1];
+                let start = lines[items[pf0]].start;
+                let end = lines[items[nf]].start;
+                echo_edits.push(Edit::new(start, end, "", ECHO).with_detail(Detail::EchoOf {
+                    line: items[nf] + 1,
+                }));
+                covered_to = covered_to.max(end);
+                // The kept units before may be prefix echoes of the same
+                // next unit (`X⏎⏎X⏎⏎Xlonger`): walk back over them.
+                while let Some(&k) = kept.last() {
+                    if !norm_starts_with(norm_unit(u + 1), norm_unit(k)) {
+                        break;
+                    }
+                    let lk = len_of(k);
+                    if !prefix_echo(k, lk, next) {
+                        break;
+                    }
+                    let (kf, _) = unit_items[k];
+                    let start = lines[items[kf]].start;
+                    // Up to the next unit, or to an echo edit that starts
+                    // inside (a suffix echo of `k` removed before).
+                    let (k1, _) = unit_items[k + 1];
+                    let end = echo_edits
+                        .iter()
+                        .map(|e| e.start)
+                        .filter(|&s| s > start)
+                        .fold(lines[items[k1]].start, usize::min);
                     echo_edits.push(Edit::new(start, end, "", ECHO).with_detail(Detail::EchoOf {
                         line: items[nf] + 1,
                     }));
-                    removed[u] = true;
+                    kept.pop();
                 }
+                continue;
             }
+            kept.push(u);
         }
     }
 

@@ -6,8 +6,10 @@
 //! the result is always "original + edits" (see `edit.rs`). The order
 //! follows section 6 of the normalization spec:
 //!
-//! 1. [`chars`]: line endings (D-1), NFC (U-3), zero-width and bidi
-//!    characters (D-4), space-like characters (D-3), character width (A-W).
+//! 1. [`chars`]: line endings (D-1), NFC (U-3), control characters,
+//!    zero-width and bidi characters (D-4), space-like characters (D-3),
+//!    character width (A-W); then NFC again where these made new
+//!    compositions.
 //!    U+3000 and leading spaces are kept here: layout reads indentation.
 //! 2. [`layout`]: page furniture (B-P1, C-P), paragraph joins (B, C-R/C-H),
 //!    echo fragments (B-E).
@@ -44,8 +46,33 @@ const STAGES: [(Stage, &[RuleInfo]); 5] = [
     (punct::edits, punct::RULES),
 ];
 
+/// Index of the character stage in [`STAGES`].
+const CHARS: usize = 1;
+
 /// Index of the layout stage in [`STAGES`].
 const LAYOUT: usize = 2;
+
+/// After the character rules or a join changed the text: NFC again, in
+/// the same pass. Width folding and deletions make new compositions (`Ａ\u{308}` →
+/// `A\u{308}` → `Ä`, `e\u{200B}\u{301}` → `é`) that a second run would
+/// otherwise make (issue 10, row 12). Composition can in turn give the
+/// character rules a new neighbour to look at, so the two alternate until
+/// neither changes anything (in practice at once; bounded all the same).
+fn recompose(c: &mut Composed, original: &str, cfg: &Config) {
+    if !any_on(cfg, NFC_RULES) {
+        return;
+    }
+    for _ in 0..4 {
+        if run_stage(c, original, cfg, chars::nfc, NFC_RULES) == 0 {
+            return;
+        }
+        if !any_on(cfg, chars::RULES)
+            || run_stage(c, original, cfg, chars::edits, chars::RULES) == 0
+        {
+            return;
+        }
+    }
+}
 
 /// The one rule of [`chars::nfc`] (listed in [`chars::RULES`]).
 const NFC_RULES: &[RuleInfo] = &[RuleInfo {
@@ -61,19 +88,33 @@ fn any_on(cfg: &Config, rules: &[RuleInfo]) -> bool {
 
 /// Run every normalization stage on one decoded file.
 pub fn normalize(original: &str, cfg: &Config) -> Composed {
+    normalize_flagged(original, cfg, Vec::new())
+}
+
+/// [`normalize`], with flags of the original recorded first (the decoder's
+/// `decode.replacement`: facts about the input, kept whatever the config).
+pub fn normalize_flagged(original: &str, cfg: &Config, flags: Vec<Edit>) -> Composed {
     let mut c = Composed::new(original.to_string());
+    c.push_flags(flags);
     for (k, (stage, rules)) in STAGES.into_iter().enumerate() {
         if any_on(cfg, rules) {
             let before = c.text.len();
-            run_stage(&mut c, original, cfg, stage, rules);
+            let n = run_stage(&mut c, original, cfg, stage, rules);
             // A join can bring a width mark next to a digit (`0⏎．9` →
             // `0．9`): the character rules look at the joined text once
             // more, so a second run finds nothing (idempotence).
             if k == LAYOUT && c.text.len() != before && any_on(cfg, chars::RULES) {
                 run_stage(&mut c, original, cfg, chars::edits, chars::RULES);
+                recompose(&mut c, original, cfg);
+            }
+            if k == CHARS && n > 0 {
+                recompose(&mut c, original, cfg);
             }
         }
     }
+    // The later stages delete spaces and line breaks too (a join brings a
+    // combining mark to the letter on the line before).
+    recompose(&mut c, original, cfg);
     let mut flags = Vec::new();
     if any_on(cfg, punct::RULES) {
         flags = punct::flags(&c.text, cfg);
@@ -114,7 +155,14 @@ pub fn renormalize(c: &mut Composed, original: &str, cfg: &Config) {
 /// Run one stage and fold its enabled edits into `c`. `rules` are the rule
 /// ids the stage may emit (checked in debug builds: a stage emitting an
 /// unlisted id would escape the skip in [`normalize`]).
-pub fn run_stage(c: &mut Composed, original: &str, cfg: &Config, stage: Stage, rules: &[RuleInfo]) {
+/// Returns the number of edits folded in.
+pub fn run_stage(
+    c: &mut Composed,
+    original: &str,
+    cfg: &Config,
+    stage: Stage,
+    rules: &[RuleInfo],
+) -> usize {
     let mut edits = stage(&c.text, cfg);
     debug_assert!(
         edits.iter().all(|e| rules.iter().any(|r| r.id == e.rule)),
@@ -122,7 +170,9 @@ pub fn run_stage(c: &mut Composed, original: &str, cfg: &Config, stage: Stage, r
     );
     edits.retain(|e| cfg.on(e.rule));
     check_sorted(&edits);
+    let n = edits.len();
     c.push_stage(original, edits);
+    n
 }
 
 /// Rules must return sorted, non-overlapping edits on char boundaries.

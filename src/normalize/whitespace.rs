@@ -186,17 +186,24 @@ fn inner_run(text: &str, s: usize, e: usize, table: bool, out: &mut Vec<Edit>) {
 }
 
 /// D-7 exception: `中 华 人 民 共 和 国` (≥ 4 tokens, each one Han
-/// character, separated by single spaces) → `中华人民共和国`.
+/// character, separated by spaces) → `中华人民共和国`. The separators may be
+/// runs of spaces, U+3000 or a TAB (not a table row: two TABs or more):
+/// the space-run rules would make them single spaces, and a second run
+/// would then close the line up (idempotence).
 fn letter_spaced(content: &str) -> Option<String> {
     // Most lines fail at once: their first character is not followed by a
     // space. Checked before allocating.
     let first = content.chars().next()?.len_utf8();
-    if content.as_bytes().get(first) != Some(&b' ') {
+    match content.as_bytes().get(first) {
+        Some(b' ' | b'\t' | 0xE3) => {}
+        _ => return None,
+    }
+    if content.bytes().filter(|&b| b == b'\t').count() >= 2 {
         return None;
     }
     let mut n = 0;
     let mut joined = String::with_capacity(content.len());
-    for tok in content.split(' ') {
+    for tok in content.split(is_ws).filter(|t| !t.is_empty()) {
         let mut cs = tok.chars();
         match (cs.next(), cs.next()) {
             (Some(c), None) if is_han(c) => {
@@ -248,6 +255,13 @@ mod tests {
             "中华人民共和国国家标准"
         );
         assert_eq!(run("加 减"), "加 减");
+        // Wider gaps close up in the same run, not on the next one (fuzz:
+        // U+1680 runs became space runs, then a letter-spaced line).
+        assert_eq!(run("满   满   满   满"), "满满满满");
+        assert_eq!(run("中\u{3000}华\u{3000}人\u{3000}民"), "中华人民");
+        assert_eq!(run("中\t华 人 民"), "中华人民");
+        // A table row keeps its cells.
+        assert_eq!(run("中\t华\t人\t民"), "中\t华\t人\t民");
     }
 
     #[test]

@@ -1,0 +1,200 @@
+//! Fuzz driver: `cargo run --release --example fuzz -- [N] [--seed S]
+//! [--jobs J] [--bound-ms MS] [--only I]` (or `scripts/fuzz [N]`).
+//!
+//! Runs inputs `0..N` of seed `S` (see `harness.rs`) on `J` threads and
+//! prints the totals: inputs, panics, hangs, idempotence failures, rebuild
+//! failures. Each failing input is written to `target/fuzz-failures/` with
+//! the command that replays it. An input slower than the bound counts as a
+//! hang; one that has not returned after 30 s stops the run (its bytes are
+//! saved first). Exit 0 when nothing failed, 1 otherwise.
+#![allow(missing_docs)]
+
+mod harness;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use harness::{check, input, seed_texts, Fault, Totals};
+use newsclean::Config;
+
+struct Args {
+    n: u64,
+    seed: u64,
+    jobs: usize,
+    bound: Duration,
+    only: Option<u64>,
+}
+
+fn parse() -> Args {
+    let mut a = Args {
+        n: 1_000_000,
+        seed: 1,
+        jobs: 2,
+        // Release build; a debug build is 10–20× slower.
+        bound: Duration::from_millis(if cfg!(debug_assertions) { 30_000 } else { 2000 }),
+        only: None,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(x) = it.next() {
+        let mut val = |name: &str| -> u64 {
+            it.next()
+                .and_then(|v| v.replace('_', "").parse().ok())
+                .unwrap_or_else(|| panic!("{name} needs a number"))
+        };
+        match x.as_str() {
+            "--seed" => a.seed = val("--seed"),
+            "--jobs" => a.jobs = val("--jobs").max(1) as usize,
+            "--bound-ms" => a.bound = Duration::from_millis(val("--bound-ms")),
+            "--only" => a.only = Some(val("--only")),
+            n => {
+                a.n = n
+                    .replace('_', "")
+                    .parse()
+                    .unwrap_or_else(|_| panic!("unknown argument {n}"))
+            }
+        }
+    }
+    a
+}
+
+fn save(dir: &Path, kind: &str, seed: u64, i: u64, bytes: &[u8]) -> PathBuf {
+    let _ = std::fs::create_dir_all(dir);
+    let p = dir.join(format!("{kind}-{seed}-{i}.bin"));
+    let _ = std::fs::write(&p, bytes);
+    p
+}
+
+fn main() {
+    let args = parse();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let seeds = Arc::new(seed_texts(&root));
+    let fail_dir = root.join("target/fuzz-failures");
+    let cfg = Arc::new(Config::default());
+    // Panics are caught and counted per input; keep stderr readable.
+    std::panic::set_hook(Box::new(|_| {}));
+
+    if let Some(i) = args.only {
+        let b = input(args.seed, i, &seeds);
+        let r = check(&b, &cfg, args.bound);
+        println!(
+            "input {i} ({} bytes): {:?}",
+            b.len(),
+            String::from_utf8_lossy(&b)
+        );
+        match &r {
+            Err(Fault::Idempotence { once, twice } | Fault::DedupIdempotence { once, twice }) => {
+                println!(
+                    "result: {}: {}",
+                    r.as_ref().unwrap_err().kind(),
+                    harness::difference(once, twice)
+                )
+            }
+            other => println!("result: {other:?}"),
+        }
+        // What a second clean would still change, rule by rule.
+        if let newsclean::decode::Decoded::Text { text, .. } = newsclean::decode::decode(&b) {
+            let once = newsclean::pipeline::clean_str(&text, &cfg);
+            let (_, edits) = newsclean::pipeline::clean_edits(&once, &cfg);
+            for e in edits.iter().filter(|e| !e.is_flag()) {
+                println!(
+                    "second run: {} {}..{} {:?} -> {:?}",
+                    e.rule,
+                    e.start,
+                    e.end,
+                    once[e.start..e.end].chars().take(60).collect::<String>(),
+                    e.replacement.chars().take(60).collect::<String>()
+                );
+            }
+        }
+        std::process::exit(if r.is_ok() { 0 } else { 1 });
+    }
+
+    let start = Instant::now();
+    // Per worker: the index of its current input and when it started (ms
+    // since `start`), for the watchdog.
+    let current: Arc<Vec<(AtomicU64, AtomicU64)>> = Arc::new(
+        (0..args.jobs)
+            .map(|_| (AtomicU64::new(u64::MAX), AtomicU64::new(0)))
+            .collect(),
+    );
+    {
+        let current = current.clone();
+        let seeds = seeds.clone();
+        let fail_dir = fail_dir.clone();
+        let seed = args.seed;
+        std::thread::spawn(move || loop {
+            std::thread::sleep(Duration::from_secs(1));
+            let now = start.elapsed().as_millis() as u64;
+            for (idx, since) in current.iter() {
+                let i = idx.load(Ordering::Acquire);
+                if i != u64::MAX && now.saturating_sub(since.load(Ordering::Acquire)) > 30_000 {
+                    let p = save(&fail_dir, "hang", seed, i, &input(seed, i, &seeds));
+                    eprintln!(
+                        "fuzz: input {i} has run for 30 s: hang; saved {} (replay: scripts/fuzz --seed {seed} --only {i})",
+                        p.display()
+                    );
+                    std::process::exit(3);
+                }
+            }
+        });
+    }
+
+    let workers: Vec<_> = (0..args.jobs)
+        .map(|w| {
+            let (seeds, cfg, current, fail_dir) =
+                (seeds.clone(), cfg.clone(), current.clone(), fail_dir.clone());
+            let (n, seed, jobs, bound) = (args.n, args.seed, args.jobs as u64, args.bound);
+            std::thread::spawn(move || {
+                let mut t = Totals::default();
+                let mut i = w as u64;
+                while i < n {
+                    let b = input(seed, i, &seeds);
+                    current[w]
+                        .1
+                        .store(start.elapsed().as_millis() as u64, Ordering::Release);
+                    current[w].0.store(i, Ordering::Release);
+                    let t0 = Instant::now();
+                    let r = check(&b, &cfg, bound);
+                    let took = t0.elapsed();
+                    current[w].0.store(u64::MAX, Ordering::Release);
+                    t.add(b.len(), &r, took);
+                    if let Err(f) = &r {
+                        let p = save(&fail_dir, f.kind(), seed, i, &b);
+                        let what = match f {
+                            Fault::Idempotence { once, twice }
+                            | Fault::DedupIdempotence { once, twice } => {
+                                harness::difference(once, twice)
+                            }
+                            other => format!("{other:?}"),
+                        };
+                        eprintln!(
+                            "fuzz: input {i}: {} — saved {} (replay: scripts/fuzz --seed {seed} --only {i})\n  {}",
+                            f.kind(),
+                            p.display(),
+                            what.chars().take(600).collect::<String>()
+                        );
+                    }
+                    if w == 0 && i % 100_000 < jobs {
+                        eprintln!("fuzz: {i}/{n} after {:.0} s", start.elapsed().as_secs_f64());
+                    }
+                    i += jobs;
+                }
+                t
+            })
+        })
+        .collect();
+    let mut total = Totals::default();
+    for h in workers {
+        total.merge(&h.join().expect("worker"));
+    }
+    println!(
+        "fuzz: seed {} in {:.1} s on {} threads: {}",
+        args.seed,
+        start.elapsed().as_secs_f64(),
+        args.jobs,
+        total.line()
+    );
+    std::process::exit(if total.faults() == 0 { 0 } else { 1 });
+}
