@@ -27,8 +27,10 @@ pub struct RunInfo {
     pub duration_ms: u64,
     /// Worker threads.
     pub threads: usize,
-    /// Input paths as given.
+    /// Input paths, absolute (as given, joined to the current folder).
     pub inputs: Vec<String>,
+    /// The config file used (absolute), `null` when none.
+    pub config: Option<String>,
     /// Output folder (absent with `--check`).
     pub out: Option<String>,
     /// Report folder (absent with `--check`).
