@@ -43,8 +43,16 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Rules => {
             let rules: Vec<_> = newsclean::rules::all().collect();
-            let w_id = rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
-            let w_spec = rules.iter().map(|r| r.spec.len()).max().unwrap_or(0);
+            let w_id = rules
+                .iter()
+                .map(|r| r.id.chars().count())
+                .max()
+                .unwrap_or(0);
+            let w_spec = rules
+                .iter()
+                .map(|r| r.spec.chars().count())
+                .max()
+                .unwrap_or(0);
             for r in rules {
                 out.line(&format!("{:<w_id$}  {:<w_spec$}  {}", r.id, r.spec, r.doc));
             }
@@ -438,7 +446,7 @@ fn human_line(o: &newsclean::RunOutcome, check: bool, paint: Paint) -> String {
         cleaned
     };
     let bytes = if check {
-        format!("{:.1} MB in", mb(t.bytes_in))
+        format!("{:.1} MB read", mb(t.bytes_in))
     } else {
         format!("{:.1} MB in, {:.1} MB out", mb(t.bytes_in), mb(t.bytes_out))
     };
