@@ -2,18 +2,21 @@
 //! build date (SOURCE_DATE_EPOCH when set, else now). No network; outside
 //! a git checkout (a tarball) both fall back cleanly.
 
+use std::path::PathBuf;
 use std::process::Command;
 
 fn main() {
-    let commit = Command::new("git")
-        .args(["rev-parse", "--short=12", "HEAD"])
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "unknown commit".to_string());
+    // Only this project's own checkout: a tarball unpacked inside some
+    // other repository must not report that repository's commit.
+    let own = git(&["rev-parse", "--show-toplevel"])
+        .zip(std::env::var_os("CARGO_MANIFEST_DIR"))
+        .is_some_and(|(top, dir)| {
+            let canon = |p: PathBuf| p.canonicalize().unwrap_or(p);
+            canon(PathBuf::from(top)) == canon(PathBuf::from(dir))
+        });
+    let git = |args: &[&str]| if own { git(args) } else { None };
+    let commit =
+        git(&["rev-parse", "--short=12", "HEAD"]).unwrap_or_else(|| "unknown commit".into());
     let secs = std::env::var("SOURCE_DATE_EPOCH")
         .ok()
         .and_then(|s| s.parse::<u64>().ok())
@@ -26,35 +29,36 @@ fn main() {
     println!("cargo:rustc-env=NEWSCLEAN_COMMIT={commit}");
     println!("cargo:rustc-env=NEWSCLEAN_BUILD_DATE={}", date(secs));
     println!("cargo:rerun-if-env-changed=SOURCE_DATE_EPOCH");
-    // Rebuild the version when HEAD moves (in a checkout; in a worktree
-    // .git is a file and the HEAD lives elsewhere: ask git where).
-    if let Some(head) = Command::new("git")
-        .args(["rev-parse", "--git-path", "HEAD"])
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-    {
-        println!("cargo:rerun-if-changed={}", head.trim());
+    println!("cargo:rerun-if-changed=build.rs");
+    // Rerun when HEAD moves: HEAD itself (a branch switch) and the branch
+    // it names (a commit). In a worktree .git is a file: git says where.
+    if let Some(head) = git(&["rev-parse", "--git-path", "HEAD"]) {
+        println!("cargo:rerun-if-changed={head}");
     }
-    if let Some(r) = Command::new("git")
-        .args(["rev-parse", "--symbolic-full-name", "HEAD"])
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .filter(|s| s.starts_with("refs/"))
+    if let Some(branch) =
+        git(&["rev-parse", "--symbolic-full-name", "HEAD"]).filter(|r| r.starts_with("refs/"))
     {
-        if let Some(p) = Command::new("git")
-            .args(["rev-parse", "--git-path", r.trim()])
-            .output()
-            .ok()
-            .and_then(|o| String::from_utf8(o.stdout).ok())
-        {
-            println!("cargo:rerun-if-changed={}", p.trim());
+        // A packed ref has no file of its own: watch packed-refs then
+        // (a path that does not exist would rerun this every build).
+        let loose = git(&["rev-parse", "--git-path", &branch]).map(PathBuf::from);
+        let packed =
+            git(&["rev-parse", "--git-common-dir"]).map(|d| PathBuf::from(d).join("packed-refs"));
+        if let Some(p) = loose.into_iter().chain(packed).find(|p| p.exists()) {
+            println!("cargo:rerun-if-changed={}", p.display());
         }
     }
-    println!("cargo:rerun-if-changed=build.rs");
+}
+
+/// The trimmed stdout of a successful git command.
+fn git(args: &[&str]) -> Option<String> {
+    Command::new("git")
+        .args(args)
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
 }
 
 /// YYYY-MM-DD (UTC) from seconds since the epoch.
