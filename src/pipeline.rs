@@ -498,13 +498,18 @@ pub fn run(
         inputs: opts
             .inputs
             .iter()
-            .map(|p| discover::escape_path(&std::path::absolute(p).unwrap_or_else(|_| p.clone())))
+            .map(|p| discover::escape_path(&discover::canonical_input(p)))
             .collect(),
-        config: opts.config_file.as_deref().map(|p| {
-            discover::escape_path(&std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()))
-        }),
-        out: out_dir.as_deref().map(discover::escape_path),
-        report: report_dir.as_deref().map(discover::escape_path),
+        config: opts
+            .config_file
+            .as_deref()
+            .map(|p| discover::escape_path(&as_given_absolute(p))),
+        out: out_dir
+            .as_deref()
+            .map(|p| discover::escape_path(&as_given_absolute(p))),
+        report: report_dir
+            .as_deref()
+            .map(|p| discover::escape_path(&as_given_absolute(p))),
         check: opts.check,
         prune: opts.prune,
     };
@@ -538,6 +543,11 @@ pub fn run(
         report_dir,
         report_error,
     })
+}
+
+/// `p` made absolute against the current folder (`..` and links kept).
+fn as_given_absolute(p: &Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
 /// Open (creating it) the output or report folder, lock it for the run
