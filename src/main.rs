@@ -179,6 +179,12 @@ fn clean(args: cli::CleanArgs, color: ColorChoice, out: &mut Stdout) -> u8 {
     let err_paint = Paint::new(color, std::io::stderr().is_terminal());
     let out_paint = Paint::new(color, std::io::stdout().is_terminal());
     let fail = |msg: &str| eprintln!("{} {msg}", err_paint.red("newsclean:"));
+    if args.diff && args.format != Format::Human {
+        fail(
+            "--diff prints the patch on stdout; it cannot be combined with --format json or jsonl",
+        );
+        return 64;
+    }
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let config_file =
         match discover_config(args.config.as_deref(), args.no_config, &args.inputs, &cwd) {

@@ -345,6 +345,11 @@ fn diff_writes_a_patch_that_git_apply_accepts_and_writes_nothing() {
     let o = run_in(tmp.path(), &["clean", "in", "--check", "--no-config"]);
     assert_code(&o, 0);
     assert_eq!(stdout(&o), "");
+    // stdout holds the patch alone: no other format beside it.
+    let o = run_in(tmp.path(), &["clean", "in", "--diff", "--format", "json"]);
+    assert_code(&o, 64);
+    let o = run_in(tmp.path(), &["clean", "in", "--diff", "--check"]);
+    assert_code(&o, 64);
 }
 
 #[test]
