@@ -64,22 +64,66 @@ fn main() -> ExitCode {
             out.bytes(&buf);
             0
         }
-        Command::Man => {
-            let mut buf = Vec::new();
-            match clap_mangen::Man::new(Cli::command()).render(&mut buf) {
-                Ok(()) => {
-                    out.bytes(&buf);
-                    0
-                }
-                Err(e) => {
-                    eprintln!("newsclean: cannot render the man page: {e}");
-                    70
-                }
+        Command::Man => match man_page() {
+            Ok(buf) => {
+                out.bytes(&buf);
+                0
             }
-        }
+            Err(e) => {
+                eprintln!("newsclean: cannot render the man page: {e}");
+                70
+            }
+        },
         Command::Clean(args) => clean(*args, cli.color, &mut out),
     };
     ExitCode::from(out.finish(code))
+}
+
+/// The man page: clap_mangen's page of the top command, then the
+/// options of each subcommand that has any, then the exit codes.
+fn man_page() -> std::io::Result<Vec<u8>> {
+    let top = Cli::command();
+    let mut buf = Vec::new();
+    clap_mangen::Man::new(top.clone()).render(&mut buf)?;
+    for sub in top.get_subcommands() {
+        if sub.get_arguments().all(|a| a.is_hide_set()) {
+            continue;
+        }
+        let mut part = Vec::new();
+        let sub_man = clap_mangen::Man::new(
+            sub.clone()
+                .bin_name(format!("newsclean {}", sub.get_name())),
+        );
+        sub_man.render_synopsis_section(&mut part)?;
+        sub_man.render_options_section(&mut part)?;
+        let part = String::from_utf8_lossy(&part)
+            .replace(
+                ".SH SYNOPSIS",
+                &format!(".SH \"{} SYNOPSIS\"", sub.get_name().to_uppercase()),
+            )
+            .replace(
+                ".SH OPTIONS",
+                &format!(".SH \"{} OPTIONS\"", sub.get_name().to_uppercase()),
+            );
+        buf.extend_from_slice(part.as_bytes());
+    }
+    buf.extend_from_slice(
+        concat!(
+            ".SH \"EXIT STATUS\"\n",
+            ".TP\n0\ndone (with \\-\\-check or \\-\\-diff: nothing would change)\n",
+            ".TP\n1\n\\-\\-check or \\-\\-diff: some file would change\n",
+            ".TP\n2\nat least one file failed; the others are done\n",
+            ".TP\n64\nusage error\n",
+            ".TP\n66\nan input does not exist, or holds no matching file (without \\-\\-allow\\-empty)\n",
+            ".TP\n73\nthe output or report folder cannot be written, or the report is incomplete\n",
+            ".TP\n74\nstdout could not be written\n",
+            ".TP\n75\nanother run holds the output or report folder\n",
+            ".TP\n78\nconfiguration error\n",
+            ".TP\n130, 143\ninterrupted by SIGINT or SIGTERM\n",
+        )
+        .as_bytes(),
+    );
+    Ok(buf)
 }
 
 /// stdout, buffered; remembers the first write error and stops writing.

@@ -558,7 +558,9 @@ fn completions_and_man_page_generate() {
     assert_code(&o, 0);
     let s = stdout(&o);
     assert!(s.starts_with(".ie") || s.contains(".TH newsclean"), "{s}");
-    assert!(s.contains("clean"), "{s}");
+    assert!(s.contains("CLEAN OPTIONS"), "{s}");
+    assert!(s.contains("allow\\-empty"), "clean's flags missing: {s}");
+    assert!(s.contains("EXIT STATUS"), "{s}");
 }
 
 #[test]
