@@ -27,6 +27,14 @@ use newsclean::{discover, Config, RunOptions};
 
 use cli::{Cli, ColorChoice, Command, Format};
 
+/// A line on stderr; a closed or failing stderr is ignored (never a
+/// panic, whatever the shell did with fd 2).
+macro_rules! msg {
+    ($($t:tt)*) => {{
+        let _ = writeln!(std::io::stderr(), $($t)*);
+    }};
+}
+
 /// Exit code of a write error on stdout other than a closed pipe.
 const EX_IOERR: u8 = 74;
 
@@ -70,7 +78,7 @@ fn main() -> ExitCode {
                 0
             }
             Err(e) => {
-                eprintln!("newsclean: cannot render the man page: {e}");
+                msg!("newsclean: cannot render the man page: {e}");
                 70
             }
         },
@@ -170,7 +178,7 @@ impl Stdout {
             }
             Some(e) => {
                 std::mem::forget(self.w);
-                eprintln!("newsclean: cannot write to stdout: {e}");
+                msg!("newsclean: cannot write to stdout: {e}");
                 if code <= 1 {
                     EX_IOERR
                 } else {
@@ -222,7 +230,7 @@ impl Paint {
 fn clean(args: cli::CleanArgs, color: ColorChoice, out: &mut Stdout) -> u8 {
     let err_paint = Paint::new(color, std::io::stderr().is_terminal());
     let out_paint = Paint::new(color, std::io::stdout().is_terminal());
-    let fail = |msg: &str| eprintln!("{} {msg}", err_paint.red("newsclean:"));
+    let fail = |msg: &str| msg!("{} {msg}", err_paint.red("newsclean:"));
     if args.diff && args.format != Format::Human {
         fail(
             "--diff prints the patch on stdout; it cannot be combined with --format json or jsonl",
@@ -325,7 +333,7 @@ fn clean(args: cli::CleanArgs, color: ColorChoice, out: &mut Stdout) -> u8 {
                 shown.of(&f.path),
                 f.reason.as_deref().unwrap_or("failed")
             )),
-            Status::Skipped if !args.quiet => eprintln!(
+            Status::Skipped if !args.quiet => msg!(
                 "{} {}: skipped: {}",
                 err_paint.yellow("newsclean:"),
                 shown.of(&f.path),
@@ -356,7 +364,7 @@ fn clean(args: cli::CleanArgs, color: ColorChoice, out: &mut Stdout) -> u8 {
                 if check {
                     // stdout holds the list or the patch: the line goes to
                     // stderr.
-                    eprintln!("{}", human_line(&outcome, true, err_paint));
+                    msg!("{}", human_line(&outcome, true, err_paint));
                 } else {
                     out.line(&human_line(&outcome, false, out_paint));
                 }
@@ -452,14 +460,14 @@ fn on_signals_clean_up_and_exit() {
     let mut signals = match signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("newsclean: cannot watch for Ctrl-C: {e}");
+            msg!("newsclean: cannot watch for Ctrl-C: {e}");
             return;
         }
     };
     std::thread::spawn(move || {
         if let Some(sig) = signals.forever().next() {
             newsclean::emit::interrupt();
-            eprintln!("newsclean: interrupted; the report is incomplete (no summary.json)");
+            msg!("newsclean: interrupted; the report is incomplete (no summary.json)");
             std::process::exit(128 + sig);
         }
     });

@@ -431,6 +431,23 @@ fn a_closed_stdout_ends_quietly() {
 }
 
 #[test]
+fn a_closed_stderr_is_no_panic() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = dirty(tmp.path());
+    write(&input, "bin.txt", b"\0binary");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_newsclean"))
+        .args(["clean", input.to_str().unwrap(), "--check", "--no-config"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stderr.take());
+    let status = child.wait().expect("wait");
+    // The run's own code (1: would change), not a panic's 101.
+    assert_eq!(status.code(), Some(1));
+}
+
+#[test]
 fn a_full_stdout_is_exit_74_with_a_message() {
     let full = || {
         std::fs::OpenOptions::new()
