@@ -504,12 +504,8 @@ pub fn run(
             .config_file
             .as_deref()
             .map(|p| discover::escape_path(&as_given_absolute(p))),
-        out: out_dir
-            .as_deref()
-            .map(|p| discover::escape_path(&as_given_absolute(p))),
-        report: report_dir
-            .as_deref()
-            .map(|p| discover::escape_path(&as_given_absolute(p))),
+        out: out_dir.as_deref().map(discover::escape_path),
+        report: report_dir.as_deref().map(discover::escape_path),
         check: opts.check,
         prune: opts.prune,
     };

@@ -32,9 +32,9 @@ pub struct RunInfo {
     pub inputs: Vec<String>,
     /// The config file used (absolute), `null` when none.
     pub config: Option<String>,
-    /// Output folder, absolute (absent with `--check`).
+    /// Output folder as given (absent with `--check`).
     pub out: Option<String>,
-    /// Report folder, absolute (absent with `--check`).
+    /// Report folder as given (absent with `--check`).
     pub report: Option<String>,
     /// `--check` mode.
     pub check: bool,
