@@ -85,8 +85,8 @@ pub(crate) struct CleanArgs {
     /// Worker threads, 0 = all cores, at most 1024.
     #[arg(short, long, value_name = "N", default_value_t = 0, value_parser = jobs_in_range)]
     pub(crate) jobs: usize,
-    /// Config file; without it newsclean.toml is looked for in the current
-    /// folder, then beside the first input and in its parents.
+    /// Config file; without it, the nearest newsclean.toml at or above
+    /// the inputs, else the current folder's.
     #[arg(short, long, value_name = "FILE", conflicts_with = "no_config")]
     pub(crate) config: Option<PathBuf>,
     /// Use no config file (defaults, plus --disable/--enable).
@@ -102,7 +102,7 @@ pub(crate) struct CleanArgs {
     #[arg(long)]
     pub(crate) check: bool,
     /// Write nothing; print the unified diff of every change on stdout
-    /// (applies with `git apply` / `patch -p0` in the input folder).
+    /// (`git apply` or `patch -p1`, run where newsclean ran, applies it).
     #[arg(long, conflicts_with = "check")]
     pub(crate) diff: bool,
     /// Remove files in --out that this run did not write (listed as

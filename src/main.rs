@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Mutex;
 
-use clap::{CommandFactory, Parser};
+use clap::{CommandFactory, FromArgMatches};
 use indicatif::{ProgressBar, ProgressStyle};
 use newsclean::config::{discover_config, CliRules};
 use newsclean::pipeline::{Progress, RunError};
@@ -39,7 +39,18 @@ macro_rules! msg {
 const EX_IOERR: u8 = 74;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    // clap's own help and errors follow --color and NO_COLOR too (looked
+    // for before parsing, since they are printed while parsing).
+    let clap_color = match color_before_parsing() {
+        ColorChoice::Always => clap::ColorChoice::Always,
+        ColorChoice::Never => clap::ColorChoice::Never,
+        ColorChoice::Auto => clap::ColorChoice::Auto,
+    };
+    let parsed = Cli::command()
+        .color(clap_color)
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { 64 } else { 0 };
@@ -85,6 +96,30 @@ fn main() -> ExitCode {
         Command::Clean(args) => clean(*args, cli.color, &mut out),
     };
     ExitCode::from(out.finish(code))
+}
+
+/// `--color WHEN` / `--color=WHEN` among the raw arguments (the last one
+/// wins, as clap's would).
+fn color_before_parsing() -> ColorChoice {
+    let args: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .take_while(|a| a != "--")
+        .collect();
+    let mut choice = ColorChoice::Auto;
+    for (i, a) in args.iter().enumerate() {
+        let value = match a.strip_prefix("--color") {
+            Some("") => args.get(i + 1).map(String::as_str),
+            Some(v) => v.strip_prefix('='),
+            None => None,
+        };
+        choice = match value {
+            Some("always") => ColorChoice::Always,
+            Some("never") => ColorChoice::Never,
+            Some("auto") => ColorChoice::Auto,
+            _ => choice,
+        };
+    }
+    choice
 }
 
 /// The man page: clap_mangen's page of the top command, then the

@@ -689,6 +689,13 @@ fn color_always_and_never() {
         .unwrap();
     assert_code(&o, 1);
     assert!(!stderr(&o).contains('\x1b'), "{}", stderr(&o));
+    // clap's usage errors follow --color too.
+    let o = newsclean(["--color", "always", "clean", "--bogus"]);
+    assert_code(&o, 64);
+    assert!(stderr(&o).contains("\x1b["), "{}", stderr(&o));
+    let o = newsclean(["--color=never", "clean", "--bogus"]);
+    assert_code(&o, 64);
+    assert!(!stderr(&o).contains('\x1b'), "{}", stderr(&o));
     // auto and not a terminal: plain.
     let o = run_in(tmp.path(), &["clean", inp, "--check", "--no-config"]);
     assert!(!stderr(&o).contains('\x1b'), "{}", stderr(&o));
