@@ -4,7 +4,7 @@
 //! (unknown keys are an error, so a typo never silently disables nothing).
 //! Which file ([`discover_config`]): `--config FILE`, else none with
 //! `--no-config`, else the nearest `newsclean.toml` at or above each input
-//! (all inputs must find the same one), else `newsclean.toml` in the
+//! (the inputs that find one must find the same), else `newsclean.toml` in the
 //! current folder. `--disable`/`--enable` apply after the file's
 //! `[rules]` lists ([`CliRules`]).
 //! Rule switches are globs over rule ids (`dedup.*`, `punct.comma`),
