@@ -224,6 +224,24 @@ fn inputs_with_different_configs_are_a_config_error() {
         "{}",
         stderr(&o)
     );
+    // An input that finds none does not disagree: the other's is used.
+    std::fs::remove_file(tmp.path().join("b/newsclean.toml")).unwrap();
+    let o = run_in(
+        tmp.path(),
+        &[
+            "clean",
+            a.to_str().unwrap(),
+            b.to_str().unwrap(),
+            "--check",
+            "--format",
+            "json",
+        ],
+    );
+    assert_code(&o, 1);
+    assert_eq!(
+        json(&o)["run"]["config"],
+        canon(&tmp.path().join("a/newsclean.toml"))
+    );
 }
 
 #[test]
@@ -699,4 +717,55 @@ fn color_always_and_never() {
     // auto and not a terminal: plain.
     let o = run_in(tmp.path(), &["clean", inp, "--check", "--no-config"]);
     assert!(!stderr(&o).contains('\x1b'), "{}", stderr(&o));
+}
+
+/// `newsclean ARGS` on a terminal (util-linux `script` gives it a pty),
+/// with `NO_COLOR` set or not; what the terminal showed.
+fn on_a_terminal(cwd: &Path, args: &str, no_color: bool) -> String {
+    let bin = env!("CARGO_BIN_EXE_newsclean");
+    let mut c = Command::new("script");
+    c.current_dir(cwd)
+        .args(["-qec", &format!("{bin} {args}"), "/dev/null"])
+        .env_remove("NO_COLOR")
+        .stdin(Stdio::null());
+    if no_color {
+        c.env("NO_COLOR", "1");
+    }
+    let o = c.output().expect("script (util-linux) runs");
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn color_auto_on_a_terminal_and_no_color() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = dirty(tmp.path());
+    write(&input, "bin.txt", b"\0binary");
+    // Green "cleaned" count in the summary line, yellow skipped note.
+    let shown = on_a_terminal(tmp.path(), "clean in --out out --no-config", false);
+    assert!(shown.contains("\x1b[32m2 cleaned\x1b[0m"), "{shown:?}");
+    assert!(
+        shown.contains("\x1b[33mnewsclean:\x1b[0m in/bin.txt: skipped"),
+        "{shown:?}"
+    );
+    // NO_COLOR: the same lines, plain (the progress bar still redraws).
+    let shown = on_a_terminal(tmp.path(), "clean in --out out2 --no-config", true);
+    assert!(
+        shown.contains("newsclean: 3 files: 2 cleaned,"),
+        "{shown:?}"
+    );
+    assert!(
+        shown.contains("newsclean: in/bin.txt: skipped"),
+        "{shown:?}"
+    );
+    assert!(
+        !shown.contains("\x1b[32m") && !shown.contains("\x1b[33m"),
+        "{shown:?}"
+    );
+    // --color always beats NO_COLOR.
+    let shown = on_a_terminal(
+        tmp.path(),
+        "--color always clean in --out out3 --no-config",
+        true,
+    );
+    assert!(shown.contains("\x1b[32m2 cleaned"), "{shown:?}");
 }
