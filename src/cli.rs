@@ -5,53 +5,118 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+/// `-V`: the package version, the commit and the build date (from
+/// `build.rs`; "unknown" outside a git checkout).
+const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("NEWSCLEAN_COMMIT"),
+    " ",
+    env!("NEWSCLEAN_BUILD_DATE"),
+    ")"
+);
+
 /// Clean corpora of scraped news text, and show exactly what changed.
 #[derive(Debug, Parser)]
-#[command(name = "newsclean", version, about, propagate_version = true)]
+#[command(
+    name = "newsclean",
+    version = LONG_VERSION,
+    about,
+    propagate_version = true
+)]
 pub(crate) struct Cli {
+    /// When to colour messages and the summary line (NO_COLOR=1 means
+    /// never unless --color always).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub(crate) color: ColorChoice,
     /// What to do.
     #[command(subcommand)]
     pub(crate) command: Command,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ColorChoice {
+    /// Colour when stderr/stdout is a terminal and NO_COLOR is unset.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
 }
 
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Clean every text file under the inputs into --out, with reports.
-    Clean(CleanArgs),
-    /// List every rule id with its description.
+    #[command(
+        override_usage = "newsclean clean [OPTIONS] <INPUT>... --out <DIR>\n       newsclean clean [OPTIONS] <INPUT>... --check | --diff"
+    )]
+    Clean(Box<CleanArgs>),
+    /// List every rule id with its spec reference and description.
     Rules,
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) on stdout.
+    Man,
 }
 
 /// Arguments of `clean`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct CleanArgs {
     /// Input folders or files (never modified).
-    #[arg(required = true)]
+    #[arg(required = true, value_name = "INPUT")]
     pub(crate) inputs: Vec<PathBuf>,
-    /// Output folder: mirrors the input tree with cleaned UTF-8 copies.
-    #[arg(short, long, required_unless_present = "check")]
+    /// Output folder: mirrors the input tree with cleaned UTF-8 copies
+    /// (required unless --check or --diff).
+    #[arg(
+        short,
+        long,
+        value_name = "DIR",
+        required_unless_present_any = ["check", "diff"]
+    )]
     pub(crate) out: Option<PathBuf>,
     /// Report folder [default: <OUT>.report].
-    #[arg(long)]
+    #[arg(long, value_name = "DIR")]
     pub(crate) report: Option<PathBuf>,
-    /// Worker threads, at most 1024 [default: all cores].
-    #[arg(short, long, default_value_t = 0, value_parser = jobs_in_range)]
+    /// Worker threads, 0 = all cores, at most 1024.
+    #[arg(short, long, value_name = "N", default_value_t = 0, value_parser = jobs_in_range)]
     pub(crate) jobs: usize,
-    /// Config file (newsclean.toml); unknown keys are an error.
-    #[arg(short, long)]
+    /// Config file; without it, the nearest newsclean.toml at or above
+    /// the inputs, else the current folder's.
+    #[arg(short, long, value_name = "FILE", conflicts_with = "no_config")]
     pub(crate) config: Option<PathBuf>,
-    /// Write nothing; exit 1 if anything would change.
+    /// Use no config file (defaults, plus --disable/--enable).
+    #[arg(long)]
+    pub(crate) no_config: bool,
+    /// Switch rules off by id glob (repeatable), after the config file's.
+    #[arg(long, value_name = "RULE_GLOB")]
+    pub(crate) disable: Vec<String>,
+    /// Switch rules on again by id glob (repeatable), after --disable.
+    #[arg(long, value_name = "RULE_GLOB")]
+    pub(crate) enable: Vec<String>,
+    /// Write nothing; print each file that would change, exit 1 if any.
     #[arg(long)]
     pub(crate) check: bool,
+    /// Write nothing; print the unified diff of every change on stdout
+    /// (`git apply` or `patch -p1`, run where newsclean ran, applies it).
+    #[arg(long, conflicts_with = "check")]
+    pub(crate) diff: bool,
     /// Remove files in --out that this run did not write (listed as
     /// `stale` in summary.json either way).
-    #[arg(long, conflicts_with = "check")]
+    #[arg(long, conflicts_with_all = ["check", "diff"])]
     pub(crate) prune: bool,
-    /// Print only errors.
+    /// An input with no matching file is not an error (exit 66 without).
+    #[arg(long)]
+    pub(crate) allow_empty: bool,
+    /// No progress bar, no summary line, no skipped-file notes; output that
+    /// was asked for (--format json/jsonl, --check, --diff) is still printed.
     #[arg(short, long)]
     pub(crate) quiet: bool,
-    /// Format of the final summary on stdout.
+    /// What to print on stdout at the end.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub(crate) format: Format,
     /// Only files matching this glob (repeatable) [default: *.txt].
@@ -62,13 +127,15 @@ pub(crate) struct CleanArgs {
     pub(crate) exclude: Vec<String>,
 }
 
-/// Summary format.
+/// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Format {
-    /// One line for people.
+    /// One summary line for people.
     Human,
-    /// One JSON object (run info and totals).
+    /// One JSON object: schema_version, run, totals, files.
     Json,
+    /// One JSON record per change, as in changes.jsonl.
+    Jsonl,
 }
 
 /// `--jobs`: 0 (all cores) to [`newsclean::pipeline::MAX_JOBS`].

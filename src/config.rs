@@ -2,12 +2,17 @@
 //!
 //! Built once from the command line and the optional `newsclean.toml`
 //! (unknown keys are an error, so a typo never silently disables nothing).
+//! Which file ([`discover_config`]): `--config FILE`, else none with
+//! `--no-config`, else the nearest `newsclean.toml` at or above each input
+//! (the inputs that find one must find the same), else `newsclean.toml` in the
+//! current folder. `--disable`/`--enable` apply after the file's
+//! `[rules]` lists ([`CliRules`]).
 //! Rule switches are globs over rule ids (`dedup.*`, `punct.comma`),
 //! resolved once against the rule registry into a set of enabled ids, so
 //! rules ask a cheap question per edit.
 
 use std::collections::HashSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
@@ -154,33 +159,124 @@ impl std::fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+/// `--disable` / `--enable` globs of the command line, applied after the
+/// config file's `[rules]` lists (in that order: file disable, file
+/// enable, `--disable`, `--enable`).
+#[derive(Debug, Default, Clone)]
+pub struct CliRules {
+    /// `--disable` globs.
+    pub disable: Vec<String>,
+    /// `--enable` globs.
+    pub enable: Vec<String>,
+}
+
+/// The config file name looked for beside the inputs and in the current
+/// folder.
+pub const CONFIG_NAME: &str = "newsclean.toml";
+
+/// Which config file a run uses (see the module doc): `explicit` is
+/// `--config`, `none` is `--no-config`. Two inputs whose nearest
+/// `newsclean.toml` differ are an error: one run has one set of rules.
+pub fn discover_config(
+    explicit: Option<&Path>,
+    none: bool,
+    inputs: &[PathBuf],
+    cwd: &Path,
+) -> Result<Option<PathBuf>, ConfigError> {
+    if let Some(p) = explicit {
+        return Ok(Some(p.to_path_buf()));
+    }
+    if none {
+        return Ok(None);
+    }
+    let mut found: Option<PathBuf> = None;
+    for input in inputs {
+        let abs = cwd.join(input);
+        let start = if abs.is_dir() {
+            abs.clone()
+        } else {
+            abs.parent().map(Path::to_path_buf).unwrap_or(abs.clone())
+        };
+        let start = start.canonicalize().unwrap_or(start);
+        let nearest = start
+            .ancestors()
+            .map(|d| d.join(CONFIG_NAME))
+            .find(|c| c.is_file());
+        match (&found, nearest) {
+            (None, Some(n)) => found = Some(n),
+            (Some(f), Some(n)) if *f != n => {
+                return Err(ConfigError(format!(
+                    "inputs have different config files ({} and {}); name one with --config or use --no-config",
+                    f.display(),
+                    n.display()
+                )))
+            }
+            _ => {}
+        }
+    }
+    if found.is_none() {
+        let here = cwd.join(CONFIG_NAME);
+        if here.is_file() {
+            found = Some(here);
+        }
+    }
+    Ok(found)
+}
+
 impl Config {
     /// Read and validate `newsclean.toml`.
     pub fn from_path(path: &Path) -> Result<Config, ConfigError> {
+        Config::load(Some(path), &CliRules::default())
+    }
+
+    /// The config of a run: the file (if any) with the command line's rule
+    /// switches applied after its own.
+    pub fn load(path: Option<&Path>, cli: &CliRules) -> Result<Config, ConfigError> {
+        let Some(path) = path else {
+            return Config::from_parts(FileConfig::default(), cli, "config");
+        };
         let text = std::fs::read_to_string(path)
             .map_err(|e| ConfigError(format!("{}: cannot read config: {e}", path.display())))?;
         let file: FileConfig =
             toml::from_str(&text).map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
-        Config::from_file_config(file)
-            .map_err(|e| ConfigError(format!("{}: {}", path.display(), e.0)))
+        Config::from_parts(file, cli, &path.display().to_string())
     }
 
     /// Validate a parsed config file.
     pub fn from_file_config(file: FileConfig) -> Result<Config, ConfigError> {
+        Config::from_parts(file, &CliRules::default(), "config")
+    }
+
+    /// Validate a parsed config file (named `origin` in errors) plus the
+    /// command line's switches.
+    fn from_parts(file: FileConfig, cli: &CliRules, origin: &str) -> Result<Config, ConfigError> {
         let all: Vec<&'static str> = rules::all().map(|r| r.id).collect();
         let mut disabled = HashSet::new();
+        let in_file = |e: ConfigError| ConfigError(format!("{origin}: {}", e.0));
         for pat in &file.rules.disable {
-            for id in matching(pat, &all)? {
+            for id in matching(pat, &all).map_err(in_file)? {
                 disabled.insert(id);
             }
         }
         for pat in &file.rules.enable {
-            for id in matching(pat, &all)? {
+            for id in matching(pat, &all).map_err(in_file)? {
+                disabled.remove(id);
+            }
+        }
+        for pat in &cli.disable {
+            for id in matching(pat, &all).map_err(|e| ConfigError(format!("--disable: {}", e.0)))? {
+                disabled.insert(id);
+            }
+        }
+        for pat in &cli.enable {
+            for id in matching(pat, &all).map_err(|e| ConfigError(format!("--enable: {}", e.0)))? {
                 disabled.remove(id);
             }
         }
         if file.dedup.min_chars == 0 {
-            return Err(ConfigError("dedup.min_chars must be at least 1".into()));
+            return Err(in_file(ConfigError(
+                "dedup.min_chars must be at least 1".into(),
+            )));
         }
         let mut ids: Vec<&str> = disabled.iter().copied().collect();
         ids.sort_unstable();

@@ -211,7 +211,7 @@ pub fn canonical_input(p: &Path) -> PathBuf {
 
 /// The deepest folder holding every input: the longest common ancestor of
 /// their parents (so that each input keeps at least its own name).
-fn common_root(paths: &[PathBuf]) -> PathBuf {
+pub fn common_root(paths: &[PathBuf]) -> PathBuf {
     let parent = |p: &PathBuf| {
         p.parent()
             .map(Path::to_path_buf)

@@ -79,6 +79,13 @@ pub struct RunOptions {
     pub prune: bool,
     /// Rules and thresholds.
     pub config: Config,
+    /// The config file `config` was read from (recorded in the summary).
+    pub config_file: Option<PathBuf>,
+    /// An input with no matching file is not an error.
+    pub allow_empty: bool,
+    /// Hand every file's change records and unified diff to the caller
+    /// ([`Progress::File`]), in corpus order, also with `check`.
+    pub stream: bool,
 }
 
 /// Result of a run.
@@ -153,11 +160,14 @@ impl std::error::Error for RunError {}
 
 /// Progress events for the binary's progress bar.
 #[derive(Debug, Clone, Copy)]
-pub enum Progress {
+pub enum Progress<'a> {
     /// Discovery done: this many files.
     Discovered(usize),
     /// One more file done.
     FileDone,
+    /// With [`RunOptions::stream`], in corpus order: a file's row, its
+    /// `changes.jsonl` lines and its unified diff (empty when unchanged).
+    File(&'a FileReport, &'a [u8], &'a str),
 }
 
 /// Analysis of one file: everything that depends only on its bytes.
@@ -179,7 +189,7 @@ enum Analysis {
 type Decided<'a> = (&'a [SourceFile], Vec<Analysis>, Vec<Vec<Removal>>);
 
 /// A file's report row and its `changes.jsonl` lines, from the emit phase.
-type Emitted = (FileReport, serde_json::Result<Vec<u8>>);
+type Emitted = (FileReport, serde_json::Result<Vec<u8>>, String);
 
 struct TextFile {
     original: String,
@@ -193,7 +203,7 @@ struct TextFile {
 /// Run the pipeline.
 pub fn run(
     opts: &RunOptions,
-    progress: &(dyn Fn(Progress) + Sync),
+    progress: &(dyn Fn(Progress<'_>) + Sync),
 ) -> Result<RunOutcome, RunError> {
     let started = SystemTime::now();
     let clock = Instant::now();
@@ -225,6 +235,22 @@ pub fn run(
 
     let (files, walk_errors) =
         discover::discover(&opts.inputs, &include, &exclude).map_err(RunError::Usage)?;
+    if !opts.allow_empty {
+        for input in &opts.inputs {
+            let canon = discover::canonical_input(input);
+            if canon.is_dir() && !files.iter().any(|f| f.path.starts_with(&canon)) {
+                return Err(RunError::NoInput(format!(
+                    "{}: no file matches --include ({}); --allow-empty accepts an empty input",
+                    discover::escape_path(input),
+                    if opts.include.is_empty() {
+                        "*.txt".to_string()
+                    } else {
+                        opts.include.join(", ")
+                    }
+                )));
+            }
+        }
+    }
     progress(Progress::Discovered(files.len()));
 
     let out_dir = if opts.check { None } else { opts.out.clone() };
@@ -309,7 +335,7 @@ pub fn run(
     // decided against the index of everything before it. Deciding is
     // sequential by nature; run this way it no longer leaves the other
     // cores idle between rounds. At most three chunks of text are held.
-    let with_records = changes_out.is_some();
+    let with_records = changes_out.is_some() || opts.stream;
     pool.install(|| -> Result<(), RunError> {
         let mut pending: Option<Decided> = None;
         let mut undecided: Option<(&[SourceFile], Vec<Analysis>)> = None;
@@ -338,7 +364,7 @@ pub fn run(
                                     .zip(analyses)
                                     .zip(decisions)
                                     .map(|((f, a), d)| {
-                                        let mut r = emit_file(
+                                        let (mut r, diff) = emit_file(
                                             f,
                                             a,
                                             &d,
@@ -346,6 +372,7 @@ pub fn run(
                                             report_tree.as_ref(),
                                             &kept_path,
                                             cfg,
+                                            opts.stream,
                                         );
                                         progress(Progress::FileDone);
                                         let jsonl = if with_records {
@@ -354,7 +381,7 @@ pub fn run(
                                             Ok(Vec::new())
                                         };
                                         r.changes = Vec::new();
-                                        (r, jsonl)
+                                        (r, jsonl, diff)
                                     })
                                     .collect::<Vec<Emitted>>()
                             })
@@ -362,7 +389,11 @@ pub fn run(
                     )
                 },
                 || -> Result<Option<Decided>, RunError> {
-                    for (r, jsonl) in unwritten.take().into_iter().flatten() {
+                    for (r, jsonl, diff) in unwritten.take().into_iter().flatten() {
+                        if opts.stream {
+                            let lines = jsonl.as_deref().unwrap_or_default();
+                            progress(Progress::File(&r, lines, &diff));
+                        }
                         if let Some(w) = changes_out.as_mut() {
                             // A full report filesystem does not stop the
                             // run: every file is still cleaned and listed;
@@ -479,8 +510,12 @@ pub fn run(
         inputs: opts
             .inputs
             .iter()
-            .map(|p| discover::escape_path(p))
+            .map(|p| discover::escape_path(&discover::canonical_input(p)))
             .collect(),
+        config: opts
+            .config_file
+            .as_deref()
+            .map(|p| discover::escape_path(&as_given_absolute(p))),
         out: out_dir.as_deref().map(discover::escape_path),
         report: report_dir.as_deref().map(discover::escape_path),
         check: opts.check,
@@ -516,6 +551,11 @@ pub fn run(
         report_dir,
         report_error,
     })
+}
+
+/// `p` made absolute against the current folder (`..` and links kept).
+fn as_given_absolute(p: &Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
 /// Open (creating it) the output or report folder, lock it for the run
@@ -759,7 +799,9 @@ fn change_lines(changes: &[crate::report::ChangeRecord]) -> serde_json::Result<V
 }
 
 /// Emit one file: apply the duplicate removals, write the cleaned copy,
-/// the diff and the review page, and build its report row.
+/// the diff and the review page, and build its report row; the unified
+/// diff is returned too (built when there is a report or `want_diff`).
+#[allow(clippy::too_many_arguments)]
 fn emit_file(
     f: &SourceFile,
     a: Analysis,
@@ -768,7 +810,8 @@ fn emit_file(
     report: Option<&Tree>,
     kept_path: &(dyn Fn(u32) -> String + Sync),
     cfg: &Config,
-) -> FileReport {
+    want_diff: bool,
+) -> (FileReport, String) {
     let mut row = FileReport {
         path: f.rel.clone(),
         status: Status::Unchanged,
@@ -789,7 +832,7 @@ fn emit_file(
             row.status = Status::Skipped;
             row.reason = Some(reason);
             row.bytes_in = bytes_in;
-            return row;
+            return (row, String::new());
         }
         Analysis::Failed {
             reason,
@@ -806,7 +849,7 @@ fn emit_file(
                 row.bytes_out = bytes_in;
             }
             row.reason = Some(reason);
-            return row;
+            return (row, String::new());
         }
     };
     let TextFile {
@@ -847,7 +890,7 @@ fn emit_file(
                         .push_str(&format!("; copy failed: {e}")),
                 }
             }
-            return row;
+            return (row, String::new());
         }
     };
     row.flags = edits.iter().filter(|e| e.is_flag()).count();
@@ -881,9 +924,13 @@ fn emit_file(
             }
         }
     }
+    let d = if row.edits > 0 && (want_diff || report.is_some()) {
+        diff::unified(&f.rel, &original, &edits)
+    } else {
+        String::new()
+    };
     if let Some(rd) = report {
         if row.edits > 0 {
-            let d = diff::unified(&f.rel, &original, &edits);
             if let Err(e) = rd.write(
                 &Path::new("diffs").join(format!("{}.diff", f.rel)),
                 d.as_bytes(),
@@ -898,7 +945,7 @@ fn emit_file(
             }
         }
     }
-    row
+    (row, d)
 }
 
 /// Clean one text as a one-file corpus (normalization, then duplicates

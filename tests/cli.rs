@@ -150,9 +150,15 @@ fn exit_2_when_a_file_cannot_be_read_and_the_rest_is_written() {
         assert!(p.starts_with("proc/"), "{p}");
         p
     });
+    // stderr names the file as given: the input path joined with the path
+    // below it.
+    let shown = match &extra {
+        Some(p) => p.display().to_string(),
+        None => input.join(&failed_rel).display().to_string(),
+    };
     assert!(
-        stderr.contains(&failed_rel),
-        "failure not named on stderr: {stderr}"
+        stderr.contains(&format!("newsclean: {shown}: ")),
+        "failure not named as given on stderr: {stderr}"
     );
     let row = file_row(&s, &failed_rel);
     assert_eq!(row["status"], "failed", "{row}");

@@ -633,8 +633,9 @@ fn full_filesystems_list_every_failed_file() {
         let rel = row["path"].as_str().unwrap();
         if row["status"] == "failed" {
             failed += 1;
+            // Named as given: the input joined with the path below it.
             assert!(
-                err.contains(&format!("newsclean: {rel}: ")),
+                err.contains(&format!("newsclean: {}/{rel}: ", input.display())),
                 "{rel} not on stderr"
             );
             assert!(!got.contains_key(rel), "{rel} failed but written");

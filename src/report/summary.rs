@@ -27,11 +27,14 @@ pub struct RunInfo {
     pub duration_ms: u64,
     /// Worker threads.
     pub threads: usize,
-    /// Input paths as given.
+    /// Input paths, canonical (absolute, `..` and links to folders
+    /// resolved: the paths the output names are computed from).
     pub inputs: Vec<String>,
-    /// Output folder (absent with `--check`).
+    /// The config file used (absolute), `null` when none.
+    pub config: Option<String>,
+    /// Output folder as given (absent with `--check`).
     pub out: Option<String>,
-    /// Report folder (absent with `--check`).
+    /// Report folder as given (absent with `--check`).
     pub report: Option<String>,
     /// `--check` mode.
     pub check: bool,
