@@ -19,6 +19,7 @@ pub mod pipeline;
 pub mod report;
 pub mod rules;
 pub mod segment;
+pub mod window;
 
 pub use config::Config;
 pub use pipeline::{run, RunOptions, RunOutcome};

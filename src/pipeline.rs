@@ -36,6 +36,7 @@ use crate::normalize;
 use crate::report::summary::{rfc3339, RunInfo, Summary};
 use crate::report::{change_records, diff, html, FileReport, Status};
 use crate::segment::{self, Block};
+use crate::window;
 
 /// Files per chunk: enough to keep every core busy, small enough to bound
 /// memory by a few megabytes of text per thread.
@@ -137,13 +138,22 @@ enum Analysis {
         bytes: Option<Vec<u8>>,
         bytes_in: u64,
     },
+    /// Too big to hold whole: read and cleaned in windows when decided.
+    Huge,
+    /// A huge file, cleaned and written: its row and spilled records.
+    Windowed(Box<(FileReport, Option<std::fs::File>)>),
 }
 
 /// A chunk analysed and decided, waiting to be emitted.
 type Decided<'a> = (&'a [SourceFile], Vec<Analysis>, Vec<Vec<Removal>>);
 
-/// A file's report row and its `changes.jsonl` lines, from the emit phase.
-type Emitted = (FileReport, serde_json::Result<Vec<u8>>);
+/// A file's report row and its `changes.jsonl` lines, from the emit phase
+/// (a huge file's lines are in a file of their own).
+type Emitted = (
+    FileReport,
+    serde_json::Result<Vec<u8>>,
+    Option<std::fs::File>,
+);
 
 struct TextFile {
     original: String,
@@ -274,6 +284,14 @@ pub fn run(
                                     .zip(analyses)
                                     .zip(decisions)
                                     .map(|((f, a), d)| {
+                                        let (a, spilled) = match a {
+                                            Analysis::Windowed(w) => {
+                                                let (row, spilled) = *w;
+                                                progress(Progress::FileDone);
+                                                return (row, Ok(Vec::new()), spilled);
+                                            }
+                                            a => (a, None),
+                                        };
                                         let mut r = emit_file(
                                             f,
                                             a,
@@ -290,7 +308,7 @@ pub fn run(
                                             Ok(Vec::new())
                                         };
                                         r.changes = Vec::new();
-                                        (r, jsonl)
+                                        (r, jsonl, spilled)
                                     })
                                     .collect::<Vec<Emitted>>()
                             })
@@ -298,25 +316,45 @@ pub fn run(
                     )
                 },
                 || -> Result<Option<Decided>, RunError> {
-                    for (r, jsonl) in unwritten.take().into_iter().flatten() {
+                    for (r, jsonl, spilled) in unwritten.take().into_iter().flatten() {
                         if let Some(w) = changes_out.as_mut() {
                             let jsonl = jsonl
                                 .map_err(|e| RunError::CantCreate(format!("changes.jsonl: {e}")))?;
                             w.write_all(&jsonl)
                                 .map_err(|e| RunError::CantCreate(format!("changes.jsonl: {e}")))?;
+                            if let Some(mut f) = spilled {
+                                std::io::copy(&mut f, w).map_err(|e| {
+                                    RunError::CantCreate(format!("changes.jsonl: {e}"))
+                                })?;
+                            }
                         }
                         if r.status == Status::Cleaned {
                             has_page.insert(rows.len() as u32);
                         }
                         rows.push(r);
                     }
-                    Ok(undecided.take().map(|(chunk, analyses)| {
+                    Ok(undecided.take().map(|(chunk, mut analyses)| {
                         let decisions: Vec<Vec<Removal>> = chunk
                             .iter()
-                            .zip(&analyses)
+                            .zip(&mut analyses)
                             .map(|(f, a)| match a {
                                 Analysis::Text(t) => {
                                     dedup::decide(&mut index, f.id, &t.blocks, &t.block_lines, cfg)
+                                }
+                                Analysis::Huge => {
+                                    // In corpus order, like every decision;
+                                    // one huge file in memory at a time.
+                                    *a = clean_huge(
+                                        f,
+                                        cfg,
+                                        &mut index,
+                                        &kept_path,
+                                        out_dir.as_deref(),
+                                        report_dir.as_deref(),
+                                        with_records,
+                                        &mut kept_refs,
+                                    );
+                                    Vec::new()
                                 }
                                 _ => Vec::new(),
                             })
@@ -504,31 +542,16 @@ fn absolute(p: &Path) -> PathBuf {
 }
 
 /// Analyse one file: read, decode, normalize, segment. Pure but for the read.
+/// A file too big to hold whole is only marked (see `window.rs`).
 fn analyse(f: &SourceFile, cfg: &Config) -> Analysis {
-    let bytes = match std::fs::read(&f.path) {
-        Ok(b) => b,
-        Err(e) => {
-            return Analysis::Failed {
-                reason: format!("cannot read: {e}"),
-                bytes: None,
-                bytes_in: 0,
-            }
-        }
-    };
-    let bytes_in = bytes.len() as u64;
-    let (original, encoding) = match plain_utf8(bytes) {
-        Ok(text) => (text, "utf-8".to_string()),
-        Err(bytes) => match decode(&bytes) {
-            Decoded::Text { text, encoding } => (text, encoding),
-            Decoded::Binary { reason } => return Analysis::Skipped { reason, bytes_in },
-            Decoded::Undecodable { reason } => {
-                return Analysis::Failed {
-                    reason: format!("{reason}; copied through unchanged"),
-                    bytes: Some(bytes),
-                    bytes_in,
-                }
-            }
-        },
+    if std::fs::metadata(&f.path)
+        .is_ok_and(|m| m.is_file() && m.len() > window::Settings::get().threshold())
+    {
+        return Analysis::Huge;
+    }
+    let (original, encoding, bytes_in) = match read_text(f) {
+        Ok(x) => x,
+        Err(a) => return a,
     };
     let result = catch_unwind(AssertUnwindSafe(|| {
         let composed = normalize::normalize(&original, cfg);
@@ -556,8 +579,66 @@ fn analyse(f: &SourceFile, cfg: &Config) -> Analysis {
     }
 }
 
+/// Read and decode one file: (text, encoding, bytes read), or the
+/// analysis of a file that is not text.
+fn read_text(f: &SourceFile) -> Result<(String, String, u64), Analysis> {
+    let bytes = match std::fs::read(&f.path) {
+        Ok(b) => b,
+        Err(e) => {
+            return Err(Analysis::Failed {
+                reason: format!("cannot read: {e}"),
+                bytes: None,
+                bytes_in: 0,
+            })
+        }
+    };
+    let bytes_in = bytes.len() as u64;
+    match plain_utf8(bytes) {
+        Ok(text) => Ok((text, "utf-8".to_string(), bytes_in)),
+        Err(bytes) => match decode(&bytes) {
+            Decoded::Text { text, encoding } => Ok((text, encoding, bytes_in)),
+            Decoded::Binary { reason } => Err(Analysis::Skipped { reason, bytes_in }),
+            Decoded::Undecodable { reason } => Err(Analysis::Failed {
+                reason: format!("{reason}; copied through unchanged"),
+                bytes: Some(bytes),
+                bytes_in,
+            }),
+        },
+    }
+}
+
+/// Read a huge file and clean it in windows (deciding its duplicates
+/// against `index`), write its cleaned copy and reports: the analysis
+/// the emit phase passes through.
+#[allow(clippy::too_many_arguments)]
+fn clean_huge(
+    f: &SourceFile,
+    cfg: &Config,
+    index: &mut Index,
+    kept_path: &(dyn Fn(u32) -> String + Sync),
+    out_dir: Option<&Path>,
+    report_dir: Option<&Path>,
+    records: bool,
+    kept_refs: &mut HashSet<u32>,
+) -> Analysis {
+    let (original, encoding, bytes_in) = match read_text(f) {
+        Ok(x) => x,
+        Err(a) => return a,
+    };
+    let sinks = window::Sinks {
+        report_dir,
+        records,
+    };
+    let s = window::Settings::get();
+    let result = window::clean(&original, f.id, &f.rel, cfg, index, kept_path, &sinks, &s);
+    let (row, spilled, kept) =
+        window::report_row(&f.rel, encoding, bytes_in, result, &original, out_dir);
+    kept_refs.extend(kept);
+    Analysis::Windowed(Box::new((row, spilled)))
+}
+
 /// 1-based line in the original of each block's first character.
-fn original_lines(original: &str, composed: &Composed, blocks: &[Block]) -> Vec<u32> {
+pub(crate) fn original_lines(original: &str, composed: &Composed, blocks: &[Block]) -> Vec<u32> {
     let nl: Vec<usize> = original
         .bytes()
         .enumerate()
@@ -573,7 +654,7 @@ fn original_lines(original: &str, composed: &Composed, blocks: &[Block]) -> Vec<
         .collect()
 }
 
-fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
+pub(crate) fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
     if let Some(s) = p.downcast_ref::<&str>() {
         s.to_string()
     } else if let Some(s) = p.downcast_ref::<String>() {
@@ -642,6 +723,10 @@ fn emit_file(
             }
             row.reason = Some(reason);
             return row;
+        }
+        // Decided (and so cleaned) before emit; passed through by the caller.
+        Analysis::Huge | Analysis::Windowed(_) => {
+            unreachable!("a huge file is cleaned when decided")
         }
     };
     let TextFile {

@@ -116,9 +116,27 @@ pub fn split_lines(text: &str) -> Vec<(usize, &str)> {
 /// Split cleaned text into paragraph blocks (and line blocks of multi-line
 /// paragraphs), in text order: a paragraph, then its lines.
 pub fn blocks(text: &str) -> Vec<Block> {
+    blocks_with(text, !has_blank_line(text))
+}
+
+/// Does `text` have a blank line (empty or only whitespace)? A text
+/// without one uses one paragraph per line.
+pub fn has_blank_line(text: &str) -> bool {
+    let mut s = 0;
+    let mut found = false;
+    for_each_newline(text.as_bytes(), |i| {
+        found = found || text[s..i].trim().is_empty();
+        s = i + 1;
+    });
+    found || (s < text.len() && text[s..].trim().is_empty())
+}
+
+/// [`blocks`] with the paragraph convention given (`per_line`: each line
+/// is a paragraph) instead of read from `text`: a piece of a file is
+/// segmented with the convention of the whole file (see `window.rs`).
+pub fn blocks_with(text: &str, per_line: bool) -> Vec<Block> {
     let lines = line_spans(text);
     let is_blank = |l: &(usize, usize)| text[l.0..l.1].trim().is_empty();
-    let per_line = !lines.iter().any(is_blank);
     let mut out = Vec::new();
     let mut buf = String::new();
     let mut i = 0;

@@ -1,0 +1,638 @@
+//! Huge files, cleaned in windows.
+//!
+//! The whole-file path holds a file's text many times over (every stage's
+//! copy, the edits, the change records, the diff and the page are each as
+//! big as the file or bigger; a long line costs even more, since the
+//! punctuation pass tokenizes a whole line at a time): about 20× the file
+//! size, 70× for a file that is one line. A file bigger than
+//! [`Settings::threshold`] (4 MiB by default) is therefore cleaned one
+//! *window* (1 MiB by default) at a time, in the sequential decide phase of
+//! the pipeline, so at most one such file is in memory. Held for the whole
+//! file: its decoded text and its cleaned copy (which is written through
+//! `emit.rs` when complete, atomically as any other); per window: the
+//! window's stages, blocks, edits and records. Change records and the diff
+//! are streamed to files as each window is done (records to an unnamed
+//! temporary file in the report folder, appended to `changes.jsonl` in
+//! corpus order; the diff to a temporary file renamed into place), and the
+//! review page shows the first [`html::PAGE_CAP`] bytes only.
+//!
+//! Where a window ends ([`next_cut`]): at a paragraph boundary after
+//! terminal punctuation (`。\n\n　　下一段`; in a file without blank lines,
+//! `。\n下一段`), where no rule looks across (a layout join needs an
+//! unfinished sentence, the blank line between is exactly one): the single
+//! blank line between the windows passes through unchanged, and the
+//! windows are cleaned as texts of their own. Offsets, lines and columns of
+//! the edits are shifted to the whole file, so `changes.jsonl` and the diff
+//! are exactly those of the file. Duplicates are decided window after
+//! window against the one index of the run, so a paragraph repeated across
+//! windows of one file is removed as in a small file.
+//!
+//! What differs from cleaning the file whole (tested in
+//! `tests/huge.rs` and below):
+//!
+//! - the cleaned text is the same, but where every block of a window is
+//!   removed, the separator next to it goes with that window's edit (or,
+//!   after removed windows at the start of a file, as a
+//!   `whitespace.blank-lines` edit of its own), and a removal at the end of
+//!   a window takes the separator before it instead of after: the records
+//!   split the removed text differently, and still rebuild the original;
+//! - layout reads some file-wide signs (running headers seen three times,
+//!   whether indentation marks paragraphs, the wrap width, one paragraph
+//!   per line) per window; the paragraph convention of segmentation (one
+//!   paragraph per line when there is no blank line) is read once from the
+//!   whole original;
+//! - a line longer than [`Settings::long_line`] (2 MiB by default; nothing
+//!   else would bound the per-line passes) is cut after a sentence end
+//!   inside it: the pieces are never removed as duplicates nor remembered,
+//!   the rules that read a whole line (script dominance, quote balance)
+//!   read each piece, and such a file gets no diff (its records are
+//!   complete).
+//!
+//! `NEWSCLEAN_WINDOW=W[,L]` (bytes) sets the window and the long-line
+//! limit, and makes every file bigger than 4·W windowed: a hidden setting
+//! for the tests, which compare windowed and whole-file cleaning on real
+//! text.
+
+use std::io::{Seek, Write};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
+
+use crate::config::Config;
+use crate::dedup::{self, Index};
+use crate::edit::{Detail, Edit};
+use crate::emit::{write_atomic_with, Durability};
+use crate::normalize;
+use crate::report::{change_records, diff, html, ChangeRecord, FileReport, Status};
+use crate::segment::{self, BlockKind};
+
+/// Window sizes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    /// Target window size in bytes (a window ends at the first cut after).
+    pub window: usize,
+    /// A window grows past `window` by at most this much to end at a
+    /// paragraph boundary; beyond, it is cut inside a line.
+    pub long_line: usize,
+}
+
+impl Settings {
+    /// The defaults, or `NEWSCLEAN_WINDOW=W[,L]`.
+    pub fn get() -> Settings {
+        static S: std::sync::OnceLock<Settings> = std::sync::OnceLock::new();
+        *S.get_or_init(|| {
+            let default = Settings {
+                window: 1 << 20,
+                long_line: 2 << 20,
+            };
+            let Ok(v) = std::env::var("NEWSCLEAN_WINDOW") else {
+                return default;
+            };
+            let mut it = v.split(',').map(|x| x.trim().parse::<usize>().ok());
+            match (it.next().flatten(), it.next()) {
+                (Some(w), None) if w > 0 => Settings {
+                    window: w,
+                    long_line: 2 * w,
+                },
+                (Some(w), Some(Some(l))) if w > 0 && l > 0 => Settings {
+                    window: w,
+                    long_line: l,
+                },
+                _ => default,
+            }
+        })
+    }
+
+    /// Files bigger than this (bytes on disk) are cleaned in windows.
+    pub fn threshold(&self) -> u64 {
+        4 * self.window as u64
+    }
+}
+
+/// Where the next window ends: `(end, sep, mid_line)`. The window is
+/// `start..end`; `sep` bytes after it (0, or 1 for the single `\n` of the
+/// blank line between two paragraphs) belong to no window and pass
+/// through; `mid_line` when the cut is inside a line.
+pub fn next_cut(text: &str, start: usize, s: &Settings, per_line: bool) -> (usize, usize, bool) {
+    let b = text.as_bytes();
+    let mut from = start.saturating_add(s.window);
+    if from >= b.len() {
+        return (b.len(), 0, false);
+    }
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    let mut limit = from.saturating_add(s.long_line).min(b.len());
+    while !text.is_char_boundary(limit) {
+        limit -= 1;
+    }
+    // A paragraph boundary: `X\n\nY` (or `X\nY` with one paragraph per
+    // line), X terminal punctuation, Y the start of a non-blank line.
+    let mut i = from.max(start + 1);
+    while i < limit {
+        let Some(k) = b[i..limit].iter().position(|&x| x == b'\n') else {
+            break;
+        };
+        let nl = i + k;
+        i = nl + 1;
+        let sep = usize::from(!per_line);
+        if (per_line || b.get(nl + 1) == Some(&b'\n'))
+            && line_starts_text(text, nl + 1 + sep)
+            && ends_sentence(&text[start..nl])
+            && !echo_like(text, start, nl, per_line)
+        {
+            return (nl + 1, sep, false);
+        }
+    }
+    if limit == b.len() {
+        return (b.len(), 0, false);
+    }
+    // No boundary within reach: a line too long to hold. Cut after a
+    // full stop between Han characters (`。` no rule changes there), back
+    // from the limit.
+    let lo = from.max(start + 1);
+    let mut j = limit;
+    while j > lo + 6 {
+        j -= 1;
+        if segment::uro_at(b, j) && b[j - 3..j] == *"。".as_bytes() && segment::uro_at(b, j - 6) {
+            return (j, 0, true);
+        }
+    }
+    // None either (not Chinese prose): between two Han characters.
+    let mut j = limit;
+    while j > lo + 3 {
+        j -= 1;
+        if text.is_char_boundary(j) && segment::uro_at(b, j) && segment::uro_at(b, j - 3) {
+            return (j, 0, true);
+        }
+    }
+    (b.len(), 0, false)
+}
+
+/// Does `s` end with sentence-final punctuation (closing quotes and
+/// brackets allowed after it)?
+fn ends_sentence(s: &str) -> bool {
+    let t = s.trim_end_matches(['”', '’', '」', '』', '）', ')', '"']);
+    t.ends_with(['。', '！', '？', '；', '!', '?', ';'])
+}
+
+/// Could the line after the break at `nl` be an echo fragment of the line
+/// before it (B-E: one repeats a prefix or suffix of the other)? Layout
+/// removes echoes by comparing neighbours, so no window ends between them.
+/// Compared on fingerprint keys (letters, digits and Han only), which
+/// finds more pairs than the layout rule: a cut is only moved further.
+fn echo_like(text: &str, start: usize, nl: usize, per_line: bool) -> bool {
+    let a_start = text[start..nl].rfind('\n').map_or(start, |k| start + k + 1);
+    let b_start = if per_line {
+        nl + 1
+    } else {
+        (nl + 2).min(text.len())
+    };
+    let b_end = text[b_start..]
+        .find('\n')
+        .map_or(text.len(), |k| b_start + k);
+    let (mut ka, mut kb) = (String::new(), String::new());
+    segment::fingerprint(&text[a_start..nl], &mut ka);
+    segment::fingerprint(&text[b_start..b_end], &mut kb);
+    let (short, long) = if ka.len() <= kb.len() {
+        (&ka, &kb)
+    } else {
+        (&kb, &ka)
+    };
+    short.chars().nth(5).is_some()
+        && (long.starts_with(short.as_str()) || long.ends_with(short.as_str()))
+}
+
+/// Does a non-blank line start at `i` (some character other than
+/// whitespace before its end)?
+fn line_starts_text(text: &str, i: usize) -> bool {
+    let rest = &text[i.min(text.len())..];
+    let line = rest.split('\n').next().unwrap_or("");
+    !line.trim().is_empty()
+}
+
+/// What the windowed cleaning of one file writes besides the cleaned copy.
+pub struct Sinks<'a> {
+    /// Report folder (diff, page), if any.
+    pub report_dir: Option<&'a Path>,
+    /// Serialize the change records (into [`Cleaned::records`]).
+    pub records: bool,
+}
+
+/// Clean `original` (the decoded text of file `file`, path `rel`) window by
+/// window, deciding duplicates against `index`. `kept_path` names the file
+/// of a kept copy. Report files go where `sinks` says. A panic inside a
+/// rule is returned as an error message (the index may then hold keys of
+/// the windows before it: their text is in the file, copied through).
+#[allow(clippy::too_many_arguments)]
+pub fn clean(
+    original: &str,
+    file: u32,
+    rel: &str,
+    cfg: &Config,
+    index: &mut Index,
+    kept_path: &(dyn Fn(u32) -> String + Sync),
+    sinks: &Sinks<'_>,
+    s: &Settings,
+) -> Result<(String, Stats, Option<std::fs::File>, Vec<u32>), String> {
+    let mut state = State::new(original, rel, sinks)?;
+    let run = catch_unwind(AssertUnwindSafe(|| {
+        state.run(original, file, rel, cfg, index, kept_path, s)
+    }));
+    match run {
+        Ok(Ok(())) => state.finish(original, rel),
+        Ok(Err(e)) => Err(e),
+        Err(p) => Err(format!(
+            "internal error in a rule: {}",
+            crate::pipeline::panic_message(&p)
+        )),
+    }
+}
+
+/// Counts of a windowed file, for its report row.
+#[derive(Debug, Default, Clone)]
+pub struct Stats {
+    /// Edits (flags excluded).
+    pub edits: usize,
+    /// Flags.
+    pub flags: usize,
+    /// Blocks seen.
+    pub blocks: usize,
+    /// `dedup.*` edits.
+    pub duplicates_removed: usize,
+    /// Edits per rule.
+    pub rules: std::collections::BTreeMap<&'static str, usize>,
+}
+
+struct State<'a> {
+    cleaned: String,
+    stats: Stats,
+    records: Option<std::io::BufWriter<std::fs::File>>,
+    diff: Option<(
+        std::io::BufWriter<tempfile::NamedTempFile>,
+        std::path::PathBuf,
+        diff::Streaming,
+    )>,
+    page: Vec<ChangeRecord>,
+    page_cut: usize,
+    total_records: usize,
+    kept: Vec<u32>,
+    sinks: &'a Sinks<'a>,
+}
+
+impl<'a> State<'a> {
+    fn new(original: &str, rel: &str, sinks: &'a Sinks<'a>) -> Result<Self, String> {
+        let records = match (sinks.records, sinks.report_dir) {
+            (true, Some(d)) => Some(std::io::BufWriter::new(
+                tempfile::tempfile_in(d).map_err(|e| format!("cannot spill records: {e}"))?,
+            )),
+            _ => None,
+        };
+        // The diff is written beside the reports and renamed into
+        // `diffs/` when complete.
+        let diff = match sinks.report_dir {
+            Some(d) => {
+                let t = tempfile::Builder::new()
+                    .prefix(".newsclean-")
+                    .tempfile_in(d)
+                    .map_err(|e| format!("cannot write diff: {e}"))?;
+                Some((
+                    std::io::BufWriter::new(t),
+                    d.join("diffs").join(format!("{rel}.diff")),
+                    diff::Streaming::new(rel, original),
+                ))
+            }
+            None => None,
+        };
+        Ok(State {
+            cleaned: String::with_capacity(original.len() + original.len() / 16),
+            stats: Stats::default(),
+            records,
+            diff,
+            page: Vec::new(),
+            page_cut: html::page_cut(original),
+            total_records: 0,
+            kept: Vec::new(),
+            sinks,
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn run(
+        &mut self,
+        original: &str,
+        file: u32,
+        rel: &str,
+        cfg: &Config,
+        index: &mut Index,
+        kept_path: &(dyn Fn(u32) -> String + Sync),
+        s: &Settings,
+    ) -> Result<(), String> {
+        let per_line = !segment::has_blank_line(original);
+        let mut pos = 0usize;
+        // Lines of the original before `pos`, and (when `pos` is inside a
+        // line) grapheme clusters between the line start and `pos`.
+        let mut line_base = 0usize;
+        let mut col_base = 0usize;
+        let mut starts_mid = false;
+        // The separator after the last window, not yet written.
+        let mut pending_sep: Option<usize> = None;
+        let mut any_output = false;
+        while pos < original.len() {
+            let (end, sep, mid) = next_cut(original, pos, s, per_line);
+            let win = &original[pos..end];
+            let mut composed = normalize::normalize(win, cfg);
+            let mut blocks = segment::blocks_with(&composed.text, per_line);
+            if starts_mid || mid {
+                exclude_cut_blocks(&mut blocks, starts_mid, mid);
+            }
+            let mut lines = crate::pipeline::original_lines(win, &composed, &blocks);
+            for l in &mut lines {
+                *l += line_base as u32;
+            }
+            let removals = dedup::decide(index, file, &blocks, &lines, cfg);
+            self.stats.blocks += blocks.len();
+            if !removals.is_empty() {
+                self.kept.extend(removals.iter().map(|r| r.kept.0));
+                let rm = dedup::removal_edits(&composed.text, &blocks, &removals, kept_path);
+                composed.push_stage(win, rm);
+                normalize::renormalize(&mut composed, win, cfg);
+            }
+            drop(blocks);
+            let (text, mut edits) = composed.into_edits();
+            for e in &mut edits {
+                if let Some(Detail::EchoOf { line }) = &mut e.detail {
+                    *line += line_base;
+                }
+            }
+            // The separator before this window: written when text follows
+            // text; else it goes with an edit (see the module doc).
+            let mut ext = pos;
+            if let Some(p) = pending_sep.take() {
+                if text.is_empty() || !any_output {
+                    shift(&mut edits, 1);
+                    ext = p;
+                    if text.is_empty()
+                        && edits.first().is_some_and(|e| !e.is_flag() && e.start == 1)
+                    {
+                        // The removal of the whole window takes it.
+                        edits[0].start = 0;
+                    } else {
+                        edits.insert(0, Edit::new(0, 1, "", "whitespace.blank-lines"));
+                    }
+                } else {
+                    self.cleaned.push('\n');
+                }
+            }
+            let (ext_lines, ext_col) = if ext < pos {
+                (line_base - 1, 0)
+            } else {
+                (line_base, col_base)
+            };
+            self.window_done(original, rel, ext, end, &edits, ext_lines, ext_col)?;
+            self.cleaned.push_str(&text);
+            if let Some((w, _, d)) = self.diff.as_mut() {
+                for e in &edits {
+                    let mut g = e.clone();
+                    g.start += ext;
+                    g.end += ext;
+                    d.push(w, original, &self.cleaned, &g)
+                        .map_err(|e| format!("cannot write diff: {e}"))?;
+                }
+            }
+            any_output |= !text.is_empty();
+            if sep == 1 {
+                pending_sep = Some(end);
+            }
+            // Advance the line and column bases.
+            let mut last_nl = None;
+            segment::for_each_newline(&original.as_bytes()[pos..end + sep], |i| {
+                line_base += 1;
+                last_nl = Some(i);
+            });
+            if mid {
+                use unicode_segmentation::UnicodeSegmentation;
+                col_base = match last_nl {
+                    Some(i) => original[pos + i + 1..end].graphemes(true).count(),
+                    None => col_base + win.graphemes(true).count(),
+                };
+            } else {
+                col_base = 0;
+            }
+            starts_mid = mid;
+            pos = end + sep;
+        }
+        Ok(())
+    }
+
+    /// Records, diff and page data of one window: `edits` in coordinates
+    /// of `original[ext..end]`, which starts `lines` lines and `col`
+    /// clusters into the file.
+    #[allow(clippy::too_many_arguments)]
+    fn window_done(
+        &mut self,
+        original: &str,
+        rel: &str,
+        ext: usize,
+        end: usize,
+        edits: &[Edit],
+        lines: usize,
+        col: usize,
+    ) -> Result<(), String> {
+        let piece = &original[ext..end];
+        for e in edits {
+            if e.is_flag() {
+                self.stats.flags += 1;
+            } else {
+                self.stats.edits += 1;
+            }
+            if e.rule.starts_with("dedup.") {
+                self.stats.duplicates_removed += 1;
+            }
+            *self.stats.rules.entry(e.rule).or_default() += 1;
+        }
+        if edits.is_empty() {
+            return Ok(());
+        }
+        let mut recs = change_records(rel, piece, edits);
+        for r in &mut recs {
+            if r.line == 1 {
+                r.column += col;
+            }
+            r.line += lines;
+            r.start += ext;
+            r.end += ext;
+        }
+        self.total_records += recs.len();
+        if let Some(w) = self.records.as_mut() {
+            for r in &recs {
+                serde_json::to_writer(&mut *w, r).map_err(|e| format!("changes.jsonl: {e}"))?;
+                w.write_all(b"\n")
+                    .map_err(|e| format!("changes.jsonl: {e}"))?;
+            }
+        }
+        if self.sinks.report_dir.is_some() && ext < self.page_cut {
+            self.page
+                .extend(recs.into_iter().filter(|r| r.end <= self.page_cut));
+        }
+        Ok(())
+    }
+
+    fn finish(
+        self,
+        original: &str,
+        rel: &str,
+    ) -> Result<(String, Stats, Option<std::fs::File>, Vec<u32>), String> {
+        let State {
+            cleaned,
+            stats,
+            records,
+            diff,
+            page,
+            total_records,
+            kept,
+            sinks,
+            ..
+        } = self;
+        if let Some((mut w, path, d)) = diff {
+            if stats.edits > 0 {
+                let err = |e: std::io::Error| format!("cannot write diff: {e}");
+                d.finish(&mut w, original, &cleaned).map_err(err)?;
+                let t = w.into_inner().map_err(|e| err(e.into_error()))?;
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir).map_err(err)?;
+                }
+                t.persist(&path).map_err(|e| err(e.error))?;
+            }
+        }
+        if let (Some(rd), true) = (sinks.report_dir, stats.edits > 0) {
+            html::write_file_page_part(rd, rel, original, &page, total_records)
+                .map_err(|e| format!("cannot write review page: {e}"))?;
+        }
+        let records = match records {
+            Some(w) => {
+                let mut f = w.into_inner().map_err(|e| format!("changes.jsonl: {e}"))?;
+                f.rewind().map_err(|e| format!("changes.jsonl: {e}"))?;
+                Some(f)
+            }
+            None => None,
+        };
+        Ok((cleaned, stats, records, kept))
+    }
+}
+
+/// Shift edits right by `n` bytes (into coordinates of a piece that starts
+/// `n` bytes earlier).
+fn shift(edits: &mut [Edit], n: usize) {
+    for e in edits {
+        e.start += n;
+        e.end += n;
+    }
+}
+
+/// Blocks that hold a cut inside a line (the first paragraph of a window
+/// that starts inside a line, the last of one that ends inside one) are
+/// fragments: marked so that they are never removed nor remembered.
+fn exclude_cut_blocks(blocks: &mut [segment::Block], starts_mid: bool, ends_mid: bool) {
+    let (Some(first), Some(last)) = (blocks.first().cloned(), blocks.last().map(|b| b.para)) else {
+        return;
+    };
+    let last_end = blocks
+        .iter()
+        .filter(|b| b.kind == BlockKind::Paragraph && b.para == last)
+        .map(|b| b.end)
+        .next()
+        .unwrap_or(0);
+    for b in blocks.iter_mut() {
+        let head = starts_mid && b.para == first.para && b.start == first.start;
+        let tail = ends_mid && b.para == last && b.end == last_end;
+        if head || tail {
+            b.furniture = true;
+        }
+    }
+}
+
+/// Clean `text` as a one-file corpus in windows (the windowed counterpart
+/// of [`crate::pipeline::clean_str`]), returning the cleaned text and the
+/// `changes.jsonl` lines. For tests.
+#[doc(hidden)]
+pub fn clean_str_windowed(text: &str, cfg: &Config, s: &Settings) -> (String, Vec<String>) {
+    let dir = tempfile::tempdir().expect("temp folder");
+    let sinks = Sinks {
+        report_dir: Some(dir.path()),
+        records: true,
+    };
+    let (cleaned, _, records, _) = clean(
+        text,
+        0,
+        "t.txt",
+        cfg,
+        &mut Index::default(),
+        &|_| "t.txt".to_string(),
+        &sinks,
+        s,
+    )
+    .expect("clean");
+    let mut jsonl = String::new();
+    if let Some(mut f) = records {
+        use std::io::Read;
+        f.read_to_string(&mut jsonl).expect("records");
+    }
+    (cleaned, jsonl.lines().map(str::to_string).collect())
+}
+
+/// Write the cleaned copy of a windowed file and build its report row.
+pub fn report_row(
+    rel: &str,
+    encoding: String,
+    bytes_in: u64,
+    result: Result<(String, Stats, Option<std::fs::File>, Vec<u32>), String>,
+    original: &str,
+    out_dir: Option<&Path>,
+) -> (FileReport, Option<std::fs::File>, Vec<u32>) {
+    let mut row = FileReport {
+        path: rel.to_string(),
+        status: Status::Unchanged,
+        reason: None,
+        encoding: Some(encoding),
+        bytes_in,
+        bytes_out: 0,
+        edits: 0,
+        flags: 0,
+        blocks: 0,
+        duplicates_removed: 0,
+        rules: Vec::new(),
+        changes: Vec::new(),
+    };
+    let (cleaned, stats, records, kept) = match result {
+        Ok(x) => x,
+        Err(reason) => {
+            row.status = Status::Failed;
+            row.reason = Some(format!("{reason}; copied through unchanged"));
+            if let Some(out) = out_dir {
+                match write_atomic_with(&out.join(rel), original.as_bytes(), Durability::Deferred) {
+                    Ok(()) => row.bytes_out = original.len() as u64,
+                    Err(e) => row.reason = Some(format!("{reason}; copy failed: {e}")),
+                }
+            }
+            return (row, None, Vec::new());
+        }
+    };
+    row.edits = stats.edits;
+    row.flags = stats.flags;
+    row.blocks = stats.blocks;
+    row.duplicates_removed = stats.duplicates_removed;
+    row.rules = stats.rules.into_iter().collect();
+    if row.edits > 0 {
+        row.status = Status::Cleaned;
+    }
+    if let Some(out) = out_dir {
+        match write_atomic_with(&out.join(rel), cleaned.as_bytes(), Durability::Deferred) {
+            Ok(()) => row.bytes_out = cleaned.len() as u64,
+            Err(e) => {
+                row.status = Status::Failed;
+                row.reason = Some(format!("cannot write cleaned copy: {e}"));
+            }
+        }
+    }
+    (row, records, kept)
+}
