@@ -14,6 +14,11 @@
 //! of threads: the only order-dependent step (which copy is first) runs
 //! sequentially in corpus order.
 //!
+//! A file bigger than `window::Settings::threshold` is not read when its
+//! chunk is analysed: it is read and cleaned window by window when the
+//! chunk is decided (`window.rs`), in corpus order, so at most one such
+//! file is in memory, and its row and spilled records pass through emit.
+//!
 //! Per-file failures (unreadable, undecodable, a panic inside a rule) are
 //! data: the file is reported with its reason, copied through byte for
 //! byte where possible, and the run goes on.

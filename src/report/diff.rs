@@ -288,13 +288,17 @@ impl Streaming {
     }
 }
 
-/// Each line of `text` with `tag` before it (see [`push_line`]).
+/// Each line of `text` with `tag` before it (as [`push_line`] writes
+/// them), without copying the lines.
 fn write_lines(out: &mut impl std::io::Write, tag: char, text: &str) -> std::io::Result<()> {
-    let mut buf = String::new();
+    let mut t = [0u8; 4];
+    let tag = tag.encode_utf8(&mut t).as_bytes();
     for l in text.split_inclusive('\n') {
-        buf.clear();
-        push_line(&mut buf, tag, l);
-        out.write_all(buf.as_bytes())?;
+        out.write_all(tag)?;
+        out.write_all(l.as_bytes())?;
+        if !l.ends_with('\n') {
+            out.write_all(b"\n\\ No newline at end of file\n")?;
+        }
     }
     Ok(())
 }

@@ -115,14 +115,14 @@ pub fn write_file_page(
     original: &str,
     changes: &[ChangeRecord],
 ) -> io::Result<()> {
-    write_file_page_part(report_dir, rel, original, changes, changes.len())
+    write_file_page_part(report_dir, rel, original, changes)
 }
 
 /// Most bytes of original text one file page shows: a page for a bigger
 /// file is of no use in a browser (one row element per line, every edit a
 /// few elements more). The rest of such a file is reviewed in its diff and
 /// `changes.jsonl`.
-pub const PAGE_CAP: usize = 4 << 20;
+pub const PAGE_CAP: usize = 1 << 20;
 
 /// Where the page of `original` stops: its length when it fits in
 /// [`PAGE_CAP`], else after the last line break within the cap (or at the
@@ -144,31 +144,32 @@ pub fn page_cut(original: &str) -> usize {
 }
 
 /// [`write_file_page`] for a file of which `changes` are the first
-/// records (at least those that end within [`page_cut`]) out of
-/// `total_changes`: the page shows the text up to the cut and the changes
-/// that end within it, with a notice when anything is left out.
+/// records (at least those that end within [`page_cut`]): the page shows
+/// the text up to the cut and the changes that end within it, with a
+/// notice when the file is longer.
 pub fn write_file_page_part(
     report_dir: &Path,
     rel: &str,
     original: &str,
     changes: &[ChangeRecord],
-    total_changes: usize,
 ) -> io::Result<()> {
     let cut = page_cut(original);
-    let html = if cut == original.len() && changes.len() == total_changes {
+    let html = if cut == original.len() {
         render_file_page(rel, original, changes, None)?
     } else {
-        let shown: Vec<&ChangeRecord> = changes.iter().take_while(|c| c.end <= cut).collect();
-        let shown: Vec<ChangeRecord> = shown.into_iter().cloned().collect();
+        let shown: Vec<ChangeRecord> = changes
+            .iter()
+            .take_while(|c| c.end <= cut)
+            .cloned()
+            .collect();
         let lines = original[..cut].bytes().filter(|&b| b == b'\n').count();
         let notice = format!(
-            "This file is {:.1} MB: this page shows only its first {} lines ({:.1} MB) and the {} changes in them, out of {}. \
-             Every change is in changes.jsonl (and the unified diff, when there is one).",
+            "This file is {:.1} MB, too big for one page: this page shows its first {} lines ({:.1} MB) \
+             and the {} changes in them. Every change of the file is in changes.jsonl and in its unified diff.",
             original.len() as f64 / 1e6,
             lines,
             cut as f64 / 1e6,
             shown.len(),
-            total_changes
         );
         render_file_page(rel, &original[..cut], &shown, Some(&notice))?
     };
@@ -1129,6 +1130,18 @@ fn render_index(report_dir: &Path, summary: &Summary) -> io::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn page_cut_stops_at_a_line_end_within_the_cap() {
+        let line = "一二三四五六七八九十。".repeat(PAGE_CAP / 30 + 1);
+        assert!(line.len() > PAGE_CAP);
+        let one = page_cut(&line);
+        assert!(one <= PAGE_CAP && one > PAGE_CAP - 4 && line.is_char_boundary(one));
+        let short = "短行。\n".repeat(PAGE_CAP / 10 + 1);
+        let c = page_cut(&short);
+        assert!(c <= PAGE_CAP && short[..c].ends_with('\n') && c + 10 > PAGE_CAP);
+        assert_eq!(page_cut("小文件。\n"), "小文件。\n".len());
+    }
 
     #[test]
     fn escaping_and_numbers_match_the_plain_forms() {
