@@ -116,7 +116,7 @@ pub fn split_lines(text: &str) -> Vec<(usize, &str)> {
 /// Split cleaned text into paragraph blocks (and line blocks of multi-line
 /// paragraphs), in text order: a paragraph, then its lines.
 pub fn blocks(text: &str) -> Vec<Block> {
-    blocks_with(text, !has_blank_line(text))
+    blocks_in(text, None)
 }
 
 /// Does `text` have a blank line (empty or only whitespace)? A text
@@ -135,8 +135,13 @@ pub fn has_blank_line(text: &str) -> bool {
 /// is a paragraph) instead of read from `text`: a piece of a file is
 /// segmented with the convention of the whole file (see `window.rs`).
 pub fn blocks_with(text: &str, per_line: bool) -> Vec<Block> {
+    blocks_in(text, Some(per_line))
+}
+
+fn blocks_in(text: &str, per_line: Option<bool>) -> Vec<Block> {
     let lines = line_spans(text);
     let is_blank = |l: &(usize, usize)| text[l.0..l.1].trim().is_empty();
+    let per_line = per_line.unwrap_or_else(|| !lines.iter().any(is_blank));
     let mut out = Vec::new();
     let mut buf = String::new();
     let mut i = 0;

@@ -289,7 +289,7 @@ struct State<'a> {
     page: Vec<ChangeRecord>,
     page_cut: usize,
     page_done: bool,
-    kept: Vec<u32>,
+    kept: std::collections::BTreeSet<u32>,
     sinks: &'a Sinks<'a>,
 }
 
@@ -325,7 +325,7 @@ impl<'a> State<'a> {
             page: Vec::new(),
             page_cut: html::page_cut(original),
             page_done: false,
-            kept: Vec::new(),
+            kept: Default::default(),
             sinks,
         })
     }
@@ -538,7 +538,7 @@ impl<'a> State<'a> {
             }
             None => None,
         };
-        Ok((cleaned, stats, records, kept))
+        Ok((cleaned, stats, records, kept.into_iter().collect()))
     }
 }
 
