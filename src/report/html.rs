@@ -165,7 +165,7 @@ pub fn write_file_page_part(
         let lines = original[..cut].bytes().filter(|&b| b == b'\n').count();
         let notice = format!(
             "This file is {:.1} MB, too big for one page: this page shows its first {} lines ({:.1} MB) \
-             and the {} changes in them. Every change of the file is in changes.jsonl and in its unified diff.",
+             and the {} changes in them. changes.jsonl (and the unified diff of a changed file) has every change.",
             original.len() as f64 / 1e6,
             lines,
             cut as f64 / 1e6,
