@@ -115,9 +115,9 @@ impl Settings {
 }
 
 /// Where the next window ends: `(end, sep, mid_line)`. The window is
-/// `start..end`; `sep` bytes after it (0, or 1 for the single `\n` of the
-/// blank line between two paragraphs) belong to no window and pass
-/// through; `mid_line` when the cut is inside a line.
+/// `start..end`; the `sep` bytes after it (0, or 1 or 2 for the `\n` or
+/// `\r\n` of the blank line between two paragraphs) belong to no window
+/// and become one `\n`; `mid_line` when the cut is inside a line.
 pub fn next_cut(text: &str, start: usize, s: &Settings, per_line: bool) -> (usize, usize, bool) {
     let b = text.as_bytes();
     let mut from = start.saturating_add(s.window);
@@ -140,13 +140,28 @@ pub fn next_cut(text: &str, start: usize, s: &Settings, per_line: bool) -> (usiz
         };
         let nl = i + k;
         i = nl + 1;
-        let sep = usize::from(!per_line);
-        if (per_line || b.get(nl + 1) == Some(&b'\n'))
-            && line_starts_text(text, nl + 1 + sep)
-            && ends_sentence(&text[start..nl])
-            && !echo_like(text, start, nl, per_line)
-        {
-            return (nl + 1, sep, false);
+        // The blank line between: `\n`, or `\r\n` in a CRLF file.
+        let sep = if per_line {
+            Some(0)
+        } else if b.get(nl + 1) == Some(&b'\n') {
+            Some(1)
+        } else if b[nl + 1..].starts_with(b"\r\n") {
+            Some(2)
+        } else {
+            None
+        };
+        let line_end = if nl > start && b[nl - 1] == b'\r' {
+            nl - 1
+        } else {
+            nl
+        };
+        if let Some(sep) = sep {
+            if line_starts_text(text, nl + 1 + sep)
+                && ends_sentence(&text[start..line_end])
+                && !echo_like(text, start, line_end, nl + 1 + sep)
+            {
+                return (nl + 1, sep, false);
+            }
         }
     }
     let has_nl = |r: std::ops::Range<usize>| b[r].contains(&b'\n');
@@ -194,13 +209,9 @@ fn ends_sentence(s: &str) -> bool {
 /// removes echoes by comparing neighbours, so no window ends between them.
 /// Compared on fingerprint keys (letters, digits and Han only), which
 /// finds more pairs than the layout rule: a cut is only moved further.
-fn echo_like(text: &str, start: usize, nl: usize, per_line: bool) -> bool {
+fn echo_like(text: &str, start: usize, nl: usize, b_start: usize) -> bool {
     let a_start = text[start..nl].rfind('\n').map_or(start, |k| start + k + 1);
-    let b_start = if per_line {
-        nl + 1
-    } else {
-        (nl + 2).min(text.len())
-    };
+    let b_start = b_start.min(text.len());
     let b_end = text[b_start..]
         .find('\n')
         .map_or(text.len(), |k| b_start + k);
@@ -382,19 +393,27 @@ impl<'a> State<'a> {
             // text; else it goes with an edit (see the module doc).
             let mut ext = pos;
             if let Some(p) = pending_sep.take() {
+                let n = pos - p;
                 if text.is_empty() || !any_output {
-                    shift(&mut edits, 1);
+                    shift(&mut edits, n);
                     ext = p;
                     if text.is_empty()
-                        && edits.first().is_some_and(|e| !e.is_flag() && e.start == 1)
+                        && edits.first().is_some_and(|e| !e.is_flag() && e.start == n)
                     {
                         // The removal of the whole window takes it.
                         edits[0].start = 0;
                     } else {
-                        edits.insert(0, Edit::new(0, 1, "", "whitespace.blank-lines"));
+                        edits.insert(0, Edit::new(0, n, "", "whitespace.blank-lines"));
                     }
                 } else {
                     self.cleaned.push('\n');
+                    if n > 1 {
+                        // `\r\n`: the line ending becomes `\n`, as in the
+                        // windows.
+                        shift(&mut edits, n);
+                        edits.insert(0, Edit::new(0, n, "\n", "whitespace.line-ending"));
+                        ext = p;
+                    }
                 }
             }
             let (ext_lines, ext_col) = if ext < pos {
@@ -414,7 +433,7 @@ impl<'a> State<'a> {
                 }
             }
             any_output |= !text.is_empty();
-            if sep == 1 {
+            if sep > 0 {
                 pending_sep = Some(end);
             }
             // Advance the line and column bases.
@@ -747,6 +766,7 @@ mod tests {
             dump.push_str("\n\n");
         }
         let mut cases = texts.clone();
+        cases.push(("dump, CRLF".into(), dump.replace('\n', "\r\n")));
         cases.push(("dump".into(), dump));
         for window in [64, 200, 1000] {
             let s = Settings {
@@ -776,6 +796,20 @@ mod tests {
             window: 200,
             long_line: 1 << 20,
         };
+        let crlf = t.replace('\n', "\r\n");
+        let (mut pos, mut n) = (0, 0);
+        while pos < crlf.len() {
+            let (end, sep, mid) = next_cut(&crlf, pos, &s, false);
+            assert!(
+                !mid && (end == crlf.len()
+                    || (sep == 2
+                        && crlf[..end].ends_with("\r\n")
+                        && ends_sentence(&crlf[..end - 2])))
+            );
+            pos = end + sep;
+            n += 1;
+        }
+        assert!(n > 10, "{n} CRLF windows");
         let (mut pos, mut n) = (0, 0);
         while pos < t.len() {
             let (end, sep, mid) = next_cut(t, pos, &s, false);
