@@ -17,12 +17,15 @@
 //! as any other); per window: the window's stages, blocks, edits and
 //! records. Every report file goes through the report [`Tree`], never by
 //! path: change records are streamed to an unnamed temporary file
-//! (`O_TMPFILE`-like, no name to leave behind on a signal) in the report
-//! folder, appended to `changes.jsonl` in corpus order; the diff is
-//! streamed into an [`AtomicFile`] of `diffs/` committed when complete
-//! (dropped, and so gone, for an unchanged file); the review page, written
-//! by [`html::write_file_page_part`], shows the first [`html::PAGE_CAP`]
-//! bytes only.
+//! (`tempfile::tempfile_in`: `O_TMPFILE`, or a name removed at once; none
+//! to leave behind on a signal) in the report folder, appended to
+//! `changes.jsonl` in corpus order; the diff is streamed into an
+//! [`AtomicFile`] of `diffs/`, committed when complete (dropped, and so
+//! gone, for an unchanged file); the review page, written by
+//! [`html::write_file_page_part`], shows the first [`html::PAGE_CAP`] bytes
+//! only. A report file that cannot be written stops nothing: a diff or
+//! page fails the file's row (its cleaned copy is still written), records
+//! that cannot be spilled are a report error of the run (exit 73).
 //!
 //! Where a window ends ([`next_cut`]): at a paragraph boundary after
 //! terminal punctuation (`。\n\n　　下一段`; in a file without blank lines,
