@@ -20,6 +20,7 @@ pub mod read;
 pub mod report;
 pub mod rules;
 pub mod segment;
+pub mod window;
 
 pub use config::Config;
 pub use pipeline::{run, RunOptions, RunOutcome};

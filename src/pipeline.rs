@@ -19,6 +19,13 @@
 //! with its reason, copied through byte for byte where possible, and the
 //! run goes on.
 //!
+//! A file bigger than `window::Settings::threshold` is not read when its
+//! chunk is analysed: it is read (regular files only, as any other) and
+//! cleaned window by window when the chunk is decided (`window.rs`), in
+//! corpus order, so at most one such file is in memory; its outputs are
+//! written through the same [`Tree`]s, and its row and spilled records
+//! pass through emit.
+//!
 //! Setup, before any file is written ([`run`]): the paths are checked
 //! (outputs never inside inputs, `--out` and `--report` never inside each
 //! other: 64), the output and report folders are opened as
@@ -40,7 +47,7 @@ use std::time::{Instant, SystemTime};
 use rayon::prelude::*;
 
 use crate::config::Config;
-use crate::decode::{decode, plain_utf8, Decoded};
+use crate::decode::{decode, plain_utf8, Decoded, Replacement};
 use crate::dedup::{self, Index, Removal};
 use crate::discover::{self, SourceFile};
 use crate::edit::{Composed, Edit};
@@ -49,6 +56,7 @@ use crate::normalize;
 use crate::report::summary::{rfc3339, RunInfo, Summary};
 use crate::report::{change_records, diff, html, FileReport, Status};
 use crate::segment::{self, Block};
+use crate::window;
 
 /// Files per chunk: enough to keep every core busy, small enough to bound
 /// memory by a few megabytes of text per thread.
@@ -183,13 +191,25 @@ enum Analysis {
         bytes: Option<Vec<u8>>,
         bytes_in: u64,
     },
+    /// Too big to hold whole: read and cleaned in windows when decided.
+    Huge,
+    /// A huge file, cleaned and written: its row and spilled records (or
+    /// why they could not be spilled).
+    Windowed(Box<(FileReport, Result<Option<std::fs::File>, String>)>),
 }
 
 /// A chunk analysed and decided, waiting to be emitted.
 type Decided<'a> = (&'a [SourceFile], Vec<Analysis>, Vec<Vec<Removal>>);
 
-/// A file's report row and its `changes.jsonl` lines, from the emit phase.
-type Emitted = (FileReport, serde_json::Result<Vec<u8>>, String);
+/// A file's report row, its `changes.jsonl` lines and its diff (for
+/// `--diff`), from the emit phase (a huge file's lines are in a file of
+/// their own, and its diff is only in the report).
+type Emitted = (
+    FileReport,
+    serde_json::Result<Vec<u8>>,
+    String,
+    Option<std::fs::File>,
+);
 
 struct TextFile {
     original: String,
@@ -364,6 +384,29 @@ pub fn run(
                                     .zip(analyses)
                                     .zip(decisions)
                                     .map(|((f, a), d)| {
+                                        let (a, spilled) = match a {
+                                            Analysis::Windowed(w) => {
+                                                let (row, spilled) = *w;
+                                                progress(Progress::FileDone);
+                                                // Records that could not be
+                                                // spilled: a report error,
+                                                // as for any file's lines.
+                                                return match spilled {
+                                                    Ok(f) => {
+                                                        (row, Ok(Vec::new()), String::new(), f)
+                                                    }
+                                                    Err(e) => (
+                                                        row,
+                                                        Err(serde_json::Error::io(
+                                                            std::io::Error::other(e),
+                                                        )),
+                                                        String::new(),
+                                                        None,
+                                                    ),
+                                                };
+                                            }
+                                            a => (a, None),
+                                        };
                                         let (mut r, diff) = emit_file(
                                             f,
                                             a,
@@ -381,7 +424,7 @@ pub fn run(
                                             Ok(Vec::new())
                                         };
                                         r.changes = Vec::new();
-                                        (r, jsonl, diff)
+                                        (r, jsonl, diff, spilled)
                                     })
                                     .collect::<Vec<Emitted>>()
                             })
@@ -389,9 +432,21 @@ pub fn run(
                     )
                 },
                 || -> Result<Option<Decided>, RunError> {
-                    for (r, jsonl, diff) in unwritten.take().into_iter().flatten() {
+                    for (r, jsonl, diff, mut spilled) in unwritten.take().into_iter().flatten() {
                         if opts.stream {
-                            let lines = jsonl.as_deref().unwrap_or_default();
+                            // A huge file's lines were spilled to a file:
+                            // read them back for the stream, then rewind it
+                            // for changes.jsonl.
+                            let mut huge = Vec::new();
+                            if let Some(f) = spilled.as_mut() {
+                                use std::io::{Read, Seek};
+                                let _ = f.read_to_end(&mut huge).and_then(|_| f.rewind());
+                            }
+                            let lines = match &jsonl {
+                                Ok(j) if huge.is_empty() => j.as_slice(),
+                                Ok(_) => huge.as_slice(),
+                                Err(_) => &[],
+                            };
                             progress(Progress::File(&r, lines, &diff));
                         }
                         if let Some(w) = changes_out.as_mut() {
@@ -400,7 +455,11 @@ pub fn run(
                             // the report is then incomplete (exit 73).
                             let written = jsonl
                                 .map_err(std::io::Error::from)
-                                .and_then(|j| w.write_all(&j));
+                                .and_then(|j| w.write_all(&j))
+                                .and_then(|()| match spilled {
+                                    Some(mut f) => std::io::copy(&mut f, w).map(drop),
+                                    None => Ok(()),
+                                });
                             if let Err(e) = written {
                                 report_error.get_or_insert(format!("changes.jsonl: {e}"));
                                 changes_out = None;
@@ -411,10 +470,10 @@ pub fn run(
                         }
                         rows.push(r);
                     }
-                    Ok(undecided.take().map(|(chunk, analyses)| {
+                    Ok(undecided.take().map(|(chunk, mut analyses)| {
                         let decisions: Vec<Vec<Removal>> = chunk
                             .iter()
-                            .zip(&analyses)
+                            .zip(&mut analyses)
                             .map(|(f, a)| match a {
                                 Analysis::Text(t) => dedup::decide_in_text(
                                     &mut index,
@@ -424,6 +483,21 @@ pub fn run(
                                     &t.block_lines,
                                     cfg,
                                 ),
+                                Analysis::Huge => {
+                                    // In corpus order, like every decision;
+                                    // one huge file in memory at a time.
+                                    *a = clean_huge(
+                                        f,
+                                        cfg,
+                                        &mut index,
+                                        &kept_path,
+                                        out_tree.as_ref(),
+                                        report_tree.as_ref(),
+                                        with_records,
+                                        &mut kept_refs,
+                                    );
+                                    Vec::new()
+                                }
                                 _ => Vec::new(),
                             })
                             .collect();
@@ -695,47 +769,19 @@ fn absolute(p: &Path) -> PathBuf {
 }
 
 /// Analyse one file: read, decode, normalize, segment. Pure but for the read.
+/// A file too big to hold whole is only marked (see `window.rs`).
 fn analyse(f: &SourceFile, cfg: &Config) -> Analysis {
-    let bytes = match crate::read::read_regular(&f.path) {
-        Ok(b) => b,
-        Err(e @ crate::read::ReadError::NotRegular(_)) => {
-            return Analysis::Skipped {
-                reason: e.to_string(),
-                bytes_in: 0,
-            }
-        }
-        Err(e) => {
-            return Analysis::Failed {
-                reason: e.to_string(),
-                bytes: None,
-                bytes_in: 0,
-            }
-        }
-    };
-    let bytes_in = bytes.len() as u64;
-    let (original, encoding, replaced) = match plain_utf8(bytes) {
-        Ok(text) => (text, "utf-8".to_string(), Vec::new()),
-        Err(bytes) => match decode(&bytes) {
-            Decoded::Text {
-                text,
-                encoding,
-                replaced,
-            } => (text, encoding, replaced),
-            Decoded::Binary { reason } => return Analysis::Skipped { reason, bytes_in },
-            Decoded::Undecodable { reason } => {
-                return Analysis::Failed {
-                    reason: format!("{reason}; copied through unchanged"),
-                    bytes: Some(bytes),
-                    bytes_in,
-                }
-            }
-        },
+    if std::fs::metadata(&f.path)
+        .is_ok_and(|m| m.is_file() && m.len() > window::Settings::get().threshold())
+    {
+        return Analysis::Huge;
+    }
+    let (original, encoding, replaced, bytes_in) = match read_text(f) {
+        Ok(x) => x,
+        Err(a) => return a,
     };
     let result = catch_unwind(AssertUnwindSafe(|| {
-        let flags = replaced
-            .iter()
-            .map(|r| Edit::flag(r.at, "decode.replacement", r.note(&encoding)))
-            .collect();
+        let flags = replacement_flags(&replaced, &encoding);
         let composed = normalize::normalize_flagged(&original, cfg, flags);
         let blocks = segment::blocks(&composed.text);
         let block_lines = original_lines(&original, &composed, &blocks);
@@ -761,8 +807,94 @@ fn analyse(f: &SourceFile, cfg: &Config) -> Analysis {
     }
 }
 
+/// A decoded file: text, encoding, the malformed sequences decoded as
+/// U+FFFD, and the bytes read.
+type Read = (String, String, Vec<Replacement>, u64);
+
+/// Read (regular files only, see `read.rs`) and decode one file, or the
+/// analysis of a file that is not text.
+fn read_text(f: &SourceFile) -> Result<Read, Analysis> {
+    let bytes = match crate::read::read_regular(&f.path) {
+        Ok(b) => b,
+        Err(e @ crate::read::ReadError::NotRegular(_)) => {
+            return Err(Analysis::Skipped {
+                reason: e.to_string(),
+                bytes_in: 0,
+            })
+        }
+        Err(e) => {
+            return Err(Analysis::Failed {
+                reason: e.to_string(),
+                bytes: None,
+                bytes_in: 0,
+            })
+        }
+    };
+    let bytes_in = bytes.len() as u64;
+    match plain_utf8(bytes) {
+        Ok(text) => Ok((text, "utf-8".to_string(), Vec::new(), bytes_in)),
+        Err(bytes) => match decode(&bytes) {
+            Decoded::Text {
+                text,
+                encoding,
+                replaced,
+            } => Ok((text, encoding, replaced, bytes_in)),
+            Decoded::Binary { reason } => Err(Analysis::Skipped { reason, bytes_in }),
+            Decoded::Undecodable { reason } => Err(Analysis::Failed {
+                reason: format!("{reason}; copied through unchanged"),
+                bytes: Some(bytes),
+                bytes_in,
+            }),
+        },
+    }
+}
+
+/// The `decode.replacement` flags of a decoded text.
+pub(crate) fn replacement_flags(replaced: &[Replacement], encoding: &str) -> Vec<Edit> {
+    replaced
+        .iter()
+        .map(|r| Edit::flag(r.at, "decode.replacement", r.note(encoding)))
+        .collect()
+}
+
+/// Read a huge file and clean it in windows (deciding its duplicates
+/// against `index`), write its cleaned copy and reports: the analysis
+/// the emit phase passes through.
+#[allow(clippy::too_many_arguments)]
+fn clean_huge(
+    f: &SourceFile,
+    cfg: &Config,
+    index: &mut Index,
+    kept_path: &(dyn Fn(u32) -> String + Sync),
+    out: Option<&Tree>,
+    report: Option<&Tree>,
+    records: bool,
+    kept_refs: &mut HashSet<u32>,
+) -> Analysis {
+    let (original, encoding, replaced, bytes_in) = match read_text(f) {
+        Ok(x) => x,
+        Err(a) => return a,
+    };
+    let flags = replacement_flags(&replaced, &encoding);
+    drop(replaced);
+    let sinks = window::Sinks {
+        out,
+        out_rel: &f.out_rel,
+        report,
+        records,
+    };
+    let s = window::Settings::get();
+    let result = window::clean(
+        &original, &flags, f.id, &f.rel, cfg, index, kept_path, &sinks, &s,
+    );
+    let (row, spilled, kept) =
+        window::report_row(&f.rel, encoding, bytes_in, result, &original, &sinks);
+    kept_refs.extend(kept);
+    Analysis::Windowed(Box::new((row, spilled)))
+}
+
 /// 1-based line in the original of each block's first character.
-fn original_lines(original: &str, composed: &Composed, blocks: &[Block]) -> Vec<u32> {
+pub(crate) fn original_lines(original: &str, composed: &Composed, blocks: &[Block]) -> Vec<u32> {
     let nl: Vec<usize> = original
         .bytes()
         .enumerate()
@@ -778,7 +910,7 @@ fn original_lines(original: &str, composed: &Composed, blocks: &[Block]) -> Vec<
         .collect()
 }
 
-fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
+pub(crate) fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
     if let Some(s) = p.downcast_ref::<&str>() {
         s.to_string()
     } else if let Some(s) = p.downcast_ref::<String>() {
@@ -850,6 +982,10 @@ fn emit_file(
             }
             row.reason = Some(reason);
             return (row, String::new());
+        }
+        // Decided (and so cleaned) before emit; passed through by the caller.
+        Analysis::Huge | Analysis::Windowed(_) => {
+            unreachable!("a huge file is cleaned when decided")
         }
     };
     let TextFile {

@@ -9,8 +9,11 @@
 //! Keys are computed on the *cleaned* text, so a second run over the output
 //! sees the same keys (idempotence). Key = NFKC + case-fold, dropping every
 //! character that is not alphanumeric (whitespace and punctuation of both
-//! widths), digits kept; then xxh3-64. ASCII and the common CJK block take a
-//! fast path that needs no normalization.
+//! widths), digits kept; where two digits had anything dropped between them
+//! a placeholder stays ([`DIGIT_GAP`]), so `11-38` and `1-138`, `3.15` and
+//! `31.5` never share a key; then xxh3-64. ASCII and the common CJK block
+//! take a fast path that needs no normalization (tested against the
+//! character-by-character definition).
 
 use unicode_normalization::char::decompose_compatible;
 use xxhash_rust::xxh3::xxh3_64;
@@ -113,9 +116,32 @@ pub fn split_lines(text: &str) -> Vec<(usize, &str)> {
 /// Split cleaned text into paragraph blocks (and line blocks of multi-line
 /// paragraphs), in text order: a paragraph, then its lines.
 pub fn blocks(text: &str) -> Vec<Block> {
+    blocks_in(text, None)
+}
+
+/// Does `text` have a blank line (empty or only whitespace)? A text
+/// without one uses one paragraph per line.
+pub fn has_blank_line(text: &str) -> bool {
+    let mut s = 0;
+    let mut found = false;
+    for_each_newline(text.as_bytes(), |i| {
+        found = found || text[s..i].trim().is_empty();
+        s = i + 1;
+    });
+    found || (s < text.len() && text[s..].trim().is_empty())
+}
+
+/// [`blocks`] with the paragraph convention given (`per_line`: each line
+/// is a paragraph) instead of read from `text`: a piece of a file is
+/// segmented with the convention of the whole file (see `window.rs`).
+pub fn blocks_with(text: &str, per_line: bool) -> Vec<Block> {
+    blocks_in(text, Some(per_line))
+}
+
+fn blocks_in(text: &str, per_line: Option<bool>) -> Vec<Block> {
     let lines = line_spans(text);
     let is_blank = |l: &(usize, usize)| text[l.0..l.1].trim().is_empty();
-    let per_line = !lines.iter().any(is_blank);
+    let per_line = per_line.unwrap_or_else(|| !lines.iter().any(is_blank));
     let mut out = Vec::new();
     let mut buf = String::new();
     let mut i = 0;
@@ -232,45 +258,90 @@ pub(crate) fn sentence_like(line: &str) -> bool {
 
 /// Fingerprint of a block: (xxh3 of the key, key length in characters).
 /// `buf` is a scratch buffer reused between calls.
+///
+/// The key is the stream of [`key_chars`] of the text, except that where a
+/// digit and the next digit had dropped characters between them (`11-38`,
+/// `3.15`, `10:30`, `1 000`), one [`DIGIT_GAP`] stands for the gap: without
+/// it `编号11-38` and `编号1-138` would have the same key. Only the gap between
+/// two digits is marked, so `央视网消息（新闻联播）` and `央视网消息(新闻联播)`
+/// still share a key; full-width digits are the same digits after NFKC.
 pub fn fingerprint(text: &str, buf: &mut String) -> (u64, u32) {
     buf.clear();
-    let mut n = 0u32;
+    let mut k = KeyBuilder {
+        buf,
+        n: 0,
+        last_digit: false,
+        gap: false,
+    };
     let b = text.as_bytes();
     let mut i = 0;
     while i < b.len() {
         let x = b[i];
         if x < 0x80 {
             if x.is_ascii_alphanumeric() {
-                buf.push(x.to_ascii_lowercase() as char);
-                n += 1;
+                k.keep(x.to_ascii_lowercase() as char);
+            } else {
+                k.drop();
             }
             i += 1;
         } else if uro_at(b, i) {
             // U+4E00..=U+9FFF (E4 B8 80 ..= E9 BF BF): copied as it is, a
-            // whole run at a time.
+            // whole run at a time (no digit among them).
             let run = i;
             while i < b.len() && uro_at(b, i) {
-                n += 1;
+                k.n += 1;
                 i += 3;
             }
-            buf.push_str(&text[run..i]);
+            k.buf.push_str(&text[run..i]);
+            k.last_digit = false;
+            k.gap = false;
         } else {
             let c = text[i..].chars().next().expect("char boundary");
-            if let Some(k) = common_key(c) {
-                for &k in &k.chars[..k.len as usize] {
-                    buf.push(k);
-                    n += 1;
-                }
+            if let Some(t) = common_key(c) {
+                t.feed(&mut k);
             } else {
-                key_chars(c, |k| {
-                    buf.push(k);
-                    n += 1;
+                key_chars(c, |e| match e {
+                    Some(c) => k.keep(c),
+                    None => k.drop(),
                 });
             }
             i += c.len_utf8();
         }
     }
-    (xxh3_64(buf.as_bytes()), n)
+    (xxh3_64(k.buf.as_bytes()), k.n)
+}
+
+/// What stands in the key for dropped characters between two digits: not
+/// alphanumeric, so no key character can be confused with it.
+pub const DIGIT_GAP: char = '_';
+
+/// The key under construction: kept characters, and whether a digit gap
+/// is open (the last kept character is a digit and something was dropped
+/// since).
+struct KeyBuilder<'a> {
+    buf: &'a mut String,
+    n: u32,
+    last_digit: bool,
+    gap: bool,
+}
+
+impl KeyBuilder<'_> {
+    #[inline]
+    fn keep(&mut self, c: char) {
+        let digit = c.is_numeric();
+        if digit && self.gap {
+            self.buf.push(DIGIT_GAP);
+        }
+        self.buf.push(c);
+        self.n += 1;
+        self.last_digit = digit;
+        self.gap = false;
+    }
+
+    #[inline]
+    fn drop(&mut self) {
+        self.gap = self.last_digit;
+    }
 }
 
 /// Does a character of U+4E00..=U+9FFF start at byte `i` (a lead byte of
@@ -281,23 +352,48 @@ pub(crate) fn uro_at(b: &[u8], i: usize) -> bool {
     (0xE5..=0xE9).contains(&x) || (x == 0xE4 && b[i + 1] >= 0xB8)
 }
 
-/// The key characters of one character: NFKC decomposition, lowercased,
-/// alphanumerics only.
-fn key_chars(c: char, mut push: impl FnMut(char)) {
+/// The key events of one character: NFKC decomposition, lowercased; each
+/// alphanumeric is kept (`Some`), anything else dropped (`None`).
+fn key_chars(c: char, mut push: impl FnMut(Option<char>)) {
     decompose_compatible(c, |d| {
         for l in d.to_lowercase() {
-            if l.is_alphanumeric() {
-                push(l);
-            }
+            push(l.is_alphanumeric().then_some(l));
         }
     });
 }
 
-/// Precomputed [`key_chars`] of one character (at most two).
+/// Precomputed [`key_chars`] of one character: at most two kept
+/// characters, and where characters were dropped (before the first kept
+/// one, between the two, after the last; for a character that keeps
+/// nothing, `drop_before` says whether it dropped anything).
 #[derive(Clone, Copy)]
 struct Key {
     chars: [char; 2],
     len: u8,
+    drop_before: bool,
+    drop_between: bool,
+    drop_after: bool,
+}
+
+impl Key {
+    #[inline]
+    fn feed(&self, k: &mut KeyBuilder<'_>) {
+        if self.drop_before {
+            k.drop();
+        }
+        if self.len > 0 {
+            k.keep(self.chars[0]);
+        }
+        if self.len > 1 {
+            if self.drop_between {
+                k.drop();
+            }
+            k.keep(self.chars[1]);
+        }
+        if self.drop_after {
+            k.drop();
+        }
+    }
 }
 
 /// The blocks whose characters are frequent in Chinese news besides Han:
@@ -329,16 +425,31 @@ fn common_key(c: char) -> Option<Key> {
                 let mut k = Key {
                     chars: ['\0'; 2],
                     len: 0,
+                    drop_before: false,
+                    drop_between: false,
+                    drop_after: false,
                 };
                 let mut fits = true;
-                key_chars(c, |x| {
-                    if (k.len as usize) < k.chars.len() {
+                key_chars(c, |e| match e {
+                    Some(x) if (k.len as usize) < k.chars.len() => {
+                        if k.drop_after {
+                            if k.len == 0 {
+                                k.drop_before = true;
+                            } else {
+                                k.drop_between = true;
+                            }
+                            k.drop_after = false;
+                        }
                         k.chars[k.len as usize] = x;
                         k.len += 1;
-                    } else {
-                        fits = false;
                     }
+                    Some(_) => fits = false,
+                    None => k.drop_after = true,
                 });
+                if k.len == 0 && k.drop_after {
+                    k.drop_before = true;
+                    k.drop_after = false;
+                }
                 fits.then_some(k)
             })
             .collect()
@@ -384,6 +495,40 @@ mod tests {
         fingerprint(s, &mut String::new()).0
     }
 
+    /// The key by the definition, one character at a time through
+    /// [`key_chars`] (no byte fast path, no table): the kept characters,
+    /// with [`DIGIT_GAP`] between two digits that had something dropped
+    /// between them.
+    fn slow_key(s: &str) -> (String, u32) {
+        let mut kept: Vec<(char, bool)> = Vec::new();
+        let mut dropped = false;
+        for c in s.chars() {
+            key_chars(c, |e| match e {
+                Some(k) => {
+                    kept.push((k, dropped));
+                    dropped = false;
+                }
+                None => dropped = true,
+            });
+        }
+        let mut out = String::new();
+        for (i, &(c, gap)) in kept.iter().enumerate() {
+            if gap && i > 0 && kept[i - 1].0.is_numeric() && c.is_numeric() {
+                out.push(DIGIT_GAP);
+            }
+            out.push(c);
+        }
+        (out, kept.len() as u32)
+    }
+
+    fn assert_fast_equals_slow(s: &str) {
+        let mut buf = String::new();
+        let (h, n) = fingerprint(s, &mut buf);
+        let (slow, m) = slow_key(s);
+        assert_eq!(buf, slow, "{s:?}");
+        assert_eq!((h, n), (xxh3_64(slow.as_bytes()), m), "{s:?}");
+    }
+
     #[test]
     fn key_ignores_width_and_punctuation_but_keeps_digits() {
         assert_eq!(key("央视网消息（新闻联播）"), key("央视网消息(新闻联播)"));
@@ -392,31 +537,91 @@ mod tests {
     }
 
     #[test]
-    fn byte_fast_path_matches_char_by_char_key() {
-        let s = "央视网消息（新闻联播）：ABC abc 123 ＡＢＣ ﹐ 㐀䷀一鿿\u{fa0e}ｶﾞ é e\u{301} Ⅻ ①";
-        let mut slow = String::new();
-        let mut n = 0;
-        for c in s.chars() {
-            key_chars(c, |k| {
-                slow.push(k);
-                n += 1;
-            });
+    fn numbers_separated_by_punctuation_never_run_together() {
+        // Each pair had one key when the gap between digit runs was dropped.
+        for (a, b) in [
+            (
+                "本次抽检的样品编号11-38均为合格产品。",
+                "本次抽检的样品编号1-138均为合格产品。",
+            ),
+            (
+                "今年3.15晚会曝光了多家企业。",
+                "今年31.5晚会曝光了多家企业。",
+            ),
+            ("会议定于10:30在北京举行。", "会议定于1:030在北京举行。"),
+            ("全年增长1 000万吨。", "全年增长10 00万吨。"),
+        ] {
+            assert_ne!(key(a), key(b), "{a} / {b}");
         }
-        let mut buf = String::new();
-        let (h, m) = fingerprint(s, &mut buf);
-        assert_eq!(buf, slow);
-        assert_eq!((h, m), (xxh3_64(slow.as_bytes()), n));
+        // The same numbers in other punctuation, width or spacing are one key.
+        let k = key("本次抽检的样品编号11-38均为合格产品。");
+        for same in [
+            "本次抽检的样品编号１１－３８均为合格产品。",
+            "本次抽检的样品编号11—38均为合格产品",
+            "本次抽检的样品编号11 - 38，均为合格产品。",
+            "本次抽检的样品编号 11-38 均为合格产品。",
+        ] {
+            assert_eq!(key(same), k, "{same}");
+        }
+        assert_eq!(
+            key("会议定于10:30在北京举行。"),
+            key("会议定于１０：３０在北京举行。")
+        );
+        assert_eq!(key("今年3.15晚会"), key("今年３．１５晚会"));
+        // Letters and Han around digits need no gap: only digit|digit.
+        assert_eq!(key("G20峰会"), key("G-20 峰会"));
+        assert_eq!(
+            key("央视网消息（新闻联播）：10月1日"),
+            key("央视网消息(新闻联播):10月1日")
+        );
+        // The gap marks a place, it is no key character (dedup.min_chars).
+        assert_eq!(fingerprint("11-38", &mut String::new()).1, 4);
+    }
+
+    #[test]
+    fn byte_fast_path_matches_char_by_char_key() {
+        for s in [
+            "央视网消息（新闻联播）：ABC abc 123 ＡＢＣ ﹐ 㐀䷀一鿿\u{fa0e}ｶﾞ é e\u{301} Ⅻ ①",
+            "编号11-38，３．１５ 10:30 1\u{3000}2 ½ 1½2 ⑴2 ⒈2 1‥2 ١٢-٣ 12一34 1\u{200b}2",
+            "",
+            "-",
+            "1",
+            "1-",
+            "-1-2-",
+        ] {
+            assert_fast_equals_slow(s);
+        }
+        // Real text: every fixture file, whole and line by line.
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/corpus");
+        let mut seen = 0;
+        for e in walkdir::WalkDir::new(dir) {
+            let e = e.unwrap();
+            if let Ok(t) = std::fs::read_to_string(e.path()) {
+                assert_fast_equals_slow(&t);
+                for l in t.lines() {
+                    assert_fast_equals_slow(l);
+                }
+                seen += 1;
+            }
+        }
+        assert!(seen > 5, "fixture corpus not found in {dir}");
     }
 
     #[test]
     fn key_table_agrees_with_the_slow_path() {
         for (lo, hi) in TABLE_RANGES {
             for c in (lo..hi).filter_map(char::from_u32) {
-                let mut slow = String::new();
-                key_chars(c, |k| slow.push(k));
-                if let Some(k) = common_key(c) {
-                    let fast: String = k.chars[..k.len as usize].iter().collect();
-                    assert_eq!(fast, slow, "U+{:04X}", c as u32);
+                // Alone and between digits, letters and Han: the table
+                // must mark drops where the slow path has them.
+                for s in [
+                    c.to_string(),
+                    format!("1{c}2"),
+                    format!("1{c}"),
+                    format!("{c}2"),
+                    format!("a{c}b"),
+                    format!("中{c}1"),
+                ] {
+                    assert_fast_equals_slow(&s);
                 }
             }
         }

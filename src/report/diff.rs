@@ -109,6 +109,200 @@ pub fn unified(path: &str, original: &str, edits: &[Edit]) -> String {
     out
 }
 
+/// The same diff as [`unified`], written as the edits arrive, for a file
+/// cleaned in windows (`window.rs`): `push` takes the file's edits in
+/// order (original coordinates) once the cleaned text they produce is in
+/// the `cleaned` passed along; hunks are written to `out` as soon as no
+/// later edit can join them, straight from the original and the cleaned
+/// text, so no hunk text is ever built in memory.
+pub struct Streaming {
+    /// Lines of the original (as `unified` counts them).
+    nlines: usize,
+    /// Open group: first and last line touched, line delta and byte delta
+    /// (cleaned minus original) before it.
+    group: Option<(usize, usize, isize, isize)>,
+    /// Byte delta of every edit pushed so far.
+    delta: isize,
+    /// Line delta of every hunk written so far.
+    line_delta: isize,
+    /// Newlines counted before `count_pos`.
+    count_pos: usize,
+    count_nl: usize,
+    /// Start byte of line `start_line` (a forward-only cursor).
+    start_pos: usize,
+    start_line: usize,
+    /// Anything written yet (the header goes first).
+    started: bool,
+    path: String,
+}
+
+impl Streaming {
+    /// A diff of `path`, whose decoded text is `original`.
+    pub fn new(path: &str, original: &str) -> Self {
+        let mut nl = 0;
+        crate::segment::for_each_newline(original.as_bytes(), |_| nl += 1);
+        let tail = !original.is_empty() && !original.ends_with('\n');
+        Streaming {
+            nlines: nl + usize::from(tail),
+            group: None,
+            delta: 0,
+            line_delta: 0,
+            count_pos: 0,
+            count_nl: 0,
+            start_pos: 0,
+            start_line: 0,
+            started: false,
+            path: path.to_string(),
+        }
+    }
+
+    /// Newlines before `pos` (positions never decrease).
+    fn line_of(&mut self, original: &str, pos: usize) -> usize {
+        let pos = pos.max(self.count_pos);
+        let mut n = 0;
+        crate::segment::for_each_newline(&original.as_bytes()[self.count_pos..pos], |_| n += 1);
+        self.count_nl += n;
+        self.count_pos = pos;
+        self.count_nl.min(self.nlines.saturating_sub(1))
+    }
+
+    /// Start byte of line `k` (`k` never decreases; the text's length
+    /// for `k == nlines`).
+    fn line_start(&mut self, original: &str, k: usize) -> usize {
+        let b = original.as_bytes();
+        while self.start_line < k {
+            self.start_pos = match b[self.start_pos..].iter().position(|&x| x == b'\n') {
+                Some(i) => self.start_pos + i + 1,
+                None => b.len(),
+            };
+            self.start_line += 1;
+        }
+        self.start_pos
+    }
+
+    /// Add the next edit (flags are ignored). `cleaned` must hold the
+    /// cleaned text at least up to this edit's start.
+    pub fn push(
+        &mut self,
+        out: &mut impl std::io::Write,
+        original: &str,
+        cleaned: &str,
+        e: &Edit,
+    ) -> std::io::Result<()> {
+        if e.is_flag() {
+            return Ok(());
+        }
+        let first = self.line_of(original, e.start);
+        let last_pos = if e.end > e.start { e.end - 1 } else { e.start };
+        let last = self.line_of(original, last_pos).max(first);
+        match &mut self.group {
+            Some(g) if first <= g.1 + 2 * CONTEXT + 1 => g.1 = g.1.max(last),
+            _ => {
+                self.flush(out, original, cleaned)?;
+                self.group = Some((first, last, self.line_delta, self.delta));
+            }
+        }
+        self.delta += e.replacement.len() as isize - (e.end - e.start) as isize;
+        Ok(())
+    }
+
+    /// Write the last hunk. `cleaned` is the whole cleaned text.
+    pub fn finish(
+        mut self,
+        out: &mut impl std::io::Write,
+        original: &str,
+        cleaned: &str,
+    ) -> std::io::Result<()> {
+        self.flush(out, original, cleaned)
+    }
+
+    fn flush(
+        &mut self,
+        out: &mut impl std::io::Write,
+        original: &str,
+        cleaned: &str,
+    ) -> std::io::Result<()> {
+        let Some((first, last, _, before)) = self.group.take() else {
+            return Ok(());
+        };
+        if !self.started {
+            write!(out, "--- {0}\n+++ {0}\n", self.path)?;
+            self.started = true;
+        }
+        let h_first = first.saturating_sub(CONTEXT);
+        let h_last = (last + CONTEXT).min(self.nlines.saturating_sub(1));
+        let a = self.line_start(original, h_first);
+        let b = self.line_start(original, (h_last + 1).min(self.nlines));
+        let old = &original[a..b];
+        let new = &cleaned[(a as isize + before) as usize..(b as isize + self.delta) as usize];
+        let count = |t: &str| {
+            let mut n = 0;
+            crate::segment::for_each_newline(t.as_bytes(), |_| n += 1);
+            n + usize::from(!t.is_empty() && !t.ends_with('\n'))
+        };
+        let (n_old, n_new) = (count(old), count(new));
+        let old_start = h_first + 1;
+        let new_start = (h_first as isize + 1 + self.line_delta) as usize;
+        writeln!(
+            out,
+            "@@ -{},{} +{},{} @@",
+            if n_old == 0 { old_start - 1 } else { old_start },
+            n_old,
+            if n_new == 0 {
+                new_start.saturating_sub(1)
+            } else {
+                new_start
+            },
+            n_new
+        )?;
+        // Common leading and trailing lines are context, as in `unified`.
+        let mut pre = 0; // bytes of common leading lines
+        let mut pre_lines = 0;
+        let mut o = old.split_inclusive('\n');
+        let mut n = new.split_inclusive('\n');
+        loop {
+            match (o.next(), n.next()) {
+                (Some(x), Some(y)) if x == y => {
+                    pre += x.len();
+                    pre_lines += 1;
+                }
+                _ => break,
+            }
+        }
+        let max_suf = n_old.min(n_new) - pre_lines;
+        let mut suf = 0; // bytes of common trailing lines
+        let mut o = old[pre..].split_inclusive('\n').rev();
+        let mut n = new[pre..].split_inclusive('\n').rev();
+        for _ in 0..max_suf {
+            match (o.next(), n.next()) {
+                (Some(x), Some(y)) if x == y => suf += x.len(),
+                _ => break,
+            }
+        }
+        write_lines(out, ' ', &old[..pre])?;
+        write_lines(out, '-', &old[pre..old.len() - suf])?;
+        write_lines(out, '+', &new[pre..new.len() - suf])?;
+        write_lines(out, ' ', &old[old.len() - suf..])?;
+        self.line_delta += n_new as isize - n_old as isize;
+        Ok(())
+    }
+}
+
+/// Each line of `text` with `tag` before it (as [`push_line`] writes
+/// them), without copying the lines.
+fn write_lines(out: &mut impl std::io::Write, tag: char, text: &str) -> std::io::Result<()> {
+    let mut t = [0u8; 4];
+    let tag = tag.encode_utf8(&mut t).as_bytes();
+    for l in text.split_inclusive('\n') {
+        out.write_all(tag)?;
+        out.write_all(l.as_bytes())?;
+        if !l.ends_with('\n') {
+            out.write_all(b"\n\\ No newline at end of file\n")?;
+        }
+    }
+    Ok(())
+}
+
 fn push_line(out: &mut String, tag: char, line: &str) {
     out.push(tag);
     out.push_str(line);
@@ -170,6 +364,45 @@ mod tests {
         );
         let tail = orig.len() - "\n\n尾。".len();
         check_with_patch(orig, &[Edit::new(tail, orig.len(), "", "dedup.paragraph")]);
+    }
+
+    /// The streamed diff is the whole-file diff, byte for byte, on real
+    /// text with edits of every kind (fixture corpus, cleaned).
+    #[test]
+    fn streaming_diff_equals_unified() {
+        let cfg = crate::config::Config::default();
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/corpus");
+        let mut seen = 0;
+        for e in walkdir::WalkDir::new(dir) {
+            let e = e.unwrap();
+            let Ok(orig) = std::fs::read_to_string(e.path()) else {
+                continue;
+            };
+            let (cleaned, edits) = crate::normalize::normalize(&orig, &cfg).into_edits();
+            let mut cases = vec![edits.clone()];
+            // Sparse edits too: hunks apart, and an edit at the very end.
+            cases.push(edits.iter().step_by(7).cloned().collect());
+            let end = orig.len();
+            cases.push(vec![Edit::new(end, end, "尾。", "punct.comma")]);
+            for edits in cases {
+                let cleaned_k = apply(&orig, &edits);
+                let mut s = Streaming::new("f.txt", &orig);
+                let mut out = Vec::new();
+                for e in &edits {
+                    s.push(&mut out, &orig, &cleaned_k, e).unwrap();
+                }
+                s.finish(&mut out, &orig, &cleaned_k).unwrap();
+                assert_eq!(
+                    String::from_utf8(out).unwrap(),
+                    unified("f.txt", &orig, &edits),
+                    "{}",
+                    e.path().display()
+                );
+            }
+            let _ = cleaned;
+            seen += 1;
+        }
+        assert!(seen > 5);
     }
 
     #[test]

@@ -105,13 +105,74 @@ fn render(name: &str, ctx: Value) -> io::Result<String> {
 /// Write the page of one file: `<report>/files/<rel>.html`. `original` is
 /// the decoded original text; `changes` its edits in original coordinates
 /// (empty for an unchanged file that holds a kept copy of a duplicate).
+///
+/// A page shows at most [`PAGE_CAP`] bytes of text: for a longer file it
+/// shows the lines that fit and the changes in them, and says so (see
+/// [`write_file_page_part`]).
 pub fn write_file_page(
     report: &Tree,
     rel: &str,
     original: &str,
     changes: &[ChangeRecord],
 ) -> io::Result<()> {
-    let html = render_file_page(rel, original, changes)?;
+    write_file_page_part(report, rel, original, changes)
+}
+
+/// Most bytes of original text one file page shows: a page for a bigger
+/// file is of no use in a browser (one row element per line, every edit a
+/// few elements more). The rest of such a file is reviewed in its diff and
+/// `changes.jsonl`.
+pub const PAGE_CAP: usize = 1 << 20;
+
+/// Where the page of `original` stops: its length when it fits in
+/// [`PAGE_CAP`], else after the last line break within the cap (or at the
+/// cap's character boundary when the first line alone is longer).
+pub fn page_cut(original: &str) -> usize {
+    if original.len() <= PAGE_CAP {
+        return original.len();
+    }
+    match original.as_bytes()[..PAGE_CAP]
+        .iter()
+        .rposition(|&b| b == b'\n')
+    {
+        Some(i) => i + 1,
+        None => (0..=PAGE_CAP)
+            .rev()
+            .find(|&i| original.is_char_boundary(i))
+            .unwrap_or(0),
+    }
+}
+
+/// [`write_file_page`] for a file of which `changes` are the first
+/// records (at least those that end within [`page_cut`]): the page shows
+/// the text up to the cut and the changes that end within it, with a
+/// notice when the file is longer.
+pub fn write_file_page_part(
+    report: &Tree,
+    rel: &str,
+    original: &str,
+    changes: &[ChangeRecord],
+) -> io::Result<()> {
+    let cut = page_cut(original);
+    let html = if cut == original.len() {
+        render_file_page(rel, original, changes, None)?
+    } else {
+        let shown: Vec<ChangeRecord> = changes
+            .iter()
+            .take_while(|c| c.end <= cut)
+            .cloned()
+            .collect();
+        let lines = original[..cut].bytes().filter(|&b| b == b'\n').count();
+        let notice = format!(
+            "This file is {:.1} MB, too big for one page: this page shows its first {} lines ({:.1} MB) \
+             and the {} changes in them. changes.jsonl (and the unified diff of a changed file) has every change.",
+            original.len() as f64 / 1e6,
+            lines,
+            cut as f64 / 1e6,
+            shown.len(),
+        );
+        render_file_page(rel, &original[..cut], &shown, Some(&notice))?
+    };
     report.write(
         &Path::new("files").join(format!("{rel}.html")),
         html.as_bytes(),
@@ -615,7 +676,12 @@ fn common_affixes(a: &str, b: &str) -> (usize, usize) {
     (pre, suf)
 }
 
-fn render_file_page(rel: &str, original: &str, changes: &[ChangeRecord]) -> io::Result<String> {
+fn render_file_page(
+    rel: &str,
+    original: &str,
+    changes: &[ChangeRecord],
+    notice: Option<&str>,
+) -> io::Result<String> {
     let root = root_prefix(rel);
     let mut list = Vec::with_capacity(changes.len());
     let mut spans = Vec::with_capacity(changes.len());
@@ -760,7 +826,11 @@ fn render_file_page(rel: &str, original: &str, changes: &[ChangeRecord]) -> io::
     }
     o.push('\n');
     o.push_str(FILE_LEGEND);
-    if list.is_empty() {
+    if let Some(n) = notice {
+        o.push_str("<p class=\"banner\" id=\"capped\">");
+        escape_into(&mut o, n);
+        o.push_str("</p>\n");
+    } else if list.is_empty() {
         o.push_str(FILE_BANNER);
     }
     o.push_str("\n<div id=\"text\" lang=\"zh\">\n<div id=\"cols\" aria-hidden=\"true\"><span></span><span>original</span><span>cleaned</span></div>\n");
@@ -1062,6 +1132,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn page_cut_stops_at_a_line_end_within_the_cap() {
+        let line = "一二三四五六七八九十。".repeat(PAGE_CAP / 30 + 1);
+        assert!(line.len() > PAGE_CAP);
+        let one = page_cut(&line);
+        assert!(one <= PAGE_CAP && one > PAGE_CAP - 4 && line.is_char_boundary(one));
+        let short = "短行。\n".repeat(PAGE_CAP / 10 + 1);
+        let c = page_cut(&short);
+        assert!(c <= PAGE_CAP && short[..c].ends_with('\n') && c + 10 > PAGE_CAP);
+        assert_eq!(page_cut("小文件。\n"), "小文件。\n".len());
+    }
+
+    #[test]
     fn escaping_and_numbers_match_the_plain_forms() {
         let naive = |s: &str| {
             s.replace('&', "&amp;")
@@ -1161,7 +1243,7 @@ mod tests {
             rec(orig, t, t + 1, "", "whitespace.trailing"),
             dup,
         ];
-        let html = render_file_page("a/b.txt", orig, &recs).unwrap();
+        let html = render_file_page("a/b.txt", orig, &recs, None).unwrap();
         assert!(!html.contains("<script>x"));
         assert!(html.contains("&lt;script&gt;x"));
         for n in 1..=4 {
@@ -1240,7 +1322,7 @@ mod tests {
                 recs.push(rec(&text, a, b, after, rule));
                 pos = b.max(a + 1);
             }
-            let html = render_file_page("t.txt", &text, &recs).unwrap();
+            let html = render_file_page("t.txt", &text, &recs, None).unwrap();
             proptest::prop_assert!(html.contains("id=\"L1\""));
             let spans: Vec<Span> = recs.iter().enumerate().map(|(i, r)| Span {
                 i, start: r.start, end: r.end, del_start: r.start, del_end: r.end,

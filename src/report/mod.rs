@@ -185,7 +185,7 @@ pub fn change_records(file: &str, original: &str, edits: &[Edit]) -> Vec<ChangeR
 /// and U+3030..=U+303F, ideographs U+4E00..=U+9FFF, full-width forms
 /// U+FF01..=U+FF60): then clusters are characters. Whatever follows `s`
 /// does not matter, the count stops at its end.
-fn grapheme_count(s: &str) -> usize {
+pub(crate) fn grapheme_count(s: &str) -> usize {
     let b = s.as_bytes();
     let mut n = 0;
     let mut i = 0;

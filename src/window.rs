@@ -1,0 +1,981 @@
+//! Huge files, cleaned in windows.
+//!
+//! The whole-file path holds a file's text many times over (every stage's
+//! copy, the edits, the change records, the diff and the page are each as
+//! big as the file or bigger; a long line costs even more, since the
+//! punctuation pass tokenizes a whole line at a time): about 20× the file
+//! size, 70× for a file that is one line. A file bigger than
+//! [`Settings::threshold`] (2 MiB by default) is therefore cleaned one
+//! *window* (512 KiB by default) at a time, in the sequential decide phase of
+//! the pipeline, so at most one such file is in memory. It is read as any
+//! other file (`read::read_regular`: regular files only) and decoded the
+//! same way, the decoder's `decode.replacement` flags handed to the window
+//! they fall in; every rule (`whitespace.control` included) runs per
+//! window. Held for the whole file: its decoded text and its cleaned copy
+//! (which the streamed diff reads back; written through the output
+//! [`Tree`] at the file's byte-exact output path when complete, atomically
+//! as any other); per window: the window's stages, blocks, edits and
+//! records. Every report file goes through the report [`Tree`], never by
+//! path: change records are streamed to an unnamed temporary file
+//! (`tempfile::tempfile_in`: `O_TMPFILE`, or a name removed at once; none
+//! to leave behind on a signal) in the report folder, appended to
+//! `changes.jsonl` in corpus order; the diff is streamed into an
+//! [`AtomicFile`] of `diffs/`, committed when complete (dropped, and so
+//! gone, for an unchanged file); the review page, written by
+//! [`html::write_file_page_part`], shows the first [`html::PAGE_CAP`] bytes
+//! only. A report file that cannot be written stops nothing: a diff or
+//! page fails the file's row (its cleaned copy is still written), records
+//! that cannot be spilled are a report error of the run (exit 73).
+//!
+//! Where a window ends ([`next_cut`]): at a paragraph boundary after
+//! terminal punctuation (`。\n\n　　下一段`; in a file without blank lines,
+//! `。\n下一段`), where no rule looks across (a layout join needs an
+//! unfinished sentence, the blank line between is exactly one): the single
+//! blank line between the windows passes through unchanged, and the
+//! windows are cleaned as texts of their own. Offsets, lines and columns of
+//! the edits are shifted to the whole file, so `changes.jsonl` and the diff
+//! are exactly those of the file. Duplicates are decided window after
+//! window against the one index of the run ([`dedup::decide_in_text`], so
+//! what is left of a paragraph some of whose lines go is looked at too), so
+//! a paragraph repeated across windows of one file is removed as in a small
+//! file.
+//!
+//! What differs from cleaning the file whole (tested in
+//! `tests/huge.rs` and below):
+//!
+//! - the cleaned text is the same, but where every block of a window is
+//!   removed, the separator next to it goes with that window's edit (or,
+//!   after removed windows at the start of a file, as a
+//!   `whitespace.blank-lines` edit of its own), and a removal at the end of
+//!   a window takes the separator before it instead of after: the records
+//!   split the removed text differently, and still rebuild the original;
+//! - layout reads some file-wide signs (running headers seen three times,
+//!   whether indentation marks paragraphs, the wrap width, one paragraph
+//!   per line) per window; the paragraph convention of segmentation (one
+//!   paragraph per line when there is no blank line) is read once from the
+//!   whole original; after duplicates are removed, layout settles the
+//!   window's text only (a removal at a window's end never brings the
+//!   paragraphs on both sides of the cut together for a join);
+//! - where no paragraph boundary comes within [`Settings::long_line`]
+//!   (1 MiB by default; nothing else would bound the per-line passes) of
+//!   the window size, the window ends after the last line break before
+//!   that (inside a paragraph) or, in a line that long, after the first
+//!   `。` between Han characters: the blocks cut in two are never removed
+//!   as duplicates nor remembered, and the rules that read a whole line
+//!   (script dominance, quote balance) read each piece.
+//!
+//! The diff is written by [`diff::Streaming`] as the windows are done; it
+//! equals what [`diff::unified`] makes of the same edits.
+//!
+//! `NEWSCLEAN_WINDOW=W[,L]` (bytes) sets the window and the long-line
+//! limit, and makes every file bigger than 4·W windowed: a hidden setting
+//! for the tests, which compare windowed and whole-file cleaning on real
+//! text.
+
+use std::io::{Seek, Write};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
+
+use crate::config::Config;
+use crate::dedup::{self, Index};
+use crate::edit::{Detail, Edit};
+use crate::emit::{AtomicFile, Durability, Tree};
+use crate::normalize;
+use crate::report::{change_records, diff, grapheme_count, html, ChangeRecord, FileReport, Status};
+use crate::segment::{self, BlockKind};
+
+/// Window sizes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    /// Target window size in bytes (a window ends at the first cut after).
+    pub window: usize,
+    /// A window grows past `window` by at most this much to end at a
+    /// paragraph boundary; beyond, it is cut inside a line.
+    pub long_line: usize,
+}
+
+impl Settings {
+    /// The defaults, or `NEWSCLEAN_WINDOW=W[,L]`.
+    pub fn get() -> Settings {
+        static S: std::sync::OnceLock<Settings> = std::sync::OnceLock::new();
+        *S.get_or_init(|| {
+            let default = Settings {
+                window: 512 << 10,
+                long_line: 1 << 20,
+            };
+            let Ok(v) = std::env::var("NEWSCLEAN_WINDOW") else {
+                return default;
+            };
+            let mut it = v.split(',').map(|x| x.trim().parse::<usize>().ok());
+            match (it.next().flatten(), it.next()) {
+                (Some(w), None) if w > 0 => Settings {
+                    window: w,
+                    long_line: 2 * w,
+                },
+                (Some(w), Some(Some(l))) if w > 0 && l > 0 => Settings {
+                    window: w,
+                    long_line: l,
+                },
+                _ => default,
+            }
+        })
+    }
+
+    /// Files bigger than this (bytes on disk) are cleaned in windows.
+    pub fn threshold(&self) -> u64 {
+        4 * self.window as u64
+    }
+}
+
+/// Where the next window ends: `(end, sep, mid_line)`. The window is
+/// `start..end`; the `sep` bytes after it (0, or 1 or 2 for the `\n` or
+/// `\r\n` of the blank line between two paragraphs) belong to no window
+/// and become one `\n`; `mid_line` when the cut is inside a line.
+pub fn next_cut(text: &str, start: usize, s: &Settings, per_line: bool) -> (usize, usize, bool) {
+    let b = text.as_bytes();
+    let mut from = start.saturating_add(s.window);
+    if from >= b.len() {
+        return (b.len(), 0, false);
+    }
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    let mut limit = from.saturating_add(s.long_line).min(b.len());
+    while !text.is_char_boundary(limit) {
+        limit -= 1;
+    }
+    // A paragraph boundary: `X\n\nY` (or `X\nY` with one paragraph per
+    // line), X terminal punctuation, Y the start of a non-blank line.
+    let mut i = from.max(start + 1);
+    while i < limit {
+        let Some(k) = b[i..limit].iter().position(|&x| x == b'\n') else {
+            break;
+        };
+        let nl = i + k;
+        i = nl + 1;
+        // The blank line between: `\n`, or `\r\n` in a CRLF file.
+        let sep = if per_line {
+            Some(0)
+        } else if b.get(nl + 1) == Some(&b'\n') {
+            Some(1)
+        } else if b[nl + 1..].starts_with(b"\r\n") {
+            Some(2)
+        } else {
+            None
+        };
+        let line_end = if nl > start && b[nl - 1] == b'\r' {
+            nl - 1
+        } else {
+            nl
+        };
+        if let Some(sep) = sep {
+            if line_starts_text(text, nl + 1 + sep)
+                && ends_sentence(&text[start..line_end])
+                && !echo_like(text, start, line_end, nl + 1 + sep)
+            {
+                return (nl + 1, sep, false);
+            }
+        }
+    }
+    let has_nl = |r: std::ops::Range<usize>| b[r].contains(&b'\n');
+    if limit == b.len() && (b.len() - start <= 2 * s.window || has_nl(start..b.len() - 1)) {
+        // The rest is one window.
+        return (b.len(), 0, false);
+    }
+    if limit < b.len() && has_nl(from..limit) {
+        // Lines, but no paragraph ends within reach: cut after the last
+        // line break (inside a paragraph).
+        let k = b[from..limit]
+            .iter()
+            .rposition(|&x| x == b'\n')
+            .expect("a line break");
+        return (from + k + 1, 0, true);
+    }
+    // No boundary within reach: a line too long to hold. Cut after the
+    // first full stop between Han characters (`。`, which no rule changes
+    // there) from the window size on, so pieces stay near it.
+    let lo = from.max(start + 6);
+    let stop = "。".as_bytes();
+    for j in lo..limit.saturating_sub(2) {
+        if segment::uro_at(b, j) && b[j - 3..j] == *stop && segment::uro_at(b, j - 6) {
+            return (j, 0, true);
+        }
+    }
+    // None either (not Chinese prose): between two Han characters.
+    for j in lo.max(start + 3)..limit.saturating_sub(2) {
+        if text.is_char_boundary(j) && segment::uro_at(b, j) && segment::uro_at(b, j - 3) {
+            return (j, 0, true);
+        }
+    }
+    (b.len(), 0, false)
+}
+
+/// Does `s` end with sentence-final punctuation (closing quotes and
+/// brackets allowed after it)?
+fn ends_sentence(s: &str) -> bool {
+    let t = s.trim_end_matches(['”', '’', '」', '』', '）', ')', '"']);
+    t.ends_with(['。', '！', '？', '；', '!', '?', ';'])
+}
+
+/// Could the line after the break at `nl` be an echo fragment of the line
+/// before it (B-E: one repeats a prefix or suffix of the other)? Layout
+/// removes echoes by comparing neighbours, so no window ends between them.
+/// Compared on fingerprint keys (letters, digits and Han only), which
+/// finds more pairs than the layout rule: a cut is only moved further.
+fn echo_like(text: &str, start: usize, nl: usize, b_start: usize) -> bool {
+    let a_start = text[start..nl].rfind('\n').map_or(start, |k| start + k + 1);
+    let b_start = b_start.min(text.len());
+    let b_end = text[b_start..]
+        .find('\n')
+        .map_or(text.len(), |k| b_start + k);
+    let (mut ka, mut kb) = (String::new(), String::new());
+    segment::fingerprint(&text[a_start..nl], &mut ka);
+    segment::fingerprint(&text[b_start..b_end], &mut kb);
+    let (short, long) = if ka.len() <= kb.len() {
+        (&ka, &kb)
+    } else {
+        (&kb, &ka)
+    };
+    short.chars().nth(5).is_some()
+        && (long.starts_with(short.as_str()) || long.ends_with(short.as_str()))
+}
+
+/// Does a non-blank line start at `i` (some character other than
+/// whitespace before its end)?
+fn line_starts_text(text: &str, i: usize) -> bool {
+    let rest = &text[i.min(text.len())..];
+    let line = rest.split('\n').next().unwrap_or("");
+    !line.trim().is_empty()
+}
+
+/// Where the windowed cleaning of one file writes: every file through an
+/// [`emit::Tree`](crate::emit::Tree), as the whole-file path does.
+pub struct Sinks<'a> {
+    /// Output folder (the cleaned copy, at `out_rel`), if any.
+    pub out: Option<&'a Tree>,
+    /// The output path of the file (byte-exact, plain names).
+    pub out_rel: &'a Path,
+    /// Report folder (diff, page; spilled records beside it), if any.
+    pub report: Option<&'a Tree>,
+    /// Serialize the change records (spilled to an unnamed temp file).
+    pub records: bool,
+}
+
+/// Clean `original` (the decoded text of file `file`, shown name `rel`;
+/// `flags` the decoder's `decode.replacement` flags, in order) window by
+/// window, deciding duplicates against `index` as
+/// [`dedup::decide_in_text`] does. `kept_path` names the file
+/// of a kept copy. Report files go where `sinks` says. A panic inside a
+/// rule is returned as an error message (the index may then hold keys of
+/// the windows before it: their text is in the file, copied through).
+#[allow(clippy::too_many_arguments)]
+pub fn clean(
+    original: &str,
+    flags: &[Edit],
+    file: u32,
+    rel: &str,
+    cfg: &Config,
+    index: &mut Index,
+    kept_path: &(dyn Fn(u32) -> String + Sync),
+    sinks: &Sinks<'_>,
+    s: &Settings,
+) -> Result<(String, Stats, Option<std::fs::File>, Vec<u32>), String> {
+    let mut state = State::new(original, rel, sinks)?;
+    let run = catch_unwind(AssertUnwindSafe(|| {
+        state.run(original, flags, file, rel, cfg, index, kept_path, s)
+    }));
+    match run {
+        Ok(Ok(())) => state.finish(original, rel),
+        Ok(Err(e)) => Err(e),
+        Err(p) => Err(format!(
+            "internal error in a rule: {}",
+            crate::pipeline::panic_message(&p)
+        )),
+    }
+}
+
+/// Counts of a windowed file, for its report row.
+#[derive(Debug, Default, Clone)]
+pub struct Stats {
+    /// Edits (flags excluded).
+    pub edits: usize,
+    /// Flags.
+    pub flags: usize,
+    /// Blocks seen.
+    pub blocks: usize,
+    /// `dedup.*` edits.
+    pub duplicates_removed: usize,
+    /// Edits per rule.
+    pub rules: std::collections::BTreeMap<&'static str, usize>,
+    /// A diff or review page that could not be written: the file is then
+    /// `failed` with this reason, its cleaned copy still written (as in
+    /// `emit_file`).
+    pub report_error: Option<String>,
+    /// The change records could not be spilled: `changes.jsonl` is
+    /// incomplete, a report error of the run (cleaning goes on).
+    pub records_error: Option<String>,
+}
+
+struct State<'a> {
+    cleaned: String,
+    stats: Stats,
+    records: Option<std::io::BufWriter<std::fs::File>>,
+    diff: Option<(std::io::BufWriter<AtomicFile<'a>>, diff::Streaming)>,
+    page: Vec<ChangeRecord>,
+    page_cut: usize,
+    page_done: bool,
+    kept: std::collections::BTreeSet<u32>,
+    sinks: &'a Sinks<'a>,
+}
+
+impl<'a> State<'a> {
+    fn new(original: &str, rel: &str, sinks: &'a Sinks<'a>) -> Result<Self, String> {
+        // Records are spilled to a file without a name (nothing to leave
+        // behind on SIGINT or SIGKILL), in the report folder.
+        // A report file that cannot be written does not stop the cleaning
+        // (see `pipeline.rs`): the error is kept for the row or the run.
+        let mut stats = Stats::default();
+        let records = match (sinks.records, sinks.report) {
+            (true, Some(d)) => match tempfile::tempfile_in(d.path()) {
+                Ok(f) => Some(std::io::BufWriter::new(f)),
+                Err(e) => {
+                    stats.records_error = Some(format!("cannot spill records: {e}"));
+                    None
+                }
+            },
+            _ => None,
+        };
+        // The diff is streamed into an atomic file of the report tree,
+        // named `diffs/<rel>.diff` when complete (dropped if unchanged).
+        let diff = match sinks.report {
+            Some(d) => match d.create(&Path::new("diffs").join(format!("{rel}.diff"))) {
+                Ok(t) => Some((
+                    std::io::BufWriter::new(t),
+                    diff::Streaming::new(rel, original),
+                )),
+                Err(e) => {
+                    stats.report_error = Some(format!("cannot write diff: {e}"));
+                    None
+                }
+            },
+            None => None,
+        };
+        Ok(State {
+            cleaned: String::with_capacity(original.len() + original.len() / 16),
+            stats,
+            records,
+            diff,
+            page: Vec::new(),
+            page_cut: html::page_cut(original),
+            page_done: false,
+            kept: Default::default(),
+            sinks,
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn run(
+        &mut self,
+        original: &str,
+        flags: &[Edit],
+        file: u32,
+        rel: &str,
+        cfg: &Config,
+        index: &mut Index,
+        kept_path: &(dyn Fn(u32) -> String + Sync),
+        s: &Settings,
+    ) -> Result<(), String> {
+        let per_line = !segment::has_blank_line(original);
+        let mut pos = 0usize;
+        // Lines of the original before `pos`, and (when `pos` is inside a
+        // line) grapheme clusters between the line start and `pos`.
+        let mut line_base = 0usize;
+        let mut col_base = 0usize;
+        let mut starts_mid = false;
+        // The separator after the last window, not yet written.
+        let mut pending_sep: Option<usize> = None;
+        let mut any_output = false;
+        let mut flags = flags.iter().peekable();
+        while pos < original.len() {
+            let (end, sep, mid) = next_cut(original, pos, s, per_line);
+            let win = &original[pos..end];
+            // The decoder's flags in this window, in its coordinates.
+            let mut win_flags = Vec::new();
+            while let Some(f) = flags.next_if(|f| f.start < end + sep) {
+                let mut f = f.clone();
+                let at = f.start.clamp(pos, end) - pos;
+                f.start = at;
+                f.end = at;
+                win_flags.push(f);
+            }
+            let mut composed = normalize::normalize_flagged(win, cfg, win_flags);
+            let mut blocks = segment::blocks_with(&composed.text, per_line);
+            if starts_mid || mid {
+                exclude_cut_blocks(&mut blocks, starts_mid, mid);
+            }
+            let mut lines = crate::pipeline::original_lines(win, &composed, &blocks);
+            for l in &mut lines {
+                *l += line_base as u32;
+            }
+            let removals = dedup::decide_in_text(index, file, &composed.text, &blocks, &lines, cfg);
+            self.stats.blocks += blocks.len();
+            if !removals.is_empty() {
+                self.kept.extend(removals.iter().map(|r| r.kept.0));
+                let rm = dedup::removal_edits(&composed.text, &blocks, &removals, kept_path);
+                composed.push_stage(win, rm);
+                normalize::renormalize(&mut composed, win, cfg);
+            }
+            drop(blocks);
+            let (text, mut edits) = composed.into_edits();
+            for e in &mut edits {
+                if let Some(Detail::EchoOf { line }) = &mut e.detail {
+                    *line += line_base;
+                }
+            }
+            // The separator before this window: written when text follows
+            // text; else it goes with an edit (see the module doc).
+            let mut ext = pos;
+            if let Some(p) = pending_sep.take() {
+                let n = pos - p;
+                if text.is_empty() || !any_output {
+                    shift(&mut edits, n);
+                    ext = p;
+                    if text.is_empty()
+                        && edits.first().is_some_and(|e| !e.is_flag() && e.start == n)
+                    {
+                        // The removal of the whole window takes it.
+                        edits[0].start = 0;
+                    } else {
+                        edits.insert(0, Edit::new(0, n, "", "whitespace.blank-lines"));
+                    }
+                } else {
+                    self.cleaned.push('\n');
+                    if n > 1 {
+                        // `\r\n`: the line ending becomes `\n`, as in the
+                        // windows.
+                        shift(&mut edits, n);
+                        edits.insert(0, Edit::new(0, n, "\n", "whitespace.line-ending"));
+                        ext = p;
+                    }
+                }
+            }
+            let (ext_lines, ext_col) = if ext < pos {
+                (line_base - 1, 0)
+            } else {
+                (line_base, col_base)
+            };
+            self.window_done(original, rel, ext, end, &edits, ext_lines, ext_col)?;
+            self.cleaned.push_str(&text);
+            if let Some((w, d)) = self.diff.as_mut() {
+                let pushed = edits.iter().try_for_each(|e| {
+                    let mut g = e.clone();
+                    g.start += ext;
+                    g.end += ext;
+                    d.push(w, original, &self.cleaned, &g)
+                });
+                if let Err(e) = pushed {
+                    // Dropped uncommitted: no half diff is left.
+                    self.diff = None;
+                    self.stats
+                        .report_error
+                        .get_or_insert(format!("cannot write diff: {e}"));
+                }
+            }
+            any_output |= !text.is_empty();
+            if sep > 0 {
+                pending_sep = Some(end);
+            }
+            // Advance the line and column bases.
+            let mut last_nl = None;
+            segment::for_each_newline(&original.as_bytes()[pos..end + sep], |i| {
+                line_base += 1;
+                last_nl = Some(i);
+            });
+            if mid {
+                col_base = match last_nl {
+                    Some(i) => grapheme_count(&original[pos + i + 1..end]),
+                    None => col_base + grapheme_count(win),
+                };
+            } else {
+                col_base = 0;
+            }
+            starts_mid = mid;
+            pos = end + sep;
+        }
+        Ok(())
+    }
+
+    /// Records, diff and page data of one window: `edits` in coordinates
+    /// of `original[ext..end]`, which starts `lines` lines and `col`
+    /// clusters into the file.
+    #[allow(clippy::too_many_arguments)]
+    fn window_done(
+        &mut self,
+        original: &str,
+        rel: &str,
+        ext: usize,
+        end: usize,
+        edits: &[Edit],
+        lines: usize,
+        col: usize,
+    ) -> Result<(), String> {
+        let piece = &original[ext..end];
+        for e in edits {
+            if e.is_flag() {
+                self.stats.flags += 1;
+            } else {
+                self.stats.edits += 1;
+            }
+            if e.rule.starts_with("dedup.") {
+                self.stats.duplicates_removed += 1;
+            }
+            *self.stats.rules.entry(e.rule).or_default() += 1;
+        }
+        if edits.is_empty() {
+            return Ok(());
+        }
+        let mut recs = change_records(rel, piece, edits);
+        for r in &mut recs {
+            if r.line == 1 {
+                r.column += col;
+            }
+            r.line += lines;
+            r.start += ext;
+            r.end += ext;
+        }
+        if let Some(w) = self.records.as_mut() {
+            let spilled = recs.iter().try_for_each(|r| {
+                serde_json::to_writer(&mut *w, r)?;
+                w.write_all(b"\n").map_err(serde_json::Error::io)
+            });
+            if let Err(e) = spilled {
+                self.records = None;
+                self.stats
+                    .records_error
+                    .get_or_insert(format!("cannot spill records: {e}"));
+            }
+        }
+        if self.sinks.report.is_some() && ext < self.page_cut {
+            self.page
+                .extend(recs.into_iter().filter(|r| r.end <= self.page_cut));
+        }
+        // The page is written as soon as its text is done (while the
+        // cleaned copy is still small), if it has changes to show.
+        if let (Some(rd), false) = (self.sinks.report, self.page_done) {
+            if end >= self.page_cut && self.stats.edits > 0 {
+                if let Err(e) = html::write_file_page_part(rd, rel, original, &self.page) {
+                    self.stats
+                        .report_error
+                        .get_or_insert(format!("cannot write review page: {e}"));
+                }
+                self.page_done = true;
+                self.page = Vec::new();
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(
+        self,
+        original: &str,
+        rel: &str,
+    ) -> Result<(String, Stats, Option<std::fs::File>, Vec<u32>), String> {
+        let State {
+            cleaned,
+            mut stats,
+            records,
+            diff,
+            page,
+            page_done,
+            kept,
+            sinks,
+            ..
+        } = self;
+        // An unchanged file has no diff: its atomic file is dropped
+        // uncommitted and vanishes.
+        if let Some((mut w, d)) = diff {
+            if stats.edits > 0 {
+                let written = d
+                    .finish(&mut w, original, &cleaned)
+                    .and_then(|()| w.into_inner().map_err(|e| e.into_error()))
+                    .and_then(|t| t.commit(Durability::Deferred));
+                if let Err(e) = written {
+                    stats
+                        .report_error
+                        .get_or_insert(format!("cannot write diff: {e}"));
+                }
+            }
+        }
+        if let (Some(rd), true, false) = (sinks.report, stats.edits > 0, page_done) {
+            if let Err(e) = html::write_file_page_part(rd, rel, original, &page) {
+                stats
+                    .report_error
+                    .get_or_insert(format!("cannot write review page: {e}"));
+            }
+        }
+        let records = match records.map(|w| {
+            let mut f = w.into_inner().map_err(|e| e.into_error())?;
+            f.rewind()?;
+            Ok::<_, std::io::Error>(f)
+        }) {
+            Some(Ok(f)) => Some(f),
+            Some(Err(e)) => {
+                stats
+                    .records_error
+                    .get_or_insert(format!("cannot spill records: {e}"));
+                None
+            }
+            None => None,
+        };
+        Ok((cleaned, stats, records, kept.into_iter().collect()))
+    }
+}
+
+/// Shift edits right by `n` bytes (into coordinates of a piece that starts
+/// `n` bytes earlier).
+fn shift(edits: &mut [Edit], n: usize) {
+    for e in edits {
+        e.start += n;
+        e.end += n;
+    }
+}
+
+/// Blocks that hold a cut inside a line (the first paragraph of a window
+/// that starts inside a line, the last of one that ends inside one) are
+/// fragments: marked so that they are never removed nor remembered.
+fn exclude_cut_blocks(blocks: &mut [segment::Block], starts_mid: bool, ends_mid: bool) {
+    let (Some(first), Some(last)) = (blocks.first().cloned(), blocks.last().map(|b| b.para)) else {
+        return;
+    };
+    let last_end = blocks
+        .iter()
+        .filter(|b| b.kind == BlockKind::Paragraph && b.para == last)
+        .map(|b| b.end)
+        .next()
+        .unwrap_or(0);
+    for b in blocks.iter_mut() {
+        let head = starts_mid && b.para == first.para && b.start == first.start;
+        let tail = ends_mid && b.para == last && b.end == last_end;
+        if head || tail {
+            b.furniture = true;
+        }
+    }
+}
+
+/// Clean `text` as a one-file corpus in windows (the windowed counterpart
+/// of [`crate::pipeline::clean_str`]), returning the cleaned text and the
+/// `changes.jsonl` lines. For tests.
+#[doc(hidden)]
+pub fn clean_str_windowed(text: &str, cfg: &Config, s: &Settings) -> (String, Vec<String>) {
+    let dir = tempfile::tempdir().expect("temp folder");
+    let report = Tree::open(dir.path()).expect("report tree");
+    let sinks = Sinks {
+        out: None,
+        out_rel: Path::new("t.txt"),
+        report: Some(&report),
+        records: true,
+    };
+    let (cleaned, _, records, _) = clean(
+        text,
+        &[],
+        0,
+        "t.txt",
+        cfg,
+        &mut Index::default(),
+        &|_| "t.txt".to_string(),
+        &sinks,
+        s,
+    )
+    .expect("clean");
+    let mut jsonl = String::new();
+    if let Some(mut f) = records {
+        use std::io::Read;
+        f.read_to_string(&mut jsonl).expect("records");
+    }
+    (cleaned, jsonl.lines().map(str::to_string).collect())
+}
+
+/// Write the cleaned copy of a windowed file (through `sinks.out`, at
+/// `sinks.out_rel`, as `emit_file` does) and build its report row (`rel`
+/// the shown name).
+pub fn report_row(
+    rel: &str,
+    encoding: String,
+    bytes_in: u64,
+    result: Result<(String, Stats, Option<std::fs::File>, Vec<u32>), String>,
+    original: &str,
+    sinks: &Sinks<'_>,
+) -> (FileReport, Result<Option<std::fs::File>, String>, Vec<u32>) {
+    let mut row = FileReport {
+        path: rel.to_string(),
+        status: Status::Unchanged,
+        reason: None,
+        encoding: Some(encoding),
+        bytes_in,
+        bytes_out: 0,
+        edits: 0,
+        flags: 0,
+        blocks: 0,
+        duplicates_removed: 0,
+        rules: Vec::new(),
+        changes: Vec::new(),
+    };
+    let (cleaned, stats, records, kept) = match result {
+        Ok(x) => x,
+        Err(reason) => {
+            row.status = Status::Failed;
+            row.reason = Some(format!("{reason}; copied through unchanged"));
+            if let Some(out) = sinks.out {
+                match out.write(sinks.out_rel, original.as_bytes(), Durability::Deferred) {
+                    Ok(()) => row.bytes_out = original.len() as u64,
+                    Err(e) => row.reason = Some(format!("{reason}; copy failed: {e}")),
+                }
+            }
+            return (row, Ok(None), Vec::new());
+        }
+    };
+    row.edits = stats.edits;
+    row.flags = stats.flags;
+    row.blocks = stats.blocks;
+    row.duplicates_removed = stats.duplicates_removed;
+    if let Some(&n) = stats.rules.get("decode.replacement") {
+        row.reason = Some(format!(
+            "{n} malformed {} byte sequence{} decoded as U+FFFD (decode.replacement flags)",
+            row.encoding.as_deref().unwrap_or("source"),
+            if n == 1 { "" } else { "s" }
+        ));
+    }
+    row.rules = stats.rules.into_iter().collect();
+    if row.edits > 0 {
+        row.status = Status::Cleaned;
+    }
+    if let Some(out) = sinks.out {
+        match out.write(sinks.out_rel, cleaned.as_bytes(), Durability::Deferred) {
+            Ok(()) => row.bytes_out = cleaned.len() as u64,
+            Err(e) => {
+                row.status = Status::Failed;
+                row.reason = Some(format!("cannot write cleaned copy: {e}"));
+            }
+        }
+    }
+    if let (Some(reason), Status::Cleaned) = (stats.report_error, row.status) {
+        row.status = Status::Failed;
+        row.reason = Some(reason);
+    }
+    let records = match stats.records_error {
+        Some(e) => Err(e),
+        None => Ok(records),
+    };
+    (row, records, kept)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edit::{apply, invert};
+    use crate::pipeline::clean_str;
+
+    /// The fixture corpus files, as (path, text).
+    fn fixture_texts() -> Vec<(String, String)> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/corpus");
+        let mut out = Vec::new();
+        for e in walkdir::WalkDir::new(dir).sort_by_file_name() {
+            let e = e.unwrap();
+            if e.path().extension().is_some_and(|x| x == "txt") {
+                if let Ok(t) = std::fs::read_to_string(e.path()) {
+                    out.push((e.path().display().to_string(), t));
+                }
+            }
+        }
+        assert!(out.len() > 10, "fixture corpus missing");
+        out
+    }
+
+    /// Apply the records to `original` and invert them on `cleaned`.
+    fn check_rebuild(name: &str, original: &str, cleaned: &str, records: &[String]) {
+        let recs: Vec<serde_json::Value> = records
+            .iter()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let mut edits = Vec::new();
+        let mut tuples = Vec::new();
+        for r in &recs {
+            let (s, e) = (
+                r["start"].as_u64().unwrap() as usize,
+                r["end"].as_u64().unwrap() as usize,
+            );
+            assert_eq!(
+                &original[s..e],
+                r["before"].as_str().unwrap(),
+                "{name}: {r}"
+            );
+            // Line and column point at the record's place in the file.
+            // (a removal that starts with the separator before its block
+            // is located at the block, as in `change_records`).
+            let line = r["line"].as_u64().unwrap() as usize;
+            let before = r["before"].as_str().unwrap();
+            let lead = before.bytes().take_while(|&b| b == b'\n').count();
+            let removal = r["after"].as_str().unwrap().is_empty();
+            let skip = if removal && lead < before.len() {
+                lead
+            } else {
+                0
+            };
+            let want_line = 1 + original[..s].matches('\n').count() + skip;
+            assert_eq!(line, want_line, "{name}: line of {r}");
+            edits.push(Edit::new(s, e, r["after"].as_str().unwrap(), "t"));
+            tuples.push((
+                s,
+                e,
+                r["before"].as_str().unwrap(),
+                r["after"].as_str().unwrap(),
+            ));
+        }
+        assert_eq!(
+            apply(original, &edits),
+            cleaned,
+            "{name}: records do not give the cleaned text"
+        );
+        assert_eq!(
+            invert(cleaned, &tuples),
+            original,
+            "{name}: records do not rebuild the original"
+        );
+    }
+
+    /// Every fixture file alone, and all of them as one file (a dump with
+    /// articles repeated across it), cleaned in windows of a few hundred
+    /// bytes, give the same text as cleaned whole, and their records
+    /// rebuild both ways.
+    #[test]
+    fn windowed_cleaning_equals_whole_file_on_fixture_text() {
+        let cfg = Config::default();
+        let texts = fixture_texts();
+        let mut dump = String::new();
+        for (_, t) in &texts {
+            dump.push_str(t.trim_end_matches('\n'));
+            dump.push_str("\n\n");
+        }
+        let mut cases = texts.clone();
+        cases.push(("dump, CRLF".into(), dump.replace('\n', "\r\n")));
+        cases.push(("dump".into(), dump));
+        for window in [64, 200, 1000] {
+            let s = Settings {
+                window,
+                long_line: 1 << 20,
+            };
+            for (name, t) in &cases {
+                let whole = clean_str(t, &cfg);
+                let (windowed, records) = clean_str_windowed(t, &cfg, &s);
+                assert!(
+                    windowed == whole,
+                    "{name}, window {window}: windowed output differs\n{}",
+                    similar::TextDiff::from_lines(&whole, &windowed).unified_diff()
+                );
+                check_rebuild(name, t, &windowed, &records);
+            }
+        }
+    }
+
+    /// The dump really is cut in many windows, each at a paragraph
+    /// boundary after a sentence end, none inside a line.
+    #[test]
+    fn windows_end_at_paragraph_boundaries() {
+        let texts = fixture_texts();
+        let (_, t) = texts.iter().find(|(p, _)| p.contains("xwlb")).unwrap();
+        let s = Settings {
+            window: 200,
+            long_line: 1 << 20,
+        };
+        let crlf = t.replace('\n', "\r\n");
+        let (mut pos, mut n) = (0, 0);
+        while pos < crlf.len() {
+            let (end, sep, mid) = next_cut(&crlf, pos, &s, false);
+            assert!(
+                !mid && (end == crlf.len()
+                    || (sep == 2
+                        && crlf[..end].ends_with("\r\n")
+                        && ends_sentence(&crlf[..end - 2])))
+            );
+            pos = end + sep;
+            n += 1;
+        }
+        assert!(n > 10, "{n} CRLF windows");
+        let (mut pos, mut n) = (0, 0);
+        while pos < t.len() {
+            let (end, sep, mid) = next_cut(t, pos, &s, false);
+            assert!(!mid);
+            if end < t.len() {
+                assert_eq!(sep, 1);
+                assert!(
+                    t[..end].ends_with('\n') && ends_sentence(&t[..end - 1]),
+                    "{:?}",
+                    &t[pos..end]
+                );
+                assert_eq!(&t[end..end + 1], "\n");
+                assert!(!t[end + 1..].starts_with('\n'));
+            }
+            pos = end + sep;
+            n += 1;
+        }
+        assert!(n > 10, "{n} windows");
+    }
+
+    /// A line longer than the long-line limit is cut after a `。` between
+    /// Han characters. The text comes out as cleaned whole (this one has no
+    /// repeated sentence), the records rebuild it, and columns count from
+    /// the line start.
+    #[test]
+    fn a_line_too_long_is_cut_after_a_full_stop() {
+        let cfg = Config::default();
+        let texts = fixture_texts();
+        let line: String = texts
+            .iter()
+            .filter(|(p, _)| p.contains("sogouc/C000008"))
+            .flat_map(|(_, t)| t.lines().map(|l| l.trim().to_string()))
+            .collect();
+        let t = format!("{line}\n");
+        let s = Settings {
+            window: 300,
+            long_line: 300,
+        };
+        let (end, sep, mid) = next_cut(&t, 0, &s, true);
+        assert!(mid && sep == 0 && end < t.len());
+        assert!(t[..end].ends_with('。'));
+        let (windowed, records) = clean_str_windowed(&t, &cfg, &s);
+        assert_eq!(windowed, clean_str(&t, &cfg));
+        check_rebuild("one line", &t, &windowed, &records);
+        for r in &records {
+            let r: serde_json::Value = serde_json::from_str(r).unwrap();
+            let start = r["start"].as_u64().unwrap() as usize;
+            assert_eq!(
+                r["column"].as_u64().unwrap() as usize,
+                t[..start].chars().count() + 1,
+                "{r}"
+            );
+        }
+    }
+
+    /// The pieces of a cut line are never removed: a long line repeated is
+    /// kept (cleaned whole, the second copy goes). The documented
+    /// difference.
+    #[test]
+    fn pieces_of_a_cut_line_are_never_removed() {
+        let cfg = Config::default();
+        let texts = fixture_texts();
+        let line: String = texts
+            .iter()
+            .filter(|(p, _)| p.contains("sogouc/C000008"))
+            .flat_map(|(_, t)| t.lines().map(|l| l.trim().to_string()))
+            .collect();
+        let t = format!("{line}\n{line}\n");
+        let s = Settings {
+            window: 300,
+            long_line: 300,
+        };
+        assert_eq!(clean_str(&t, &cfg).len(), line.len() + 1);
+        let (windowed, records) = clean_str_windowed(&t, &cfg, &s);
+        assert_eq!(windowed.lines().count(), 2);
+        assert!(records.iter().all(|r| !r.contains("\"dedup.")));
+    }
+}

@@ -1,0 +1,313 @@
+//! Huge files are cleaned in windows (`src/window.rs`). These tests run
+//! the real binary with tiny windows (`NEWSCLEAN_WINDOW`, the hidden
+//! setting) on real text and compare with the whole-file path: the same
+//! cleaned files and duplicate decisions, change records that rebuild both
+//! ways, diffs that apply, a second run that changes nothing; and the
+//! documented difference (a line cut in pieces keeps its duplicate).
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+use newsclean::edit::{apply, invert, Edit};
+use serde_json::Value;
+
+/// Every file bigger than 4 × 200 bytes is windowed; no fixture line is
+/// longer than the long-line limit.
+const TINY: &str = "200,1000000";
+
+fn run(input: &Path, out: &Path, window: Option<&str>, want: i32) {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_newsclean"));
+    c.args([
+        "clean".as_ref(),
+        input.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        "--quiet".as_ref(),
+    ]);
+    match window {
+        Some(w) => c.env("NEWSCLEAN_WINDOW", w),
+        None => c.env_remove("NEWSCLEAN_WINDOW"),
+    };
+    let o = c.output().expect("run newsclean");
+    assert_code(&o, want);
+}
+
+/// Records of `changes.jsonl` applied to each decoded original give the
+/// cleaned file; inverted on the cleaned file they give the original.
+fn check_rebuild(input: &Path, out: &Path) -> usize {
+    let report = report_of(out);
+    let recs = changes(&report);
+    let s = summary(&report);
+    let mut checked = 0;
+    for row in s["files"].as_array().unwrap() {
+        if row["status"] != "cleaned" {
+            continue;
+        }
+        let rel = row["path"].as_str().unwrap();
+        let original = std::fs::read_to_string(input.join(rel)).unwrap();
+        let cleaned = std::fs::read_to_string(out.join(rel)).unwrap();
+        let mine: Vec<&Value> = recs.iter().filter(|c| c["file"] == rel).collect();
+        let num = |c: &Value, k: &str| c[k].as_u64().unwrap() as usize;
+        let edits: Vec<Edit> = mine
+            .iter()
+            .map(|c| {
+                assert_eq!(
+                    &original[num(c, "start")..num(c, "end")],
+                    c["before"].as_str().unwrap(),
+                    "{rel}: {c}"
+                );
+                Edit::new(
+                    num(c, "start"),
+                    num(c, "end"),
+                    c["after"].as_str().unwrap(),
+                    "t",
+                )
+            })
+            .collect();
+        assert!(
+            apply(&original, &edits) == cleaned,
+            "{rel}: original + records != cleaned"
+        );
+        let tuples: Vec<(usize, usize, &str, &str)> = mine
+            .iter()
+            .map(|c| {
+                (
+                    num(c, "start"),
+                    num(c, "end"),
+                    c["before"].as_str().unwrap(),
+                    c["after"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert!(
+            invert(&cleaned, &tuples) == original,
+            "{rel}: records do not rebuild the original"
+        );
+        checked += 1;
+    }
+    checked
+}
+
+/// Apply every diff of the report to a copy of the input with `patch`;
+/// the result must be the cleaned tree. Skipped (returns false) without
+/// patch(1). (Default fuzz, as in `tests/fixtures.rs`.)
+fn diffs_apply(input: &Path, out: &Path, scratch: &Path) -> bool {
+    if Command::new("patch").arg("--version").output().is_err() {
+        eprintln!("patch(1) not installed: diff check skipped");
+        return false;
+    }
+    let copy = scratch.join("patched");
+    copy_tree(input, &copy);
+    let diffs = report_of(out).join("diffs");
+    for (rel, _) in tree(&diffs) {
+        let st = Command::new("patch")
+            .args(["-p0", "-s", "-i"])
+            .arg(diffs.join(&rel))
+            .current_dir(&copy)
+            .status()
+            .unwrap();
+        assert!(st.success(), "{rel} does not apply");
+    }
+    let want = tree(out);
+    for (rel, bytes) in &want {
+        assert!(
+            tree(&copy).get(rel) == Some(bytes),
+            "{rel}: patched copy != cleaned"
+        );
+    }
+    true
+}
+
+fn rows(out: &Path) -> Vec<Value> {
+    summary(&report_of(out))["files"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn windowed_corpus_run_equals_the_whole_file_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (whole, win) = (tmp.path().join("whole"), tmp.path().join("win"));
+    run(&corpus(), &whole, None, 0);
+    run(&corpus(), &win, Some(TINY), 0);
+    assert!(tree(&whole) == tree(&win), "cleaned files differ");
+    for (a, b) in rows(&whole).iter().zip(rows(&win)) {
+        for k in [
+            "path",
+            "status",
+            "bytes_out",
+            "duplicates_removed",
+            "blocks",
+        ] {
+            assert_eq!(a[k], b[k], "{} {k}", a["path"]);
+        }
+    }
+    assert!(check_rebuild(&corpus(), &win) >= 10);
+    diffs_apply(&corpus(), &win, tmp.path());
+}
+
+/// One file holding an article twice, other articles between: the second
+/// copy goes, in windows as whole, and the run is idempotent.
+#[test]
+fn duplicates_are_found_across_windows_of_one_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    let read = |rel: &str| std::fs::read_to_string(corpus().join(rel)).unwrap();
+    let a = read("xwlb/2014/20140311.txt");
+    let dump = [
+        a.as_str(),
+        &read("xwlb/2018/20180910.txt"),
+        &read("sogouc/C000008/10.txt"),
+        &a,
+    ]
+    .map(|t| t.trim_end_matches('\n'))
+    .join("\n\n")
+        + "\n";
+    write(&input, "dump.txt", &dump);
+    let (whole, win) = (tmp.path().join("whole"), tmp.path().join("win"));
+    run(&input, &whole, None, 0);
+    run(&input, &win, Some(TINY), 0);
+    assert!(tree(&whole) == tree(&win), "cleaned dump differs");
+    let removed = rows(&win)[0]["duplicates_removed"].as_u64().unwrap();
+    assert!(removed >= 10, "{removed} duplicates removed");
+    assert_eq!(
+        rows(&whole)[0]["duplicates_removed"],
+        rows(&win)[0]["duplicates_removed"]
+    );
+    assert_eq!(check_rebuild(&input, &win), 1);
+    diffs_apply(&input, &win, tmp.path());
+    // A second windowed run over the output changes nothing.
+    let again = tmp.path().join("again");
+    run(&win, &again, Some(TINY), 0);
+    assert_eq!(rows(&again)[0]["status"], "unchanged");
+    assert!(tree(&again) == tree(&win));
+}
+
+/// The documented difference: a line longer than the long-line limit is
+/// cut in pieces, which are never removed, so a repeated long line stays.
+#[test]
+fn a_repeated_line_too_long_to_hold_is_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    let text = std::fs::read_to_string(corpus().join("sogouc/C000008/10.txt")).unwrap();
+    let line: String = text.lines().map(str::trim).collect();
+    write(&input, "long.txt", format!("{line}\n{line}\n"));
+    let (whole, win) = (tmp.path().join("whole"), tmp.path().join("win"));
+    run(&input, &whole, None, 0);
+    run(&input, &win, Some("300,300"), 0);
+    assert_eq!(rows(&whole)[0]["duplicates_removed"], 1);
+    assert_eq!(rows(&win)[0]["duplicates_removed"], 0);
+    let kept = std::fs::read_to_string(win.join("long.txt")).unwrap();
+    assert_eq!(kept.lines().count(), 2);
+    assert_eq!(check_rebuild(&input, &win), 1);
+    diffs_apply(&input, &win, tmp.path());
+}
+
+/// The review page of a file bigger than the page cap shows its start and
+/// says so; the diff has every change.
+#[test]
+fn the_page_of_a_huge_file_is_capped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    let mut big = String::new();
+    let mut k = 0;
+    while big.len() < 1_400_000 {
+        for (rel, t) in tree(&corpus().join("xwlb")) {
+            let t = String::from_utf8(t).unwrap();
+            // Numbered, so the copies are not duplicates of each other.
+            big.push_str(&format!(
+                "第{k}期 {rel}\n\n{}\n\n",
+                t.replace("新闻联播", &format!("新闻联播{k}")).trim_end()
+            ));
+            k += 1;
+        }
+    }
+    write(&input, "big.txt", &big);
+    let out = tmp.path().join("out");
+    run(&input, &out, Some("65536"), 0);
+    let page = std::fs::read_to_string(report_of(&out).join("files/big.txt.html")).unwrap();
+    assert!(
+        page.contains("id=\"capped\""),
+        "no notice on the capped page"
+    );
+    assert!(page.contains("too big for one page"));
+    assert!(page.len() < 8 << 20, "page of {} bytes", page.len());
+    assert!(
+        !page.contains(&format!("id=\"L{}\"", big.lines().count())),
+        "last line shown"
+    );
+    assert_eq!(check_rebuild(&input, &out), 1);
+    diffs_apply(&input, &out, tmp.path());
+}
+
+/// A huge file goes through the same decoding as any other: a GBK day with
+/// its last character cut and NUL bytes inside gets, in windows as whole,
+/// the same `decode.replacement` flag and `whitespace.control` edits, the
+/// same reason, exit code and cleaned copy.
+#[test]
+fn a_windowed_file_is_decoded_as_any_other() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    let day = std::fs::read_to_string(corpus().join("xwlb/2016/20161027.txt")).unwrap();
+    let day = day.trim_end();
+    let mid = day.char_indices().nth(day.chars().count() / 2).unwrap().0;
+    let text = format!("{}\0\0{}", &day[..mid], &day[mid..]);
+    let mut b = encoding_rs::GB18030.encode(&text).0.into_owned();
+    b.pop(); // the day ends in `。` (A1 A3): A1 stays, a cut character
+    assert!(b.len() > 4 * 200, "windowed with {TINY}");
+    write(&input, "cut-gbk.txt", &b);
+    let (whole, win) = (tmp.path().join("whole"), tmp.path().join("win"));
+    run(&input, &whole, None, 2);
+    run(&input, &win, Some(TINY), 2);
+    assert!(tree(&whole) == tree(&win), "cleaned files differ");
+    let (a, b) = (&rows(&whole)[0], &rows(&win)[0]);
+    for k in ["status", "reason", "encoding", "flags", "bytes_out"] {
+        assert_eq!(a[k], b[k], "{k}");
+    }
+    let pick = |out: &Path, rule: &str| -> Vec<Value> {
+        changes(&report_of(out))
+            .into_iter()
+            .filter(|c| c["rule"] == rule)
+            .collect()
+    };
+    for rule in ["decode.replacement", "whitespace.control"] {
+        let (w, v) = (pick(&whole, rule), pick(&win, rule));
+        assert!(!v.is_empty(), "{rule}: no record in windows");
+        assert_eq!(w, v, "{rule}");
+    }
+    assert_eq!(pick(&win, "decode.replacement").len(), 1);
+}
+
+/// A full report filesystem does not stop a windowed run either: every
+/// file is still cleaned and its copy complete, diffs, pages and spilled
+/// records that do not fit are report errors (exit 73, no summary.json),
+/// and no temp file is left in the report folder.
+#[test]
+fn a_full_report_filesystem_does_not_stop_windowed_files() {
+    let Some(fs) = Tmpfs::mount("300k") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let want = tmp.path().join("want");
+    run(&corpus(), &want, Some(TINY), 0);
+    let (out, report) = (tmp.path().join("out"), fs.path().join("rep"));
+    let o = Command::new(env!("CARGO_BIN_EXE_newsclean"))
+        .args(["clean".as_ref(), corpus().as_os_str(), "--out".as_ref()])
+        .arg(&out)
+        .arg("--report")
+        .arg(&report)
+        .arg("--quiet")
+        .env("NEWSCLEAN_WINDOW", TINY)
+        .output()
+        .expect("run newsclean");
+    assert_code(&o, 73);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("report is incomplete"), "{err}");
+    assert!(!report.join("summary.json").exists());
+    assert!(tree(&out) == tree(&want), "cleaned copies differ");
+    assert_eq!(temp_files(&report), Vec::<std::path::PathBuf>::new());
+}
