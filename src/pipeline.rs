@@ -944,20 +944,7 @@ fn emit_file(
     cfg: &Config,
     want_diff: bool,
 ) -> (FileReport, String) {
-    let mut row = FileReport {
-        path: f.rel.clone(),
-        status: Status::Unchanged,
-        reason: None,
-        encoding: None,
-        bytes_in: 0,
-        bytes_out: 0,
-        edits: 0,
-        flags: 0,
-        blocks: 0,
-        duplicates_removed: 0,
-        rules: Vec::new(),
-        changes: Vec::new(),
-    };
+    let mut row = FileReport::new(f.rel.clone());
     let t = match a {
         Analysis::Text(t) => t,
         Analysis::Skipped { reason, bytes_in } => {

@@ -706,20 +706,9 @@ pub fn report_row(
     original: &str,
     sinks: &Sinks<'_>,
 ) -> (FileReport, Result<Option<std::fs::File>, String>, Vec<u32>) {
-    let mut row = FileReport {
-        path: rel.to_string(),
-        status: Status::Unchanged,
-        reason: None,
-        encoding: Some(encoding),
-        bytes_in,
-        bytes_out: 0,
-        edits: 0,
-        flags: 0,
-        blocks: 0,
-        duplicates_removed: 0,
-        rules: Vec::new(),
-        changes: Vec::new(),
-    };
+    let mut row = FileReport::new(rel.to_string());
+    row.encoding = Some(encoding);
+    row.bytes_in = bytes_in;
     let (cleaned, stats, records, kept) = match result {
         Ok(x) => x,
         Err(reason) => {

@@ -8,26 +8,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use common::*;
-
-/// Paragraph long enough (≥ 8 key chars) and sentence-like, so that a
-/// second copy is removed as a duplicate.
-const PARA_A: &str = "国家统计局今天发布数据，七月份全国居民消费价格同比上涨百分之一。";
-const PARA_B: &str = "中央气象台预计，未来三天华北地区将有一次明显降雨过程。";
-
-/// A corpus with work to do: trailing spaces and a duplicate across files.
-fn dirty_corpus(dir: &Path) -> PathBuf {
-    let input = dir.join("in");
-    write(&input, "a.txt", format!("{PARA_A}   \n\n{PARA_B}\n"));
-    write(
-        &input,
-        "b.txt",
-        format!("{PARA_B}\n\n记者从交通运输部获悉，暑运期间铁路累计发送旅客六亿人次。\n"),
-    );
-    input
-}
 
 fn args(v: &[&dyn AsRef<std::ffi::OsStr>]) -> Vec<std::ffi::OsString> {
     v.iter().map(|a| a.as_ref().to_os_string()).collect()

@@ -8,26 +8,10 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use common::*;
-
-const PARA_A: &str = "国家统计局今天发布数据，七月份全国居民消费价格同比上涨百分之一。";
-const PARA_B: &str = "中央气象台预计，未来三天华北地区将有一次明显降雨过程。";
-
-/// `in/a.txt` with trailing spaces (whitespace.trailing) and `in/b.txt`
-/// repeating a paragraph of a.txt (dedup.paragraph).
-fn dirty(dir: &Path) -> PathBuf {
-    let input = dir.join("in");
-    write(&input, "a.txt", format!("{PARA_A}   \n\n{PARA_B}\n"));
-    write(
-        &input,
-        "b.txt",
-        format!("{PARA_B}\n\n记者从交通运输部获悉，暑运期间铁路累计发送旅客六亿人次。\n"),
-    );
-    input
-}
 
 /// newsclean run in `cwd`.
 fn run_in(cwd: &Path, args: &[&str]) -> Output {
@@ -74,7 +58,7 @@ fn canon(p: &Path) -> String {
 fn config_beside_the_input_wins_over_the_current_folder_and_is_reported() {
     let tmp = tempfile::tempdir().unwrap();
     let proj = tmp.path().join("proj");
-    let input = dirty(&proj);
+    let input = dirty_corpus(&proj);
     std::fs::write(
         proj.join("newsclean.toml"),
         "[rules]\ndisable = [\"whitespace.*\"]\n",
@@ -124,7 +108,7 @@ fn config_beside_the_input_wins_over_the_current_folder_and_is_reported() {
 #[test]
 fn config_in_a_parent_of_the_input_is_found_and_recorded_in_summary_json() {
     let tmp = tempfile::tempdir().unwrap();
-    let input = dirty(&tmp.path().join("proj/deep"));
+    let input = dirty_corpus(&tmp.path().join("proj/deep"));
     std::fs::write(
         tmp.path().join("proj/newsclean.toml"),
         "[rules]\ndisable = [\"whitespace.trailing\"]\n",
@@ -153,7 +137,7 @@ fn config_in_a_parent_of_the_input_is_found_and_recorded_in_summary_json() {
 #[test]
 fn no_config_and_config_flag_override_discovery() {
     let tmp = tempfile::tempdir().unwrap();
-    let input = dirty(tmp.path());
+    let input = dirty_corpus(tmp.path());
     std::fs::write(
         tmp.path().join("newsclean.toml"),
         "[rules]\ndisable = [\"whitespace.*\"]\n",
@@ -210,8 +194,8 @@ fn no_config_and_config_flag_override_discovery() {
 #[test]
 fn inputs_with_different_configs_are_a_config_error() {
     let tmp = tempfile::tempdir().unwrap();
-    let a = dirty(&tmp.path().join("a"));
-    let b = dirty(&tmp.path().join("b"));
+    let a = dirty_corpus(&tmp.path().join("a"));
+    let b = dirty_corpus(&tmp.path().join("b"));
     std::fs::write(tmp.path().join("a/newsclean.toml"), "").unwrap();
     std::fs::write(tmp.path().join("b/newsclean.toml"), "").unwrap();
     let o = run_in(
@@ -247,7 +231,7 @@ fn inputs_with_different_configs_are_a_config_error() {
 #[test]
 fn disable_and_enable_flags_apply_after_the_file() {
     let tmp = tempfile::tempdir().unwrap();
-    let input = dirty(tmp.path());
+    let input = dirty_corpus(tmp.path());
     std::fs::write(
         tmp.path().join("newsclean.toml"),
         "[rules]\ndisable = [\"whitespace.*\"]\n",
@@ -303,7 +287,7 @@ fn disable_and_enable_flags_apply_after_the_file() {
 #[test]
 fn check_lists_each_file_that_would_change_as_given_even_with_quiet() {
     let tmp = tempfile::tempdir().unwrap();
-    let input = dirty(tmp.path());
+    let input = dirty_corpus(tmp.path());
     write(
         &input,
         "clean.txt",
@@ -328,7 +312,7 @@ fn check_lists_each_file_that_would_change_as_given_even_with_quiet() {
 #[test]
 fn diff_writes_a_patch_that_git_apply_accepts_and_writes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
-    dirty(tmp.path());
+    dirty_corpus(tmp.path());
     let before = tree(tmp.path());
     let o = run_in(tmp.path(), &["clean", "in", "--diff", "--no-config"]);
     assert_code(&o, 1);
@@ -369,7 +353,7 @@ fn diff_writes_a_patch_that_git_apply_accepts_and_writes_nothing() {
 #[test]
 fn quiet_format_json_prints_the_json_with_file_rows() {
     let tmp = tempfile::tempdir().unwrap();
-    let input = dirty(tmp.path());
+    let input = dirty_corpus(tmp.path());
     let out = tmp.path().join("out");
     let o = clean(&input, &out, &["--format", "json", "--no-config"], 0);
     let v = json(&o);
@@ -447,7 +431,7 @@ fn a_closed_stdout_ends_quietly() {
 #[test]
 fn a_closed_stderr_is_no_panic() {
     let tmp = tempfile::tempdir().unwrap();
-    let input = dirty(tmp.path());
+    let input = dirty_corpus(tmp.path());
     write(&input, "bin.txt", b"\0binary");
     let mut child = Command::new(env!("CARGO_BIN_EXE_newsclean"))
         .args(["clean", input.to_str().unwrap(), "--check", "--no-config"])
@@ -505,7 +489,7 @@ fn an_input_without_matching_files_is_66_unless_allow_empty() {
     let tmp = tempfile::tempdir().unwrap();
     let empty = tmp.path().join("dump");
     write(&empty, "notes.md", "not a txt\n");
-    let full = dirty(tmp.path());
+    let full = dirty_corpus(tmp.path());
     let out = tmp.path().join("out");
     let a = [
         &"clean" as &dyn AsRef<std::ffi::OsStr>,
@@ -546,7 +530,7 @@ fn an_input_without_matching_files_is_66_unless_allow_empty() {
 #[test]
 fn messages_name_paths_as_given() {
     let tmp = tempfile::tempdir().unwrap();
-    let input = dirty(tmp.path());
+    let input = dirty_corpus(tmp.path());
     write(&input, "sub/bin.txt", b"\0\x01binary");
     let o = run_in(
         tmp.path(),
@@ -690,7 +674,7 @@ fn rules_columns_are_aligned() {
 #[test]
 fn color_always_and_never() {
     let tmp = tempfile::tempdir().unwrap();
-    let input = dirty(tmp.path());
+    let input = dirty_corpus(tmp.path());
     write(&input, "bin.txt", b"\0binary");
     let inp = input.to_str().unwrap();
     let o = run_in(
@@ -738,7 +722,7 @@ fn on_a_terminal(cwd: &Path, args: &str, no_color: bool) -> String {
 #[test]
 fn color_auto_on_a_terminal_and_no_color() {
     let tmp = tempfile::tempdir().unwrap();
-    let input = dirty(tmp.path());
+    let input = dirty_corpus(tmp.path());
     write(&input, "bin.txt", b"\0binary");
     // Green "cleaned" count in the summary line, yellow skipped note.
     let shown = on_a_terminal(tmp.path(), "clean in --out out --no-config", false);

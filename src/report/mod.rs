@@ -106,6 +106,27 @@ pub struct FileReport {
     pub changes: Vec<ChangeRecord>,
 }
 
+impl FileReport {
+    /// The row of a file at `path` before anything is known of it:
+    /// unchanged, nothing read or written.
+    pub fn new(path: String) -> FileReport {
+        FileReport {
+            path,
+            status: Status::Unchanged,
+            reason: None,
+            encoding: None,
+            bytes_in: 0,
+            bytes_out: 0,
+            edits: 0,
+            flags: 0,
+            blocks: 0,
+            duplicates_removed: 0,
+            rules: Vec::new(),
+            changes: Vec::new(),
+        }
+    }
+}
+
 /// Build change records for one file's edits (original coordinates).
 pub fn change_records(file: &str, original: &str, edits: &[Edit]) -> Vec<ChangeRecord> {
     let mut out = Vec::with_capacity(edits.len());

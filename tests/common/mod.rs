@@ -289,3 +289,23 @@ where
         }
     }
 }
+
+/// A paragraph long enough (≥ 8 key chars) and sentence-like, so that a
+/// second copy is removed as a duplicate.
+pub(crate) const PARA_A: &str = "国家统计局今天发布数据，七月份全国居民消费价格同比上涨百分之一。";
+/// Another such paragraph.
+pub(crate) const PARA_B: &str = "中央气象台预计，未来三天华北地区将有一次明显降雨过程。";
+
+/// A corpus with work to do, `<dir>/in`: `a.txt` with trailing spaces
+/// (whitespace.trailing) and `b.txt` repeating a paragraph of `a.txt`
+/// (dedup.paragraph).
+pub(crate) fn dirty_corpus(dir: &Path) -> PathBuf {
+    let input = dir.join("in");
+    write(&input, "a.txt", format!("{PARA_A}   \n\n{PARA_B}\n"));
+    write(
+        &input,
+        "b.txt",
+        format!("{PARA_B}\n\n记者从交通运输部获悉，暑运期间铁路累计发送旅客六亿人次。\n"),
+    );
+    input
+}
