@@ -101,6 +101,7 @@ fn files_under(dir: &Path, ext: &str) -> Vec<PathBuf> {
 
 fn paragraphs_of_lines(text: &str) -> Vec<String> {
     text.replace("\r\n", "\n")
+        .replace('\r', "\n")
         .lines()
         .map(|l| l.trim_matches(|c: char| c.is_whitespace()).to_string())
         .filter(|l| !l.is_empty())
@@ -508,7 +509,23 @@ fn main() {
             for d in &src.docs {
                 let doc = cut_doc(src, d, set == "page", &mut rng);
                 let got = joined(&doc, &cfg);
+                let show = std::env::var("LAYOUT_EVAL_SHOW").is_ok_and(|v| v == src.name);
+                let reps = if show { layout::boundaries(&doc.text, &cfg) } else { Vec::new() };
                 for (g, &j) in doc.gaps.iter().zip(&got) {
+                    if show && set == "random" && (j != g.join) && g.kind != "open" {
+                        let a0 = doc.text[..g.start].char_indices().rev().take(24).take_while(|x| x.1 != '\n').last().map_or(g.start, |x| x.0);
+                        let b1 = doc.text[g.end..].char_indices().nth(16).map_or(doc.text.len(), |x| g.end + x.0);
+                        let lb = doc.text[..g.end].matches('\n').count() + 1;
+                        let sig = reps.iter().find(|r| r.line_b == lb).map(|r| r.signals.join(" "));
+                        eprintln!(
+                            "{} {:<10} {}⏎{}   {}",
+                            if j { "FALSE JOIN" } else { "MISS      " },
+                            g.kind,
+                            &doc.text[a0..g.start],
+                            doc.text[g.end..b1].replace('\n', "⏎"),
+                            sig.unwrap_or_default()
+                        );
+                    }
                     let c = by_kind.entry(g.kind).or_default();
                     c.n += 1;
                     c.joined += usize::from(j);

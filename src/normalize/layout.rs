@@ -145,6 +145,7 @@
 //! reject before counting, and lines come from `segment::split_lines`.
 
 mod b_s9;
+mod words;
 
 use std::collections::HashMap;
 
@@ -1524,6 +1525,16 @@ struct Geometry {
     /// separated ones), so a single `\n` is a paragraph break. Stage 3 keeps
     /// the separators, so this reads the same on the output (idempotence).
     line_paragraphs: bool,
+    /// The file's own style (B-R5 proper): some of its long paragraphs end
+    /// with a pause mark `，、` (≥ 3 of them and ≥ 10% of the long lines that
+    /// end a paragraph), as in transcripts that were cut off. Only then is
+    /// a pause mark before a paragraph break weak evidence; in edited text
+    /// a paragraph almost never ends with `，`.
+    pause_ends: bool,
+    /// The file drops the final stop: ≥ 5 long paragraph-final lines and
+    /// ≥ 40% of them end with a Han character or digit (B-R13 applies only
+    /// then).
+    unstopped_ends: bool,
 }
 
 /// `str::width_cjk`, with a fast sum for lines made only of printable
@@ -1605,7 +1616,14 @@ fn geometry(text: &str, lines: &[Line]) -> Geometry {
             .map(|w| (w, near(w)))
             .max_by_key(|&(w, c)| (c, w));
         if let Some((w, c)) = best {
-            if w >= 20 && c * 10 >= widths.len() * 7 {
+            // Lines never exceed the wrap width, and a paragraph's last line
+            // is shorter: the cluster at the widest common width must hold
+            // 70% of the lines, or 40% when (almost) no line is wider.
+            let wider: usize = hist.get(w + 3..).map_or(0, |h| h.iter().sum());
+            if w >= 20
+                && (c * 10 >= widths.len() * 7
+                    || (c >= 5 && c * 10 >= widths.len() * 4 && wider * 50 <= widths.len()))
+            {
                 wrap_width = Some(w);
             }
         }
@@ -1626,10 +1644,49 @@ fn geometry(text: &str, lines: &[Line]) -> Geometry {
         prev = Some(i);
     }
     let line_paragraphs = soft >= 2 && soft >= 2 * hard;
+    // Paragraph-final long lines and how they end (the file's style).
+    let (mut long_ends, mut pause, mut unstopped) = (0usize, 0usize, 0usize);
+    if wrap_width.is_none() {
+        let mut prev: Option<usize> = None;
+        let mut tally = |i: usize| {
+            let t = &text[lines[i].cs..lines[i].ce];
+            if !has_han_count(t, 20) {
+                return;
+            }
+            long_ends += 1;
+            match last_char(t) {
+                Some(c) if is_pause(c) && c != '；' && c != ';' && c != '：' && c != ':' => pause += 1,
+                Some(c) if is_han(c) || c.is_ascii_digit() => unstopped += 1,
+                _ => {}
+            }
+        };
+        for (i, l) in lines.iter().enumerate() {
+            if l.blank || l.furniture != Furniture::None {
+                continue;
+            }
+            if let Some(p) = prev {
+                let para = i > p + 1
+                    || if indent_informative {
+                        l.indented()
+                    } else {
+                        line_paragraphs
+                    };
+                if para {
+                    tally(p);
+                }
+            }
+            prev = Some(i);
+        }
+        if let Some(p) = prev {
+            tally(p);
+        }
+    }
     Geometry {
         indent_informative,
         wrap_width,
         line_paragraphs,
+        pause_ends: pause >= 3 && pause * 10 >= long_ends,
+        unstopped_ends: long_ends < 5 || unstopped * 10 >= long_ends * 4,
     }
 }
 
@@ -1706,6 +1763,21 @@ fn decide_zh(
             } else {
                 cx.geo.line_paragraphs
             });
+    // B-S8wrap: in a hard-wrapped file, a line that fills the wrap width
+    // and is followed by no paragraph mark (blank line, or the indent when
+    // indentation marks paragraphs) continues its paragraph, whatever its
+    // last character: geometry is the strongest evidence there is, and it
+    // outweighs the shape vetoes (a wrapped headline or dateline line).
+    if let Some(w) = cx.geo.wrap_width {
+        if !para_break
+            && !(cx.geo.indent_informative && lb.indented())
+            && width_cjk(&cx.text[la.start..la.ce]) + 2 >= w
+        {
+            d.score = 6;
+            d.signals.push("B-S8wrap+6".into());
+            return finish(cx, d, ta, tb);
+        }
+    }
     // Fast path (most boundaries end a sentence): after a TERMINAL A the
     // best reachable score without B-S3 is B-S2 −3 + B-S4 +3 + B-S8full +2
     // = 2, so below a threshold of 3 or more the boundary is kept whatever
@@ -1726,10 +1798,30 @@ fn decide_zh(
         d.signals.push(format!("{id}:veto"));
         d.score = i32::MIN / 2;
     };
+    // B-S4b: a bracket left open at the end of A; stronger when B closes
+    // it (`（记者诸⏎葛仓麟）`). A bracket that B closes also lifts the
+    // dateline and byline vetoes: the line is not finished.
+    let bracket = open_bracket_across(ta, tb);
+    // Strong evidence that A is unfinished lifts the shape vetoes (headline,
+    // glued headline, label, speaker, parallel item), which read a line's
+    // shape and so also fire on the first half of a broken sentence: B
+    // closes A's bracket, B opens with a mark that cannot start a line, or
+    // a dictionary word spans the break.
+    let dict_word = if !ends_terminal(ta)
+        && last_char(ta).is_some_and(is_han)
+        && first_char(tb).is_some_and(is_han)
+    {
+        words::word_across(ta, tb)
+    } else {
+        None
+    };
+    let unfinished = bracket == Some(true)
+        || first_char(tb).is_some_and(is_line_start_prohibited)
+        || dict_word.is_some();
     // Structure vetoes (B-D1…B-D6, B-R).
-    if is_dateline_line(ta) || dateline_end(tb).is_some() {
+    if bracket != Some(true) && (is_dateline_line(ta) || dateline_end(tb).is_some()) {
         veto(&mut d, "B-D1");
-    } else if is_byline(ta) || is_byline(tb) {
+    } else if bracket != Some(true) && (is_byline(ta) || is_byline(tb)) {
         veto(&mut d, "B-D2");
     } else if is_marker(ta, Some(tb)) || is_marker(tb, next_after_b.map(|k| cx.content(k))) {
         veto(&mut d, "B-D4");
@@ -1746,6 +1838,8 @@ fn decide_zh(
         || is_date_line(tb)
     {
         veto(&mut d, "B-R3");
+    } else if unfinished {
+        d.signals.push("B-D:lifted".into());
     } else if (a_starts_unit && (headline_shape(ta) || short_deck(ta))) || headline_shape(tb) {
         veto(&mut d, "B-D3");
     } else if glued_headline(ta, tb, a_starts_unit) {
@@ -1784,7 +1878,10 @@ fn decide_zh(
         d.signals.push("B-R1:label".into());
     } else if is_pause(ca) || is_open(ca) {
         add(&mut d, "B-S1b", 4);
-        if para_break && cx.geo.wrap_width.is_none() {
+        if para_break
+            && cx.geo.wrap_width.is_none()
+            && (cx.geo.pause_ends || matches!(ca, '；' | ';'))
+        {
             add(&mut d, "B-R5", -3);
             if starts_with_continuation(tb) {
                 add(&mut d, "B-R6", 2);
@@ -1805,6 +1902,13 @@ fn decide_zh(
     }
     if (cb == '“' || cb == '"') && terminal {
         add(&mut d, "B-S5", -2);
+    }
+    if !terminal {
+        match bracket {
+            Some(true) => add(&mut d, "B-S4b", 5),
+            Some(false) => add(&mut d, "B-S4b", 3),
+            None => {}
+        }
     }
     if ca.is_ascii_digit() && is_unit(cb) {
         add(&mut d, "B-S7", 2);
@@ -1827,7 +1931,9 @@ fn decide_zh(
         add(&mut d, "B-S10", -2);
     }
     let mut opens_sentence = false;
-    if !terminal && !is_line_start_prohibited(cb) {
+    // B-R7/B-R9 read B as a new sentence after an A that lost its final
+    // stop: only in a file whose paragraphs do lose it.
+    if !terminal && !is_line_start_prohibited(cb) && cx.geo.unstopped_ends {
         if starts_with_opener(tb) {
             add(&mut d, "B-R7", -2);
             opens_sentence = true;
@@ -1839,8 +1945,15 @@ fn decide_zh(
     if matches!(ca, '了' | '吗' | '呢' | '吧' | '啊' | '呀' | '嘛') {
         add(&mut d, "B-R12", -2);
     }
-    // A tie-breaker only: not against a sentence opener (`…3万多人⏎受强降雨影响，`).
-    if !terminal && (time_word_across(ca, cb) || (!opens_sentence && word_across(ca, cb))) {
+    // A dictionary word across the break (B-S9, `部|门`, `乘|客`) is strong
+    // evidence even when B's fragment looks like an opener (`根|据`).
+    if let Some(wd) = dict_word {
+        add(&mut d, &format!("B-S9dict:{wd}"), 3);
+    } else if !terminal
+        && (time_word_across(ca, cb) || (!opens_sentence && word_across(ca, cb)))
+    {
+        // A tie-breaker only: not against a sentence opener
+        // (`…3万多人⏎受强降雨影响，`).
         add(&mut d, "B-S9", 2);
     }
     if !terminal && is_han(ca) && starts_with_quantity(tb) {
@@ -1885,14 +1998,63 @@ fn decide_zh(
         .signals
         .iter()
         .all(|s| s.starts_with("B-S1+") || s.ends_with("-0"));
-    if para_break && only_s1 && (head_fragment_len(tb) > 5 || cb == '“' || cb == '"') {
+    if para_break
+        && cx.geo.unstopped_ends
+        && only_s1
+        && (head_fragment_len(tb) > 5 || cb == '“' || cb == '"')
+    {
         add(&mut d, "B-R13", -1);
     }
+    finish(cx, d, ta, tb)
+}
+
+/// Threshold the score; two Latin words joined keep a space between them.
+fn finish(cx: &Ctx, mut d: Decision, ta: &str, tb: &str) -> Decision {
     d.join = d.score >= cx.cfg.join_threshold;
-    if d.join && is_ascii_word(ca) && is_ascii_word(cb) {
+    if d.join
+        && last_char(ta).is_some_and(is_ascii_word)
+        && first_char(tb).is_some_and(is_ascii_word)
+    {
         d.replacement = " ";
     }
     d
+}
+
+/// A bracket (`（ ( 《 【 〔 ［ [`) left open in A: `Some(true)` when B
+/// closes it before opening another, `Some(false)` when B does not close
+/// it, `None` when A closes all its brackets.
+fn open_bracket_across(ta: &str, tb: &str) -> Option<bool> {
+    const PAIRS: [(char, char); 7] = [
+        ('（', '）'),
+        ('(', ')'),
+        ('《', '》'),
+        ('【', '】'),
+        ('〔', '〕'),
+        ('［', '］'),
+        ('[', ']'),
+    ];
+    let mut open: Option<(char, char)> = None;
+    for &(o, c) in &PAIRS {
+        if !ta.contains(o) {
+            continue;
+        }
+        let depth = ta.chars().fold(0i32, |n, x| {
+            if x == o {
+                n + 1
+            } else if x == c {
+                (n - 1).max(0)
+            } else {
+                n
+            }
+        });
+        if depth > 0 {
+            open = Some((o, c));
+            break;
+        }
+    }
+    let (o, c) = open?;
+    let close = tb.find(c);
+    Some(close.is_some_and(|k| tb.find(o).is_none_or(|j| k < j)))
 }
 
 /// [`decide_zh`] made idempotent. Stage 3 removes the indentation, so a
