@@ -335,7 +335,7 @@ fn cut_doc(src: &Source, doc: &[String], page: bool, rng: &mut Rng) -> Doc {
     for (k, p) in doc.iter().enumerate() {
         let (psep, lead) = sep_of(src, k);
         let lead = if k == 0 { "" } else { lead };
-        let cut = if whole(p, src.lang) && rng.chance(35) {
+        let cut = if whole(p, src.lang) && rng.chance(share()) {
             cut_point(p, src.lang, rng)
         } else {
             None
@@ -512,7 +512,7 @@ fn main() {
                 let show = std::env::var("LAYOUT_EVAL_SHOW").is_ok_and(|v| v == src.name);
                 let reps = if show { layout::boundaries(&doc.text, &cfg) } else { Vec::new() };
                 for (g, &j) in doc.gaps.iter().zip(&got) {
-                    if show && set == "random" && (j != g.join) && g.kind != "open" {
+                    if show && set == "random" && (j != g.join) {
                         let a0 = doc.text[..g.start].char_indices().rev().take(24).take_while(|x| x.1 != '\n').last().map_or(g.start, |x| x.0);
                         let b1 = doc.text[g.end..].char_indices().nth(16).map_or(doc.text.len(), |x| g.end + x.0);
                         let lb = doc.text[..g.end].matches('\n').count() + 1;
@@ -649,4 +649,12 @@ fn main() {
         .unwrap();
     }
     print!("{report}");
+}
+
+/// Share of whole paragraphs cut, in percent (`LAYOUT_EVAL_SHARE`, default 35).
+fn share() -> u64 {
+    std::env::var("LAYOUT_EVAL_SHARE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(35)
 }

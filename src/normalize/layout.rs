@@ -1515,6 +1515,7 @@ fn script(t: &str) -> Script {
 // ---------------------------------------------------------------------------
 // Document-level geometry (B-S8)
 
+#[derive(Clone)]
 struct Geometry {
     /// Indentation marks paragraph starts (some lines indented, most not).
     indent_informative: bool,
@@ -1525,16 +1526,16 @@ struct Geometry {
     /// separated ones), so a single `\n` is a paragraph break. Stage 3 keeps
     /// the separators, so this reads the same on the output (idempotence).
     line_paragraphs: bool,
-    /// The file's own style (B-R5 proper): some of its long paragraphs end
-    /// with a pause mark `，、` (≥ 3 of them and ≥ 10% of the long lines that
-    /// end a paragraph), as in transcripts that were cut off. Only then is
-    /// a pause mark before a paragraph break weak evidence; in edited text
-    /// a paragraph almost never ends with `，`.
-    pause_ends: bool,
-    /// The file drops the final stop: ≥ 5 long paragraph-final lines and
-    /// ≥ 40% of them end with a Han character or digit (B-R13 applies only
-    /// then).
-    unstopped_ends: bool,
+    /// The file's own style: how many long paragraph-final lines (≥ 20
+    /// Han) end with a pause mark `，、` or without any mark (a Han
+    /// character or digit), not counting lines that B plainly continues (B
+    /// opens with a mark that cannot start a line, closes A's bracket, or a
+    /// dictionary word spans the break: damage, not style); see
+    /// [`Geometry::edited`].
+    pause_ends: usize,
+    unstopped_ends: usize,
+    /// Long paragraph-final lines.
+    long_ends: usize,
 }
 
 /// `str::width_cjk`, with a fast sum for lines made only of printable
@@ -1588,6 +1589,19 @@ fn width_cjk(s: &str) -> usize {
         }
     }
     w
+}
+
+impl Geometry {
+    /// Edited text: at least 20 long paragraph ends and at most 1% of them
+    /// (counting the boundary being decided) end with a pause mark or
+    /// without a mark. Only then are a pause mark or a bare Han character
+    /// before a paragraph break read as a break (B-R5, B-R13, B-R7 and
+    /// B-R9 off). Otherwise the prior is the transcript (xwlb drops the
+    /// final `。` about once a file, and a single such paragraph end cannot
+    /// be told from a break by the file alone).
+    fn edited(&self) -> bool {
+        self.long_ends >= 20 && (self.pause_ends + self.unstopped_ends) * 100 <= self.long_ends
+    }
 }
 
 fn geometry(text: &str, lines: &[Line]) -> Geometry {
@@ -1645,19 +1659,35 @@ fn geometry(text: &str, lines: &[Line]) -> Geometry {
     }
     let line_paragraphs = soft >= 2 && soft >= 2 * hard;
     // Paragraph-final long lines and how they end (the file's style).
-    let (mut long_ends, mut pause, mut unstopped) = (0usize, 0usize, 0usize);
+    let (mut pause, mut unstopped, mut long_ends) = (0usize, 0usize, 0usize);
     if wrap_width.is_none() {
         let mut prev: Option<usize> = None;
-        let mut tally = |i: usize| {
+        let mut tally = |i: usize, next: Option<usize>| {
             let t = &text[lines[i].cs..lines[i].ce];
-            if !has_han_count(t, 20) {
+            let Some(c) = last_char(t) else { return };
+            if has_han_count(t, 20) {
+                long_ends += 1;
+            }
+            let is_p = matches!(c, '，' | '、' | ',');
+            let is_u = is_han(c) || c.is_ascii_digit();
+            if !(is_p || is_u) || !has_han_count(t, 20) {
                 return;
             }
-            long_ends += 1;
-            match last_char(t) {
-                Some(c) if is_pause(c) && c != '；' && c != ';' && c != '：' && c != ':' => pause += 1,
-                Some(c) if is_han(c) || c.is_ascii_digit() => unstopped += 1,
-                _ => {}
+            if let Some(j) = next {
+                let tb = &text[lines[j].cs..lines[j].ce];
+                if first_char(tb).is_some_and(is_line_start_prohibited)
+                    || open_bracket_across(t, tb) == Some(true)
+                    || (is_han(c)
+                        && first_char(tb).is_some_and(is_han)
+                        && words::word_across(t, tb).is_some())
+                {
+                    return;
+                }
+            }
+            if is_p {
+                pause += 1;
+            } else {
+                unstopped += 1;
             }
         };
         for (i, l) in lines.iter().enumerate() {
@@ -1672,21 +1702,22 @@ fn geometry(text: &str, lines: &[Line]) -> Geometry {
                         line_paragraphs
                     };
                 if para {
-                    tally(p);
+                    tally(p, Some(i));
                 }
             }
             prev = Some(i);
         }
         if let Some(p) = prev {
-            tally(p);
+            tally(p, None);
         }
     }
     Geometry {
         indent_informative,
         wrap_width,
         line_paragraphs,
-        pause_ends: pause >= 3 && pause * 10 >= long_ends,
-        unstopped_ends: long_ends < 5 || unstopped * 10 >= long_ends * 4,
+        pause_ends: pause,
+        unstopped_ends: unstopped,
+        long_ends,
     }
 }
 
@@ -1805,8 +1836,10 @@ fn decide_zh(
     // Strong evidence that A is unfinished lifts the shape vetoes (headline,
     // glued headline, label, speaker, parallel item), which read a line's
     // shape and so also fire on the first half of a broken sentence: B
-    // closes A's bracket, B opens with a mark that cannot start a line, or
-    // a dictionary word spans the break.
+    // closes A's bracket, or B opens with a mark that cannot start a line.
+    // A dictionary word lifts the speaker veto only (`…消息：…向社会一⏎
+    // 次性公示`): a headline's last word and the lead's first can read as
+    // one word (`…世界第三⏎世界知识产权组织…`).
     let dict_word = if !ends_terminal(ta)
         && last_char(ta).is_some_and(is_han)
         && first_char(tb).is_some_and(is_han)
@@ -1815,13 +1848,15 @@ fn decide_zh(
     } else {
         None
     };
+    // A whole word across the break after an indented A (a paragraph's
+    // first line, not a headline: `　　双方高度评⏎价中欧关系…`) lifts them too.
     let unfinished = bracket == Some(true)
         || first_char(tb).is_some_and(is_line_start_prohibited)
-        || dict_word.is_some();
+        || (la.indented() && dict_word.is_some() && words::whole_word_across(ta, tb).is_some());
     // Structure vetoes (B-D1…B-D6, B-R).
     if bracket != Some(true) && (is_dateline_line(ta) || dateline_end(tb).is_some()) {
         veto(&mut d, "B-D1");
-    } else if bracket != Some(true) && (is_byline(ta) || is_byline(tb)) {
+    } else if !unfinished && (is_byline(ta) || is_byline(tb)) {
         veto(&mut d, "B-D2");
     } else if is_marker(ta, Some(tb)) || is_marker(tb, next_after_b.map(|k| cx.content(k))) {
         veto(&mut d, "B-D4");
@@ -1855,7 +1890,9 @@ fn decide_zh(
         && !tb.chars().any(is_stop)
     {
         veto(&mut d, "B-R1");
-    } else if is_speaker_label(tb) || (is_speaker_label(ta) && ta.chars().count() <= 40) {
+    } else if dict_word.is_none()
+        && (is_speaker_label(tb) || (is_speaker_label(ta) && ta.chars().count() <= 40))
+    {
         veto(&mut d, "B-R8");
     } else if is_parallel_item(ta, tb) {
         veto(&mut d, "B-R4");
@@ -1880,7 +1917,7 @@ fn decide_zh(
         add(&mut d, "B-S1b", 4);
         if para_break
             && cx.geo.wrap_width.is_none()
-            && (cx.geo.pause_ends || matches!(ca, '；' | ';'))
+            && (!cx.geo.edited() || matches!(ca, '；' | ';'))
         {
             add(&mut d, "B-R5", -3);
             if starts_with_continuation(tb) {
@@ -1933,7 +1970,7 @@ fn decide_zh(
     let mut opens_sentence = false;
     // B-R7/B-R9 read B as a new sentence after an A that lost its final
     // stop: only in a file whose paragraphs do lose it.
-    if !terminal && !is_line_start_prohibited(cb) && cx.geo.unstopped_ends {
+    if !terminal && !is_line_start_prohibited(cb) && !cx.geo.edited() {
         if starts_with_opener(tb) {
             add(&mut d, "B-R7", -2);
             opens_sentence = true;
@@ -1999,7 +2036,7 @@ fn decide_zh(
         .iter()
         .all(|s| s.starts_with("B-S1+") || s.ends_with("-0"));
     if para_break
-        && cx.geo.unstopped_ends
+        && !cx.geo.edited()
         && only_s1
         && (head_fragment_len(tb) > 5 || cb == '“' || cb == '"')
     {
@@ -2629,7 +2666,7 @@ fn analyse(text: &str, cfg: &Config, reports: bool) -> (Vec<Edit>, Vec<BoundaryR
     if geo.line_paragraphs && !pass.line_paragraphs_after(&lines, &items) {
         let geo2 = Geometry {
             line_paragraphs: false,
-            ..geo
+            ..geo.clone()
         };
         let cx2 = Ctx { geo: &geo2, ..cx };
         pass = decide_all(&cx2, &items, &short_block);
