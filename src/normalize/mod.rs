@@ -9,6 +9,7 @@
 //! 1. [`chars`]: line endings (D-1), NFC (U-3), zero-width and bidi
 //!    characters (D-4), space-like characters (D-3), character width (A-W).
 //!    U+3000 and leading spaces are kept here: layout reads indentation.
+//!    [`entities`] then decodes HTML character references (`&nbsp;`).
 //! 2. [`layout`]: page furniture (B-P1, C-P), paragraph joins (B, C-R/C-H),
 //!    echo fragments (B-E).
 //! 3. [`whitespace`]: indentation, trailing spaces, space runs, blank-line
@@ -20,6 +21,7 @@
 //! the stage boundary, so a disabled rule never changes text.
 
 pub mod chars;
+pub mod entities;
 pub mod han;
 pub mod layout;
 pub mod punct;
@@ -36,8 +38,9 @@ pub type Stage = fn(&str, &Config) -> Vec<Edit>;
 /// whose rules are all switched off is not run at all (its edits would all
 /// be filtered out anyway), so a dedup-only config costs no NFC, layout or
 /// punctuation scan.
-const STAGES: [(Stage, &[RuleInfo]); 5] = [
+const STAGES: [(Stage, &[RuleInfo]); 6] = [
     (chars::nfc, NFC_RULES),
+    (entities::edits, entities::RULES),
     (chars::edits, chars::RULES),
     (layout::edits, layout::RULES),
     (whitespace::edits, whitespace::RULES),
@@ -45,7 +48,7 @@ const STAGES: [(Stage, &[RuleInfo]); 5] = [
 ];
 
 /// Index of the layout stage in [`STAGES`].
-const LAYOUT: usize = 2;
+const LAYOUT: usize = 3;
 
 /// The one rule of [`chars::nfc`] (listed in [`chars::RULES`]).
 const NFC_RULES: &[RuleInfo] = &[RuleInfo {
