@@ -2252,9 +2252,17 @@ fn is_list_item(t: &str) -> bool {
 fn is_mail_header(t: &str) -> bool {
     let Some(i) = t.find(": ") else { return false };
     let name = &t[..i];
+    // A header name, not a label that opens prose (`NOTE: annual dividend
+    // payable April 10, 1987, to⏎stockholders…`, Reuters): the usual mail
+    // and news headers, or an extension header with a hyphen (`X-Mailer`).
+    const HEADERS: [&str; 14] = [
+        "from", "to", "cc", "bcc", "subject", "date", "sender", "newsgroups",
+        "organization", "path", "lines", "keywords", "summary", "references",
+    ];
     first_char(name).is_some_and(|c| c.is_ascii_uppercase())
         && name.len() <= 30
         && name.chars().all(|c| c.is_ascii_alphabetic() || c == '-')
+        && (name.contains('-') || HEADERS.iter().any(|h| name.eq_ignore_ascii_case(h)))
 }
 
 fn is_table_row(t: &str) -> bool {

@@ -70,10 +70,16 @@ pub fn normalize(original: &str, cfg: &Config) -> Composed {
             let before = c.text.len();
             run_stage(&mut c, original, cfg, stage, rules);
             // A join can bring a width mark next to a digit (`0⏎．9` →
-            // `0．9`): the character rules look at the joined text once
-            // more, so a second run finds nothing (idempotence).
-            if k == LAYOUT && c.text.len() != before && any_on(cfg, chars::RULES) {
-                run_stage(&mut c, original, cfg, chars::edits, chars::RULES);
+            // `0．9`) or complete a reference (`&nbsp⏎;`): the entity and
+            // character rules look at the joined text once more, so a
+            // second run finds nothing (idempotence).
+            if k == LAYOUT && c.text.len() != before {
+                if any_on(cfg, entities::RULES) {
+                    run_stage(&mut c, original, cfg, entities::edits, entities::RULES);
+                }
+                if any_on(cfg, chars::RULES) {
+                    run_stage(&mut c, original, cfg, chars::edits, chars::RULES);
+                }
             }
         }
     }
