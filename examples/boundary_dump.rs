@@ -4,10 +4,16 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let path = std::path::Path::new(&args[1]);
     if path.is_dir() {
-        let mut files: Vec<_> = std::fs::read_dir(path).expect("folder").flatten().map(|e| e.path()).collect();
+        let mut files: Vec<_> = std::fs::read_dir(path)
+            .expect("folder")
+            .flatten()
+            .map(|e| e.path())
+            .collect();
         files.sort();
         for f in files {
-            let text = std::fs::read_to_string(&f).unwrap_or_default().replace("\r\n", "\n");
+            let text = std::fs::read_to_string(&f)
+                .unwrap_or_default()
+                .replace("\r\n", "\n");
             dump(&f.display().to_string(), &text, None);
         }
         return;
@@ -30,8 +36,23 @@ fn dump(name: &str, text: &str, only: Option<usize>) {
         }
         let a = lines[r.line_a - 1];
         let b = lines[r.line_b - 1];
-        let at: String = a.chars().rev().take(20).collect::<Vec<_>>().into_iter().rev().collect();
+        let at: String = a
+            .chars()
+            .rev()
+            .take(20)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
         let bh: String = b.chars().take(20).collect();
-        println!("{name} {} l.{} {}⏎{}  [{} {}]", if r.join { "JOIN" } else { "keep" }, r.line_a, at, bh, r.score, r.signals.join(" "));
+        println!(
+            "{name} {} l.{} {}⏎{}  [{} {}]",
+            if r.join { "JOIN" } else { "keep" },
+            r.line_a,
+            at,
+            bh,
+            r.score,
+            r.signals.join(" ")
+        );
     }
 }

@@ -204,14 +204,22 @@ fn is_stop(c: char) -> bool {
 
 fn ends_terminal(t: &str) -> bool {
     let t = t.trim_end_matches(['”', '’', '"', '\'', '）', ')', '」', '』', '》']);
-    t.chars().next_back().is_some_and(|c| is_stop(c) || c == '…')
+    t.chars()
+        .next_back()
+        .is_some_and(|c| is_stop(c) || c == '…')
 }
 
 fn balanced(t: &str) -> bool {
-    let pairs = [('（', '）'), ('(', ')'), ('“', '”'), ('《', '》'), ('「', '」')];
-    pairs
-        .iter()
-        .all(|&(o, c)| t.chars().filter(|&x| x == o).count() == t.chars().filter(|&x| x == c).count())
+    let pairs = [
+        ('（', '）'),
+        ('(', ')'),
+        ('“', '”'),
+        ('《', '》'),
+        ('「', '」'),
+    ];
+    pairs.iter().all(|&(o, c)| {
+        t.chars().filter(|&x| x == o).count() == t.chars().filter(|&x| x == c).count()
+    })
 }
 
 fn whole(t: &str, lang: Lang) -> bool {
@@ -314,18 +322,12 @@ fn cut_point(p: &str, lang: Lang, rng: &mut Rng) -> Option<usize> {
     Some(idx[rng.below(idx.len())])
 }
 
-fn sep_of(src: &Source, k: usize) -> (&'static str, &'static str) {
+fn sep_of(src: &Source) -> (&'static str, &'static str) {
     // (separator, lead of the next line)
     match (src.lang, src.convention) {
         (Lang::Zh, "blank") => ("\n\n", "　　"),
         (Lang::Zh, _) => ("\n", "　　"),
-        (Lang::En, _) => {
-            if k == 0 {
-                ("\n\n", "")
-            } else {
-                ("\n\n", "")
-            }
-        }
+        (Lang::En, _) => ("\n\n", ""),
     }
 }
 
@@ -333,7 +335,7 @@ fn sep_of(src: &Source, k: usize) -> (&'static str, &'static str) {
 fn cut_doc(src: &Source, doc: &[String], page: bool, rng: &mut Rng) -> Doc {
     let mut b = Builder::new();
     for (k, p) in doc.iter().enumerate() {
-        let (psep, lead) = sep_of(src, k);
+        let (psep, lead) = sep_of(src);
         let lead = if k == 0 { "" } else { lead };
         let cut = if whole(p, src.lang) && rng.chance(share()) {
             cut_point(p, src.lang, rng)
@@ -448,8 +450,7 @@ fn wrap_doc(src: &Source, doc: &[String], indent_conv: bool, rng: &mut Rng) -> D
             let lead = if j == 0 && indent_conv { ind } else { "" };
             b.line(lead, l);
             if j + 1 < n {
-                let s = if src.lang == Lang::En { "\n" } else { "\n" };
-                b.sep(s, true, "wrap", Some(k));
+                b.sep("\n", true, "wrap", Some(k));
             }
         }
         if k + 1 < doc.len() {
@@ -488,7 +489,10 @@ struct Count {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let root = PathBuf::from(args.get(1).map_or("target/layout-eval/corpora", String::as_str));
+    let root = PathBuf::from(
+        args.get(1)
+            .map_or("target/layout-eval/corpora", String::as_str),
+    );
     let seed = args.get(2).map(PathBuf::from);
     let cfg = Config::default();
     let sources = load(&root, seed.as_deref());
@@ -510,13 +514,29 @@ fn main() {
                 let doc = cut_doc(src, d, set == "page", &mut rng);
                 let got = joined(&doc, &cfg);
                 let show = std::env::var("LAYOUT_EVAL_SHOW").is_ok_and(|v| v == src.name);
-                let reps = if show { layout::boundaries(&doc.text, &cfg) } else { Vec::new() };
+                let reps = if show {
+                    layout::boundaries(&doc.text, &cfg)
+                } else {
+                    Vec::new()
+                };
                 for (g, &j) in doc.gaps.iter().zip(&got) {
                     if show && set == "random" && (j != g.join) {
-                        let a0 = doc.text[..g.start].char_indices().rev().take(24).take_while(|x| x.1 != '\n').last().map_or(g.start, |x| x.0);
-                        let b1 = doc.text[g.end..].char_indices().nth(16).map_or(doc.text.len(), |x| g.end + x.0);
+                        let a0 = doc.text[..g.start]
+                            .char_indices()
+                            .rev()
+                            .take(24)
+                            .take_while(|x| x.1 != '\n')
+                            .last()
+                            .map_or(g.start, |x| x.0);
+                        let b1 = doc.text[g.end..]
+                            .char_indices()
+                            .nth(16)
+                            .map_or(doc.text.len(), |x| g.end + x.0);
                         let lb = doc.text[..g.end].matches('\n').count() + 1;
-                        let sig = reps.iter().find(|r| r.line_b == lb).map(|r| r.signals.join(" "));
+                        let sig = reps
+                            .iter()
+                            .find(|r| r.line_b == lb)
+                            .map(|r| r.signals.join(" "));
                         eprintln!(
                             "{} {:<10} {}⏎{}   {}",
                             if j { "FALSE JOIN" } else { "MISS      " },
@@ -546,7 +566,10 @@ fn main() {
             }
             let cuts = by_kind.get(set).copied().unwrap_or_default();
             let ends = |k: &str| by_kind.get(k).copied().unwrap_or_default();
-            let fp: usize = ["terminal", "label", "short"].iter().map(|k| ends(k).joined).sum();
+            let fp: usize = ["terminal", "label", "short"]
+                .iter()
+                .map(|k| ends(k).joined)
+                .sum();
             let t = totals.entry(src.name).or_default();
             t[0] += cuts.joined;
             t[1] += cuts.n;
@@ -574,11 +597,20 @@ fn main() {
             .unwrap();
         }
     }
-    writeln!(report, "\nprecision/recall of cut joins (random + page), per source:").unwrap();
+    writeln!(
+        report,
+        "\nprecision/recall of cut joins (random + page), per source:"
+    )
+    .unwrap();
     for (s, t) in &totals {
         let p = t[0] as f64 / (t[0] + t[2]).max(1) as f64;
         let r = t[0] as f64 / t[1].max(1) as f64;
-        writeln!(report, "  {s:<8} P {p:.3}  R {r:.3}  ({} joined of {} cuts, {} false joins)", t[0], t[1], t[2]).unwrap();
+        writeln!(
+            report,
+            "  {s:<8} P {p:.3}  R {r:.3}  ({} joined of {} cuts, {} false joins)",
+            t[0], t[1], t[2]
+        )
+        .unwrap();
     }
 
     writeln!(
@@ -636,9 +668,7 @@ fn main() {
     for held in &names {
         let train: Vec<&(&str, i32, bool)> = scored.iter().filter(|r| r.0 != *held).collect();
         let test: Vec<&(&str, i32, bool)> = scored.iter().filter(|r| r.0 == *held).collect();
-        let t = (-5..=12)
-            .find(|&t| pr(&train, t).0 >= 0.99)
-            .unwrap_or(12);
+        let t = (-5..=12).find(|&t| pr(&train, t).0 >= 0.99).unwrap_or(12);
         let (p, r) = pr(&test, t);
         let (p3, r3) = pr(&test, cfg.join_threshold);
         writeln!(

@@ -94,7 +94,12 @@ fn reuters_corpus_documents_exact() {
     let norm = |p: Vec<String>| -> Vec<String> {
         let mut p: Vec<String> = p
             .into_iter()
-            .map(|l| l.split(' ').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" "))
+            .map(|l| {
+                l.split(' ')
+                    .filter(|w| !w.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
             .filter(|l| !l.is_empty())
             .collect();
         // The sign-off, apart or joined.

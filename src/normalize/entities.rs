@@ -81,9 +81,11 @@ fn about_markup(line: &str) -> bool {
             }
         }
     }
-    ["HTML", "html", "XML", "xml", "entity", "entities", "实体", "转义"]
-        .iter()
-        .any(|w| line.contains(w))
+    [
+        "HTML", "html", "XML", "xml", "entity", "entities", "实体", "转义",
+    ]
+    .iter()
+    .any(|w| line.contains(w))
 }
 
 /// The reference starting at byte `i` of `s` (which holds `&`): its length
@@ -132,7 +134,10 @@ pub fn edits(text: &str, _cfg: &Config) -> Vec<Edit> {
             match reference(line, i) {
                 Some((len, c)) => {
                     // `&amp;nbsp;`: text that shows a reference.
-                    if c == '&' && line[i + len..].starts_with(|x: char| x.is_ascii_alphabetic() || x == '#') {
+                    if c == '&'
+                        && line[i + len..]
+                            .starts_with(|x: char| x.is_ascii_alphabetic() || x == '#')
+                    {
                         let tail = &line[i + len..];
                         if tail.find(';').is_some_and(|s| s <= 10) {
                             k = i + len;
@@ -166,7 +171,10 @@ mod tests {
     fn decodes_named_and_numeric() {
         assert_eq!(run("甲&nbsp;乙"), "甲\u{a0}乙");
         assert_eq!(run("AT&amp;T 公司 &lt;5&gt;"), "AT&T 公司 <5>");
-        assert_eq!(run("&#12288;&#12288;正文&#x3000;"), "\u{3000}\u{3000}正文\u{3000}");
+        assert_eq!(
+            run("&#12288;&#12288;正文&#x3000;"),
+            "\u{3000}\u{3000}正文\u{3000}"
+        );
         assert_eq!(run("他说&quot;好&quot;"), "他说\"好\"");
     }
 

@@ -1852,10 +1852,8 @@ fn decide_zh(
     // last character: geometry is the strongest evidence there is, and it
     // outweighs the shape vetoes (a wrapped headline or dateline line).
     if let Some(w) = cx.geo.wrap_width {
-        if !para_break
-            && !(cx.geo.indent_informative && lb.indented())
-            && width_cjk(&cx.text[la.start..la.ce]) + 2 >= w
-        {
+        let para_mark = para_break || (cx.geo.indent_informative && lb.indented());
+        if !para_mark && width_cjk(&cx.text[la.start..la.ce]) + 2 >= w {
             d.score = 6;
             d.signals.push("B-S8wrap+6".into());
             return finish(cx, d, ta, tb);
@@ -2051,9 +2049,7 @@ fn decide_zh(
     // evidence even when B's fragment looks like an opener (`根|据`).
     if let Some(wd) = dict_word() {
         add(&mut d, &format!("B-S9dict:{wd}"), 3);
-    } else if !terminal
-        && (time_word_across(ca, cb) || (!opens_sentence && word_across(ca, cb)))
-    {
+    } else if !terminal && (time_word_across(ca, cb) || (!opens_sentence && word_across(ca, cb))) {
         // A tie-breaker only: not against a sentence opener
         // (`…3万多人⏎受强降雨影响，`).
         add(&mut d, "B-S9", 2);
@@ -2100,10 +2096,7 @@ fn decide_zh(
         .signals
         .iter()
         .all(|s| s.starts_with("B-S1+") || s.ends_with("-0"));
-    if para_break
-        && only_s1
-        && (head_fragment_len(tb) > 5 || cb == '“' || cb == '"')
-    {
+    if para_break && only_s1 && (head_fragment_len(tb) > 5 || cb == '“' || cb == '"') {
         add(&mut d, "B-R13", -1);
     }
     finish(cx, d, ta, tb)
@@ -2256,8 +2249,20 @@ fn is_mail_header(t: &str) -> bool {
     // payable April 10, 1987, to⏎stockholders…`, Reuters): the usual mail
     // and news headers, or an extension header with a hyphen (`X-Mailer`).
     const HEADERS: [&str; 14] = [
-        "from", "to", "cc", "bcc", "subject", "date", "sender", "newsgroups",
-        "organization", "path", "lines", "keywords", "summary", "references",
+        "from",
+        "to",
+        "cc",
+        "bcc",
+        "subject",
+        "date",
+        "sender",
+        "newsgroups",
+        "organization",
+        "path",
+        "lines",
+        "keywords",
+        "summary",
+        "references",
     ];
     first_char(name).is_some_and(|c| c.is_ascii_uppercase())
         && name.len() <= 30

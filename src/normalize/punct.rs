@@ -596,7 +596,8 @@ impl Line {
         let n = self.toks.len();
         for k in 1..n {
             let t = self.toks[k];
-            if t.prot || t.rep.is_some() || !matches!(t.c, '，' | '；' | '：' | '。' | '！' | '？') {
+            if t.prot || t.rep.is_some() || !matches!(t.c, '，' | '；' | '：' | '。' | '！' | '？')
+            {
                 continue;
             }
             // Through spaces (A-Z may remove one on this run).
@@ -894,7 +895,9 @@ impl Line {
                     let han_both = self.left(i).is_some_and(is_han)
                         && self.right(j).is_some_and(is_han)
                         && (i + 1..j)
-                            .filter(|&k| self.toks[k].prot || self.toks[k].c.is_ascii_alphanumeric())
+                            .filter(|&k| {
+                                self.toks[k].prot || self.toks[k].c.is_ascii_alphanumeric()
+                            })
                             .count()
                             >= 2;
                     if content_han || (on.latin_parens && (outer() || han_both)) {
@@ -927,7 +930,9 @@ impl Line {
                 t[k].c == '\''
                     && !t[k].prot
                     && t[k].rep.is_none()
-                    && !(k > 0 && t[k - 1].c.is_ascii_alphanumeric() && t.get(k + 1).is_some_and(|n| n.c.is_ascii_alphabetic()))
+                    && !(k > 0
+                        && t[k - 1].c.is_ascii_alphanumeric()
+                        && t.get(k + 1).is_some_and(|n| n.c.is_ascii_alphabetic()))
                     && !(k > 0 && t[k - 1].c.is_ascii_digit())
             })
             .collect();
@@ -1138,9 +1143,7 @@ impl Line {
         }
         // `rev. 是`: a dot followed by a space belongs to the Latin token
         // (an abbreviation, or an English sentence).
-        self.embedded_token(i)
-            && r.is_none_or(is_han)
-            && !self.next_c(i).is_some_and(is_space)
+        self.embedded_token(i) && r.is_none_or(is_han) && !self.next_c(i).is_some_and(is_space)
     }
 
     /// A URL scheme name (`http`, `https`, …) directly before `i`.
@@ -1308,7 +1311,12 @@ impl Line {
                 // `The（Convertible Amount）case` → `The (Convertible Amount) case`
                 '（' => {
                     let sp = i > 0 && t[i - 1].c.is_ascii_alphanumeric();
-                    out.push(Edit::new(k.start, k.end, if sp { " (" } else { "(" }, LATIN));
+                    out.push(Edit::new(
+                        k.start,
+                        k.end,
+                        if sp { " (" } else { "(" },
+                        LATIN,
+                    ));
                     continue;
                 }
                 '）' => (")", ") "),
@@ -2216,12 +2224,21 @@ mod tests {
 
     #[test]
     fn name_and_title_dots_become_interpuncts() {
-        assert_eq!(fix("古巴领导人劳尔.卡斯特罗.鲁斯会见"), "古巴领导人劳尔·卡斯特罗·鲁斯会见");
+        assert_eq!(
+            fix("古巴领导人劳尔.卡斯特罗.鲁斯会见"),
+            "古巴领导人劳尔·卡斯特罗·鲁斯会见"
+        );
         assert_eq!(fix("美国国务卿约翰.克里表示"), "美国国务卿约翰·克里表示");
         assert_eq!(fix("伊朗总统哈桑.鲁哈尼"), "伊朗总统哈桑·鲁哈尼");
-        assert_eq!(fix("晚会《苏州月.中华情》举行"), "晚会《苏州月·中华情》举行");
+        assert_eq!(
+            fix("晚会《苏州月.中华情》举行"),
+            "晚会《苏州月·中华情》举行"
+        );
         // A sentence end between ordinary characters still becomes `。`.
-        assert_eq!(fix("今天天气很好.我们去公园."), "今天天气很好。我们去公园。");
+        assert_eq!(
+            fix("今天天气很好.我们去公园."),
+            "今天天气很好。我们去公园。"
+        );
         assert_eq!(fix("中●文"), "中·文");
         assert_eq!(fix("●今年"), "●今年");
     }
@@ -2238,7 +2255,10 @@ mod tests {
     #[test]
     fn short_mixed_lines_by_context() {
         assert_eq!(fix("Hello世界."), "Hello世界。");
-        assert_eq!(fix("iPhone 15发布:Apple Intelligence来了"), "iPhone 15发布：Apple Intelligence来了");
+        assert_eq!(
+            fix("iPhone 15发布:Apple Intelligence来了"),
+            "iPhone 15发布：Apple Intelligence来了"
+        );
         assert_eq!(
             fix("苹果发布会前瞻,iPhone 15 Pro Max和Apple Watch Ultra 2将亮相."),
             "苹果发布会前瞻，iPhone 15 Pro Max和Apple Watch Ultra 2将亮相。"
@@ -2256,14 +2276,26 @@ mod tests {
 
     #[test]
     fn english_phrases_keep_ascii_marks() {
-        assert_eq!(fix("乔布斯说「Stay hungry，stay foolish。」"), "乔布斯说「Stay hungry, stay foolish.」");
-        assert_eq!(fix("The（Convertible Amount）case！"), "The (Convertible Amount) case!");
-        assert_eq!(fix("\"Only the first time break。\""), "\"Only the first time break.\"");
+        assert_eq!(
+            fix("乔布斯说「Stay hungry，stay foolish。」"),
+            "乔布斯说「Stay hungry, stay foolish.」"
+        );
+        assert_eq!(
+            fix("The（Convertible Amount）case！"),
+            "The (Convertible Amount) case!"
+        );
+        assert_eq!(
+            fix("\"Only the first time break。\""),
+            "\"Only the first time break.\""
+        );
     }
 
     #[test]
     fn markdown_links_are_protected() {
-        assert_eq!(fix("详见[文档](https://example.com/a,b)了解"), "详见[文档](https://example.com/a,b)了解");
+        assert_eq!(
+            fix("详见[文档](https://example.com/a,b)了解"),
+            "详见[文档](https://example.com/a,b)了解"
+        );
         assert_eq!(fix("见[说明](/docs/x.html)"), "见[说明](/docs/x.html)");
     }
 

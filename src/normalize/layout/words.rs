@@ -25,7 +25,12 @@ fn jieba() -> &'static Jieba {
 /// The dictionary word that spans the break between `ta` and `tb`, if the
 /// segmenter puts one there.
 pub(super) fn word_across(ta: &str, tb: &str) -> Option<String> {
-    let tail: Vec<char> = ta.chars().rev().take_while(|&c| is_han(c)).take(6).collect();
+    let tail: Vec<char> = ta
+        .chars()
+        .rev()
+        .take_while(|&c| is_han(c))
+        .take(6)
+        .collect();
     let head: Vec<char> = tb.chars().take_while(|&c| is_han(c)).take(6).collect();
     if tail.is_empty() || head.is_empty() {
         return None;
@@ -49,9 +54,18 @@ pub(super) fn word_across(ta: &str, tb: &str) -> Option<String> {
 /// `诸|葛`; not `第三|世界`, where a headline ends and the lead begins).
 pub(super) fn whole_word_across(ta: &str, tb: &str) -> Option<String> {
     let w = word_across(ta, tb)?;
-    let tail: String = ta.chars().rev().take_while(|&c| is_han(c)).collect::<Vec<_>>().into_iter().rev().collect();
+    let tail: String = ta
+        .chars()
+        .rev()
+        .take_while(|&c| is_han(c))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
     // The part of `w` in A is a suffix of A's Han tail.
-    let k = (1..w.len()).filter(|&i| w.is_char_boundary(i)).find(|&i| tail.ends_with(&w[..i]))?;
+    let k = (1..w.len())
+        .filter(|&i| w.is_char_boundary(i))
+        .find(|&i| tail.ends_with(&w[..i]))?;
     let (x, y) = w.split_at(k);
     let j = jieba();
     if x.chars().count() >= 2 && y.chars().count() >= 2 && j.has_word(x) && j.has_word(y) {
@@ -66,12 +80,18 @@ mod tests {
 
     #[test]
     fn words_across_the_break() {
-        assert_eq!(word_across("国务院价格主管部", "门统一负责").as_deref(), Some("主管部门"));
+        assert_eq!(
+            word_across("国务院价格主管部", "门统一负责").as_deref(),
+            Some("主管部门")
+        );
         assert_eq!(word_across("体贴乘", "客的心理").as_deref(), Some("乘客"));
         assert!(word_across("（记者诸", "葛仓麟）").is_some());
         assert_eq!(word_across("明确提出继续", "把农业放在"), None);
         assert_eq!(word_across("增长。", "今年"), None);
         assert!(super::whole_word_across("双方高度评", "价中欧关系").is_some());
-        assert_eq!(super::whole_word_across("跃升世界第三", "世界知识产权组织"), None);
+        assert_eq!(
+            super::whole_word_across("跃升世界第三", "世界知识产权组织"),
+            None
+        );
     }
 }
