@@ -370,7 +370,7 @@ fn is_dash_like(c: char) -> bool {
 /// Characters of transliterated foreign names (音译用字, the common ones
 /// of the Xinhua transliteration tables): both neighbours of a name dot.
 fn is_translit(c: char) -> bool {
-    const T: &str = "阿埃艾爱安昂奥巴拜班邦鲍贝本比彼毕波伯博布查达戴丹道德登迪蒂丁东杜多厄恩尔法凡菲费芬丰弗福盖甘戈哥格贡古圭哈海汉翰豪赫黑亨洪胡华霍基吉加佳贾杰金卡凯坎康考柯科克肯库夸奎拉莱赖兰朗劳勒雷蕾里利莉列林琳隆卢鲁路伦罗洛马玛迈麦曼梅美门蒙米密明莫默姆穆纳娜乃奈南内尼涅宁纽努诺欧帕潘庞佩彭皮普齐奇契乔琴琼丘萨塞桑森沙莎善尚舍什史舒斯松苏索塔泰坦汤唐陶特提图托瓦万旺威韦维温沃乌西希谢辛休雅亚扬耶伊因英尤于约扎詹兹朱卓佐";
+    const T: &str = "吕赛吾江孙阿埃艾爱安昂奥巴拜班邦鲍贝本比彼毕波伯博布查达戴丹道德登迪蒂丁东杜多厄恩尔法凡菲费芬丰弗福盖甘戈哥格贡古圭哈海汉翰豪赫黑亨洪胡华霍基吉加佳贾杰金卡凯坎康考柯科克肯库夸奎拉莱赖兰朗劳勒雷蕾里利莉列林琳隆卢鲁路伦罗洛马玛迈麦曼梅美门蒙米密明莫默姆穆纳娜乃奈南内尼涅宁纽努诺欧帕潘庞佩彭皮普齐奇契乔琴琼丘萨塞桑森沙莎善尚舍什史舒斯松苏索塔泰坦汤唐陶特提图托瓦万旺威韦维温沃乌西希谢辛休雅亚扬耶伊因英尤于约扎詹兹朱卓佐";
     T.contains(c)
 }
 
@@ -1095,8 +1095,9 @@ impl Line {
     /// A `.` typed for the interpunct `·` (GB/T 15834 间隔号): directly
     /// between two Han characters, and either both are characters of
     /// transliterated foreign names (`劳尔.卡斯特罗`, `约翰.克里`,
-    /// `哈桑.鲁哈尼`) or the dot is inside a title `《…》`
-    /// (`《苏州月.中华情》`). A sentence that ends without a space before
+    /// `哈桑.鲁哈尼`, `买买提江.吾买尔`) or the dot is inside a title or a
+    /// quoted name without a stop (`《苏州月.中华情》`, `“空间.镜像”`,
+    /// `【新春走基层.零点后的中国】`). A sentence that ends without a space before
     /// the next (`…很好.我们…`) rarely has name characters on both sides.
     fn name_dot(&self, i: usize) -> bool {
         let (Some(a), Some(b)) = (self.prev_c(i), self.next_c(i)) else {
@@ -1108,15 +1109,26 @@ impl Line {
         if is_translit(a) && is_translit(b) {
             return true;
         }
-        let mut depth = 0i32;
-        for t in &self.toks[..i] {
-            match t.c {
-                '《' => depth += 1,
-                '》' => depth -= 1,
-                _ => {}
+        // Inside a title or a quoted name (`《…》`, `“…”`, `【…】`, `「…」`)
+        // that closes later on the line, with no stop inside.
+        let stop = |t: &Tok| matches!(t.c, '。' | '！' | '？' | '!' | '?');
+        for (o, c) in [('《', '》'), ('“', '”'), ('【', '】'), ('「', '」')] {
+            let Some(open) = self.toks[..i].iter().rposition(|t| t.c == o) else {
+                continue;
+            };
+            if self.toks[open + 1..i].iter().any(|t| t.c == c || stop(t)) {
+                continue;
+            }
+            let after = &self.toks[i + 1..];
+            if let Some(close) = after.iter().position(|t| t.c == c) {
+                // A quotation holds sentences: only a short quoted name.
+                let short = matches!(o, '《' | '【') || i - open + close <= 16;
+                if short && !after[..close].iter().any(stop) {
+                    return true;
+                }
             }
         }
-        depth > 0 && self.toks[i + 1..].iter().any(|t| t.c == '》')
+        false
     }
 
     /// A-S1, A-S1b, A-S1c for the `.` at `i`.
