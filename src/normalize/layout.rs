@@ -107,7 +107,7 @@
 //! precision 0.982 (54 of 55), recall 0.931 (54 of 58: the dictionary
 //! finds `救|护车`; `…扰乱正常⏎⏎医疗秩序…` and `…姆拜尼马拉马⏎⏎在机场为…`
 //! are still missed, the break falling between two words), and the whole
-//! of xwlb gets 25 joins (the 23, plus `花|卉` and `救|护车` in
+//! of xwlb gets 25 joins (the 23, plus `四|年` and `救|护车` in
 //! 2013/20131222.txt; every one read).
 //!
 //! # Adapting to the file
