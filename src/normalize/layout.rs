@@ -2134,25 +2134,34 @@ fn open_bracket_across(ta: &str, tb: &str) -> Option<bool> {
         ('［', '］'),
         ('[', ']'),
     ];
-    let mut open: Option<(char, char)> = None;
-    for &(o, c) in &PAIRS {
-        if !ta.contains(o) {
+    // One pass: the depth of each pair (a close never goes below zero).
+    let mut depth = [0u32; PAIRS.len()];
+    let mut any = false;
+    for x in ta.chars() {
+        // Cheap rejection: every bracket of `PAIRS` is one of these.
+        if !matches!(
+            x as u32,
+            0x28 | 0x29 | 0x5B | 0x5D | 0x3008..=0x3015 | 0xFF08 | 0xFF09 | 0xFF3B | 0xFF3D
+        ) {
             continue;
         }
-        let depth = ta.chars().fold(0i32, |n, x| {
+        for (k, &(o, c)) in PAIRS.iter().enumerate() {
             if x == o {
-                n + 1
+                depth[k] += 1;
+                any = true;
             } else if x == c {
-                (n - 1).max(0)
-            } else {
-                n
+                depth[k] = depth[k].saturating_sub(1);
             }
-        });
-        if depth > 0 {
-            open = Some((o, c));
-            break;
         }
     }
+    if !any {
+        return None;
+    }
+    let open = PAIRS
+        .iter()
+        .zip(depth)
+        .find(|(_, d)| *d > 0)
+        .map(|(&p, _)| p);
     let (o, c) = open?;
     let close = tb.find(c);
     Some(close.is_some_and(|k| tb.find(o).is_none_or(|j| k < j)))
