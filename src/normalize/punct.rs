@@ -605,7 +605,11 @@ impl Line {
             while p > 0 && self.toks[p].space {
                 p -= 1;
             }
-            if !self.toks[p].c.is_ascii_alphabetic() || self.toks[p].prot {
+            // A word of two letters or more (`T，X以及Z系列` lists models).
+            if !self.toks[p].c.is_ascii_alphabetic()
+                || self.toks[p].prot
+                || !(p > 0 && self.toks[p - 1].c.is_ascii_alphabetic())
+            {
                 continue;
             }
             let next = self.toks.get(k + 1).map(|x| x.c);
@@ -619,7 +623,13 @@ impl Line {
             };
             if matches!(t.c, '，' | '；' | '：') {
                 let after = self.right(k);
-                if after.is_some_and(|c| c.is_ascii_alphabetic()) {
+                let r = (k + 1..n).find(|&m| !self.toks[m].space);
+                let word_right = r.is_some_and(|m| {
+                    self.toks
+                        .get(m + 1)
+                        .is_some_and(|x| x.c.is_ascii_alphabetic())
+                });
+                if after.is_some_and(|c| c.is_ascii_alphabetic()) && word_right {
                     let rep = match (t.c, next) {
                         (_, Some(x)) if is_space(x) => ascii,
                         ('，', _) => ", ",
