@@ -22,6 +22,7 @@ pub struct RuleInfo {
 pub fn all() -> impl Iterator<Item = &'static RuleInfo> {
     crate::decode::RULES
         .iter()
+        .chain(crate::normalize::entities::RULES)
         .chain(crate::normalize::chars::RULES)
         .chain(crate::normalize::whitespace::RULES)
         .chain(crate::normalize::punct::RULES)

@@ -78,3 +78,72 @@ fn reuters_paragraphs_follow_the_indents() {
     );
     assert!(want.len() > 200);
 }
+
+/// The whole corpus, one document at a time (each `### NEWID TITLE` + body
+/// run through the pipeline alone): the share of documents whose
+/// paragraphs come out exactly as the indents mark them. The `Reuter`
+/// sign-off may stay apart or be joined. `NEWSCLEAN_REUTERS=…/reuters21578-bodies.txt
+/// cargo test --release --test reuters_reflow -- --ignored --nocapture`.
+#[test]
+#[ignore = "needs the Reuters corpus in NEWSCLEAN_REUTERS"]
+fn reuters_corpus_documents_exact() {
+    let path = std::env::var("NEWSCLEAN_REUTERS")
+        .unwrap_or_else(|_| "target/layout-eval/corpora/reuters/reuters21578-bodies.txt".into());
+    let text = std::fs::read_to_string(path).expect("corpus");
+    let cfg = Config::default();
+    let norm = |p: Vec<String>| -> Vec<String> {
+        let mut p: Vec<String> = p
+            .into_iter()
+            .map(|l| {
+                l.split(' ')
+                    .filter(|w| !w.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .filter(|l| !l.is_empty())
+            .collect();
+        // The sign-off, apart or joined.
+        if let Some(last) = p.last_mut() {
+            for s in ["Reuter", "REUTER"] {
+                if last == s {
+                    p.pop();
+                    break;
+                }
+                if let Some(x) = last.strip_suffix(s) {
+                    *last = x.trim_end().to_string();
+                    break;
+                }
+            }
+        }
+        p
+    };
+    let (mut docs, mut exact) = (0usize, 0usize);
+    let mut shown = 0;
+    for chunk in text.split("\n### ") {
+        let doc = if chunk.starts_with("### ") {
+            chunk.to_string()
+        } else {
+            format!("### {chunk}")
+        };
+        let doc = doc.trim_end().to_string() + "\n";
+        docs += 1;
+        let out = normalize(&doc, &cfg).text;
+        let got = norm(out.lines().map(str::to_string).collect());
+        let want = norm(expected_paragraphs(&doc));
+        if got == want {
+            exact += 1;
+        } else if shown < 5 && std::env::var("NEWSCLEAN_REUTERS_SHOW").is_ok() {
+            shown += 1;
+            for (g, w) in got.iter().zip(&want) {
+                if g != w {
+                    eprintln!("got  {g:?}\nwant {w:?}\n");
+                    break;
+                }
+            }
+        }
+    }
+    eprintln!(
+        "reuters: {exact} of {docs} documents exact ({:.1}%)",
+        100.0 * exact as f64 / docs as f64
+    );
+}

@@ -11,6 +11,7 @@
 //!    character width (A-W); then NFC again where these made new
 //!    compositions.
 //!    U+3000 and leading spaces are kept here: layout reads indentation.
+//!    [`entities`] then decodes HTML character references (`&nbsp;`).
 //! 2. [`layout`]: page furniture (B-P1, C-P), paragraph joins (B, C-R/C-H),
 //!    echo fragments (B-E).
 //! 3. [`whitespace`]: indentation, trailing spaces, space runs, blank-line
@@ -22,6 +23,7 @@
 //! the stage boundary, so a disabled rule never changes text.
 
 pub mod chars;
+pub mod entities;
 pub mod han;
 pub mod layout;
 pub mod punct;
@@ -38,8 +40,9 @@ pub type Stage = fn(&str, &Config) -> Vec<Edit>;
 /// whose rules are all switched off is not run at all (its edits would all
 /// be filtered out anyway), so a dedup-only config costs no NFC, layout or
 /// punctuation scan.
-const STAGES: [(Stage, &[RuleInfo]); 5] = [
+const STAGES: [(Stage, &[RuleInfo]); 6] = [
     (chars::nfc, NFC_RULES),
+    (entities::edits, entities::RULES),
     (chars::edits, chars::RULES),
     (layout::edits, layout::RULES),
     (whitespace::edits, whitespace::RULES),
@@ -47,10 +50,10 @@ const STAGES: [(Stage, &[RuleInfo]); 5] = [
 ];
 
 /// Index of the character stage in [`STAGES`].
-const CHARS: usize = 1;
+const CHARS: usize = 2;
 
 /// Index of the layout stage in [`STAGES`].
-const LAYOUT: usize = 2;
+const LAYOUT: usize = 3;
 
 /// After the character rules or a join changed the text: NFC again, in
 /// the same pass. Width folding and deletions make new compositions (`Ａ\u{308}` →
@@ -101,11 +104,17 @@ pub fn normalize_flagged(original: &str, cfg: &Config, flags: Vec<Edit>) -> Comp
             let before = c.text.len();
             let n = run_stage(&mut c, original, cfg, stage, rules);
             // A join can bring a width mark next to a digit (`0⏎．9` →
-            // `0．9`): the character rules look at the joined text once
-            // more, so a second run finds nothing (idempotence).
-            if k == LAYOUT && c.text.len() != before && any_on(cfg, chars::RULES) {
-                run_stage(&mut c, original, cfg, chars::edits, chars::RULES);
-                recompose(&mut c, original, cfg);
+            // `0．9`) or complete a reference (`&nbsp⏎;`): the entity and
+            // character rules look at the joined text once more, so a
+            // second run finds nothing (idempotence).
+            if k == LAYOUT && c.text.len() != before {
+                if any_on(cfg, entities::RULES) {
+                    run_stage(&mut c, original, cfg, entities::edits, entities::RULES);
+                }
+                if any_on(cfg, chars::RULES) {
+                    run_stage(&mut c, original, cfg, chars::edits, chars::RULES);
+                    recompose(&mut c, original, cfg);
+                }
             }
             if k == CHARS && n > 0 {
                 recompose(&mut c, original, cfg);

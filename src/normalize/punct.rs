@@ -67,7 +67,7 @@ pub const RULES: &[RuleInfo] = &[
     RuleInfo { id: INTERPUNCT, spec: "A-M1", doc: "a lone `・` `•` `‧` `∙` `⋅` between name parts becomes `·` (U+00B7)" },
     RuleInfo { id: ZERO, spec: "A-N1", doc: "`0` `O` `o` `○` inside a run of Chinese digits becomes `〇`" },
     RuleInfo { id: SPACE, spec: "A-Z1", doc: "spaces before `，、；：。！？…` and closing marks, or after `，、；：。！？` and opening marks, are removed" },
-    RuleInfo { id: LATIN, spec: "A-L1", doc: "full-width `，：；！？。` in an English line become ASCII (plus a space before a following word)" },
+    RuleInfo { id: LATIN, spec: "A-L1", doc: "full-width `，：；！？。（）` in an English line, and `，；：。！？` of an English phrase inside a Chinese line, become ASCII (plus a space before a following word)" },
     RuleInfo { id: BRACKET_FLAG, spec: "A-P2", doc: "flag: an unmatched `(` `)` `（` `）` in a Chinese paragraph (text unchanged)" },
     RuleInfo { id: QUOTE_FLAG, spec: "A-Q1", doc: "flag: an odd number of ASCII `\"` in a Chinese paragraph, left unconverted" },
 ];
@@ -120,7 +120,7 @@ fn needs_work(l: &str, corner: bool) -> bool {
         let c = l[i..].chars().next().expect("char boundary");
         match c {
             '\u{a0}' | '\u{3000}' => return true,
-            '…' | '⋯' | '―' | '─' | '－' | '⸺' | '〜' | '・' | '•' | '‧' | '∙' | '⋅' => {
+            '…' | '⋯' | '―' | '─' | '－' | '⸺' | '〜' | '・' | '•' | '‧' | '∙' | '⋅' | '●' => {
                 return true
             }
             '○' | '０' | 'Ｏ' if is_cn_digit(prev(i)) => return true,
@@ -132,7 +132,7 @@ fn needs_work(l: &str, corner: bool) -> bool {
                 }
                 fullwidth = true;
             }
-            '，' | '：' | '；' | '！' | '？' => fullwidth = true,
+            '，' | '：' | '；' | '！' | '？' | '（' | '）' => fullwidth = true,
             _ => han = han || is_han(c),
         }
         if c != '。' {
@@ -367,6 +367,13 @@ fn is_dash_like(c: char) -> bool {
     matches!(c, '-' | '－' | '―' | '─' | '—')
 }
 
+/// Characters of transliterated foreign names (音译用字, the common ones
+/// of the Xinhua transliteration tables): both neighbours of a name dot.
+fn is_translit(c: char) -> bool {
+    const T: &str = "吕赛吾江孙阿埃艾爱安昂奥巴拜班邦鲍贝本比彼毕波伯博布查达戴丹道德登迪蒂丁东杜多厄恩尔法凡菲费芬丰弗福盖甘戈哥格贡古圭哈海汉翰豪赫黑亨洪胡华霍基吉加佳贾杰金卡凯坎康考柯科克肯库夸奎拉莱赖兰朗劳勒雷蕾里利莉列林琳隆卢鲁路伦罗洛马玛迈麦曼梅美门蒙米密明莫默姆穆纳娜乃奈南内尼涅宁纽努诺欧帕潘庞佩彭皮普齐奇契乔琴琼丘萨塞桑森沙莎善尚舍什史舒斯松苏索塔泰坦汤唐陶特提图托瓦万旺威韦维温沃乌西希谢辛休雅亚扬耶伊因英尤于约扎詹兹朱卓佐";
+    T.contains(c)
+}
+
 fn is_dot_like(c: char) -> bool {
     matches!(c, '・' | '•' | '‧' | '∙' | '⋅' | '·')
 }
@@ -558,9 +565,6 @@ impl Line {
             }
             return;
         }
-        if !self.cjk_dominant() {
-            return;
-        }
         // Until nothing changes: every pass that continues converts at
         // least one token, so this ends; usually after two passes. A chain
         // like `中,(a),(b),(c)` takes one pass per link, and stopping early
@@ -576,8 +580,92 @@ impl Line {
                 break;
             }
         }
+        if on.latin {
+            self.latin_phrases();
+        }
         self.spaces(on);
         self.emit(out);
+    }
+
+    /// A-L1 inside a Chinese line: an English phrase keeps ASCII marks
+    /// (`「Stay hungry，stay foolish。」` → `「Stay hungry, stay foolish.」`).
+    /// `，；：` directly between two Latin words, and `。！？` after the last
+    /// word of a quoted or bracketed phrase of ≥ 2 Latin words without Han,
+    /// right before its closing mark.
+    fn latin_phrases(&mut self) {
+        let n = self.toks.len();
+        for k in 1..n {
+            let t = self.toks[k];
+            if t.prot || t.rep.is_some() || !matches!(t.c, '，' | '；' | '：' | '。' | '！' | '？')
+            {
+                continue;
+            }
+            // Through spaces (A-Z may remove one on this run).
+            let mut p = k - 1;
+            while p > 0 && self.toks[p].space {
+                p -= 1;
+            }
+            // A word of two letters or more (`T，X以及Z系列` lists models).
+            if !self.toks[p].c.is_ascii_alphabetic()
+                || self.toks[p].prot
+                || !(p > 0 && self.toks[p - 1].c.is_ascii_alphabetic())
+            {
+                continue;
+            }
+            let next = self.toks.get(k + 1).map(|x| x.c);
+            let ascii = match t.c {
+                '，' => ",",
+                '；' => ";",
+                '：' => ":",
+                '。' => ".",
+                '！' => "!",
+                _ => "?",
+            };
+            if matches!(t.c, '，' | '；' | '：') {
+                let after = self.right(k);
+                let r = (k + 1..n).find(|&m| !self.toks[m].space);
+                let word_right = r.is_some_and(|m| {
+                    self.toks
+                        .get(m + 1)
+                        .is_some_and(|x| x.c.is_ascii_alphabetic())
+                });
+                if after.is_some_and(|c| c.is_ascii_alphabetic()) && word_right {
+                    let rep = match (t.c, next) {
+                        (_, Some(x)) if is_space(x) => ascii,
+                        ('，', _) => ", ",
+                        ('；', _) => "; ",
+                        _ => ": ",
+                    };
+                    self.set(k, ascii.chars().next().unwrap_or(','), rep, LATIN);
+                }
+                continue;
+            }
+            if !next.is_some_and(|c| is_close(c) || c == '"') {
+                continue;
+            }
+            // The phrase: back to an opening mark or the line start.
+            let mut words = 0;
+            let mut m = k;
+            let mut ok = false;
+            while m > 0 {
+                let c = self.toks[m - 1].c;
+                if is_open(c) || c == '"' {
+                    ok = true;
+                    break;
+                }
+                if is_han(c) || is_pause(c) || is_stop(c) {
+                    ok = false;
+                    break;
+                }
+                if c.is_ascii_alphabetic() && (m < 2 || !self.toks[m - 2].c.is_ascii_alphabetic()) {
+                    words += 1;
+                }
+                m -= 1;
+            }
+            if ok && words >= 2 {
+                self.set(k, ascii.chars().next().unwrap_or('.'), ascii, LATIN);
+            }
+        }
     }
 
     /// A-N1, A-E1, A-D1, A-D3, A-M1, A-T1.
@@ -679,7 +767,11 @@ impl Line {
                 continue;
             }
             // A-M1: lone interpunct between name parts.
-            if on.interpunct && is_dot_like(c) && c != '·' {
+            // `●` (a bullet elsewhere) only directly between two Han.
+            let bullet = c == '●'
+                && self.prev_c(i).is_some_and(is_han)
+                && self.next_c(i).is_some_and(is_han);
+            if on.interpunct && ((is_dot_like(c) && c != '·') || bullet) {
                 let lone = !self.prev_c(i).is_some_and(is_dot_like)
                     && !self.next_c(i).is_some_and(is_dot_like);
                 if lone && self.name_part(i, false) && self.name_part(i, true) {
@@ -806,7 +898,19 @@ impl Line {
                             || self.left(i).is_some_and(pause_stop)
                             || self.right(j).is_some_and(pause_stop)
                     };
-                    if content_han || (on.latin_parens && outer()) {
+                    // `核磁共振成像 (NMRI) 是`: Latin-only content with Han on
+                    // both sides through spaces is a Chinese parenthesis too
+                    // (the spaces go with A-Z2).
+                    // A one-character `(a)` / `(1)` is an enumerator: stays.
+                    let han_both = self.left(i).is_some_and(is_han)
+                        && self.right(j).is_some_and(is_han)
+                        && (i + 1..j)
+                            .filter(|&k| {
+                                self.toks[k].prot || self.toks[k].c.is_ascii_alphanumeric()
+                            })
+                            .count()
+                            >= 2;
+                    if content_han || (on.latin_parens && (outer() || han_both)) {
                         if ascii_open {
                             self.set(i, '（', "（", PAREN);
                         }
@@ -822,9 +926,51 @@ impl Line {
         changed
     }
 
+    /// ASCII `'…'` used as Chinese quotes on a line without `"`: every
+    /// candidate `'` (not an apostrophe between letters, not an inch or
+    /// minute mark after a digit) pairs in order, and the pairs convert when
+    /// one of them holds Han or touches it (`你'好',再见.`).
+    fn single_quotes(&mut self) -> bool {
+        let t = &self.toks;
+        if t.iter().any(|k| !k.prot && matches!(k.c, '"' | '“' | '”')) {
+            return false;
+        }
+        let qs: Vec<usize> = (0..t.len())
+            .filter(|&k| {
+                t[k].c == '\''
+                    && !t[k].prot
+                    && t[k].rep.is_none()
+                    && !(k > 0
+                        && t[k - 1].c.is_ascii_alphanumeric()
+                        && t.get(k + 1).is_some_and(|n| n.c.is_ascii_alphabetic()))
+                    && !(k > 0 && t[k - 1].c.is_ascii_digit())
+            })
+            .collect();
+        if qs.is_empty() || qs.len() % 2 == 1 {
+            return false;
+        }
+        let any = qs.chunks(2).any(|p| {
+            let (i, j) = (p[0], p[1]);
+            self.han_in(i + 1, j) > 0
+                && (self.prev_c(i).is_none_or(|c| !c.is_ascii_alphanumeric()))
+                && (self.next_c(j).is_none_or(|c| !c.is_ascii_alphanumeric()))
+        });
+        if !any {
+            return false;
+        }
+        for p in qs.chunks(2) {
+            self.set(p[0], '‘', "‘", QUOTE);
+            self.set(p[1], '’', "’", QUOTE);
+        }
+        true
+    }
+
     /// A-Q1 and A-Q2. All pairs of a paragraph convert together, so that a
     /// second run pairs the remaining quotes the same way (idempotence).
     fn quotes(&mut self) -> bool {
+        if self.single_quotes() {
+            return true;
+        }
         let qs: Vec<usize> = self.double_quotes().collect();
         if qs.is_empty() || qs.len() % 2 == 1 {
             return false;
@@ -889,7 +1035,11 @@ impl Line {
                         changed = true;
                     }
                 }
-                '.' if on.period && self.period(i, on) => {
+                '.' if on.interpunct && self.name_dot(i) => {
+                    self.set(i, '·', "·", INTERPUNCT);
+                    changed = true;
+                }
+                '.' if on.period && self.period(i, on) && !self.name_dot(i) => {
                     self.set(i, '。', "。", PERIOD);
                     changed = true;
                 }
@@ -916,7 +1066,16 @@ impl Line {
                 }
                 '?' | '!' if on.qx => {
                     let j = self.run_end(i, |c| c == '?' || c == '!');
-                    if self.untouched(i, j) {
+                    // A mark that belongs to a Latin token stays: `Yahoo!奇摩`
+                    // (a `!` glued to a word, text after it), `!import`
+                    // (glued to a lowercase word).
+                    // `!` only: `?JFGI` after Han is a question mark.
+                    let bang = self.toks[i].c == '!' && j == i + 1;
+                    let token_mark = bang
+                        && (self.next_c(i).is_some_and(|c| c.is_ascii_lowercase())
+                            || (self.prev_c(i).is_some_and(|c| c.is_ascii_alphanumeric())
+                                && self.next_c(i).is_some()));
+                    if self.untouched(i, j) && !token_mark {
                         let l = self.left(i);
                         let ok = l.is_some_and(left_cjk)
                             || (self.embedded_token(i)
@@ -943,6 +1102,45 @@ impl Line {
         changed
     }
 
+    /// A `.` typed for the interpunct `·` (GB/T 15834 间隔号): directly
+    /// between two Han characters, and either both are characters of
+    /// transliterated foreign names (`劳尔.卡斯特罗`, `约翰.克里`,
+    /// `哈桑.鲁哈尼`, `买买提江.吾买尔`) or the dot is inside a title or a
+    /// quoted name without a stop (`《苏州月.中华情》`, `“空间.镜像”`,
+    /// `【新春走基层.零点后的中国】`). A sentence that ends without a space before
+    /// the next (`…很好.我们…`) rarely has name characters on both sides.
+    fn name_dot(&self, i: usize) -> bool {
+        let (Some(a), Some(b)) = (self.prev_c(i), self.next_c(i)) else {
+            return false;
+        };
+        if !is_han(a) || !is_han(b) || self.toks[i - 1].prot || self.toks[i + 1].prot {
+            return false;
+        }
+        if is_translit(a) && is_translit(b) {
+            return true;
+        }
+        // Inside a title or a quoted name (`《…》`, `“…”`, `【…】`, `「…」`)
+        // that closes later on the line, with no stop inside.
+        let stop = |t: &Tok| matches!(t.c, '。' | '！' | '？' | '!' | '?');
+        for (o, c) in [('《', '》'), ('“', '”'), ('【', '】'), ('「', '」')] {
+            let Some(open) = self.toks[..i].iter().rposition(|t| t.c == o) else {
+                continue;
+            };
+            if self.toks[open + 1..i].iter().any(|t| t.c == c || stop(t)) {
+                continue;
+            }
+            let after = &self.toks[i + 1..];
+            if let Some(close) = after.iter().position(|t| t.c == c) {
+                // A quotation holds sentences: only a short quoted name.
+                let short = matches!(o, '《' | '【') || i - open + close <= 16;
+                if short && !after[..close].iter().any(stop) {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
     /// A-S1, A-S1b, A-S1c for the `.` at `i`.
     fn period(&self, i: usize, on: &On) -> bool {
         if self.prev_c(i) == Some('.') || self.next_c(i) == Some('.') {
@@ -965,7 +1163,9 @@ impl Line {
         if prev.is_some_and(|c| c.is_ascii_digit()) && r.is_none() && self.han_in(0, i) > 0 {
             return true;
         }
-        self.embedded_token(i) && r.is_none_or(is_han)
+        // `rev. 是`: a dot followed by a space belongs to the Latin token
+        // (an abbreviation, or an English sentence).
+        self.embedded_token(i) && r.is_none_or(is_han) && !self.next_c(i).is_some_and(is_space)
     }
 
     /// A URL scheme name (`http`, `https`, …) directly before `i`.
@@ -1091,7 +1291,11 @@ impl Line {
     /// A-L1: full-width marks in an English line become ASCII.
     fn latin_line(&self, out: &mut Vec<Edit>) {
         let t = &self.toks;
-        if !t[0].c.is_ascii_alphabetic() || t[0].prot {
+        // The first letter, after opening quotes and brackets.
+        let first = t
+            .iter()
+            .position(|k| k.prot || !(is_open(k.c) || matches!(k.c, '"' | '\'' | '(')));
+        if !first.is_some_and(|f| t[f].c.is_ascii_alphabetic() && !t[f].prot) {
             return;
         }
         // No other CJK script on the line (kana, hangul, …).
@@ -1126,6 +1330,18 @@ impl Line {
                 '！' => ("!", "! "),
                 '？' => ("?", "? "),
                 '。' => (".", ". "),
+                // `The（Convertible Amount）case` → `The (Convertible Amount) case`
+                '（' => {
+                    let sp = i > 0 && t[i - 1].c.is_ascii_alphanumeric();
+                    out.push(Edit::new(
+                        k.start,
+                        k.end,
+                        if sp { " (" } else { "(" },
+                        LATIN,
+                    ));
+                    continue;
+                }
+                '）' => (")", ") "),
                 _ => continue,
             };
             let word_follows = t.get(i + 1).is_some_and(|n| n.c.is_ascii_alphanumeric());
@@ -1181,6 +1397,7 @@ fn protected_at(b: &[u8], i: usize, after_letter: bool) -> Option<(usize, bool)>
     let word_start = !prev.is_some_and(|p| p.is_ascii_alphanumeric());
     match x {
         b'<' => tag(b, i).map(|e| (e, false)),
+        b']' => markdown_target(b, i).map(|e| (e, false)),
         b'&' => entity(b, i).map(|e| (e, false)),
         b'`' => delimited(b, i, b'`').map(|e| (e, false)),
         b'$' => math(b, i).map(|e| (e, false)),
@@ -1261,6 +1478,37 @@ fn url(b: &[u8], i: usize) -> Option<usize> {
 
 fn label_byte(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'-'
+}
+
+/// The target of a Markdown link or image, `](url)` / `](/path "title")`:
+/// from the `]` to the closing `)`, printable ASCII without spaces in the
+/// target (a title may follow in quotes).
+fn markdown_target(b: &[u8], i: usize) -> Option<usize> {
+    if b.get(i + 1) != Some(&b'(') {
+        return None;
+    }
+    let s = i + 2;
+    let body = &b[s..];
+    let ok_start = url(b, s).is_some()
+        || body.starts_with(b"/")
+        || body.starts_with(b"#")
+        || body.starts_with(b"./")
+        || body.starts_with(b"mailto:");
+    if !ok_start {
+        return None;
+    }
+    let mut j = s;
+    while j < b.len() && (0x21..=0x7E).contains(&b[j]) && b[j] != b')' {
+        j += 1;
+    }
+    if b.get(j) == Some(&b' ') && b.get(j + 1) == Some(&b'"') {
+        j += 2;
+        while j < b.len() && b[j] != b'"' {
+            j += 1;
+        }
+        j += 1;
+    }
+    (b.get(j) == Some(&b')')).then_some(j + 1)
 }
 
 /// `local@domain.tld`.
@@ -1509,7 +1757,7 @@ mod tests {
             match c {
                 ',' | '.' | ':' | ';' | '?' | '!' | '(' | ')' | '"' | '\'' | '~' | '-' | ' '
                 | '\t' | '\u{a0}' | '\u{3000}' => return true,
-                '…' | '⋯' | '―' | '─' | '－' | '⸺' | '〜' | '・' | '•' | '‧' | '∙' | '⋅' => {
+                '…' | '⋯' | '―' | '─' | '－' | '⸺' | '〜' | '・' | '•' | '‧' | '∙' | '⋅' | '●' => {
                     return true
                 }
                 '0' | 'O' | 'o' | '○' | '０' | 'Ｏ' if is_cn_digit(prev) => return true,
@@ -1521,7 +1769,7 @@ mod tests {
                     }
                     fullwidth = true;
                 }
-                '，' | '：' | '；' | '！' | '？' => fullwidth = true,
+                '，' | '：' | '；' | '！' | '？' | '（' | '）' => fullwidth = true,
                 _ => han = han || is_han(c),
             }
             if c != '。' {
@@ -1988,6 +2236,103 @@ mod tests {
                 prop_assert_eq!(keep(&out), keep(&s));
                 prop_assert!(edits(&out, &cfg).is_empty());
             }
+        }
+    }
+
+    fn fix(t: &str) -> String {
+        let cfg = Config::default();
+        apply(t, &edits(t, &cfg))
+    }
+
+    #[test]
+    fn name_and_title_dots_become_interpuncts() {
+        assert_eq!(
+            fix("古巴领导人劳尔.卡斯特罗.鲁斯会见"),
+            "古巴领导人劳尔·卡斯特罗·鲁斯会见"
+        );
+        assert_eq!(fix("美国国务卿约翰.克里表示"), "美国国务卿约翰·克里表示");
+        assert_eq!(fix("伊朗总统哈桑.鲁哈尼"), "伊朗总统哈桑·鲁哈尼");
+        assert_eq!(
+            fix("晚会《苏州月.中华情》举行"),
+            "晚会《苏州月·中华情》举行"
+        );
+        // A sentence end between ordinary characters still becomes `。`.
+        assert_eq!(
+            fix("今天天气很好.我们去公园."),
+            "今天天气很好。我们去公园。"
+        );
+        assert_eq!(fix("中●文"), "中·文");
+        assert_eq!(fix("●今年"), "●今年");
+    }
+
+    #[test]
+    fn latin_tokens_keep_their_marks() {
+        assert_eq!(fix("rev. 是版本"), "rev. 是版本");
+        assert_eq!(fix("来自Yahoo!的文档"), "来自Yahoo!的文档");
+        assert_eq!(fix("Yahoo!奇摩"), "Yahoo!奇摩");
+        assert_eq!(fix("跟随者!import"), "跟随者!import");
+        assert_eq!(fix("真的吗?好!"), "真的吗？好！");
+    }
+
+    #[test]
+    fn short_mixed_lines_by_context() {
+        assert_eq!(fix("Hello世界."), "Hello世界。");
+        assert_eq!(
+            fix("iPhone 15发布:Apple Intelligence来了"),
+            "iPhone 15发布：Apple Intelligence来了"
+        );
+        assert_eq!(
+            fix("苹果发布会前瞻,iPhone 15 Pro Max和Apple Watch Ultra 2将亮相."),
+            "苹果发布会前瞻，iPhone 15 Pro Max和Apple Watch Ultra 2将亮相。"
+        );
+    }
+
+    #[test]
+    fn spaced_latin_parens_and_single_quotes() {
+        assert_eq!(fix("核磁共振成像 (NMRI) 是"), "核磁共振成像（NMRI）是");
+        assert_eq!(fix("阿里巴巴 (BABA.N) 旗下"), "阿里巴巴（BABA.N）旗下");
+        assert_eq!(fix("f (x) 的值"), "f (x) 的值");
+        assert_eq!(fix("你'好',再见."), "你‘好’，再见。");
+        assert_eq!(fix("他说it's好"), "他说it's好");
+    }
+
+    #[test]
+    fn english_phrases_keep_ascii_marks() {
+        assert_eq!(
+            fix("乔布斯说「Stay hungry，stay foolish。」"),
+            "乔布斯说「Stay hungry, stay foolish.」"
+        );
+        assert_eq!(
+            fix("The（Convertible Amount）case！"),
+            "The (Convertible Amount) case!"
+        );
+        assert_eq!(
+            fix("\"Only the first time break。\""),
+            "\"Only the first time break.\""
+        );
+    }
+
+    #[test]
+    fn markdown_links_are_protected() {
+        assert_eq!(
+            fix("详见[文档](https://example.com/a,b)了解"),
+            "详见[文档](https://example.com/a,b)了解"
+        );
+        assert_eq!(fix("见[说明](/docs/x.html)"), "见[说明](/docs/x.html)");
+    }
+
+    #[test]
+    fn new_patterns_are_idempotent() {
+        for t in [
+            "古巴领导人劳尔.卡斯特罗.鲁斯会见",
+            "核磁共振成像 (NMRI) 是",
+            "你'好',再见.",
+            "乔布斯说「Stay hungry，stay foolish。」",
+            "The（Convertible Amount）case！",
+            "苹果发布会前瞻,iPhone 15 Pro Max和Apple Watch Ultra 2将亮相.",
+        ] {
+            let once = fix(t);
+            assert_eq!(fix(&once), once, "{t}");
         }
     }
 }

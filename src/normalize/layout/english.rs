@@ -1,0 +1,284 @@
+//! English boundaries (spec C-R, C-H): hard-wrapped English lines are
+//! reflowed with one space (C-R1), a line with leading whitespace, a list
+//! item, a table row, a mail header or a heading starts a new paragraph
+//! (C-R3), page furniture in the gap is looked across (C-R4), and a hyphen
+//! at a line end is removed or kept (C-H) by the shape of the word and by
+//! how the same word is written elsewhere in the document (C-H5,
+//! [`corpus_vote`]). Only boundaries where neither line has Han come here.
+
+use super::*;
+
+/// C-H candidate: A ends with `[A-Za-z]{2,}` + a hyphen char; returns the
+/// hyphen's byte offset in `ta` and the hyphen.
+pub(super) fn line_end_hyphen(ta: &str) -> Option<(usize, char)> {
+    let h = last_char(ta)?;
+    if !matches!(h, '-' | '\u{00AD}' | '\u{2010}' | '\u{2011}') {
+        return None;
+    }
+    let k = ta.len() - h.len_utf8();
+    let before = &ta[..k];
+    let letters = before
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .count();
+    (letters >= 2).then_some((k, h))
+}
+
+pub(super) fn word_count(t: &str) -> usize {
+    t.split_whitespace().count()
+}
+
+pub(super) fn is_all_caps_heading(t: &str) -> bool {
+    let letters = t.chars().filter(|c| c.is_alphabetic()).count();
+    letters >= 2 && !t.chars().any(|c| c.is_lowercase()) && word_count(t) <= 10
+}
+
+pub(super) fn is_title_case_heading(t: &str) -> bool {
+    const SMALL: &[&str] = &[
+        "a", "an", "the", "of", "in", "on", "and", "for", "to", "at", "by", "with", "or", "&",
+    ];
+    let wc = word_count(t);
+    if wc == 0 || wc > 8 || ends_terminal(t) || t.ends_with([',', ';', ':']) {
+        return false;
+    }
+    t.split_whitespace().enumerate().all(|(i, w)| {
+        let c = w.chars().next().unwrap_or(' ');
+        c.is_uppercase() || c.is_ascii_digit() || (i > 0 && SMALL.contains(&w))
+    }) && first_char(t).is_some_and(|c| c.is_uppercase())
+}
+
+/// C-R3: B cannot be joined to A.
+pub(super) fn is_list_item(t: &str) -> bool {
+    if t.starts_with("- ") || t.starts_with("* ") || t.starts_with("• ") || t.starts_with("· ") {
+        return true;
+    }
+    let b = t.as_bytes();
+    let d = digits(b, 0);
+    if d > 0 && d <= 3 && t[d..].starts_with(". ") {
+        return true;
+    }
+    // (a) / a)
+    let r = t.strip_prefix('(').unwrap_or(t);
+    let k = r.chars().take_while(|c| c.is_ascii_alphanumeric()).count();
+    // `(a)`, `(12)`, `(iv)`, `b)`: lowercase letters, digits or roman
+    // numerals, never an acronym like `(NAR)`.
+    let tok = &r[..k];
+    let enumerator = tok.chars().all(|c| c.is_ascii_digit())
+        || (k == 1 && tok.chars().all(|c| c.is_ascii_lowercase()))
+        || tok.chars().all(|c| matches!(c, 'i' | 'v' | 'x'));
+    (1..=3).contains(&k) && enumerator && r[k..].starts_with(") ") && (t.starts_with('(') || k == 1)
+}
+
+pub(super) fn is_mail_header(t: &str) -> bool {
+    let Some(i) = t.find(": ") else { return false };
+    let name = &t[..i];
+    // A header name, not a label that opens prose (`NOTE: annual dividend
+    // payable April 10, 1987, to⏎stockholders…`, Reuters): the usual mail
+    // and news headers, or an extension header with a hyphen (`X-Mailer`).
+    const HEADERS: [&str; 14] = [
+        "from",
+        "to",
+        "cc",
+        "bcc",
+        "subject",
+        "date",
+        "sender",
+        "newsgroups",
+        "organization",
+        "path",
+        "lines",
+        "keywords",
+        "summary",
+        "references",
+    ];
+    first_char(name).is_some_and(|c| c.is_ascii_uppercase())
+        && name.len() <= 30
+        && name.chars().all(|c| c.is_ascii_alphabetic() || c == '-')
+        && (name.contains('-') || HEADERS.iter().any(|h| name.eq_ignore_ascii_case(h)))
+}
+
+pub(super) fn is_table_row(t: &str) -> bool {
+    t.contains('|') || t.matches('\t').count() >= 2
+}
+
+/// English boundary (C-R, C-H). `short_block` = every line of A's soft
+/// block has < 5 words (C-R2); `furniture` = page furniture was removed in
+/// the gap (C-R4).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn decide_en(
+    cx: &Ctx,
+    a: usize,
+    b: usize,
+    hard: bool,
+    furniture: bool,
+    short_block: bool,
+    a_after_blank: bool,
+    plain: bool,
+) -> Decision {
+    let ta = cx.content(a);
+    let tb = cx.content(b);
+    let la = &cx.lines[a];
+    let lb = &cx.lines[b];
+    // `plain`: as stage 3's output will be read, without indentation.
+    let (a_spaces, b_spaces, b_tabs, b_indented, indent_informative) = if plain {
+        (0, 0, 0, false, false)
+    } else {
+        (
+            la.spaces,
+            lb.spaces,
+            lb.tabs,
+            lb.indented(),
+            cx.geo.indent_informative,
+        )
+    };
+    let mut d = Decision {
+        join: false,
+        rule: REFLOW,
+        start: la.ce,
+        replacement: " ",
+        score: 0,
+        signals: Vec::new(),
+    };
+    let Some(cb) = first_char(tb) else { return d };
+    let hyphen = line_end_hyphen(ta);
+    // C-H7: en/em dash at the line end between alphanumerics.
+    let dash_end = last_char(ta).filter(|&c| c == '–' || c == '—').is_some()
+        && ta.chars().rev().nth(1).is_some_and(|c| c.is_alphanumeric())
+        && cb.is_alphanumeric();
+    if hard {
+        // C-R1: a blank line is a paragraph boundary, unless page furniture
+        // was removed there and A is cut mid-word or mid-sentence (C-R4).
+        if !furniture {
+            d.signals.push("C-R1".into());
+            return d;
+        }
+        let mid_sentence = !ta.ends_with(['.', '!', '?', ':', '"', '”', ')']) && cb.is_lowercase();
+        if hyphen.is_none() && !mid_sentence {
+            d.signals.push("C-R1".into());
+            return d;
+        }
+        d.signals.push("C-R4".into());
+    } else {
+        // C-R3 structure, indentation paragraphs, headings.
+        let reason = if b_spaces >= 4 || b_tabs > 0 {
+            Some("C-R3code")
+        } else if indent_informative && (b_indented || (b_spaces > 0 && a_spaces == 0)) {
+            Some("C-R3indent")
+        } else if is_list_item(tb) {
+            Some("C-R3list")
+        } else if is_table_row(ta) || is_table_row(tb) {
+            Some("C-R3table")
+        } else if is_mail_header(tb) || (is_mail_header(ta) && !ta.ends_with(',')) {
+            Some("C-R3mail")
+        } else if ta.starts_with('#')
+            || (is_all_caps_heading(ta) && hyphen.is_none())
+            || (a_after_blank && is_title_case_heading(ta) && hyphen.is_none())
+            || (ends_terminal(ta) && (is_all_caps_heading(tb) || is_title_case_heading(tb)))
+        {
+            Some("C-R3heading")
+        } else if short_block && hyphen.is_none() && !dash_end {
+            Some("C-R2")
+        } else {
+            None
+        };
+        if let Some(r) = reason {
+            d.signals.push(r.into());
+            return d;
+        }
+        d.signals.push("C-R1".into());
+    }
+    d.join = true;
+    d.score = cx.cfg.join_threshold;
+    if let Some((k, h)) = hyphen {
+        d.rule = DEHYPHEN;
+        d.replacement = "";
+        let word_start = ta[..k]
+            .char_indices()
+            .rfind(|&(_, c)| c.is_whitespace())
+            .map(|(i, c)| i + c.len_utf8())
+            .unwrap_or(0);
+        let frag = &ta[word_start..k];
+        let next_word: &str = tb
+            .split(|c: char| !c.is_alphanumeric() && c != '-')
+            .next()
+            .unwrap_or("");
+        let remove = if h == '\u{00AD}' {
+            d.signals.push("C-H1".into());
+            true
+        } else if cb.is_uppercase() || cb.is_ascii_digit() {
+            d.signals.push("C-H2".into());
+            false
+        } else if frag.contains(['-', '\u{2010}', '\u{2011}']) {
+            d.signals.push("C-H3".into());
+            false
+        } else if is_compound_prefix(frag) {
+            d.signals.push("C-H4".into());
+            false
+        } else {
+            match corpus_vote(cx.text, frag, next_word) {
+                Some(keep) => {
+                    d.signals.push("C-H5".into());
+                    !keep
+                }
+                None => {
+                    d.signals.push("C-H6".into());
+                    true
+                }
+            }
+        };
+        if remove {
+            d.start = la.cs + k;
+        }
+    } else if dash_end {
+        d.rule = DEHYPHEN;
+        d.replacement = "";
+        d.signals.push("C-H7".into());
+    }
+    d
+}
+
+pub(super) fn is_compound_prefix(frag: &str) -> bool {
+    const P: &[&str] = &[
+        "self", "non", "anti", "ex", "multi", "semi", "well", "ill", "all", "half", "cross",
+        "counter", "mid", "quasi", "pseudo", "post",
+    ];
+    let f = frag
+        .trim_start_matches(|c: char| !c.is_alphabetic())
+        .to_ascii_lowercase();
+    P.contains(&f.as_str())
+}
+
+/// C-H5: in-document frequency of `frag-next` vs `fragnext`. `Some(true)` =
+/// keep the hyphen, `Some(false)` = remove it, `None` = no evidence.
+pub(super) fn corpus_vote(text: &str, frag: &str, next: &str) -> Option<bool> {
+    if frag.is_empty() || next.is_empty() {
+        return None;
+    }
+    let joined = format!("{frag}{next}");
+    let hyph = format!("{frag}-{next}");
+    let count = |w: &str| -> usize {
+        let mut n = 0;
+        let mut from = 0;
+        while let Some(i) = text[from..].find(w) {
+            let s = from + i;
+            let e = s + w.len();
+            let before_ok = !text[..s]
+                .chars()
+                .next_back()
+                .is_some_and(char::is_alphanumeric);
+            let after_ok = !text[e..].chars().next().is_some_and(char::is_alphanumeric);
+            if before_ok && after_ok {
+                n += 1;
+            }
+            from = e;
+        }
+        n
+    };
+    let (j, h) = (count(&joined), count(&hyph));
+    match j.cmp(&h) {
+        std::cmp::Ordering::Greater => Some(false),
+        std::cmp::Ordering::Less => Some(true),
+        std::cmp::Ordering::Equal => None,
+    }
+}
