@@ -55,18 +55,29 @@ const CHARS: usize = 2;
 /// Index of the layout stage in [`STAGES`].
 const LAYOUT: usize = 3;
 
-/// After the character rules or a join changed the text: NFC again, in
-/// the same pass. Width folding and deletions make new compositions (`Ａ\u{308}` →
-/// `A\u{308}` → `Ä`, `e\u{200B}\u{301}` → `é`) that a second run would
-/// otherwise make (issue 10, row 12). Composition can in turn give the
-/// character rules a new neighbour to look at, so the two alternate until
-/// neither changes anything (in practice at once; bounded all the same).
+/// After the character rules or a join changed the text: character
+/// references and NFC again, in the same pass. Width folding and deletions
+/// make new compositions (`Ａ\u{308}` → `A\u{308}` → `Ä`,
+/// `e\u{200B}\u{301}` → `é`) and new references (`&#82\u{200B}05;` →
+/// `&#8205;`) that a second run would otherwise decode (issue 10, row 12).
+/// What they decode or compose can in turn give the character rules a new
+/// neighbour to look at, so the stages alternate until none changes
+/// anything (in practice at once; bounded all the same).
 fn recompose(c: &mut Composed, original: &str, cfg: &Config) {
-    if !any_on(cfg, NFC_RULES) {
+    let entities_on = any_on(cfg, entities::RULES);
+    let nfc_on = any_on(cfg, NFC_RULES);
+    if !entities_on && !nfc_on {
         return;
     }
     for _ in 0..4 {
-        if run_stage(c, original, cfg, chars::nfc, NFC_RULES) == 0 {
+        let mut n = 0;
+        if entities_on {
+            n += run_stage(c, original, cfg, entities::edits, entities::RULES);
+        }
+        if nfc_on {
+            n += run_stage(c, original, cfg, chars::nfc, NFC_RULES);
+        }
+        if n == 0 {
             return;
         }
         if !any_on(cfg, chars::RULES)
@@ -113,8 +124,8 @@ pub fn normalize_flagged(original: &str, cfg: &Config, flags: Vec<Edit>) -> Comp
                 }
                 if any_on(cfg, chars::RULES) {
                     run_stage(&mut c, original, cfg, chars::edits, chars::RULES);
-                    recompose(&mut c, original, cfg);
                 }
+                recompose(&mut c, original, cfg);
             }
             if k == CHARS && n > 0 {
                 recompose(&mut c, original, cfg);
