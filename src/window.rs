@@ -11,11 +11,13 @@
 //! other file (`read::read_regular`: regular files only) and decoded the
 //! same way, the decoder's `decode.replacement` flags handed to the window
 //! they fall in; every rule (`whitespace.control` included) runs per
-//! window. Held for the whole file: its decoded text and its cleaned copy
-//! (which the streamed diff reads back; written through the output
-//! [`Tree`] at the file's byte-exact output path when complete, atomically
-//! as any other); per window: the window's stages, blocks, edits and
-//! records. Every report file goes through the report [`Tree`], never by
+//! window. Held for the whole file: its decoded text; the cleaned copy is
+//! written window by window into an [`AtomicFile`] of the output [`Tree`]
+//! at the file's byte-exact output path, committed when complete (dropped,
+//! and so gone, on a failure, when the original is copied through instead);
+//! of the cleaned text only the tail the streamed diff can still read
+//! ([`diff::Streaming::needed_from`]: the open hunk) is kept; per window:
+//! the window's stages, blocks, edits and records. Every report file goes through the report [`Tree`], never by
 //! path: change records are streamed to an unnamed temporary file
 //! (`tempfile::tempfile_in`: `O_TMPFILE`, or a name removed at once; none
 //! to leave behind on a signal) in the report folder, appended to
@@ -279,7 +281,7 @@ pub fn clean(
     kept_path: &(dyn Fn(u32) -> String + Sync),
     sinks: &Sinks<'_>,
     s: &Settings,
-) -> Result<(String, Stats, Option<std::fs::File>, Vec<u32>), String> {
+) -> Result<(Copied, Stats, Option<std::fs::File>, Vec<u32>), String> {
     let mut state = State::new(original, rel, sinks)?;
     let run = catch_unwind(AssertUnwindSafe(|| {
         state.run(original, flags, file, rel, cfg, index, kept_path, s)
@@ -293,6 +295,11 @@ pub fn clean(
         )),
     }
 }
+
+/// The cleaned copy of a windowed file, written window by window: `None`
+/// without an output folder, else its size once committed or why it could
+/// not be written.
+pub type Copied = Option<Result<u64, String>>;
 
 /// Counts of a windowed file, for its report row.
 #[derive(Debug, Default, Clone)]
@@ -317,7 +324,15 @@ pub struct Stats {
 }
 
 struct State<'a> {
-    cleaned: String,
+    /// The cleaned copy, written as the windows are done (`None` once it
+    /// failed: `copy_error`), and its size so far.
+    copy: Option<std::io::BufWriter<AtomicFile<'a>>>,
+    copy_error: Option<String>,
+    bytes_out: u64,
+    /// The cleaned text from byte `tail_base` on, as much as the streamed
+    /// diff can still read (kept only for a diff).
+    tail: String,
+    tail_base: usize,
     stats: Stats,
     records: Option<std::io::BufWriter<std::fs::File>>,
     diff: Option<(std::io::BufWriter<AtomicFile<'a>>, diff::Streaming)>,
@@ -360,8 +375,21 @@ impl<'a> State<'a> {
             },
             None => None,
         };
+        // The cleaned copy goes to an atomic file of the output tree,
+        // named when complete (dropped, and so gone, on a failure).
+        let (mut copy, mut copy_error) = (None, None);
+        if let Some(o) = sinks.out {
+            match o.create(sinks.out_rel) {
+                Ok(f) => copy = Some(std::io::BufWriter::with_capacity(1 << 16, f)),
+                Err(e) => copy_error = Some(format!("cannot write cleaned copy: {e}")),
+            }
+        }
         Ok(State {
-            cleaned: String::with_capacity(original.len() + original.len() / 16),
+            copy,
+            copy_error,
+            bytes_out: 0,
+            tail: String::new(),
+            tail_base: 0,
             stats,
             records,
             diff,
@@ -449,7 +477,7 @@ impl<'a> State<'a> {
                         edits.insert(0, Edit::new(0, n, "", "whitespace.blank-lines"));
                     }
                 } else {
-                    self.cleaned.push('\n');
+                    self.emit("\n");
                     if n > 1 {
                         // `\r\n`: the line ending becomes `\n`, as in the
                         // windows.
@@ -465,14 +493,23 @@ impl<'a> State<'a> {
                 (line_base, col_base)
             };
             self.window_done(original, rel, ext, end, &edits, ext_lines, ext_col)?;
-            self.cleaned.push_str(&text);
+            self.emit(&text);
+            let any_text = !text.is_empty();
+            drop(text);
             if let Some((w, d)) = self.diff.as_mut() {
+                let (tail, base) = (&self.tail, self.tail_base);
                 let pushed = edits.iter().try_for_each(|e| {
                     let mut g = e.clone();
                     g.start += ext;
                     g.end += ext;
-                    d.push(w, original, &self.cleaned, &g)
+                    d.push(w, original, tail, base, &g)
                 });
+                // Later windows' edits start at `end` or after: the
+                // cleaned text no hunk can read any more goes.
+                d.no_edit_before(original, end);
+                let keep = d.needed_from();
+                self.tail.drain(..keep - self.tail_base);
+                self.tail_base = keep;
                 if let Err(e) = pushed {
                     // Dropped uncommitted: no half diff is left.
                     self.diff = None;
@@ -481,7 +518,7 @@ impl<'a> State<'a> {
                         .get_or_insert(format!("cannot write diff: {e}"));
                 }
             }
-            any_output |= !text.is_empty();
+            any_output |= any_text;
             if sep > 0 {
                 pending_sep = Some(end);
             }
@@ -503,6 +540,20 @@ impl<'a> State<'a> {
             pos = end + sep;
         }
         Ok(())
+    }
+
+    /// Append `text` to the cleaned copy (and to the diff's tail).
+    fn emit(&mut self, text: &str) {
+        if let Some(w) = self.copy.as_mut() {
+            if let Err(e) = w.write_all(text.as_bytes()) {
+                self.copy = None;
+                self.copy_error = Some(format!("cannot write cleaned copy: {e}"));
+            }
+        }
+        self.bytes_out += text.len() as u64;
+        if self.diff.is_some() {
+            self.tail.push_str(text);
+        }
     }
 
     /// Records, diff and page data of one window: `edits` in coordinates
@@ -579,9 +630,13 @@ impl<'a> State<'a> {
         self,
         original: &str,
         rel: &str,
-    ) -> Result<(String, Stats, Option<std::fs::File>, Vec<u32>), String> {
+    ) -> Result<(Copied, Stats, Option<std::fs::File>, Vec<u32>), String> {
         let State {
-            cleaned,
+            copy,
+            copy_error,
+            bytes_out,
+            tail,
+            tail_base,
             mut stats,
             records,
             diff,
@@ -596,7 +651,7 @@ impl<'a> State<'a> {
         if let Some((mut w, d)) = diff {
             if stats.edits > 0 {
                 let written = d
-                    .finish(&mut w, original, &cleaned)
+                    .finish(&mut w, original, &tail, tail_base)
                     .and_then(|()| w.into_inner().map_err(|e| e.into_error()))
                     .and_then(|t| t.commit(Durability::Deferred));
                 if let Err(e) = written {
@@ -627,7 +682,19 @@ impl<'a> State<'a> {
             }
             None => None,
         };
-        Ok((cleaned, stats, records, kept.into_iter().collect()))
+        drop(tail);
+        let copied = match (copy, copy_error) {
+            (_, Some(e)) => Some(Err(e)),
+            (Some(w), None) => Some(
+                w.into_inner()
+                    .map_err(|e| e.into_error())
+                    .and_then(|f| f.commit(Durability::Deferred))
+                    .map(|()| bytes_out)
+                    .map_err(|e| format!("cannot write cleaned copy: {e}")),
+            ),
+            (None, None) => None,
+        };
+        Ok((copied, stats, records, kept.into_iter().collect()))
     }
 }
 
@@ -669,13 +736,15 @@ fn exclude_cut_blocks(blocks: &mut [segment::Block], starts_mid: bool, ends_mid:
 pub fn clean_str_windowed(text: &str, cfg: &Config, s: &Settings) -> (String, Vec<String>) {
     let dir = tempfile::tempdir().expect("temp folder");
     let report = Tree::open(dir.path()).expect("report tree");
+    let out_dir = tempfile::tempdir().expect("temp folder");
+    let out = Tree::open(out_dir.path()).expect("output tree");
     let sinks = Sinks {
-        out: None,
+        out: Some(&out),
         out_rel: Path::new("t.txt"),
         report: Some(&report),
         records: true,
     };
-    let (cleaned, _, records, _) = clean(
+    let (copied, _, records, _) = clean(
         text,
         &[],
         0,
@@ -692,6 +761,8 @@ pub fn clean_str_windowed(text: &str, cfg: &Config, s: &Settings) -> (String, Ve
         use std::io::Read;
         f.read_to_string(&mut jsonl).expect("records");
     }
+    copied.expect("an output folder").expect("cleaned copy");
+    let cleaned = std::fs::read_to_string(out_dir.path().join("t.txt")).expect("cleaned copy");
     (cleaned, jsonl.lines().map(str::to_string).collect())
 }
 
@@ -702,14 +773,14 @@ pub fn report_row(
     rel: &str,
     encoding: String,
     bytes_in: u64,
-    result: Result<(String, Stats, Option<std::fs::File>, Vec<u32>), String>,
+    result: Result<(Copied, Stats, Option<std::fs::File>, Vec<u32>), String>,
     original: &str,
     sinks: &Sinks<'_>,
 ) -> (FileReport, Result<Option<std::fs::File>, String>, Vec<u32>) {
     let mut row = FileReport::new(rel.to_string());
     row.encoding = Some(encoding);
     row.bytes_in = bytes_in;
-    let (cleaned, stats, records, kept) = match result {
+    let (copied, stats, records, kept) = match result {
         Ok(x) => x,
         Err(reason) => {
             row.status = Status::Failed;
@@ -738,14 +809,13 @@ pub fn report_row(
     if row.edits > 0 {
         row.status = Status::Cleaned;
     }
-    if let Some(out) = sinks.out {
-        match out.write(sinks.out_rel, cleaned.as_bytes(), Durability::Deferred) {
-            Ok(()) => row.bytes_out = cleaned.len() as u64,
-            Err(e) => {
-                row.status = Status::Failed;
-                row.reason = Some(format!("cannot write cleaned copy: {e}"));
-            }
+    match copied {
+        Some(Ok(n)) => row.bytes_out = n,
+        Some(Err(reason)) => {
+            row.status = Status::Failed;
+            row.reason = Some(reason);
         }
+        None => {}
     }
     if let (Some(reason), Status::Cleaned) = (stats.report_error, row.status) {
         row.status = Status::Failed;

@@ -112,15 +112,18 @@ pub fn unified(path: &str, original: &str, edits: &[Edit]) -> String {
 /// The same diff as [`unified`], written as the edits arrive, for a file
 /// cleaned in windows (`window.rs`): `push` takes the file's edits in
 /// order (original coordinates) once the cleaned text they produce is in
-/// the `cleaned` passed along; hunks are written to `out` as soon as no
-/// later edit can join them, straight from the original and the cleaned
-/// text, so no hunk text is ever built in memory.
+/// the `cleaned` passed along, a piece of the cleaned text that starts at
+/// byte `base` of it; hunks are written to `out` as soon as no later edit
+/// can join them, straight from the original and that piece, so no hunk
+/// text is ever built in memory. The piece need only start at
+/// [`Streaming::needed_from`]: the caller may drop what is before.
 pub struct Streaming {
     /// Lines of the original (as `unified` counts them).
     nlines: usize,
     /// Open group: first and last line touched, line delta and byte delta
-    /// (cleaned minus original) before it.
-    group: Option<(usize, usize, isize, isize)>,
+    /// (cleaned minus original) before it, and the start byte of its hunk
+    /// in the original.
+    group: Option<(usize, usize, isize, isize, usize)>,
     /// Byte delta of every edit pushed so far.
     delta: isize,
     /// Line delta of every hunk written so far.
@@ -180,13 +183,15 @@ impl Streaming {
         self.start_pos
     }
 
-    /// Add the next edit (flags are ignored). `cleaned` must hold the
-    /// cleaned text at least up to this edit's start.
+    /// Add the next edit (flags are ignored). `cleaned` (the cleaned text
+    /// from byte `base` on) must hold the cleaned text at least up to this
+    /// edit's start.
     pub fn push(
         &mut self,
         out: &mut impl std::io::Write,
         original: &str,
         cleaned: &str,
+        base: usize,
         e: &Edit,
     ) -> std::io::Result<()> {
         if e.is_flag() {
@@ -198,22 +203,46 @@ impl Streaming {
         match &mut self.group {
             Some(g) if first <= g.1 + 2 * CONTEXT + 1 => g.1 = g.1.max(last),
             _ => {
-                self.flush(out, original, cleaned)?;
-                self.group = Some((first, last, self.line_delta, self.delta));
+                self.flush(out, original, cleaned, base)?;
+                let a = self.line_start(original, first.saturating_sub(CONTEXT));
+                self.group = Some((first, last, self.line_delta, self.delta, a));
             }
         }
         self.delta += e.replacement.len() as isize - (e.end - e.start) as isize;
         Ok(())
     }
 
-    /// Write the last hunk. `cleaned` is the whole cleaned text.
+    /// Every later edit starts at `pos` or after (in the original): the
+    /// cleaned text before [`Streaming::needed_from`] may go.
+    pub fn no_edit_before(&mut self, original: &str, pos: usize) {
+        if self.group.is_none() {
+            // A later hunk starts at most CONTEXT lines before the line
+            // of its first edit.
+            let k = self.line_of(original, pos);
+            self.line_start(original, k.saturating_sub(CONTEXT));
+        }
+    }
+
+    /// The first byte of the cleaned text a hunk still to be written can
+    /// read.
+    pub fn needed_from(&self) -> usize {
+        match self.group {
+            Some((.., before, a)) => (a as isize + before) as usize,
+            // No edit between the cursor and the next hunk.
+            None => (self.start_pos as isize + self.delta) as usize,
+        }
+    }
+
+    /// Write the last hunk. `cleaned` is the cleaned text from `base` to
+    /// its end.
     pub fn finish(
         mut self,
         out: &mut impl std::io::Write,
         original: &str,
         cleaned: &str,
+        base: usize,
     ) -> std::io::Result<()> {
-        self.flush(out, original, cleaned)
+        self.flush(out, original, cleaned, base)
     }
 
     fn flush(
@@ -221,8 +250,9 @@ impl Streaming {
         out: &mut impl std::io::Write,
         original: &str,
         cleaned: &str,
+        base: usize,
     ) -> std::io::Result<()> {
-        let Some((first, last, _, before)) = self.group.take() else {
+        let Some((first, last, _, before, _)) = self.group.take() else {
             return Ok(());
         };
         if !self.started {
@@ -234,7 +264,8 @@ impl Streaming {
         let a = self.line_start(original, h_first);
         let b = self.line_start(original, (h_last + 1).min(self.nlines));
         let old = &original[a..b];
-        let new = &cleaned[(a as isize + before) as usize..(b as isize + self.delta) as usize];
+        let new = &cleaned
+            [(a as isize + before) as usize - base..(b as isize + self.delta) as usize - base];
         let count = |t: &str| {
             let mut n = 0;
             crate::segment::for_each_newline(t.as_bytes(), |_| n += 1);
@@ -386,15 +417,40 @@ mod tests {
             cases.push(vec![Edit::new(end, end, "尾。", "punct.comma")]);
             for edits in cases {
                 let cleaned_k = apply(&orig, &edits);
+                let want = unified("f.txt", &orig, &edits);
                 let mut s = Streaming::new("f.txt", &orig);
                 let mut out = Vec::new();
                 for e in &edits {
-                    s.push(&mut out, &orig, &cleaned_k, e).unwrap();
+                    s.push(&mut out, &orig, &cleaned_k, 0, e).unwrap();
                 }
-                s.finish(&mut out, &orig, &cleaned_k).unwrap();
+                s.finish(&mut out, &orig, &cleaned_k, 0).unwrap();
                 assert_eq!(
                     String::from_utf8(out).unwrap(),
-                    unified("f.txt", &orig, &edits),
+                    want,
+                    "{}",
+                    e.path().display()
+                );
+                // Fed piece by piece, as `window.rs` does: the cleaned
+                // text before `needed_from` dropped after every edit.
+                let mut s = Streaming::new("f.txt", &orig);
+                let mut out = Vec::new();
+                let (mut tail, mut base, mut opos, mut npos) = (String::new(), 0, 0, 0);
+                for e in edits.iter().filter(|e| !e.is_flag()) {
+                    tail.push_str(&orig[opos..e.start]);
+                    tail.push_str(&e.replacement);
+                    (opos, npos) = (e.end, npos + e.start - opos + e.replacement.len());
+                    s.push(&mut out, &orig, &tail, base, e).unwrap();
+                    s.no_edit_before(&orig, e.end);
+                    let keep = s.needed_from();
+                    assert!(keep >= base && keep <= npos);
+                    tail.drain(..keep - base);
+                    base = keep;
+                }
+                tail.push_str(&orig[opos..]);
+                s.finish(&mut out, &orig, &tail, base).unwrap();
+                assert_eq!(
+                    String::from_utf8(out).unwrap(),
+                    want,
                     "{}",
                     e.path().display()
                 );
