@@ -6,7 +6,7 @@
 //! punctuation pass tokenizes a whole line at a time): about 20× the file
 //! size, 70× for a file that is one line. A file bigger than
 //! [`Settings::threshold`] (2 MiB by default) is therefore cleaned one
-//! *window* (512 KiB by default) at a time, in the sequential decide phase of
+//! *window* (256 KiB by default) at a time, in the sequential decide phase of
 //! the pipeline, so at most one such file is in memory. It is read as any
 //! other file (`read::read_regular`: regular files only) and decoded the
 //! same way, the decoder's `decode.replacement` flags handed to the window
@@ -59,7 +59,8 @@
 //!   window's text only (a removal at a window's end never brings the
 //!   paragraphs on both sides of the cut together for a join);
 //! - where no paragraph boundary comes within [`Settings::long_line`]
-//!   (1 MiB by default; nothing else would bound the per-line passes) of
+//!   (128 KiB by default; nothing else would bound the per-line passes,
+//!   whose working set is tens of bytes per byte of a line) of
 //!   the window size, the window ends after the last line break before
 //!   that (inside a paragraph) or, in a line that long, after the first
 //!   `。` between Han characters: the blocks cut in two are never removed
@@ -94,29 +95,47 @@ pub struct Settings {
     /// A window grows past `window` by at most this much to end at a
     /// paragraph boundary; beyond, it is cut inside a line.
     pub long_line: usize,
+    /// Files bigger than this (bytes on disk) are cleaned in windows.
+    pub threshold: u64,
+    /// Most bytes of cleaned text one open diff hunk may hold before the
+    /// file's diff is left out ([`DIFF_HUNK_CAP`] by default).
+    pub diff_cap: usize,
 }
 
 impl Settings {
-    /// The defaults, or `NEWSCLEAN_WINDOW=W[,L]`.
+    /// Windows of `window` bytes, lines cut past `long_line`, for files
+    /// over four windows, the diff never left out (what
+    /// `NEWSCLEAN_WINDOW` sets, for tests).
+    pub fn sized(window: usize, long_line: usize) -> Settings {
+        Settings {
+            window,
+            long_line,
+            threshold: 4 * window as u64,
+            diff_cap: usize::MAX,
+        }
+    }
+
+    /// The defaults, or `NEWSCLEAN_WINDOW=W[,L[,D]]` (bytes: window,
+    /// long line, diff hunk cap).
     pub fn get() -> Settings {
         static S: std::sync::OnceLock<Settings> = std::sync::OnceLock::new();
         *S.get_or_init(|| {
             let default = Settings {
-                window: 512 << 10,
-                long_line: 1 << 20,
+                window: 256 << 10,
+                long_line: 128 << 10,
+                threshold: 2 << 20,
+                diff_cap: DIFF_HUNK_CAP,
             };
             let Ok(v) = std::env::var("NEWSCLEAN_WINDOW") else {
                 return default;
             };
-            let mut it = v.split(',').map(|x| x.trim().parse::<usize>().ok());
-            match (it.next().flatten(), it.next()) {
-                (Some(w), None) if w > 0 => Settings {
-                    window: w,
-                    long_line: 2 * w,
-                },
-                (Some(w), Some(Some(l))) if w > 0 && l > 0 => Settings {
-                    window: w,
-                    long_line: l,
+            let v: Vec<Option<usize>> = v.split(',').map(|x| x.trim().parse().ok()).collect();
+            match v[..] {
+                [Some(w)] if w > 0 => Settings::sized(w, 2 * w),
+                [Some(w), Some(l)] if w > 0 && l > 0 => Settings::sized(w, l),
+                [Some(w), Some(l), Some(d)] if w > 0 && l > 0 => Settings {
+                    diff_cap: d,
+                    ..Settings::sized(w, l)
                 },
                 _ => default,
             }
@@ -125,7 +144,7 @@ impl Settings {
 
     /// Files bigger than this (bytes on disk) are cleaned in windows.
     pub fn threshold(&self) -> u64 {
-        4 * self.window as u64
+        self.threshold
     }
 }
 
@@ -321,7 +340,17 @@ pub struct Stats {
     /// The change records could not be spilled: `changes.jsonl` is
     /// incomplete, a report error of the run (cleaning goes on).
     pub records_error: Option<String>,
+    /// The diff was left out on purpose ([`DIFF_HUNK_CAP`]): why, for the
+    /// row's `reason` (the file is not failed).
+    pub diff_note: Option<String>,
 }
+
+/// Most bytes of cleaned text one open diff hunk may hold. A hunk is at
+/// least one whole line, so a file that is one 50 MB line would make the
+/// diff hold its whole cleaned text (and peak memory pass 3× the file);
+/// such a file gets no diff, and its row says so. `changes.jsonl` has
+/// every change, and the cleaned copy is written as usual.
+pub const DIFF_HUNK_CAP: usize = 8 << 20;
 
 struct State<'a> {
     /// The cleaned copy, written as the windows are done (`None` once it
@@ -510,7 +539,16 @@ impl<'a> State<'a> {
                 let keep = d.needed_from();
                 self.tail.drain(..keep - self.tail_base);
                 self.tail_base = keep;
-                if let Err(e) = pushed {
+                if pushed.is_ok() && self.tail.len() > s.diff_cap {
+                    // Dropped uncommitted: no partial diff is left.
+                    self.diff = None;
+                    self.tail = String::new();
+                    self.stats.diff_note = Some(format!(
+                        "no diff: one hunk would hold more than {} bytes of text (a line that long); \
+                         changes.jsonl has every change",
+                        s.diff_cap
+                    ));
+                } else if let Err(e) = pushed {
                     // Dropped uncommitted: no half diff is left.
                     self.diff = None;
                     self.stats
@@ -808,6 +846,9 @@ pub fn report_row(
     row.rules = stats.rules.into_iter().collect();
     if row.edits > 0 {
         row.status = Status::Cleaned;
+        if row.reason.is_none() {
+            row.reason = stats.diff_note;
+        }
     }
     match copied {
         Some(Ok(n)) => row.bytes_out = n,
@@ -919,10 +960,7 @@ mod tests {
         cases.push(("dump, CRLF".into(), dump.replace('\n', "\r\n")));
         cases.push(("dump".into(), dump));
         for window in [64, 200, 1000] {
-            let s = Settings {
-                window,
-                long_line: 1 << 20,
-            };
+            let s = Settings::sized(window, 1 << 20);
             for (name, t) in &cases {
                 let whole = clean_str(t, &cfg);
                 let (windowed, records) = clean_str_windowed(t, &cfg, &s);
@@ -942,10 +980,7 @@ mod tests {
     fn windows_end_at_paragraph_boundaries() {
         let texts = fixture_texts();
         let (_, t) = texts.iter().find(|(p, _)| p.contains("xwlb")).unwrap();
-        let s = Settings {
-            window: 200,
-            long_line: 1 << 20,
-        };
+        let s = Settings::sized(200, 1 << 20);
         let crlf = t.replace('\n', "\r\n");
         let (mut pos, mut n) = (0, 0);
         while pos < crlf.len() {
@@ -994,10 +1029,7 @@ mod tests {
             .flat_map(|(_, t)| t.lines().map(|l| l.trim().to_string()))
             .collect();
         let t = format!("{line}\n");
-        let s = Settings {
-            window: 300,
-            long_line: 300,
-        };
+        let s = Settings::sized(300, 300);
         let (end, sep, mid) = next_cut(&t, 0, &s, true);
         assert!(mid && sep == 0 && end < t.len());
         assert!(t[..end].ends_with('。'));
@@ -1028,10 +1060,7 @@ mod tests {
             .flat_map(|(_, t)| t.lines().map(|l| l.trim().to_string()))
             .collect();
         let t = format!("{line}\n{line}\n");
-        let s = Settings {
-            window: 300,
-            long_line: 300,
-        };
+        let s = Settings::sized(300, 300);
         assert_eq!(clean_str(&t, &cfg).len(), line.len() + 1);
         let (windowed, records) = clean_str_windowed(&t, &cfg, &s);
         assert_eq!(windowed.lines().count(), 2);

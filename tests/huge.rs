@@ -207,6 +207,41 @@ fn a_repeated_line_too_long_to_hold_is_kept() {
     diffs_apply(&input, &win, tmp.path());
 }
 
+/// A hunk bigger than the diff cap (a dump that is one long line): no
+/// diff is written, the row says why and the file is still `cleaned` with
+/// exit 0; the cleaned copy and the change records are whole.
+#[test]
+fn a_file_whose_diff_hunk_is_too_big_gets_no_diff_and_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    let text = std::fs::read_to_string(corpus().join("sogouc/C000008/10.txt")).unwrap();
+    // One line, with ASCII commas between Han for punct.comma to change.
+    let line: String = text.lines().map(str::trim).collect::<Vec<_>>().join(",");
+    assert!(line.len() > 3000, "{}", line.len());
+    write(&input, "long.txt", format!("{line}\n"));
+    let (capped, open) = (tmp.path().join("capped"), tmp.path().join("open"));
+    run(&input, &capped, Some("300,300,1000"), 0);
+    run(&input, &open, Some("300,300"), 0);
+    let row = &rows(&capped)[0];
+    assert_eq!(row["status"], "cleaned", "{row}");
+    assert!(
+        row["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("no diff: one hunk would hold more than 1000 bytes"),
+        "{row}"
+    );
+    let report = report_of(&capped);
+    assert!(!report.join("diffs/long.txt.diff").exists());
+    assert!(report_of(&open).join("diffs/long.txt.diff").exists());
+    assert!(rows(&open)[0].get("reason").is_none());
+    assert!(
+        std::fs::read(capped.join("long.txt")).unwrap()
+            == std::fs::read(open.join("long.txt")).unwrap()
+    );
+    assert_eq!(check_rebuild(&input, &capped), 1);
+}
+
 /// The review page of a file bigger than the page cap shows its start and
 /// says so; the diff has every change.
 #[test]
