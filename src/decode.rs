@@ -107,7 +107,12 @@ pub fn plain_utf8(bytes: Vec<u8>) -> Result<String, Vec<u8>> {
     }
     // SIMD validation, then one copy: without `unsafe` a `Vec<u8>` becomes
     // a `String` only through std's validator, which is ~10× slower on
-    // Chinese text than validating here and copying.
+    // Chinese text than validating here and copying. Past 1 MiB the copy
+    // would double the memory a huge file takes (window.rs holds it whole),
+    // so the bytes become the string in place, through std's validator.
+    if bytes.len() > 1 << 20 {
+        return String::from_utf8(bytes).map_err(|e| e.into_bytes());
+    }
     match simdutf8::basic::from_utf8(&bytes) {
         Ok(s) => Ok(s.to_owned()),
         Err(_) => Err(bytes),

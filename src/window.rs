@@ -346,9 +346,11 @@ pub struct Stats {
 }
 
 /// Most bytes of cleaned text one open diff hunk may hold. A hunk is at
-/// least one whole line, so a file that is one 50 MB line would make the
-/// diff hold its whole cleaned text (and peak memory pass 3× the file);
-/// such a file gets no diff, and its row says so. `changes.jsonl` has
+/// least one whole line and goes on while edits come within a few lines
+/// of each other, so a file that is one 50 MB line, or a densely edited
+/// dump (an NBSP in every paragraph), would make the diff hold its whole
+/// cleaned text (and peak memory pass 3× the file); such a file gets no
+/// diff, and its row says so. `changes.jsonl` has
 /// every change, and the cleaned copy is written as usual.
 pub const DIFF_HUNK_CAP: usize = 8 << 20;
 
@@ -544,8 +546,8 @@ impl<'a> State<'a> {
                     self.diff = None;
                     self.tail = String::new();
                     self.stats.diff_note = Some(format!(
-                        "no diff: one hunk would hold more than {} bytes of text (a line that long); \
-                         changes.jsonl has every change",
+                        "no diff: one hunk would hold more than {} bytes of text (edits too dense \
+                         or lines too long to close it); changes.jsonl has every change",
                         s.diff_cap
                     ));
                 } else if let Err(e) = pushed {

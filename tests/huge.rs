@@ -228,7 +228,7 @@ fn a_file_whose_diff_hunk_is_too_big_gets_no_diff_and_says_so() {
         row["reason"]
             .as_str()
             .unwrap()
-            .starts_with("no diff: one hunk would hold more than 1000 bytes"),
+            .starts_with("no diff: one hunk would hold more than 1000 bytes of text"),
         "{row}"
     );
     let report = report_of(&capped);
