@@ -16,7 +16,8 @@
 //! at the file's byte-exact output path, committed when complete (dropped,
 //! and so gone, on a failure, when the original is copied through instead);
 //! of the cleaned text only the tail the streamed diff can still read
-//! ([`diff::Streaming::needed_from`]: the open hunk) is kept; per window:
+//! ([`diff::Streaming::needed_from`]: the open hunk, at most
+//! [`Settings::diff_cap`] bytes, else the file gets no diff) is kept; per window:
 //! the window's stages, blocks, edits and records. Every report file goes through the report [`Tree`], never by
 //! path: change records are streamed to an unnamed temporary file
 //! (`tempfile::tempfile_in`: `O_TMPFILE`, or a name removed at once; none
