@@ -259,7 +259,7 @@ pub(crate) fn sentence_like(line: &str) -> bool {
 /// Fingerprint of a block: (xxh3 of the key, key length in characters).
 /// `buf` is a scratch buffer reused between calls.
 ///
-/// The key is the stream of [`key_chars`] of the text, except that where a
+/// The key is the stream of `key_chars` of the text, except that where a
 /// digit and the next digit had dropped characters between them (`11-38`,
 /// `3.15`, `10:30`, `1 000`), one [`DIGIT_GAP`] stands for the gap: without
 /// it `编号11-38` and `编号1-138` would have the same key. Only the gap between

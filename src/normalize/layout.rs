@@ -125,7 +125,7 @@
 //!
 //! The signals above were calibrated on xwlb transcripts; text edited for
 //! print breaks them differently, so some evidence now depends on the
-//! file itself ([`Geometry`], one pass over the file before any decision;
+//! file itself (`Geometry`, one pass over the file before any decision;
 //! nothing depends on other files, so the output is the same for any
 //! `--jobs` and chunking):
 //!

@@ -12,7 +12,7 @@
 //! - **Everything from the corpus is hostile.** The index is rendered
 //!   through a minijinja template with HTML auto-escaping; file pages (one
 //!   per changed file, the bulk of the work) are written directly, every
-//!   corpus string through the same escaper ([`escape_html`]); data embedded in a
+//!   corpus string through the same escaper (`escape_html`); data embedded in a
 //!   `<script>` block is JSON with `<`, `>`, `&`, U+2028 and U+2029 escaped
 //!   ([`script_json`]), and the page JavaScript only ever uses
 //!   `textContent`/`createElement` on it. A Content-Security-Policy meta tag
