@@ -1018,6 +1018,16 @@ mod tests {
         assert!(n > 10, "{n} windows");
     }
 
+    /// The lines of the sogouc `C000008` fixture articles, trimmed and run
+    /// together: one real line far longer than a tiny long-line limit.
+    fn long_fixture_line() -> String {
+        fixture_texts()
+            .iter()
+            .filter(|(p, _)| p.contains("sogouc/C000008"))
+            .flat_map(|(_, t)| t.lines().map(|l| l.trim().to_string()))
+            .collect()
+    }
+
     /// A line longer than the long-line limit is cut after a `。` between
     /// Han characters. The text comes out as cleaned whole (this one has no
     /// repeated sentence), the records rebuild it, and columns count from
@@ -1025,12 +1035,7 @@ mod tests {
     #[test]
     fn a_line_too_long_is_cut_after_a_full_stop() {
         let cfg = Config::default();
-        let texts = fixture_texts();
-        let line: String = texts
-            .iter()
-            .filter(|(p, _)| p.contains("sogouc/C000008"))
-            .flat_map(|(_, t)| t.lines().map(|l| l.trim().to_string()))
-            .collect();
+        let line = long_fixture_line();
         let t = format!("{line}\n");
         let s = Settings::sized(300, 300);
         let (end, sep, mid) = next_cut(&t, 0, &s, true);
@@ -1056,12 +1061,7 @@ mod tests {
     #[test]
     fn pieces_of_a_cut_line_are_never_removed() {
         let cfg = Config::default();
-        let texts = fixture_texts();
-        let line: String = texts
-            .iter()
-            .filter(|(p, _)| p.contains("sogouc/C000008"))
-            .flat_map(|(_, t)| t.lines().map(|l| l.trim().to_string()))
-            .collect();
+        let line = long_fixture_line();
         let t = format!("{line}\n{line}\n");
         let s = Settings::sized(300, 300);
         assert_eq!(clean_str(&t, &cfg).len(), line.len() + 1);

@@ -149,6 +149,14 @@ pub(super) fn is_lead_dash(t: &str) -> bool {
     t.starts_with("——") || t.starts_with("――") || t.starts_with("--") || t.starts_with("—")
 }
 
+/// Bytes of the run of Chinese or ASCII digits at the start of `r`.
+fn numeral_len(r: &str) -> usize {
+    r.chars()
+        .take_while(|&c| is_cn_digit(c) || c.is_ascii_digit())
+        .map(char::len_utf8)
+        .sum()
+}
+
 /// B-D6 enumerators (and B-R headings): byte length of the enumerator.
 pub(super) fn enumerator_len(t: &str) -> Option<usize> {
     // [一二…十]+、
@@ -162,11 +170,7 @@ pub(super) fn enumerator_len(t: &str) -> Option<usize> {
     }
     // 第[一…十\d]+[章节条部分编篇款]
     if let Some(r) = t.strip_prefix('第') {
-        let k: usize = r
-            .chars()
-            .take_while(|&c| is_cn_digit(c) || c.is_ascii_digit())
-            .map(char::len_utf8)
-            .sum();
+        let k = numeral_len(r);
         if k > 0 {
             if let Some(c) = first_char(&r[k..]) {
                 if matches!(c, '章' | '节' | '条' | '部' | '编' | '篇' | '款') {
@@ -178,11 +182,7 @@ pub(super) fn enumerator_len(t: &str) -> Option<usize> {
     // （[一…十\d]+） or ([…])
     if let Some(open) = first_char(t).filter(|&c| c == '（' || c == '(') {
         let r = &t[open.len_utf8()..];
-        let k: usize = r
-            .chars()
-            .take_while(|&c| is_cn_digit(c) || c.is_ascii_digit())
-            .map(char::len_utf8)
-            .sum();
+        let k = numeral_len(r);
         if k > 0 {
             if let Some(c) = first_char(&r[k..]).filter(|&c| c == '）' || c == ')') {
                 return Some(open.len_utf8() + k + c.len_utf8());
