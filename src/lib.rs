@@ -14,6 +14,7 @@ pub mod dedup;
 pub mod discover;
 pub mod edit;
 pub mod emit;
+pub mod index;
 pub mod normalize;
 pub mod pipeline;
 pub mod read;
