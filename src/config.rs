@@ -8,20 +8,29 @@
 //! current folder. `--disable`/`--enable` apply after the file's
 //! `[rules]` lists ([`CliRules`]).
 //! Rule switches are globs over rule ids (`dedup.*`, `punct.comma`),
-//! resolved once against the rule registry into a set of enabled ids, so
-//! rules ask a cheap question per edit.
+//! resolved once against the rule registry into a set of disabled
+//! [`RuleId`]s, so rules ask a cheap question per edit; a pattern that
+//! matches no rule is an error, and [`Config::on`] takes only rule ids.
+//!
+//! A [`Config`] serialises (serde, both ways: a worker receives the
+//! config of the run) as its settings; [`Config::hash`] is the hash of
+//! that serialised form, so every setting is in it.
 
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use crate::rules;
+use crate::rules::{self, AsRuleId, RuleId};
 
 /// Everything the pure cleaning core needs to know.
-#[derive(Debug, Clone)]
+///
+/// Serialised as [`Settings`] (the hash is not sent: it is computed again
+/// from the settings received).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "Settings", into = "Settings")]
 pub struct Config {
-    disabled: HashSet<&'static str>,
+    disabled: BTreeSet<RuleId>,
     /// Minimum fingerprint key length (characters) for a block to be
     /// removed as a duplicate. Shorter blocks (datelines, bylines) are kept.
     pub dedup_min_chars: usize,
@@ -35,8 +44,73 @@ pub struct Config {
     pub period_after_latin: bool,
     /// Minimum join score for the layout repair (B-S decision threshold).
     pub join_threshold: i32,
-    /// Hash of the effective configuration, for the summary.
+    /// Hash of the effective configuration, for the summary: xxh3 of the
+    /// JSON of its [`Settings`].
     pub hash: u64,
+}
+
+/// The serialised form of a [`Config`]: every setting, no hash. A field
+/// added to `Config` must be added here too (the conversion below takes
+/// `Config` apart field by field, so it does not compile otherwise), and
+/// then it is in the hash.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Rules switched off, in id order.
+    pub disabled: BTreeSet<RuleId>,
+    /// [`Config::dedup_min_chars`].
+    pub dedup_min_chars: usize,
+    /// [`Config::fullwidth_latin_parens`].
+    pub fullwidth_latin_parens: bool,
+    /// [`Config::unify_corner_quotes`].
+    pub unify_corner_quotes: bool,
+    /// [`Config::period_after_latin`].
+    pub period_after_latin: bool,
+    /// [`Config::join_threshold`].
+    pub join_threshold: i32,
+}
+
+impl From<Config> for Settings {
+    fn from(c: Config) -> Settings {
+        let Config {
+            disabled,
+            dedup_min_chars,
+            fullwidth_latin_parens,
+            unify_corner_quotes,
+            period_after_latin,
+            join_threshold,
+            hash: _,
+        } = c;
+        Settings {
+            disabled,
+            dedup_min_chars,
+            fullwidth_latin_parens,
+            unify_corner_quotes,
+            period_after_latin,
+            join_threshold,
+        }
+    }
+}
+
+impl TryFrom<Settings> for Config {
+    type Error = ConfigError;
+
+    /// Validate the settings and hash them.
+    fn try_from(s: Settings) -> Result<Config, ConfigError> {
+        if s.dedup_min_chars == 0 {
+            return Err(ConfigError("dedup.min_chars must be at least 1".into()));
+        }
+        let json = serde_json::to_vec(&s).expect("settings serialise");
+        Ok(Config {
+            hash: xxhash_rust::xxh3::xxh3_64(&json),
+            disabled: s.disabled,
+            dedup_min_chars: s.dedup_min_chars,
+            fullwidth_latin_parens: s.fullwidth_latin_parens,
+            unify_corner_quotes: s.unify_corner_quotes,
+            period_after_latin: s.period_after_latin,
+            join_threshold: s.join_threshold,
+        })
+    }
 }
 
 impl Default for Config {
@@ -250,71 +324,70 @@ impl Config {
     /// Validate a parsed config file (named `origin` in errors) plus the
     /// command line's switches.
     fn from_parts(file: FileConfig, cli: &CliRules, origin: &str) -> Result<Config, ConfigError> {
-        let all: Vec<&'static str> = rules::all().map(|r| r.id).collect();
-        let mut disabled = HashSet::new();
+        let all: Vec<RuleId> = rules::all().map(|r| RuleId::new(r.id)).collect();
+        let mut disabled = BTreeSet::new();
         let in_file = |e: ConfigError| ConfigError(format!("{origin}: {}", e.0));
         for pat in &file.rules.disable {
-            for id in matching(pat, &all).map_err(in_file)? {
-                disabled.insert(id);
-            }
+            disabled.extend(matching(pat, &all).map_err(in_file)?);
         }
         for pat in &file.rules.enable {
             for id in matching(pat, &all).map_err(in_file)? {
-                disabled.remove(id);
+                disabled.remove(&id);
             }
         }
         for pat in &cli.disable {
-            for id in matching(pat, &all).map_err(|e| ConfigError(format!("--disable: {}", e.0)))? {
-                disabled.insert(id);
-            }
+            disabled.extend(
+                matching(pat, &all).map_err(|e| ConfigError(format!("--disable: {}", e.0)))?,
+            );
         }
         for pat in &cli.enable {
             for id in matching(pat, &all).map_err(|e| ConfigError(format!("--enable: {}", e.0)))? {
-                disabled.remove(id);
+                disabled.remove(&id);
             }
         }
-        if file.dedup.min_chars == 0 {
-            return Err(in_file(ConfigError(
-                "dedup.min_chars must be at least 1".into(),
-            )));
-        }
-        let mut ids: Vec<&str> = disabled.iter().copied().collect();
-        ids.sort_unstable();
-        let desc = format!(
-            "{ids:?}|{}|{}|{}|{}|{}",
-            file.dedup.min_chars,
-            file.punct.fullwidth_latin_parens,
-            file.punct.unify_corner_quotes,
-            file.punct.period_after_latin,
-            file.layout.join_threshold
-        );
-        Ok(Config {
+        Config::try_from(Settings {
             disabled,
             dedup_min_chars: file.dedup.min_chars,
             fullwidth_latin_parens: file.punct.fullwidth_latin_parens,
             unify_corner_quotes: file.punct.unify_corner_quotes,
             period_after_latin: file.punct.period_after_latin,
             join_threshold: file.layout.join_threshold,
-            hash: xxhash_rust::xxh3::xxh3_64(desc.as_bytes()),
         })
+        .map_err(in_file)
     }
 
-    /// Is the rule with this id switched on?
-    pub fn on(&self, rule: &str) -> bool {
-        !self.disabled.contains(rule)
+    /// Is this rule switched on? `rule` is a [`RuleId`] or an id string;
+    /// a string that names no rule panics (see [`AsRuleId`]).
+    pub fn on(&self, rule: impl AsRuleId) -> bool {
+        !self.disabled.contains(&rule.rule_id())
     }
 
     /// Is any rule of this family (`punct`, `layout`, …) switched on?
+    /// Panics on a name that is not a family ([`rules::FAMILIES`]).
     pub fn family_on(&self, family: &str) -> bool {
+        assert!(
+            rules::FAMILIES.contains(&family),
+            "{family:?} is not a rule family ({:?})",
+            rules::FAMILIES
+        );
         rules::all().any(|r| r.id.split('.').next() == Some(family) && self.on(r.id))
+    }
+
+    /// The rules switched off, in id order.
+    pub fn disabled(&self) -> impl Iterator<Item = RuleId> + '_ {
+        self.disabled.iter().copied()
     }
 }
 
-fn matching(pat: &str, all: &[&'static str]) -> Result<Vec<&'static str>, ConfigError> {
+fn matching(pat: &str, all: &[RuleId]) -> Result<Vec<RuleId>, ConfigError> {
     let glob = globset::Glob::new(pat)
         .map_err(|e| ConfigError(format!("bad rule pattern {pat:?}: {e}")))?
         .compile_matcher();
-    let hits: Vec<&'static str> = all.iter().copied().filter(|id| glob.is_match(id)).collect();
+    let hits: Vec<RuleId> = all
+        .iter()
+        .copied()
+        .filter(|id| glob.is_match(id.as_str()))
+        .collect();
     if hits.is_empty() {
         return Err(ConfigError(format!(
             "rule pattern {pat:?} matches no rule id (see `newsclean rules`)"
@@ -345,5 +418,112 @@ mod tests {
     fn pattern_matching_nothing_is_an_error() {
         let f: FileConfig = toml::from_str("[rules]\ndisable = [\"punkt.*\"]").unwrap();
         assert!(Config::from_file_config(f).is_err());
+    }
+
+    #[test]
+    fn a_misspelt_id_is_refused_everywhere() {
+        // config file and command line
+        let f: FileConfig = toml::from_str("[rules]\ndisable = [\"punct.coma\"]").unwrap();
+        let e = Config::from_file_config(f).unwrap_err();
+        assert!(e.0.contains("\"punct.coma\" matches no rule id"), "{e}");
+        let cli = CliRules {
+            disable: vec!["dedup.paragraf".into()],
+            enable: vec![],
+        };
+        let e = Config::load(None, &cli).unwrap_err();
+        assert!(
+            e.0.starts_with("--disable: rule pattern \"dedup.paragraf\""),
+            "{e}"
+        );
+        let cli = CliRules {
+            disable: vec![],
+            enable: vec!["layout.x*".into()],
+        };
+        assert!(Config::load(None, &cli)
+            .unwrap_err()
+            .0
+            .starts_with("--enable: "));
+        // cfg.on
+        let c = Config::default();
+        assert!(c.on("punct.comma") && c.on(crate::rule_id!("punct.comma")));
+        let e = std::panic::catch_unwind(|| c.on("punct.coma")).unwrap_err();
+        assert!(e
+            .downcast_ref::<String>()
+            .unwrap()
+            .contains("\"punct.coma\" is not a rule id"));
+        assert!(std::panic::catch_unwind(|| c.family_on("punkt")).is_err());
+        // a serialised config
+        let bad = r#"{"disabled":["punct.coma"],"dedup_min_chars":8,"fullwidth_latin_parens":true,"unify_corner_quotes":false,"period_after_latin":true,"join_threshold":3}"#;
+        let e = serde_json::from_str::<Config>(bad).unwrap_err();
+        assert!(
+            e.to_string().contains("\"punct.coma\" is not a rule id"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn serialises_both_ways() {
+        let f: FileConfig = toml::from_str(
+            "[rules]\ndisable = [\"dedup.*\", \"layout.echo\"]\n[layout]\njoin_threshold = 5\n",
+        )
+        .unwrap();
+        let c = Config::from_file_config(f).unwrap();
+        let json = serde_json::to_string(&c).unwrap();
+        let back: Config = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, c);
+        assert_eq!(back.hash, c.hash);
+        assert!(
+            !back.on("dedup.line") && !back.on("layout.echo") && back.on("layout.paragraph-break")
+        );
+        assert_eq!(back.join_threshold, 5);
+        // the hash is not part of the serialised form
+        assert!(!json.contains("hash"), "{json}");
+        let e = serde_json::from_str::<Config>(
+            &json.replace("\"dedup_min_chars\":8", "\"dedup_min_chars\":0"),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("dedup.min_chars must be at least 1"),
+            "{e}"
+        );
+    }
+
+    /// Every field of the serialised config, changed, changes the hash:
+    /// the fields are read from the serialised form, so a new setting is
+    /// covered without touching this test.
+    #[test]
+    fn changing_any_field_changes_the_hash() {
+        let base = Config::default();
+        let serde_json::Value::Object(fields) = serde_json::to_value(&base).unwrap() else {
+            panic!("a config serialises as an object");
+        };
+        assert!(fields.len() >= 6, "{fields:?}");
+        let mut hashes = std::collections::HashSet::from([base.hash]);
+        for (key, value) in &fields {
+            let changed = match value {
+                serde_json::Value::Bool(b) => serde_json::Value::Bool(!b),
+                serde_json::Value::Number(n) => (n.as_i64().unwrap() + 1).into(),
+                serde_json::Value::Array(a) if a.is_empty() => vec!["punct.comma"].into(),
+                serde_json::Value::Array(a) => a[1..].to_vec().into(),
+                other => panic!("{key}: no change written for {other}"),
+            };
+            let mut f = fields.clone();
+            f.insert(key.clone(), changed);
+            let c: Config = serde_json::from_value(serde_json::Value::Object(f)).unwrap();
+            assert_ne!(c, base, "{key}");
+            assert!(
+                hashes.insert(c.hash),
+                "{key}: changing it leaves the hash as it was"
+            );
+        }
+        // a second rule disabled changes it again; the same settings hash the same
+        let two = CliRules {
+            disable: vec!["punct.comma".into(), "punct.period".into()],
+            enable: vec![],
+        };
+        let c2 = Config::load(None, &two).unwrap();
+        assert!(hashes.insert(c2.hash));
+        assert_eq!(Config::load(None, &two).unwrap().hash, c2.hash);
+        assert_eq!(Config::default().hash, base.hash);
     }
 }
