@@ -1,4 +1,5 @@
-//! The seed (`shared/seed/xinhua-2021-08-05-dump.txt`) needs exactly four
+//! The seed (`fixtures/corpus/seed/xinhua-2021-08-05-dump.txt`, the
+//! committed copy of `shared/seed/`) needs exactly four
 //! joins (l.34|36, l.63|65, l.96|98, l.184|186) and two echo removals
 //! (l.148, l.154), and nothing else from the layout stage (spec 0.7).
 
@@ -8,9 +9,9 @@ use newsclean::Config;
 fn seed() -> String {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/seed/xinhua-2021-08-05-dump.txt"
+        "/fixtures/corpus/seed/xinhua-2021-08-05-dump.txt"
     );
-    std::fs::read_to_string(path).expect("seed")
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 /// 1-based line of a byte offset.
