@@ -136,24 +136,15 @@ impl Summary {
     }
 }
 
-/// RFC 3339 UTC time from seconds since the epoch (no time-zone database
-/// needed).
+/// RFC 3339 UTC time from seconds since the epoch (`jiff`, no time-zone
+/// database needed); a time past jiff's range (year 9999) is its last
+/// instant.
 pub fn rfc3339(secs: u64) -> String {
-    let days = secs / 86_400;
-    let rem = secs % 86_400;
-    let (h, m, s) = (rem / 3600, rem % 3600 / 60, rem % 60);
-    // Civil from days (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let mo = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if mo <= 2 { y + 1 } else { y };
-    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{m:02}:{s:02}Z")
+    i64::try_from(secs)
+        .ok()
+        .and_then(|s| jiff::Timestamp::from_second(s).ok())
+        .unwrap_or(jiff::Timestamp::MAX)
+        .to_string()
 }
 
 #[cfg(test)]
@@ -162,5 +153,7 @@ mod tests {
     fn rfc3339_known_dates() {
         assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(super::rfc3339(1_628_121_600), "2021-08-05T00:00:00Z");
+        assert_eq!(super::rfc3339(951_827_696), "2000-02-29T12:34:56Z");
+        assert!(super::rfc3339(u64::MAX).starts_with("9999-12-"));
     }
 }
