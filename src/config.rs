@@ -356,6 +356,17 @@ impl Config {
         .map_err(in_file)
     }
 
+    /// The default config with every rule off but `rule` (its settings as
+    /// by default): what a rule does on its own.
+    pub fn only(rule: RuleId) -> Config {
+        let mut s = Settings::from(Config::default());
+        s.disabled = rules::all()
+            .map(|r| RuleId::new(r.id))
+            .filter(|&id| id != rule)
+            .collect();
+        Config::try_from(s).expect("the default settings are valid")
+    }
+
     /// Is this rule switched on? `rule` is a [`RuleId`] or an id string;
     /// a string that names no rule panics (see [`AsRuleId`]).
     pub fn on(&self, rule: impl AsRuleId) -> bool {

@@ -172,6 +172,27 @@ impl AsRuleId for &str {
     }
 }
 
+/// The per-rule test entry point: the edits (and flags) that `rule`
+/// alone makes on `input`, every other rule off ([`Config::only`]), in
+/// original byte offsets. `tests/rule_cases.rs` snapshot-tests it over
+/// `tests/rule-cases/RULE-ID.txt`, so a new rule is its code and one file
+/// of cases.
+///
+/// The text rules only (`whitespace.*`, `punct.*`, `layout.*`): `decode.*`
+/// rules read bytes and `dedup.*` rules compare blocks across files, so
+/// they answer with `None` (their tests are `tests/decode_damage.rs`,
+/// `tests/encodings.rs` and `tests/dedup.rs`).
+///
+/// [`Config::only`]: crate::Config::only
+pub fn edits_alone(rule: RuleId, input: &str) -> Option<Vec<crate::edit::Edit>> {
+    if matches!(rule.family(), "decode" | "dedup") {
+        return None;
+    }
+    let cfg = crate::Config::only(rule);
+    let c = crate::normalize::normalize(input, &cfg);
+    Some(c.edits.into_iter().map(|p| p.edit).collect())
+}
+
 /// A [`RuleId`] constant checked while compiling:
 ///
 /// ```
@@ -231,6 +252,22 @@ mod tests {
             assert!(msg.contains(&format!("{bad:?}")), "{msg}");
         }
         assert!(std::panic::catch_unwind(|| RuleId::new("dedup.paragraf")).is_err());
+    }
+
+    #[test]
+    fn a_rule_alone_makes_only_its_own_edits() {
+        let comma = crate::rule_id!("punct.comma");
+        let edits = super::edits_alone(comma, "我们,你们。今天,明天.").unwrap();
+        assert_eq!(edits.len(), 2, "{edits:?}");
+        assert!(edits
+            .iter()
+            .all(|e| e.rule == "punct.comma" && e.replacement == "，"));
+        assert!(super::edits_alone(crate::rule_id!("dedup.paragraph"), "x").is_none());
+        assert!(
+            super::edits_alone(crate::rule_id!("whitespace.trailing"), "我们,你们。")
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]
