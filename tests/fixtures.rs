@@ -1,24 +1,26 @@
 //! The example corpus (`fixtures/corpus`: the seed and excerpts of sogouc,
-//! xwlb and bbc) cleaned by the real binary must match `fixtures/expected`
-//! exactly: every cleaned file byte for byte, every change record, and the
-//! summary's totals, rule counts and file rows.
+//! xwlb and bbc) cleaned by the real binary must match its insta snapshots
+//! (`tests/snapshots/fixtures__*.snap`) exactly: every cleaned file byte
+//! for byte, every change record, and the summary's totals, rule counts
+//! and file rows.
 //!
-//! The expected files are never typed by hand: `scripts/regen-expected`
-//! writes them from the current binary, and a person reviews the diff
-//! before committing (`git diff fixtures/expected`). A rule that changes
-//! on purpose therefore shows up here as a reviewed fixture change.
+//! The snapshots are never typed by hand: `scripts/regen-expected` writes
+//! them from the current binary (insta, `INSTA_UPDATE=always`), and a
+//! person reviews the diff before committing (`git diff tests/snapshots`,
+//! or `cargo insta review` where cargo-insta is installed). A rule that
+//! changes on purpose therefore shows up here as a reviewed snapshot
+//! change.
 
 mod common;
 
+use std::fmt::Write as _;
 use std::path::Path;
 
 use common::*;
 use serde_json::Value;
 
-const HINT: &str = "if the change is intended, run scripts/regen-expected and review `git diff fixtures/expected` before committing";
-
-/// The summary as `scripts/regen-expected` keeps it: no `run` block
-/// (timings, paths), only rules that made at least one edit.
+/// The summary as the snapshot keeps it: no `run` block (timings, paths),
+/// only rules that made at least one edit.
 fn stable_summary(mut s: Value) -> Value {
     let obj = s.as_object_mut().expect("summary is an object");
     obj.remove("run");
@@ -26,10 +28,6 @@ fn stable_summary(mut s: Value) -> Value {
         rules.retain(|_, v| v.as_u64() != Some(0));
     }
     s
-}
-
-fn pretty(v: &Value) -> String {
-    serde_json::to_string_pretty(v).expect("serialize") + "\n"
 }
 
 fn run_corpus(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
@@ -48,72 +46,81 @@ fn run_corpus(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
     (out, report)
 }
 
-#[test]
-fn cleaned_corpus_matches_expected_files() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (out, _) = run_corpus(tmp.path());
-    let expected = tree(&root().join("fixtures/expected/out"));
-    let actual = tree(&out);
-    assert!(
-        !expected.is_empty(),
-        "fixtures/expected/out is empty; {HINT}"
-    );
-    let mut problems = Vec::new();
-    for (rel, want) in &expected {
-        match actual.get(rel) {
-            None => problems.push(format!("{rel}: expected output file missing")),
-            Some(got) if got != want => problems.push(format!(
-                "{rel}: differs\n{}",
-                text_diff(
-                    &String::from_utf8_lossy(want),
-                    &String::from_utf8_lossy(got),
-                    rel
-                )
-            )),
-            Some(_) => {}
+/// A tree of text files as one exact, readable text: per file a `== PATH
+/// (N bytes)` line, then its lines as `|…¶` (`¶` where the line ended with
+/// a line feed, none on a last line without one; backslash, `¶` and every
+/// control character but the line feed escaped as `\u{…}`). Two trees
+/// render the same exactly when they hold the same bytes.
+fn render_tree(dir: &Path) -> String {
+    let mut out = String::new();
+    for (rel, bytes) in tree(dir) {
+        let text = String::from_utf8(bytes.clone())
+            .unwrap_or_else(|e| panic!("{rel}: the cleaned copy is not UTF-8: {e}"));
+        writeln!(out, "== {rel} ({} bytes)", bytes.len()).unwrap();
+        for line in text.split_inclusive('\n') {
+            let (body, ended) = match line.strip_suffix('\n') {
+                Some(b) => (b, true),
+                None => (line, false),
+            };
+            out.push('|');
+            for c in body.chars() {
+                if c == '\\' || c == '¶' || c.is_control() {
+                    write!(out, "\\u{{{:x}}}", c as u32).unwrap();
+                } else {
+                    out.push(c);
+                }
+            }
+            out.push_str(if ended { "¶\n" } else { "\n" });
         }
     }
-    for rel in actual.keys().filter(|r| !expected.contains_key(*r)) {
-        problems.push(format!("{rel}: written but not in fixtures/expected/out"));
-    }
-    assert!(problems.is_empty(), "{}\n\n{HINT}", problems.join("\n"));
+    out
 }
 
 #[test]
-fn change_records_match_expected() {
+fn render_tree_is_exact() {
+    let t = tempfile::tempdir().unwrap();
+    let files: [(&str, &[u8]); 4] = [
+        ("a.txt", b"x\n"),
+        ("b.txt", b"x"),
+        ("c.txt", "y\\ \u{b6}\r\t\n\n".as_bytes()),
+        ("d/e.txt", b""),
+    ];
+    for (rel, bytes) in files {
+        std::fs::create_dir_all(t.path().join(rel).parent().unwrap()).unwrap();
+        std::fs::write(t.path().join(rel), bytes).unwrap();
+    }
+    assert_eq!(
+        render_tree(t.path()),
+        "== a.txt (2 bytes)\n|x¶\n== b.txt (1 bytes)\n|x\n\
+         == c.txt (9 bytes)\n|y\\u{5c} \\u{b6}\\u{d}\\u{9}¶\n|¶\n== d/e.txt (0 bytes)\n"
+    );
+}
+
+#[test]
+fn cleaned_corpus_matches_snapshot() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (out, _) = run_corpus(tmp.path());
+    insta::assert_snapshot!("out", render_tree(&out));
+}
+
+#[test]
+fn change_records_match_snapshot() {
     let tmp = tempfile::tempdir().unwrap();
     let (_, report) = run_corpus(tmp.path());
-    let want_text =
-        std::fs::read_to_string(root().join("fixtures/expected/changes.jsonl")).unwrap();
-    let want: Vec<Value> = want_text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
+    // one record a line, keys sorted (serde_json's map is ordered)
+    let records: String = changes(&report)
+        .iter()
+        .map(|r| r.to_string() + "\n")
         .collect();
-    let got = changes(&report);
-    if want != got {
-        let show = |v: &[Value]| v.iter().map(|x| x.to_string() + "\n").collect::<String>();
-        panic!(
-            "changes.jsonl differs\n{}\n{HINT}",
-            text_diff(&show(&want), &show(&got), "changes.jsonl")
-        );
-    }
+    insta::assert_snapshot!("changes", records);
 }
 
 #[test]
-fn summary_matches_expected() {
+fn summary_matches_snapshot() {
     let tmp = tempfile::tempdir().unwrap();
     let (_, report) = run_corpus(tmp.path());
-    let want: Value = serde_json::from_str(
-        &std::fs::read_to_string(root().join("fixtures/expected/summary.json")).unwrap(),
-    )
-    .unwrap();
-    let got = stable_summary(summary(&report));
-    if want != got {
-        panic!(
-            "summary.json differs\n{}\n{HINT}",
-            text_diff(&pretty(&want), &pretty(&got), "summary.json")
-        );
-    }
+    let s = stable_summary(summary(&report));
+    insta::assert_snapshot!("summary", serde_json::to_string_pretty(&s).unwrap());
 }
 
 /// Facts about the example corpus that must hold whatever the punctuation
