@@ -8,7 +8,7 @@
 //!
 //! A misspelt id cannot pass for a rule: [`RuleId::new`] checks the id
 //! against the registry while compiling when it builds a constant
-//! ([`rule_id!`] always does), [`RuleId::parse`] checks a string at run
+//! ([`rule_id!`](crate::rule_id) always does), [`RuleId::parse`] checks a string at run
 //! time, and [`Config::on`](crate::Config::on) refuses an id string that
 //! names no rule (it panics, naming it: a bug in the caller, which the
 //! first test that reaches the call finds).
@@ -98,7 +98,7 @@ pub struct RuleId(&'static str);
 
 impl RuleId {
     /// The rule `id`. Checked against the registry: in a constant (as
-    /// [`rule_id!`] writes it) a misspelt id does not compile; elsewhere it
+    /// [`rule_id!`](crate::rule_id) writes it) a misspelt id does not compile; elsewhere it
     /// panics.
     pub const fn new(id: &'static str) -> RuleId {
         assert!(
