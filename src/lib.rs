@@ -21,6 +21,7 @@ pub mod read;
 pub mod report;
 pub mod rules;
 pub mod segment;
+pub mod stage;
 pub mod window;
 
 pub use config::Config;

@@ -48,14 +48,13 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::decode::{decode, plain_utf8, Decoded, Replacement};
-use crate::dedup::{self, Index, Removal};
 use crate::discover::{self, SourceFile};
-use crate::edit::{Composed, Edit};
+use crate::edit::Edit;
 use crate::emit::{Durability, Tree};
-use crate::normalize;
+use crate::index::{memory::MemoryIndex, SeenIndex};
 use crate::report::summary::{rfc3339, RunInfo, Summary};
 use crate::report::{change_records, diff, html, FileReport, Status};
-use crate::segment::{self, Block};
+use crate::stage::{self, Doc, DocDecisions, DocId, DocPrints};
 use crate::window;
 
 /// Files per chunk: enough to keep every core busy, small enough to bound
@@ -199,7 +198,7 @@ enum Analysis {
 }
 
 /// A chunk analysed and decided, waiting to be emitted.
-type Decided<'a> = (&'a [SourceFile], Vec<Analysis>, Vec<Vec<Removal>>);
+type Decided<'a> = (&'a [SourceFile], Vec<Analysis>, Vec<DocDecisions>);
 
 /// A file's report row, its `changes.jsonl` lines and its diff (for
 /// `--diff`), from the emit phase (a huge file's lines are in a file of
@@ -212,11 +211,9 @@ type Emitted = (
 );
 
 struct TextFile {
-    original: String,
+    doc: Doc<'static>,
     encoding: String,
-    composed: Composed,
-    blocks: Vec<Block>,
-    block_lines: Vec<u32>,
+    prints: DocPrints,
     bytes_in: u64,
 }
 
@@ -323,7 +320,7 @@ pub fn run(
     let mut report_error: Option<String> = None;
 
     let cfg = &opts.config;
-    let mut index = Index::default();
+    let mut index = MemoryIndex::new();
     let mut rows: Vec<FileReport> = Vec::with_capacity(files.len());
     let mut has_page: HashSet<u32> = HashSet::new();
     let mut kept_refs: HashSet<u32> = HashSet::new();
@@ -471,18 +468,11 @@ pub fn run(
                         rows.push(r);
                     }
                     Ok(undecided.take().map(|(chunk, mut analyses)| {
-                        let decisions: Vec<Vec<Removal>> = chunk
+                        let decisions: Vec<DocDecisions> = chunk
                             .iter()
                             .zip(&mut analyses)
                             .map(|(f, a)| match a {
-                                Analysis::Text(t) => dedup::decide_in_text(
-                                    &mut index,
-                                    f.id,
-                                    &t.composed.text,
-                                    &t.blocks,
-                                    &t.block_lines,
-                                    cfg,
-                                ),
+                                Analysis::Text(t) => stage::resolve(&mut index, &t.prints),
                                 Analysis::Huge => {
                                     // In corpus order, like every decision;
                                     // one huge file in memory at a time.
@@ -496,13 +486,13 @@ pub fn run(
                                         with_records,
                                         &mut kept_refs,
                                     );
-                                    Vec::new()
+                                    DocDecisions::default()
                                 }
-                                _ => Vec::new(),
+                                _ => DocDecisions::default(),
                             })
                             .collect();
                         for d in &decisions {
-                            kept_refs.extend(d.iter().map(|r| r.kept.0));
+                            kept_refs.extend(d.kept_docs());
                         }
                         (chunk, analyses, decisions)
                     }))
@@ -595,7 +585,7 @@ pub fn run(
         check: opts.check,
         prune: opts.prune,
     };
-    let mut summary = Summary::new(run, rows, walk_errors, index.len());
+    let mut summary = Summary::new(run, rows, walk_errors, index.inserted());
     summary.stale = stale;
     if let (Some(rt), None) = (&report_tree, &report_error) {
         let finished = html::write_index(rt, &summary)
@@ -780,20 +770,13 @@ fn analyse(f: &SourceFile, cfg: &Config) -> Analysis {
         Ok(x) => x,
         Err(a) => return a,
     };
-    let result = catch_unwind(AssertUnwindSafe(|| {
-        let flags = replacement_flags(&replaced, &encoding);
-        let composed = normalize::normalize_flagged(&original, cfg, flags);
-        let blocks = segment::blocks(&composed.text);
-        let block_lines = original_lines(&original, &composed, &blocks);
-        (composed, blocks, block_lines)
-    }));
-    match result {
-        Ok((composed, blocks, block_lines)) => Analysis::Text(Box::new(TextFile {
-            original,
+    let mut doc = Doc::new(DocId::tree(f.rel.as_str()), f.id, original);
+    doc.flags = replacement_flags(&replaced, &encoding);
+    match catch_unwind(AssertUnwindSafe(|| stage::fingerprint(&doc, cfg))) {
+        Ok(prints) => Analysis::Text(Box::new(TextFile {
+            doc,
             encoding,
-            composed,
-            blocks,
-            block_lines,
+            prints,
             bytes_in,
         })),
         Err(panic) => Analysis::Failed {
@@ -864,7 +847,7 @@ pub(crate) fn replacement_flags(replaced: &[Replacement], encoding: &str) -> Vec
 fn clean_huge(
     f: &SourceFile,
     cfg: &Config,
-    index: &mut Index,
+    index: &mut dyn SeenIndex,
     kept_path: &(dyn Fn(u32) -> String + Sync),
     out: Option<&Tree>,
     report: Option<&Tree>,
@@ -891,23 +874,6 @@ fn clean_huge(
         window::report_row(&f.rel, encoding, bytes_in, result, &original, &sinks);
     kept_refs.extend(kept);
     Analysis::Windowed(Box::new((row, spilled)))
-}
-
-/// 1-based line in the original of each block's first character.
-pub(crate) fn original_lines(original: &str, composed: &Composed, blocks: &[Block]) -> Vec<u32> {
-    let nl: Vec<usize> = original
-        .bytes()
-        .enumerate()
-        .filter(|&(_, b)| b == b'\n')
-        .map(|(i, _)| i)
-        .collect();
-    blocks
-        .iter()
-        .map(|b| {
-            let pos = composed.to_original(b.start);
-            (nl.partition_point(|&n| n < pos) + 1) as u32
-        })
-        .collect()
 }
 
 pub(crate) fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
@@ -937,7 +903,7 @@ fn change_lines(changes: &[crate::report::ChangeRecord]) -> serde_json::Result<V
 fn emit_file(
     f: &SourceFile,
     a: Analysis,
-    removals: &[Removal],
+    decisions: &DocDecisions,
     out: Option<&Tree>,
     report: Option<&Tree>,
     kept_path: &(dyn Fn(u32) -> String + Sync),
@@ -976,26 +942,23 @@ fn emit_file(
         }
     };
     let TextFile {
-        original,
+        doc,
         encoding,
-        mut composed,
-        blocks,
-        block_lines: _,
+        prints,
         bytes_in,
     } = *t;
     row.encoding = Some(encoding);
     row.bytes_in = bytes_in;
-    row.blocks = blocks.len();
+    row.blocks = prints.blocks.len();
+    let original: &str = &doc.text;
     let result = catch_unwind(AssertUnwindSafe(|| {
-        if !removals.is_empty() {
-            let rm = dedup::removal_edits(&composed.text, &blocks, removals, kept_path);
-            composed.push_stage(&original, rm);
-            normalize::renormalize(&mut composed, &original, cfg);
-        }
-        let (cleaned, edits) = composed.into_edits();
-        (cleaned, edits)
+        stage::apply(&doc, prints, decisions, cfg, kept_path)
     }));
-    let (cleaned, edits): (String, Vec<Edit>) = match result {
+    let stage::Cleaned {
+        text: cleaned,
+        edits,
+        ..
+    } = match result {
         Ok(x) => x,
         Err(p) => {
             row.status = Status::Failed;
@@ -1016,28 +979,17 @@ fn emit_file(
             return (row, String::new());
         }
     };
-    row.flags = edits.iter().filter(|e| e.is_flag()).count();
-    row.edits = edits.len() - row.flags;
-    row.duplicates_removed = edits
-        .iter()
-        .filter(|e| e.rule.starts_with("dedup."))
-        .count();
-    let mut counts: std::collections::BTreeMap<&'static str, usize> = Default::default();
-    for e in &edits {
-        *counts.entry(e.rule).or_default() += 1;
-    }
-    if let Some(&n) = counts.get("decode.replacement") {
-        row.reason = Some(format!(
-            "{n} malformed {} byte sequence{} decoded as U+FFFD (decode.replacement flags)",
-            row.encoding.as_deref().unwrap_or("source"),
-            if n == 1 { "" } else { "s" }
-        ));
-    }
-    row.rules = counts.into_iter().collect();
+    let mut tally = stage::Tally::default();
+    tally.add(&edits);
+    row.flags = tally.flags;
+    row.edits = tally.edits;
+    row.duplicates_removed = tally.duplicates_removed;
+    row.reason = tally.replacement_reason(row.encoding.as_deref());
+    row.rules = tally.rules.into_iter().collect();
     if row.edits > 0 {
         row.status = Status::Cleaned;
     }
-    row.changes = change_records(&f.rel, &original, &edits);
+    row.changes = change_records(&f.rel, original, &edits);
     if let Some(out) = out {
         match out.write(&f.out_rel, cleaned.as_bytes(), Durability::Deferred) {
             Ok(()) => row.bytes_out = cleaned.len() as u64,
@@ -1048,7 +1000,7 @@ fn emit_file(
         }
     }
     let d = if row.edits > 0 && (want_diff || report.is_some()) {
-        diff::unified(&f.rel, &original, &edits)
+        diff::unified(&f.rel, original, &edits)
     } else {
         String::new()
     };
@@ -1062,7 +1014,7 @@ fn emit_file(
                 row.status = Status::Failed;
                 row.reason = Some(format!("cannot write diff: {e}"));
             }
-            if let Err(e) = html::write_file_page(rd, &f.rel, &original, &row.changes) {
+            if let Err(e) = html::write_file_page(rd, &f.rel, original, &row.changes) {
                 row.status = Status::Failed;
                 row.reason = Some(format!("cannot write review page: {e}"));
             }
@@ -1081,21 +1033,7 @@ pub fn clean_str(text: &str, cfg: &Config) -> String {
 /// as `changes.jsonl` records them: the fuzz harness checks that they
 /// rebuild both texts.
 pub fn clean_edits(text: &str, cfg: &Config) -> (String, Vec<Edit>) {
-    let mut composed = normalize::normalize(text, cfg);
-    let blocks = segment::blocks(&composed.text);
-    let lines = original_lines(text, &composed, &blocks);
-    let removals = dedup::decide_in_text(
-        &mut Index::default(),
-        0,
-        &composed.text,
-        &blocks,
-        &lines,
-        cfg,
-    );
-    if !removals.is_empty() {
-        let rm = dedup::removal_edits(&composed.text, &blocks, &removals, &|_| String::new());
-        composed.push_stage(text, rm);
-        normalize::renormalize(&mut composed, text, cfg);
-    }
-    composed.into_edits()
+    let doc = Doc::new(DocId::text(""), 0, text);
+    let (c, _) = stage::clean_doc(&doc, &mut MemoryIndex::new(), cfg, &|_| String::new());
+    (c.text, c.edits)
 }

@@ -38,8 +38,8 @@
 //! windows are cleaned as texts of their own. Offsets, lines and columns of
 //! the edits are shifted to the whole file, so `changes.jsonl` and the diff
 //! are exactly those of the file. Duplicates are decided window after
-//! window against the one index of the run ([`dedup::decide_in_text`], so
-//! what is left of a paragraph some of whose lines go is looked at too), so
+//! window against the one index of the run ([`stage::clean_doc`] on each
+//! window: the core every document goes through), so
 //! a paragraph repeated across windows of one file is removed as in a small
 //! file.
 //!
@@ -81,12 +81,12 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
 use crate::config::Config;
-use crate::dedup::{self, Index};
 use crate::edit::{Detail, Edit};
 use crate::emit::{AtomicFile, Durability, Tree};
-use crate::normalize;
+use crate::index::{memory::MemoryIndex, SeenIndex};
 use crate::report::{change_records, diff, grapheme_count, html, ChangeRecord, FileReport, Status};
-use crate::segment::{self, BlockKind};
+use crate::segment;
+use crate::stage::{self, Doc, DocId, Piece};
 
 /// Window sizes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -286,7 +286,7 @@ pub struct Sinks<'a> {
 /// Clean `original` (the decoded text of file `file`, shown name `rel`;
 /// `flags` the decoder's `decode.replacement` flags, in order) window by
 /// window, deciding duplicates against `index` as
-/// [`dedup::decide_in_text`] does. `kept_path` names the file
+/// [`stage::resolve`] does. `kept_path` names the file
 /// of a kept copy. Report files go where `sinks` says. A panic inside a
 /// rule is returned as an error message (the index may then hold keys of
 /// the windows before it: their text is in the file, copied through).
@@ -297,7 +297,7 @@ pub fn clean(
     file: u32,
     rel: &str,
     cfg: &Config,
-    index: &mut Index,
+    index: &mut dyn SeenIndex,
     kept_path: &(dyn Fn(u32) -> String + Sync),
     sinks: &Sinks<'_>,
     s: &Settings,
@@ -441,7 +441,7 @@ impl<'a> State<'a> {
         file: u32,
         rel: &str,
         cfg: &Config,
-        index: &mut Index,
+        index: &mut dyn SeenIndex,
         kept_path: &(dyn Fn(u32) -> String + Sync),
         s: &Settings,
     ) -> Result<(), String> {
@@ -468,25 +468,21 @@ impl<'a> State<'a> {
                 f.end = at;
                 win_flags.push(f);
             }
-            let mut composed = normalize::normalize_flagged(win, cfg, win_flags);
-            let mut blocks = segment::blocks_with(&composed.text, per_line);
-            if starts_mid || mid {
-                exclude_cut_blocks(&mut blocks, starts_mid, mid);
-            }
-            let mut lines = crate::pipeline::original_lines(win, &composed, &blocks);
-            for l in &mut lines {
-                *l += line_base as u32;
-            }
-            let removals = dedup::decide_in_text(index, file, &composed.text, &blocks, &lines, cfg);
-            self.stats.blocks += blocks.len();
-            if !removals.is_empty() {
-                self.kept.extend(removals.iter().map(|r| r.kept.0));
-                let rm = dedup::removal_edits(&composed.text, &blocks, &removals, kept_path);
-                composed.push_stage(win, rm);
-                normalize::renormalize(&mut composed, win, cfg);
-            }
-            drop(blocks);
-            let (text, mut edits) = composed.into_edits();
+            let mut doc = Doc::new(DocId::tree(rel), file, win);
+            doc.flags = win_flags;
+            doc.piece = Piece {
+                per_line: Some(per_line),
+                cut_start: starts_mid,
+                cut_end: mid,
+                line_base: line_base as u32,
+            };
+            let (cleaned, decisions) = stage::clean_doc(&doc, index, cfg, kept_path);
+            drop(doc);
+            self.stats.blocks += cleaned.blocks;
+            self.kept.extend(decisions.kept_docs());
+            let stage::Cleaned {
+                text, mut edits, ..
+            } = cleaned;
             for e in &mut edits {
                 if let Some(Detail::EchoOf { line }) = &mut e.detail {
                     *line += line_base;
@@ -748,28 +744,6 @@ fn shift(edits: &mut [Edit], n: usize) {
     }
 }
 
-/// Blocks that hold a cut inside a line (the first paragraph of a window
-/// that starts inside a line, the last of one that ends inside one) are
-/// fragments: marked so that they are never removed nor remembered.
-fn exclude_cut_blocks(blocks: &mut [segment::Block], starts_mid: bool, ends_mid: bool) {
-    let (Some(first), Some(last)) = (blocks.first().cloned(), blocks.last().map(|b| b.para)) else {
-        return;
-    };
-    let last_end = blocks
-        .iter()
-        .filter(|b| b.kind == BlockKind::Paragraph && b.para == last)
-        .map(|b| b.end)
-        .next()
-        .unwrap_or(0);
-    for b in blocks.iter_mut() {
-        let head = starts_mid && b.para == first.para && b.start == first.start;
-        let tail = ends_mid && b.para == last && b.end == last_end;
-        if head || tail {
-            b.furniture = true;
-        }
-    }
-}
-
 /// Clean `text` as a one-file corpus in windows (the windowed counterpart
 /// of [`crate::pipeline::clean_str`]), returning the cleaned text and the
 /// `changes.jsonl` lines. For tests.
@@ -791,7 +765,7 @@ pub fn clean_str_windowed(text: &str, cfg: &Config, s: &Settings) -> (String, Ve
         0,
         "t.txt",
         cfg,
-        &mut Index::default(),
+        &mut MemoryIndex::new(),
         &|_| "t.txt".to_string(),
         &sinks,
         s,
