@@ -17,6 +17,7 @@ pub mod emit;
 pub mod index;
 pub mod normalize;
 pub mod pipeline;
+mod plan;
 pub mod read;
 pub mod report;
 pub mod rules;

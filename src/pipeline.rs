@@ -52,6 +52,7 @@ use crate::discover::{self, SourceFile};
 use crate::edit::Edit;
 use crate::emit::{Durability, Tree};
 use crate::index::{memory::MemoryIndex, SeenIndex};
+use crate::plan::Plan;
 use crate::report::summary::{rfc3339, RunInfo, Summary};
 use crate::report::{change_records, diff, html, FileReport, Status};
 use crate::stage::{self, Doc, DocDecisions, DocId, DocPrints};
@@ -177,6 +178,81 @@ pub enum Progress<'a> {
     File(&'a FileReport, &'a [u8], &'a str),
 }
 
+/// Why a file failed: the cause, kept typed until it becomes the row's
+/// reason.
+#[derive(Debug)]
+pub(crate) enum FileError {
+    /// It could not be read.
+    Read(crate::read::ReadError),
+    /// Its bytes are no text the decoder accepts (why).
+    Undecodable(String),
+    /// A rule panicked while it was fingerprinted (the panic's message).
+    Rule(String),
+    /// A panic while its edits were applied (the panic's message).
+    Apply(String),
+}
+
+impl std::fmt::Display for FileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FileError::Read(e) => write!(f, "{e}"),
+            FileError::Undecodable(why) => f.write_str(why),
+            FileError::Rule(p) => write!(f, "internal error in a rule: {p}"),
+            FileError::Apply(p) => write!(f, "internal error applying edits: {p}"),
+        }
+    }
+}
+
+impl std::error::Error for FileError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            FileError::Read(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// What a failed file's output holds instead of a cleaned copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fallback {
+    /// Nothing to write (it could not be read).
+    Nothing,
+    /// Its bytes as read.
+    Bytes,
+    /// Its decoded text as UTF-8, without edits (the bytes read unless
+    /// the encoding was not plain UTF-8).
+    Decoded,
+}
+
+/// Write a failed file's fallback (`bytes`, what they are: `what`) and
+/// give its row the reason: the cause, then what was written. `bytes_out`
+/// is set only when the write succeeded.
+pub(crate) fn fail_row(
+    row: &mut FileReport,
+    cause: &dyn std::fmt::Display,
+    bytes: Option<&[u8]>,
+    what: Fallback,
+    out: Option<(&Tree, &Path)>,
+) {
+    row.status = Status::Failed;
+    let plain_utf8 = row.encoding.as_deref().is_none_or(|e| e == "utf-8");
+    let wrote = match what {
+        Fallback::Nothing => "",
+        Fallback::Bytes => "; copied through unchanged",
+        Fallback::Decoded if plain_utf8 => "; copied through unchanged",
+        Fallback::Decoded => "; its decoded text written as UTF-8, without edits",
+    };
+    let mut reason = format!("{cause}{wrote}");
+    if let (Some(bytes), Some((out, rel))) = (bytes, out) {
+        match out.write(rel, bytes, Durability::Deferred) {
+            Ok(()) => row.bytes_out = bytes.len() as u64,
+            // Nothing was written: the reason says so, not what would have been.
+            Err(e) => reason = format!("{cause}; copy failed: {e}"),
+        }
+    }
+    row.reason = Some(reason);
+}
+
 /// Analysis of one file: everything that depends only on its bytes.
 enum Analysis {
     Text(Box<TextFile>),
@@ -186,7 +262,7 @@ enum Analysis {
     },
     /// Copied through unchanged (undecodable, or a rule panicked).
     Failed {
-        reason: String,
+        error: FileError,
         bytes: Option<Vec<u8>>,
         bytes_in: u64,
     },
@@ -224,58 +300,35 @@ pub fn run(
 ) -> Result<RunOutcome, RunError> {
     let started = SystemTime::now();
     let clock = Instant::now();
-    check_paths(opts)?;
-    let include = if opts.include.is_empty() {
-        vec!["*.txt".to_string()]
-    } else {
-        opts.include.clone()
-    };
-    let include = discover::globs(&include).map_err(RunError::Usage)?;
-    let exclude = discover::globs(&opts.exclude).map_err(RunError::Usage)?;
-    if opts.jobs > MAX_JOBS {
-        return Err(RunError::Usage(format!(
-            "--jobs {}: at most {MAX_JOBS} threads",
-            opts.jobs
-        )));
-    }
-    let jobs = if opts.jobs == 0 {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    } else {
-        opts.jobs
-    };
+    let plan = Plan::new(opts)?;
+    let Plan {
+        ref include,
+        ref exclude,
+        ref include_shown,
+        jobs,
+        ref out_dir,
+        ref report_dir,
+    } = plan;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .build()
         .map_err(|e| RunError::Usage(format!("cannot start {jobs} threads: {e}")))?;
 
     let (files, walk_errors) =
-        discover::discover(&opts.inputs, &include, &exclude).map_err(RunError::Usage)?;
+        discover::discover(&opts.inputs, include, exclude).map_err(RunError::Usage)?;
     if !opts.allow_empty {
         for input in &opts.inputs {
             let canon = discover::canonical_input(input);
             if canon.is_dir() && !files.iter().any(|f| f.path.starts_with(&canon)) {
                 return Err(RunError::NoInput(format!(
-                    "{}: no file matches --include ({}); --allow-empty accepts an empty input",
+                    "{}: no file matches --include ({include_shown}); --allow-empty accepts an empty input",
                     discover::escape_path(input),
-                    if opts.include.is_empty() {
-                        "*.txt".to_string()
-                    } else {
-                        opts.include.join(", ")
-                    }
                 )));
             }
         }
     }
     progress(Progress::Discovered(files.len()));
 
-    let out_dir = if opts.check { None } else { opts.out.clone() };
-    let report_dir = if opts.check {
-        None
-    } else {
-        Some(report_dir_for(opts))
-    };
     let out_tree = out_dir
         .as_deref()
         .map(|d| open_tree(d, "output"))
@@ -612,7 +665,7 @@ pub fn run(
     }
     Ok(RunOutcome {
         summary,
-        report_dir,
+        report_dir: report_dir.clone(),
         report_error,
     })
 }
@@ -655,109 +708,6 @@ fn open_tree(dir: &Path, what: &str) -> Result<Tree, RunError> {
     Ok(t)
 }
 
-/// Default report folder: `<out>.report`.
-fn report_dir_for(opts: &RunOptions) -> PathBuf {
-    if let Some(r) = &opts.report {
-        return r.clone();
-    }
-    let out = opts
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("newsclean-out"));
-    let mut name = out
-        .file_name()
-        .map(|s| s.to_os_string())
-        .unwrap_or_else(|| "newsclean-out".into());
-    name.push(".report");
-    out.with_file_name(name)
-}
-
-/// Refuse outputs inside inputs (and the reverse), before anything runs.
-fn check_paths(opts: &RunOptions) -> Result<(), RunError> {
-    if opts.inputs.is_empty() {
-        return Err(RunError::Usage("no input given".into()));
-    }
-    for i in &opts.inputs {
-        if !i.exists() {
-            return Err(RunError::NoInput(format!(
-                "{}: no such file or folder",
-                discover::escape_path(i)
-            )));
-        }
-    }
-    if opts.check {
-        return Ok(());
-    }
-    let out = opts
-        .out
-        .as_ref()
-        .ok_or_else(|| RunError::Usage("--out is required (or use --check)".into()))?;
-    let out_abs = absolute(out);
-    let report_abs = absolute(&report_dir_for(opts));
-    for i in &opts.inputs {
-        let in_abs = absolute(i);
-        for (what, p) in [("output", &out_abs), ("report", &report_abs)] {
-            if p.starts_with(&in_abs) {
-                return Err(RunError::Usage(format!(
-                    "{what} folder {} is inside input {}: refusing to write into the corpus",
-                    discover::escape_path(p),
-                    discover::escape_path(i)
-                )));
-            }
-            if in_abs.starts_with(p) {
-                return Err(RunError::Usage(format!(
-                    "input {} is inside the {what} folder {}: refusing to overwrite inputs",
-                    discover::escape_path(i),
-                    discover::escape_path(p)
-                )));
-            }
-        }
-    }
-    if report_abs.starts_with(&out_abs) {
-        return Err(RunError::Usage(format!(
-            "report folder {} is inside the output folder {}: keep reports out of the cleaned corpus",
-            discover::escape_path(&report_abs),
-            discover::escape_path(&out_abs)
-        )));
-    }
-    if out_abs.starts_with(&report_abs) {
-        return Err(RunError::Usage(format!(
-            "output folder {} is inside the report folder {}: keep the cleaned corpus out of the reports",
-            discover::escape_path(&out_abs),
-            discover::escape_path(&report_abs)
-        )));
-    }
-    Ok(())
-}
-
-/// Canonical form of a path that may not exist yet: canonicalize the
-/// nearest existing ancestor and append the rest.
-fn absolute(p: &Path) -> PathBuf {
-    let p = if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        std::env::current_dir().unwrap_or_default().join(p)
-    };
-    let mut existing = p.as_path();
-    let mut rest = Vec::new();
-    loop {
-        if let Ok(c) = existing.canonicalize() {
-            let mut out = c;
-            for r in rest.iter().rev() {
-                out.push(r);
-            }
-            return out;
-        }
-        match (existing.parent(), existing.file_name()) {
-            (Some(parent), Some(name)) => {
-                rest.push(name.to_os_string());
-                existing = parent;
-            }
-            _ => return p,
-        }
-    }
-}
-
 /// Analyse one file: read, decode, normalize, segment. Pure but for the read.
 /// A file too big to hold whole is only marked (see `window.rs`).
 fn analyse(f: &SourceFile, cfg: &Config) -> Analysis {
@@ -780,10 +730,7 @@ fn analyse(f: &SourceFile, cfg: &Config) -> Analysis {
             bytes_in,
         })),
         Err(panic) => Analysis::Failed {
-            reason: format!(
-                "internal error in a rule: {}; copied through unchanged",
-                panic_message(&panic)
-            ),
+            error: FileError::Rule(panic_message(&panic)),
             bytes: crate::read::read_regular(&f.path).ok(),
             bytes_in,
         },
@@ -807,7 +754,7 @@ fn read_text(f: &SourceFile) -> Result<Read, Analysis> {
         }
         Err(e) => {
             return Err(Analysis::Failed {
-                reason: e.to_string(),
+                error: FileError::Read(e),
                 bytes: None,
                 bytes_in: 0,
             })
@@ -824,7 +771,7 @@ fn read_text(f: &SourceFile) -> Result<Read, Analysis> {
             } => Ok((text, encoding, replaced, bytes_in)),
             Decoded::Binary { reason } => Err(Analysis::Skipped { reason, bytes_in }),
             Decoded::Undecodable { reason } => Err(Analysis::Failed {
-                reason: format!("{reason}; copied through unchanged"),
+                error: FileError::Undecodable(reason),
                 bytes: Some(bytes),
                 bytes_in,
             }),
@@ -920,20 +867,17 @@ fn emit_file(
             return (row, String::new());
         }
         Analysis::Failed {
-            reason,
+            error,
             bytes,
             bytes_in,
         } => {
-            row.status = Status::Failed;
             row.bytes_in = bytes_in;
-            let mut reason = reason;
-            if let (Some(bytes), Some(out)) = (bytes, out) {
-                if let Err(e) = out.write(&f.out_rel, &bytes, Durability::Deferred) {
-                    reason.push_str(&format!("; copy failed: {e}"));
-                }
-                row.bytes_out = bytes_in;
-            }
-            row.reason = Some(reason);
+            let what = match bytes {
+                Some(_) => Fallback::Bytes,
+                None => Fallback::Nothing,
+            };
+            let out = out.map(|t| (t, f.out_rel.as_path()));
+            fail_row(&mut row, &error, bytes.as_deref(), what, out);
             return (row, String::new());
         }
         // Decided (and so cleaned) before emit; passed through by the caller.
@@ -961,21 +905,15 @@ fn emit_file(
     } = match result {
         Ok(x) => x,
         Err(p) => {
-            row.status = Status::Failed;
-            row.reason = Some(format!(
-                "internal error applying edits: {}; copied through unchanged",
-                panic_message(&p)
-            ));
-            if let Some(out) = out {
-                match out.write(&f.out_rel, original.as_bytes(), Durability::Deferred) {
-                    Ok(()) => row.bytes_out = original.len() as u64,
-                    Err(e) => row
-                        .reason
-                        .as_mut()
-                        .expect("reason set above")
-                        .push_str(&format!("; copy failed: {e}")),
-                }
-            }
+            let error = FileError::Apply(panic_message(&p));
+            let out = out.map(|t| (t, f.out_rel.as_path()));
+            fail_row(
+                &mut row,
+                &error,
+                Some(original.as_bytes()),
+                Fallback::Decoded,
+                out,
+            );
             return (row, String::new());
         }
     };

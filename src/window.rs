@@ -798,14 +798,14 @@ pub fn report_row(
     let (copied, stats, records, kept) = match result {
         Ok(x) => x,
         Err(reason) => {
-            row.status = Status::Failed;
-            row.reason = Some(format!("{reason}; copied through unchanged"));
-            if let Some(out) = sinks.out {
-                match out.write(sinks.out_rel, original.as_bytes(), Durability::Deferred) {
-                    Ok(()) => row.bytes_out = original.len() as u64,
-                    Err(e) => row.reason = Some(format!("{reason}; copy failed: {e}")),
-                }
-            }
+            let out = sinks.out.map(|t| (t, sinks.out_rel));
+            crate::pipeline::fail_row(
+                &mut row,
+                &reason,
+                Some(original.as_bytes()),
+                crate::pipeline::Fallback::Decoded,
+                out,
+            );
             return (row, Ok(None), Vec::new());
         }
     };
