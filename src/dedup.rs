@@ -15,7 +15,7 @@ use crate::segment::{Block, BlockKind};
 use crate::stage::Removal;
 
 /// Rules of this module.
-pub const RULES: &[RuleInfo] = &[
+pub(crate) const RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "dedup.paragraph",
         spec: "design: blocks and duplicates",

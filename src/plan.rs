@@ -77,6 +77,31 @@ impl Plan {
     }
 }
 
+impl Plan {
+    /// Every input folder holds a file that matches the globs (unless
+    /// `--allow-empty`): else exit 66, before anything is written.
+    pub(crate) fn check_found(
+        &self,
+        opts: &RunOptions,
+        files: &[discover::SourceFile],
+    ) -> Result<(), RunError> {
+        if opts.allow_empty {
+            return Ok(());
+        }
+        for input in &opts.inputs {
+            let canon = discover::canonical_input(input);
+            if canon.is_dir() && !files.iter().any(|f| f.path.starts_with(&canon)) {
+                return Err(RunError::NoInput(format!(
+                    "{}: no file matches --include ({}); --allow-empty accepts an empty input",
+                    discover::escape_path(input),
+                    self.include_shown
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Default report folder: `<out>.report`.
 fn report_dir_for(opts: &RunOptions) -> PathBuf {
     if let Some(r) = &opts.report {

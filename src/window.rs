@@ -83,31 +83,31 @@ use std::path::Path;
 use crate::config::Config;
 use crate::edit::{Detail, Edit};
 use crate::emit::{AtomicFile, Durability, Tree};
-use crate::index::{memory::MemoryIndex, SeenIndex};
+use crate::index::SeenIndex;
 use crate::report::{change_records, diff, grapheme_count, html, ChangeRecord, FileReport, Status};
 use crate::segment;
 use crate::stage::{self, Doc, DocId, Piece};
 
 /// Window sizes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Settings {
+pub(crate) struct Settings {
     /// Target window size in bytes (a window ends at the first cut after).
-    pub window: usize,
+    pub(crate) window: usize,
     /// A window grows past `window` by at most this much to end at a
     /// paragraph boundary; beyond, it is cut inside a line.
-    pub long_line: usize,
+    pub(crate) long_line: usize,
     /// Files bigger than this (bytes on disk) are cleaned in windows.
-    pub threshold: u64,
+    pub(crate) threshold: u64,
     /// Most bytes of cleaned text one open diff hunk may hold before the
     /// file's diff is left out ([`DIFF_HUNK_CAP`] by default).
-    pub diff_cap: usize,
+    pub(crate) diff_cap: usize,
 }
 
 impl Settings {
     /// Windows of `window` bytes, lines cut past `long_line`, for files
     /// over four windows, the diff never left out (what
     /// `NEWSCLEAN_WINDOW` sets, for tests).
-    pub fn sized(window: usize, long_line: usize) -> Settings {
+    pub(crate) fn sized(window: usize, long_line: usize) -> Settings {
         Settings {
             window,
             long_line,
@@ -118,7 +118,7 @@ impl Settings {
 
     /// The defaults, or `NEWSCLEAN_WINDOW=W[,L[,D]]` (bytes: window,
     /// long line, diff hunk cap).
-    pub fn get() -> Settings {
+    pub(crate) fn get() -> Settings {
         static S: std::sync::OnceLock<Settings> = std::sync::OnceLock::new();
         *S.get_or_init(|| {
             let default = Settings {
@@ -144,7 +144,7 @@ impl Settings {
     }
 
     /// Files bigger than this (bytes on disk) are cleaned in windows.
-    pub fn threshold(&self) -> u64 {
+    pub(crate) fn threshold(&self) -> u64 {
         self.threshold
     }
 }
@@ -153,7 +153,12 @@ impl Settings {
 /// `start..end`; the `sep` bytes after it (0, or 1 or 2 for the `\n` or
 /// `\r\n` of the blank line between two paragraphs) belong to no window
 /// and become one `\n`; `mid_line` when the cut is inside a line.
-pub fn next_cut(text: &str, start: usize, s: &Settings, per_line: bool) -> (usize, usize, bool) {
+pub(crate) fn next_cut(
+    text: &str,
+    start: usize,
+    s: &Settings,
+    per_line: bool,
+) -> (usize, usize, bool) {
     let b = text.as_bytes();
     let mut from = start.saturating_add(s.window);
     if from >= b.len() {
@@ -272,15 +277,15 @@ fn line_starts_text(text: &str, i: usize) -> bool {
 
 /// Where the windowed cleaning of one file writes: every file through an
 /// [`emit::Tree`](crate::emit::Tree), as the whole-file path does.
-pub struct Sinks<'a> {
+pub(crate) struct Sinks<'a> {
     /// Output folder (the cleaned copy, at `out_rel`), if any.
-    pub out: Option<&'a Tree>,
+    pub(crate) out: Option<&'a Tree>,
     /// The output path of the file (byte-exact, plain names).
-    pub out_rel: &'a Path,
+    pub(crate) out_rel: &'a Path,
     /// Report folder (diff, page; spilled records beside it), if any.
-    pub report: Option<&'a Tree>,
+    pub(crate) report: Option<&'a Tree>,
     /// Serialize the change records (spilled to an unnamed temp file).
-    pub records: bool,
+    pub(crate) records: bool,
 }
 
 /// Clean `original` (the decoded text of file `file`, shown name `rel`;
@@ -291,7 +296,7 @@ pub struct Sinks<'a> {
 /// rule is returned as an error message (the index may then hold keys of
 /// the windows before it: their text is in the file, copied through).
 #[allow(clippy::too_many_arguments)]
-pub fn clean(
+pub(crate) fn clean(
     original: &str,
     flags: &[Edit],
     file: u32,
@@ -319,31 +324,25 @@ pub fn clean(
 /// The cleaned copy of a windowed file, written window by window: `None`
 /// without an output folder, else its size once committed or why it could
 /// not be written.
-pub type Copied = Option<Result<u64, String>>;
+pub(crate) type Copied = Option<Result<u64, String>>;
 
 /// Counts of a windowed file, for its report row.
 #[derive(Debug, Default, Clone)]
-pub struct Stats {
-    /// Edits (flags excluded).
-    pub edits: usize,
-    /// Flags.
-    pub flags: usize,
+pub(crate) struct Stats {
+    /// Edits, flags, duplicates and edits per rule, over all windows.
+    pub(crate) tally: stage::Tally,
     /// Blocks seen.
-    pub blocks: usize,
-    /// `dedup.*` edits.
-    pub duplicates_removed: usize,
-    /// Edits per rule.
-    pub rules: std::collections::BTreeMap<&'static str, usize>,
+    pub(crate) blocks: usize,
     /// A diff or review page that could not be written: the file is then
     /// `failed` with this reason, its cleaned copy still written (as in
     /// `emit_file`).
-    pub report_error: Option<String>,
+    pub(crate) report_error: Option<String>,
     /// The change records could not be spilled: `changes.jsonl` is
     /// incomplete, a report error of the run (cleaning goes on).
-    pub records_error: Option<String>,
+    pub(crate) records_error: Option<String>,
     /// The diff was left out on purpose ([`DIFF_HUNK_CAP`]): why, for the
     /// row's `reason` (the file is not failed).
-    pub diff_note: Option<String>,
+    pub(crate) diff_note: Option<String>,
 }
 
 /// Most bytes of cleaned text one open diff hunk may hold. A hunk is at
@@ -353,7 +352,7 @@ pub struct Stats {
 /// cleaned text (and peak memory pass 3× the file); such a file gets no
 /// diff, and its row says so. `changes.jsonl` has
 /// every change, and the cleaned copy is written as usual.
-pub const DIFF_HUNK_CAP: usize = 8 << 20;
+pub(crate) const DIFF_HUNK_CAP: usize = 8 << 20;
 
 struct State<'a> {
     /// The cleaned copy, written as the windows are done (`None` once it
@@ -608,17 +607,7 @@ impl<'a> State<'a> {
         col: usize,
     ) -> Result<(), String> {
         let piece = &original[ext..end];
-        for e in edits {
-            if e.is_flag() {
-                self.stats.flags += 1;
-            } else {
-                self.stats.edits += 1;
-            }
-            if e.rule.starts_with("dedup.") {
-                self.stats.duplicates_removed += 1;
-            }
-            *self.stats.rules.entry(e.rule).or_default() += 1;
-        }
+        self.stats.tally.add(edits);
         if edits.is_empty() {
             return Ok(());
         }
@@ -650,7 +639,7 @@ impl<'a> State<'a> {
         // The page is written as soon as its text is done (while the
         // cleaned copy is still small), if it has changes to show.
         if let (Some(rd), false) = (self.sinks.report, self.page_done) {
-            if end >= self.page_cut && self.stats.edits > 0 {
+            if end >= self.page_cut && self.stats.tally.edits > 0 {
                 if let Err(e) = html::write_file_page_part(rd, rel, original, &self.page) {
                     self.stats
                         .report_error
@@ -686,7 +675,7 @@ impl<'a> State<'a> {
         // An unchanged file has no diff: its atomic file is dropped
         // uncommitted and vanishes.
         if let Some((mut w, d)) = diff {
-            if stats.edits > 0 {
+            if stats.tally.edits > 0 {
                 let written = d
                     .finish(&mut w, original, &tail, tail_base)
                     .and_then(|()| w.into_inner().map_err(|e| e.into_error()))
@@ -698,7 +687,7 @@ impl<'a> State<'a> {
                 }
             }
         }
-        if let (Some(rd), true, false) = (sinks.report, stats.edits > 0, page_done) {
+        if let (Some(rd), true, false) = (sinks.report, stats.tally.edits > 0, page_done) {
             if let Err(e) = html::write_file_page_part(rd, rel, original, &page) {
                 stats
                     .report_error
@@ -747,8 +736,8 @@ fn shift(edits: &mut [Edit], n: usize) {
 /// Clean `text` as a one-file corpus in windows (the windowed counterpart
 /// of [`crate::pipeline::clean_str`]), returning the cleaned text and the
 /// `changes.jsonl` lines. For tests.
-#[doc(hidden)]
-pub fn clean_str_windowed(text: &str, cfg: &Config, s: &Settings) -> (String, Vec<String>) {
+#[cfg(test)]
+fn clean_str_windowed(text: &str, cfg: &Config, s: &Settings) -> (String, Vec<String>) {
     let dir = tempfile::tempdir().expect("temp folder");
     let report = Tree::open(dir.path()).expect("report tree");
     let out_dir = tempfile::tempdir().expect("temp folder");
@@ -765,7 +754,7 @@ pub fn clean_str_windowed(text: &str, cfg: &Config, s: &Settings) -> (String, Ve
         0,
         "t.txt",
         cfg,
-        &mut MemoryIndex::new(),
+        &mut crate::index::memory::MemoryIndex::new(),
         &|_| "t.txt".to_string(),
         &sinks,
         s,
@@ -784,7 +773,7 @@ pub fn clean_str_windowed(text: &str, cfg: &Config, s: &Settings) -> (String, Ve
 /// Write the cleaned copy of a windowed file (through `sinks.out`, at
 /// `sinks.out_rel`, as `emit_file` does) and build its report row (`rel`
 /// the shown name).
-pub fn report_row(
+pub(crate) fn report_row(
     rel: &str,
     encoding: String,
     bytes_in: u64,
@@ -799,28 +788,22 @@ pub fn report_row(
         Ok(x) => x,
         Err(reason) => {
             let out = sinks.out.map(|t| (t, sinks.out_rel));
-            crate::pipeline::fail_row(
+            crate::sink::fail_row(
                 &mut row,
                 &reason,
                 Some(original.as_bytes()),
-                crate::pipeline::Fallback::Decoded,
+                crate::sink::Fallback::Decoded,
                 out,
             );
             return (row, Ok(None), Vec::new());
         }
     };
-    row.edits = stats.edits;
-    row.flags = stats.flags;
+    row.edits = stats.tally.edits;
+    row.flags = stats.tally.flags;
     row.blocks = stats.blocks;
-    row.duplicates_removed = stats.duplicates_removed;
-    if let Some(&n) = stats.rules.get("decode.replacement") {
-        row.reason = Some(format!(
-            "{n} malformed {} byte sequence{} decoded as U+FFFD (decode.replacement flags)",
-            row.encoding.as_deref().unwrap_or("source"),
-            if n == 1 { "" } else { "s" }
-        ));
-    }
-    row.rules = stats.rules.into_iter().collect();
+    row.duplicates_removed = stats.tally.duplicates_removed;
+    row.reason = stats.tally.replacement_reason(row.encoding.as_deref());
+    row.rules = stats.tally.rules.into_iter().collect();
     if row.edits > 0 {
         row.status = Status::Cleaned;
         if row.reason.is_none() {

@@ -21,7 +21,7 @@
 //!   only those, so a kept copy is always a block present in some cleaned
 //!   output (see `resolve.rs`).
 //! - [`apply`] is pure and per document again: the removal edits
-//!   ([`crate::dedup::removal_edits`]), the layout settled across the
+//!   (`dedup::removal_edits`), the layout settled across the
 //!   removed blocks, and the composed edits in coordinates of the text.
 //!
 //! [`clean_doc`] runs the three in a row on one document. The chunked

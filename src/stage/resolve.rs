@@ -13,7 +13,8 @@
 //! known, and remembered at their own place only for blocks that stay: a
 //! paragraph `P₁⏎P₂` whose two lines both repeat earlier blocks goes as a
 //! whole, and its own key is remembered at the kept copy of `P₁` (a later
-//! `P₁⏎P₂` goes too, and names that copy, not the removed paragraph). Within the paragraph a line
+//! `P₁⏎P₂` goes too, and names that copy, not the removed paragraph); so
+//! is the key of a paragraph that stays without its first line. Within the paragraph a line
 //! may repeat an earlier line of it (the earlier one stays), but never the
 //! paragraph itself (a paragraph whose other lines have empty keys has its
 //! key equal to one line's).
@@ -134,6 +135,15 @@ pub fn resolve(index: &mut dyn SeenIndex, prints: &DocPrints) -> DocDecisions {
                 _ => held.clear(),
             }
         } else {
+            // A paragraph whose first line went starts, in the output,
+            // at a later line: its key is remembered at the kept copy of
+            // that first line, as when the whole paragraph goes.
+            let first_gone = out[para_at..].iter().find(|r| r.block == i + 1);
+            let para_key = match (para_key, first_gone.map(|r| &r.kept)) {
+                (Some((key, _)), Some(Origin::ThisRun(h))) => Some((key, *h)),
+                (Some(_), Some(Origin::Earlier { .. })) => None,
+                (k, _) => k,
+            };
             for (key, here) in para_key.into_iter().chain(held.drain(..)) {
                 index.insert(key, here);
             }

@@ -4,14 +4,16 @@ use super::*;
 use crate::edit::Detail;
 use crate::index::memory::MemoryIndex;
 
-/// Sentences of the xwlb fixture (`fixtures/corpus/xwlb/2014/20140311.txt`).
-const S: [&str; 6] = [
+/// Sentences of the xwlb fixture (`fixtures/corpus/xwlb/2014/20140311.txt`),
+/// a headline of it, and a rule line (a line whose key is empty).
+const S: [&str; 7] = [
     "全国政协十二届二次会议将于3月12日上午在北京人民大会堂召开闭幕会。",
     "中共中央政治局常委、国务院副总理张高丽参加了湖南代表团审议。",
     "党和国家领导人张德江、刘云山、王岐山、张高丽，今天上午分别参加了十二届全国人大二次会议一些代表团的审议。",
     "在认真听取代表发言后，张高丽指出，湖南要按照中央的部署做好各项工作。",
     "本台消息：全国政协十二届二次会议将于3月12日上午在北京人民大会堂召开闭幕会。",
     "[视频]张高丽参加湖南代表团审议",
+    "——",
 ];
 
 /// Clean `docs` in order as one corpus; the kept copies are named by
@@ -92,7 +94,7 @@ fn a_kept_copy_is_a_block_that_survives() {
 /// real line: that line is not a duplicate of its own paragraph.
 #[test]
 fn a_line_never_repeats_its_own_paragraph() {
-    let docs = vec![format!("{}\n——\n", S[0])];
+    let docs = vec![format!("{}\n{}\n", S[0], S[6])];
     let out = clean_corpus(&docs);
     assert!(out[0].edits.iter().all(|e| !e.rule.starts_with("dedup.")));
 }
@@ -115,7 +117,7 @@ fn corpus() -> impl Strategy<Value = Vec<String>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(200))]
+    #![proptest_config(ProptestConfig::with_cases(300))]
     /// Over random corpora of real sentences, every `duplicate_of` names a
     /// block that survives.
     #[test]
