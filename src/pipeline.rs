@@ -505,9 +505,16 @@ impl Run<'_> {
         };
         let kept_path = |id: u32| self.source.name(id).to_string();
         let s = window::Settings::get();
-        let result = window::clean(
-            &original, &flags, i, rel, self.cfg, index, &kept_path, &sinks, &s,
-        );
+        let job = window::Job {
+            original: &original,
+            flags: &flags,
+            file: i,
+            rel,
+            cfg: self.cfg,
+            kept_path: &kept_path,
+            settings: &s,
+        };
+        let result = window::clean(&job, index, &sinks);
         let (row, spilled, kept) =
             window::report_row(rel, encoding, bytes_in, result, &original, &sinks);
         report.kept(&mut kept.into_iter());

@@ -288,29 +288,38 @@ pub(crate) struct Sinks<'a> {
     pub(crate) records: bool,
 }
 
-/// Clean `original` (the decoded text of file `file`, shown name `rel`;
-/// `flags` the decoder's `decode.replacement` flags, in order) window by
-/// window, deciding duplicates against `index` as
-/// [`stage::resolve`] does. `kept_path` names the file
-/// of a kept copy. Report files go where `sinks` says. A panic inside a
-/// rule is returned as an error message (the index may then hold keys of
-/// the windows before it: their text is in the file, copied through).
-#[allow(clippy::too_many_arguments)]
+/// One huge file to clean in windows.
+#[derive(Clone, Copy)]
+pub(crate) struct Job<'a> {
+    /// Its decoded text.
+    pub(crate) original: &'a str,
+    /// The decoder's `decode.replacement` flags, in order.
+    pub(crate) flags: &'a [Edit],
+    /// Its order key.
+    pub(crate) file: u32,
+    /// Its shown name.
+    pub(crate) rel: &'a str,
+    /// Rules and thresholds.
+    pub(crate) cfg: &'a Config,
+    /// The shown name of a document of this run (a kept copy's), by order key.
+    pub(crate) kept_path: &'a (dyn Fn(u32) -> String + Sync),
+    /// Window sizes.
+    pub(crate) settings: &'a Settings,
+}
+
+/// Clean `job.original` window by window, each window through the
+/// per-document core ([`stage::clean_doc`]), deciding duplicates against
+/// `index`. Report files go where `sinks` says. A panic inside a rule is
+/// returned as an error message (the index may then hold keys of the
+/// windows before it: their text is in the file, copied through).
 pub(crate) fn clean(
-    original: &str,
-    flags: &[Edit],
-    file: u32,
-    rel: &str,
-    cfg: &Config,
+    job: &Job<'_>,
     index: &mut dyn SeenIndex,
-    kept_path: &(dyn Fn(u32) -> String + Sync),
     sinks: &Sinks<'_>,
-    s: &Settings,
 ) -> Result<(Copied, Stats, Option<std::fs::File>, Vec<u32>), String> {
+    let (original, rel) = (job.original, job.rel);
     let mut state = State::new(original, rel, sinks)?;
-    let run = catch_unwind(AssertUnwindSafe(|| {
-        state.run(original, flags, file, rel, cfg, index, kept_path, s)
-    }));
+    let run = catch_unwind(AssertUnwindSafe(|| state.run(job, index)));
     match run {
         Ok(Ok(())) => state.finish(original, rel),
         Ok(Err(e)) => Err(e),
@@ -432,18 +441,16 @@ impl<'a> State<'a> {
         })
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn run(
-        &mut self,
-        original: &str,
-        flags: &[Edit],
-        file: u32,
-        rel: &str,
-        cfg: &Config,
-        index: &mut dyn SeenIndex,
-        kept_path: &(dyn Fn(u32) -> String + Sync),
-        s: &Settings,
-    ) -> Result<(), String> {
+    fn run(&mut self, job: &Job<'_>, index: &mut dyn SeenIndex) -> Result<(), String> {
+        let Job {
+            original,
+            flags,
+            file,
+            rel,
+            cfg,
+            kept_path,
+            settings: s,
+        } = *job;
         let per_line = !segment::has_blank_line(original);
         let mut pos = 0usize;
         // Lines of the original before `pos`, and (when `pos` is inside a
@@ -748,18 +755,17 @@ fn clean_str_windowed(text: &str, cfg: &Config, s: &Settings) -> (String, Vec<St
         report: Some(&report),
         records: true,
     };
-    let (copied, _, records, _) = clean(
-        text,
-        &[],
-        0,
-        "t.txt",
+    let job = Job {
+        original: text,
+        flags: &[],
+        file: 0,
+        rel: "t.txt",
         cfg,
-        &mut crate::index::memory::MemoryIndex::new(),
-        &|_| "t.txt".to_string(),
-        &sinks,
-        s,
-    )
-    .expect("clean");
+        kept_path: &|_| "t.txt".to_string(),
+        settings: s,
+    };
+    let (copied, _, records, _) =
+        clean(&job, &mut crate::index::memory::MemoryIndex::new(), &sinks).expect("clean");
     let mut jsonl = String::new();
     if let Some(mut f) = records {
         use std::io::Read;
