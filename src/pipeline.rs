@@ -1,8 +1,14 @@
 //! The local driver: discover → analyse (parallel) → decide (sequential) →
 //! emit (parallel) → report, over the per-document core of [`crate::stage`].
 //!
-//! The options are first resolved into a plan (`plan.rs`). Files are
-//! processed in chunks of corpus order. Each chunk is analysed in
+//! [`run`] resolves the options into a plan (`plan.rs`), discovers the
+//! files, and hands three seams to the driver (`Run::drive`): a
+//! `DocSource` (`source.rs`: the input tree, read, decoded and
+//! fingerprinted per document), a `DocSink` (`sink.rs`: the output folder)
+//! and a `Report` (`reporting.rs`: rows, `changes.jsonl`, the stream, and
+//! at the end the pages of kept copies, `index.html` and `summary.json`,
+//! over the `report::` writers). Documents are processed in chunks of
+//! corpus order. Each chunk is analysed in
 //! parallel (read, decode, [`stage::fingerprint`]), then decided in one
 //! thread ([`stage::resolve`] against the run's
 //! [`MemoryIndex`], which holds everything before it), then emitted in
