@@ -1,21 +1,38 @@
 //! The in-memory index of one run: what `resolve` uses without `--index`.
 //!
-//! One map entry per kept key, `Key → Here`: 24 bytes (the 96-bit key
-//! padded to 16, the kept copy's document and line 8) plus the table's
-//! control byte. The table hashes nothing: a key already is a uniformly
-//! distributed hash, so its 64-bit `hash` is the table's hash and the
-//! `check` is only compared. It never answers [`Origin::Earlier`]: it
-//! starts empty, and everything in it was inserted by this run.
+//! One map entry per kept key, `Key → Here`: 20 bytes (the 96-bit key as
+//! three `u32`s, so that nothing pads it to 16, and the kept copy's
+//! document and line) plus the table's control byte. The table hashes
+//! nothing: a key already is a uniformly distributed hash, so its 64-bit
+//! `hash` is the table's hash and the `check` is only compared. It never
+//! answers [`Origin::Earlier`]: it starts empty, and everything in it was
+//! inserted by this run.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use super::{Here, Key, Origin, SeenIndex};
 
 /// The index of one run, in memory.
 #[derive(Default, Debug)]
 pub struct MemoryIndex {
-    map: HashMap<Key, Here, BuildHasherDefault<KeyHasher>>,
+    map: HashMap<Packed, Here, BuildHasherDefault<KeyHasher>>,
+}
+
+/// A [`Key`] as three `u32`s (align 4: an entry is 20 bytes, not 24).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Packed([u32; 3]);
+
+impl From<Key> for Packed {
+    fn from(k: Key) -> Packed {
+        Packed([k.hash as u32, (k.hash >> 32) as u32, k.check])
+    }
+}
+
+impl Hash for Packed {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        h.write_u64(u64::from(self.0[0]) | (u64::from(self.0[1]) << 32));
+    }
 }
 
 impl MemoryIndex {
@@ -37,11 +54,13 @@ impl MemoryIndex {
 
 impl SeenIndex for MemoryIndex {
     fn lookup(&self, key: Key) -> Option<Origin> {
-        self.map.get(&key).map(|&h| Origin::ThisRun(h))
+        self.map
+            .get(&Packed::from(key))
+            .map(|&h| Origin::ThisRun(h))
     }
 
     fn insert(&mut self, key: Key, at: Here) {
-        self.map.entry(key).or_insert(at);
+        self.map.entry(Packed::from(key)).or_insert(at);
     }
 
     fn inserted(&self) -> usize {
@@ -49,9 +68,9 @@ impl SeenIndex for MemoryIndex {
     }
 }
 
-/// The table's hasher for [`Key`]s: `Key`'s derived `Hash` writes its
-/// `hash` (a `u64`), taken as it is, then its `check` (a `u32`), ignored
-/// (compared by `Eq`, not hashed).
+/// The table's hasher for [`Packed`] keys: their `Hash` writes the key's
+/// 64-bit `hash`, taken as it is (the `check` is compared by `Eq`, not
+/// hashed).
 #[derive(Default)]
 struct KeyHasher(u64);
 
@@ -68,7 +87,6 @@ impl Hasher for KeyHasher {
     fn write_u64(&mut self, n: u64) {
         self.0 = n;
     }
-    fn write_u32(&mut self, _: u32) {}
 }
 
 #[cfg(test)]
@@ -77,6 +95,11 @@ mod tests {
 
     fn key(hash: u64, check: u32) -> Key {
         Key { hash, check }
+    }
+
+    #[test]
+    fn an_entry_is_twenty_bytes() {
+        assert_eq!(std::mem::size_of::<(Packed, Here)>(), 20);
     }
 
     #[test]
