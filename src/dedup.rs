@@ -1,34 +1,21 @@
-//! Duplicate decisions: the sequential phase of the pipeline.
+//! Duplicate blocks: the `dedup.*` rules and their removal edits.
 //!
-//! Files are visited in corpus order (sorted paths); within a file, blocks
-//! in text order. The first block with a given fingerprint is kept and
-//! remembered; every later block with the same fingerprint — in the same
-//! file or a later one — is removed, and its edit records where the kept
-//! copy is. Deciding in one thread in a fixed order is what makes the output
-//! independent of the thread count (dolma's deduper races on a shared set).
-//!
-//! Memory: one map entry per unique key, `u64 → (u32 file, u32 line)`,
-//! about 20 bytes with the table's overhead; the map hashes nothing (the key
-//! already is a hash).
-//!
-//! Guards: blocks whose key is shorter than `dedup_min_chars`, and
-//! datelines, bylines and credits of any length (`新华社北京8月5日电`,
-//! `新华社发`), are never removed nor remembered. A block is removed only
-//! when it reads as a sentence (a line ending in terminal punctuation, or
-//! ≥ 40 characters): a recurring headline, label or headline block
-//! (`[视频]国内联播快讯⏎央视网消息（新闻联播）：`) is remembered but kept, so
-//! it never disappears from above new text.
+//! Which blocks repeat a kept one is decided by `stage::resolve` (in
+//! corpus order, against the run's index); this module turns those
+//! decisions into edits of the normalised text: one removal per block,
+//! each taking exactly one separator with it, and each naming its kept
+//! copy (`Detail::DuplicateOf`).
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::config::Config;
 use crate::edit::{Detail, Edit};
+use crate::index::Origin;
 use crate::rules::RuleInfo;
 use crate::segment::{Block, BlockKind};
+use crate::stage::Removal;
 
 /// Rules of this module.
-pub const RULES: &[RuleInfo] = &[
+pub(crate) const RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "dedup.paragraph",
         spec: "design: blocks and duplicates",
@@ -41,214 +28,25 @@ pub const RULES: &[RuleInfo] = &[
     },
 ];
 
-/// Hasher for keys that already are hashes.
-#[derive(Default)]
-pub struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
-/// First occurrence of every key seen so far: (file id, 1-based line).
-#[derive(Default)]
-pub struct Index {
-    map: HashMap<u64, (u32, u32), BuildHasherDefault<KeyHasher>>,
-}
-
-impl Index {
-    /// Number of unique keys remembered.
-    pub fn len(&self) -> usize {
-        self.map.len()
-    }
-
-    /// True when nothing is remembered.
-    pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
-    }
-}
-
-/// A block to remove.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Removal {
-    /// Index into the file's blocks.
-    pub block: usize,
-    /// Rule id (`dedup.paragraph` or `dedup.line`).
-    pub rule: &'static str,
-    /// Kept copy: (file id, 1-based line in its original).
-    pub kept: (u32, u32),
-}
-
-/// Decide which blocks of one file are duplicates. `lines[i]` is the
-/// 1-based original line of `blocks[i]`.
-pub fn decide(
-    index: &mut Index,
-    file: u32,
-    blocks: &[Block],
-    lines: &[u32],
-    cfg: &Config,
-) -> Vec<Removal> {
-    decide_impl(index, file, None, blocks, lines, cfg)
-}
-
-/// [`decide`], also looking at what is left of a paragraph some of whose
-/// lines are removed: those lines are a paragraph of their own in the
-/// cleaned text, and a second run would remove it if it repeats a kept
-/// block (`P⏎A⏎⏎P₁⏎P₂⏎P` with `P₁P₂ = P`: the last `P` goes as a line,
-/// then `P₁⏎P₂` as a paragraph). Removed at once here, and remembered
-/// when new, as the second run would (idempotence). `text` is the text
-/// the blocks were cut from.
-pub fn decide_in_text(
-    index: &mut Index,
-    file: u32,
-    text: &str,
-    blocks: &[Block],
-    lines: &[u32],
-    cfg: &Config,
-) -> Vec<Removal> {
-    decide_impl(index, file, Some(text), blocks, lines, cfg)
-}
-
-fn decide_impl(
-    index: &mut Index,
-    file: u32,
-    text: Option<&str>,
-    blocks: &[Block],
-    lines: &[u32],
-    cfg: &Config,
-) -> Vec<Removal> {
-    let para_on = cfg.on("dedup.paragraph");
-    let line_on = cfg.on("dedup.line");
-    let min = cfg.dedup_min_chars as u32;
-    let mut out = Vec::new();
-    let mut removed_para = usize::MAX;
-    let mut i = 0;
-    while i < blocks.len() {
-        let b = &blocks[i];
-        match b.kind {
-            BlockKind::Paragraph => {
-                if b.key_chars >= min && !b.furniture {
-                    match index.map.get(&b.key) {
-                        Some(&kept) if para_on && b.sentence_like => {
-                            out.push(Removal {
-                                block: i,
-                                rule: "dedup.paragraph",
-                                kept,
-                            });
-                            removed_para = b.para;
-                        }
-                        Some(_) => {}
-                        None => {
-                            index.map.insert(b.key, (file, lines[i]));
-                        }
-                    }
-                }
-                i += 1;
-            }
-            BlockKind::Line => {
-                // All lines of this paragraph.
-                let para = b.para;
-                let mut j = i;
-                let first_removed = out.len();
-                while j < blocks.len()
-                    && blocks[j].kind == BlockKind::Line
-                    && blocks[j].para == para
-                {
-                    let l = &blocks[j];
-                    if removed_para != para && l.key_chars >= min && !l.furniture {
-                        match index.map.get(&l.key) {
-                            Some(&kept) if line_on && l.sentence_like => {
-                                out.push(Removal {
-                                    block: j,
-                                    rule: "dedup.line",
-                                    kept,
-                                });
-                            }
-                            Some(_) => {}
-                            None => {
-                                index.map.insert(l.key, (file, lines[j]));
-                            }
-                        }
-                    }
-                    j += 1;
-                }
-                let gone = out.len() - first_removed;
-                if gone == j - i {
-                    // Every line went: remove the paragraph as a whole.
-                    let kept = out[first_removed].kept;
-                    out.truncate(first_removed);
-                    out.push(Removal {
-                        block: para_index(blocks, para),
-                        rule: "dedup.paragraph",
-                        kept,
-                    });
-                } else if let Some(text) = text.filter(|_| gone > 0 && j - i - gone >= 2) {
-                    let removed: Vec<usize> =
-                        out[first_removed..].iter().map(|r| r.block).collect();
-                    let rest: Vec<&str> = (i..j)
-                        .filter(|k| !removed.contains(k))
-                        .map(|k| &text[blocks[k].start..blocks[k].end])
-                        .collect();
-                    let p = para_index(blocks, para);
-                    let (key, key_chars) =
-                        crate::segment::fingerprint(&rest.join("\n"), &mut String::new());
-                    let furniture = rest.iter().all(|l| crate::segment::is_furniture(l));
-                    if para_on && key_chars >= min && !furniture {
-                        match index.map.get(&key) {
-                            Some(&kept)
-                                if rest.iter().any(|l| crate::segment::sentence_like(l)) =>
-                            {
-                                out.truncate(first_removed);
-                                out.push(Removal {
-                                    block: p,
-                                    rule: "dedup.paragraph",
-                                    kept,
-                                });
-                            }
-                            Some(_) => {}
-                            None => {
-                                index.map.insert(key, (file, lines[p]));
-                            }
-                        }
-                    }
-                }
-                i = j;
-            }
-        }
-    }
-    out
-}
-
-fn para_index(blocks: &[Block], para: usize) -> usize {
-    blocks
-        .iter()
-        .position(|b| b.kind == BlockKind::Paragraph && b.para == para)
-        .expect("paragraph block exists")
-}
-
-/// Removal edits (in cleaned-text coordinates) for the decided blocks.
-/// `kept_path` turns a file id into the path shown in the reports.
-pub fn removal_edits(
+/// Removal edits (in normalised-text coordinates) for the decided blocks.
+/// `kept_name` turns the order key of a document of this run into the name
+/// shown in the reports.
+pub(crate) fn removal_edits(
     text: &str,
     blocks: &[Block],
     removals: &[Removal],
-    kept_path: &dyn Fn(u32) -> String,
+    kept_name: &dyn Fn(u32) -> String,
 ) -> Vec<Edit> {
     let mut out = Vec::new();
     let removed: HashMap<usize, &Removal> = removals.iter().map(|r| (r.block, r)).collect();
     let edit = |start: usize, end: usize, r: &Removal| {
-        Edit::new(start, end, "", r.rule).with_detail(Detail::DuplicateOf {
-            file: kept_path(r.kept.0),
-            line: r.kept.1 as usize,
+        let (file, line) = match &r.kept {
+            Origin::ThisRun(h) => (kept_name(h.doc), h.line),
+            Origin::Earlier { path, line, .. } => (path.clone(), *line),
+        };
+        Edit::new(start, end, "", r.rule.id()).with_detail(Detail::DuplicateOf {
+            file,
+            line: line as usize,
         })
     };
     // Paragraph removals.
@@ -329,26 +127,28 @@ fn spans_for_runs(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::edit::apply;
-    use crate::segment::blocks;
+    use crate::config::Config;
+    use crate::edit::Detail;
+    use crate::index::memory::MemoryIndex;
+    use crate::stage::{clean_doc, Doc, DocId};
 
-    fn clean(files: &[&str]) -> Vec<String> {
+    /// Clean `files` as one corpus, in order (the per-document core of
+    /// every run); kept copies named `f{order}`.
+    fn clean_all(files: &[&str]) -> Vec<crate::stage::Cleaned> {
         let cfg = Config::default();
-        let mut index = Index::default();
+        let mut index = MemoryIndex::new();
         files
             .iter()
             .enumerate()
             .map(|(f, t)| {
-                let b = blocks(t);
-                let lines: Vec<u32> = b
-                    .iter()
-                    .map(|x| 1 + t[..x.start].matches('\n').count() as u32)
-                    .collect();
-                let r = decide(&mut index, f as u32, &b, &lines, &cfg);
-                apply(t, &removal_edits(t, &b, &r, &|id| format!("f{id}")))
+                let doc = Doc::new(DocId::text(format!("f{f}")), f as u32, *t);
+                clean_doc(&doc, &mut index, &cfg, &|id| format!("f{id}")).0
             })
             .collect()
+    }
+
+    fn clean(files: &[&str]) -> Vec<String> {
+        clean_all(files).into_iter().map(|c| c.text).collect()
     }
 
     #[test]
@@ -388,32 +188,23 @@ mod tests {
         let p = "文章认为，台军在距离大陆沿海的岛屿部署了大批导弹，这也是一种自寻死路的表现。";
         let (p1, p2) = p.split_at(p.find("这也是").unwrap());
         let t = format!("{p}\nAd sales boost Time Warner profit\n\n{p1}\n{p2}\n{p}\n");
-        let b = blocks(&t);
-        let lines: Vec<u32> = b
-            .iter()
-            .map(|x| 1 + t[..x.start].matches('\n').count() as u32)
-            .collect();
-        let cfg = Config::default();
-        let r = decide_in_text(&mut Index::default(), 0, &t, &b, &lines, &cfg);
-        let once = apply(&t, &removal_edits(&t, &b, &r, &|_| String::new()));
-        assert_eq!(once, format!("{p}\nAd sales boost Time Warner profit\n"));
-        // Without the text, only the line goes (the old decision).
-        let r = decide(&mut Index::default(), 0, &b, &lines, &cfg);
-        assert_eq!(r.len(), 1);
-        assert_eq!(r[0].rule, "dedup.line");
+        let out = clean(&[&t]);
+        assert_eq!(out[0], format!("{p}\nAd sales boost Time Warner profit\n"));
     }
 
     #[test]
     fn duplicate_detail_points_at_kept_copy() {
         let t = "重复的段落内容很长。\n\n重复的段落内容很长。\n";
-        let b = blocks(t);
-        let lines = vec![1, 3];
-        let r = decide(&mut Index::default(), 0, &b, &lines, &Config::default());
-        let e = removal_edits(t, &b, &r, &|_| "a.txt".into());
+        let out = clean_all(&[t]);
+        let e = out[0]
+            .edits
+            .iter()
+            .find(|e| e.rule == "dedup.paragraph")
+            .unwrap();
         assert_eq!(
-            e[0].detail,
+            e.detail,
             Some(Detail::DuplicateOf {
-                file: "a.txt".into(),
+                file: "f0".into(),
                 line: 1
             })
         );

@@ -15,10 +15,10 @@
 //! one that decided the final text of that span), so the final list is
 //! always non-overlapping spans of the original.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Extra information attached to an edit, shown in the reports.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Detail {
     /// A removed duplicate: where the kept copy is (relative path, 1-based line).
@@ -52,7 +52,7 @@ pub enum Detail {
 /// An edit whose span is empty and whose replacement is empty is a *flag*:
 /// it changes nothing and marks a place for the reviewer (e.g. an
 /// unbalanced quote).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Edit {
     /// Start byte offset (inclusive).
     pub start: usize,
@@ -60,7 +60,8 @@ pub struct Edit {
     pub end: usize,
     /// Text that replaces `start..end`.
     pub replacement: String,
-    /// Stable rule id, e.g. `punct.comma`.
+    /// Stable rule id, e.g. `punct.comma` (read back through the rule
+    /// registry: an unknown id is an error).
     pub rule: &'static str,
     /// Optional detail for the reports.
     pub detail: Option<Detail>,
@@ -103,6 +104,33 @@ impl Edit {
     /// True for flags (edits that change no text).
     pub fn is_flag(&self) -> bool {
         self.start == self.end && self.replacement.is_empty()
+    }
+}
+
+/// An [`Edit`] as read back: its rule id looked up in the registry, so a
+/// serialised edit names a rule this build knows (else an error).
+#[derive(Deserialize)]
+struct EditWire {
+    start: usize,
+    end: usize,
+    replacement: String,
+    rule: String,
+    detail: Option<Detail>,
+}
+
+impl<'de> Deserialize<'de> for Edit {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Edit, D::Error> {
+        let w = EditWire::deserialize(d)?;
+        let rule = crate::rules::get(&w.rule)
+            .map(|r| r.id)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown rule id {:?}", w.rule)))?;
+        Ok(Edit {
+            start: w.start,
+            end: w.end,
+            replacement: w.replacement,
+            rule,
+            detail: w.detail,
+        })
     }
 }
 
@@ -173,7 +201,7 @@ pub fn invert(cleaned: &str, edits: &[(usize, usize, &str, &str)]) -> String {
 
 /// Edits of all stages so far, in coordinates of the original, together with
 /// the current text.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Composed {
     /// Current text: the original with all edits applied.
     pub text: String,
@@ -184,7 +212,7 @@ pub struct Composed {
 
 /// An edit in original coordinates, with the span its replacement occupies
 /// in the current text.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Placed {
     /// The edit (span in original coordinates).
     pub edit: Edit,

@@ -1,10 +1,18 @@
-//! The pipeline: discover → analyse (parallel) → decide (sequential) →
-//! emit (parallel) → report.
+//! The local driver: discover → analyse (parallel) → decide (sequential) →
+//! emit (parallel) → report, over the per-document core of [`crate::stage`].
 //!
-//! Files are processed in chunks of corpus order. Each chunk is analysed in
-//! parallel (read, decode, normalize, fingerprint), then decided in one
-//! thread against the index of everything before it, then emitted in
-//! parallel (removal edits, cleaned file, diff, review page, serialized
+//! [`run`] resolves the options into a plan (`plan.rs`), discovers the
+//! files, and hands three seams to the driver (`Run::drive`): a
+//! `DocSource` (`source.rs`: the input tree, read, decoded and
+//! fingerprinted per document), a `DocSink` (`sink.rs`: the output folder)
+//! and a `Report` (`reporting.rs`: rows, `changes.jsonl`, the stream, and
+//! at the end the pages of kept copies, `index.html` and `summary.json`,
+//! over the `report::` writers). Documents are processed in chunks of
+//! corpus order. Each chunk is analysed in
+//! parallel (read, decode, [`stage::fingerprint`]), then decided in one
+//! thread ([`stage::resolve`] against the run's
+//! [`MemoryIndex`], which holds everything before it), then emitted in
+//! parallel ([`stage::apply`], cleaned file, diff, review page, serialized
 //! change records), and its records are appended to the reports in corpus
 //! order. The phases of different chunks overlap: in one round chunk k+2
 //! is analysed and chunk k emitted by the thread pool while one thread
@@ -15,9 +23,11 @@
 //! sequentially in corpus order.
 //!
 //! Per-file failures (unreadable, undecodable, a panic inside a rule, a
-//! cleaned copy that cannot be written) are data: the file is reported
-//! with its reason, copied through byte for byte where possible, and the
-//! run goes on.
+//! cleaned copy that cannot be written) are data: the cause is a
+//! `FileError` until it becomes the row's reason, the file is copied
+//! through byte for byte where possible (the reason says what was written:
+//! after a panic while applying edits, the decoded text; nothing when the
+//! copy failed, and then no `bytes_out`), and the run goes on.
 //!
 //! A file bigger than `window::Settings::threshold` is not read when its
 //! chunk is analysed: it is read (regular files only, as any other) and
@@ -39,7 +49,7 @@
 //! no `summary.json` was written.
 
 use std::collections::HashSet;
-use std::io::Write;
+use std::ops::Range;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
@@ -47,15 +57,17 @@ use std::time::{Instant, SystemTime};
 use rayon::prelude::*;
 
 use crate::config::Config;
-use crate::decode::{decode, plain_utf8, Decoded, Replacement};
-use crate::dedup::{self, Index, Removal};
-use crate::discover::{self, SourceFile};
-use crate::edit::{Composed, Edit};
+use crate::discover;
+use crate::edit::Edit;
 use crate::emit::{Durability, Tree};
-use crate::normalize;
+use crate::index::{memory::MemoryIndex, SeenIndex};
+use crate::plan::Plan;
 use crate::report::summary::{rfc3339, RunInfo, Summary};
 use crate::report::{change_records, diff, html, FileReport, Status};
-use crate::segment::{self, Block};
+use crate::reporting::{Emitted, FolderReport, Report};
+use crate::sink::{fail_row, open_tree, DocSink, Fallback, TreeSink};
+use crate::source::{Analysis, DocSource, FileError, TextFile, TreeSource};
+use crate::stage::{self, Doc, DocDecisions, DocId};
 use crate::window;
 
 /// Files per chunk: enough to keep every core busy, small enough to bound
@@ -178,401 +190,96 @@ pub enum Progress<'a> {
     File(&'a FileReport, &'a [u8], &'a str),
 }
 
-/// Analysis of one file: everything that depends only on its bytes.
-enum Analysis {
-    Text(Box<TextFile>),
-    Skipped {
-        reason: String,
-        bytes_in: u64,
-    },
-    /// Copied through unchanged (undecodable, or a rule panicked).
-    Failed {
-        reason: String,
-        bytes: Option<Vec<u8>>,
-        bytes_in: u64,
-    },
-    /// Too big to hold whole: read and cleaned in windows when decided.
-    Huge,
-    /// A huge file, cleaned and written: its row and spilled records (or
-    /// why they could not be spilled).
-    Windowed(Box<(FileReport, Result<Option<std::fs::File>, String>)>),
-}
-
 /// A chunk analysed and decided, waiting to be emitted.
-type Decided<'a> = (&'a [SourceFile], Vec<Analysis>, Vec<Vec<Removal>>);
+type Decided = (Range<u32>, Vec<Analysis>, Vec<DocDecisions>);
 
-/// A file's report row, its `changes.jsonl` lines and its diff (for
-/// `--diff`), from the emit phase (a huge file's lines are in a file of
-/// their own, and its diff is only in the report).
-type Emitted = (
-    FileReport,
-    serde_json::Result<Vec<u8>>,
-    String,
-    Option<std::fs::File>,
-);
-
-struct TextFile {
-    original: String,
-    encoding: String,
-    composed: Composed,
-    blocks: Vec<Block>,
-    block_lines: Vec<u32>,
-    bytes_in: u64,
-}
-
-/// Run the pipeline.
+/// Run the pipeline: the options resolved into a plan, the documents of
+/// the input tree through the stages (`drive`), the stale outputs listed,
+/// the reports finished.
 pub fn run(
     opts: &RunOptions,
     progress: &(dyn Fn(Progress<'_>) + Sync),
 ) -> Result<RunOutcome, RunError> {
-    let started = SystemTime::now();
-    let clock = Instant::now();
-    check_paths(opts)?;
-    let include = if opts.include.is_empty() {
-        vec!["*.txt".to_string()]
-    } else {
-        opts.include.clone()
-    };
-    let include = discover::globs(&include).map_err(RunError::Usage)?;
-    let exclude = discover::globs(&opts.exclude).map_err(RunError::Usage)?;
-    if opts.jobs > MAX_JOBS {
-        return Err(RunError::Usage(format!(
-            "--jobs {}: at most {MAX_JOBS} threads",
-            opts.jobs
-        )));
-    }
-    let jobs = if opts.jobs == 0 {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    } else {
-        opts.jobs
-    };
+    let (started, clock) = (SystemTime::now(), Instant::now());
+    let plan = Plan::new(opts)?;
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
+        .num_threads(plan.jobs)
         .build()
-        .map_err(|e| RunError::Usage(format!("cannot start {jobs} threads: {e}")))?;
-
+        .map_err(|e| RunError::Usage(format!("cannot start {} threads: {e}", plan.jobs)))?;
     let (files, walk_errors) =
-        discover::discover(&opts.inputs, &include, &exclude).map_err(RunError::Usage)?;
-    if !opts.allow_empty {
-        for input in &opts.inputs {
-            let canon = discover::canonical_input(input);
-            if canon.is_dir() && !files.iter().any(|f| f.path.starts_with(&canon)) {
-                return Err(RunError::NoInput(format!(
-                    "{}: no file matches --include ({}); --allow-empty accepts an empty input",
-                    discover::escape_path(input),
-                    if opts.include.is_empty() {
-                        "*.txt".to_string()
-                    } else {
-                        opts.include.join(", ")
-                    }
-                )));
-            }
-        }
-    }
+        discover::discover(&opts.inputs, &plan.include, &plan.exclude).map_err(RunError::Usage)?;
+    plan.check_found(opts, &files)?;
     progress(Progress::Discovered(files.len()));
-
-    let out_dir = if opts.check { None } else { opts.out.clone() };
-    let report_dir = if opts.check {
-        None
-    } else {
-        Some(report_dir_for(opts))
-    };
-    let out_tree = out_dir
+    let source = TreeSource { files };
+    let out_tree = plan
+        .out_dir
         .as_deref()
         .map(|d| open_tree(d, "output"))
         .transpose()?;
-    let report_tree = report_dir
+    let report_tree = plan
+        .report_dir
         .as_deref()
         .map(|d| open_tree(d, "report"))
         .transpose()?;
-    // Before the first write: the old summary.json goes (durably), so a
-    // report folder never claims a run complete whose files are being
-    // rewritten; temp files of killed runs go; what is already in the
-    // output folder is listed, to report what this run did not write.
-    let mut existing: Vec<PathBuf> = Vec::new();
-    if let Some(t) = &out_tree {
-        existing = t
-            .scan()
-            .map_err(|e| RunError::CantCreate(format!("{}: {e}", t.path().display())))?
-            .entries;
-    }
-    if let Some(t) = &report_tree {
-        t.remove(Path::new("summary.json"), true).map_err(|e| {
-            RunError::CantCreate(format!(
-                "{}: cannot remove the old summary.json: {e}",
-                t.path().display()
-            ))
-        })?;
-        t.scan()
-            .map_err(|e| RunError::CantCreate(format!("{}: {e}", t.path().display())))?;
-    }
-    let mut changes_out = match &report_tree {
-        Some(t) => {
-            html::write_assets(t).map_err(|e| {
-                RunError::CantCreate(format!("{}: cannot write assets: {e}", t.path().display()))
-            })?;
-            let f = t
-                .create(Path::new("changes.jsonl"))
-                .map_err(|e| RunError::CantCreate(format!("{}: {e}", t.path().display())))?;
-            Some(std::io::BufWriter::with_capacity(1 << 16, f))
-        }
-        None => None,
-    };
-    let mut report_error: Option<String> = None;
-
-    let cfg = &opts.config;
-    let mut index = Index::default();
-    let mut rows: Vec<FileReport> = Vec::with_capacity(files.len());
-    let mut has_page: HashSet<u32> = HashSet::new();
-    let mut kept_refs: HashSet<u32> = HashSet::new();
-    let paths: Vec<&str> = files.iter().map(|f| f.rel.as_str()).collect();
-    let kept_path = |id: u32| paths[id as usize].to_string();
-
-    // Background write-back: after each chunk a flusher thread starts
-    // `syncfs` of the output filesystems, so the disk writes overlap the
-    // CPU work and the final `sync_tree` below only flushes the last files.
-    // It changes no byte and no guarantee (the final flush still runs
-    // before summary.json); errors here are ignored, the final flush
-    // reports them.
-    let flush_dirs: Vec<PathBuf> = out_dir.iter().chain(report_dir.iter()).cloned().collect();
-    let (flush_tx, flush_rx) = std::sync::mpsc::sync_channel::<()>(1);
-    let flusher = (!flush_dirs.is_empty()).then(|| {
-        std::thread::spawn(move || {
-            while flush_rx.recv().is_ok() {
-                for d in &flush_dirs {
-                    let _ = crate::emit::flush_filesystem(d);
-                }
-            }
-        })
+    // Before the first write: what is already in the output folder is
+    // listed (to report what this run did not write), the old summary.json
+    // goes; temp files of killed runs go from both.
+    let sink = TreeSink::new(out_tree)?;
+    let rt = report_tree.as_ref();
+    let mut report = FolderReport::start(rt, opts.stream, progress, source.len())?;
+    let mut index = MemoryIndex::new();
+    let flush = Flusher::start(
+        plan.out_dir
+            .iter()
+            .chain(plan.report_dir.iter())
+            .cloned()
+            .collect(),
+    );
+    pool.install(|| {
+        let run = Run {
+            source: &source,
+            sink: &sink,
+            rt,
+            cfg: &opts.config,
+            progress,
+            want_diff: opts.stream,
+        };
+        run.drive(&mut report, &mut index, &|| flush.kick())
     });
-
-    // Three chunks move through the pipeline at once: in each round chunk
-    // k+2 is analysed and chunk k emitted (one parallel pass over both, so
-    // neither waits for the other's slowest file) while, on one thread, the
-    // records of chunk k-1 are appended in corpus order and chunk k+1 is
-    // decided against the index of everything before it. Deciding is
-    // sequential by nature; run this way it no longer leaves the other
-    // cores idle between rounds. At most three chunks of text are held.
-    let with_records = changes_out.is_some() || opts.stream;
-    pool.install(|| -> Result<(), RunError> {
-        let mut pending: Option<Decided> = None;
-        let mut undecided: Option<(&[SourceFile], Vec<Analysis>)> = None;
-        let mut unwritten: Option<Vec<Emitted>> = None;
-        let mut chunks = files.chunks(CHUNK);
-        loop {
-            let next = chunks.next();
-            if next.is_none() && pending.is_none() && undecided.is_none() && unwritten.is_none() {
-                break;
-            }
-            let ((analyses, reports), decided) = rayon::join(
-                || {
-                    rayon::join(
-                        || {
-                            next.map(|chunk| {
-                                chunk
-                                    .par_iter()
-                                    .map(|f| analyse(f, cfg))
-                                    .collect::<Vec<Analysis>>()
-                            })
-                        },
-                        || {
-                            pending.take().map(|(chunk, analyses, decisions)| {
-                                chunk
-                                    .par_iter()
-                                    .zip(analyses)
-                                    .zip(decisions)
-                                    .map(|((f, a), d)| {
-                                        let (a, spilled) = match a {
-                                            Analysis::Windowed(w) => {
-                                                let (row, spilled) = *w;
-                                                progress(Progress::FileDone);
-                                                // Records that could not be
-                                                // spilled: a report error,
-                                                // as for any file's lines.
-                                                return match spilled {
-                                                    Ok(f) => {
-                                                        (row, Ok(Vec::new()), String::new(), f)
-                                                    }
-                                                    Err(e) => (
-                                                        row,
-                                                        Err(serde_json::Error::io(
-                                                            std::io::Error::other(e),
-                                                        )),
-                                                        String::new(),
-                                                        None,
-                                                    ),
-                                                };
-                                            }
-                                            a => (a, None),
-                                        };
-                                        let (mut r, diff) = emit_file(
-                                            f,
-                                            a,
-                                            &d,
-                                            out_tree.as_ref(),
-                                            report_tree.as_ref(),
-                                            &kept_path,
-                                            cfg,
-                                            opts.stream,
-                                        );
-                                        progress(Progress::FileDone);
-                                        let jsonl = if with_records {
-                                            change_lines(&r.changes)
-                                        } else {
-                                            Ok(Vec::new())
-                                        };
-                                        r.changes = Vec::new();
-                                        (r, jsonl, diff, spilled)
-                                    })
-                                    .collect::<Vec<Emitted>>()
-                            })
-                        },
-                    )
-                },
-                || -> Result<Option<Decided>, RunError> {
-                    for (r, jsonl, diff, mut spilled) in unwritten.take().into_iter().flatten() {
-                        if opts.stream {
-                            // A huge file's lines were spilled to a file:
-                            // read them back for the stream, then rewind it
-                            // for changes.jsonl.
-                            let mut huge = Vec::new();
-                            if let Some(f) = spilled.as_mut() {
-                                use std::io::{Read, Seek};
-                                let _ = f.read_to_end(&mut huge).and_then(|_| f.rewind());
-                            }
-                            let lines = match &jsonl {
-                                Ok(j) if huge.is_empty() => j.as_slice(),
-                                Ok(_) => huge.as_slice(),
-                                Err(_) => &[],
-                            };
-                            progress(Progress::File(&r, lines, &diff));
-                        }
-                        if let Some(w) = changes_out.as_mut() {
-                            // A full report filesystem does not stop the
-                            // run: every file is still cleaned and listed;
-                            // the report is then incomplete (exit 73).
-                            let written = jsonl
-                                .map_err(std::io::Error::from)
-                                .and_then(|j| w.write_all(&j))
-                                .and_then(|()| match spilled {
-                                    Some(mut f) => std::io::copy(&mut f, w).map(drop),
-                                    None => Ok(()),
-                                });
-                            if let Err(e) = written {
-                                report_error.get_or_insert(format!("changes.jsonl: {e}"));
-                                changes_out = None;
-                            }
-                        }
-                        if r.status == Status::Cleaned {
-                            has_page.insert(rows.len() as u32);
-                        }
-                        rows.push(r);
-                    }
-                    Ok(undecided.take().map(|(chunk, mut analyses)| {
-                        let decisions: Vec<Vec<Removal>> = chunk
-                            .iter()
-                            .zip(&mut analyses)
-                            .map(|(f, a)| match a {
-                                Analysis::Text(t) => dedup::decide_in_text(
-                                    &mut index,
-                                    f.id,
-                                    &t.composed.text,
-                                    &t.blocks,
-                                    &t.block_lines,
-                                    cfg,
-                                ),
-                                Analysis::Huge => {
-                                    // In corpus order, like every decision;
-                                    // one huge file in memory at a time.
-                                    *a = clean_huge(
-                                        f,
-                                        cfg,
-                                        &mut index,
-                                        &kept_path,
-                                        out_tree.as_ref(),
-                                        report_tree.as_ref(),
-                                        with_records,
-                                        &mut kept_refs,
-                                    );
-                                    Vec::new()
-                                }
-                                _ => Vec::new(),
-                            })
-                            .collect();
-                        for d in &decisions {
-                            kept_refs.extend(d.iter().map(|r| r.kept.0));
-                        }
-                        (chunk, analyses, decisions)
-                    }))
-                },
-            );
-            pending = decided?;
-            unwritten = reports;
-            undecided = next.zip(analyses);
-            // Full channel: a flush is already pending, which covers this chunk.
-            let _ = flush_tx.try_send(());
-        }
-        Ok(())
-    })?;
-    drop(flush_tx);
-    if let Some(h) = flusher {
-        let _ = h.join();
-    }
-
+    drop(flush);
     // What was in the output folder before this run and is not one of its
     // outputs: listed as stale, removed with --prune.
-    let mut stale: Vec<String> = Vec::new();
-    if let Some(t) = &out_tree {
-        let ours: HashSet<&Path> = files
-            .iter()
-            .zip(&rows)
-            .filter(|(_, r)| r.status != Status::Skipped)
-            .map(|(f, _)| f.out_rel.as_path())
-            .collect();
-        for e in existing.iter().filter(|e| !ours.contains(e.as_path())) {
-            stale.push(discover::display_rel(e));
-            if opts.prune {
-                if let Err(err) = t.remove(e, false) {
-                    report_error.get_or_insert(format!(
-                        "{}: cannot prune: {err}",
-                        discover::display_rel(e)
-                    ));
-                }
-            }
-        }
+    let ours: HashSet<&Path> = (0..source.len() as u32)
+        .zip(report.rows())
+        .filter(|(_, r)| r.status != Status::Skipped)
+        .map(|(i, _)| source.out_rel(i))
+        .collect();
+    let (stale, prune_error) = sink.stale(&ours, opts.prune);
+    if let Some(e) = prune_error {
+        report.error(e);
     }
+    let mut parts = Some((walk_errors, stale));
+    let mut summary = |rows: Vec<FileReport>| {
+        let (walk_errors, stale) = parts.take().expect("one summary");
+        let run = run_info(opts, &plan, started, clock);
+        let mut s = Summary::new(run, rows, walk_errors, index.inserted());
+        s.stale = stale;
+        s
+    };
+    let (summary, report_error) =
+        pool.install(|| report.finish(&source, &mut summary, sink.tree()));
+    Ok(RunOutcome {
+        summary,
+        report_dir: plan.report_dir.clone(),
+        report_error,
+    })
+}
 
-    if let Some(rt) = &report_tree {
-        // Pages for unchanged files that hold the kept copy of a duplicate,
-        // so every "kept copy" link opens something.
-        let mut missing: Vec<u32> = kept_refs.difference(&has_page).copied().collect();
-        missing.sort_unstable();
-        pool.install(|| {
-            missing.par_iter().for_each(|&id| {
-                let f = &files[id as usize];
-                if let Ok(bytes) = crate::read::read_regular(&f.path) {
-                    if let Decoded::Text { text, .. } = decode(&bytes) {
-                        let _ = html::write_file_page(rt, &f.rel, &text, &[]);
-                    }
-                }
-            })
-        });
-        if let Some(w) = changes_out.take() {
-            let committed = w
-                .into_inner()
-                .map_err(|e| e.into_error())
-                .and_then(|f| f.commit(Durability::Deferred));
-            if let Err(e) = committed {
-                report_error.get_or_insert(format!("changes.jsonl: {e}"));
-            }
-        }
-    }
-
-    let run = RunInfo {
+/// The summary's run block.
+fn run_info(opts: &RunOptions, plan: &Plan, started: SystemTime, clock: Instant) -> RunInfo {
+    RunInfo {
         version: env!("CARGO_PKG_VERSION"),
-        config_hash: format!("{:016x}", cfg.hash),
+        config_hash: format!("{:016x}", opts.config.hash),
         started: rfc3339(
             started
                 .duration_since(SystemTime::UNIX_EPOCH)
@@ -580,7 +287,7 @@ pub fn run(
                 .unwrap_or(0),
         ),
         duration_ms: clock.elapsed().as_millis() as u64,
-        threads: jobs,
+        threads: plan.jobs,
         inputs: opts
             .inputs
             .iter()
@@ -590,324 +297,240 @@ pub fn run(
             .config_file
             .as_deref()
             .map(|p| discover::escape_path(&as_given_absolute(p))),
-        out: out_dir.as_deref().map(discover::escape_path),
-        report: report_dir.as_deref().map(discover::escape_path),
+        out: plan.out_dir.as_deref().map(discover::escape_path),
+        report: plan.report_dir.as_deref().map(discover::escape_path),
         check: opts.check,
         prune: opts.prune,
-    };
-    let mut summary = Summary::new(run, rows, walk_errors, index.len());
-    summary.stale = stale;
-    if let (Some(rt), None) = (&report_tree, &report_error) {
-        let finished = html::write_index(rt, &summary)
-            .map_err(|e| format!("index.html: {e}"))
-            .and_then(|()| {
-                // Cleaned copies and report files were linked into place
-                // without their own fsync (see emit.rs): flush them all at
-                // once, then write summary.json, fsynced, as the marker of
-                // a complete run.
-                for t in out_tree.iter().chain([rt]) {
-                    t.sync()
-                        .map_err(|e| format!("{}: sync: {e}", t.path().display()))?;
-                }
-                let json = serde_json::to_vec_pretty(&summary)
-                    .map_err(|e| format!("summary.json: {e}"))?;
-                rt.write(Path::new("summary.json"), &json, Durability::Fsync)
-                    .map_err(|e| format!("summary.json: {e}"))
-            });
-        if let Err(e) = finished {
-            report_error = Some(format!("{}: {e}", rt.path().display()));
-        }
-    } else if let (Some(rt), Some(e)) = (&report_tree, &mut report_error) {
-        *e = format!("{}: {e}", rt.path().display());
     }
-    Ok(RunOutcome {
-        summary,
-        report_dir,
-        report_error,
-    })
+}
+
+/// Background write-back: after each chunk a flusher thread starts
+/// `syncfs` of the output filesystems, so the disk writes overlap the CPU
+/// work and the final sync only flushes the last files. It changes no
+/// byte and no guarantee (the final flush still runs before
+/// summary.json); errors here are ignored, the final flush reports them.
+struct Flusher {
+    tx: Option<std::sync::mpsc::SyncSender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Flusher {
+    fn start(dirs: Vec<PathBuf>) -> Flusher {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<()>(1);
+        let thread = (!dirs.is_empty()).then(|| {
+            std::thread::spawn(move || {
+                while rx.recv().is_ok() {
+                    for d in &dirs {
+                        let _ = crate::emit::flush_filesystem(d);
+                    }
+                }
+            })
+        });
+        Flusher {
+            tx: Some(tx),
+            thread,
+        }
+    }
+
+    /// A chunk was written. (Full channel: a flush is already pending,
+    /// which covers it.)
+    fn kick(&self) {
+        if let Some(tx) = &self.tx {
+            let _ = tx.try_send(());
+        }
+    }
+}
+
+impl Drop for Flusher {
+    fn drop(&mut self) {
+        drop(self.tx.take());
+        if let Some(h) = self.thread.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+/// What every phase of one run reads.
+struct Run<'a> {
+    source: &'a dyn DocSource,
+    sink: &'a dyn DocSink,
+    /// The report folder (diffs, pages, spilled records).
+    rt: Option<&'a Tree>,
+    cfg: &'a Config,
+    progress: &'a (dyn Fn(Progress<'_>) + Sync),
+    /// Build every changed file's unified diff (a stream wants it).
+    want_diff: bool,
+}
+
+impl Run<'_> {
+    /// The local driver. Three chunks of corpus order move through the
+    /// stages at once: in each round chunk k+2 is analysed and chunk k
+    /// emitted (one parallel pass over both, so neither waits for the
+    /// other's slowest file) while, on one thread, the reports of chunk
+    /// k-1 are appended in corpus order and chunk k+1 is decided against
+    /// the index of everything before it. Deciding is sequential by
+    /// nature; run this way it does not leave the other cores idle between
+    /// rounds. At most three chunks of text are held.
+    fn drive(
+        &self,
+        report: &mut (dyn Report + Send),
+        index: &mut (dyn SeenIndex + Send),
+        flush: &dyn Fn(),
+    ) {
+        let n = self.source.len() as u32;
+        let mut chunks = (0..n).step_by(CHUNK).map(|s| s..(s + CHUNK as u32).min(n));
+        let records = report.wants_records();
+        let mut undecided: Option<(Range<u32>, Vec<Analysis>)> = None;
+        let mut pending: Option<Decided> = None;
+        let mut unwritten: Option<Vec<Emitted>> = None;
+        loop {
+            let next = chunks.next();
+            if next.is_none() && pending.is_none() && undecided.is_none() && unwritten.is_none() {
+                break;
+            }
+            let ((analysed, emitted), decided) = rayon::join(
+                || {
+                    rayon::join(
+                        || next.clone().map(|c| self.analyse(c)),
+                        || pending.take().map(|d| self.emit(d, records)),
+                    )
+                },
+                || {
+                    for parts in unwritten.take().into_iter().flatten() {
+                        report.file(parts);
+                    }
+                    undecided
+                        .take()
+                        .map(|(c, a)| self.decide(c, a, index, report, records))
+                },
+            );
+            pending = decided;
+            unwritten = emitted;
+            undecided = next.zip(analysed);
+            flush();
+        }
+    }
+
+    /// Analyse a chunk (parallel): read, decode, fingerprint.
+    fn analyse(&self, chunk: Range<u32>) -> Vec<Analysis> {
+        chunk
+            .into_par_iter()
+            .map(|i| self.source.analyse(i, self.cfg))
+            .collect()
+    }
+
+    /// Decide a chunk (one thread, corpus order): resolve each document
+    /// against the index; a huge file is read and cleaned here, in
+    /// windows, so that one at most is in memory.
+    fn decide(
+        &self,
+        chunk: Range<u32>,
+        mut analyses: Vec<Analysis>,
+        index: &mut dyn SeenIndex,
+        report: &mut dyn Report,
+        records: bool,
+    ) -> Decided {
+        let decisions: Vec<DocDecisions> = chunk
+            .clone()
+            .zip(&mut analyses)
+            .map(|(i, a)| match a {
+                Analysis::Text(t) => stage::resolve(index, &t.prints),
+                Analysis::Huge => {
+                    *a = self.clean_huge(i, index, report, records);
+                    DocDecisions::default()
+                }
+                _ => DocDecisions::default(),
+            })
+            .collect();
+        for d in &decisions {
+            report.kept(&mut d.kept_docs());
+        }
+        (chunk, analyses, decisions)
+    }
+
+    /// Emit a chunk (parallel): apply, write, and each file's report parts.
+    fn emit(&self, (chunk, analyses, decisions): Decided, records: bool) -> Vec<Emitted> {
+        chunk
+            .into_par_iter()
+            .zip(analyses)
+            .zip(decisions)
+            .map(|((i, a), d)| {
+                let parts = self.emit_one(i, a, &d, records);
+                (self.progress)(Progress::FileDone);
+                parts
+            })
+            .collect()
+    }
+
+    fn emit_one(&self, i: u32, a: Analysis, d: &DocDecisions, records: bool) -> Emitted {
+        if let Analysis::Windowed(w) = a {
+            // Cleaned and written when decided. Records that could not be
+            // spilled: a report error, as for any file's lines.
+            let (row, spilled) = *w;
+            return match spilled {
+                Ok(f) => (row, Ok(Vec::new()), String::new(), f),
+                Err(e) => {
+                    let e = serde_json::Error::io(std::io::Error::other(e));
+                    (row, Err(e), String::new(), None)
+                }
+            };
+        }
+        let out = self.sink.tree();
+        let (mut r, diff) = emit_file(self.source, i, a, d, out, self.rt, self.cfg, self.want_diff);
+        let jsonl = if records {
+            change_lines(&r.changes)
+        } else {
+            Ok(Vec::new())
+        };
+        r.changes = Vec::new();
+        (r, jsonl, diff, None)
+    }
+
+    /// Read a huge file and clean it in windows (deciding its duplicates
+    /// against `index`), write its cleaned copy and reports: the analysis
+    /// the emit phase passes through.
+    fn clean_huge(
+        &self,
+        i: u32,
+        index: &mut dyn SeenIndex,
+        report: &mut dyn Report,
+        records: bool,
+    ) -> Analysis {
+        let (original, encoding, replaced, bytes_in) = match self.source.read(i) {
+            Ok(x) => x,
+            Err(a) => return a,
+        };
+        let flags = crate::source::replacement_flags(&replaced, &encoding);
+        drop(replaced);
+        let rel = self.source.name(i);
+        let sinks = window::Sinks {
+            out: self.sink.tree(),
+            out_rel: self.source.out_rel(i),
+            report: self.rt,
+            records,
+        };
+        let kept_path = |id: u32| self.source.name(id).to_string();
+        let s = window::Settings::get();
+        let job = window::Job {
+            original: &original,
+            flags: &flags,
+            file: i,
+            rel,
+            cfg: self.cfg,
+            kept_path: &kept_path,
+            settings: &s,
+        };
+        let result = window::clean(&job, index, &sinks);
+        let (row, spilled, kept) =
+            window::report_row(rel, encoding, bytes_in, result, &original, &sinks);
+        report.kept(&mut kept.into_iter());
+        Analysis::Windowed(Box::new((row, spilled)))
+    }
 }
 
 /// `p` made absolute against the current folder (`..` and links kept).
 fn as_given_absolute(p: &Path) -> PathBuf {
     std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
-}
-
-/// Open (creating it) the output or report folder, lock it for the run
-/// and check that a file can be created in it.
-fn open_tree(dir: &Path, what: &str) -> Result<Tree, RunError> {
-    let t = Tree::open(dir).map_err(|e| {
-        RunError::CantCreate(format!(
-            "{}: cannot create {what} folder: {e}",
-            discover::escape_path(dir)
-        ))
-    })?;
-    match t.lock() {
-        Ok(true) => {}
-        Ok(false) => {
-            return Err(RunError::Busy(format!(
-                "{}: another newsclean run is writing this {what} folder; try again when it has finished",
-                discover::escape_path(dir)
-            )))
-        }
-        Err(e) => {
-            return Err(RunError::CantCreate(format!(
-                "{}: cannot lock {what} folder: {e}",
-                discover::escape_path(dir)
-            )))
-        }
-    }
-    t.probe().map_err(|e| {
-        RunError::CantCreate(format!(
-            "{}: cannot write in {what} folder: {e}",
-            discover::escape_path(dir)
-        ))
-    })?;
-    Ok(t)
-}
-
-/// Default report folder: `<out>.report`.
-fn report_dir_for(opts: &RunOptions) -> PathBuf {
-    if let Some(r) = &opts.report {
-        return r.clone();
-    }
-    let out = opts
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("newsclean-out"));
-    let mut name = out
-        .file_name()
-        .map(|s| s.to_os_string())
-        .unwrap_or_else(|| "newsclean-out".into());
-    name.push(".report");
-    out.with_file_name(name)
-}
-
-/// Refuse outputs inside inputs (and the reverse), before anything runs.
-fn check_paths(opts: &RunOptions) -> Result<(), RunError> {
-    if opts.inputs.is_empty() {
-        return Err(RunError::Usage("no input given".into()));
-    }
-    for i in &opts.inputs {
-        if !i.exists() {
-            return Err(RunError::NoInput(format!(
-                "{}: no such file or folder",
-                discover::escape_path(i)
-            )));
-        }
-    }
-    if opts.check {
-        return Ok(());
-    }
-    let out = opts
-        .out
-        .as_ref()
-        .ok_or_else(|| RunError::Usage("--out is required (or use --check)".into()))?;
-    let out_abs = absolute(out);
-    let report_abs = absolute(&report_dir_for(opts));
-    for i in &opts.inputs {
-        let in_abs = absolute(i);
-        for (what, p) in [("output", &out_abs), ("report", &report_abs)] {
-            if p.starts_with(&in_abs) {
-                return Err(RunError::Usage(format!(
-                    "{what} folder {} is inside input {}: refusing to write into the corpus",
-                    discover::escape_path(p),
-                    discover::escape_path(i)
-                )));
-            }
-            if in_abs.starts_with(p) {
-                return Err(RunError::Usage(format!(
-                    "input {} is inside the {what} folder {}: refusing to overwrite inputs",
-                    discover::escape_path(i),
-                    discover::escape_path(p)
-                )));
-            }
-        }
-    }
-    if report_abs.starts_with(&out_abs) {
-        return Err(RunError::Usage(format!(
-            "report folder {} is inside the output folder {}: keep reports out of the cleaned corpus",
-            discover::escape_path(&report_abs),
-            discover::escape_path(&out_abs)
-        )));
-    }
-    if out_abs.starts_with(&report_abs) {
-        return Err(RunError::Usage(format!(
-            "output folder {} is inside the report folder {}: keep the cleaned corpus out of the reports",
-            discover::escape_path(&out_abs),
-            discover::escape_path(&report_abs)
-        )));
-    }
-    Ok(())
-}
-
-/// Canonical form of a path that may not exist yet: canonicalize the
-/// nearest existing ancestor and append the rest.
-fn absolute(p: &Path) -> PathBuf {
-    let p = if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        std::env::current_dir().unwrap_or_default().join(p)
-    };
-    let mut existing = p.as_path();
-    let mut rest = Vec::new();
-    loop {
-        if let Ok(c) = existing.canonicalize() {
-            let mut out = c;
-            for r in rest.iter().rev() {
-                out.push(r);
-            }
-            return out;
-        }
-        match (existing.parent(), existing.file_name()) {
-            (Some(parent), Some(name)) => {
-                rest.push(name.to_os_string());
-                existing = parent;
-            }
-            _ => return p,
-        }
-    }
-}
-
-/// Analyse one file: read, decode, normalize, segment. Pure but for the read.
-/// A file too big to hold whole is only marked (see `window.rs`).
-fn analyse(f: &SourceFile, cfg: &Config) -> Analysis {
-    if std::fs::metadata(&f.path)
-        .is_ok_and(|m| m.is_file() && m.len() > window::Settings::get().threshold())
-    {
-        return Analysis::Huge;
-    }
-    let (original, encoding, replaced, bytes_in) = match read_text(f) {
-        Ok(x) => x,
-        Err(a) => return a,
-    };
-    let result = catch_unwind(AssertUnwindSafe(|| {
-        let flags = replacement_flags(&replaced, &encoding);
-        let composed = normalize::normalize_flagged(&original, cfg, flags);
-        let blocks = segment::blocks(&composed.text);
-        let block_lines = original_lines(&original, &composed, &blocks);
-        (composed, blocks, block_lines)
-    }));
-    match result {
-        Ok((composed, blocks, block_lines)) => Analysis::Text(Box::new(TextFile {
-            original,
-            encoding,
-            composed,
-            blocks,
-            block_lines,
-            bytes_in,
-        })),
-        Err(panic) => Analysis::Failed {
-            reason: format!(
-                "internal error in a rule: {}; copied through unchanged",
-                panic_message(&panic)
-            ),
-            bytes: crate::read::read_regular(&f.path).ok(),
-            bytes_in,
-        },
-    }
-}
-
-/// A decoded file: text, encoding, the malformed sequences decoded as
-/// U+FFFD, and the bytes read.
-type Read = (String, String, Vec<Replacement>, u64);
-
-/// Read (regular files only, see `read.rs`) and decode one file, or the
-/// analysis of a file that is not text.
-fn read_text(f: &SourceFile) -> Result<Read, Analysis> {
-    let bytes = match crate::read::read_regular(&f.path) {
-        Ok(b) => b,
-        Err(e @ crate::read::ReadError::NotRegular(_)) => {
-            return Err(Analysis::Skipped {
-                reason: e.to_string(),
-                bytes_in: 0,
-            })
-        }
-        Err(e) => {
-            return Err(Analysis::Failed {
-                reason: e.to_string(),
-                bytes: None,
-                bytes_in: 0,
-            })
-        }
-    };
-    let bytes_in = bytes.len() as u64;
-    match plain_utf8(bytes) {
-        Ok(text) => Ok((text, "utf-8".to_string(), Vec::new(), bytes_in)),
-        Err(bytes) => match decode(&bytes) {
-            Decoded::Text {
-                text,
-                encoding,
-                replaced,
-            } => Ok((text, encoding, replaced, bytes_in)),
-            Decoded::Binary { reason } => Err(Analysis::Skipped { reason, bytes_in }),
-            Decoded::Undecodable { reason } => Err(Analysis::Failed {
-                reason: format!("{reason}; copied through unchanged"),
-                bytes: Some(bytes),
-                bytes_in,
-            }),
-        },
-    }
-}
-
-/// The `decode.replacement` flags of a decoded text.
-pub(crate) fn replacement_flags(replaced: &[Replacement], encoding: &str) -> Vec<Edit> {
-    replaced
-        .iter()
-        .map(|r| Edit::flag(r.at, "decode.replacement", r.note(encoding)))
-        .collect()
-}
-
-/// Read a huge file and clean it in windows (deciding its duplicates
-/// against `index`), write its cleaned copy and reports: the analysis
-/// the emit phase passes through.
-#[allow(clippy::too_many_arguments)]
-fn clean_huge(
-    f: &SourceFile,
-    cfg: &Config,
-    index: &mut Index,
-    kept_path: &(dyn Fn(u32) -> String + Sync),
-    out: Option<&Tree>,
-    report: Option<&Tree>,
-    records: bool,
-    kept_refs: &mut HashSet<u32>,
-) -> Analysis {
-    let (original, encoding, replaced, bytes_in) = match read_text(f) {
-        Ok(x) => x,
-        Err(a) => return a,
-    };
-    let flags = replacement_flags(&replaced, &encoding);
-    drop(replaced);
-    let sinks = window::Sinks {
-        out,
-        out_rel: &f.out_rel,
-        report,
-        records,
-    };
-    let s = window::Settings::get();
-    let result = window::clean(
-        &original, &flags, f.id, &f.rel, cfg, index, kept_path, &sinks, &s,
-    );
-    let (row, spilled, kept) =
-        window::report_row(&f.rel, encoding, bytes_in, result, &original, &sinks);
-    kept_refs.extend(kept);
-    Analysis::Windowed(Box::new((row, spilled)))
-}
-
-/// 1-based line in the original of each block's first character.
-pub(crate) fn original_lines(original: &str, composed: &Composed, blocks: &[Block]) -> Vec<u32> {
-    let nl: Vec<usize> = original
-        .bytes()
-        .enumerate()
-        .filter(|&(_, b)| b == b'\n')
-        .map(|(i, _)| i)
-        .collect();
-    blocks
-        .iter()
-        .map(|b| {
-            let pos = composed.to_original(b.start);
-            (nl.partition_point(|&n| n < pos) + 1) as u32
-        })
-        .collect()
 }
 
 pub(crate) fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
@@ -935,16 +558,18 @@ fn change_lines(changes: &[crate::report::ChangeRecord]) -> serde_json::Result<V
 /// diff is returned too (built when there is a report or `want_diff`).
 #[allow(clippy::too_many_arguments)]
 fn emit_file(
-    f: &SourceFile,
+    source: &dyn DocSource,
+    order: u32,
     a: Analysis,
-    removals: &[Removal],
+    decisions: &DocDecisions,
     out: Option<&Tree>,
     report: Option<&Tree>,
-    kept_path: &(dyn Fn(u32) -> String + Sync),
     cfg: &Config,
     want_diff: bool,
 ) -> (FileReport, String) {
-    let mut row = FileReport::new(f.rel.clone());
+    let (rel, out_rel) = (source.name(order), source.out_rel(order));
+    let kept_path = |id: u32| source.name(id).to_string();
+    let mut row = FileReport::new(rel.to_string());
     let t = match a {
         Analysis::Text(t) => t,
         Analysis::Skipped { reason, bytes_in } => {
@@ -954,20 +579,17 @@ fn emit_file(
             return (row, String::new());
         }
         Analysis::Failed {
-            reason,
+            error,
             bytes,
             bytes_in,
         } => {
-            row.status = Status::Failed;
             row.bytes_in = bytes_in;
-            let mut reason = reason;
-            if let (Some(bytes), Some(out)) = (bytes, out) {
-                if let Err(e) = out.write(&f.out_rel, &bytes, Durability::Deferred) {
-                    reason.push_str(&format!("; copy failed: {e}"));
-                }
-                row.bytes_out = bytes_in;
-            }
-            row.reason = Some(reason);
+            let what = match bytes {
+                Some(_) => Fallback::Bytes,
+                None => Fallback::Nothing,
+            };
+            let out = out.map(|t| (t, out_rel));
+            fail_row(&mut row, &error, bytes.as_deref(), what, out);
             return (row, String::new());
         }
         // Decided (and so cleaned) before emit; passed through by the caller.
@@ -976,70 +598,50 @@ fn emit_file(
         }
     };
     let TextFile {
-        original,
+        doc,
         encoding,
-        mut composed,
-        blocks,
-        block_lines: _,
+        prints,
         bytes_in,
     } = *t;
     row.encoding = Some(encoding);
     row.bytes_in = bytes_in;
-    row.blocks = blocks.len();
+    row.blocks = prints.blocks.len();
+    let original: &str = &doc.text;
     let result = catch_unwind(AssertUnwindSafe(|| {
-        if !removals.is_empty() {
-            let rm = dedup::removal_edits(&composed.text, &blocks, removals, kept_path);
-            composed.push_stage(&original, rm);
-            normalize::renormalize(&mut composed, &original, cfg);
-        }
-        let (cleaned, edits) = composed.into_edits();
-        (cleaned, edits)
+        stage::apply(&doc, prints, decisions, cfg, &kept_path)
     }));
-    let (cleaned, edits): (String, Vec<Edit>) = match result {
+    let stage::Cleaned {
+        text: cleaned,
+        edits,
+        ..
+    } = match result {
         Ok(x) => x,
         Err(p) => {
-            row.status = Status::Failed;
-            row.reason = Some(format!(
-                "internal error applying edits: {}; copied through unchanged",
-                panic_message(&p)
-            ));
-            if let Some(out) = out {
-                match out.write(&f.out_rel, original.as_bytes(), Durability::Deferred) {
-                    Ok(()) => row.bytes_out = original.len() as u64,
-                    Err(e) => row
-                        .reason
-                        .as_mut()
-                        .expect("reason set above")
-                        .push_str(&format!("; copy failed: {e}")),
-                }
-            }
+            let error = FileError::Apply(panic_message(&p));
+            let out = out.map(|t| (t, out_rel));
+            fail_row(
+                &mut row,
+                &error,
+                Some(original.as_bytes()),
+                Fallback::Decoded,
+                out,
+            );
             return (row, String::new());
         }
     };
-    row.flags = edits.iter().filter(|e| e.is_flag()).count();
-    row.edits = edits.len() - row.flags;
-    row.duplicates_removed = edits
-        .iter()
-        .filter(|e| e.rule.starts_with("dedup."))
-        .count();
-    let mut counts: std::collections::BTreeMap<&'static str, usize> = Default::default();
-    for e in &edits {
-        *counts.entry(e.rule).or_default() += 1;
-    }
-    if let Some(&n) = counts.get("decode.replacement") {
-        row.reason = Some(format!(
-            "{n} malformed {} byte sequence{} decoded as U+FFFD (decode.replacement flags)",
-            row.encoding.as_deref().unwrap_or("source"),
-            if n == 1 { "" } else { "s" }
-        ));
-    }
-    row.rules = counts.into_iter().collect();
+    let mut tally = stage::Tally::default();
+    tally.add(&edits);
+    row.flags = tally.flags;
+    row.edits = tally.edits;
+    row.duplicates_removed = tally.duplicates_removed;
+    row.reason = tally.replacement_reason(row.encoding.as_deref());
+    row.rules = tally.rules.into_iter().collect();
     if row.edits > 0 {
         row.status = Status::Cleaned;
     }
-    row.changes = change_records(&f.rel, &original, &edits);
+    row.changes = change_records(rel, original, &edits);
     if let Some(out) = out {
-        match out.write(&f.out_rel, cleaned.as_bytes(), Durability::Deferred) {
+        match out.write(out_rel, cleaned.as_bytes(), Durability::Deferred) {
             Ok(()) => row.bytes_out = cleaned.len() as u64,
             Err(e) => {
                 row.status = Status::Failed;
@@ -1048,21 +650,21 @@ fn emit_file(
         }
     }
     let d = if row.edits > 0 && (want_diff || report.is_some()) {
-        diff::unified(&f.rel, &original, &edits)
+        diff::unified(rel, original, &edits)
     } else {
         String::new()
     };
     if let Some(rd) = report {
         if row.edits > 0 {
             if let Err(e) = rd.write(
-                &Path::new("diffs").join(format!("{}.diff", f.rel)),
+                &Path::new("diffs").join(format!("{rel}.diff")),
                 d.as_bytes(),
                 Durability::Deferred,
             ) {
                 row.status = Status::Failed;
                 row.reason = Some(format!("cannot write diff: {e}"));
             }
-            if let Err(e) = html::write_file_page(rd, &f.rel, &original, &row.changes) {
+            if let Err(e) = html::write_file_page(rd, rel, original, &row.changes) {
                 row.status = Status::Failed;
                 row.reason = Some(format!("cannot write review page: {e}"));
             }
@@ -1081,21 +683,7 @@ pub fn clean_str(text: &str, cfg: &Config) -> String {
 /// as `changes.jsonl` records them: the fuzz harness checks that they
 /// rebuild both texts.
 pub fn clean_edits(text: &str, cfg: &Config) -> (String, Vec<Edit>) {
-    let mut composed = normalize::normalize(text, cfg);
-    let blocks = segment::blocks(&composed.text);
-    let lines = original_lines(text, &composed, &blocks);
-    let removals = dedup::decide_in_text(
-        &mut Index::default(),
-        0,
-        &composed.text,
-        &blocks,
-        &lines,
-        cfg,
-    );
-    if !removals.is_empty() {
-        let rm = dedup::removal_edits(&composed.text, &blocks, &removals, &|_| String::new());
-        composed.push_stage(text, rm);
-        normalize::renormalize(&mut composed, text, cfg);
-    }
-    composed.into_edits()
+    let doc = Doc::new(DocId::text(""), 0, text);
+    let (c, _) = stage::clean_doc(&doc, &mut MemoryIndex::new(), cfg, &|_| String::new());
+    (c.text, c.edits)
 }

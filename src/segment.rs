@@ -11,15 +11,18 @@
 //! character that is not alphanumeric (whitespace and punctuation of both
 //! widths), digits kept; where two digits had anything dropped between them
 //! a placeholder stays ([`DIGIT_GAP`]), so `11-38` and `1-138`, `3.15` and
-//! `31.5` never share a key; then xxh3-64. ASCII and the common CJK block
+//! `31.5` never share a key; then xxh3-128, of which 96 bits are kept (`index::Key`). ASCII and the common CJK block
 //! take a fast path that needs no normalization (tested against the
 //! character-by-character definition).
 
 use unicode_normalization::char::decompose_compatible;
-use xxhash_rust::xxh3::xxh3_64;
+use xxhash_rust::xxh3::xxh3_128;
+
+use crate::index::Key as BlockKey;
 
 /// What kind of block.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum BlockKind {
     /// A whole paragraph.
     Paragraph,
@@ -28,7 +31,7 @@ pub enum BlockKind {
 }
 
 /// A block of the cleaned text.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Block {
     /// Paragraph or line.
     pub kind: BlockKind,
@@ -38,8 +41,8 @@ pub struct Block {
     pub end: usize,
     /// Index of the paragraph this block belongs to (itself for paragraphs).
     pub para: usize,
-    /// Fingerprint (xxh3-64 of the key).
-    pub key: u64,
+    /// Fingerprint (xxh3-128 of the key, 96 bits kept).
+    pub key: BlockKey,
     /// Characters in the key.
     pub key_chars: u32,
     /// For lines: does it read as a sentence (ends with terminal punctuation,
@@ -256,7 +259,8 @@ pub(crate) fn sentence_like(line: &str) -> bool {
     t.ends_with(['。', '！', '？', '…', '.', '!', '?', '；', ';']) || t.chars().nth(39).is_some()
 }
 
-/// Fingerprint of a block: (xxh3 of the key, key length in characters).
+/// Fingerprint of a block: (96 bits of the xxh3-128 of the key, key
+/// length in characters).
 /// `buf` is a scratch buffer reused between calls.
 ///
 /// The key is the stream of `key_chars` of the text, except that where a
@@ -265,7 +269,7 @@ pub(crate) fn sentence_like(line: &str) -> bool {
 /// it `编号11-38` and `编号1-138` would have the same key. Only the gap between
 /// two digits is marked, so `央视网消息（新闻联播）` and `央视网消息(新闻联播)`
 /// still share a key; full-width digits are the same digits after NFKC.
-pub fn fingerprint(text: &str, buf: &mut String) -> (u64, u32) {
+pub fn fingerprint(text: &str, buf: &mut String) -> (BlockKey, u32) {
     buf.clear();
     let mut k = KeyBuilder {
         buf,
@@ -308,7 +312,17 @@ pub fn fingerprint(text: &str, buf: &mut String) -> (u64, u32) {
             i += c.len_utf8();
         }
     }
-    (xxh3_64(k.buf.as_bytes()), k.n)
+    (key_of(k.buf.as_bytes()), k.n)
+}
+
+/// The [`BlockKey`] of a key text: xxh3-128, its low 64 bits the hash and 32
+/// of its high bits the check (independent bits of one well-mixed hash).
+pub(crate) fn key_of(key_text: &[u8]) -> BlockKey {
+    let h = xxh3_128(key_text);
+    BlockKey {
+        hash: h as u64,
+        check: (h >> 64) as u32,
+    }
 }
 
 /// What stands in the key for dropped characters between two digits: not
@@ -491,7 +505,7 @@ mod tests {
         }
     }
 
-    fn key(s: &str) -> u64 {
+    fn key(s: &str) -> BlockKey {
         fingerprint(s, &mut String::new()).0
     }
 
@@ -526,7 +540,7 @@ mod tests {
         let (h, n) = fingerprint(s, &mut buf);
         let (slow, m) = slow_key(s);
         assert_eq!(buf, slow, "{s:?}");
-        assert_eq!((h, n), (xxh3_64(slow.as_bytes()), m), "{s:?}");
+        assert_eq!((h, n), (key_of(slow.as_bytes()), m), "{s:?}");
     }
 
     #[test]

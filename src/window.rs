@@ -38,8 +38,8 @@
 //! windows are cleaned as texts of their own. Offsets, lines and columns of
 //! the edits are shifted to the whole file, so `changes.jsonl` and the diff
 //! are exactly those of the file. Duplicates are decided window after
-//! window against the one index of the run ([`dedup::decide_in_text`], so
-//! what is left of a paragraph some of whose lines go is looked at too), so
+//! window against the one index of the run ([`stage::clean_doc`] on each
+//! window: the core every document goes through), so
 //! a paragraph repeated across windows of one file is removed as in a small
 //! file.
 //!
@@ -81,33 +81,33 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
 use crate::config::Config;
-use crate::dedup::{self, Index};
 use crate::edit::{Detail, Edit};
 use crate::emit::{AtomicFile, Durability, Tree};
-use crate::normalize;
+use crate::index::SeenIndex;
 use crate::report::{change_records, diff, grapheme_count, html, ChangeRecord, FileReport, Status};
-use crate::segment::{self, BlockKind};
+use crate::segment;
+use crate::stage::{self, Doc, DocId, Piece};
 
 /// Window sizes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Settings {
+pub(crate) struct Settings {
     /// Target window size in bytes (a window ends at the first cut after).
-    pub window: usize,
+    pub(crate) window: usize,
     /// A window grows past `window` by at most this much to end at a
     /// paragraph boundary; beyond, it is cut inside a line.
-    pub long_line: usize,
+    pub(crate) long_line: usize,
     /// Files bigger than this (bytes on disk) are cleaned in windows.
-    pub threshold: u64,
+    pub(crate) threshold: u64,
     /// Most bytes of cleaned text one open diff hunk may hold before the
     /// file's diff is left out ([`DIFF_HUNK_CAP`] by default).
-    pub diff_cap: usize,
+    pub(crate) diff_cap: usize,
 }
 
 impl Settings {
     /// Windows of `window` bytes, lines cut past `long_line`, for files
     /// over four windows, the diff never left out (what
     /// `NEWSCLEAN_WINDOW` sets, for tests).
-    pub fn sized(window: usize, long_line: usize) -> Settings {
+    pub(crate) fn sized(window: usize, long_line: usize) -> Settings {
         Settings {
             window,
             long_line,
@@ -118,7 +118,7 @@ impl Settings {
 
     /// The defaults, or `NEWSCLEAN_WINDOW=W[,L[,D]]` (bytes: window,
     /// long line, diff hunk cap).
-    pub fn get() -> Settings {
+    pub(crate) fn get() -> Settings {
         static S: std::sync::OnceLock<Settings> = std::sync::OnceLock::new();
         *S.get_or_init(|| {
             let default = Settings {
@@ -144,7 +144,7 @@ impl Settings {
     }
 
     /// Files bigger than this (bytes on disk) are cleaned in windows.
-    pub fn threshold(&self) -> u64 {
+    pub(crate) fn threshold(&self) -> u64 {
         self.threshold
     }
 }
@@ -153,7 +153,12 @@ impl Settings {
 /// `start..end`; the `sep` bytes after it (0, or 1 or 2 for the `\n` or
 /// `\r\n` of the blank line between two paragraphs) belong to no window
 /// and become one `\n`; `mid_line` when the cut is inside a line.
-pub fn next_cut(text: &str, start: usize, s: &Settings, per_line: bool) -> (usize, usize, bool) {
+pub(crate) fn next_cut(
+    text: &str,
+    start: usize,
+    s: &Settings,
+    per_line: bool,
+) -> (usize, usize, bool) {
     let b = text.as_bytes();
     let mut from = start.saturating_add(s.window);
     if from >= b.len() {
@@ -272,40 +277,49 @@ fn line_starts_text(text: &str, i: usize) -> bool {
 
 /// Where the windowed cleaning of one file writes: every file through an
 /// [`emit::Tree`](crate::emit::Tree), as the whole-file path does.
-pub struct Sinks<'a> {
+pub(crate) struct Sinks<'a> {
     /// Output folder (the cleaned copy, at `out_rel`), if any.
-    pub out: Option<&'a Tree>,
+    pub(crate) out: Option<&'a Tree>,
     /// The output path of the file (byte-exact, plain names).
-    pub out_rel: &'a Path,
+    pub(crate) out_rel: &'a Path,
     /// Report folder (diff, page; spilled records beside it), if any.
-    pub report: Option<&'a Tree>,
+    pub(crate) report: Option<&'a Tree>,
     /// Serialize the change records (spilled to an unnamed temp file).
-    pub records: bool,
+    pub(crate) records: bool,
 }
 
-/// Clean `original` (the decoded text of file `file`, shown name `rel`;
-/// `flags` the decoder's `decode.replacement` flags, in order) window by
-/// window, deciding duplicates against `index` as
-/// [`dedup::decide_in_text`] does. `kept_path` names the file
-/// of a kept copy. Report files go where `sinks` says. A panic inside a
-/// rule is returned as an error message (the index may then hold keys of
-/// the windows before it: their text is in the file, copied through).
-#[allow(clippy::too_many_arguments)]
-pub fn clean(
-    original: &str,
-    flags: &[Edit],
-    file: u32,
-    rel: &str,
-    cfg: &Config,
-    index: &mut Index,
-    kept_path: &(dyn Fn(u32) -> String + Sync),
+/// One huge file to clean in windows.
+#[derive(Clone, Copy)]
+pub(crate) struct Job<'a> {
+    /// Its decoded text.
+    pub(crate) original: &'a str,
+    /// The decoder's `decode.replacement` flags, in order.
+    pub(crate) flags: &'a [Edit],
+    /// Its order key.
+    pub(crate) file: u32,
+    /// Its shown name.
+    pub(crate) rel: &'a str,
+    /// Rules and thresholds.
+    pub(crate) cfg: &'a Config,
+    /// The shown name of a document of this run (a kept copy's), by order key.
+    pub(crate) kept_path: &'a (dyn Fn(u32) -> String + Sync),
+    /// Window sizes.
+    pub(crate) settings: &'a Settings,
+}
+
+/// Clean `job.original` window by window, each window through the
+/// per-document core ([`stage::clean_doc`]), deciding duplicates against
+/// `index`. Report files go where `sinks` says. A panic inside a rule is
+/// returned as an error message (the index may then hold keys of the
+/// windows before it: their text is in the file, copied through).
+pub(crate) fn clean(
+    job: &Job<'_>,
+    index: &mut dyn SeenIndex,
     sinks: &Sinks<'_>,
-    s: &Settings,
 ) -> Result<(Copied, Stats, Option<std::fs::File>, Vec<u32>), String> {
+    let (original, rel) = (job.original, job.rel);
     let mut state = State::new(original, rel, sinks)?;
-    let run = catch_unwind(AssertUnwindSafe(|| {
-        state.run(original, flags, file, rel, cfg, index, kept_path, s)
-    }));
+    let run = catch_unwind(AssertUnwindSafe(|| state.run(job, index)));
     match run {
         Ok(Ok(())) => state.finish(original, rel),
         Ok(Err(e)) => Err(e),
@@ -319,31 +333,25 @@ pub fn clean(
 /// The cleaned copy of a windowed file, written window by window: `None`
 /// without an output folder, else its size once committed or why it could
 /// not be written.
-pub type Copied = Option<Result<u64, String>>;
+pub(crate) type Copied = Option<Result<u64, String>>;
 
 /// Counts of a windowed file, for its report row.
 #[derive(Debug, Default, Clone)]
-pub struct Stats {
-    /// Edits (flags excluded).
-    pub edits: usize,
-    /// Flags.
-    pub flags: usize,
+pub(crate) struct Stats {
+    /// Edits, flags, duplicates and edits per rule, over all windows.
+    pub(crate) tally: stage::Tally,
     /// Blocks seen.
-    pub blocks: usize,
-    /// `dedup.*` edits.
-    pub duplicates_removed: usize,
-    /// Edits per rule.
-    pub rules: std::collections::BTreeMap<&'static str, usize>,
+    pub(crate) blocks: usize,
     /// A diff or review page that could not be written: the file is then
     /// `failed` with this reason, its cleaned copy still written (as in
     /// `emit_file`).
-    pub report_error: Option<String>,
+    pub(crate) report_error: Option<String>,
     /// The change records could not be spilled: `changes.jsonl` is
     /// incomplete, a report error of the run (cleaning goes on).
-    pub records_error: Option<String>,
+    pub(crate) records_error: Option<String>,
     /// The diff was left out on purpose ([`DIFF_HUNK_CAP`]): why, for the
     /// row's `reason` (the file is not failed).
-    pub diff_note: Option<String>,
+    pub(crate) diff_note: Option<String>,
 }
 
 /// Most bytes of cleaned text one open diff hunk may hold. A hunk is at
@@ -353,7 +361,7 @@ pub struct Stats {
 /// cleaned text (and peak memory pass 3× the file); such a file gets no
 /// diff, and its row says so. `changes.jsonl` has
 /// every change, and the cleaned copy is written as usual.
-pub const DIFF_HUNK_CAP: usize = 8 << 20;
+pub(crate) const DIFF_HUNK_CAP: usize = 8 << 20;
 
 struct State<'a> {
     /// The cleaned copy, written as the windows are done (`None` once it
@@ -433,18 +441,16 @@ impl<'a> State<'a> {
         })
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn run(
-        &mut self,
-        original: &str,
-        flags: &[Edit],
-        file: u32,
-        rel: &str,
-        cfg: &Config,
-        index: &mut Index,
-        kept_path: &(dyn Fn(u32) -> String + Sync),
-        s: &Settings,
-    ) -> Result<(), String> {
+    fn run(&mut self, job: &Job<'_>, index: &mut dyn SeenIndex) -> Result<(), String> {
+        let Job {
+            original,
+            flags,
+            file,
+            rel,
+            cfg,
+            kept_path,
+            settings: s,
+        } = *job;
         let per_line = !segment::has_blank_line(original);
         let mut pos = 0usize;
         // Lines of the original before `pos`, and (when `pos` is inside a
@@ -468,25 +474,21 @@ impl<'a> State<'a> {
                 f.end = at;
                 win_flags.push(f);
             }
-            let mut composed = normalize::normalize_flagged(win, cfg, win_flags);
-            let mut blocks = segment::blocks_with(&composed.text, per_line);
-            if starts_mid || mid {
-                exclude_cut_blocks(&mut blocks, starts_mid, mid);
-            }
-            let mut lines = crate::pipeline::original_lines(win, &composed, &blocks);
-            for l in &mut lines {
-                *l += line_base as u32;
-            }
-            let removals = dedup::decide_in_text(index, file, &composed.text, &blocks, &lines, cfg);
-            self.stats.blocks += blocks.len();
-            if !removals.is_empty() {
-                self.kept.extend(removals.iter().map(|r| r.kept.0));
-                let rm = dedup::removal_edits(&composed.text, &blocks, &removals, kept_path);
-                composed.push_stage(win, rm);
-                normalize::renormalize(&mut composed, win, cfg);
-            }
-            drop(blocks);
-            let (text, mut edits) = composed.into_edits();
+            let mut doc = Doc::new(DocId::tree(rel), file, win);
+            doc.flags = win_flags;
+            doc.piece = Piece {
+                per_line: Some(per_line),
+                cut_start: starts_mid,
+                cut_end: mid,
+                line_base: line_base as u32,
+            };
+            let (cleaned, decisions) = stage::clean_doc(&doc, index, cfg, kept_path);
+            drop(doc);
+            self.stats.blocks += cleaned.blocks;
+            self.kept.extend(decisions.kept_docs());
+            let stage::Cleaned {
+                text, mut edits, ..
+            } = cleaned;
             for e in &mut edits {
                 if let Some(Detail::EchoOf { line }) = &mut e.detail {
                     *line += line_base;
@@ -612,17 +614,7 @@ impl<'a> State<'a> {
         col: usize,
     ) -> Result<(), String> {
         let piece = &original[ext..end];
-        for e in edits {
-            if e.is_flag() {
-                self.stats.flags += 1;
-            } else {
-                self.stats.edits += 1;
-            }
-            if e.rule.starts_with("dedup.") {
-                self.stats.duplicates_removed += 1;
-            }
-            *self.stats.rules.entry(e.rule).or_default() += 1;
-        }
+        self.stats.tally.add(edits);
         if edits.is_empty() {
             return Ok(());
         }
@@ -654,7 +646,7 @@ impl<'a> State<'a> {
         // The page is written as soon as its text is done (while the
         // cleaned copy is still small), if it has changes to show.
         if let (Some(rd), false) = (self.sinks.report, self.page_done) {
-            if end >= self.page_cut && self.stats.edits > 0 {
+            if end >= self.page_cut && self.stats.tally.edits > 0 {
                 if let Err(e) = html::write_file_page_part(rd, rel, original, &self.page) {
                     self.stats
                         .report_error
@@ -690,7 +682,7 @@ impl<'a> State<'a> {
         // An unchanged file has no diff: its atomic file is dropped
         // uncommitted and vanishes.
         if let Some((mut w, d)) = diff {
-            if stats.edits > 0 {
+            if stats.tally.edits > 0 {
                 let written = d
                     .finish(&mut w, original, &tail, tail_base)
                     .and_then(|()| w.into_inner().map_err(|e| e.into_error()))
@@ -702,7 +694,7 @@ impl<'a> State<'a> {
                 }
             }
         }
-        if let (Some(rd), true, false) = (sinks.report, stats.edits > 0, page_done) {
+        if let (Some(rd), true, false) = (sinks.report, stats.tally.edits > 0, page_done) {
             if let Err(e) = html::write_file_page_part(rd, rel, original, &page) {
                 stats
                     .report_error
@@ -748,33 +740,11 @@ fn shift(edits: &mut [Edit], n: usize) {
     }
 }
 
-/// Blocks that hold a cut inside a line (the first paragraph of a window
-/// that starts inside a line, the last of one that ends inside one) are
-/// fragments: marked so that they are never removed nor remembered.
-fn exclude_cut_blocks(blocks: &mut [segment::Block], starts_mid: bool, ends_mid: bool) {
-    let (Some(first), Some(last)) = (blocks.first().cloned(), blocks.last().map(|b| b.para)) else {
-        return;
-    };
-    let last_end = blocks
-        .iter()
-        .filter(|b| b.kind == BlockKind::Paragraph && b.para == last)
-        .map(|b| b.end)
-        .next()
-        .unwrap_or(0);
-    for b in blocks.iter_mut() {
-        let head = starts_mid && b.para == first.para && b.start == first.start;
-        let tail = ends_mid && b.para == last && b.end == last_end;
-        if head || tail {
-            b.furniture = true;
-        }
-    }
-}
-
 /// Clean `text` as a one-file corpus in windows (the windowed counterpart
 /// of [`crate::pipeline::clean_str`]), returning the cleaned text and the
 /// `changes.jsonl` lines. For tests.
-#[doc(hidden)]
-pub fn clean_str_windowed(text: &str, cfg: &Config, s: &Settings) -> (String, Vec<String>) {
+#[cfg(test)]
+fn clean_str_windowed(text: &str, cfg: &Config, s: &Settings) -> (String, Vec<String>) {
     let dir = tempfile::tempdir().expect("temp folder");
     let report = Tree::open(dir.path()).expect("report tree");
     let out_dir = tempfile::tempdir().expect("temp folder");
@@ -785,18 +755,17 @@ pub fn clean_str_windowed(text: &str, cfg: &Config, s: &Settings) -> (String, Ve
         report: Some(&report),
         records: true,
     };
-    let (copied, _, records, _) = clean(
-        text,
-        &[],
-        0,
-        "t.txt",
+    let job = Job {
+        original: text,
+        flags: &[],
+        file: 0,
+        rel: "t.txt",
         cfg,
-        &mut Index::default(),
-        &|_| "t.txt".to_string(),
-        &sinks,
-        s,
-    )
-    .expect("clean");
+        kept_path: &|_| "t.txt".to_string(),
+        settings: s,
+    };
+    let (copied, _, records, _) =
+        clean(&job, &mut crate::index::memory::MemoryIndex::new(), &sinks).expect("clean");
     let mut jsonl = String::new();
     if let Some(mut f) = records {
         use std::io::Read;
@@ -810,7 +779,7 @@ pub fn clean_str_windowed(text: &str, cfg: &Config, s: &Settings) -> (String, Ve
 /// Write the cleaned copy of a windowed file (through `sinks.out`, at
 /// `sinks.out_rel`, as `emit_file` does) and build its report row (`rel`
 /// the shown name).
-pub fn report_row(
+pub(crate) fn report_row(
     rel: &str,
     encoding: String,
     bytes_in: u64,
@@ -824,29 +793,23 @@ pub fn report_row(
     let (copied, stats, records, kept) = match result {
         Ok(x) => x,
         Err(reason) => {
-            row.status = Status::Failed;
-            row.reason = Some(format!("{reason}; copied through unchanged"));
-            if let Some(out) = sinks.out {
-                match out.write(sinks.out_rel, original.as_bytes(), Durability::Deferred) {
-                    Ok(()) => row.bytes_out = original.len() as u64,
-                    Err(e) => row.reason = Some(format!("{reason}; copy failed: {e}")),
-                }
-            }
+            let out = sinks.out.map(|t| (t, sinks.out_rel));
+            crate::sink::fail_row(
+                &mut row,
+                &reason,
+                Some(original.as_bytes()),
+                crate::sink::Fallback::Decoded,
+                out,
+            );
             return (row, Ok(None), Vec::new());
         }
     };
-    row.edits = stats.edits;
-    row.flags = stats.flags;
+    row.edits = stats.tally.edits;
+    row.flags = stats.tally.flags;
     row.blocks = stats.blocks;
-    row.duplicates_removed = stats.duplicates_removed;
-    if let Some(&n) = stats.rules.get("decode.replacement") {
-        row.reason = Some(format!(
-            "{n} malformed {} byte sequence{} decoded as U+FFFD (decode.replacement flags)",
-            row.encoding.as_deref().unwrap_or("source"),
-            if n == 1 { "" } else { "s" }
-        ));
-    }
-    row.rules = stats.rules.into_iter().collect();
+    row.duplicates_removed = stats.tally.duplicates_removed;
+    row.reason = stats.tally.replacement_reason(row.encoding.as_deref());
+    row.rules = stats.tally.rules.into_iter().collect();
     if row.edits > 0 {
         row.status = Status::Cleaned;
         if row.reason.is_none() {

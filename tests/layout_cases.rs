@@ -103,7 +103,9 @@ fn layout_cases_full_equality() {
 }
 
 /// Debugging aid: `NEWSCLEAN_DEBUG='text' cargo test --test layout_cases -- --ignored --nocapture debug_layout`
-/// prints each pass of `clean_str` and the boundary decisions.
+/// prints, for each of three passes of the pipeline's per-document core
+/// (`clean_edits`), the boundary decisions of layout on the pass's input,
+/// every edit with its detail (a join's score and signals), and the result.
 #[test]
 #[ignore = "debugging aid"]
 fn debug_layout() {
@@ -112,13 +114,14 @@ fn debug_layout() {
     let cfg = newsclean::Config::default();
     let mut t = text;
     for pass in 1..=3 {
-        let pre = newsclean::normalize::chars::nfc(&t, &cfg);
-        let pre = newsclean::edit::apply(&t, &pre);
-        let pre2 = newsclean::edit::apply(&pre, &newsclean::normalize::chars::edits(&pre, &cfg));
-        for r in newsclean::normalize::layout::boundaries(&pre2, &cfg) {
+        for r in newsclean::normalize::layout::boundaries(&t, &cfg) {
             eprintln!("pass {pass}: {r:?}");
         }
-        t = newsclean::pipeline::clean_str(&t, &cfg);
+        let (cleaned, edits) = newsclean::pipeline::clean_edits(&t, &cfg);
+        for e in &edits {
+            eprintln!("pass {pass}: {e:?}");
+        }
+        t = cleaned;
         eprintln!("pass {pass} => {t:?}");
     }
 }

@@ -1,0 +1,209 @@
+//! Resolve: which blocks of a document were seen before, in corpus order.
+//!
+//! Documents are resolved in corpus order (order keys ascending); within
+//! a document, blocks in text order. A block whose key the index knows is
+//! removed, its edit naming the kept copy; the key of a block that
+//! survives is inserted, so the first surviving copy of a key in corpus
+//! order is the one every later copy names. Resolving in one thread in a
+//! fixed order is what makes the output independent of the thread count
+//! (dolma's deduper races on a shared set).
+//!
+//! **A kept copy is always a block that survives.** The keys of a
+//! paragraph and its lines are held back until the paragraph's fate is
+//! known, and remembered at their own place only for blocks that stay: a
+//! paragraph `P₁⏎P₂` whose two lines both repeat earlier blocks goes as a
+//! whole, and its own key is remembered at the kept copy of `P₁` (a later
+//! `P₁⏎P₂` goes too, and names that copy, not the removed paragraph); so
+//! is the key of a paragraph that stays without its first line. Within the paragraph a line
+//! may repeat an earlier line of it (the earlier one stays), but never the
+//! paragraph itself (a paragraph whose other lines have empty keys has its
+//! key equal to one line's).
+//!
+//! Guards: blocks whose key is shorter than `dedup_min_chars`, and
+//! datelines, bylines and credits of any length (`新华社北京8月5日电`,
+//! `新华社发`), are never removed nor remembered. A block is removed only
+//! when it reads as a sentence (a line ending in terminal punctuation, or
+//! ≥ 40 characters): a recurring headline, label or headline block
+//! (`[视频]国内联播快讯⏎央视网消息（新闻联播）：`) is remembered but kept, so
+//! it never disappears from above new text.
+//!
+//! What is left of a paragraph some of whose lines go is a paragraph of
+//! its own in the cleaned text, and a second run would remove it if it
+//! repeats a kept block (`P⏎A⏎⏎P₁⏎P₂⏎P` with `P₁P₂ = P`: the last `P` goes
+//! as a line, then `P₁⏎P₂` as a paragraph): it is looked up too (against
+//! what was kept before this paragraph), removed at once, and remembered
+//! at its first line when new, as the second run would (idempotence).
+
+use crate::index::{Here, Key, Origin, SeenIndex};
+use crate::segment::{self, Block, BlockKind};
+
+use super::{DocDecisions, DocPrints, DupRule, Removal, Schema};
+
+/// Decide which blocks of one document repeat a kept block, and tell
+/// `index` the keys of the blocks that survive.
+pub fn resolve(index: &mut dyn SeenIndex, prints: &DocPrints) -> DocDecisions {
+    let blocks = &prints.blocks;
+    let rules = prints.rules;
+    let at = |i: usize| Here {
+        doc: prints.order,
+        line: prints.lines[i],
+    };
+    let eligible = |b: &Block| b.key_chars >= rules.min_chars && !b.furniture;
+    let mut out: Vec<Removal> = Vec::new();
+    // Keys of this paragraph's surviving blocks, inserted once the
+    // paragraph is known to stay.
+    let mut held: Vec<(Key, Here)> = Vec::new();
+    let mut i = 0;
+    while i < blocks.len() {
+        let b = &blocks[i];
+        debug_assert_eq!(b.kind, BlockKind::Paragraph, "a paragraph, then its lines");
+        let para_at = out.len();
+        let mut para_gone = false;
+        let mut para_key = None;
+        // A paragraph that goes for what its content repeats: where that
+        // content is kept (its first line's copy, or the copy of what was
+        // left of it).
+        let mut moved: Option<Origin> = None;
+        if eligible(b) {
+            match index.lookup(b.key) {
+                Some(kept) if rules.paragraph && b.sentence_like => {
+                    out.push(Removal {
+                        block: i,
+                        rule: DupRule::Paragraph,
+                        kept,
+                    });
+                    para_gone = true;
+                }
+                Some(_) => {}
+                None => para_key = Some((b.key, at(i))),
+            }
+        }
+        let mut j = i + 1;
+        while j < blocks.len() && blocks[j].kind == BlockKind::Line {
+            j += 1;
+        }
+        let lines = i + 1..j;
+        if !para_gone && !lines.is_empty() {
+            for k in lines.clone() {
+                let l = &blocks[k];
+                if !eligible(l) {
+                    continue;
+                }
+                let seen = held
+                    .iter()
+                    .find(|(key, _)| *key == l.key)
+                    .map(|&(_, h)| Origin::ThisRun(h))
+                    .or_else(|| index.lookup(l.key));
+                match seen {
+                    Some(kept) if rules.line && l.sentence_like => out.push(Removal {
+                        block: k,
+                        rule: DupRule::Line,
+                        kept,
+                    }),
+                    Some(_) => {}
+                    None => held.push((l.key, at(k))),
+                }
+            }
+            let gone = out.len() - para_at;
+            if gone == lines.len() {
+                // Every line went (each repeats an earlier document's
+                // block, so none was held): the paragraph goes as a whole.
+                let kept = out[para_at].kept.clone();
+                out.truncate(para_at);
+                out.push(Removal {
+                    block: i,
+                    rule: DupRule::Paragraph,
+                    kept: kept.clone(),
+                });
+                para_gone = true;
+                moved = Some(kept);
+            } else if gone > 0 && lines.len() - gone >= 2 {
+                moved = resolve_rest(index, prints, i, lines, para_at, &mut out, &mut held);
+                para_gone = moved.is_some();
+            }
+        }
+        if para_gone {
+            // Nothing of the paragraph survives here; its new keys are
+            // remembered at the kept copy of its content (a later copy of
+            // it goes, and names a block that is in an output).
+            match moved {
+                Some(Origin::ThisRun(h)) => {
+                    for (key, _) in para_key.into_iter().chain(held.drain(..)) {
+                        index.insert(key, h);
+                    }
+                }
+                _ => held.clear(),
+            }
+        } else {
+            // A paragraph whose first line went starts, in the output,
+            // at a later line: its key is remembered at the kept copy of
+            // that first line, as when the whole paragraph goes.
+            let first_gone = out[para_at..].iter().find(|r| r.block == i + 1);
+            let para_key = match (para_key, first_gone.map(|r| &r.kept)) {
+                (Some((key, _)), Some(Origin::ThisRun(h))) => Some((key, *h)),
+                (Some(_), Some(Origin::Earlier { .. })) => None,
+                (k, _) => k,
+            };
+            for (key, here) in para_key.into_iter().chain(held.drain(..)) {
+                index.insert(key, here);
+            }
+        }
+        i = j;
+    }
+    DocDecisions {
+        schema: Schema,
+        removals: out,
+    }
+}
+
+/// The lines of paragraph `p` (blocks `lines`) left after the removals
+/// `out[from..]`: removed as one paragraph when they repeat a kept block
+/// (its kept copy returned), else held to be remembered at their first
+/// line.
+fn resolve_rest(
+    index: &dyn SeenIndex,
+    prints: &DocPrints,
+    p: usize,
+    lines: std::ops::Range<usize>,
+    from: usize,
+    out: &mut Vec<Removal>,
+    held: &mut Vec<(Key, Here)>,
+) -> Option<Origin> {
+    let rules = prints.rules;
+    let text = &prints.text.text;
+    let removed: Vec<usize> = out[from..].iter().map(|r| r.block).collect();
+    let left: Vec<usize> = lines.filter(|k| !removed.contains(k)).collect();
+    let rest: Vec<&str> = left
+        .iter()
+        .map(|&k| &text[prints.blocks[k].start..prints.blocks[k].end])
+        .collect();
+    let (key, key_chars) = segment::fingerprint(&rest.join("\n"), &mut String::new());
+    let furniture = rest.iter().all(|l| segment::is_furniture(l));
+    if !rules.paragraph || key_chars < rules.min_chars || furniture {
+        return None;
+    }
+    // Against what was kept before this paragraph: the rest of a
+    // paragraph never repeats a line of itself.
+    match index.lookup(key) {
+        Some(kept) if rest.iter().any(|l| segment::sentence_like(l)) => {
+            out.truncate(from);
+            out.push(Removal {
+                block: p,
+                rule: DupRule::Paragraph,
+                kept: kept.clone(),
+            });
+            Some(kept)
+        }
+        Some(_) => None,
+        None => {
+            held.push((
+                key,
+                Here {
+                    doc: prints.order,
+                    line: prints.lines[left[0]],
+                },
+            ));
+            None
+        }
+    }
+}
