@@ -123,10 +123,18 @@ pub(super) fn geometry(text: &str, lines: &[Line]) -> Geometry {
             hist[w] += 1;
         }
         let near = |w: usize| -> usize { hist[w.saturating_sub(2)..=w + 2].iter().sum() };
+        // The cluster around the most common width; lines never exceed
+        // the wrap width, so the wrap width is the cluster's widest line
+        // (the cluster with the most lines in a ±2 window could sit two
+        // cells lower, below the full lines: 603 lines at 16–20 against
+        // 596 at 18–22 when the full lines are 20 and 19 wide).
         let best = (0..=max_w)
             .filter(|&w| hist[w] > 0)
-            .map(|w| (w, near(w)))
-            .max_by_key(|&(w, c)| (c, w));
+            .max_by_key(|&w| (hist[w], w))
+            .map(|m| {
+                let w = (m..=m + 2).rev().find(|&w| hist[w] > 0).unwrap_or(m);
+                (w, near(w))
+            });
         if let Some((w, c)) = best {
             // Lines never exceed the wrap width, and a paragraph's last line
             // is shorter: the cluster at the widest common width must hold
