@@ -534,6 +534,40 @@ fn curly_double_balance(s: &str) -> i32 {
 // ---------------------------------------------------------------------------
 // Boundary decisions
 
+/// One piece of evidence of a boundary decision, kept typed so that the
+/// decision reads it back by kind (B-R13 asks whether B-S1 fired alone);
+/// shown as text only in reports and edit details (`B-S1+3`, `B-D3:veto`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Signal {
+    /// Weighted evidence: rule id, detail (`B-S9dict:部门`), weight.
+    Weight(&'static str, Option<String>, i32),
+    /// A structure veto.
+    Veto(&'static str),
+    /// A note without weight (`B-D:lifted`, `C-R1`, `B-P1:furniture removed`).
+    Note(&'static str),
+}
+
+impl From<&'static str> for Signal {
+    fn from(s: &'static str) -> Self {
+        Signal::Note(s)
+    }
+}
+
+impl std::fmt::Display for Signal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Signal::Weight(id, None, w) => write!(f, "{id}{w:+}"),
+            Signal::Weight(id, Some(x), w) => write!(f, "{id}:{x}{w:+}"),
+            Signal::Veto(id) => write!(f, "{id}:veto"),
+            Signal::Note(n) => f.write_str(n),
+        }
+    }
+}
+
+fn signal_texts(signals: &[Signal]) -> Vec<String> {
+    signals.iter().map(ToString::to_string).collect()
+}
+
 /// The outcome of one boundary.
 #[derive(Debug, Clone)]
 struct Decision {
@@ -543,7 +577,7 @@ struct Decision {
     start: usize,
     replacement: &'static str,
     score: i32,
-    signals: Vec<String>,
+    signals: Vec<Signal>,
 }
 
 struct Ctx<'a> {
@@ -613,7 +647,7 @@ fn decide_zh(
         let para_mark = para_break || (cx.geo.indent_informative && lb.indented());
         if !para_mark && width_cjk(&cx.text[la.start..la.ce]) + 2 >= w {
             d.score = 6;
-            d.signals.push("B-S8wrap+6".into());
+            d.signals.push(Signal::Weight("B-S8wrap", None, 6));
             return finish(cx, d, ta, tb);
         }
     }
@@ -626,15 +660,15 @@ fn decide_zh(
         && !first_char(tb).is_some_and(is_line_start_prohibited)
     {
         d.score = -3;
-        d.signals.push("B-S2-3".into());
+        d.signals.push(Signal::Weight("B-S2", None, -3));
         return d;
     }
     let next_after_b = cx.lines[b + 1..]
         .iter()
         .position(|l| !l.blank)
         .map(|k| b + 1 + k);
-    let veto = |d: &mut Decision, id: &str| {
-        d.signals.push(format!("{id}:veto"));
+    let veto = |d: &mut Decision, id: &'static str| {
+        d.signals.push(Signal::Veto(id));
         d.score = i32::MIN / 2;
     };
     // B-S4b: a bracket left open at the end of A; stronger when B closes
@@ -731,9 +765,13 @@ fn decide_zh(
     if d.score < 0 {
         return d;
     }
-    let add = |d: &mut Decision, id: &str, w: i32| {
+    let add = |d: &mut Decision, id: &'static str, w: i32| {
         d.score += w;
-        d.signals.push(format!("{id}{w:+}"));
+        d.signals.push(Signal::Weight(id, None, w));
+    };
+    let add_detail = |d: &mut Decision, id: &'static str, x: String, w: i32| {
+        d.score += w;
+        d.signals.push(Signal::Weight(id, Some(x), w));
     };
     let Some(ca) = last_char(ta) else { return d };
     let Some(cb) = first_char(tb) else { return d };
@@ -759,11 +797,11 @@ fn decide_zh(
     if is_line_start_prohibited(cb) {
         add(&mut d, "B-S3", 5);
     } else if let Some(w) = bound {
-        add(&mut d, &format!("B-S11:{w}"), 5);
+        add_detail(&mut d, "B-S11", w.to_string(), 5);
     } else if let Some(w) = (!terminal).then(|| grammar::dangling_end(ta, tb)).flatten() {
         // A function word left at A's end (`…仅⏎需两个半小时`): as
         // strong as a dictionary word across, no veto lifted.
-        add(&mut d, &format!("B-S11:{w}"), 3);
+        add_detail(&mut d, "B-S11", w.to_string(), 3);
     }
     if open_quotes > 0 {
         let close = tb.find('”');
@@ -820,7 +858,7 @@ fn decide_zh(
     // A dictionary word across the break (B-S9, `部|门`, `乘|客`) is strong
     // evidence even when B's fragment looks like an opener (`根|据`).
     if let Some(wd) = dict_word() {
-        add(&mut d, &format!("B-S9dict:{wd}"), 3);
+        add_detail(&mut d, "B-S9dict", wd.to_string(), 3);
     } else if !terminal && (time_word_across(ca, cb) || (!opens_sentence && word_across(ca, cb))) {
         // A tie-breaker only: not against a sentence opener
         // (`…3万多人⏎受强降雨影响，`).
@@ -867,7 +905,7 @@ fn decide_zh(
     let only_s1 = d
         .signals
         .iter()
-        .all(|s| s.starts_with("B-S1+") || s.ends_with("-0"));
+        .all(|s| matches!(s, Signal::Weight("B-S1", None, _)));
     if para_break && only_s1 && (head_fragment_len(tb) > 5 || cb == '“' || cb == '"') {
         add(&mut d, "B-R13", -1);
     }
@@ -1117,7 +1155,7 @@ fn decide_all(cx: &Ctx, items: &[usize], short_block: &[bool]) -> Pass {
                 line_b: b + 1,
                 join: d.join,
                 score: d.score,
-                signals: d.signals.clone(),
+                signals: signal_texts(&d.signals),
             });
         }
         if d.join {
@@ -1334,7 +1372,7 @@ fn analyse(text: &str, cfg: &Config, reports: bool) -> (Vec<Edit>, Vec<BoundaryR
             let mut e = Edit::new(d.start, lines[b].cs, d.replacement, d.rule);
             e = e.with_detail(Detail::Join {
                 score: d.score,
-                signals: d.signals.clone(),
+                signals: signal_texts(&d.signals),
             });
             out.push(e);
         }
