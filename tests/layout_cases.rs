@@ -137,6 +137,9 @@ fn layout_decisions_survive_a_second_run() {
         "One two three four five six\nseven eight nine ten eleven.\n    Twelve thirteen fourteen fifteen\nsixteen seventeen.\n",
         "1,000\n1,000\n0.0一A",
         "一.一一一\n丄 ",
+        // Wrapped at 20 cells, the indented lines hiding the width until
+        // stage 3 removes the indent (fuzz input 35568).
+        "告诉他，公司现在正要\n\u{3000}\u{3000}引进一批毕业生，年\n\n告诉他，公司现在正要\n\u{3000}\u{3000}引进一批毕业生，年\n\n告诉他，公司现在正要\n\u{3000}\u{3000}引进一批毕业生，年\n\n告诉他，公司现在正要\n\u{3000}\u{3000}\u{3000}\u{3000}\u{3000}\u{3000}\u{3000}\u{3000}\u{3000}\u{3000}引进一批毕业生，年",
     ];
     for text in cases {
         let once = newsclean::pipeline::clean_str(text, &cfg);

@@ -183,6 +183,12 @@
 //!   joins (`decide_zh_stable`). An English break kept only because B is
 //!   indented, which the un-indented text would reflow, is made explicit
 //!   with a blank line (`layout.paragraph-break`).
+//! - The wrap width is measured again without the indentation
+//!   (`geometry::plain_wrap_width`), and the decision without the indent
+//!   reads that width: indented lines can hide a file's wrap width until
+//!   stage 3 removes them. A full line before an indented one in such a
+//!   file keeps its break (the indent marks a paragraph), made a blank line
+//!   (`layout.paragraph-break`) so that a second run reads it the same.
 //! - `line_paragraphs` is computed again from the breaks a pass keeps; when
 //!   it differs the boundaries are decided again with it.
 //! - The detectors read both widths of the marks that stage 4 converts, and
@@ -252,7 +258,8 @@ pub const JUMP_LINE: &str = "layout.jump-line";
 pub const RUNNING_HEADER: &str = "layout.running-header";
 /// Rule id: echo paragraph removed (B-E1, B-E2).
 pub const ECHO: &str = "layout.echo";
-/// Rule id: an English paragraph break marked only by indentation made
+/// Rule id: a paragraph break marked only by indentation (English, or a
+/// hard-wrapped Chinese file) made
 /// explicit with a blank line (stage 3 removes the indentation).
 pub const PARAGRAPH_BREAK: &str = "layout.paragraph-break";
 /// Rule id: quote/bracket balance flag (B-Q).
@@ -298,7 +305,7 @@ pub const RULES: &[RuleInfo] = &[
     RuleInfo {
         id: PARAGRAPH_BREAK,
         spec: "C-R3 D-5",
-        doc: "English paragraph break marked only by indentation made a blank line",
+        doc: "paragraph break marked only by indentation (English, or a hard-wrapped Chinese file) made a blank line",
     },
     RuleInfo {
         id: QUOTE_BALANCE,
@@ -584,6 +591,10 @@ struct Ctx<'a> {
     text: &'a str,
     lines: &'a [Line],
     geo: &'a Geometry,
+    /// `geo` as stage 3's output will be read (no indentation: the wrap
+    /// width of [`geometry::plain_wrap_width`]); read by the `plain`
+    /// decisions of [`decide_zh_stable`].
+    geo_plain: &'a Geometry,
     cfg: &'a Config,
     /// Keep a [`BoundaryReport`] of every boundary (for [`boundaries`]);
     /// the edits alone do not need them.
@@ -617,6 +628,9 @@ fn decide_zh(
     // indentation (idempotence, see `decide_zh_stable`).
     let b_indented = !plain && lb.indented();
     let indent_informative = !plain && cx.geo.indent_informative;
+    let geo = if plain { cx.geo_plain } else { cx.geo };
+    // Line widths: without the indentation when `plain`.
+    let width_a = || width_cjk(&cx.text[if plain { la.cs } else { la.start }..la.ce]);
     let mut d = Decision {
         join: false,
         rule: JOIN,
@@ -632,20 +646,22 @@ fn decide_zh(
     // only a non-indented line in a file where indentation marks paragraph
     // starts, or a line of a hard-wrapped file, continues a paragraph.
     let para_break = hard
-        || (cx.geo.wrap_width.is_none()
+        || (geo.wrap_width.is_none()
             && if indent_informative {
                 b_indented
             } else {
-                cx.geo.line_paragraphs
+                geo.line_paragraphs
             });
     // B-S8wrap: in a hard-wrapped file, a line that fills the wrap width
     // and is followed by no paragraph mark (blank line, or the indent when
     // indentation marks paragraphs) continues its paragraph, whatever its
     // last character: geometry is the strongest evidence there is, and it
     // outweighs the shape vetoes (a wrapped headline or dateline line).
-    if let Some(w) = cx.geo.wrap_width {
-        let para_mark = para_break || (cx.geo.indent_informative && lb.indented());
-        if !para_mark && width_cjk(&cx.text[la.start..la.ce]) + 2 >= w {
+    if let Some(w) = geo.wrap_width {
+        // `plain` reads no indent, as a second run will;
+        // `decide_zh_stable` keeps such a break and makes it explicit.
+        let para_mark = para_break || (!plain && cx.geo.indent_informative && lb.indented());
+        if !para_mark && width_a() + 2 >= w {
             d.score = 6;
             d.signals.push(Signal::Weight("B-S8wrap", None, 6));
             return finish(cx, d, ta, tb);
@@ -785,8 +801,8 @@ fn decide_zh(
     } else if is_pause(ca) || is_open(ca) {
         add(&mut d, "B-S1b", 4);
         if para_break
-            && cx.geo.wrap_width.is_none()
-            && (!cx.geo.edited(a) || !is_pause(ca) || matches!(ca, '；' | ';'))
+            && geo.wrap_width.is_none()
+            && (!geo.edited(a) || !is_pause(ca) || matches!(ca, '；' | ';'))
         {
             add(&mut d, "B-R5", -3);
             if starts_with_continuation(tb) {
@@ -829,8 +845,8 @@ fn decide_zh(
     if indent_informative && b_indented {
         add(&mut d, "B-S8indent", -4);
     }
-    if let Some(w) = cx.geo.wrap_width {
-        let wa = width_cjk(&cx.text[la.start..la.ce]);
+    if let Some(w) = geo.wrap_width {
+        let wa = width_a();
         if wa + 2 >= w {
             add(&mut d, "B-S8full", 2);
         } else if terminal && wa * 10 < w * 7 {
@@ -986,10 +1002,29 @@ fn decide_zh_stable(
     open_quotes: i32,
 ) -> Decision {
     let d = decide_zh(cx, a, b, hard, a_starts_unit, open_quotes, false);
-    if d.join || !(cx.geo.indent_informative || cx.lines[b].indented()) {
+    if d.join
+        || !(cx.geo.indent_informative
+            || cx.lines[a].indented()
+            || cx.lines[b].indented()
+            || cx.geo_plain.wrap_width != cx.geo.wrap_width)
+    {
         return d;
     }
     let mut p = decide_zh(cx, a, b, hard, a_starts_unit, open_quotes, true);
+    // A full line of a wrapped file before an indented line: the indent is
+    // the paragraph mark (kept), which a second run, without the indent,
+    // would read as a wrap. The caller makes the break a blank line.
+    if p.join
+        && !hard
+        && cx.geo.indent_informative
+        && cx.lines[b].indented()
+        && p.signals.first() == Some(&Signal::Weight("B-S8wrap", None, 6))
+    {
+        let mut d = d;
+        d.signals
+            .push(Signal::Note("B-S8: indent made a blank line"));
+        return d;
+    }
     if p.join {
         p.signals
             .push("B-S8:decided without the indentation".into());
@@ -1136,7 +1171,18 @@ fn decide_all(cx: &Ctx, items: &[usize], short_block: &[bool]) -> Pass {
             }
             d
         } else {
-            decide_zh_stable(cx, a, b, hard, a_starts_unit, open_quotes)
+            let d = decide_zh_stable(cx, a, b, hard, a_starts_unit, open_quotes);
+            if d.signals.last() == Some(&Signal::Note("B-S8: indent made a blank line"))
+                && cfg.on(PARAGRAPH_BREAK)
+            {
+                breaks.push(Edit::new(
+                    lines[a].end,
+                    lines[b].start,
+                    "\n\n",
+                    PARAGRAPH_BREAK,
+                ));
+            }
+            d
         };
         let mut d = d;
         if d.join && cfg.on(ECHO) && is_echo_pair(ta, tb) {
@@ -1178,10 +1224,15 @@ fn analyse(text: &str, cfg: &Config, reports: bool) -> (Vec<Edit>, Vec<BoundaryR
     let mut lines = split_lines(text);
     find_furniture(text, &mut lines, cfg);
     let geo = geometry(text, &lines);
+    let geo_plain = Geometry {
+        wrap_width: plain_wrap_width(text, &lines, &geo),
+        ..geo.clone()
+    };
     let cx = Ctx {
         text,
         lines: &lines,
         geo: &geo,
+        geo_plain: &geo_plain,
         cfg,
         reports,
     };
@@ -1219,7 +1270,15 @@ fn analyse(text: &str, cfg: &Config, reports: bool) -> (Vec<Edit>, Vec<BoundaryR
             line_paragraphs: false,
             ..geo.clone()
         };
-        let cx2 = Ctx { geo: &geo2, ..cx };
+        let plain2 = Geometry {
+            line_paragraphs: false,
+            ..geo_plain.clone()
+        };
+        let cx2 = Ctx {
+            geo: &geo2,
+            geo_plain: &plain2,
+            ..cx
+        };
         pass = decide_all(&cx2, &items, &short_block);
     }
     let Pass {
