@@ -240,6 +240,7 @@ use std::collections::HashMap;
 use unicode_width::UnicodeWidthStr;
 
 use super::han::is_han;
+use super::marks::{is_close, is_cn_numeral, is_open, is_pause, is_stop, is_ws};
 use crate::config::Config;
 use crate::edit::{Composed, Detail, Edit};
 use crate::rules::RuleInfo;
@@ -317,53 +318,6 @@ pub const RULES: &[RuleInfo] = &[
 // ---------------------------------------------------------------------------
 // Character classes (both widths: stage 4 has not converted ASCII marks yet)
 
-fn is_open(c: char) -> bool {
-    matches!(
-        c,
-        '“' | '‘'
-            | '（'
-            | '《'
-            | '〈'
-            | '【'
-            | '〔'
-            | '〖'
-            | '「'
-            | '『'
-            | '［'
-            | '｛'
-            | '('
-            | '['
-    )
-}
-
-fn is_close(c: char) -> bool {
-    matches!(
-        c,
-        '”' | '’'
-            | '）'
-            | '》'
-            | '〉'
-            | '】'
-            | '〕'
-            | '〗'
-            | '」'
-            | '』'
-            | '］'
-            | '｝'
-            | ')'
-            | ']'
-            | '"'
-    )
-}
-
-fn is_pause(c: char) -> bool {
-    matches!(c, '，' | '、' | '；' | '：' | ',' | ';' | ':')
-}
-
-fn is_stop(c: char) -> bool {
-    matches!(c, '。' | '！' | '？' | '.' | '!' | '?' | '．' | '…' | '⋯')
-}
-
 /// clreq "basic" line-start prohibited marks, both widths (B-S3).
 fn is_line_start_prohibited(c: char) -> bool {
     matches!(
@@ -391,17 +345,6 @@ fn is_line_start_prohibited(c: char) -> bool {
             | '?'
             | '!'
             | ')'
-    )
-}
-
-fn is_ws(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\u{3000}')
-}
-
-fn is_cn_digit(c: char) -> bool {
-    matches!(
-        c,
-        '一' | '二' | '三' | '四' | '五' | '六' | '七' | '八' | '九' | '十' | '〇' | '零' | '百'
     )
 }
 

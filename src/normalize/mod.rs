@@ -26,6 +26,7 @@ pub mod chars;
 pub mod entities;
 pub mod han;
 pub mod layout;
+pub(crate) mod marks;
 pub mod punct;
 pub mod whitespace;
 
