@@ -1703,6 +1703,13 @@ mod tests {
     }
 
     #[test]
+    fn table_time_cell_not_joined() {
+        // sogouc C000014/19 after its `&nbsp;` padding is decoded.
+        let t = "1 卡利亚VS国 米\n14日21时          \n0/1              \n0/3\n";
+        assert_eq!(run(t), t);
+    }
+
+    #[test]
     fn xwlb_title_never_joined() {
         let t =
             "[视频]习近平同志在会上的讲话要点\n央视网消息（新闻联播）：今天上午，会议在北京召开。";

@@ -240,12 +240,16 @@ pub(super) fn is_year_range(t: &str) -> bool {
 }
 
 /// B-R: a line that is only a date or time (`2019年1月21日` under a letter,
-/// `6月19日19:38` in a programme schedule).
+/// `6月19日19:38` in a programme schedule, the table cell `14日21时` of
+/// sogouc `C000014/19`).
 pub(super) fn is_date_line(t: &str) -> bool {
     t.chars().any(|c| c.is_ascii_digit())
         && t.chars().all(|c| {
             c.is_ascii_digit()
-                || matches!(c, '年' | '月' | '日' | '号' | ':' | '：' | ' ' | '-' | '.')
+                || matches!(
+                    c,
+                    '年' | '月' | '日' | '号' | '时' | '分' | ':' | '：' | ' ' | '-' | '.'
+                )
         })
 }
 
