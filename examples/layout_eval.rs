@@ -36,6 +36,9 @@
 //! of [`layout::boundaries`] (one pass, no second round).
 //!
 //! Deterministic: files are sorted, the random generator is seeded.
+//! `LAYOUT_EVAL_SHOW=SOURCE` prints the random-set misses and false joins of
+//! one source with their signals, `LAYOUT_EVAL_SHOW_WRAP=SOURCE` the wrap-set
+//! boundaries decided wrong (both on stderr).
 //!
 //! `cargo run --release --example layout_eval -- CORPORA_DIR [SEED_FILE]`
 
@@ -626,7 +629,26 @@ fn main() {
                 let doc = wrap_doc(src, d, indent_conv, &mut rng);
                 let got = joined(&doc, &cfg);
                 let mut ok = vec![true; d.len()];
+                let show = std::env::var("LAYOUT_EVAL_SHOW_WRAP").is_ok_and(|v| v == src.name);
                 for (k, g) in doc.gaps.iter().enumerate() {
+                    if show && (got[k] != doc.para_of_gap[k].is_some()) && g.kind != "open" {
+                        let a0 = doc.text[..g.start]
+                            .char_indices()
+                            .rev()
+                            .take(40)
+                            .last()
+                            .map_or(g.start, |x| x.0);
+                        let b1 = doc.text[g.end..]
+                            .char_indices()
+                            .nth(16)
+                            .map_or(doc.text.len(), |x| g.end + x.0);
+                        eprintln!(
+                            "{} {}⏎{}",
+                            if got[k] { "MERGED" } else { "MISS  " },
+                            doc.text[a0..g.start].replace('\n', "⏎"),
+                            doc.text[g.end..b1].replace('\n', "⏎")
+                        );
+                    }
                     match doc.para_of_gap[k] {
                         Some(p) if !got[k] => ok[p] = false,
                         None if got[k] && g.kind != "open" => merged += 1,

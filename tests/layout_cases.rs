@@ -140,6 +140,9 @@ fn layout_decisions_survive_a_second_run() {
         "One two three four five six\nseven eight nine ten eleven.\n    Twelve thirteen fourteen fifteen\nsixteen seventeen.\n",
         "1,000\n1,000\n0.0一A",
         "一.一一一\n丄 ",
+        // Wrapped at 20 cells, the indented lines hiding the width until
+        // stage 3 removes the indent (fuzz input 35568).
+        "告诉他，公司现在正要\n\u{3000}\u{3000}引进一批毕业生，年\n\n告诉他，公司现在正要\n\u{3000}\u{3000}引进一批毕业生，年\n\n告诉他，公司现在正要\n\u{3000}\u{3000}引进一批毕业生，年\n\n告诉他，公司现在正要\n\u{3000}\u{3000}\u{3000}\u{3000}\u{3000}\u{3000}\u{3000}\u{3000}\u{3000}\u{3000}引进一批毕业生，年",
     ];
     for text in cases {
         let once = newsclean::pipeline::clean_str(text, &cfg);
@@ -151,4 +154,34 @@ fn layout_decisions_survive_a_second_run() {
         let once = newsclean::pipeline::clean_str(text, &cfg);
         assert!(!once.trim_end().contains('\n'), "{once:?}");
     }
+}
+
+/// One flag per unbalanced bracket: `punct.bracket-imbalance` and B-Q
+/// (`layout.quote-balance`) both read `（）`; the mark gets the punct flag
+/// only, and B-Q still flags it when the punct rule is off.
+#[test]
+fn one_flag_per_unbalanced_bracket() {
+    let text = "新华社北京1月9日电（记者诸葛仓麟报道，中国经济保持平稳增长。\n";
+    let flags = |cfg: &Config| -> Vec<(usize, &'static str)> {
+        normalize(text, cfg)
+            .edits
+            .iter()
+            .filter(|p| p.edit.is_flag())
+            .map(|p| (p.edit.start, p.edit.rule))
+            .collect()
+    };
+    let at = text.find('（').unwrap();
+    assert_eq!(
+        flags(&Config::default()),
+        vec![(at, "punct.bracket-imbalance")]
+    );
+    let file = newsclean::config::FileConfig {
+        rules: newsclean::config::RulesSection {
+            disable: vec!["punct.bracket-imbalance".into()],
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let cfg = Config::from_file_config(file).unwrap();
+    assert_eq!(flags(&cfg), vec![(at, "layout.quote-balance")]);
 }

@@ -26,6 +26,7 @@ pub mod chars;
 pub mod entities;
 pub mod han;
 pub mod layout;
+pub(crate) mod marks;
 pub mod punct;
 pub mod whitespace;
 
@@ -139,10 +140,18 @@ pub fn normalize_flagged(original: &str, cfg: &Config, flags: Vec<Edit>) -> Comp
     if any_on(cfg, punct::RULES) {
         flags = punct::flags(&c.text, cfg);
     }
-    if any_on(cfg, layout::RULES) {
-        flags.extend(layout::flags(&c.text, cfg));
-    }
     flags.retain(|e| cfg.on(e.rule));
+    if any_on(cfg, layout::RULES) {
+        // One flag per unbalanced mark: B-Q also reads `（）`, and where
+        // both rules flag the same mark the punct flag, which names the
+        // mark and skips protected spans, is the one kept.
+        let punct_at: std::collections::HashSet<usize> = flags.iter().map(|e| e.start).collect();
+        flags.extend(
+            layout::flags(&c.text, cfg)
+                .into_iter()
+                .filter(|e| cfg.on(e.rule) && !punct_at.contains(&e.start)),
+        );
+    }
     flags.sort_by_key(|e| e.start);
     c.push_flags(flags);
     c

@@ -34,6 +34,7 @@ use crate::edit::Edit;
 use crate::rules::RuleInfo;
 
 use super::han::is_han;
+use super::marks::{is_cn_digit, is_full_close, is_full_open, is_full_pause, is_full_stop};
 
 const COMMA: &str = "punct.comma";
 const PERIOD: &str = "punct.period";
@@ -311,52 +312,27 @@ fn alphabetic(c: char) -> bool {
     }
 }
 
-fn is_open(c: char) -> bool {
-    matches!(
-        c,
-        '“' | '‘' | '（' | '《' | '〈' | '【' | '〔' | '〖' | '「' | '『' | '［' | '｛'
-    )
-}
-
-fn is_close(c: char) -> bool {
-    matches!(
-        c,
-        '”' | '’' | '）' | '》' | '〉' | '】' | '〕' | '〗' | '」' | '』' | '］' | '｝'
-    )
-}
-
-fn is_pause(c: char) -> bool {
-    matches!(c, '，' | '、' | '；' | '：')
-}
-
-fn is_stop(c: char) -> bool {
-    matches!(c, '。' | '！' | '？')
-}
-
 fn is_space(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\u{a0}' | '\u{3000}')
 }
 
 /// `leftCJK(L)`: Han, a closing mark, a pause or stop mark, `…` or `—`.
 fn left_cjk(c: char) -> bool {
-    is_han(c) || is_close(c) || is_pause(c) || is_stop(c) || c == '…' || c == '—'
+    is_han(c) || is_full_close(c) || is_full_pause(c) || is_full_stop(c) || c == '…' || c == '—'
 }
 
 /// `rightCJK(R)`: Han or an opening mark.
 fn right_cjk(c: char) -> bool {
-    is_han(c) || is_open(c)
+    is_han(c) || is_full_open(c)
 }
 
 /// Any CJK punctuation mark, for `embedded_token`.
 fn is_cjk_punct(c: char) -> bool {
-    is_open(c) || is_close(c) || is_pause(c) || is_stop(c) || matches!(c, '…' | '—' | '·' | '～')
-}
-
-fn is_cn_digit(c: char) -> bool {
-    matches!(
-        c,
-        '〇' | '一' | '二' | '三' | '四' | '五' | '六' | '七' | '八' | '九'
-    )
+    is_full_open(c)
+        || is_full_close(c)
+        || is_full_pause(c)
+        || is_full_stop(c)
+        || matches!(c, '…' | '—' | '·' | '～')
 }
 
 fn is_zero_like(c: char) -> bool {
@@ -640,7 +616,7 @@ impl Line {
                 }
                 continue;
             }
-            if !next.is_some_and(|c| is_close(c) || c == '"') {
+            if !next.is_some_and(|c| is_full_close(c) || c == '"') {
                 continue;
             }
             // The phrase: back to an opening mark or the line start.
@@ -649,11 +625,11 @@ impl Line {
             let mut ok = false;
             while m > 0 {
                 let c = self.toks[m - 1].c;
-                if is_open(c) || c == '"' {
+                if is_full_open(c) || c == '"' {
                     ok = true;
                     break;
                 }
-                if is_han(c) || is_pause(c) || is_stop(c) {
+                if is_han(c) || is_full_pause(c) || is_full_stop(c) {
                     ok = false;
                     break;
                 }
@@ -891,9 +867,9 @@ impl Line {
                     // (and before one) are removed by A-Z1, so those marks
                     // count through spaces, which keeps the stage idempotent.
                     let outer = || {
-                        let pause_stop = |c: char| is_pause(c) || is_stop(c);
+                        let pause_stop = |c: char| is_full_pause(c) || is_full_stop(c);
                         self.prev_c(i)
-                            .is_some_and(|c| is_han(c) || is_close(c) || pause_stop(c))
+                            .is_some_and(|c| is_han(c) || is_full_close(c) || pause_stop(c))
                             || self.next_c(j).is_some_and(|c| is_han(c) || pause_stop(c))
                             || self.left(i).is_some_and(pause_stop)
                             || self.right(j).is_some_and(pause_stop)
@@ -1079,7 +1055,9 @@ impl Line {
                         let l = self.left(i);
                         let ok = l.is_some_and(left_cjk)
                             || (self.embedded_token(i)
-                                && self.right(j - 1).is_none_or(|c| is_han(c) || is_open(c)));
+                                && self
+                                    .right(j - 1)
+                                    .is_none_or(|c| is_han(c) || is_full_open(c)));
                         if ok {
                             for k in i..j {
                                 let (to, s) = if self.toks[k].c == '?' {
@@ -1148,8 +1126,8 @@ impl Line {
         }
         let l = self.left(i);
         let r = self.right(i);
-        if l.is_some_and(|c| is_han(c) || is_close(c))
-            && r.is_none_or(|c| is_han(c) || is_open(c) || is_close(c))
+        if l.is_some_and(|c| is_han(c) || is_full_close(c))
+            && r.is_none_or(|c| is_han(c) || is_full_open(c) || is_full_close(c))
         {
             return true;
         }
@@ -1213,13 +1191,13 @@ impl Line {
                 // join two runs (`。。 。` → `。。。`) into a new ellipsis.
                 let dots = |c: char| matches!(c, '.' | '…' | '⋯' | '。');
                 let z1 = !(dots(pc) && dots(qc))
-                    && (is_pause(qc)
-                        || is_stop(qc)
-                        || is_close(qc)
+                    && (is_full_pause(qc)
+                        || is_full_stop(qc)
+                        || is_full_close(qc)
                         || qc == '…'
-                        || is_pause(pc)
-                        || is_stop(pc)
-                        || is_open(pc));
+                        || is_full_pause(pc)
+                        || is_full_stop(pc)
+                        || is_full_open(pc));
                 let z2 = (q.rep.is_some_and(|r| r.1 == PAREN) && qc == '（' && is_han(pc))
                     || (p.rep.is_some_and(|r| r.1 == PAREN) && pc == '）' && is_han(qc));
                 let attached = p.rep.is_some() || p.del || q.rep.is_some();
@@ -1294,7 +1272,7 @@ impl Line {
         // The first letter, after opening quotes and brackets.
         let first = t
             .iter()
-            .position(|k| k.prot || !(is_open(k.c) || matches!(k.c, '"' | '\'' | '(')));
+            .position(|k| k.prot || !(is_full_open(k.c) || matches!(k.c, '"' | '\'' | '(')));
         if !first.is_some_and(|f| t[f].c.is_ascii_alphabetic() && !t[f].prot) {
             return;
         }

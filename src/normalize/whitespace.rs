@@ -13,6 +13,7 @@
 //!   and so does the presence or absence of a final newline.
 
 use super::han::is_han;
+use super::marks::is_ws;
 use crate::config::Config;
 use crate::edit::Edit;
 use crate::rules::RuleInfo;
@@ -55,10 +56,6 @@ pub const RULES: &[RuleInfo] = &[
         doc: "runs of blank lines become one; blank lines at start and end removed",
     },
 ];
-
-fn is_ws(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\u{3000}')
-}
 
 /// Stage 3 edits of `text`.
 pub fn edits(text: &str, _cfg: &Config) -> Vec<Edit> {

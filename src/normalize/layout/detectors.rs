@@ -152,7 +152,7 @@ pub(super) fn is_lead_dash(t: &str) -> bool {
 /// Bytes of the run of Chinese or ASCII digits at the start of `r`.
 fn numeral_len(r: &str) -> usize {
     r.chars()
-        .take_while(|&c| is_cn_digit(c) || c.is_ascii_digit())
+        .take_while(|&c| is_cn_numeral(c) || c.is_ascii_digit())
         .map(char::len_utf8)
         .sum()
 }
@@ -162,7 +162,7 @@ pub(super) fn enumerator_len(t: &str) -> Option<usize> {
     // [一二…十]+、
     let cn: usize = t
         .chars()
-        .take_while(|&c| is_cn_digit(c))
+        .take_while(|&c| is_cn_numeral(c))
         .map(char::len_utf8)
         .sum();
     if cn > 0 && t[cn..].starts_with('、') {
@@ -240,12 +240,16 @@ pub(super) fn is_year_range(t: &str) -> bool {
 }
 
 /// B-R: a line that is only a date or time (`2019年1月21日` under a letter,
-/// `6月19日19:38` in a programme schedule).
+/// `6月19日19:38` in a programme schedule, the table cell `14日21时` of
+/// sogouc `C000014/19`).
 pub(super) fn is_date_line(t: &str) -> bool {
     t.chars().any(|c| c.is_ascii_digit())
         && t.chars().all(|c| {
             c.is_ascii_digit()
-                || matches!(c, '年' | '月' | '日' | '号' | ':' | '：' | ' ' | '-' | '.')
+                || matches!(
+                    c,
+                    '年' | '月' | '日' | '号' | '时' | '分' | ':' | '：' | ' ' | '-' | '.'
+                )
         })
 }
 

@@ -110,36 +110,12 @@ pub(super) fn geometry(text: &str, lines: &[Line]) -> Geometry {
     let indented = content.iter().filter(|l| l.indented()).count();
     let plain = content.len() - indented;
     let indent_informative = indented > 0 && plain * 5 >= content.len() && plain > 0;
-    let mut wrap_width = None;
-    if content.len() >= 6 {
-        let widths: Vec<usize> = content
+    let wrap_width = wrap_width_of(
+        &content
             .iter()
             .map(|l| width_cjk(&text[l.start..l.ce]))
-            .collect();
-        // Histogram indexed by width (two spare slots past the widest).
-        let max_w = widths.iter().copied().max().unwrap_or(0);
-        let mut hist = vec![0usize; max_w + 3];
-        for &w in &widths {
-            hist[w] += 1;
-        }
-        let near = |w: usize| -> usize { hist[w.saturating_sub(2)..=w + 2].iter().sum() };
-        let best = (0..=max_w)
-            .filter(|&w| hist[w] > 0)
-            .map(|w| (w, near(w)))
-            .max_by_key(|&(w, c)| (c, w));
-        if let Some((w, c)) = best {
-            // Lines never exceed the wrap width, and a paragraph's last line
-            // is shorter: the cluster at the widest common width must hold
-            // 70% of the lines, or 40% when (almost) no line is wider.
-            let wider: usize = hist.get(w + 3..).map_or(0, |h| h.iter().sum());
-            if w >= 20
-                && (c * 10 >= widths.len() * 7
-                    || (c >= 5 && c * 10 >= widths.len() * 4 && wider * 50 <= widths.len()))
-            {
-                wrap_width = Some(w);
-            }
-        }
-    }
+            .collect::<Vec<_>>(),
+    );
     let (mut soft, mut hard) = (0usize, 0usize);
     let mut prev: Option<usize> = None;
     for (i, l) in lines.iter().enumerate() {
@@ -224,4 +200,62 @@ pub(super) fn geometry(text: &str, lines: &[Line]) -> Geometry {
         long_ends,
         questionable,
     }
+}
+
+/// The wrap width of a file whose content lines have these display widths
+/// (see [`Geometry::wrap_width`]); at least six lines.
+fn wrap_width_of(widths: &[usize]) -> Option<usize> {
+    let mut wrap_width = None;
+    if widths.len() >= 6 {
+        // Histogram indexed by width (two spare slots past the widest).
+        let max_w = widths.iter().copied().max().unwrap_or(0);
+        let mut hist = vec![0usize; max_w + 3];
+        for &w in widths {
+            hist[w] += 1;
+        }
+        let near = |w: usize| -> usize { hist[w.saturating_sub(2)..=w + 2].iter().sum() };
+        // The cluster around the most common width; lines never exceed
+        // the wrap width, so the wrap width is the cluster's widest line
+        // (the cluster with the most lines in a ±2 window could sit two
+        // cells lower, below the full lines: 603 lines at 16–20 against
+        // 596 at 18–22 when the full lines are 20 and 19 wide).
+        let best = (0..=max_w)
+            .filter(|&w| hist[w] > 0)
+            .max_by_key(|&w| (hist[w], w))
+            .map(|m| {
+                let w = (m..=m + 2).rev().find(|&w| hist[w] > 0).unwrap_or(m);
+                (w, near(w))
+            });
+        if let Some((w, c)) = best {
+            // Lines never exceed the wrap width, and a paragraph's last line
+            // is shorter: the cluster at the widest common width must hold
+            // 70% of the lines, or 40% when (almost) no line is wider.
+            let wider: usize = hist.get(w + 3..).map_or(0, |h| h.iter().sum());
+            if w >= 20
+                && (c * 10 >= widths.len() * 7
+                    || (c >= 5 && c * 10 >= widths.len() * 4 && wider * 50 <= widths.len()))
+            {
+                wrap_width = Some(w);
+            }
+        }
+    }
+    wrap_width
+}
+
+/// The wrap width as stage 3's output will be read: without the
+/// indentation, which stage 3 removes (idempotence: a file whose indented
+/// lines hide its wrap width is wrapped once they are gone). The same as
+/// `geo.wrap_width` when no line is indented.
+pub(super) fn plain_wrap_width(text: &str, lines: &[Line], geo: &Geometry) -> Option<usize> {
+    let content = lines
+        .iter()
+        .filter(|l| !l.blank && l.furniture == Furniture::None);
+    if !content.clone().any(Line::indented) {
+        return geo.wrap_width;
+    }
+    wrap_width_of(
+        &content
+            .map(|l| width_cjk(&text[l.cs..l.ce]))
+            .collect::<Vec<_>>(),
+    )
 }

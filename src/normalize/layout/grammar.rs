@@ -1,0 +1,124 @@
+//! B-S11: a function word left hanging at the break.
+//!
+//! A Chinese sentence cannot begin with a structural or aspect particle
+//! standing alone (`…74岁⏎的王忠芬…`, `…已经工作⏎了四个小时…`,
+//! `…中欧关系⏎及共同关心的问题…`), and cannot end on a conjunction or a
+//! bare adverb (`…全程325公里仅⏎需两个半小时…`). These are closed classes
+//! of the grammar, listed here once; they are not counted from any corpus.
+//! The character must be a word by itself: `的确`, `了解`, `首都`, `尤其`
+//! are not function words, so the dictionary segmentation
+//! (`words::word_across`, the word that spans a point) decides whether it
+//! binds to its neighbour on its own side.
+//!
+//! B's side is strong evidence (+5, as strong as a mark that cannot start a
+//! line, B-S3) and lifts the shape vetoes: a line cut before `的` looks
+//! like a headline (`　　这样的试飞场景，是罗阳近年来⏎的工作常态。`), but no
+//! paragraph opens with `的`. A's side is weaker (+3, no veto lifted): a
+//! headline or a name can end in almost any character (`韩方先遣组访朝`,
+//! `美以`, `主任换将`, `村民 许进和`), so only the characters that never
+//! abbreviate or end a name in xwlb headlines are listed.
+
+use super::words;
+use crate::normalize::han::is_han;
+
+/// Single-character words that cannot end a sentence: conjunctions,
+/// some prepositions and adverbs, demonstratives. Characters that also
+/// abbreviate a name or stand as a word of their own at a headline's end
+/// are not here (`访朝`, `美以`, `换将`, `说不`, `主因`, `仍在`,
+/// `服务员：对`), nor the modal verbs and `的` (`…是…的`).
+fn cannot_end(c: char) -> bool {
+    matches!(
+        c,
+        '把' | '被'
+            | '从'
+            | '与'
+            | '及'
+            | '或'
+            | '而'
+            | '并'
+            | '但'
+            | '且'
+            | '若'
+            | '虽'
+            | '都'
+            | '也'
+            | '又'
+            | '再'
+            | '就'
+            | '很'
+            | '仅'
+            | '均'
+            | '这'
+            | '那'
+            | '每'
+            | '各'
+            | '该'
+    )
+}
+
+/// Single-character words that cannot begin a sentence: the structural
+/// particles `的 地 之`, the aspect particles `了 着`, the plural suffix
+/// `们`, the conjunction `及` and the sentence-final particles.
+fn cannot_begin(c: char) -> bool {
+    matches!(
+        c,
+        '的' | '地' | '之' | '了' | '着' | '们' | '及' | '吗' | '呢' | '吧' | '嘛'
+    )
+}
+
+/// B opens with a single-character word that cannot begin a sentence
+/// (`的王忠芬`, `了四个小时`; not `的确`, `了解`): B continues A's
+/// sentence whatever A's shape, so this also lifts the shape vetoes.
+pub(super) fn bound_opening(ta: &str, tb: &str) -> Option<char> {
+    let ca = ta.chars().next_back()?;
+    let cb = tb.chars().next()?;
+    if !is_han(ca) || !cannot_begin(cb) {
+        return None;
+    }
+    // A word by itself: no dictionary word starts with it.
+    let first = &tb[..cb.len_utf8()];
+    words::word_across(first, &tb[first.len()..])
+        .is_none()
+        .then_some(cb)
+}
+
+/// A ends with a single-character word that cannot end a sentence
+/// (`…中欧关系⏎及共同…` is B's side; `…全程325公里仅⏎需…`, `…这个⏎业绩`
+/// is `这个`, a word, so not this). Weaker than [`bound_opening`]: a
+/// name can end in any character (`村民 许进和`), so this is evidence in
+/// the score and lifts no veto.
+pub(super) fn dangling_end(ta: &str, tb: &str) -> Option<char> {
+    let ca = ta.chars().next_back()?;
+    let cb = tb.chars().next()?;
+    if !is_han(cb) || !cannot_end(ca) {
+        return None;
+    }
+    // A word by itself: no dictionary word ends in it (`首都`, `尤其`).
+    let head = &ta[..ta.len() - ca.len_utf8()];
+    words::word_across(head, &ta[head.len()..])
+        .is_none()
+        .then_some(ca)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{bound_opening as b, dangling_end as e};
+
+    #[test]
+    fn function_words_at_the_break() {
+        assert_eq!(e("全程325公里仅", "需两个半小时。"), Some('仅'));
+        assert_eq!(b("就中欧关系", "及共同关心的问题"), Some('及'));
+        assert_eq!(b("前往看望了74岁", "的王忠芬。"), Some('的'));
+        assert_eq!(b("增长率达到74", "的地区"), None, "A ends in a digit");
+        assert_eq!(b("售票员已经工作", "了四个小时。"), Some('了'));
+        // Bound in a word on its own side: no evidence.
+        assert_eq!(e("这座城市是中国的首都", "北京举行会议。"), None);
+        assert_eq!(b("中国经济保持平稳增长", "的确令人鼓舞。"), None);
+        assert_eq!(b("双方深入交换了看法", "了解彼此关切。"), None);
+        // Headline ends that read like function words are not listed.
+        assert_eq!(e("韩方先遣组访朝", "由韩国统一部"), None);
+        assert_eq!(e("足球运动管理中心主任换将", "国家体育总局"), None);
+        // Not Han at the joint.
+        assert_eq!(e("仅", "2012年"), None);
+    }
+}
