@@ -39,7 +39,6 @@
 //! no `summary.json` was written.
 
 use std::collections::HashSet;
-use std::io::Write;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
@@ -94,6 +93,8 @@ pub struct RunOptions {
     /// Hand every file's change records and unified diff to the caller
     /// ([`Progress::File`]), in corpus order, also with `check`.
     pub stream: bool,
+    /// Which reports to write (`--reports`, `--report-diffs`).
+    pub reports: crate::report::Plan,
 }
 
 /// Result of a run.
@@ -308,16 +309,11 @@ pub fn run(
         t.scan()
             .map_err(|e| RunError::CantCreate(format!("{}: {e}", t.path().display())))?;
     }
-    let mut changes_out = match &report_tree {
-        Some(t) => {
-            html::write_assets(t).map_err(|e| {
-                RunError::CantCreate(format!("{}: cannot write assets: {e}", t.path().display()))
-            })?;
-            let f = t
-                .create(Path::new("changes.jsonl"))
-                .map_err(|e| RunError::CantCreate(format!("{}: {e}", t.path().display())))?;
-            Some(std::io::BufWriter::with_capacity(1 << 16, f))
-        }
+    let mut writers = match &report_tree {
+        Some(t) => Some(
+            crate::report::Writers::open(t, opts.reports, files.len())
+                .map_err(|e| RunError::CantCreate(format!("{}: {e}", t.path().display())))?,
+        ),
         None => None,
     };
     let mut report_error: Option<String> = None;
@@ -325,28 +321,9 @@ pub fn run(
     let cfg = &opts.config;
     let mut index = Index::default();
     let mut rows: Vec<FileReport> = Vec::with_capacity(files.len());
-    let mut has_page: HashSet<u32> = HashSet::new();
     let mut kept_refs: HashSet<u32> = HashSet::new();
     let paths: Vec<&str> = files.iter().map(|f| f.rel.as_str()).collect();
     let kept_path = |id: u32| paths[id as usize].to_string();
-
-    // Background write-back: after each chunk a flusher thread starts
-    // `syncfs` of the output filesystems, so the disk writes overlap the
-    // CPU work and the final `sync_tree` below only flushes the last files.
-    // It changes no byte and no guarantee (the final flush still runs
-    // before summary.json); errors here are ignored, the final flush
-    // reports them.
-    let flush_dirs: Vec<PathBuf> = out_dir.iter().chain(report_dir.iter()).cloned().collect();
-    let (flush_tx, flush_rx) = std::sync::mpsc::sync_channel::<()>(1);
-    let flusher = (!flush_dirs.is_empty()).then(|| {
-        std::thread::spawn(move || {
-            while flush_rx.recv().is_ok() {
-                for d in &flush_dirs {
-                    let _ = crate::emit::flush_filesystem(d);
-                }
-            }
-        })
-    });
 
     // Three chunks move through the pipeline at once: in each round chunk
     // k+2 is analysed and chunk k emitted (one parallel pass over both, so
@@ -355,7 +332,7 @@ pub fn run(
     // decided against the index of everything before it. Deciding is
     // sequential by nature; run this way it no longer leaves the other
     // cores idle between rounds. At most three chunks of text are held.
-    let with_records = changes_out.is_some() || opts.stream;
+    let with_records = writers.as_ref().is_some_and(|w| w.wants_records()) || opts.stream;
     pool.install(|| -> Result<(), RunError> {
         let mut pending: Option<Decided> = None;
         let mut undecided: Option<(&[SourceFile], Vec<Analysis>)> = None;
@@ -416,6 +393,7 @@ pub fn run(
                                             &kept_path,
                                             cfg,
                                             opts.stream,
+                                            opts.reports,
                                         );
                                         progress(Progress::FileDone);
                                         let jsonl = if with_records {
@@ -449,26 +427,19 @@ pub fn run(
                             };
                             progress(Progress::File(&r, lines, &diff));
                         }
-                        if let Some(w) = changes_out.as_mut() {
+                        if let Some(w) = writers.as_mut() {
                             // A full report filesystem does not stop the
                             // run: every file is still cleaned and listed;
                             // the report is then incomplete (exit 73).
-                            let written = jsonl
-                                .map_err(std::io::Error::from)
-                                .and_then(|j| w.write_all(&j))
-                                .and_then(|()| match spilled {
-                                    Some(mut f) => std::io::copy(&mut f, w).map(drop),
-                                    None => Ok(()),
-                                });
-                            if let Err(e) = written {
-                                report_error.get_or_insert(format!("changes.jsonl: {e}"));
-                                changes_out = None;
-                            }
+                            let mut r = r;
+                            let jsonl = jsonl
+                                .as_deref()
+                                .map_err(|e| std::io::Error::other(e.to_string()));
+                            w.append(&mut r, jsonl, &diff, spilled.as_mut());
+                            rows.push(r);
+                        } else {
+                            rows.push(r);
                         }
-                        if r.status == Status::Cleaned {
-                            has_page.insert(rows.len() as u32);
-                        }
-                        rows.push(r);
                     }
                     Ok(undecided.take().map(|(chunk, mut analyses)| {
                         let decisions: Vec<Vec<Removal>> = chunk
@@ -511,15 +482,9 @@ pub fn run(
             pending = decided?;
             unwritten = reports;
             undecided = next.zip(analyses);
-            // Full channel: a flush is already pending, which covers this chunk.
-            let _ = flush_tx.try_send(());
         }
         Ok(())
     })?;
-    drop(flush_tx);
-    if let Some(h) = flusher {
-        let _ = h.join();
-    }
 
     // What was in the output folder before this run and is not one of its
     // outputs: listed as stale, removed with --prune.
@@ -545,27 +510,13 @@ pub fn run(
     }
 
     if let Some(rt) = &report_tree {
-        // Pages for unchanged files that hold the kept copy of a duplicate,
-        // so every "kept copy" link opens something.
-        let mut missing: Vec<u32> = kept_refs.difference(&has_page).copied().collect();
-        missing.sort_unstable();
-        pool.install(|| {
-            missing.par_iter().for_each(|&id| {
-                let f = &files[id as usize];
-                if let Ok(bytes) = crate::read::read_regular(&f.path) {
-                    if let Decoded::Text { text, .. } = decode(&bytes) {
-                        let _ = html::write_file_page(rt, &f.rel, &text, &[]);
-                    }
-                }
-            })
-        });
-        if let Some(w) = changes_out.take() {
-            let committed = w
-                .into_inner()
-                .map_err(|e| e.into_error())
-                .and_then(|f| f.commit(Durability::Deferred));
-            if let Err(e) = committed {
-                report_error.get_or_insert(format!("changes.jsonl: {e}"));
+        if let Some(w) = writers.as_mut() {
+            w.commit();
+            if w.plan().html {
+                pool.install(|| crate::report::kept::write_kept_pages(rt, w, &files, &rows));
+            }
+            if let Some(e) = w.error.take() {
+                report_error.get_or_insert(e);
             }
         }
     }
@@ -598,13 +549,17 @@ pub fn run(
     let mut summary = Summary::new(run, rows, walk_errors, index.len());
     summary.stale = stale;
     if let (Some(rt), None) = (&report_tree, &report_error) {
-        let finished = html::write_index(rt, &summary)
+        let index = match opts.reports.html {
+            true => html::write_index(rt, &summary),
+            false => Ok(()),
+        };
+        let finished = index
             .map_err(|e| format!("index.html: {e}"))
             .and_then(|()| {
                 // Cleaned copies and report files were linked into place
-                // without their own fsync (see emit.rs): flush them all at
-                // once, then write summary.json, fsynced, as the marker of
-                // a complete run.
+                // without waiting for their flush (see emit.rs): wait for
+                // those flushes, then write summary.json, fsynced, as the
+                // marker of a complete run.
                 for t in out_tree.iter().chain([rt]) {
                     t.sync()
                         .map_err(|e| format!("{}: sync: {e}", t.path().display()))?;
@@ -943,6 +898,7 @@ fn emit_file(
     kept_path: &(dyn Fn(u32) -> String + Sync),
     cfg: &Config,
     want_diff: bool,
+    plan: crate::report::Plan,
 ) -> (FileReport, String) {
     let mut row = FileReport::new(f.rel.clone());
     let t = match a {
@@ -1047,25 +1003,15 @@ fn emit_file(
             }
         }
     }
-    let d = if row.edits > 0 && (want_diff || report.is_some()) {
+    let d = if row.edits > 0 && (want_diff || (report.is_some() && plan.diff)) {
         diff::unified(&f.rel, &original, &edits)
     } else {
         String::new()
     };
     if let Some(rd) = report {
-        if row.edits > 0 {
-            if let Err(e) = rd.write(
-                &Path::new("diffs").join(format!("{}.diff", f.rel)),
-                d.as_bytes(),
-                Durability::Deferred,
-            ) {
-                row.status = Status::Failed;
-                row.reason = Some(format!("cannot write diff: {e}"));
-            }
-            if let Err(e) = html::write_file_page(rd, &f.rel, &original, &row.changes) {
-                row.status = Status::Failed;
-                row.reason = Some(format!("cannot write review page: {e}"));
-            }
+        if let Err(e) = crate::report::write_file_reports(rd, plan, &mut row, &original, &d) {
+            row.status = Status::Failed;
+            row.reason = Some(e);
         }
     }
     (row, d)

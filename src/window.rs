@@ -338,6 +338,10 @@ pub struct Stats {
     /// `failed` with this reason, its cleaned copy still written (as in
     /// `emit_file`).
     pub report_error: Option<String>,
+    /// The removed duplicates on the review page, for the kept-copy pages.
+    pub removed: Vec<(usize, crate::report::KeptCopy)>,
+    /// The diff spilled for `changes.diff` (see `report::DiffSink`).
+    pub diff_spill: Option<std::sync::Arc<std::fs::File>>,
     /// The change records could not be spilled: `changes.jsonl` is
     /// incomplete, a report error of the run (cleaning goes on).
     pub records_error: Option<String>,
@@ -367,7 +371,10 @@ struct State<'a> {
     tail_base: usize,
     stats: Stats,
     records: Option<std::io::BufWriter<std::fs::File>>,
-    diff: Option<(std::io::BufWriter<AtomicFile<'a>>, diff::Streaming)>,
+    diff: Option<(
+        std::io::BufWriter<crate::report::DiffSink<'a>>,
+        diff::Streaming,
+    )>,
     page: Vec<ChangeRecord>,
     page_cut: usize,
     page_done: bool,
@@ -395,7 +402,7 @@ impl<'a> State<'a> {
         // The diff is streamed into an atomic file of the report tree,
         // named `diffs/<rel>.diff` when complete (dropped if unchanged).
         let diff = match sinks.report {
-            Some(d) => match d.create(&Path::new("diffs").join(format!("{rel}.diff"))) {
+            Some(d) => match crate::report::DiffSink::open(d, rel) {
                 Ok(t) => Some((
                     std::io::BufWriter::new(t),
                     diff::Streaming::new(rel, original),
@@ -655,6 +662,7 @@ impl<'a> State<'a> {
         // cleaned copy is still small), if it has changes to show.
         if let (Some(rd), false) = (self.sinks.report, self.page_done) {
             if end >= self.page_cut && self.stats.edits > 0 {
+                self.stats.removed = crate::report::removed_in(&self.page);
                 if let Err(e) = html::write_file_page_part(rd, rel, original, &self.page) {
                     self.stats
                         .report_error
@@ -694,7 +702,10 @@ impl<'a> State<'a> {
                 let written = d
                     .finish(&mut w, original, &tail, tail_base)
                     .and_then(|()| w.into_inner().map_err(|e| e.into_error()))
-                    .and_then(|t| t.commit(Durability::Deferred));
+                    .and_then(|t| t.finish());
+                if let Ok(spill) = written.as_ref() {
+                    stats.diff_spill = spill.clone();
+                }
                 if let Err(e) = written {
                     stats
                         .report_error
@@ -703,6 +714,7 @@ impl<'a> State<'a> {
             }
         }
         if let (Some(rd), true, false) = (sinks.report, stats.edits > 0, page_done) {
+            stats.removed = crate::report::removed_in(&page);
             if let Err(e) = html::write_file_page_part(rd, rel, original, &page) {
                 stats
                     .report_error
@@ -837,6 +849,8 @@ pub fn report_row(
     };
     row.edits = stats.edits;
     row.flags = stats.flags;
+    row.diff_spill = stats.diff_spill.clone();
+    row.removed = stats.removed.clone();
     row.blocks = stats.blocks;
     row.duplicates_removed = stats.duplicates_removed;
     if let Some(&n) = stats.rules.get("decode.replacement") {
