@@ -1009,7 +1009,7 @@ fn emit_file(
         String::new()
     };
     if let Some(rd) = report {
-        if let Err(e) = crate::report::write_file_reports(rd, plan, &mut row, &original, &d) {
+        if let Err(e) = crate::report::write_file_reports(rd, plan, f.id, &mut row, &original, &d) {
             row.status = Status::Failed;
             row.reason = Some(e);
         }

@@ -269,7 +269,7 @@ fn the_page_of_a_huge_file_is_capped() {
     run(&input, &out, Some("65536"), 0);
     let page = std::fs::read_to_string(report_of(&out).join("files/big.txt.html")).unwrap();
     assert!(
-        page.contains("id=\"capped\""),
+        page.contains("class=\"banner capped\""),
         "no notice on the capped page"
     );
     assert!(page.contains("too big for one page"));

@@ -173,31 +173,134 @@ pub fn write_file_page_part(
     original: &str,
     changes: &[ChangeRecord],
 ) -> io::Result<()> {
-    let cut = page_cut(original);
-    let html = if cut == original.len() {
-        render_file_page(rel, original, changes, None)?
-    } else {
-        let shown: Vec<ChangeRecord> = changes
-            .iter()
-            .take_while(|c| c.end <= cut)
-            .cloned()
-            .collect();
-        let lines = original[..cut].bytes().filter(|&b| b == b'\n').count();
-        let notice = format!(
-            "This file is {:.1} MB, too big for one page: this page shows its first {} lines ({:.1} MB) \
-             and the {} changes in them. changes.jsonl (and the unified diff of a changed file) has every change.",
-            original.len() as f64 / 1e6,
-            lines,
-            cut as f64 / 1e6,
-            shown.len(),
-        );
-        render_file_page(rel, &original[..cut], &shown, Some(&notice))?
+    let html = match capped(original, changes) {
+        None => render_file_page(rel, original, changes, None)?,
+        Some((cut, shown, notice)) => {
+            render_file_page(rel, &original[..cut], &shown, Some(&notice))?
+        }
     };
     report.write(
         &Path::new("files").join(format!("{rel}.html")),
         html.as_bytes(),
         Durability::Deferred,
     )
+}
+
+/// For a text longer than [`PAGE_CAP`]: where its page stops, the changes
+/// shown and the notice that says so.
+fn capped(original: &str, changes: &[ChangeRecord]) -> Option<(usize, Vec<ChangeRecord>, String)> {
+    let cut = page_cut(original);
+    if cut == original.len() {
+        return None;
+    }
+    let shown: Vec<ChangeRecord> = changes
+        .iter()
+        .take_while(|c| c.end <= cut)
+        .cloned()
+        .collect();
+    let lines = original[..cut].bytes().filter(|&b| b == b'\n').count();
+    let notice = format!(
+        "This file is {:.1} MB, too big for one page: this page shows its first {} lines ({:.1} MB) \
+         and the {} changes in them. changes.jsonl (and the unified diff of a changed file) has every change.",
+        original.len() as f64 / 1e6,
+        lines,
+        cut as f64 / 1e6,
+        shown.len(),
+    );
+    Some((cut, shown, notice))
+}
+
+/// Files on one page of several files, at most.
+pub const GROUP_FILES: usize = 50;
+/// A page of several files is closed once it holds this many bytes.
+pub const GROUP_BYTES: usize = 1 << 20;
+
+/// The section of file `id` (corpus order) for a page of several files
+/// ([`Pages`]): ids prefixed `f<id>.`, links from `files/`; a text longer
+/// than [`PAGE_CAP`] shows its start, as [`write_file_page_part`] does.
+pub fn file_section(id: u32, rel: &str, original: &str, changes: &[ChangeRecord]) -> String {
+    let prefix = format!("f{id}.");
+    match capped(original, changes) {
+        None => render_section(&prefix, "../", rel, original, changes, None),
+        Some((cut, shown, notice)) => {
+            render_section(&prefix, "../", rel, &original[..cut], &shown, Some(&notice))
+        }
+    }
+}
+
+/// The review pages of several files each, `files/0000.html`,
+/// `files/0001.html`, …: sections are appended in corpus order
+/// ([`Pages::push`]); a page is closed after [`GROUP_FILES`] files or
+/// [`GROUP_BYTES`] bytes, and named when complete.
+pub struct Pages<'t> {
+    report: &'t Tree,
+    next: u32,
+    open: Option<(
+        String,
+        usize,
+        usize,
+        io::BufWriter<crate::emit::AtomicFile<'t>>,
+    )>,
+}
+
+impl<'t> Pages<'t> {
+    /// No page yet.
+    pub fn new(report: &'t Tree) -> Pages<'t> {
+        Pages {
+            report,
+            next: 0,
+            open: None,
+        }
+    }
+
+    /// Append a file's section ([`file_section`]); returns the page it is
+    /// on, relative to the report root (`files/0003.html`).
+    pub fn push(&mut self, section: &str) -> io::Result<String> {
+        use std::io::Write as _;
+        if self.open.is_none() {
+            let name = format!("files/{:04}.html", self.next);
+            self.next += 1;
+            let f = self.report.create(Path::new(&name))?;
+            let mut w = io::BufWriter::with_capacity(1 << 16, f);
+            let mut head = String::new();
+            page_head(&mut head, &format!("review page {}", self.next), "../");
+            w.write_all(head.as_bytes())?;
+            self.open = Some((name, 0, 0, w));
+        }
+        let (name, files, bytes, w) = self.open.as_mut().expect("opened above");
+        w.write_all(section.as_bytes())?;
+        *files += 1;
+        *bytes += section.len();
+        let name = name.clone();
+        if *files >= GROUP_FILES || *bytes >= GROUP_BYTES {
+            self.close()?;
+        }
+        Ok(name)
+    }
+
+    /// Close the open page: its tail, its name.
+    pub fn close(&mut self) -> io::Result<()> {
+        use std::io::Write as _;
+        let Some((_, _, _, mut w)) = self.open.take() else {
+            return Ok(());
+        };
+        let mut tail = String::new();
+        page_tail(&mut tail);
+        w.write_all(tail.as_bytes())?;
+        w.into_inner()
+            .map_err(|e| e.into_error())?
+            .commit(Durability::Deferred)
+    }
+}
+
+/// The link to line `line` of a file whose page is `page` (a row's
+/// [`super::FileReport::page`]).
+pub fn line_href(page: &str, line: usize) -> String {
+    if page.contains('#') {
+        format!("{page}.L{line}")
+    } else {
+        format!("{page}#L{line}")
+    }
 }
 
 /// Write the shared assets (`assets/style.css`) into the report folder.
@@ -226,7 +329,7 @@ pub fn page_href(rel: &str, line: Option<usize>) -> String {
 
 /// Write `<report>/index.html` from the summary.
 pub fn write_index(report: &Tree, summary: &Summary) -> io::Result<()> {
-    let html = render_index(report.path(), summary)?;
+    let html = render_index(summary)?;
     report.write(
         Path::new("index.html"),
         html.as_bytes(),

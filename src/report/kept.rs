@@ -21,7 +21,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use super::html::{escape_into, page_href, preview, STYLE_ASSET};
+use super::html::{escape_into, line_href, preview, STYLE_ASSET};
 use super::KeptCopy;
 use crate::emit::{Durability, Tree};
 
@@ -100,13 +100,13 @@ impl KeptRefs {
 
     /// Write the kept-copy pages. `text(path)` reads the decoded original
     /// of a kept file (`None` when it cannot be read any more: the entry
-    /// then has no preview); `has_page(path)` says whether a file has a
-    /// review page to link to.
+    /// then has no preview); `page(path)` is where a file's review page is
+    /// ([`super::FileReport::page`]).
     pub fn write_pages(
         &self,
         report: &Tree,
         text: &(dyn Fn(&str) -> Option<String> + Sync),
-        has_page: &(dyn Fn(&str) -> bool + Sync),
+        page: &(dyn Fn(&str) -> Option<String> + Sync),
     ) -> io::Result<()> {
         // page → kept file → kept line → removed copies
         type Lines = BTreeMap<u32, Vec<(u32, u32)>>;
@@ -134,7 +134,7 @@ impl KeptRefs {
                         .chain(t.match_indices('\n').map(|(i, _)| i + 1))
                         .collect()
                 });
-                let linked = has_page(file);
+                let linked = page(file);
                 for (&line, removed) in lines {
                     o.push_str("<section class=\"kept\" id=\"");
                     o.push_str(&anchor(file, line as usize));
@@ -149,9 +149,9 @@ impl KeptRefs {
                         escape_into(&mut o, &preview(&t[a..b]));
                         o.push_str("</p>\n");
                     }
-                    if linked {
+                    if let Some(p) = &linked {
                         o.push_str("<p><a class=\"to-page\" href=\"../");
-                        escape_into(&mut o, &page_href(file, Some(line as usize)));
+                        escape_into(&mut o, &line_href(p, line as usize));
                         o.push_str("\">this line on its file's review page</a></p>\n");
                     }
                     o.push_str("<p>Kept copy of ");
@@ -164,9 +164,15 @@ impl KeptRefs {
                     o.push_str("</p>\n<ul class=\"removed\">\n");
                     for &(r, rl) in removed {
                         let rf = &self.paths[r as usize];
-                        o.push_str("<li><a class=\"back\" href=\"../");
-                        escape_into(&mut o, &page_href(rf, Some(rl as usize)));
-                        o.push_str("\"><span class=\"mono\">");
+                        o.push_str("<li>");
+                        if let Some(p) = page(rf) {
+                            o.push_str("<a class=\"back\" href=\"../");
+                            escape_into(&mut o, &line_href(&p, rl as usize));
+                            o.push_str("\">");
+                        } else {
+                            o.push_str("<a>");
+                        }
+                        o.push_str("<span class=\"mono\">");
                         escape_into(&mut o, rf);
                         o.push_str("</span> line ");
                         o.push_str(&rl.to_string());
@@ -225,13 +231,8 @@ pub fn write_kept_pages(
             _ => None,
         }
     };
-    let has_page = |rel: &str| {
-        by_rel.get(rel).is_some_and(|(_, r)| {
-            r.edits + r.flags > 0
-                && matches!(r.status, super::Status::Cleaned | super::Status::Unchanged)
-        })
-    };
-    if let Err(e) = writers.kept.write_pages(report, &text, &has_page) {
+    let page = |rel: &str| by_rel.get(rel).and_then(|(_, r)| r.page.clone());
+    if let Err(e) = writers.kept.write_pages(report, &text, &page) {
         writers.error.get_or_insert(format!("kept copies: {e}"));
     }
 }

@@ -106,6 +106,7 @@ pub struct Writers<'t> {
     diff: Option<std::io::BufWriter<AtomicFile<'t>>>,
     /// Removed duplicates and their kept copies, for the kept-copy pages.
     pub kept: kept::KeptRefs,
+    pages: Option<html::Pages<'t>>,
     /// The first report file that could not be written.
     pub error: Option<String>,
 }
@@ -133,6 +134,7 @@ impl<'t> Writers<'t> {
             changes: open("changes.jsonl", plan.changes)?,
             diff: open("changes.diff", plan.diff && !plan.per_file_diffs)?,
             kept: kept::KeptRefs::new(files),
+            pages: plan.html.then(|| html::Pages::new(report)),
             error: None,
         })
     }
@@ -181,11 +183,34 @@ impl<'t> Writers<'t> {
             }
         }
         self.kept.add(&row.path, std::mem::take(&mut row.removed));
+        if let Some(pages) = self.pages.as_mut() {
+            let section = std::mem::take(&mut row.section);
+            if !section.is_empty() {
+                match pages.push(&section) {
+                    Ok(name) => {
+                        row.page = Some(format!("{name}{}", row.page.take().unwrap_or_default()))
+                    }
+                    Err(e) => {
+                        self.error.get_or_insert(format!("review pages: {e}"));
+                        self.pages = None;
+                        row.page = None;
+                    }
+                }
+            } else if row.page.is_none() && row.edits > 0 && matches!(row.status, Status::Cleaned) {
+                // A file cleaned in windows has a page of its own.
+                row.page = Some(html::page_href(&row.path, None));
+            }
+        }
     }
 
     /// Name `changes.jsonl` and `changes.diff` (flushed with the rest by
     /// [`Tree::sync`]).
     pub fn commit(&mut self) {
+        if let Some(mut pages) = self.pages.take() {
+            if let Err(e) = pages.close() {
+                self.error.get_or_insert(format!("review pages: {e}"));
+            }
+        }
         for (name, w) in [
             ("changes.jsonl", self.changes.take()),
             ("changes.diff", self.diff.take()),
@@ -209,13 +234,15 @@ impl<'t> Writers<'t> {
 }
 
 /// The report files of one file written while it is emitted: its own diff
-/// (`--report-diffs per-file`) and its review page (a file with an edit or
-/// a flag); its removed duplicates are noted in `row.removed` for the
-/// kept-copy pages. `diff` is its unified diff; an error names the report
+/// (`--report-diffs per-file`); and the section of a review page of a file
+/// with an edit or a flag (`row.section`, appended to a page in corpus
+/// order by [`Writers::append`]; `id` is the file's place in corpus order)
+/// and its removed duplicates (`row.removed`, for the kept-copy pages). `diff` is its unified diff; an error names the report
 /// file that could not be written.
 pub fn write_file_reports(
     report: &Tree,
     plan: Plan,
+    id: u32,
     row: &mut FileReport,
     original: &str,
     diff: &str,
@@ -231,8 +258,8 @@ pub fn write_file_reports(
     }
     if plan.html && !row.changes.is_empty() {
         row.removed = removed_in(&row.changes);
-        html::write_file_page(report, &row.path, original, &row.changes)
-            .map_err(|e| format!("cannot write review page: {e}"))?;
+        row.section = html::file_section(id, &row.path, original, &row.changes);
+        row.page = Some(format!("#f{id}"));
     }
     Ok(())
 }
@@ -384,6 +411,15 @@ pub struct FileReport {
     /// (not serialized).
     #[serde(skip)]
     pub removed: Vec<(usize, KeptCopy)>,
+    /// The file's section of a review page, rendered while it is emitted
+    /// and appended to a page in corpus order (not serialized).
+    #[serde(skip)]
+    pub section: String,
+    /// Where the file's review page is, relative to the report root
+    /// (`files/0003.html#f12`; [`html::line_href`] links a line), if it has
+    /// one (not serialized).
+    #[serde(skip)]
+    pub page: Option<String>,
 }
 
 impl FileReport {
@@ -405,6 +441,8 @@ impl FileReport {
             changes: Vec::new(),
             diff_spill: None,
             removed: Vec::new(),
+            section: String::new(),
+            page: None,
         }
     }
 }

@@ -21,11 +21,11 @@ pub(super) struct Problem {
 }
 
 /// One row of the files table (see [`TableData`]).
-pub(super) type FileRow<'a> = (&'a str, u8, usize, usize, usize, Vec<usize>, u8);
+pub(super) type FileRow<'a> = (&'a str, u8, usize, usize, usize, Vec<usize>, &'a str);
 
 /// The files table data, embedded as JSON: `rules` names the rule ids once;
 /// each file row is `[path, status, edits, flags, duplicates, [rule index,
-/// count, …], has page]` with status 0 cleaned, 1 unchanged, 2 skipped,
+/// count, …], page]` (page: the link to the file's review page, empty when it has none) with status 0 cleaned, 1 unchanged, 2 skipped,
 /// 3 failed.
 #[derive(Serialize)]
 pub(super) struct TableData<'a> {
@@ -33,7 +33,7 @@ pub(super) struct TableData<'a> {
     pub(super) files: Vec<FileRow<'a>>,
 }
 
-pub(super) fn render_index(report_dir: &Path, summary: &Summary) -> io::Result<String> {
+pub(super) fn render_index(summary: &Summary) -> io::Result<String> {
     let mut files_per_rule: BTreeMap<&str, usize> = BTreeMap::new();
     for f in &summary.files {
         for &(id, n) in &f.rules {
@@ -89,26 +89,11 @@ pub(super) fn render_index(report_dir: &Path, summary: &Summary) -> io::Result<S
             Status::Skipped => 2,
             Status::Failed => 3,
         };
-        let has_page = match f.status {
-            Status::Cleaned => report_dir
-                .join("files")
-                .join(format!("{}.html", f.path))
-                .is_file(),
-            Status::Unchanged => {
-                // Listed only when it holds a kept copy (then it has a
-                // page) or carries flags for the reviewer.
-                let page = report_dir
-                    .join("files")
-                    .join(format!("{}.html", f.path))
-                    .is_file();
-                if !page && f.flags == 0 {
-                    unchanged_hidden += 1;
-                    continue;
-                }
-                page
-            }
-            _ => false,
-        };
+        // An unchanged file is listed only when it has a page (flags).
+        if f.status == Status::Unchanged && f.page.is_none() {
+            unchanged_hidden += 1;
+            continue;
+        }
         if matches!(f.status, Status::Skipped | Status::Failed) {
             problems.push(Problem {
                 path: f.path.clone(),
@@ -134,7 +119,7 @@ pub(super) fn render_index(report_dir: &Path, summary: &Summary) -> io::Result<S
             f.flags,
             f.duplicates_removed,
             rr,
-            has_page as u8,
+            f.page.as_deref().unwrap_or(""),
         ));
     }
     let data = TableData {

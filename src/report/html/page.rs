@@ -60,21 +60,24 @@ pub(super) fn rules_html(counts: BTreeMap<&'static str, usize>) -> String {
 /// The rows of the "All changes" table, one `<tr>` per change, each ended
 /// by `\n`. Written by hand for speed, like [`rows_html`]; every string
 /// goes through [`escape_into`].
-pub(super) fn changes_html(list: &[Change]) -> String {
+pub(super) fn changes_html(list: &[Change], prefix: &str) -> String {
     let size: usize = list
         .iter()
         .map(|c| 240 + c.before.len() + c.after.len())
         .sum();
     let mut o = String::with_capacity(size);
     for c in list {
-        o.push_str("<tr id=\"c");
+        o.push_str("<tr id=\"");
+        o.push_str(prefix);
+        o.push('c');
         push_num(&mut o, c.i);
-        o.push_str("\"><td class=\"mono\"><a href=\"");
+        o.push_str("\"><td class=\"mono\"><a href=\"#");
+        o.push_str(prefix);
         if c.shown {
-            o.push_str("#e");
+            o.push('e');
             push_num(&mut o, c.i);
         } else {
-            o.push_str("#L");
+            o.push('L');
             push_num(&mut o, c.line);
         }
         o.push_str("\">");
@@ -120,6 +123,8 @@ pub(super) fn changes_html(list: &[Change]) -> String {
     o
 }
 
+/// A page of its own for one file (`files/<rel>.html`, a file cleaned in
+/// windows): the page head, the file's section, the page script.
 pub(super) fn render_file_page(
     rel: &str,
     original: &str,
@@ -127,6 +132,53 @@ pub(super) fn render_file_page(
     notice: Option<&str>,
 ) -> io::Result<String> {
     let root = root_prefix(rel);
+    let section = render_section("", &root, rel, original, changes, notice);
+    let mut o = String::with_capacity(section.len() + 8192);
+    page_head(&mut o, rel, &root);
+    o.push_str(&section);
+    page_tail(&mut o);
+    Ok(o)
+}
+
+/// The head of a review page (`title`, links from `root`): the policy,
+/// the style sheet, the top bar with the tools, the legend.
+pub(super) fn page_head(o: &mut String, title: &str, root: &str) {
+    o.push_str(FILE_HEAD_1);
+    escape_into(o, file_csp());
+    o.push_str(FILE_HEAD_2);
+    escape_into(o, title);
+    o.push_str(" · newsclean review</title>\n\n<link rel=\"stylesheet\" href=\"");
+    escape_into(o, &format!("{root}{STYLE_ASSET}"));
+    o.push_str("\">\n</head>\n<body>\n<header class=\"top\">\n  <a href=\"");
+    escape_into(o, &format!("{root}index.html"));
+    o.push_str("\" class=\"noprint\">&larr; all files</a>\n  <h1 class=\"mono\">");
+    escape_into(o, title);
+    o.push_str("</h1>\n");
+    o.push_str(FILE_TOOLS);
+    o.push_str("  </span>\n</header>\n<main>\n");
+    o.push_str(FILE_LEGEND);
+}
+
+/// The end of a review page: the tooltip and the page script.
+pub(super) fn page_tail(o: &mut String) {
+    o.push_str("\n</main>\n<div id=\"tip\" role=\"tooltip\" hidden></div>\n<script>");
+    o.push_str(FILE_JS);
+    o.push_str("</script>\n</body>\n</html>");
+}
+
+/// One file's section of a review page: its name and counts, its rules,
+/// its rows, the table of its changes. Every id in it starts with
+/// `prefix` (`f12.` on a page of several files, empty on a page of its
+/// own); links to the report start from `root`.
+pub(super) fn render_section(
+    prefix: &str,
+    root: &str,
+    rel: &str,
+    original: &str,
+    changes: &[ChangeRecord],
+    notice: Option<&str>,
+) -> String {
+    let root = root.to_string();
     let mut list = Vec::with_capacity(changes.len());
     let mut spans = Vec::with_capacity(changes.len());
     let mut pos = 0usize;
@@ -147,7 +199,7 @@ pub(super) fn render_file_page(
             ),
             Some(Detail::EchoOf { line }) => (
                 Some(format!("echo of line {line}")),
-                Some(format!("#L{line}")),
+                Some(format!("#{prefix}L{line}")),
             ),
             Some(Detail::Note { text }) => (Some(text.clone()), None),
             Some(Detail::DuplicateOf { file, line }) => {
@@ -223,24 +275,24 @@ pub(super) fn render_file_page(
         .count();
     let flags = changes.len() - edits;
     let dups = changes.iter().filter(|c| c.duplicate_of.is_some()).count();
-    let rows_html = rows_html(&rows);
-    let changes_html = changes_html(&list);
+    let rows_html = rows_html(&rows, prefix);
+    let changes_html = changes_html(&list, prefix);
     // Written directly rather than through a template: rendering the page
     // with the template engine was a tenth of its cost. Every corpus
     // string goes through `escape_into`.
     let plural = |n: usize| if n == 1 { "" } else { "s" };
-    let mut o = String::with_capacity(rows_html.len() + changes_html.len() + 4096 + FILE_JS.len());
-    o.push_str(FILE_HEAD_1);
-    escape_into(&mut o, file_csp());
-    o.push_str(FILE_HEAD_2);
+    let mut o = String::with_capacity(rows_html.len() + changes_html.len() + 1024);
+    o.push_str("<section class=\"file\"");
+    if let Some(id) = prefix.strip_suffix('.') {
+        o.push_str(" id=\"");
+        o.push_str(id);
+        o.push('"');
+    }
+    o.push_str(" data-p=\"");
+    o.push_str(prefix);
+    o.push_str("\">\n<h2 class=\"mono fname\">");
     escape_into(&mut o, rel);
-    o.push_str(" · newsclean review</title>\n\n<link rel=\"stylesheet\" href=\"");
-    escape_into(&mut o, &format!("{root}{STYLE_ASSET}"));
-    o.push_str("\">\n</head>\n<body>\n<header class=\"top\">\n  <a href=\"");
-    escape_into(&mut o, &format!("{root}index.html"));
-    o.push_str("\" class=\"noprint\">&larr; all files</a>\n  <h1 class=\"mono\">");
-    escape_into(&mut o, rel);
-    o.push_str("</h1>\n  <span class=\"mut\">");
+    o.push_str("</h2>\n<p class=\"mut\">");
     push_num(&mut o, edits);
     o.push_str(" edit");
     o.push_str(plural(edits));
@@ -263,11 +315,9 @@ pub(super) fn render_file_page(
         original.matches('\n').count()
             + usize::from(!original.ends_with('\n') && !original.is_empty()),
     );
-    o.push_str(" lines</span>\n");
-    o.push_str(FILE_TOOLS);
-    o.push_str("    ");
+    o.push_str(" lines");
     if edits > 0 {
-        o.push_str("<a href=\"");
+        o.push_str(" · <a href=\"");
         if PER_FILE_DIFFS.load(std::sync::atomic::Ordering::Relaxed) {
             escape_into(&mut o, &format!("{root}diffs/{}.diff", encode_path(rel)));
             o.push_str("\">unified diff</a>");
@@ -276,35 +326,31 @@ pub(super) fn render_file_page(
             o.push_str("\">unified diff (all files)</a>");
         }
     }
-    o.push_str("\n  </span>\n</header>\n<main>\n");
+    o.push_str("</p>\n");
     if !rules_html.is_empty() {
-        o.push_str("\n<table id=\"rules\">\n");
+        o.push_str("<table class=\"rules\">\n");
         o.push_str(&rules_html);
         o.push_str("</table>\n");
     }
-    o.push('\n');
-    o.push_str(FILE_LEGEND);
     if let Some(n) = notice {
-        o.push_str("<p class=\"banner\" id=\"capped\">");
+        o.push_str("<p class=\"banner capped\">");
         escape_into(&mut o, n);
         o.push_str("</p>\n");
     } else if edits == 0 {
         o.push_str(FILE_BANNER);
     }
-    o.push_str("\n<div id=\"text\" lang=\"zh\">\n<div id=\"cols\" aria-hidden=\"true\"><span></span><span>original</span><span>cleaned</span></div>\n");
+    o.push_str("\n<div class=\"text\" lang=\"zh\">\n<div class=\"cols\" aria-hidden=\"true\"><span></span><span>original</span><span>cleaned</span></div>\n");
     o.push_str(&rows_html);
     o.push_str("</div>\n");
     if !list.is_empty() {
-        o.push_str("\n<h2>All changes (");
+        o.push_str("\n<h3>All changes (");
         push_num(&mut o, list.len());
-        o.push_str(")</h2>\n<table id=\"changes\">\n<thead><tr><th>line:col</th><th>rule</th><th>before</th><th>after</th><th>detail</th></tr></thead>\n<tbody>\n");
+        o.push_str(")</h3>\n<table class=\"changes\">\n<thead><tr><th>line:col</th><th>rule</th><th>before</th><th>after</th><th>detail</th></tr></thead>\n<tbody>\n");
         o.push_str(&changes_html);
         o.push_str("</tbody>\n</table>\n");
     }
-    o.push_str("\n</main>\n<div id=\"tip\" role=\"tooltip\" hidden></div>\n<script>");
-    o.push_str(FILE_JS);
-    o.push_str("</script>\n</body>\n</html>");
-    Ok(o)
+    o.push_str("</section>\n");
+    o
 }
 
 /// Fixed parts of a file page (see [`render_file_page`]).

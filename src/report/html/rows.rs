@@ -379,7 +379,7 @@ pub(super) fn continue_span(text: &str, s: &Span, ls: usize, le: usize, row: &mu
 /// one row per line and this loop was the bulk of the rendering time. It
 /// produces exactly what the former template loop did (the same escaping,
 /// one `\n` after each row).
-pub(super) fn rows_html(rows: &[Row]) -> String {
+pub(super) fn rows_html(rows: &[Row], prefix: &str) -> String {
     let size: usize = rows
         .iter()
         .map(|r| 64 + r.pieces.iter().map(|p| p.s.len() + 96).sum::<usize>())
@@ -398,11 +398,15 @@ pub(super) fn rows_html(rows: &[Row]) -> String {
             continue;
         }
         if let Some(d) = &r.dup {
-            o.push_str("<div class=\"r x d\" id=\"L");
+            o.push_str("<div class=\"r x d\" id=\"");
+            o.push_str(prefix);
+            o.push('L');
             push_num(&mut o, r.n);
             o.push_str("\"><span class=\"n\">");
             push_num(&mut o, r.n);
-            o.push_str("</span><div class=\"c\"><span class=\"e dup\" id=\"e");
+            o.push_str("</span><div class=\"c\"><span class=\"e dup\" id=\"");
+            o.push_str(prefix);
+            o.push('e');
             push_num(&mut o, d.i);
             o.push_str("\" tabindex=\"0\" data-rule=\"");
             escape_into(&mut o, d.rule);
@@ -423,7 +427,9 @@ pub(super) fn rows_html(rows: &[Row]) -> String {
         if r.x {
             o.push_str(" x");
         }
-        o.push_str("\" id=\"L");
+        o.push_str("\" id=\"");
+        o.push_str(prefix);
+        o.push('L');
         push_num(&mut o, r.n);
         o.push_str("\"><span class=\"n\">");
         push_num(&mut o, r.n);
@@ -440,11 +446,15 @@ pub(super) fn rows_html(rows: &[Row]) -> String {
             }
             o.push('"');
             if p.first {
-                o.push_str(" id=\"e");
+                o.push_str(" id=\"");
+                o.push_str(prefix);
+                o.push('e');
                 push_num(&mut o, i);
                 o.push_str("\" tabindex=\"0\"");
             } else {
                 o.push_str(" data-i=\"");
+                o.push_str(prefix);
+                o.push('e');
                 push_num(&mut o, i);
                 o.push('"');
             }
