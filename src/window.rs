@@ -22,9 +22,11 @@
 //! path: change records are streamed to an unnamed temporary file
 //! (`tempfile::tempfile_in`: `O_TMPFILE`, or a name removed at once; none
 //! to leave behind on a signal) in the report folder, appended to
-//! `changes.jsonl` in corpus order; the diff is streamed into an
-//! [`AtomicFile`] of `diffs/`, committed when complete (dropped, and so
-//! gone, for an unchanged file); the review page, written by
+//! `changes.jsonl` in corpus order; the diff is streamed into a
+//! `report::DiffSink` (spilled the same way and appended to `changes.diff`
+//! in corpus order, or with `--report-diffs per-file` an [`AtomicFile`] of
+//! `diffs/` committed when complete; nothing for an unchanged file); the
+//! review page, written by
 //! [`html::write_file_page_part`], shows the first [`html::PAGE_CAP`] bytes
 //! only. A report file that cannot be written stops nothing: a diff or
 //! page fails the file's row (its cleaned copy is still written), records

@@ -1,30 +1,43 @@
-//! The review page: `index.html` plus one page per changed file.
+//! The review page: `index.html`, pages of file sections, kept copies.
 //!
 //! A reviewer opens `<report>/index.html` from the file system (no server,
 //! no network) and sees what changed in the corpus (totals, edits per rule
 //! with each rule's description, skipped and failed files), a sortable and
-//! filterable table of files, and for each file a page showing its
-//! *original* text with every edit highlighted in place at character level
-//! (Chinese has no spaces, so a word diff would be useless).
+//! filterable table of files, and for each file with an edit or a flag its
+//! section of a review page: the changed lines of its *original* text with
+//! every edit highlighted in place at character level (Chinese has no
+//! spaces, so a word diff would be useless), two lines of context around
+//! them, the rest collapsed.
+//!
+//! Rooms: `rows` (a file's text as rows: edits placed per line, removed
+//! duplicates as one row, unchanged runs collapsed, long lines elided),
+//! `page` (a file's section and the page around it), `index`, and
+//! `super::kept` (the kept-copy pages).
 //!
 //! Why it is built this way:
 //!
 //! - **Everything from the corpus is hostile.** The index is rendered
-//!   through a minijinja template with HTML auto-escaping; file pages (one
-//!   per changed file, the bulk of the work) are written directly, every
-//!   corpus string through the same escaper (`escape_html`); data embedded in a
+//!   through a minijinja template with HTML auto-escaping; file sections
+//!   (the bulk of the work) are written directly, every corpus string
+//!   through the same escaper (`escape_html`); data embedded in a
 //!   `<script>` block is JSON with `<`, `>`, `&`, U+2028 and U+2029 escaped
 //!   ([`script_json`]), and the page JavaScript only ever uses
 //!   `textContent`/`createElement` on it. A Content-Security-Policy meta tag
 //!   forbids any network access and foreign scripts.
-//! - **Large corpora.** The index embeds one compact JSON row per file that
-//!   is not unchanged (unchanged files are only counted), and a few lines of
-//!   vanilla JS render, sort, filter and paginate the table; the text of the
-//!   files lives in the per-file pages, written in parallel by the pipeline.
-//! - **Links land.** Every row of a file page carries `id="L<n>"` (1-based
-//!   line of the original), so a removed duplicate's link to its kept copy
-//!   (file and line) opens the right place; the pipeline also writes pages
-//!   for unchanged files that hold a kept copy.
+//! - **Large corpora.** The report grows with the decisions, not with the
+//!   bytes: a section holds the changed lines (cut to `rows::SHOWN_CHARS` (30)
+//!   characters around each edit) and a removed duplicate's first
+//!   characters only (its text is in `changes.jsonl` and `changes.diff`);
+//!   sections are rendered in parallel as files are emitted and appended in
+//!   corpus order to pages of up to [`GROUP_FILES`] files ([`Pages`]), so a
+//!   corpus of thousands of files has a few hundred pages. The index embeds
+//!   one compact JSON row per file that is not unchanged (unchanged files
+//!   are only counted, unless flagged), and a few lines of vanilla JS
+//!   render, sort, filter and paginate the table.
+//! - **Links land.** Every row of a section carries `id="f<id>.L<n>"`
+//!   (1-based line of the original); a removed duplicate's row names its
+//!   kept copy's file and line and links its entry on a kept-copy page,
+//!   which links that line on its own page and back to every removed copy.
 
 use std::collections::BTreeMap;
 use std::io;
