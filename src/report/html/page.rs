@@ -249,8 +249,9 @@ pub(super) fn render_section(
             col: c.column,
             rule: c.rule,
             fam: family(c.rule).to_string(),
+            // A removed duplicate's text: its row shows the start.
             before: if c.duplicate_of.is_some() {
-                preview(&c.before)
+                String::new()
             } else {
                 visible(&c.before)
             },

@@ -385,7 +385,10 @@ pub(super) fn rows_html(rows: &[Row], prefix: &str) -> String {
         .map(|r| 64 + r.pieces.iter().map(|p| p.s.len() + 96).sum::<usize>())
         .sum();
     let mut o = String::with_capacity(size);
-    for r in rows {
+    let mut k = 0;
+    while k < rows.len() {
+        let r = &rows[k];
+        k += 1;
         if r.gap > 0 {
             o.push_str("<div class=\"r g\"><span class=\"n\"></span><div class=\"c\">⋯ ");
             push_num(&mut o, r.gap);
@@ -398,6 +401,14 @@ pub(super) fn rows_html(rows: &[Row], prefix: &str) -> String {
             continue;
         }
         if let Some(d) = &r.dup {
+            // Removed duplicates one after the other, kept in one file, share
+            // one row (a file removed whole is one line): the others leave
+            // only their anchors.
+            let run = rows[k..]
+                .iter()
+                .take_while(|n| n.dup.as_ref().is_some_and(|e| e.link.file == d.link.file))
+                .count();
+            let last = rows[k - 1 + run].dup.as_ref().expect("a duplicate row");
             o.push_str("<div class=\"r x d\" id=\"");
             o.push_str(prefix);
             o.push('L');
@@ -411,16 +422,43 @@ pub(super) fn rows_html(rows: &[Row], prefix: &str) -> String {
             o.push_str("\" tabindex=\"0\" data-rule=\"");
             escape_into(&mut o, d.rule);
             o.push_str("\">");
-            o.push_str(d.kind);
-            o.push_str(" removed: duplicate of <a class=\"dup\" href=\"");
+            if run == 0 {
+                o.push_str(d.kind);
+                o.push_str(" removed: duplicate of <a class=\"dup\" href=\"");
+            } else {
+                push_num(&mut o, run + 1);
+                o.push_str(" blocks removed: duplicates of <a class=\"dup\" href=\"");
+            }
             escape_into(&mut o, &d.link.href);
             o.push_str("\">");
             escape_into(&mut o, &d.link.file);
             o.push_str(" line ");
             push_num(&mut o, d.link.line);
-            o.push_str("</a> <q>");
+            o.push_str("</a>");
+            if run > 0 {
+                o.push_str(" to <a class=\"dup\" href=\"");
+                escape_into(&mut o, &last.link.href);
+                o.push_str("\">line ");
+                push_num(&mut o, last.link.line);
+                o.push_str("</a>");
+            }
+            o.push_str(" <q>");
             escape_into(&mut o, &d.preview);
-            o.push_str("</q></span></div></div>\n");
+            o.push_str("</q></span>");
+            for n in &rows[k..k + run] {
+                let e = n.dup.as_ref().expect("a duplicate row");
+                o.push_str("<span id=\"");
+                o.push_str(prefix);
+                o.push('L');
+                push_num(&mut o, n.n);
+                o.push_str("\"></span><span id=\"");
+                o.push_str(prefix);
+                o.push('e');
+                push_num(&mut o, e.i);
+                o.push_str("\"></span>");
+            }
+            o.push_str("</div></div>\n");
+            k += run;
             continue;
         }
         o.push_str("<div class=\"r");
