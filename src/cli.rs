@@ -82,6 +82,15 @@ pub(crate) struct CleanArgs {
     /// Report folder [default: <OUT>.report].
     #[arg(long, value_name = "DIR")]
     pub(crate) report: Option<PathBuf>,
+    /// Reports to write, comma-separated: summary (always), changes
+    /// (changes.jsonl), diff, html (the review pages); `summary,changes`
+    /// skips the pages and the diff [default: all].
+    #[arg(long, value_name = "LIST", default_value = "all", hide_default_value = true, value_parser = newsclean::report::Plan::parse)]
+    pub(crate) reports: newsclean::report::Plan,
+    /// Layout of the diffs in the report: one multi-file changes.diff, or
+    /// one diffs/<path>.diff per changed file.
+    #[arg(long, value_enum, value_name = "LAYOUT", default_value_t = ReportDiffs::Single)]
+    pub(crate) report_diffs: ReportDiffs,
     /// Worker threads, 0 = all cores, at most 1024.
     #[arg(short, long, value_name = "N", default_value_t = 0, value_parser = jobs_in_range)]
     pub(crate) jobs: usize,
@@ -125,6 +134,15 @@ pub(crate) struct CleanArgs {
     /// Skip files matching this glob (repeatable).
     #[arg(long = "exclude", value_name = "GLOB")]
     pub(crate) exclude: Vec<String>,
+}
+
+/// `--report-diffs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ReportDiffs {
+    /// One multi-file `changes.diff`.
+    Single,
+    /// One `diffs/<path>.diff` per changed file.
+    PerFile,
 }
 
 /// Output format.

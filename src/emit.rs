@@ -60,10 +60,16 @@
 //!   removal made durable (fsync of the report folder) before anything else
 //!   is written: a report folder never holds a `summary.json` older than
 //!   some of the files beside it;
-//! - at the end of the run [`Tree::sync`] flushes the output and the report
-//!   filesystems once each (`syncfs`, bandwidth-bound instead of
-//!   latency-bound), and only then is `summary.json` written, fsynced.
-//!   `summary.json` is the commit marker of a run.
+//! - every file committed with [`Durability::Deferred`] is handed, once
+//!   named, to the tree's background syncers ([`Syncer`]: a few threads
+//!   that `fdatasync` each file this run wrote, concurrently, so the
+//!   filesystem merges them into few journal commits, while the run goes
+//!   on); the folders that got a new name are remembered;
+//! - at the end of the run [`Tree::sync`] waits for those flushes, then
+//!   fsyncs every folder that got a new name (and the folders above it, up
+//!   to the tree), so the names are durable too; only then is
+//!   `summary.json` written, fsynced. `summary.json` is the commit marker
+//!   of a run.
 //!
 //! What remains guaranteed:
 //!
@@ -72,15 +78,16 @@
 //!   one (at most a `.newsclean-tmp-*` temp file is left behind by SIGKILL,
 //!   removed by the next run);
 //! - **power loss or OS crash after the run** (`summary.json` exists):
-//!   every cleaned copy and report file is on disk, complete;
-//! - **power loss or OS crash during the run**: files renamed before the
-//!   crash may come back empty or short (the kernel had not written their
-//!   data yet; ext4 does not flush new files on rename). Such a run has no
+//!   every cleaned copy and report file is on disk, complete (its data and
+//!   size by its own `fdatasync`, its name by the fsync of its folder);
+//! - **power loss or OS crash during the run**: files named before the
+//!   crash may come back empty or short (their flush had not happened yet;
+//!   ext4 does not flush new files on rename). Such a run has no
 //!   `summary.json`: run it again. Inputs are never written, so nothing is
 //!   lost.
 //!
-//! `syncfs` flushes the whole filesystem, other programs' dirty data
-//! included; on a busy machine it can take longer, but it is one flush.
+//! Only the files this run wrote are flushed: other programs' dirty data on
+//! the same filesystem is not (a `syncfs` would wait for all of it).
 
 use std::ffi::{OsStr, OsString};
 use std::io::{self, Write};
@@ -126,7 +133,8 @@ pub fn is_temp_name(name: &OsStr) -> bool {
 pub enum Durability {
     /// fsync the data before the rename (`summary.json`).
     Fsync,
-    /// rename only; the caller flushes the folder once with [`Tree::sync`].
+    /// name only; flushed in the background by the tree's [`Syncer`],
+    /// waited for by [`Tree::sync`].
     Deferred,
 }
 
@@ -135,6 +143,7 @@ pub enum Durability {
 pub struct Tree {
     path: PathBuf,
     fd: OwnedFd,
+    syncer: Syncer,
 }
 
 /// What [`Tree::scan`] found in a folder tree.
@@ -205,6 +214,7 @@ impl Tree {
         Ok(Tree {
             path: path.to_path_buf(),
             fd,
+            syncer: Syncer::default(),
         })
     }
 
@@ -247,13 +257,38 @@ impl Tree {
         Ok(())
     }
 
-    /// Flush every file written under the folder: one `syncfs` of its
-    /// filesystem (Linux), else an fsync of the folder.
+    /// Make every file this run wrote under the folder durable: wait for
+    /// the background `fdatasync` of each ([`Syncer`]), then fsync each
+    /// folder that got a new name and the folders above it. Nothing else
+    /// on the filesystem is flushed. Files committed after this call are
+    /// flushed again by the next call.
     pub fn sync(&self) -> io::Result<()> {
-        #[cfg(target_os = "linux")]
-        rustix::fs::syncfs(&self.fd)?;
-        #[cfg(not(target_os = "linux"))]
-        rustix::fs::fsync(&self.fd)?;
+        let dirs = self.syncer.finish()?;
+        // Deepest first, so that a folder is flushed before the one that
+        // names it; every folder on the way to a written name is included.
+        let mut all: std::collections::BTreeSet<PathBuf> = std::collections::BTreeSet::new();
+        for d in dirs {
+            let mut cur = Some(d.as_path());
+            while let Some(p) = cur {
+                if !all.insert(p.to_path_buf()) {
+                    break;
+                }
+                cur = p.parent();
+            }
+        }
+        for d in all.iter().rev() {
+            if d.as_os_str().is_empty() {
+                rustix::fs::fsync(&self.fd)?;
+            } else {
+                let fd = rustix::fs::openat(
+                    &self.fd,
+                    d,
+                    OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                    Mode::empty(),
+                )?;
+                rustix::fs::fsync(&fd)?;
+            }
+        }
         Ok(())
     }
 
@@ -388,16 +423,88 @@ impl Tree {
     }
 }
 
-/// Start writing back the filesystem holding `dir` (`syncfs`; an fsync of
-/// the folder elsewhere). Writes nothing; for a background flush that
-/// overlaps the work, not a durability point (use [`Tree::sync`]).
-pub fn flush_filesystem(dir: &Path) -> io::Result<()> {
-    let f = std::fs::File::open(dir)?;
-    #[cfg(target_os = "linux")]
-    rustix::fs::syncfs(&f)?;
-    #[cfg(not(target_os = "linux"))]
-    f.sync_all()?;
-    Ok(())
+/// Background flushes of the files a [`Tree`] wrote: [`Syncer::THREADS`]
+/// threads, started with the first file, `fdatasync` each file handed to
+/// them (by [`AtomicFile::commit`] with [`Durability::Deferred`]) and close
+/// it; at most [`Syncer::QUEUE`] files wait, so a writer that outruns the
+/// disk waits too instead of holding thousands of descriptors. Several
+/// flushes in flight at once let the filesystem commit them together.
+#[derive(Debug, Default)]
+pub struct Syncer {
+    inner: Mutex<SyncerInner>,
+}
+
+#[derive(Debug, Default)]
+struct SyncerInner {
+    tx: Option<std::sync::mpsc::SyncSender<std::fs::File>>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+    /// Folders (relative to the tree) that got a new name.
+    dirs: std::collections::BTreeSet<PathBuf>,
+    /// The first flush that failed.
+    error: std::sync::Arc<Mutex<Option<io::Error>>>,
+}
+
+impl Syncer {
+    /// Flushing threads.
+    pub const THREADS: usize = 4;
+    /// Files waiting for a flush, at most.
+    pub const QUEUE: usize = 64;
+
+    /// Hand `file` (named in the folder `dir_rel`) over for its flush.
+    fn push(&self, file: std::fs::File, dir_rel: &Path) {
+        let tx = {
+            let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+            if !g.dirs.contains(dir_rel) {
+                g.dirs.insert(dir_rel.to_path_buf());
+            }
+            if g.tx.is_none() {
+                let (tx, rx) = std::sync::mpsc::sync_channel::<std::fs::File>(Self::QUEUE);
+                let rx = std::sync::Arc::new(Mutex::new(rx));
+                for _ in 0..Self::THREADS {
+                    let rx = rx.clone();
+                    let error = g.error.clone();
+                    g.threads.push(std::thread::spawn(move || loop {
+                        let next = rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                        let Ok(f) = next else { break };
+                        if let Err(e) = rustix::fs::fdatasync(&f) {
+                            error
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .get_or_insert(e.into());
+                        }
+                    }));
+                }
+                g.tx = Some(tx);
+            }
+            g.tx.clone().expect("started above")
+        };
+        if let Err(std::sync::mpsc::SendError(f)) = tx.send(file) {
+            // No thread left to take it (cannot happen while `tx` lives):
+            // flush it here.
+            let _ = rustix::fs::fdatasync(&f);
+        }
+    }
+
+    /// Wait until every file handed over is flushed; the folders that got
+    /// names since the last call, or the first flush error.
+    fn finish(&self) -> io::Result<Vec<PathBuf>> {
+        let (threads, dirs, error) = {
+            let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+            g.tx = None;
+            (
+                std::mem::take(&mut g.threads),
+                std::mem::take(&mut g.dirs),
+                g.error.clone(),
+            )
+        };
+        for t in threads {
+            let _ = t.join();
+        }
+        if let Some(e) = error.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            return Err(e);
+        }
+        Ok(dirs.into_iter().collect())
+    }
 }
 
 /// A file being written by [`Tree::create`].
@@ -429,6 +536,17 @@ impl AtomicFile<'_> {
         if durability == Durability::Fsync {
             self.file.sync_all()?;
         }
+        self.name_it()?;
+        if durability == Durability::Deferred {
+            // The syncer takes its own descriptor of the file (this one is
+            // closed with `self`).
+            let f = self.file.try_clone()?;
+            self.tree.syncer.push(f, &self.dir_rel);
+        }
+        Ok(())
+    }
+
+    fn name_it(&mut self) -> io::Result<()> {
         let dir = self.dir.fd();
         if let Some(temp) = self.temp.take() {
             let r = rustix::fs::renameat(dir, &temp, dir, &self.name);

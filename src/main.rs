@@ -308,6 +308,10 @@ fn clean(args: cli::CleanArgs, color: ColorChoice, out: &mut Stdout) -> u8 {
         config_file,
         allow_empty: args.allow_empty,
         stream,
+        reports: newsclean::report::Plan {
+            per_file_diffs: args.report_diffs == cli::ReportDiffs::PerFile,
+            ..args.reports
+        },
     };
     on_signals_clean_up_and_exit();
     let bar = if std::io::stderr().is_terminal() && !args.quiet {

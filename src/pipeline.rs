@@ -63,7 +63,7 @@ use crate::emit::{Durability, Tree};
 use crate::index::{memory::MemoryIndex, SeenIndex};
 use crate::plan::Plan;
 use crate::report::summary::{rfc3339, RunInfo, Summary};
-use crate::report::{change_records, diff, html, FileReport, Status};
+use crate::report::{change_records, diff, FileReport, Status};
 use crate::reporting::{Emitted, FolderReport, Report};
 use crate::sink::{fail_row, open_tree, DocSink, Fallback, TreeSink};
 use crate::source::{Analysis, DocSource, FileError, TextFile, TreeSource};
@@ -106,6 +106,8 @@ pub struct RunOptions {
     /// Hand every file's change records and unified diff to the caller
     /// ([`Progress::File`]), in corpus order, also with `check`.
     pub stream: bool,
+    /// Which reports to write (`--reports`, `--report-diffs`).
+    pub reports: crate::report::Plan,
 }
 
 /// Result of a run.
@@ -226,15 +228,8 @@ pub fn run(
     // goes; temp files of killed runs go from both.
     let sink = TreeSink::new(out_tree)?;
     let rt = report_tree.as_ref();
-    let mut report = FolderReport::start(rt, opts.stream, progress, source.len())?;
+    let mut report = FolderReport::start(rt, opts.reports, opts.stream, progress, source.len())?;
     let mut index = MemoryIndex::new();
-    let flush = Flusher::start(
-        plan.out_dir
-            .iter()
-            .chain(plan.report_dir.iter())
-            .cloned()
-            .collect(),
-    );
     pool.install(|| {
         let run = Run {
             source: &source,
@@ -243,10 +238,10 @@ pub fn run(
             cfg: &opts.config,
             progress,
             want_diff: opts.stream,
+            reports: opts.reports,
         };
-        run.drive(&mut report, &mut index, &|| flush.kick())
+        run.drive(&mut report, &mut index)
     });
-    drop(flush);
     // What was in the output folder before this run and is not one of its
     // outputs: listed as stale, removed with --prune.
     let ours: HashSet<&Path> = (0..source.len() as u32)
@@ -304,52 +299,6 @@ fn run_info(opts: &RunOptions, plan: &Plan, started: SystemTime, clock: Instant)
     }
 }
 
-/// Background write-back: after each chunk a flusher thread starts
-/// `syncfs` of the output filesystems, so the disk writes overlap the CPU
-/// work and the final sync only flushes the last files. It changes no
-/// byte and no guarantee (the final flush still runs before
-/// summary.json); errors here are ignored, the final flush reports them.
-struct Flusher {
-    tx: Option<std::sync::mpsc::SyncSender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Flusher {
-    fn start(dirs: Vec<PathBuf>) -> Flusher {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<()>(1);
-        let thread = (!dirs.is_empty()).then(|| {
-            std::thread::spawn(move || {
-                while rx.recv().is_ok() {
-                    for d in &dirs {
-                        let _ = crate::emit::flush_filesystem(d);
-                    }
-                }
-            })
-        });
-        Flusher {
-            tx: Some(tx),
-            thread,
-        }
-    }
-
-    /// A chunk was written. (Full channel: a flush is already pending,
-    /// which covers it.)
-    fn kick(&self) {
-        if let Some(tx) = &self.tx {
-            let _ = tx.try_send(());
-        }
-    }
-}
-
-impl Drop for Flusher {
-    fn drop(&mut self) {
-        drop(self.tx.take());
-        if let Some(h) = self.thread.take() {
-            let _ = h.join();
-        }
-    }
-}
-
 /// What every phase of one run reads.
 struct Run<'a> {
     source: &'a dyn DocSource,
@@ -360,6 +309,8 @@ struct Run<'a> {
     progress: &'a (dyn Fn(Progress<'_>) + Sync),
     /// Build every changed file's unified diff (a stream wants it).
     want_diff: bool,
+    /// Which reports are written.
+    reports: crate::report::Plan,
 }
 
 impl Run<'_> {
@@ -371,12 +322,7 @@ impl Run<'_> {
     /// the index of everything before it. Deciding is sequential by
     /// nature; run this way it does not leave the other cores idle between
     /// rounds. At most three chunks of text are held.
-    fn drive(
-        &self,
-        report: &mut (dyn Report + Send),
-        index: &mut (dyn SeenIndex + Send),
-        flush: &dyn Fn(),
-    ) {
+    fn drive(&self, report: &mut (dyn Report + Send), index: &mut (dyn SeenIndex + Send)) {
         let n = self.source.len() as u32;
         let mut chunks = (0..n).step_by(CHUNK).map(|s| s..(s + CHUNK as u32).min(n));
         let records = report.wants_records();
@@ -401,13 +347,12 @@ impl Run<'_> {
                     }
                     undecided
                         .take()
-                        .map(|(c, a)| self.decide(c, a, index, report, records))
+                        .map(|(c, a)| self.decide(c, a, index, records))
                 },
             );
             pending = decided;
             unwritten = emitted;
             undecided = next.zip(analysed);
-            flush();
         }
     }
 
@@ -427,7 +372,6 @@ impl Run<'_> {
         chunk: Range<u32>,
         mut analyses: Vec<Analysis>,
         index: &mut dyn SeenIndex,
-        report: &mut dyn Report,
         records: bool,
     ) -> Decided {
         let decisions: Vec<DocDecisions> = chunk
@@ -436,15 +380,12 @@ impl Run<'_> {
             .map(|(i, a)| match a {
                 Analysis::Text(t) => stage::resolve(index, &t.prints),
                 Analysis::Huge => {
-                    *a = self.clean_huge(i, index, report, records);
+                    *a = self.clean_huge(i, index, records);
                     DocDecisions::default()
                 }
                 _ => DocDecisions::default(),
             })
             .collect();
-        for d in &decisions {
-            report.kept(&mut d.kept_docs());
-        }
         (chunk, analyses, decisions)
     }
 
@@ -476,7 +417,17 @@ impl Run<'_> {
             };
         }
         let out = self.sink.tree();
-        let (mut r, diff) = emit_file(self.source, i, a, d, out, self.rt, self.cfg, self.want_diff);
+        let (mut r, diff) = emit_file(
+            self.source,
+            i,
+            a,
+            d,
+            out,
+            self.rt,
+            self.cfg,
+            self.want_diff,
+            self.reports,
+        );
         let jsonl = if records {
             change_lines(&r.changes)
         } else {
@@ -489,13 +440,7 @@ impl Run<'_> {
     /// Read a huge file and clean it in windows (deciding its duplicates
     /// against `index`), write its cleaned copy and reports: the analysis
     /// the emit phase passes through.
-    fn clean_huge(
-        &self,
-        i: u32,
-        index: &mut dyn SeenIndex,
-        report: &mut dyn Report,
-        records: bool,
-    ) -> Analysis {
+    fn clean_huge(&self, i: u32, index: &mut dyn SeenIndex, records: bool) -> Analysis {
         let (original, encoding, replaced, bytes_in) = match self.source.read(i) {
             Ok(x) => x,
             Err(a) => return a,
@@ -521,9 +466,7 @@ impl Run<'_> {
             settings: &s,
         };
         let result = window::clean(&job, index, &sinks);
-        let (row, spilled, kept) =
-            window::report_row(rel, encoding, bytes_in, result, &original, &sinks);
-        report.kept(&mut kept.into_iter());
+        let (row, spilled) = window::report_row(rel, encoding, bytes_in, result, &original, &sinks);
         Analysis::Windowed(Box::new((row, spilled)))
     }
 }
@@ -566,6 +509,7 @@ fn emit_file(
     report: Option<&Tree>,
     cfg: &Config,
     want_diff: bool,
+    plan: crate::report::Plan,
 ) -> (FileReport, String) {
     let (rel, out_rel) = (source.name(order), source.out_rel(order));
     let kept_path = |id: u32| source.name(id).to_string();
@@ -649,25 +593,15 @@ fn emit_file(
             }
         }
     }
-    let d = if row.edits > 0 && (want_diff || report.is_some()) {
+    let d = if row.edits > 0 && (want_diff || (report.is_some() && plan.diff)) {
         diff::unified(rel, original, &edits)
     } else {
         String::new()
     };
     if let Some(rd) = report {
-        if row.edits > 0 {
-            if let Err(e) = rd.write(
-                &Path::new("diffs").join(format!("{rel}.diff")),
-                d.as_bytes(),
-                Durability::Deferred,
-            ) {
-                row.status = Status::Failed;
-                row.reason = Some(format!("cannot write diff: {e}"));
-            }
-            if let Err(e) = html::write_file_page(rd, rel, original, &row.changes) {
-                row.status = Status::Failed;
-                row.reason = Some(format!("cannot write review page: {e}"));
-            }
+        if let Err(e) = crate::report::write_file_reports(rd, plan, order, &mut row, original, &d) {
+            row.status = Status::Failed;
+            row.reason = Some(e);
         }
     }
     (row, d)

@@ -1,26 +1,25 @@
 //! The driver's [`Report`] seam: what happens to each file's row, change
 //! records and diff, in corpus order, and at the end of the run. A thin
 //! layer over `report::` (which writes the files): [`FolderReport`], the
-//! report folder of a run (`changes.jsonl`, the review pages of kept
-//! copies, `index.html`, `summary.json`), which also hands every file's
-//! records and diff to the caller when streaming (`--diff`, `--format
-//! jsonl`). Diffs and pages of changed files are written while the files
-//! are emitted, in parallel (`pipeline.rs`).
+//! report folder of a run (the reports of `report::Plan`: `changes.jsonl`,
+//! `changes.diff`, the grouped review pages and the kept-copy pages,
+//! `index.html`, `summary.json`, appended in corpus order through
+//! `report::Writers`), which also hands every file's records and diff to
+//! the caller when streaming (`--diff`, `--format jsonl`). Each file's
+//! page section (and its own diff with `--report-diffs per-file`) is made
+//! while the files are emitted, in parallel (`pipeline.rs`).
 //!
 //! A report file that cannot be written does not stop the run: the first
 //! such error is kept, every file is still processed and listed, and no
 //! `summary.json` is written (exit 73).
 
-use std::collections::HashSet;
-use std::io::Write;
+use std::collections::HashMap;
 use std::path::Path;
 
-use rayon::prelude::*;
-
-use crate::emit::{AtomicFile, Durability, Tree};
+use crate::emit::{Durability, Tree};
 use crate::pipeline::{Progress, RunError};
 use crate::report::summary::Summary;
-use crate::report::{html, FileReport, Status};
+use crate::report::{html, FileReport, Writers};
 use crate::source::DocSource;
 
 /// One file's report parts, from the emit phase: its row, its
@@ -39,14 +38,12 @@ pub(crate) trait Report {
     fn wants_records(&self) -> bool;
     /// One file done, in corpus order.
     fn file(&mut self, parts: Emitted);
-    /// Documents (by order key) that hold a kept copy of a removed block.
-    fn kept(&mut self, docs: &mut dyn Iterator<Item = u32>);
     /// The rows so far, in corpus order.
     fn rows(&self) -> &[FileReport];
     /// A report error found elsewhere (a prune that failed): kept if first.
     fn error(&mut self, e: String);
-    /// End of the run: the pages of unchanged kept copies (read again from
-    /// `source`), `changes.jsonl` committed, the summary made of the rows
+    /// End of the run: the report files committed, the kept-copy pages
+    /// (kept lines read again from `source`), the summary made of the rows
     /// (`summary`), then `index.html` and, after `sync` (the output folder,
     /// then the report folder, flushed), `summary.json`. Returns the
     /// summary and why the report is incomplete, if it is.
@@ -62,12 +59,11 @@ pub(crate) trait Report {
 /// and the stream).
 pub(crate) struct FolderReport<'a> {
     tree: Option<&'a Tree>,
-    changes: Option<std::io::BufWriter<AtomicFile<'a>>>,
+    writers: Option<Writers<'a>>,
+    plan: crate::report::Plan,
     stream: bool,
     progress: &'a (dyn Fn(Progress<'_>) + Sync),
     rows: Vec<FileReport>,
-    has_page: HashSet<u32>,
-    kept: HashSet<u32>,
     error: Option<String>,
 }
 
@@ -75,14 +71,15 @@ impl<'a> FolderReport<'a> {
     /// Start the reports in `tree` (opened and locked): the old
     /// `summary.json` goes first (durably), so a report folder never claims
     /// a run complete whose files are being rewritten; temp files of killed
-    /// runs go; the assets are written and `changes.jsonl` created.
+    /// runs go; the report files of `plan` are opened.
     pub(crate) fn start(
         tree: Option<&'a Tree>,
+        plan: crate::report::Plan,
         stream: bool,
         progress: &'a (dyn Fn(Progress<'_>) + Sync),
         files: usize,
     ) -> Result<Self, RunError> {
-        let changes = match tree {
+        let writers = match tree {
             Some(t) => {
                 let err = |e: std::io::Error| {
                     RunError::CantCreate(format!("{}: {e}", t.path().display()))
@@ -94,25 +91,17 @@ impl<'a> FolderReport<'a> {
                     ))
                 })?;
                 t.scan().map_err(err)?;
-                html::write_assets(t).map_err(|e| {
-                    RunError::CantCreate(format!(
-                        "{}: cannot write assets: {e}",
-                        t.path().display()
-                    ))
-                })?;
-                let f = t.create(Path::new("changes.jsonl")).map_err(err)?;
-                Some(std::io::BufWriter::with_capacity(1 << 16, f))
+                Some(Writers::open(t, plan, files).map_err(err)?)
             }
             None => None,
         };
         Ok(FolderReport {
             tree,
-            changes,
+            writers,
+            plan,
             stream,
             progress,
             rows: Vec::with_capacity(files),
-            has_page: HashSet::new(),
-            kept: HashSet::new(),
             error: None,
         })
     }
@@ -120,7 +109,7 @@ impl<'a> FolderReport<'a> {
 
 impl Report for FolderReport<'_> {
     fn wants_records(&self) -> bool {
-        self.changes.is_some() || self.stream
+        self.writers.as_ref().is_some_and(|w| w.wants_records()) || self.stream
     }
 
     fn file(&mut self, (r, jsonl, diff, mut spilled): Emitted) {
@@ -139,30 +128,17 @@ impl Report for FolderReport<'_> {
             };
             (self.progress)(Progress::File(&r, lines, &diff));
         }
-        if let Some(w) = self.changes.as_mut() {
+        let mut r = r;
+        if let Some(w) = self.writers.as_mut() {
             // A full report filesystem does not stop the run: every file
             // is still cleaned and listed; the report is then incomplete
             // (exit 73).
-            let written = jsonl
-                .map_err(std::io::Error::from)
-                .and_then(|j| w.write_all(&j))
-                .and_then(|()| match spilled {
-                    Some(mut f) => std::io::copy(&mut f, w).map(drop),
-                    None => Ok(()),
-                });
-            if let Err(e) = written {
-                self.error.get_or_insert(format!("changes.jsonl: {e}"));
-                self.changes = None;
-            }
-        }
-        if r.status == Status::Cleaned {
-            self.has_page.insert(self.rows.len() as u32);
+            let jsonl = jsonl
+                .as_deref()
+                .map_err(|e| std::io::Error::other(e.to_string()));
+            w.append(&mut r, jsonl, &diff, spilled.as_mut());
         }
         self.rows.push(r);
-    }
-
-    fn kept(&mut self, docs: &mut dyn Iterator<Item = u32>) {
-        self.kept.extend(docs);
     }
 
     fn rows(&self) -> &[FileReport] {
@@ -182,33 +158,34 @@ impl Report for FolderReport<'_> {
         let Some(rt) = self.tree else {
             return (summary(std::mem::take(&mut self.rows)), self.error.take());
         };
-        // Pages for unchanged files that hold the kept copy of a
-        // duplicate, so every "kept copy" link opens something.
-        let mut missing: Vec<u32> = self.kept.difference(&self.has_page).copied().collect();
-        missing.sort_unstable();
-        missing.par_iter().for_each(|&id| {
-            if let Some(text) = source.text_again(id) {
-                let _ = html::write_file_page(rt, source.name(id), &text, &[]);
+        if let Some(mut w) = self.writers.take() {
+            w.commit();
+            if w.plan().html {
+                // Kept copies are named by their shown name; their lines
+                // are read again for the previews.
+                let order: HashMap<&str, u32> = (0..source.len() as u32)
+                    .map(|i| (source.name(i), i))
+                    .collect();
+                let text = |name: &str| source.text_again(*order.get(name)?);
+                crate::report::kept::write_kept_pages(rt, &mut w, &text, &self.rows);
             }
-        });
-        if let Some(w) = self.changes.take() {
-            let committed = w
-                .into_inner()
-                .map_err(|e| e.into_error())
-                .and_then(|f| f.commit(Durability::Deferred));
-            if let Err(e) = committed {
-                self.error.get_or_insert(format!("changes.jsonl: {e}"));
+            if let Some(e) = w.error.take() {
+                self.error.get_or_insert(e);
             }
         }
         let summary = summary(std::mem::take(&mut self.rows));
         let Some(e) = self.error.take() else {
-            let finished = html::write_index(rt, &summary)
+            let index = match self.plan.html {
+                true => html::write_index(rt, &summary),
+                false => Ok(()),
+            };
+            let finished = index
                 .map_err(|e| format!("index.html: {e}"))
                 .and_then(|()| {
                     // Cleaned copies and report files were linked into
-                    // place without their own fsync (see emit.rs): flush
-                    // them all at once, then write summary.json, fsynced,
-                    // as the marker of a complete run.
+                    // place without waiting for their flush (see emit.rs):
+                    // wait for those flushes, then write summary.json,
+                    // fsynced, as the marker of a complete run.
                     for t in sync.into_iter().chain([rt]) {
                         t.sync()
                             .map_err(|e| format!("{}: sync: {e}", t.path().display()))?;

@@ -22,9 +22,11 @@
 //! path: change records are streamed to an unnamed temporary file
 //! (`tempfile::tempfile_in`: `O_TMPFILE`, or a name removed at once; none
 //! to leave behind on a signal) in the report folder, appended to
-//! `changes.jsonl` in corpus order; the diff is streamed into an
-//! [`AtomicFile`] of `diffs/`, committed when complete (dropped, and so
-//! gone, for an unchanged file); the review page, written by
+//! `changes.jsonl` in corpus order; the diff is streamed into a
+//! `report::DiffSink` (spilled the same way and appended to `changes.diff`
+//! in corpus order, or with `--report-diffs per-file` an [`AtomicFile`] of
+//! `diffs/` committed when complete; nothing for an unchanged file); the
+//! review page, written by
 //! [`html::write_file_page_part`], shows the first [`html::PAGE_CAP`] bytes
 //! only. A report file that cannot be written stops nothing: a diff or
 //! page fails the file's row (its cleaned copy is still written), records
@@ -316,7 +318,7 @@ pub(crate) fn clean(
     job: &Job<'_>,
     index: &mut dyn SeenIndex,
     sinks: &Sinks<'_>,
-) -> Result<(Copied, Stats, Option<std::fs::File>, Vec<u32>), String> {
+) -> Result<(Copied, Stats, Option<std::fs::File>), String> {
     let (original, rel) = (job.original, job.rel);
     let mut state = State::new(original, rel, sinks)?;
     let run = catch_unwind(AssertUnwindSafe(|| state.run(job, index)));
@@ -346,6 +348,10 @@ pub(crate) struct Stats {
     /// `failed` with this reason, its cleaned copy still written (as in
     /// `emit_file`).
     pub(crate) report_error: Option<String>,
+    /// The removed duplicates on the review page, for the kept-copy pages.
+    pub(crate) removed: Vec<(usize, crate::report::KeptCopy)>,
+    /// The diff spilled for `changes.diff` (see `report::DiffSink`).
+    pub(crate) diff_spill: Option<std::sync::Arc<std::fs::File>>,
     /// The change records could not be spilled: `changes.jsonl` is
     /// incomplete, a report error of the run (cleaning goes on).
     pub(crate) records_error: Option<String>,
@@ -375,11 +381,13 @@ struct State<'a> {
     tail_base: usize,
     stats: Stats,
     records: Option<std::io::BufWriter<std::fs::File>>,
-    diff: Option<(std::io::BufWriter<AtomicFile<'a>>, diff::Streaming)>,
+    diff: Option<(
+        std::io::BufWriter<crate::report::DiffSink<'a>>,
+        diff::Streaming,
+    )>,
     page: Vec<ChangeRecord>,
     page_cut: usize,
     page_done: bool,
-    kept: std::collections::BTreeSet<u32>,
     sinks: &'a Sinks<'a>,
 }
 
@@ -403,7 +411,7 @@ impl<'a> State<'a> {
         // The diff is streamed into an atomic file of the report tree,
         // named `diffs/<rel>.diff` when complete (dropped if unchanged).
         let diff = match sinks.report {
-            Some(d) => match d.create(&Path::new("diffs").join(format!("{rel}.diff"))) {
+            Some(d) => match crate::report::DiffSink::open(d, rel) {
                 Ok(t) => Some((
                     std::io::BufWriter::new(t),
                     diff::Streaming::new(rel, original),
@@ -436,7 +444,6 @@ impl<'a> State<'a> {
             page: Vec::new(),
             page_cut: html::page_cut(original),
             page_done: false,
-            kept: Default::default(),
             sinks,
         })
     }
@@ -482,10 +489,9 @@ impl<'a> State<'a> {
                 cut_end: mid,
                 line_base: line_base as u32,
             };
-            let (cleaned, decisions) = stage::clean_doc(&doc, index, cfg, kept_path);
+            let (cleaned, _) = stage::clean_doc(&doc, index, cfg, kept_path);
             drop(doc);
             self.stats.blocks += cleaned.blocks;
-            self.kept.extend(decisions.kept_docs());
             let stage::Cleaned {
                 text, mut edits, ..
             } = cleaned;
@@ -647,6 +653,7 @@ impl<'a> State<'a> {
         // cleaned copy is still small), if it has changes to show.
         if let (Some(rd), false) = (self.sinks.report, self.page_done) {
             if end >= self.page_cut && self.stats.tally.edits > 0 {
+                self.stats.removed = crate::report::removed_in(&self.page);
                 if let Err(e) = html::write_file_page_part(rd, rel, original, &self.page) {
                     self.stats
                         .report_error
@@ -663,7 +670,7 @@ impl<'a> State<'a> {
         self,
         original: &str,
         rel: &str,
-    ) -> Result<(Copied, Stats, Option<std::fs::File>, Vec<u32>), String> {
+    ) -> Result<(Copied, Stats, Option<std::fs::File>), String> {
         let State {
             copy,
             copy_error,
@@ -675,7 +682,6 @@ impl<'a> State<'a> {
             diff,
             page,
             page_done,
-            kept,
             sinks,
             ..
         } = self;
@@ -686,7 +692,10 @@ impl<'a> State<'a> {
                 let written = d
                     .finish(&mut w, original, &tail, tail_base)
                     .and_then(|()| w.into_inner().map_err(|e| e.into_error()))
-                    .and_then(|t| t.commit(Durability::Deferred));
+                    .and_then(|t| t.finish());
+                if let Ok(spill) = written.as_ref() {
+                    stats.diff_spill = spill.clone();
+                }
                 if let Err(e) = written {
                     stats
                         .report_error
@@ -695,6 +704,7 @@ impl<'a> State<'a> {
             }
         }
         if let (Some(rd), true, false) = (sinks.report, stats.tally.edits > 0, page_done) {
+            stats.removed = crate::report::removed_in(&page);
             if let Err(e) = html::write_file_page_part(rd, rel, original, &page) {
                 stats
                     .report_error
@@ -727,7 +737,7 @@ impl<'a> State<'a> {
             ),
             (None, None) => None,
         };
-        Ok((copied, stats, records, kept.into_iter().collect()))
+        Ok((copied, stats, records))
     }
 }
 
@@ -764,7 +774,7 @@ fn clean_str_windowed(text: &str, cfg: &Config, s: &Settings) -> (String, Vec<St
         kept_path: &|_| "t.txt".to_string(),
         settings: s,
     };
-    let (copied, _, records, _) =
+    let (copied, _, records) =
         clean(&job, &mut crate::index::memory::MemoryIndex::new(), &sinks).expect("clean");
     let mut jsonl = String::new();
     if let Some(mut f) = records {
@@ -783,14 +793,14 @@ pub(crate) fn report_row(
     rel: &str,
     encoding: String,
     bytes_in: u64,
-    result: Result<(Copied, Stats, Option<std::fs::File>, Vec<u32>), String>,
+    result: Result<(Copied, Stats, Option<std::fs::File>), String>,
     original: &str,
     sinks: &Sinks<'_>,
-) -> (FileReport, Result<Option<std::fs::File>, String>, Vec<u32>) {
+) -> (FileReport, Result<Option<std::fs::File>, String>) {
     let mut row = FileReport::new(rel.to_string());
     row.encoding = Some(encoding);
     row.bytes_in = bytes_in;
-    let (copied, stats, records, kept) = match result {
+    let (copied, stats, records) = match result {
         Ok(x) => x,
         Err(reason) => {
             let out = sinks.out.map(|t| (t, sinks.out_rel));
@@ -801,11 +811,13 @@ pub(crate) fn report_row(
                 crate::sink::Fallback::Decoded,
                 out,
             );
-            return (row, Ok(None), Vec::new());
+            return (row, Ok(None));
         }
     };
     row.edits = stats.tally.edits;
     row.flags = stats.tally.flags;
+    row.diff_spill = stats.diff_spill.clone();
+    row.removed = stats.removed.clone();
     row.blocks = stats.blocks;
     row.duplicates_removed = stats.tally.duplicates_removed;
     row.reason = stats.tally.replacement_reason(row.encoding.as_deref());
@@ -832,7 +844,7 @@ pub(crate) fn report_row(
         Some(e) => Err(e),
         None => Ok(records),
     };
-    (row, records, kept)
+    (row, records)
 }
 
 #[cfg(test)]

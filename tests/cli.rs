@@ -30,7 +30,7 @@ fn exit_0_cleans_and_writes_report_beside_out() {
     let report = tmp.path().join("clean.report");
     assert!(report.join("summary.json").is_file());
     assert!(report.join("changes.jsonl").is_file());
-    assert!(report.join("diffs/a.txt.diff").is_file());
+    assert!(report.join("changes.diff").is_file());
     assert_eq!(
         tree(&out).keys().collect::<Vec<_>>(),
         ["a.txt", "b.txt"],

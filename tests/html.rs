@@ -131,6 +131,27 @@ fn attrs(html: &str, marker: &str, attr: &str) -> Vec<String> {
     v
 }
 
+/// The review page of `rel` as the index links it: (page file, id prefix
+/// of the file's section, the section's HTML).
+fn section(report: &Path, rel: &str) -> (PathBuf, String, String) {
+    let data = index_data(&read(&report.join("index.html")));
+    let f = data["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f[0] == rel)
+        .unwrap_or_else(|| panic!("{rel} in the index"));
+    let href = f[6].as_str().unwrap();
+    let (page, id) = href.split_once('#').expect("an anchor to the section");
+    let path = report.join(percent_decode(page));
+    let html = read(&path);
+    let at = html
+        .find(&format!("<section class=\"file\" id=\"{id}\""))
+        .unwrap_or_else(|| panic!("section {id} on {page}"));
+    let end = at + html[at..].find("</section>").unwrap();
+    (path, format!("{id}."), html[at..end].to_string())
+}
+
 /// The JSON embedded in the index.
 fn index_data(index: &str) -> serde_json::Value {
     let open = "<script type=\"application/json\" id=\"data\">";
@@ -153,17 +174,16 @@ fn index_lists_the_files_and_rules() {
     for p in ["a.txt", "sub/b.txt", "<img src=x onerror=alert(2)>.txt"] {
         assert!(paths.contains(&p), "{p} listed in {paths:?}");
     }
-    // Every listed cleaned file says it has a page, and the page exists.
+    // Every listed cleaned file links its section of a review page.
     for f in data["files"].as_array().unwrap() {
         if f[1] == 0 {
-            assert_eq!(f[6], 1);
-            assert!(r
-                .report
-                .join("files")
-                .join(format!("{}.html", f[0].as_str().unwrap()))
-                .is_file());
+            let (_, _, sec) = section(&r.report, f[0].as_str().unwrap());
+            assert!(sec.contains("fname"));
         }
     }
+    // All of them on one page: a page holds many files.
+    let pages = fs::read_dir(r.report.join("files")).unwrap().count();
+    assert_eq!(pages, 1);
     // Rules with edits are listed with their description.
     assert!(index.contains("data-rule=\"whitespace.indent\""));
     let doc = newsclean::rules::get("whitespace.indent").unwrap().doc;
@@ -182,7 +202,7 @@ fn minimal_escape(s: &str) -> String {
 #[test]
 fn file_page_highlights_edits_with_rule_ids() {
     let r = run();
-    let page = read(&r.report.join("files/a.txt.html"));
+    let (_, p, page) = section(&r.report, "a.txt");
     let rules = attrs(&page, "class=\"e\"", "data-rule");
     assert!(!rules.is_empty(), "edits highlighted");
     assert!(rules.iter().any(|r| r == "whitespace.indent"), "{rules:?}");
@@ -195,12 +215,10 @@ fn file_page_highlights_edits_with_rule_ids() {
         )));
     }
     // Line anchors for each line of the original.
-    let lines = read(&r.report.join("files/a.txt.html"))
-        .matches("class=\"r")
-        .count();
+    let lines = page.matches("class=\"r").count();
     assert!(lines >= 7, "{lines} rows");
     for n in 1..=7 {
-        assert!(page.contains(&format!("id=\"L{n}\"")), "anchor L{n}");
+        assert!(page.contains(&format!("id=\"{p}L{n}\"")), "anchor L{n}");
     }
     // Each edit's first part is focusable for keyboard navigation.
     assert!(page.contains("tabindex=\"0\""));
@@ -209,31 +227,41 @@ fn file_page_highlights_edits_with_rule_ids() {
 #[test]
 fn duplicate_links_to_kept_copy_and_line() {
     let r = run();
-    let page_b = read(&r.report.join("files/sub/b.txt.html"));
+    let (b_page, b_p, page_b) = section(&r.report, "sub/b.txt");
     let hrefs = attrs(&page_b, "class=\"dup\"", "href");
     assert!(!hrefs.is_empty(), "duplicate link present");
     for h in &hrefs {
         let (path, anchor) = h.split_once('#').expect("anchor in link");
-        let target = r.report.join("files/sub").join(percent_decode(path));
+        let target = b_page.parent().unwrap().join(percent_decode(path));
         assert!(target.is_file(), "link target {} exists", target.display());
-        let kept_page = r.report.join("files/a.txt.html").canonicalize().unwrap();
-        assert_eq!(
-            target.canonicalize().unwrap(),
-            kept_page,
-            "links to the kept copy: {h}"
+        assert!(path.contains("kept/"), "links to a kept-copy page: {h}");
+        // The link names the kept copy's file and line.
+        let at = page_b.find(&format!("href=\"{h}\"")).unwrap();
+        let text_end = at + page_b[at..].find("</a>").unwrap();
+        assert!(
+            page_b[at..text_end].contains("a.txt line 5"),
+            "{}",
+            &page_b[at..text_end]
         );
         let kept = read(&target);
-        assert!(
-            kept.contains(&format!("id=\"{anchor}\"")),
-            "anchor {anchor} exists in the kept page"
-        );
-        // The anchored line holds the duplicated paragraph.
-        let at = kept.find(&format!("id=\"{anchor}\"")).unwrap();
-        let row_end = at + kept[at..].find("</div></div>").unwrap();
-        assert!(
-            kept[at..row_end].contains(&DUP[..30]),
-            "kept line holds the paragraph"
-        );
+        let at = kept
+            .find(&format!("id=\"{anchor}\""))
+            .unwrap_or_else(|| panic!("anchor {anchor} exists in the kept page"));
+        let entry = &kept[at..at + kept[at..].find("</section>").unwrap()];
+        // The entry names the file and line, shows the paragraph's start,
+        // links that line on the file's page and back to the removed copy.
+        assert!(entry.contains("a.txt</span> line 5"), "{entry}");
+        assert!(entry.contains(&DUP[..30]), "kept line shown: {entry}");
+        let (_, a_p, page_a) = section(&r.report, "a.txt");
+        let a_href = format!("href=\"../files/0000.html#{a_p}L5\"");
+        assert!(entry.contains(&a_href), "{entry}");
+        let b_href = format!("href=\"../files/0000.html#{b_p}L3\"");
+        assert!(entry.contains(&b_href), "back link: {entry}");
+        // The removed copy's row is there, and its text is not.
+        assert!(page_b.contains(&format!("id=\"{b_p}L3\"")));
+        assert!(!page_b.contains(DUP));
+        // The kept line is on a.txt's page.
+        assert!(page_a.contains(&format!("id=\"{a_p}L5\"")));
     }
 }
 
@@ -242,7 +270,7 @@ fn corpus_markup_is_escaped_everywhere() {
     let r = run();
     let mut pages = Vec::new();
     html_files(&r.report, &mut pages);
-    assert!(pages.len() >= 4, "{pages:?}");
+    assert!(pages.len() >= 3, "{pages:?}");
     let csp = "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src &#39;none&#39;;";
     for p in &pages {
         let html = read(p);
@@ -282,6 +310,11 @@ fn corpus_markup_is_escaped_everywhere() {
         // 'unsafe-inline' scripts, and the hash matches the script text.
         let policy =
             unescape(&attrs(&html, "http-equiv=\"Content-Security-Policy\"", "content")[0]);
+        if policy.contains("script-src 'none'") {
+            // A kept-copy page: no script at all.
+            assert!(!lower.contains("<script"), "{}: a script", p.display());
+            continue;
+        }
         let hash = policy
             .split("'sha256-")
             .nth(1)
@@ -290,9 +323,11 @@ fn corpus_markup_is_escaped_everywhere() {
         assert!(!policy.contains("script-src 'unsafe-inline'"), "{policy}");
         let start = html.rfind("<script>").expect("page script") + "<script>".len();
         let end = start + html[start..].find("</script>").expect("script end");
-        let digest = newsclean::report::sha256::sha256(&html.as_bytes()[start..end]);
+        use base64::Engine as _;
+        use sha2::Digest as _;
+        let digest = sha2::Sha256::digest(&html.as_bytes()[start..end]);
         assert_eq!(
-            newsclean::report::sha256::base64(&digest),
+            base64::engine::general_purpose::STANDARD.encode(digest),
             hash,
             "{}: script hash matches the policy",
             p.display()
@@ -316,7 +351,7 @@ fn corpus_markup_is_escaped_everywhere() {
             "no network"
         );
     }
-    let a = read(&r.report.join("files/a.txt.html"));
+    let (_, _, a) = section(&r.report, "a.txt");
     assert!(
         a.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
         "script shown as text"

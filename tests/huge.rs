@@ -101,16 +101,14 @@ fn diffs_apply(input: &Path, out: &Path, scratch: &Path) -> bool {
     }
     let copy = scratch.join("patched");
     copy_tree(input, &copy);
-    let diffs = report_of(out).join("diffs");
-    for (rel, _) in tree(&diffs) {
-        let st = Command::new("patch")
-            .args(["-p0", "-s", "-i"])
-            .arg(diffs.join(&rel))
-            .current_dir(&copy)
-            .status()
-            .unwrap();
-        assert!(st.success(), "{rel} does not apply");
-    }
+    let diff = report_of(out).join("changes.diff");
+    let st = Command::new("patch")
+        .args(["-p0", "-s", "-i"])
+        .arg(&diff)
+        .current_dir(&copy)
+        .status()
+        .unwrap();
+    assert!(st.success(), "changes.diff does not apply");
     let want = tree(out);
     for (rel, bytes) in &want {
         assert!(
@@ -232,8 +230,13 @@ fn a_file_whose_diff_hunk_is_too_big_gets_no_diff_and_says_so() {
         "{row}"
     );
     let report = report_of(&capped);
-    assert!(!report.join("diffs/long.txt.diff").exists());
-    assert!(report_of(&open).join("diffs/long.txt.diff").exists());
+    let names_long = |r: &Path| {
+        std::fs::read_to_string(r.join("changes.diff"))
+            .unwrap()
+            .contains("--- long.txt\n")
+    };
+    assert!(!names_long(&report));
+    assert!(names_long(&report_of(&open)));
     assert!(rows(&open)[0].get("reason").is_none());
     assert!(
         std::fs::read(capped.join("long.txt")).unwrap()
@@ -266,7 +269,7 @@ fn the_page_of_a_huge_file_is_capped() {
     run(&input, &out, Some("65536"), 0);
     let page = std::fs::read_to_string(report_of(&out).join("files/big.txt.html")).unwrap();
     assert!(
-        page.contains("id=\"capped\""),
+        page.contains("class=\"banner capped\""),
         "no notice on the capped page"
     );
     assert!(page.contains("too big for one page"));

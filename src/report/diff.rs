@@ -2,128 +2,110 @@
 //!
 //! The edits already say exactly what changed, so no diff algorithm runs
 //! (and no deadline is needed for scraped pages with thousands of repeated
-//! lines): each edit covers a range of original lines; ranges within
-//! 2 × context lines of each other form one hunk. Headers use the plain
-//! relative path, so `patch -p0` and `git apply -p0` accept the diff when
-//! run in a copy of the input tree (on the decoded, UTF-8 text).
+//! lines): the lines an edit touches (from the line of its start to the
+//! line of its end, so that a removed line break takes the line it joins)
+//! form a *run*; runs that share a line are one. Lines that a run leaves as
+//! they were at its start or end are trimmed off it, so every `-`/`+` line
+//! is a real change. Changes less than 2 × [`CONTEXT`] lines apart share a
+//! hunk, and every hunk has [`CONTEXT`] lines of context on each side (fewer
+//! only at the start or end of the file), as `git diff` writes: GNU `patch`
+//! applies such hunks without fuzz (it reads unequal context as a hunk
+//! anchored at the start or end of the file).
+//!
+//! Headers name the plain relative path ([`header`]: quoted as git quotes
+//! names, with a tab after a name that holds a space), so `patch -p0` and
+//! `git apply -p0` accept the diff when run in a copy of the input tree
+//! (on the decoded, UTF-8 text). Diffs of several files concatenated are
+//! one multi-file patch (`changes.diff`).
 
 use crate::edit::Edit;
 
-const CONTEXT: usize = 3;
+/// Lines of context on each side of a change.
+pub const CONTEXT: usize = 3;
+
+/// The `---`/`+++` lines of a diff of `path` (both sides the same name):
+/// a name with `"`, `\`, a control character or a byte above ASCII is
+/// quoted and escaped as git does (`"a\"b"`, octal `\303\244` for UTF-8
+/// bytes); a name with a space gets a tab after it, which tells GNU patch
+/// where the name ends (git does the same).
+pub fn header(path: &str) -> String {
+    let name = quote_name(path);
+    let tab = if path.contains(' ') { "\t" } else { "" };
+    format!("--- {name}{tab}\n+++ {name}{tab}\n")
+}
+
+/// `path` as git writes it in a diff header (`quote_c_style`).
+pub fn quote_name(path: &str) -> String {
+    let needs = path
+        .bytes()
+        .any(|b| b < 0x20 || b == 0x7f || b == b'"' || b == b'\\' || b >= 0x80);
+    if !needs {
+        return path.to_string();
+    }
+    let mut out = String::with_capacity(path.len() + 8);
+    out.push('"');
+    for b in path.bytes() {
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\t' => out.push_str("\\t"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            0x07 => out.push_str("\\a"),
+            0x08 => out.push_str("\\b"),
+            0x0b => out.push_str("\\v"),
+            0x0c => out.push_str("\\f"),
+            b if !(0x20..0x7f).contains(&b) => out.push_str(&format!("\\{b:03o}")),
+            b => out.push(b as char),
+        }
+    }
+    out.push('"');
+    out
+}
 
 /// Unified diff of `original` → `original` with `edits` applied.
 /// Returns an empty string when there is no text change.
 pub fn unified(path: &str, original: &str, edits: &[Edit]) -> String {
-    let edits: Vec<&Edit> = edits.iter().filter(|e| !e.is_flag()).collect();
-    if edits.is_empty() {
-        return String::new();
+    let cleaned = crate::edit::apply(original, edits);
+    let mut s = Streaming::new(path, original);
+    let mut out = Vec::new();
+    for e in edits {
+        s.push(&mut out, original, &cleaned, 0, e)
+            .expect("writing to memory");
     }
-    // Line starts of the original; line k spans starts[k]..starts[k+1].
-    let mut starts = vec![0usize];
-    starts.extend(original.match_indices('\n').map(|(i, _)| i + 1));
-    if *starts.last().expect("nonempty") != original.len() {
-        starts.push(original.len());
-    }
-    // Now starts[nlines] == original.len().
-    let nlines = starts.len() - 1;
-    let line_of = |pos: usize| starts.partition_point(|&s| s <= pos).saturating_sub(1);
-    // Line range [first, last] touched by each edit.
-    let mut ranges: Vec<(usize, usize, usize, usize)> = Vec::new(); // (first line, last line, edit lo, edit hi)
-    for (k, e) in edits.iter().enumerate() {
-        let first = line_of(e.start).min(nlines.saturating_sub(1));
-        let last_pos = if e.end > e.start { e.end - 1 } else { e.start };
-        let last = line_of(last_pos).min(nlines.saturating_sub(1)).max(first);
-        match ranges.last_mut() {
-            Some(r) if first <= r.1 + 2 * CONTEXT + 1 => {
-                r.1 = r.1.max(last);
-                r.3 = k;
-            }
-            _ => ranges.push((first, last, k, k)),
-        }
-    }
-    let mut out = format!("--- {path}\n+++ {path}\n");
-    let mut new_line_delta: isize = 0;
-    for (first, last, lo, hi) in ranges {
-        let h_first = first.saturating_sub(CONTEXT);
-        let h_last = (last + CONTEXT).min(nlines.saturating_sub(1));
-        let a = starts[h_first];
-        let b = starts[(h_last + 1).min(nlines)];
-        // New text of the hunk.
-        let mut new = String::new();
-        let mut pos = a;
-        for e in &edits[lo..=hi] {
-            new.push_str(&original[pos..e.start]);
-            new.push_str(&e.replacement);
-            pos = e.end;
-        }
-        new.push_str(&original[pos..b]);
-        let old = &original[a..b];
-        let old_lines: Vec<&str> = old.split_inclusive('\n').collect();
-        let new_lines: Vec<&str> = new.split_inclusive('\n').collect();
-        // Trim common leading/trailing lines to the context size.
-        let old_start = h_first + 1;
-        let new_start = (h_first as isize + 1 + new_line_delta) as usize;
-        out.push_str(&format!(
-            "@@ -{},{} +{},{} @@\n",
-            if old_lines.is_empty() {
-                old_start - 1
-            } else {
-                old_start
-            },
-            old_lines.len(),
-            if new_lines.is_empty() {
-                new_start.saturating_sub(1)
-            } else {
-                new_start
-            },
-            new_lines.len()
-        ));
-        // Emit: common prefix lines as context, then -/+ block, then common suffix.
-        let pre = old_lines
-            .iter()
-            .zip(&new_lines)
-            .take_while(|(x, y)| x == y)
-            .count();
-        let max_suf = old_lines.len().min(new_lines.len()) - pre;
-        let suf = old_lines
-            .iter()
-            .rev()
-            .zip(new_lines.iter().rev())
-            .take(max_suf)
-            .take_while(|(x, y)| x == y)
-            .count();
-        for l in &old_lines[..pre] {
-            push_line(&mut out, ' ', l);
-        }
-        for l in &old_lines[pre..old_lines.len() - suf] {
-            push_line(&mut out, '-', l);
-        }
-        for l in &new_lines[pre..new_lines.len() - suf] {
-            push_line(&mut out, '+', l);
-        }
-        for l in &old_lines[old_lines.len() - suf..] {
-            push_line(&mut out, ' ', l);
-        }
-        new_line_delta += new_lines.len() as isize - old_lines.len() as isize;
-    }
-    out
+    s.finish(&mut out, original, &cleaned, 0)
+        .expect("writing to memory");
+    String::from_utf8(out).expect("the diff of UTF-8 texts is UTF-8")
 }
 
-/// The same diff as [`unified`], written as the edits arrive, for a file
-/// cleaned in windows (`window.rs`): `push` takes the file's edits in
-/// order (original coordinates) once the cleaned text they produce is in
-/// the `cleaned` passed along, a piece of the cleaned text that starts at
-/// byte `base` of it; hunks are written to `out` as soon as no later edit
-/// can join them, straight from the original and that piece, so no hunk
-/// text is ever built in memory. The piece need only start at
-/// [`Streaming::needed_from`]: the caller may drop what is before.
+/// One change of a hunk: old lines `from..to` (0-based) became the cleaned
+/// bytes `new_a..new_b`; `a..b` are the old bytes.
+#[derive(Debug, Clone, Copy)]
+struct Change {
+    from: usize,
+    to: usize,
+    a: usize,
+    b: usize,
+    new_a: usize,
+    new_b: usize,
+}
+
+/// The diff of one file, written as the edits arrive, for a file
+/// cleaned in windows (`window.rs`) as for any other ([`unified`]): `push`
+/// takes the file's edits in order (original coordinates) once the
+/// cleaned text they produce is in the `cleaned` passed along, a piece of
+/// the cleaned text that starts at byte `base` of it; a hunk is written to
+/// `out` as soon as no later edit can join it, straight from the original
+/// and that piece, so no hunk text is built in memory. The piece need only
+/// start at [`Streaming::needed_from`]: the caller may drop what is before.
 pub struct Streaming {
-    /// Lines of the original (as `unified` counts them).
+    /// Lines of the original.
     nlines: usize,
-    /// Open group: first and last line touched, line delta and byte delta
-    /// (cleaned minus original) before it, and the start byte of its hunk
-    /// in the original.
-    group: Option<(usize, usize, isize, isize, usize)>,
+    /// Open run: first and last line touched, the byte delta (cleaned minus
+    /// original) before it, its first byte.
+    run: Option<(usize, usize, isize, usize)>,
+    /// Changes of the open hunk.
+    hunk: Vec<Change>,
     /// Byte delta of every edit pushed so far.
     delta: isize,
     /// Line delta of every hunk written so far.
@@ -147,7 +129,8 @@ impl Streaming {
         let tail = !original.is_empty() && !original.ends_with('\n');
         Streaming {
             nlines: nl + usize::from(tail),
-            group: None,
+            run: None,
+            hunk: Vec::new(),
             delta: 0,
             line_delta: 0,
             count_pos: 0,
@@ -159,7 +142,7 @@ impl Streaming {
         }
     }
 
-    /// Newlines before `pos` (positions never decrease).
+    /// The line of `pos` (positions never decrease), clamped to the last.
     fn line_of(&mut self, original: &str, pos: usize) -> usize {
         let pos = pos.max(self.count_pos);
         let mut n = 0;
@@ -198,36 +181,97 @@ impl Streaming {
             return Ok(());
         }
         let first = self.line_of(original, e.start);
-        let last_pos = if e.end > e.start { e.end - 1 } else { e.start };
-        let last = self.line_of(original, last_pos).max(first);
-        match &mut self.group {
-            Some(g) if first <= g.1 + 2 * CONTEXT + 1 => g.1 = g.1.max(last),
+        let last = self.line_of(original, e.end).max(first);
+        match &mut self.run {
+            Some(r) if first <= r.1 => r.1 = r.1.max(last),
             _ => {
-                self.flush(out, original, cleaned, base)?;
-                let a = self.line_start(original, first.saturating_sub(CONTEXT));
-                self.group = Some((first, last, self.line_delta, self.delta, a));
+                self.close_run(out, original, cleaned, base)?;
+                let a = self.line_start(original, first);
+                self.run = Some((first, last, self.delta, a));
             }
         }
         self.delta += e.replacement.len() as isize - (e.end - e.start) as isize;
         Ok(())
     }
 
+    /// The open run is complete: trim its unchanged lines and add it to
+    /// the hunk (writing the hunk first when the change is too far from it).
+    fn close_run(
+        &mut self,
+        out: &mut impl std::io::Write,
+        original: &str,
+        cleaned: &str,
+        base: usize,
+    ) -> std::io::Result<()> {
+        let Some((first, last, before, a)) = self.run.take() else {
+            return Ok(());
+        };
+        let b = self.line_start(original, (last + 1).min(self.nlines));
+        let (na, nb) = (
+            (a as isize + before) as usize,
+            (b as isize + self.delta) as usize,
+        );
+        let old = &original[a..b];
+        let new = &cleaned[na - base..nb - base];
+        // Common leading and trailing lines are no change.
+        let (mut pre, mut pre_lines) = (0, 0);
+        for (x, y) in old.split_inclusive('\n').zip(new.split_inclusive('\n')) {
+            if x != y {
+                break;
+            }
+            pre += x.len();
+            pre_lines += 1;
+        }
+        let (mut suf, mut suf_lines) = (0, 0);
+        for (x, y) in old[pre..]
+            .split_inclusive('\n')
+            .rev()
+            .zip(new[pre..].split_inclusive('\n').rev())
+        {
+            if x != y {
+                break;
+            }
+            suf += x.len();
+            suf_lines += 1;
+        }
+        if pre == old.len() && pre == new.len() {
+            return Ok(());
+        }
+        let n_old = count_lines(old);
+        let c = Change {
+            from: first + pre_lines,
+            to: first + n_old - suf_lines,
+            a: a + pre,
+            b: b - suf,
+            new_a: na + pre,
+            new_b: nb - suf,
+        };
+        if let Some(prev) = self.hunk.last() {
+            if c.from > prev.to + 2 * CONTEXT {
+                self.flush(out, original, cleaned, base)?;
+            }
+        }
+        self.hunk.push(c);
+        Ok(())
+    }
+
     /// Every later edit starts at `pos` or after (in the original): the
     /// cleaned text before [`Streaming::needed_from`] may go.
     pub fn no_edit_before(&mut self, original: &str, pos: usize) {
-        if self.group.is_none() {
-            // A later hunk starts at most CONTEXT lines before the line
-            // of its first edit.
+        if self.run.is_none() && self.hunk.is_empty() {
             let k = self.line_of(original, pos);
-            self.line_start(original, k.saturating_sub(CONTEXT));
+            self.line_start(original, k);
         }
     }
 
     /// The first byte of the cleaned text a hunk still to be written can
     /// read.
     pub fn needed_from(&self) -> usize {
-        match self.group {
-            Some((.., before, a)) => (a as isize + before) as usize,
+        if let Some(c) = self.hunk.first() {
+            return c.new_a;
+        }
+        match self.run {
+            Some((_, _, before, a)) => (a as isize + before) as usize,
             // No edit between the cursor and the next hunk.
             None => (self.start_pos as isize + self.delta) as usize,
         }
@@ -242,9 +286,12 @@ impl Streaming {
         cleaned: &str,
         base: usize,
     ) -> std::io::Result<()> {
+        self.close_run(out, original, cleaned, base)?;
         self.flush(out, original, cleaned, base)
     }
 
+    /// Write the open hunk: its changes with [`CONTEXT`] lines around them
+    /// and the unchanged lines between them, all from the original.
     fn flush(
         &mut self,
         out: &mut impl std::io::Write,
@@ -252,71 +299,98 @@ impl Streaming {
         cleaned: &str,
         base: usize,
     ) -> std::io::Result<()> {
-        let Some((first, last, _, before, _)) = self.group.take() else {
+        let (Some(&first), Some(&last)) = (self.hunk.first(), self.hunk.last()) else {
             return Ok(());
         };
         if !self.started {
-            write!(out, "--- {0}\n+++ {0}\n", self.path)?;
+            out.write_all(header(&self.path).as_bytes())?;
             self.started = true;
         }
-        let h_first = first.saturating_sub(CONTEXT);
-        let h_last = (last + CONTEXT).min(self.nlines.saturating_sub(1));
-        let a = self.line_start(original, h_first);
-        let b = self.line_start(original, (h_last + 1).min(self.nlines));
-        let old = &original[a..b];
-        let new = &cleaned
-            [(a as isize + before) as usize - base..(b as isize + self.delta) as usize - base];
-        let count = |t: &str| {
-            let mut n = 0;
-            crate::segment::for_each_newline(t.as_bytes(), |_| n += 1);
-            n + usize::from(!t.is_empty() && !t.ends_with('\n'))
-        };
-        let (n_old, n_new) = (count(old), count(new));
-        let old_start = h_first + 1;
-        let new_start = (h_first as isize + 1 + self.line_delta) as usize;
+        let lead = back_lines(original, first.a, CONTEXT.min(first.from));
+        let trail = forward_lines(original, last.b, CONTEXT);
+        let (n_lead, n_trail) = (
+            count_lines(&original[lead..first.a]),
+            count_lines(&original[last.b..trail]),
+        );
+        let mut n_old = n_lead + n_trail;
+        let mut n_new = n_old;
+        let mut prev_to = first.from;
+        for c in &self.hunk {
+            let between = c.from - prev_to;
+            n_old += between + (c.to - c.from);
+            n_new += between + count_lines(&cleaned[c.new_a - base..c.new_b - base]);
+            prev_to = c.to;
+        }
+        let old_start = first.from - n_lead + 1;
+        let new_start = (old_start as isize + self.line_delta) as usize;
         writeln!(
             out,
-            "@@ -{},{} +{},{} @@",
-            if n_old == 0 { old_start - 1 } else { old_start },
-            n_old,
-            if n_new == 0 {
-                new_start.saturating_sub(1)
-            } else {
-                new_start
-            },
-            n_new
+            "@@ -{} +{} @@",
+            range(old_start, n_old),
+            range(new_start, n_new)
         )?;
-        // Common leading and trailing lines are context, as in `unified`.
-        let mut pre = 0; // bytes of common leading lines
-        let mut pre_lines = 0;
-        let mut o = old.split_inclusive('\n');
-        let mut n = new.split_inclusive('\n');
-        loop {
-            match (o.next(), n.next()) {
-                (Some(x), Some(y)) if x == y => {
-                    pre += x.len();
-                    pre_lines += 1;
-                }
-                _ => break,
-            }
+        write_lines(out, ' ', &original[lead..first.a])?;
+        let mut prev_b = first.a;
+        for c in &self.hunk {
+            write_lines(out, ' ', &original[prev_b..c.a])?;
+            write_lines(out, '-', &original[c.a..c.b])?;
+            write_lines(out, '+', &cleaned[c.new_a - base..c.new_b - base])?;
+            prev_b = c.b;
         }
-        let max_suf = n_old.min(n_new) - pre_lines;
-        let mut suf = 0; // bytes of common trailing lines
-        let mut o = old[pre..].split_inclusive('\n').rev();
-        let mut n = new[pre..].split_inclusive('\n').rev();
-        for _ in 0..max_suf {
-            match (o.next(), n.next()) {
-                (Some(x), Some(y)) if x == y => suf += x.len(),
-                _ => break,
-            }
-        }
-        write_lines(out, ' ', &old[..pre])?;
-        write_lines(out, '-', &old[pre..old.len() - suf])?;
-        write_lines(out, '+', &new[pre..new.len() - suf])?;
-        write_lines(out, ' ', &old[old.len() - suf..])?;
+        write_lines(out, ' ', &original[last.b..trail])?;
         self.line_delta += n_new as isize - n_old as isize;
+        self.hunk.clear();
         Ok(())
     }
+}
+
+/// A hunk range as diff writes it: `start,count`, `start` alone for one
+/// line, the line before for none.
+fn range(start: usize, count: usize) -> String {
+    match count {
+        0 => format!("{},0", start - 1),
+        1 => format!("{start}"),
+        n => format!("{start},{n}"),
+    }
+}
+
+/// Lines of `t` (a last line without a line break counts).
+fn count_lines(t: &str) -> usize {
+    let mut n = 0;
+    crate::segment::for_each_newline(t.as_bytes(), |_| n += 1);
+    n + usize::from(!t.is_empty() && !t.ends_with('\n'))
+}
+
+/// The start of the line `n` lines before the line starting at `pos`.
+fn back_lines(text: &str, pos: usize, n: usize) -> usize {
+    let b = text.as_bytes();
+    let mut p = pos;
+    for _ in 0..n {
+        if p == 0 {
+            break;
+        }
+        p = b[..p - 1]
+            .iter()
+            .rposition(|&x| x == b'\n')
+            .map_or(0, |i| i + 1);
+    }
+    p
+}
+
+/// The end of the `n` lines starting at `pos`.
+fn forward_lines(text: &str, pos: usize, n: usize) -> usize {
+    let b = text.as_bytes();
+    let mut p = pos;
+    for _ in 0..n {
+        if p >= b.len() {
+            break;
+        }
+        p = b[p..]
+            .iter()
+            .position(|&x| x == b'\n')
+            .map_or(b.len(), |i| p + i + 1);
+    }
+    p
 }
 
 /// Each line of `text` with `tag` before it (as [`push_line`] writes
@@ -332,14 +406,6 @@ fn write_lines(out: &mut impl std::io::Write, tag: char, text: &str) -> std::io:
         }
     }
     Ok(())
-}
-
-fn push_line(out: &mut String, tag: char, line: &str) {
-    out.push(tag);
-    out.push_str(line);
-    if !line.ends_with('\n') {
-        out.push_str("\n\\ No newline at end of file\n");
-    }
 }
 
 #[cfg(test)]

@@ -1,30 +1,43 @@
-//! The review page: `index.html` plus one page per changed file.
+//! The review page: `index.html`, pages of file sections, kept copies.
 //!
 //! A reviewer opens `<report>/index.html` from the file system (no server,
 //! no network) and sees what changed in the corpus (totals, edits per rule
 //! with each rule's description, skipped and failed files), a sortable and
-//! filterable table of files, and for each file a page showing its
-//! *original* text with every edit highlighted in place at character level
-//! (Chinese has no spaces, so a word diff would be useless).
+//! filterable table of files, and for each file with an edit or a flag its
+//! section of a review page: the changed lines of its *original* text with
+//! every edit highlighted in place at character level (Chinese has no
+//! spaces, so a word diff would be useless), two lines of context around
+//! them, the rest collapsed.
+//!
+//! Rooms: `rows` (a file's text as rows: edits placed per line, removed
+//! duplicates as one row, unchanged runs collapsed, long lines elided),
+//! `page` (a file's section and the page around it), `index`, and
+//! `super::kept` (the kept-copy pages).
 //!
 //! Why it is built this way:
 //!
 //! - **Everything from the corpus is hostile.** The index is rendered
-//!   through a minijinja template with HTML auto-escaping; file pages (one
-//!   per changed file, the bulk of the work) are written directly, every
-//!   corpus string through the same escaper (`escape_html`); data embedded in a
+//!   through a minijinja template with HTML auto-escaping; file sections
+//!   (the bulk of the work) are written directly, every corpus string
+//!   through the same escaper (`escape_html`); data embedded in a
 //!   `<script>` block is JSON with `<`, `>`, `&`, U+2028 and U+2029 escaped
 //!   ([`script_json`]), and the page JavaScript only ever uses
 //!   `textContent`/`createElement` on it. A Content-Security-Policy meta tag
 //!   forbids any network access and foreign scripts.
-//! - **Large corpora.** The index embeds one compact JSON row per file that
-//!   is not unchanged (unchanged files are only counted), and a few lines of
-//!   vanilla JS render, sort, filter and paginate the table; the text of the
-//!   files lives in the per-file pages, written in parallel by the pipeline.
-//! - **Links land.** Every row of a file page carries `id="L<n>"` (1-based
-//!   line of the original), so a removed duplicate's link to its kept copy
-//!   (file and line) opens the right place; the pipeline also writes pages
-//!   for unchanged files that hold a kept copy.
+//! - **Large corpora.** The report grows with the decisions, not with the
+//!   bytes: a section holds the changed lines (cut to `rows::SHOWN_CHARS` (30)
+//!   characters around each edit) and a removed duplicate's first
+//!   characters only (its text is in `changes.jsonl` and `changes.diff`);
+//!   sections are rendered in parallel as files are emitted and appended in
+//!   corpus order to pages of up to [`GROUP_FILES`] files ([`Pages`]), so a
+//!   corpus of thousands of files has a few hundred pages. The index embeds
+//!   one compact JSON row per file that is not unchanged (unchanged files
+//!   are only counted, unless flagged), and a few lines of vanilla JS
+//!   render, sort, filter and paginate the table.
+//! - **Links land.** Every row of a section carries `id="f<id>.L<n>"`
+//!   (1-based line of the original); a removed duplicate's row names its
+//!   kept copy's file and line and links its entry on a kept-copy page,
+//!   which links that line on its own page and back to every removed copy.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -40,6 +53,17 @@ use super::{ChangeRecord, Status};
 use crate::edit::Detail;
 use crate::emit::{Durability, Tree};
 
+mod index;
+mod page;
+mod rows;
+#[cfg(test)]
+mod tests;
+
+use index::*;
+use page::*;
+pub(crate) use rows::preview;
+use rows::*;
+
 const INDEX_TEMPLATE: &str = include_str!("templates/index.html");
 const STYLE: &str = include_str!("templates/style.css");
 const FILE_JS: &str = include_str!("templates/file.js");
@@ -53,6 +77,12 @@ const INDEX_JS: &str = include_str!("templates/index.js");
 /// local `.js` file run if escaping ever failed.
 pub const STYLE_ASSET: &str = "assets/style.css";
 
+/// Whether file pages link their own `diffs/<path>.diff` (set for a run
+/// with `--report-diffs per-file` by [`super::Writers::open`]) instead of
+/// `changes.diff`.
+pub static PER_FILE_DIFFS: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
 /// The Content-Security-Policy of every page: no network, style only from
 /// the report's own style sheet (`'self'`, which Chromium matches for
 /// file:// pages; no inline styles), images only as `data:` URLs, and only
@@ -62,7 +92,10 @@ pub const STYLE_ASSET: &str = "assets/style.css";
 /// if escaping failed). A hash, unlike a random nonce, keeps every page
 /// byte-identical between runs.
 pub fn csp(script: &str) -> String {
-    let hash = super::sha256::base64(&super::sha256::sha256(script.as_bytes()));
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let hash =
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(script.as_bytes()));
     format!("default-src 'none'; style-src 'self'; script-src 'sha256-{hash}'; img-src data:")
 }
 
@@ -153,31 +186,134 @@ pub fn write_file_page_part(
     original: &str,
     changes: &[ChangeRecord],
 ) -> io::Result<()> {
-    let cut = page_cut(original);
-    let html = if cut == original.len() {
-        render_file_page(rel, original, changes, None)?
-    } else {
-        let shown: Vec<ChangeRecord> = changes
-            .iter()
-            .take_while(|c| c.end <= cut)
-            .cloned()
-            .collect();
-        let lines = original[..cut].bytes().filter(|&b| b == b'\n').count();
-        let notice = format!(
-            "This file is {:.1} MB, too big for one page: this page shows its first {} lines ({:.1} MB) \
-             and the {} changes in them. changes.jsonl (and the unified diff of a changed file) has every change.",
-            original.len() as f64 / 1e6,
-            lines,
-            cut as f64 / 1e6,
-            shown.len(),
-        );
-        render_file_page(rel, &original[..cut], &shown, Some(&notice))?
+    let html = match capped(original, changes) {
+        None => render_file_page(rel, original, changes, None)?,
+        Some((cut, shown, notice)) => {
+            render_file_page(rel, &original[..cut], &shown, Some(&notice))?
+        }
     };
     report.write(
         &Path::new("files").join(format!("{rel}.html")),
         html.as_bytes(),
         Durability::Deferred,
     )
+}
+
+/// For a text longer than [`PAGE_CAP`]: where its page stops, the changes
+/// shown and the notice that says so.
+fn capped(original: &str, changes: &[ChangeRecord]) -> Option<(usize, Vec<ChangeRecord>, String)> {
+    let cut = page_cut(original);
+    if cut == original.len() {
+        return None;
+    }
+    let shown: Vec<ChangeRecord> = changes
+        .iter()
+        .take_while(|c| c.end <= cut)
+        .cloned()
+        .collect();
+    let lines = original[..cut].bytes().filter(|&b| b == b'\n').count();
+    let notice = format!(
+        "This file is {:.1} MB, too big for one page: this page shows its first {} lines ({:.1} MB) \
+         and the {} changes in them. changes.jsonl (and the unified diff of a changed file) has every change.",
+        original.len() as f64 / 1e6,
+        lines,
+        cut as f64 / 1e6,
+        shown.len(),
+    );
+    Some((cut, shown, notice))
+}
+
+/// Files on one page of several files, at most.
+pub const GROUP_FILES: usize = 50;
+/// A page of several files is closed once it holds this many bytes.
+pub const GROUP_BYTES: usize = 1 << 20;
+
+/// The section of file `id` (corpus order) for a page of several files
+/// ([`Pages`]): ids prefixed `f<id>.`, links from `files/`; a text longer
+/// than [`PAGE_CAP`] shows its start, as [`write_file_page_part`] does.
+pub fn file_section(id: u32, rel: &str, original: &str, changes: &[ChangeRecord]) -> String {
+    let prefix = format!("f{id}.");
+    match capped(original, changes) {
+        None => render_section(&prefix, "../", rel, original, changes, None),
+        Some((cut, shown, notice)) => {
+            render_section(&prefix, "../", rel, &original[..cut], &shown, Some(&notice))
+        }
+    }
+}
+
+/// The review pages of several files each, `files/0000.html`,
+/// `files/0001.html`, …: sections are appended in corpus order
+/// ([`Pages::push`]); a page is closed after [`GROUP_FILES`] files or
+/// [`GROUP_BYTES`] bytes, and named when complete.
+pub struct Pages<'t> {
+    report: &'t Tree,
+    next: u32,
+    open: Option<(
+        String,
+        usize,
+        usize,
+        io::BufWriter<crate::emit::AtomicFile<'t>>,
+    )>,
+}
+
+impl<'t> Pages<'t> {
+    /// No page yet.
+    pub fn new(report: &'t Tree) -> Pages<'t> {
+        Pages {
+            report,
+            next: 0,
+            open: None,
+        }
+    }
+
+    /// Append a file's section ([`file_section`]); returns the page it is
+    /// on, relative to the report root (`files/0003.html`).
+    pub fn push(&mut self, section: &str) -> io::Result<String> {
+        use std::io::Write as _;
+        if self.open.is_none() {
+            let name = format!("files/{:04}.html", self.next);
+            self.next += 1;
+            let f = self.report.create(Path::new(&name))?;
+            let mut w = io::BufWriter::with_capacity(1 << 16, f);
+            let mut head = String::new();
+            page_head(&mut head, &format!("review page {}", self.next), "../");
+            w.write_all(head.as_bytes())?;
+            self.open = Some((name, 0, 0, w));
+        }
+        let (name, files, bytes, w) = self.open.as_mut().expect("opened above");
+        w.write_all(section.as_bytes())?;
+        *files += 1;
+        *bytes += section.len();
+        let name = name.clone();
+        if *files >= GROUP_FILES || *bytes >= GROUP_BYTES {
+            self.close()?;
+        }
+        Ok(name)
+    }
+
+    /// Close the open page: its tail, its name.
+    pub fn close(&mut self) -> io::Result<()> {
+        use std::io::Write as _;
+        let Some((_, _, _, mut w)) = self.open.take() else {
+            return Ok(());
+        };
+        let mut tail = String::new();
+        page_tail(&mut tail);
+        w.write_all(tail.as_bytes())?;
+        w.into_inner()
+            .map_err(|e| e.into_error())?
+            .commit(Durability::Deferred)
+    }
+}
+
+/// The link to line `line` of a file whose page is `page` (a row's
+/// [`super::FileReport::page`]).
+pub fn line_href(page: &str, line: usize) -> String {
+    if page.contains('#') {
+        format!("{page}.L{line}")
+    } else {
+        format!("{page}#L{line}")
+    }
 }
 
 /// Write the shared assets (`assets/style.css`) into the report folder.
@@ -206,7 +342,7 @@ pub fn page_href(rel: &str, line: Option<usize>) -> String {
 
 /// Write `<report>/index.html` from the summary.
 pub fn write_index(report: &Tree, summary: &Summary) -> io::Result<()> {
-    let html = render_index(report.path(), summary)?;
+    let html = render_index(summary)?;
     report.write(
         Path::new("index.html"),
         html.as_bytes(),
@@ -243,7 +379,7 @@ fn escape_html(s: &str) -> String {
 
 /// [`escape_html`] appending to `out`; copies runs without special
 /// characters in one go.
-fn escape_into(out: &mut String, s: &str) {
+pub(crate) fn escape_into(out: &mut String, s: &str) {
     const TOP3: u64 = 0xE0E0_E0E0_E0E0_E0E0;
     const X20: u64 = 0x2020_2020_2020_2020;
     let b = s.as_bytes();
@@ -294,142 +430,6 @@ fn push_num(out: &mut String, mut n: usize) {
     for &d in &buf[k..] {
         out.push(d as char);
     }
-}
-
-/// The rows of the "All changes" table, one `<tr>` per change, each ended
-/// by `\n`. Written by hand for speed, like [`rows_html`]; every string
-/// goes through [`escape_into`].
-fn changes_html(list: &[Change]) -> String {
-    let size: usize = list
-        .iter()
-        .map(|c| 240 + c.before.len() + c.after.len())
-        .sum();
-    let mut o = String::with_capacity(size);
-    for c in list {
-        o.push_str("<tr id=\"c");
-        push_num(&mut o, c.i);
-        o.push_str("\"><td class=\"mono\"><a href=\"");
-        if c.shown {
-            o.push_str("#e");
-            push_num(&mut o, c.i);
-        } else {
-            o.push_str("#L");
-            push_num(&mut o, c.line);
-        }
-        o.push_str("\">");
-        push_num(&mut o, c.line);
-        o.push(':');
-        push_num(&mut o, c.col);
-        o.push_str("</a><td><span class=\"tag f-");
-        escape_into(&mut o, &c.fam);
-        o.push_str("\">");
-        escape_into(&mut o, c.rule);
-        o.push_str("</span><td class=\"ba b\">");
-        escape_into(&mut o, &c.before);
-        o.push_str("<td class=\"ba a\">");
-        if c.flag {
-            o.push_str("<i class=\"mut\">flag</i>");
-        } else if !c.after.is_empty() {
-            escape_into(&mut o, &c.after);
-        } else {
-            o.push_str("<i class=\"mut\">removed</i>");
-        }
-        o.push_str("<td>");
-        if let Some(d) = &c.dup {
-            o.push_str("duplicate of <a class=\"dup\" href=\"");
-            escape_into(&mut o, &d.href);
-            o.push_str("\">");
-            escape_into(&mut o, &d.file);
-            o.push(':');
-            push_num(&mut o, d.line);
-            o.push_str("</a>");
-        } else if let Some(e) = &c.echo {
-            o.push_str("<a href=\"");
-            escape_into(&mut o, e);
-            o.push_str("\">");
-            if let Some(d) = &c.detail {
-                escape_into(&mut o, d);
-            }
-            o.push_str("</a>");
-        } else if let Some(d) = &c.detail {
-            escape_into(&mut o, d);
-        }
-        o.push('\n');
-    }
-    o
-}
-
-/// The rows of the text view, one `<div class="r">` per line of the
-/// original. Written by hand rather than by the template engine: a page has
-/// one row per line and this loop was the bulk of the rendering time. It
-/// produces exactly what the former template loop did (the same escaping,
-/// one `\n` after each row).
-fn rows_html(rows: &[Row]) -> String {
-    let size: usize = rows
-        .iter()
-        .map(|r| 64 + r.pieces.iter().map(|p| p.s.len() + 96).sum::<usize>())
-        .sum();
-    let mut o = String::with_capacity(size);
-    for r in rows {
-        o.push_str("<div class=\"r");
-        if r.x {
-            o.push_str(" x");
-        }
-        o.push_str("\" id=\"L");
-        push_num(&mut o, r.n);
-        o.push_str("\"><span class=\"n\">");
-        push_num(&mut o, r.n);
-        o.push_str("</span><div class=\"c\">");
-        for p in &r.pieces {
-            let Some(i) = p.i else {
-                escape_into(&mut o, &p.s);
-                continue;
-            };
-            o.push_str("<span class=\"e");
-            if p.flag {
-                o.push_str(" flag");
-            }
-            o.push('"');
-            if p.first {
-                o.push_str(" id=\"e");
-                push_num(&mut o, i);
-                o.push_str("\" tabindex=\"0\"");
-            } else {
-                o.push_str(" data-i=\"");
-                push_num(&mut o, i);
-                o.push('"');
-            }
-            o.push_str(" data-rule=\"");
-            escape_into(&mut o, p.rule);
-            o.push_str("\">");
-            escape_into(&mut o, &p.pre);
-            if !p.s.is_empty() {
-                o.push_str(if p.ws { "<del class=\"ws\">" } else { "<del>" });
-                escape_into(&mut o, &p.s);
-                o.push_str("</del>");
-            }
-            if p.nl {
-                o.push_str("<span class=\"j\" title=\"joined with the next line\">↪</span>");
-            }
-            if !p.a.is_empty() {
-                o.push_str("<ins>");
-                escape_into(&mut o, &p.a);
-                o.push_str("</ins>");
-            }
-            if p.flag {
-                o.push_str("<mark>&#9873;</mark>");
-            }
-            escape_into(&mut o, &p.post);
-            if let Some(d) = &p.dup {
-                o.push_str("<a class=\"dup\" href=\"");
-                escape_into(&mut o, d);
-                o.push_str("\">&#8674; kept copy</a>");
-            }
-            o.push_str("</span>");
-        }
-        o.push_str("</div></div>\n");
-    }
-    o
 }
 
 /// Percent-encode each `/`-separated segment (unreserved characters of
@@ -511,846 +511,4 @@ fn doc_parts(doc: &str) -> Vec<(bool, &str)> {
         .filter(|(_, t)| !t.is_empty())
         .map(|(i, t)| (i % 2 == 1, t))
         .collect()
-}
-
-// ---------------------------------------------------------------- file page
-
-/// One piece of a row of the text: plain text, or (a part of) an edit.
-#[derive(Serialize)]
-struct Piece {
-    /// Plain text, or the deleted text of an edit (visible form).
-    s: String,
-    /// Edit index (absent for plain text).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    i: Option<usize>,
-    /// Unchanged text inside the edit before the deletion (first part only).
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pre: String,
-    /// Unchanged text inside the edit after the insertion (last part only).
-    #[serde(skip_serializing_if = "String::is_empty")]
-    post: String,
-    /// Inserted text (visible form), on the last part of an edit.
-    #[serde(skip_serializing_if = "String::is_empty")]
-    a: String,
-    /// The deleted text is only whitespace (drawn as a box, not struck).
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    ws: bool,
-    /// The deletion ends with a line break (the line is joined with the
-    /// next one in the cleaned text).
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    nl: bool,
-    /// First part of the edit: carries the `id` and is focusable.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    first: bool,
-    /// The edit is a flag (marks a place, changes nothing).
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    flag: bool,
-    /// Rule id.
-    #[serde(skip_serializing_if = "str::is_empty")]
-    rule: &'static str,
-    /// Rule family (for colours).
-    #[serde(skip_serializing_if = "str::is_empty")]
-    fam: &'static str,
-    /// Link to the kept copy (last part of a removed duplicate).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    dup: Option<String>,
-}
-
-impl Piece {
-    fn text(s: &str) -> Piece {
-        Piece {
-            s: s.to_string(),
-            i: None,
-            pre: String::new(),
-            post: String::new(),
-            a: String::new(),
-            ws: false,
-            nl: false,
-            first: false,
-            flag: false,
-            rule: "",
-            fam: "",
-            dup: None,
-        }
-    }
-}
-
-/// One line of the original.
-#[derive(Serialize)]
-struct Row {
-    /// 1-based line number.
-    n: usize,
-    /// The line holds (part of) an edit.
-    x: bool,
-    pieces: Vec<Piece>,
-}
-
-/// One entry of the list of changes under the text.
-struct Change {
-    i: usize,
-    line: usize,
-    col: usize,
-    rule: &'static str,
-    fam: String,
-    before: String,
-    after: String,
-    flag: bool,
-    /// Shown in the text (false when the span is not on character
-    /// boundaries or overlaps an earlier edit: then it is only listed).
-    shown: bool,
-    detail: Option<String>,
-    /// In-page link for an echo's source line.
-    echo: Option<String>,
-    dup: Option<DupLink>,
-}
-
-/// Where a removed duplicate's kept copy is, for its link.
-struct DupLink {
-    href: String,
-    file: String,
-    line: usize,
-}
-
-/// The rows of a page's rules table (rule, count, description), each
-/// ended by `\n`; descriptions have their backtick spans as `<code>`.
-fn rules_html(counts: BTreeMap<&'static str, usize>) -> String {
-    let mut o = String::new();
-    for (id, n) in counts {
-        o.push_str("<tr data-rule=\"");
-        escape_into(&mut o, id);
-        o.push_str("\"><td><span class=\"tag f-");
-        escape_into(&mut o, family(id));
-        o.push_str("\">");
-        escape_into(&mut o, id);
-        o.push_str("</span></td><td class=\"num\">");
-        push_num(&mut o, n);
-        o.push_str("</td><td class=\"doc\">");
-        for (code, part) in doc_parts(rule_doc(id)) {
-            if code {
-                o.push_str("<code>");
-                escape_into(&mut o, part);
-                o.push_str("</code>");
-            } else {
-                escape_into(&mut o, part);
-            }
-        }
-        o.push_str("</td></tr>\n");
-    }
-    o
-}
-
-/// An edit to draw: the changed part of a record after trimming the text
-/// common to `before` and `after` (so `“abc”`→`「abc」` highlights only the
-/// quotes' neighbourhood), in byte offsets of the original.
-struct Span {
-    i: usize,
-    /// Edit span (whole record).
-    start: usize,
-    end: usize,
-    /// Changed part inside `start..end`.
-    del_start: usize,
-    del_end: usize,
-    /// Replacement of the changed part.
-    ins: String,
-    flag: bool,
-    rule: &'static str,
-    dup: Option<String>,
-}
-
-/// Common prefix and suffix lengths (bytes, on char boundaries) of `a` and `b`.
-fn common_affixes(a: &str, b: &str) -> (usize, usize) {
-    let pre: usize = a
-        .chars()
-        .zip(b.chars())
-        .take_while(|(x, y)| x == y)
-        .map(|(x, _)| x.len_utf8())
-        .sum();
-    let (ra, rb) = (&a[pre..], &b[pre..]);
-    let suf: usize = ra
-        .chars()
-        .rev()
-        .zip(rb.chars().rev())
-        .take_while(|(x, y)| x == y)
-        .map(|(x, _)| x.len_utf8())
-        .sum();
-    (pre, suf)
-}
-
-fn render_file_page(
-    rel: &str,
-    original: &str,
-    changes: &[ChangeRecord],
-    notice: Option<&str>,
-) -> io::Result<String> {
-    let root = root_prefix(rel);
-    let mut list = Vec::with_capacity(changes.len());
-    let mut spans = Vec::with_capacity(changes.len());
-    let mut pos = 0usize;
-    for (i, c) in changes.iter().enumerate() {
-        let flag = c.start == c.end && c.after.is_empty();
-        let dup = c.duplicate_of.as_ref().map(|k| DupLink {
-            href: if k.file == rel {
-                format!("#L{}", k.line)
-            } else {
-                format!("{root}{}", page_href(&k.file, Some(k.line)))
-            },
-            file: k.file.clone(),
-            line: k.line,
-        });
-        let (detail, echo) = match &c.detail {
-            Some(Detail::Join { score, signals }) => (
-                Some(format!(
-                    "join score {score}; signals: {}",
-                    signals.join(", ")
-                )),
-                None,
-            ),
-            Some(Detail::EchoOf { line }) => (
-                Some(format!("echo of line {line}")),
-                Some(format!("#L{line}")),
-            ),
-            Some(Detail::Note { text }) => (Some(text.clone()), None),
-            Some(Detail::DuplicateOf { file, line }) => {
-                (Some(format!("duplicate of {file}:{line}")), None)
-            }
-            None => (None, None),
-        };
-        let ok = c.start >= pos
-            && c.start <= c.end
-            && c.end <= original.len()
-            && original.is_char_boundary(c.start)
-            && original.is_char_boundary(c.end);
-        if ok {
-            let before = &original[c.start..c.end];
-            let (pre, suf) = if flag {
-                (0, 0)
-            } else {
-                common_affixes(before, &c.after)
-            };
-            // Keep at least something to mark when the record is a pure no-op.
-            let (pre, suf) = if pre + suf >= before.len() && pre + suf >= c.after.len() {
-                (0, 0)
-            } else {
-                (pre, suf)
-            };
-            spans.push(Span {
-                i,
-                start: c.start,
-                end: c.end,
-                del_start: c.start + pre,
-                del_end: c.end - suf,
-                ins: c.after[pre..c.after.len() - suf].to_string(),
-                flag,
-                rule: c.rule,
-                dup: dup.as_ref().map(|d| d.href.clone()),
-            });
-            pos = c.end;
-        }
-        list.push(Change {
-            i,
-            line: c.line,
-            col: c.column,
-            rule: c.rule,
-            fam: family(c.rule).to_string(),
-            before: visible(&c.before),
-            after: visible(&c.after),
-            flag,
-            shown: ok,
-            detail,
-            echo,
-            dup,
-        });
-    }
-    let rows = build_rows(original, &spans);
-
-    let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
-    for c in changes {
-        *counts.entry(c.rule).or_default() += 1;
-    }
-    let rules_html = rules_html(counts);
-    let edits = changes
-        .iter()
-        .filter(|c| !(c.start == c.end && c.after.is_empty()))
-        .count();
-    let flags = changes.len() - edits;
-    let dups = changes.iter().filter(|c| c.duplicate_of.is_some()).count();
-    let rows_html = rows_html(&rows);
-    let changes_html = changes_html(&list);
-    // Written directly rather than through a template: rendering the page
-    // with the template engine was a tenth of its cost. Every corpus
-    // string goes through `escape_into`.
-    let plural = |n: usize| if n == 1 { "" } else { "s" };
-    let mut o = String::with_capacity(rows_html.len() + changes_html.len() + 4096 + FILE_JS.len());
-    o.push_str(FILE_HEAD_1);
-    escape_into(&mut o, file_csp());
-    o.push_str(FILE_HEAD_2);
-    escape_into(&mut o, rel);
-    o.push_str(" · newsclean review</title>\n\n<link rel=\"stylesheet\" href=\"");
-    escape_into(&mut o, &format!("{root}{STYLE_ASSET}"));
-    o.push_str("\">\n</head>\n<body>\n<header class=\"top\">\n  <a href=\"");
-    escape_into(&mut o, &format!("{root}index.html"));
-    o.push_str("\" class=\"noprint\">&larr; all files</a>\n  <h1 class=\"mono\">");
-    escape_into(&mut o, rel);
-    o.push_str("</h1>\n  <span class=\"mut\">");
-    push_num(&mut o, edits);
-    o.push_str(" edit");
-    o.push_str(plural(edits));
-    if flags > 0 {
-        o.push_str(", ");
-        push_num(&mut o, flags);
-        o.push_str(" flag");
-        o.push_str(plural(flags));
-    }
-    if dups > 0 {
-        o.push_str(", ");
-        push_num(&mut o, dups);
-        o.push_str(" duplicate");
-        o.push_str(plural(dups));
-        o.push_str(" removed");
-    }
-    o.push_str(" · ");
-    push_num(&mut o, rows.len());
-    o.push_str(" lines</span>\n");
-    o.push_str(FILE_TOOLS);
-    o.push_str("    ");
-    if edits > 0 {
-        o.push_str("<a href=\"");
-        escape_into(&mut o, &format!("{root}diffs/{}.diff", encode_path(rel)));
-        o.push_str("\">unified diff</a>");
-    }
-    o.push_str("\n  </span>\n</header>\n<main>\n");
-    if !rules_html.is_empty() {
-        o.push_str("\n<table id=\"rules\">\n");
-        o.push_str(&rules_html);
-        o.push_str("</table>\n");
-    }
-    o.push('\n');
-    o.push_str(FILE_LEGEND);
-    if let Some(n) = notice {
-        o.push_str("<p class=\"banner\" id=\"capped\">");
-        escape_into(&mut o, n);
-        o.push_str("</p>\n");
-    } else if list.is_empty() {
-        o.push_str(FILE_BANNER);
-    }
-    o.push_str("\n<div id=\"text\" lang=\"zh\">\n<div id=\"cols\" aria-hidden=\"true\"><span></span><span>original</span><span>cleaned</span></div>\n");
-    o.push_str(&rows_html);
-    o.push_str("</div>\n");
-    if !list.is_empty() {
-        o.push_str("\n<h2>All changes (");
-        push_num(&mut o, list.len());
-        o.push_str(")</h2>\n<table id=\"changes\">\n<thead><tr><th>line:col</th><th>rule</th><th>before</th><th>after</th><th>detail</th></tr></thead>\n<tbody>\n");
-        o.push_str(&changes_html);
-        o.push_str("</tbody>\n</table>\n");
-    }
-    o.push_str("\n</main>\n<div id=\"tip\" role=\"tooltip\" hidden></div>\n<script>");
-    o.push_str(FILE_JS);
-    o.push_str("</script>\n</body>\n</html>");
-    Ok(o)
-}
-
-/// Fixed parts of a file page (see [`render_file_page`]).
-const FILE_HEAD_1: &str = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"";
-const FILE_HEAD_2: &str = "\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"referrer\" content=\"no-referrer\">\n<title>";
-const FILE_TOOLS: &str = "  <span class=\"noprint\" id=\"tools\">\n    <button type=\"button\" id=\"prev\" title=\"previous change (p or k)\">&uarr; prev</button>\n    <button type=\"button\" id=\"next\" title=\"next change (n or j)\">&darr; next</button>\n    <button type=\"button\" id=\"v-inline\" aria-pressed=\"true\" title=\"inline view (v)\">inline</button>\n    <button type=\"button\" id=\"v-sbs\" aria-pressed=\"false\" title=\"side by side view (v)\">side by side</button>\n    <button type=\"button\" id=\"only\" aria-pressed=\"false\" title=\"show only changed lines (c)\">changed lines only</button>\n";
-const FILE_LEGEND: &str = "<p class=\"legend\">Original text. <span class=\"e\"><del>deleted</del></span> <span class=\"e\"><del class=\"ws\">·⏎</del></span> deleted whitespace <span class=\"e\"><ins>inserted</ins></span> <span class=\"e flag\"><mark>&#9873;</mark></span> flag (nothing changed) · whitespace shown as <code>·</code> space, <code>□</code> full-width space, <code>→</code> tab, <code>⏎</code> line break · hover or focus an edit for its rule <span class=\"noprint\">· keys: <span class=\"kbd\">n</span>/<span class=\"kbd\">j</span> next, <span class=\"kbd\">p</span>/<span class=\"kbd\">k</span> previous, <span class=\"kbd\">v</span> view, <span class=\"kbd\">c</span> changed lines only</span></p>\n";
-const FILE_BANNER: &str = "<p class=\"banner\">No edits in this file. It holds the kept copy of text removed as a duplicate elsewhere; the linked line is highlighted.</p>";
-
-/// Split the original into rows (lines without their `\n`) and place the
-/// spans, cutting an edit that crosses lines into one part per line.
-fn build_rows(text: &str, spans: &[Span]) -> Vec<Row> {
-    // Line starts; a final empty line only when an edit sits at the very end.
-    let mut starts = vec![0usize];
-    starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-    if starts.last() == Some(&text.len())
-        && starts.len() > 1
-        && !spans.iter().any(|s| s.start == text.len())
-    {
-        starts.pop();
-    }
-    let mut rows: Vec<Row> = Vec::with_capacity(starts.len());
-    let mut si = 0usize; // next span
-    for (li, &ls) in starts.iter().enumerate() {
-        let le = starts.get(li + 1).copied().unwrap_or(text.len()); // includes the '\n'
-        let mut row = Row {
-            n: li + 1,
-            x: false,
-            pieces: Vec::new(),
-        };
-        let mut p = ls;
-        // A span that started on an earlier line and continues here.
-        if si > 0 {
-            let s = &spans[si - 1];
-            if s.end > ls && s.start < ls {
-                p = continue_span(text, s, ls, le, &mut row);
-            }
-        }
-        let is_last = li + 1 == starts.len();
-        while let Some(s) = spans.get(si) {
-            // A span starting at a line end (after its `\n`) belongs to the
-            // next line, except at the very end of the text.
-            if s.start < ls || s.start > le || (s.start == le && !is_last) {
-                break;
-            }
-            push_text(text, p, s.start, &mut row);
-            p = start_span(text, s, le, &mut row);
-            si += 1;
-        }
-        push_text(text, p, le, &mut row);
-        rows.push(row);
-    }
-    rows
-}
-
-/// Plain text `a..b` (a trailing `\n` is the row's end, not text).
-fn push_text(text: &str, a: usize, b: usize, row: &mut Row) {
-    if a >= b {
-        return;
-    }
-    let s = text[a..b].strip_suffix('\n').unwrap_or(&text[a..b]);
-    if s.is_empty() {
-        return;
-    }
-    match row.pieces.last_mut() {
-        Some(last) if last.i.is_none() => last.s.push_str(s),
-        _ => row.pieces.push(Piece::text(s)),
-    }
-}
-
-/// The part of span `s` from `from` up to the line end `le`; returns where
-/// plain text resumes.
-fn span_part(text: &str, s: &Span, from: usize, le: usize, first: bool, row: &mut Row) -> usize {
-    let to = s.end.min(le);
-    let last = s.end <= le;
-    let clip = |a: usize, b: usize| (a.clamp(from, to), b.clamp(from, to));
-    let (pa, pb) = clip(s.start, s.del_start);
-    let (da, db) = clip(s.del_start, s.del_end);
-    let (qa, qb) = clip(s.del_end, s.end);
-    row.x = true;
-    row.pieces.push(Piece {
-        s: visible(&text[da..db]),
-        ws: text[da..db].chars().all(char::is_whitespace),
-        nl: text[da..db].ends_with('\n') && !s.ins.contains('\n'),
-        i: Some(s.i),
-        pre: text[pa..pb].trim_end_matches('\n').to_string(),
-        post: if last {
-            text[qa..qb].trim_end_matches('\n').to_string()
-        } else {
-            String::new()
-        },
-        a: if last { visible(&s.ins) } else { String::new() },
-        first,
-        flag: s.flag,
-        rule: s.rule,
-        fam: family(s.rule),
-        dup: if last { s.dup.clone() } else { None },
-    });
-    to
-}
-
-fn start_span(text: &str, s: &Span, le: usize, row: &mut Row) -> usize {
-    span_part(text, s, s.start, le, true, row)
-}
-
-fn continue_span(text: &str, s: &Span, ls: usize, le: usize, row: &mut Row) -> usize {
-    span_part(text, s, ls, le, false, row)
-}
-
-// -------------------------------------------------------------------- index
-
-#[derive(Serialize)]
-struct RuleRow {
-    id: &'static str,
-    fam: String,
-    spec: &'static str,
-    doc: Vec<(bool, &'static str)>,
-    n: usize,
-    /// Files in which the rule fired.
-    files: usize,
-}
-
-#[derive(Serialize)]
-struct Problem {
-    path: String,
-    status: &'static str,
-    reason: String,
-}
-
-/// One row of the files table (see [`TableData`]).
-type FileRow<'a> = (&'a str, u8, usize, usize, usize, Vec<usize>, u8);
-
-/// The files table data, embedded as JSON: `rules` names the rule ids once;
-/// each file row is `[path, status, edits, flags, duplicates, [rule index,
-/// count, …], has page]` with status 0 cleaned, 1 unchanged, 2 skipped,
-/// 3 failed.
-#[derive(Serialize)]
-struct TableData<'a> {
-    rules: Vec<&'static str>,
-    files: Vec<FileRow<'a>>,
-}
-
-fn render_index(report_dir: &Path, summary: &Summary) -> io::Result<String> {
-    let mut files_per_rule: BTreeMap<&str, usize> = BTreeMap::new();
-    for f in &summary.files {
-        for &(id, n) in &f.rules {
-            if n > 0 {
-                *files_per_rule.entry(id).or_default() += 1;
-            }
-        }
-    }
-    let nfiles = |id: &str| files_per_rule.get(id).copied().unwrap_or(0);
-    let mut rule_ids: Vec<&'static str> = Vec::new();
-    let mut rule_rows = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for r in crate::rules::all() {
-        seen.insert(r.id);
-        rule_ids.push(r.id);
-        let n = summary.rules.get(r.id).copied().unwrap_or(0);
-        rule_rows.push(RuleRow {
-            id: r.id,
-            fam: family(r.id).to_string(),
-            spec: r.spec,
-            doc: doc_parts(r.doc),
-            n,
-            files: nfiles(r.id),
-        });
-    }
-    // Counted ids the registry does not know (should not happen; shown anyway).
-    for (&id, &n) in &summary.rules {
-        if seen.insert(id) {
-            rule_ids.push(id);
-            rule_rows.push(RuleRow {
-                id,
-                fam: family(id).to_string(),
-                spec: "",
-                doc: Vec::new(),
-                n,
-                files: nfiles(id),
-            });
-        }
-    }
-    let rule_index: BTreeMap<&str, usize> = rule_ids
-        .iter()
-        .enumerate()
-        .map(|(i, &id)| (id, i))
-        .collect();
-
-    let mut problems = Vec::new();
-    let mut files = Vec::new();
-    let mut unchanged_hidden = 0usize;
-    for f in &summary.files {
-        let st = match f.status {
-            Status::Cleaned => 0,
-            Status::Unchanged => 1,
-            Status::Skipped => 2,
-            Status::Failed => 3,
-        };
-        let has_page = match f.status {
-            Status::Cleaned => report_dir
-                .join("files")
-                .join(format!("{}.html", f.path))
-                .is_file(),
-            Status::Unchanged => {
-                // Listed only when it holds a kept copy (then it has a
-                // page) or carries flags for the reviewer.
-                let page = report_dir
-                    .join("files")
-                    .join(format!("{}.html", f.path))
-                    .is_file();
-                if !page && f.flags == 0 {
-                    unchanged_hidden += 1;
-                    continue;
-                }
-                page
-            }
-            _ => false,
-        };
-        if matches!(f.status, Status::Skipped | Status::Failed) {
-            problems.push(Problem {
-                path: f.path.clone(),
-                status: if f.status == Status::Skipped {
-                    "skipped"
-                } else {
-                    "failed"
-                },
-                reason: f.reason.clone().unwrap_or_default(),
-            });
-        }
-        let mut rr = Vec::with_capacity(f.rules.len() * 2);
-        for &(id, n) in &f.rules {
-            if let Some(&ix) = rule_index.get(id) {
-                rr.push(ix);
-                rr.push(n);
-            }
-        }
-        files.push((
-            f.path.as_str(),
-            st,
-            f.edits,
-            f.flags,
-            f.duplicates_removed,
-            rr,
-            has_page as u8,
-        ));
-    }
-    let data = TableData {
-        rules: rule_ids,
-        files,
-    };
-    let walk_errors: Vec<Problem> = summary
-        .walk_errors
-        .iter()
-        .map(|w| Problem {
-            path: w.path.clone(),
-            status: "unreadable",
-            reason: w.reason.clone(),
-        })
-        .collect();
-    let t = &summary.totals;
-    let ctx = context! {
-        csp => csp(INDEX_JS),
-        run => Value::from(Serde(&summary.run)),
-        totals => Value::from(Serde(&t)),
-        schema_version => summary.schema_version,
-        size_in => human_bytes(t.bytes_in),
-        size_out => human_bytes(t.bytes_out),
-        duration => format!("{:.1} s", summary.run.duration_ms as f64 / 1000.0),
-        rules => Value::from(Serde(&rule_rows)),
-        problems => Value::from(Serde(&problems)),
-        walk_errors => Value::from(Serde(&walk_errors)),
-        listed => data.files.len(),
-        unchanged_hidden => unchanged_hidden,
-        data => Value::from_safe_string(script_json(&data)),
-        style_href => STYLE_ASSET,
-        script => Value::from_safe_string(INDEX_JS.to_string()),
-    };
-    render("index.html", ctx)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn page_cut_stops_at_a_line_end_within_the_cap() {
-        let line = "一二三四五六七八九十。".repeat(PAGE_CAP / 30 + 1);
-        assert!(line.len() > PAGE_CAP);
-        let one = page_cut(&line);
-        assert!(one <= PAGE_CAP && one > PAGE_CAP - 4 && line.is_char_boundary(one));
-        let short = "短行。\n".repeat(PAGE_CAP / 10 + 1);
-        let c = page_cut(&short);
-        assert!(c <= PAGE_CAP && short[..c].ends_with('\n') && c + 10 > PAGE_CAP);
-        assert_eq!(page_cut("小文件。\n"), "小文件。\n".len());
-    }
-
-    #[test]
-    fn escaping_and_numbers_match_the_plain_forms() {
-        let naive = |s: &str| {
-            s.replace('&', "&amp;")
-                .replace('<', "&lt;")
-                .replace('>', "&gt;")
-                .replace('"', "&quot;")
-                .replace('\'', "&#39;")
-        };
-        let parts = [
-            "中文",
-            "<",
-            ">",
-            "&",
-            "\"",
-            "'",
-            "a",
-            "0",
-            "（",
-            " ",
-            "?",
-            "é",
-            "\u{1F600}",
-        ];
-        let mut s = String::new();
-        for k in 0..400 {
-            s.push_str(parts[(k * 7 + k / 3) % parts.len()]);
-            assert_eq!(escape_html(&s), naive(&s), "{s:?}");
-        }
-        for n in [0usize, 7, 10, 99, 100, 12345, usize::MAX] {
-            let mut o = String::new();
-            push_num(&mut o, n);
-            assert_eq!(o, n.to_string());
-        }
-    }
-    use crate::report::KeptCopy;
-
-    fn rec(orig: &str, start: usize, end: usize, after: &str, rule: &'static str) -> ChangeRecord {
-        let line = orig[..start].matches('\n').count() + 1;
-        ChangeRecord {
-            file: "a/b.txt".into(),
-            line,
-            column: 1,
-            start,
-            end,
-            rule,
-            before: orig[start..end].into(),
-            after: after.into(),
-            duplicate_of: None,
-            detail: None,
-        }
-    }
-
-    #[test]
-    fn script_json_cannot_close_the_script() {
-        let s = script_json(&["</script><!-- & \u{2028}"]);
-        assert!(
-            !s.contains('<') && !s.contains('>') && !s.contains('&') && !s.contains('\u{2028}')
-        );
-        let back: Vec<String> = serde_json::from_str(&s).unwrap();
-        assert_eq!(back[0], "</script><!-- & \u{2028}");
-    }
-
-    #[test]
-    fn hrefs_are_encoded_and_relative() {
-        assert_eq!(
-            page_href("a b/c#1.txt", Some(3)),
-            "files/a%20b/c%231.txt.html#L3"
-        );
-        assert_eq!(page_href("x.txt", None), "files/x.txt.html");
-        assert_eq!(root_prefix("x.txt"), "../");
-        assert_eq!(root_prefix("a/b/x.txt"), "../../../");
-    }
-
-    #[test]
-    fn visible_whitespace() {
-        assert_eq!(visible(" \u{3000}\t\n\u{200B}"), "·□→⏎⟨U+200B⟩");
-    }
-
-    #[test]
-    fn file_page_escapes_and_anchors() {
-        let orig = "一<script>x</script>,二\n\n三 \n第四行";
-        let c = orig.find(',').unwrap();
-        let t = orig.find(" \n").unwrap();
-        let mut dup = rec(
-            orig,
-            orig.find("第四行").unwrap(),
-            orig.len(),
-            "",
-            "dedup.paragraph",
-        );
-        dup.duplicate_of = Some(KeptCopy {
-            file: "k/<x>.txt".into(),
-            line: 7,
-        });
-        let recs = vec![
-            rec(orig, c, c + 1, "，", "punct.comma"),
-            rec(orig, t, t + 1, "", "whitespace.trailing"),
-            dup,
-        ];
-        let html = render_file_page("a/b.txt", orig, &recs, None).unwrap();
-        assert!(!html.contains("<script>x"));
-        assert!(html.contains("&lt;script&gt;x"));
-        for n in 1..=4 {
-            assert!(html.contains(&format!("id=\"L{n}\"")), "line {n}");
-        }
-        assert!(!html.contains("id=\"L5\""));
-        assert!(html.contains("href=\"../../files/k/%3Cx%3E.txt.html#L7\""));
-        assert!(html.contains("<del>,</del><ins>，</ins>"));
-        assert!(html.contains("<del class=\"ws\">·</del>"));
-    }
-
-    #[test]
-    fn multi_line_edit_is_cut_per_line() {
-        let orig = "甲\n乙\n乙\n丙";
-        let s = orig.find("乙\n丙").unwrap();
-        let recs = [rec(orig, s, s + "乙\n".len(), "", "dedup.line")];
-        let rows = build_rows(orig, &{
-            let r = &recs[0];
-            vec![Span {
-                i: 0,
-                start: r.start,
-                end: r.end,
-                del_start: r.start,
-                del_end: r.end,
-                ins: String::new(),
-                flag: false,
-                rule: r.rule,
-                dup: None,
-            }]
-        });
-        assert_eq!(rows.len(), 4);
-        assert!(rows[2].x && !rows[3].x);
-        assert_eq!(rows[2].pieces[0].s, "乙⏎");
-        let orig = "a\nb";
-        let spans = vec![Span {
-            i: 0,
-            start: 0,
-            end: 3,
-            del_start: 1,
-            del_end: 2,
-            ins: String::new(),
-            flag: false,
-            rule: "layout.join",
-            dup: None,
-        }];
-        let rows = build_rows(orig, &spans);
-        assert_eq!(rows.len(), 2);
-        assert_eq!(
-            (rows[0].pieces[0].pre.as_str(), rows[0].pieces[0].s.as_str()),
-            ("a", "⏎")
-        );
-        assert!(rows[1].x);
-        assert_eq!(rows[1].pieces[0].post, "b");
-    }
-
-    proptest::proptest! {
-        /// Rows give back the original text (every line once, every edit
-        /// drawn with its first part focusable and its insertion last).
-        #[test]
-        fn rows_cover_the_original(
-            text in "[ab中\n]{0,40}",
-            cuts in proptest::collection::vec((0usize..50, 0usize..4, 0usize..3), 0..6),
-        ) {
-            let chars: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
-            let mut recs = Vec::new();
-            let mut pos = 0usize;
-            let mut sorted = cuts.clone();
-            sorted.sort();
-            for (at, len, kind) in sorted {
-                let a = chars[at.min(chars.len() - 1)];
-                if a < pos { continue; }
-                let ai = chars.iter().position(|&c| c == a).unwrap();
-                let b = chars[(ai + len).min(chars.len() - 1)];
-                let after = ["", "X", "，"][kind];
-                let rule = if a == b && after.is_empty() { "punct.quote-imbalance" } else { "punct.comma" };
-                recs.push(rec(&text, a, b, after, rule));
-                pos = b.max(a + 1);
-            }
-            let html = render_file_page("t.txt", &text, &recs, None).unwrap();
-            proptest::prop_assert!(html.contains("id=\"L1\""));
-            let spans: Vec<Span> = recs.iter().enumerate().map(|(i, r)| Span {
-                i, start: r.start, end: r.end, del_start: r.start, del_end: r.end,
-                ins: r.after.clone(), flag: r.after.is_empty() && r.start == r.end, rule: r.rule, dup: None,
-            }).collect();
-            let rows = build_rows(&text, &spans);
-            let mut back = Vec::new();
-            let mut firsts = vec![0; recs.len()];
-            let mut lasts = vec![0; recs.len()];
-            for r in &rows {
-                let mut line = String::new();
-                for p in &r.pieces {
-                    line.push_str(&p.pre);
-                    line.push_str(&p.s.replace('⏎', ""));
-                    line.push_str(&p.post);
-                    if let Some(i) = p.i {
-                        firsts[i] += p.first as usize;
-                        lasts[i] += (!p.a.is_empty()) as usize;
-                    }
-                }
-                back.push(line);
-            }
-            let expect = if rows.len() == text.matches('\n').count() { text.strip_suffix('\n').unwrap() } else { text.as_str() };
-            proptest::prop_assert_eq!(back.join("\n"), expect);
-            proptest::prop_assert!(firsts.iter().all(|&n| n == 1), "{:?}", firsts);
-            for (i, r) in recs.iter().enumerate() {
-                proptest::prop_assert_eq!(lasts[i], (!r.after.is_empty()) as usize);
-            }
-        }
-    }
 }

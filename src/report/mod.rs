@@ -4,22 +4,321 @@
 //!   counts per rule, one row per file;
 //! - `changes.jsonl` ([`ChangeRecord`]): one object per edit, in corpus
 //!   order;
-//! - `diffs/<path>.diff` ([`diff`]): unified diffs built from the edits;
-//! - `index.html` and per-file pages ([`html`]): the review page.
+//! - `changes.diff` ([`diff`]): one multi-file unified diff built from the
+//!   edits, in corpus order (or, with `--report-diffs per-file`, one
+//!   `diffs/<path>.diff` per changed file);
+//! - `index.html`, per-file pages and the pages of kept copies ([`html`]):
+//!   the review page.
 //!
 //! All of them are produced from the same [`FileReport`] records, which the
 //! emit phase builds per file in parallel and the report phase merges in
-//! corpus order.
+//! corpus order ([`Writers`]). [`Plan`] says which of them a run writes
+//! (`--reports`); `summary.json` is always written, last, as the mark of a
+//! complete run.
 
 pub mod diff;
 pub mod html;
-pub mod sha256;
+pub mod kept;
 pub mod summary;
+
+use std::io::Write;
+use std::path::Path;
 
 use serde::Serialize;
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::edit::{Detail, Edit};
+use crate::emit::{AtomicFile, Durability, Tree};
+
+/// Which reports a run writes besides `summary.json` (`--reports`), and
+/// how its diffs are laid out (`--report-diffs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Plan {
+    /// `changes.jsonl`.
+    pub changes: bool,
+    /// The unified diffs.
+    pub diff: bool,
+    /// The review pages (`index.html`, `files/`, `kept/`, `assets/`).
+    pub html: bool,
+    /// One `diffs/<path>.diff` per changed file instead of `changes.diff`.
+    pub per_file_diffs: bool,
+}
+
+impl Default for Plan {
+    /// Every report, one `changes.diff`.
+    fn default() -> Plan {
+        Plan {
+            changes: true,
+            diff: true,
+            html: true,
+            per_file_diffs: false,
+        }
+    }
+}
+
+/// The names `--reports` takes.
+pub const REPORT_NAMES: [&str; 4] = ["summary", "changes", "diff", "html"];
+
+impl Plan {
+    /// Parse a `--reports` list: names from [`REPORT_NAMES`] separated by
+    /// commas (`summary,changes`); `summary` must be among them, since
+    /// `summary.json` is what marks a report complete.
+    pub fn parse(list: &str) -> Result<Plan, String> {
+        let mut p = Plan {
+            changes: false,
+            diff: false,
+            html: false,
+            per_file_diffs: false,
+        };
+        let mut summary = false;
+        for name in list.split(',').map(str::trim) {
+            match name {
+                "summary" => summary = true,
+                "changes" => p.changes = true,
+                "diff" => p.diff = true,
+                "html" => p.html = true,
+                "all" => {
+                    p = Plan::default();
+                    summary = true;
+                }
+                _ => {
+                    return Err(format!(
+                        "unknown report {name:?}: expected a comma-separated list of {} (or all)",
+                        REPORT_NAMES.join(", ")
+                    ))
+                }
+            }
+        }
+        if !summary {
+            return Err(
+                "the list must include summary (summary.json marks a complete report)".into(),
+            );
+        }
+        Ok(p)
+    }
+}
+
+/// The report files a run appends to in corpus order (`changes.jsonl`,
+/// `changes.diff`), opened at its start and committed at its end.
+pub struct Writers<'t> {
+    plan: Plan,
+    changes: Option<std::io::BufWriter<AtomicFile<'t>>>,
+    diff: Option<std::io::BufWriter<AtomicFile<'t>>>,
+    /// Removed duplicates and their kept copies, for the kept-copy pages.
+    pub kept: kept::KeptRefs,
+    pages: Option<html::Pages<'t>>,
+    /// The first report file that could not be written.
+    pub error: Option<String>,
+}
+
+impl<'t> Writers<'t> {
+    /// Start the reports of `plan` in `report`: the shared assets of the
+    /// review page, `changes.jsonl` and `changes.diff` (named when
+    /// committed). `files` is the number of files of the run.
+    pub fn open(report: &'t Tree, plan: Plan, files: usize) -> std::io::Result<Writers<'t>> {
+        if plan.html {
+            html::write_assets(report)?;
+        }
+        html::PER_FILE_DIFFS.store(plan.per_file_diffs, std::sync::atomic::Ordering::Relaxed);
+        let open = |name: &str, on: bool| -> std::io::Result<_> {
+            Ok(match on {
+                true => Some(std::io::BufWriter::with_capacity(
+                    1 << 16,
+                    report.create(Path::new(name))?,
+                )),
+                false => None,
+            })
+        };
+        Ok(Writers {
+            plan,
+            changes: open("changes.jsonl", plan.changes)?,
+            diff: open("changes.diff", plan.diff && !plan.per_file_diffs)?,
+            kept: kept::KeptRefs::new(files),
+            pages: plan.html.then(|| html::Pages::new(report)),
+            error: None,
+        })
+    }
+
+    /// Whether the change records of each file are wanted.
+    pub fn wants_records(&self) -> bool {
+        self.changes.is_some()
+    }
+
+    /// Append one file's reports, in corpus order: its `changes.jsonl`
+    /// lines (`jsonl`, or the records spilled to `spilled` for a huge
+    /// file), its diff (`diff`, or the one spilled with its row) and its
+    /// removed duplicates. A write error ends that report (kept in
+    /// [`Writers::error`]); the run goes on.
+    pub fn append(
+        &mut self,
+        row: &mut FileReport,
+        jsonl: std::io::Result<&[u8]>,
+        diff: &str,
+        spilled: Option<&mut std::fs::File>,
+    ) {
+        if let Some(w) = self.changes.as_mut() {
+            let written = jsonl
+                .and_then(|j| w.write_all(j))
+                .and_then(|()| match spilled {
+                    Some(f) => std::io::copy(f, w).map(drop),
+                    None => Ok(()),
+                });
+            if let Err(e) = written {
+                self.error.get_or_insert(format!("changes.jsonl: {e}"));
+                self.changes = None;
+            }
+        }
+        if let Some(w) = self.diff.as_mut() {
+            let written = match row.diff_spill.take() {
+                Some(f) => {
+                    use std::io::Seek;
+                    let mut f = &*f;
+                    f.rewind().and_then(|()| std::io::copy(&mut f, w).map(drop))
+                }
+                None => w.write_all(diff.as_bytes()),
+            };
+            if let Err(e) = written {
+                self.error.get_or_insert(format!("changes.diff: {e}"));
+                self.diff = None;
+            }
+        }
+        self.kept.add(&row.path, std::mem::take(&mut row.removed));
+        if let Some(pages) = self.pages.as_mut() {
+            let section = std::mem::take(&mut row.section);
+            if !section.is_empty() {
+                match pages.push(&section) {
+                    Ok(name) => {
+                        row.page = Some(format!("{name}{}", row.page.take().unwrap_or_default()))
+                    }
+                    Err(e) => {
+                        self.error.get_or_insert(format!("review pages: {e}"));
+                        self.pages = None;
+                        row.page = None;
+                    }
+                }
+            } else if row.page.is_none() && row.edits > 0 && matches!(row.status, Status::Cleaned) {
+                // A file cleaned in windows has a page of its own.
+                row.page = Some(html::page_href(&row.path, None));
+            }
+        }
+    }
+
+    /// Name `changes.jsonl` and `changes.diff` (flushed with the rest by
+    /// [`Tree::sync`]).
+    pub fn commit(&mut self) {
+        if let Some(mut pages) = self.pages.take() {
+            if let Err(e) = pages.close() {
+                self.error.get_or_insert(format!("review pages: {e}"));
+            }
+        }
+        for (name, w) in [
+            ("changes.jsonl", self.changes.take()),
+            ("changes.diff", self.diff.take()),
+        ] {
+            if let Some(w) = w {
+                let committed = w
+                    .into_inner()
+                    .map_err(|e| e.into_error())
+                    .and_then(|f| f.commit(Durability::Deferred));
+                if let Err(e) = committed {
+                    self.error.get_or_insert(format!("{name}: {e}"));
+                }
+            }
+        }
+    }
+
+    /// The plan of the run.
+    pub fn plan(&self) -> Plan {
+        self.plan
+    }
+}
+
+/// The report files of one file written while it is emitted: its own diff
+/// (`--report-diffs per-file`); and the section of a review page of a file
+/// with an edit or a flag (`row.section`, appended to a page in corpus
+/// order by [`Writers::append`]; `id` is the file's place in corpus order)
+/// and its removed duplicates (`row.removed`, for the kept-copy pages). `diff` is its unified diff; an error names the report
+/// file that could not be written.
+pub fn write_file_reports(
+    report: &Tree,
+    plan: Plan,
+    id: u32,
+    row: &mut FileReport,
+    original: &str,
+    diff: &str,
+) -> Result<(), String> {
+    if plan.diff && plan.per_file_diffs && !diff.is_empty() {
+        report
+            .write(
+                &Path::new("diffs").join(format!("{}.diff", row.path)),
+                diff.as_bytes(),
+                Durability::Deferred,
+            )
+            .map_err(|e| format!("cannot write diff: {e}"))?;
+    }
+    if plan.html && !row.changes.is_empty() {
+        row.removed = removed_in(&row.changes);
+        row.section = html::file_section(id, &row.path, original, &row.changes);
+        row.page = Some(format!("#f{id}"));
+    }
+    Ok(())
+}
+
+/// Where the streamed diff of a file cleaned in windows goes: its own
+/// `diffs/<path>.diff` (an atomic file, named when complete) with
+/// `--report-diffs per-file`, else a file without a name in the report
+/// folder, appended to `changes.diff` in corpus order
+/// ([`FileReport::diff_spill`]).
+pub enum DiffSink<'t> {
+    /// `diffs/<path>.diff`.
+    Own(AtomicFile<'t>),
+    /// Spilled for `changes.diff`.
+    Spill(std::fs::File),
+}
+
+impl<'t> DiffSink<'t> {
+    /// The sink of `rel`'s diff in `report`.
+    pub fn open(report: &'t Tree, rel: &str) -> std::io::Result<DiffSink<'t>> {
+        if html::PER_FILE_DIFFS.load(std::sync::atomic::Ordering::Relaxed) {
+            Ok(DiffSink::Own(
+                report.create(&Path::new("diffs").join(format!("{rel}.diff")))?,
+            ))
+        } else {
+            Ok(DiffSink::Spill(tempfile::tempfile_in(report.path())?))
+        }
+    }
+
+    /// The diff is complete: name it, or hand the spilled file back.
+    pub fn finish(self) -> std::io::Result<Option<std::sync::Arc<std::fs::File>>> {
+        match self {
+            DiffSink::Own(f) => f.commit(Durability::Deferred).map(|()| None),
+            DiffSink::Spill(f) => Ok(Some(std::sync::Arc::new(f))),
+        }
+    }
+}
+
+impl Write for DiffSink<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            DiffSink::Own(f) => f.write(buf),
+            DiffSink::Spill(f) => f.write(buf),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            DiffSink::Own(f) => f.flush(),
+            DiffSink::Spill(f) => f.flush(),
+        }
+    }
+}
+
+/// The removed duplicates among `changes`: (line, kept copy).
+pub fn removed_in(changes: &[ChangeRecord]) -> Vec<(usize, KeptCopy)> {
+    changes
+        .iter()
+        .filter_map(|c| c.duplicate_of.clone().map(|k| (c.line, k)))
+        .collect()
+}
 
 /// Where the kept copy of a removed duplicate is.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -104,6 +403,23 @@ pub struct FileReport {
     /// The change records (not serialized in the summary).
     #[serde(skip)]
     pub changes: Vec<ChangeRecord>,
+    /// The diff of a file cleaned in windows, spilled to a file without a
+    /// name, for `changes.diff` (not serialized).
+    #[serde(skip)]
+    pub diff_spill: Option<std::sync::Arc<std::fs::File>>,
+    /// Removed duplicates: (line here, kept copy), for the kept-copy pages
+    /// (not serialized).
+    #[serde(skip)]
+    pub removed: Vec<(usize, KeptCopy)>,
+    /// The file's section of a review page, rendered while it is emitted
+    /// and appended to a page in corpus order (not serialized).
+    #[serde(skip)]
+    pub section: String,
+    /// Where the file's review page is, relative to the report root
+    /// (`files/0003.html#f12`; [`html::line_href`] links a line), if it has
+    /// one (not serialized).
+    #[serde(skip)]
+    pub page: Option<String>,
 }
 
 impl FileReport {
@@ -123,6 +439,10 @@ impl FileReport {
             duplicates_removed: 0,
             rules: Vec::new(),
             changes: Vec::new(),
+            diff_spill: None,
+            removed: Vec::new(),
+            section: String::new(),
+            page: None,
         }
     }
 }

@@ -2,18 +2,23 @@
 "use strict";
 var body=document.body,tip=document.getElementById("tip");
 var marks=Array.prototype.slice.call(document.querySelectorAll(".e[tabindex]"));
-function idx(e){return e.id?e.id.slice(1):e.getAttribute("data-i");}
+/* A page holds the sections of one or more files; every id in a section
+   starts with its data-p prefix ("f12." or nothing): mark P+"e"+i, its row
+   of the changes table P+"c"+i, line P+"L"+n. */
+function key(e){return e.id||e.getAttribute("data-i");}
+function rowOf(e){return document.getElementById(key(e).replace(/e(\d+)$/,"c$1"));}
 var cur=-1;
 function pref(k,v){try{if(v===undefined)return localStorage.getItem("newsclean."+k);localStorage.setItem("newsclean."+k,v);}catch(e){return null;}}
 function el(tag,cls,text){var e=document.createElement(tag);if(cls)e.className=cls;if(text!==undefined)e.textContent=text;return e;}
 /* Tooltip: built from the row of the changes table (already escaped DOM). */
 function show(target){
-  var row=document.getElementById("c"+idx(target));
+  var row=rowOf(target);
   if(!row){tip.hidden=true;return;}
   tip.textContent="";
   var head=el("div");head.appendChild(row.cells[1].querySelector(".tag").cloneNode(true));
   var rr=null,rid=target.getAttribute("data-rule");
-  document.querySelectorAll("#rules tr").forEach(function(t){if(t.getAttribute("data-rule")===rid)rr=t;});
+  var sec=target.closest(".file")||document;
+  sec.querySelectorAll(".rules tr").forEach(function(t){if(t.getAttribute("data-rule")===rid)rr=t;});
   if(rr)head.appendChild(document.createTextNode(" "+rr.querySelector(".doc").textContent));
   tip.appendChild(head);
   var dl=el("dl");
@@ -53,7 +58,7 @@ function view(sbs){
     document.querySelectorAll(".r").forEach(function(r){
       var c=r.querySelector(".c"),a=c.cloneNode(true);
       a.className="c after";
-      a.querySelectorAll("[id]").forEach(function(x){x.setAttribute("data-i",idx(x));x.removeAttribute("id");});
+      a.querySelectorAll("[id]").forEach(function(x){x.setAttribute("data-i",key(x));x.removeAttribute("id");});
       a.querySelectorAll("[tabindex]").forEach(function(x){x.removeAttribute("tabindex");});
       a.setAttribute("aria-hidden","true");
       r.appendChild(a);
@@ -79,12 +84,13 @@ document.addEventListener("keydown",function(ev){
   else if(ev.key==="c"){only(!body.classList.contains("only"));}
   else if(ev.key==="Escape"){tip.hidden=true;}
 });
-document.getElementById("text").addEventListener("click",function(ev){
-  var n=ev.target.closest&&ev.target.closest(".n");if(n)location.hash="L"+n.textContent;});
+document.addEventListener("click",function(ev){
+  var n=ev.target.closest&&ev.target.closest(".text .n");if(!n||!n.textContent)return;
+  var s=n.closest(".file");location.hash=(s?s.getAttribute("data-p"):"")+"L"+n.textContent;});
 var h=document.querySelector("header.top");
 if(h)document.documentElement.style.setProperty("--toph",h.offsetHeight+"px");
 var qv=/[?&]view=(sbs|inline)/.exec(location.search);
 if(qv?qv[1]==="sbs":pref("view")==="sbs")view(true);
-var m0=/^#e(\d+)$/.exec(location.hash),t0=m0&&document.getElementById("e"+m0[1]);
-if(t0){t0.scrollIntoView({block:"center"});t0.focus({preventScroll:true});}
+var t0=location.hash.length>1&&document.getElementById(decodeURIComponent(location.hash.slice(1)));
+if(t0&&t0.matches(".e[tabindex]")){t0.scrollIntoView({block:"center"});t0.focus({preventScroll:true});}
 })();

@@ -8,7 +8,6 @@ var sortKey=2,sortDir=-1;
 var q=document.getElementById("q"),rsel=document.getElementById("rule"),ssel=document.getElementById("status");
 var tbody=document.getElementById("rows"),count=document.getElementById("count"),more=document.getElementById("more");
 function el(tag,cls,text){var e=document.createElement(tag);if(cls)e.className=cls;if(text!==undefined)e.textContent=String(text);return e;}
-function href(p){return "files/"+p.split("/").map(encodeURIComponent).join("/")+".html";}
 function fam(id){return id.split(".")[0];}
 var used={};files.forEach(function(f){for(var i=0;i<f[5].length;i+=2)used[f[5][i]]=1;});
 rules.forEach(function(id,i){if(used[i]){var o=el("option","",id);o.value=String(i);rsel.appendChild(o);}});
@@ -42,7 +41,7 @@ function render(){
   var frag=document.createDocumentFragment();
   rows.slice(0,shown).forEach(function(f){
     var tr=el("tr","file"),td=el("td","path mono");
-    if(f[6]){var a=el("a","",f[0]);a.href=href(f[0]);td.appendChild(a);}else td.textContent=f[0];
+    if(f[6]){var a=el("a","",f[0]);a.href=f[6];td.appendChild(a);}else td.textContent=f[0];
     tr.appendChild(td);
     tr.appendChild(el("td","st-"+f[1],ST[f[1]]));
     tr.appendChild(el("td","num",ri>=0?ruleCount(f,ri)+" / "+f[2]:f[2]));

@@ -1,0 +1,233 @@
+//! Tests of the review pages.
+
+use super::*;
+
+#[test]
+fn page_cut_stops_at_a_line_end_within_the_cap() {
+    let line = "一二三四五六七八九十。".repeat(PAGE_CAP / 30 + 1);
+    assert!(line.len() > PAGE_CAP);
+    let one = page_cut(&line);
+    assert!(one <= PAGE_CAP && one > PAGE_CAP - 4 && line.is_char_boundary(one));
+    let short = "短行。\n".repeat(PAGE_CAP / 10 + 1);
+    let c = page_cut(&short);
+    assert!(c <= PAGE_CAP && short[..c].ends_with('\n') && c + 10 > PAGE_CAP);
+    assert_eq!(page_cut("小文件。\n"), "小文件。\n".len());
+}
+
+#[test]
+fn escaping_and_numbers_match_the_plain_forms() {
+    let naive = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+            .replace('\'', "&#39;")
+    };
+    let parts = [
+        "中文",
+        "<",
+        ">",
+        "&",
+        "\"",
+        "'",
+        "a",
+        "0",
+        "（",
+        " ",
+        "?",
+        "é",
+        "\u{1F600}",
+    ];
+    let mut s = String::new();
+    for k in 0..400 {
+        s.push_str(parts[(k * 7 + k / 3) % parts.len()]);
+        assert_eq!(escape_html(&s), naive(&s), "{s:?}");
+    }
+    for n in [0usize, 7, 10, 99, 100, 12345, usize::MAX] {
+        let mut o = String::new();
+        push_num(&mut o, n);
+        assert_eq!(o, n.to_string());
+    }
+}
+use crate::report::KeptCopy;
+
+fn rec(orig: &str, start: usize, end: usize, after: &str, rule: &'static str) -> ChangeRecord {
+    let line = orig[..start].matches('\n').count() + 1;
+    ChangeRecord {
+        file: "a/b.txt".into(),
+        line,
+        column: 1,
+        start,
+        end,
+        rule,
+        before: orig[start..end].into(),
+        after: after.into(),
+        duplicate_of: None,
+        detail: None,
+    }
+}
+
+#[test]
+fn script_json_cannot_close_the_script() {
+    let s = script_json(&["</script><!-- & \u{2028}"]);
+    assert!(!s.contains('<') && !s.contains('>') && !s.contains('&') && !s.contains('\u{2028}'));
+    let back: Vec<String> = serde_json::from_str(&s).unwrap();
+    assert_eq!(back[0], "</script><!-- & \u{2028}");
+}
+
+#[test]
+fn hrefs_are_encoded_and_relative() {
+    assert_eq!(
+        page_href("a b/c#1.txt", Some(3)),
+        "files/a%20b/c%231.txt.html#L3"
+    );
+    assert_eq!(page_href("x.txt", None), "files/x.txt.html");
+    assert_eq!(root_prefix("x.txt"), "../");
+    assert_eq!(root_prefix("a/b/x.txt"), "../../../");
+}
+
+#[test]
+fn visible_whitespace() {
+    assert_eq!(visible(" \u{3000}\t\n\u{200B}"), "·□→⏎⟨U+200B⟩");
+}
+
+#[test]
+fn file_page_escapes_and_anchors() {
+    let orig = "一<script>x</script>,二\n\n三 \n第四行";
+    let c = orig.find(',').unwrap();
+    let t = orig.find(" \n").unwrap();
+    let mut dup = rec(
+        orig,
+        orig.find("第四行").unwrap(),
+        orig.len(),
+        "",
+        "dedup.paragraph",
+    );
+    dup.duplicate_of = Some(KeptCopy {
+        file: "k/<x>.txt".into(),
+        line: 7,
+    });
+    let recs = vec![
+        rec(orig, c, c + 1, "，", "punct.comma"),
+        rec(orig, t, t + 1, "", "whitespace.trailing"),
+        dup,
+    ];
+    let html = render_file_page("a/b.txt", orig, &recs, None).unwrap();
+    assert!(!html.contains("<script>x"));
+    assert!(html.contains("&lt;script&gt;x"));
+    for n in 1..=4 {
+        assert!(html.contains(&format!("id=\"L{n}\"")), "line {n}");
+    }
+    assert!(!html.contains("id=\"L5\""));
+    assert!(html.contains(&format!(
+        "href=\"../../{}\"",
+        crate::report::kept::kept_href("k/<x>.txt", 7)
+    )));
+    assert!(html.contains("<del>,</del><ins>，</ins>"));
+    assert!(html.contains("<del class=\"ws\">·</del>"));
+}
+
+#[test]
+fn multi_line_edit_is_cut_per_line() {
+    let orig = "甲\n乙\n乙\n丙";
+    let s = orig.find("乙\n丙").unwrap();
+    let recs = [rec(orig, s, s + "乙\n".len(), "", "dedup.line")];
+    let rows = build_rows(
+        orig,
+        &{
+            let r = &recs[0];
+            vec![Span {
+                i: 0,
+                start: r.start,
+                end: r.end,
+                del_start: r.start,
+                del_end: r.end,
+                ins: String::new(),
+                flag: false,
+                rule: r.rule,
+                dup: None,
+                dup_row: None,
+            }]
+        },
+        &recs,
+    );
+    assert_eq!(rows.len(), 4);
+    assert!(rows[2].x && !rows[3].x);
+    assert_eq!(rows[2].pieces[0].s, "乙⏎");
+    let orig = "a\nb";
+    let spans = vec![Span {
+        i: 0,
+        start: 0,
+        end: 3,
+        del_start: 1,
+        del_end: 2,
+        ins: String::new(),
+        flag: false,
+        rule: "layout.join",
+        dup: None,
+        dup_row: None,
+    }];
+    let rows = build_rows(orig, &spans, &[]);
+    assert_eq!(rows.len(), 2);
+    assert_eq!(
+        (rows[0].pieces[0].pre.as_str(), rows[0].pieces[0].s.as_str()),
+        ("a", "⏎")
+    );
+    assert!(rows[1].x);
+    assert_eq!(rows[1].pieces[0].post, "b");
+}
+
+proptest::proptest! {
+    /// Rows give back the original text (every line once, every edit
+    /// drawn with its first part focusable and its insertion last).
+    #[test]
+    fn rows_cover_the_original(
+        text in "[ab中\n]{0,40}",
+        cuts in proptest::collection::vec((0usize..50, 0usize..4, 0usize..3), 0..6),
+    ) {
+        let chars: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
+        let mut recs = Vec::new();
+        let mut pos = 0usize;
+        let mut sorted = cuts.clone();
+        sorted.sort();
+        for (at, len, kind) in sorted {
+            let a = chars[at.min(chars.len() - 1)];
+            if a < pos { continue; }
+            let ai = chars.iter().position(|&c| c == a).unwrap();
+            let b = chars[(ai + len).min(chars.len() - 1)];
+            let after = ["", "X", "，"][kind];
+            let rule = if a == b && after.is_empty() { "punct.quote-imbalance" } else { "punct.comma" };
+            recs.push(rec(&text, a, b, after, rule));
+            pos = b.max(a + 1);
+        }
+        let html = render_file_page("t.txt", &text, &recs, None).unwrap();
+        proptest::prop_assert!(recs.is_empty() || html.contains("id=\"L"));
+        let spans: Vec<Span> = recs.iter().enumerate().map(|(i, r)| Span {
+            i, start: r.start, end: r.end, del_start: r.start, del_end: r.end,
+            ins: r.after.clone(), flag: r.after.is_empty() && r.start == r.end, rule: r.rule, dup: None, dup_row: None,
+        }).collect();
+        let rows = build_rows(&text, &spans, &recs);
+        let mut back = Vec::new();
+        let mut firsts = vec![0; recs.len()];
+        let mut lasts = vec![0; recs.len()];
+        for r in &rows {
+            let mut line = String::new();
+            for p in &r.pieces {
+                line.push_str(&p.pre);
+                line.push_str(&p.s.replace('⏎', ""));
+                line.push_str(&p.post);
+                if let Some(i) = p.i {
+                    firsts[i] += p.first as usize;
+                    lasts[i] += (!p.a.is_empty()) as usize;
+                }
+            }
+            back.push(line);
+        }
+        let expect = if rows.len() == text.matches('\n').count() { text.strip_suffix('\n').unwrap() } else { text.as_str() };
+        proptest::prop_assert_eq!(back.join("\n"), expect);
+        proptest::prop_assert!(firsts.iter().all(|&n| n == 1), "{:?}", firsts);
+        for (i, r) in recs.iter().enumerate() {
+            proptest::prop_assert_eq!(lasts[i], (!r.after.is_empty()) as usize);
+        }
+    }
+}
