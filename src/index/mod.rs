@@ -58,3 +58,5 @@ pub trait SeenIndex {
     /// Number of keys this run has inserted.
     fn inserted(&self) -> usize;
 }
+
+pub mod store;

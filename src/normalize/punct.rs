@@ -1001,7 +1001,7 @@ impl Line {
                         && !(t[k - 1].c.is_ascii_alphanumeric() && t[k + 1].c.is_ascii_alphabetic())
                 })
                 .collect();
-            if singles.len() % 2 == 0 {
+            if singles.len().is_multiple_of(2) {
                 for s in singles.chunks(2) {
                     self.set(s[0], '‘', "‘", QUOTE);
                     self.set(s[1], '’', "’", QUOTE);
