@@ -581,13 +581,20 @@ fn stats_prints_runs_keys_and_bytes() {
 
 // ---- The kill loop -------------------------------------------------------
 
-const KILL_NIGHT_KEYS: u32 = 40_000;
+/// Keys a night of the kill loop (`NEWSCLEAN_INDEX_KILL_KEYS`, default
+/// 10 000; the script uses 40 000).
+fn kill_night_keys() -> u32 {
+    std::env::var("NEWSCLEAN_INDEX_KILL_KEYS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000)
+}
 
-/// The nights a child commits: night `n` has `KILL_NIGHT_KEYS` keys, a
+/// The nights a child commits: night `n` has `kill_night_keys()` keys, a
 /// tenth of them repeating night `n - 1`'s.
-fn kill_night(dir: &Path, n: u32) {
+fn kill_night(dir: &Path, n: u32, announce: bool) -> Duration {
     let mut ix = DiskIndex::open(dir, &format!("night-{n:02}"), false).unwrap();
-    for i in 0..KILL_NIGHT_KEYS {
+    for i in 0..kill_night_keys() {
         let key = if i % 10 == 0 && n > 0 {
             synth(n - 1, i)
         } else {
@@ -603,9 +610,17 @@ fn kill_night(dir: &Path, n: u32) {
             );
         }
     }
-    let docs = (0..KILL_NIGHT_KEYS / 100)
+    let docs = (0..kill_night_keys() / 100)
         .map(|d| format!("n{n}/{d:04}.txt"))
         .collect();
+    if announce {
+        // The parent reads this to aim kills into the commit.
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "commit {n}");
+        let _ = out.flush();
+    }
+    let t = Instant::now();
     ix.commit(RunRecord {
         date: format!("2026-11-{:02}T02:00:00Z", n + 1),
         inputs: vec![format!("dumps/{n}")],
@@ -613,6 +628,7 @@ fn kill_night(dir: &Path, n: u32) {
         blocks_added: 0,
     })
     .unwrap();
+    t.elapsed()
 }
 
 /// The child of the kill loop (with `NEWSCLEAN_INDEX_KILL_DIR` set):
@@ -630,15 +646,15 @@ fn kill_child() {
                 .unwrap();
             let done = DiskIndex::open_read_only(&dir, "").unwrap().runs().len() as u32;
             for n in done..nights {
-                kill_night(&dir, n);
+                kill_night(&dir, n, true);
             }
         }
         None => {
             let t = tmp();
-            kill_night(t.path(), 0);
+            kill_night(t.path(), 0, false);
             assert_eq!(
                 store::verify(t.path()).unwrap().keys,
-                u64::from(KILL_NIGHT_KEYS)
+                u64::from(kill_night_keys())
             );
         }
     }
@@ -682,8 +698,9 @@ fn sigkill_during_commits_leaves_the_old_index_or_the_new() {
     let reference = t.path().join("reference");
     let mut digests = vec![0u64];
     let started = Instant::now();
+    let mut committing = Duration::ZERO;
     for n in 0..nights {
-        kill_night(&reference, n);
+        committing = committing.max(kill_night(&reference, n, false));
         digests.push(store::verify(&reference).unwrap().digest);
     }
     let per_night = started.elapsed() / nights;
@@ -693,12 +710,12 @@ fn sigkill_during_commits_leaves_the_old_index_or_the_new() {
             .args(["--exact", "kill_child", "--nocapture", "--test-threads=1"])
             .env("NEWSCLEAN_INDEX_KILL_DIR", &dir)
             .env("NEWSCLEAN_INDEX_KILL_NIGHTS", nights.to_string())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .unwrap()
     };
-    let (mut killed, mut mid) = (0, 0);
+    let (mut killed, mut mid, mut in_commit) = (0, 0, 0);
     while killed < kills {
         let before = runs_done(&dir);
         if before == nights as usize {
@@ -708,7 +725,28 @@ fn sigkill_during_commits_leaves_the_old_index_or_the_new() {
             continue;
         }
         let mut child = spawn();
-        let wait = rng(&mut seed) % (per_night.as_micros() as u64 * 2).max(1);
+        // Every other kill is aimed into a commit: after the child says
+        // it begins one, within about the time a commit takes.
+        let aimed = killed % 2 == 1;
+        let window = if aimed { committing * 2 } else { per_night * 2 };
+        if aimed {
+            use std::io::BufRead;
+            let out = child.stdout.take().unwrap();
+            let mut lines = std::io::BufReader::new(out).lines();
+            let skip = rng(&mut seed) % 2;
+            let mut seen = 0;
+            for l in lines.by_ref() {
+                if l.unwrap().starts_with("commit") {
+                    if seen == skip {
+                        break;
+                    }
+                    seen += 1;
+                }
+            }
+            in_commit += 1;
+            std::thread::spawn(move || lines.for_each(drop));
+        }
+        let wait = rng(&mut seed) % (window.as_micros() as u64).max(1);
         std::thread::sleep(Duration::from_micros(wait));
         let finished = child.try_wait().unwrap().is_some();
         child.kill().ok();
@@ -736,7 +774,7 @@ fn sigkill_during_commits_leaves_the_old_index_or_the_new() {
         );
     }
     eprintln!(
-        "index kill loop: seed {seed0}, {killed} kills ({mid} after some commit of the child)"
+        "index kill loop: seed {seed0}, {killed} kills ({in_commit} aimed into a commit, {mid} after some commit of the child)"
     );
 }
 

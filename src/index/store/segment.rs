@@ -456,30 +456,26 @@ impl Segment {
         if blocks == 0 {
             return Ok(());
         }
+        // Hashes are uniform, so the position of a key is about
+        // hash / 2⁶⁴ of the way: search outward from there (a few probes
+        // near the guess instead of a binary search's cache misses).
         // First block whose fence is ≥ the hash; equal hashes may begin at
         // the end of the block before it.
-        let (mut lo, mut hi) = (0u64, blocks);
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            if self.fence(mid) < key.hash {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        let mut b = lo.saturating_sub(1);
+        let guess = ((u128::from(key.hash) * u128::from(blocks)) >> 64) as u64;
+        let lb = gallop(blocks, guess, |b| self.fence(b) < key.hash);
+        let mut b = lb.saturating_sub(1);
         let bytes = self.block(b)?;
-        let n = bytes.len() / ENTRY as usize;
-        let (mut lo, mut hi) = (0usize, n);
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            let e = Entry::decode(&bytes[mid * ENTRY as usize..]);
-            if e.key < key {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
+        let n = (bytes.len() / ENTRY as usize) as u64;
+        let first = self.fence(b);
+        let next = if b + 1 < blocks {
+            self.fence(b + 1)
+        } else {
+            u64::MAX
+        };
+        let span = u128::from(next - first) + 1;
+        let guess = (u128::from(key.hash.saturating_sub(first)) * u128::from(n) / span) as u64;
+        let at = |i: u64| Entry::decode(&bytes[(i * ENTRY) as usize..]);
+        let lo = gallop(n, guess.min(n), |i| at(i).key < key) as usize;
         let mut i = lo;
         let mut bytes = bytes;
         loop {
@@ -571,6 +567,59 @@ impl SegmentReader {
     }
 }
 
+/// The first index in `0..n` where `less` is false (`less` is true on a
+/// prefix), searching outward from `guess` by doubling steps, then by
+/// halving inside the last step.
+fn gallop(n: u64, guess: u64, less: impl Fn(u64) -> bool) -> u64 {
+    let guess = guess.min(n);
+    // `lo` is an index known to be `less` (or -1 as 0 with `lo_ok`
+    // false); `hi` one known not `less` (or n).
+    let (mut lo, mut hi);
+    if guess < n && less(guess) {
+        lo = guess + 1;
+        let mut step = 1;
+        loop {
+            let probe = guess + step;
+            if probe >= n {
+                hi = n;
+                break;
+            }
+            if !less(probe) {
+                hi = probe;
+                break;
+            }
+            lo = probe + 1;
+            step *= 2;
+        }
+    } else {
+        hi = guess;
+        let mut step = 1;
+        loop {
+            if step > guess {
+                lo = 0;
+                break;
+            }
+            let probe = guess - step;
+            if less(probe) {
+                lo = probe + 1;
+                break;
+            }
+            hi = probe;
+            step *= 2;
+        }
+    }
+    // Invariant: everything below `lo` is less, everything from `hi` not.
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if less(mid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
 /// Maps a segment file read-only.
 #[allow(unsafe_code)]
 fn map_file(file: &File, path: &Path) -> Result<Mmap, IndexError> {
@@ -584,4 +633,22 @@ fn map_file(file: &File, path: &Path) -> Result<Mmap, IndexError> {
     // break this; every read of the mapping is bounds-checked against the
     // length checked at open.
     unsafe { Mmap::map(file) }.map_err(|e| IndexError::io(path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::gallop;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The outward search finds what a binary search finds, from any
+        /// guess (good, bad or past the end).
+        #[test]
+        fn gallop_is_partition_point(mut v in proptest::collection::vec(any::<u16>(), 0..300),
+                                     target in any::<u16>(), guess in 0u64..400) {
+            v.sort_unstable();
+            let want = v.partition_point(|&x| x < target) as u64;
+            prop_assert_eq!(gallop(v.len() as u64, guess, |i| v[i as usize] < target), want);
+        }
+    }
 }
