@@ -784,3 +784,91 @@ fn runs_done(dir: &Path) -> usize {
     }
     store::stats(dir).unwrap().runs.len()
 }
+
+// ---- Model check --------------------------------------------------------
+
+#[derive(Clone, Debug)]
+enum Op {
+    /// A night of run `id` over these keys (from a pool of 48).
+    Night(u8, Vec<u8>),
+    /// `index drop` of run `id`.
+    Drop(u8),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => (0u8..5, proptest::collection::vec(0u8..48, 0..40)).prop_map(|(i, k)| Op::Night(i, k)),
+        1 => (0u8..5).prop_map(Op::Drop),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+
+    /// Any sequence of nights, re-runs of a run id and drops answers every
+    /// lookup as a simple model does: the kept copy of the earliest
+    /// committed run (other than the open one) that kept the key, else
+    /// this run's own insert; and the index verifies after each step.
+    #[test]
+    fn the_store_answers_as_the_model(ops in proptest::collection::vec(op(), 1..14)) {
+        let t = tmp();
+        let dir = t.path().join("index");
+        // Committed runs in commit order: id and its keys → (doc, line).
+        let mut model: Vec<(String, std::collections::HashMap<u8, (u32, u32)>)> = Vec::new();
+        for (step, op) in ops.into_iter().enumerate() {
+            match op {
+                Op::Night(id, keys) => {
+                    let id = format!("run-{id}");
+                    let mut ix = DiskIndex::open(&dir, &id, false).unwrap();
+                    let mut mine = std::collections::HashMap::new();
+                    for (i, &k) in keys.iter().enumerate() {
+                        let here = Here { doc: (i % 3) as u32, line: step as u32 * 100 + i as u32 + 1 };
+                        let want = model
+                            .iter()
+                            .filter(|(r, _)| *r != id)
+                            .find_map(|(r, m)| m.get(&k).map(|&(d, l)| Origin::Earlier {
+                                run: r.clone(),
+                                path: format!("{r}/doc{d}.txt"),
+                                line: l,
+                            }))
+                            .or_else(|| mine.get(&k).map(|&(d, l)| Origin::ThisRun(Here { doc: d, line: l })));
+                        prop_assert_eq!(ix.lookup(synth(0, u32::from(k))), want.clone());
+                        if want.is_none() {
+                            ix.insert(synth(0, u32::from(k)), here);
+                            mine.insert(k, (here.doc, here.line));
+                        }
+                    }
+                    prop_assert_eq!(ix.inserted(), mine.len());
+                    ix.commit(RunRecord {
+                        date: "2026-12-01T02:00:00Z".into(),
+                        inputs: vec![],
+                        docs: (0..3).map(|d| format!("{id}/doc{d}.txt")).collect(),
+                        blocks_added: mine.len() as u64,
+                    }).unwrap();
+                    model.retain(|(r, _)| *r != id);
+                    model.push((id, mine));
+                }
+                Op::Drop(id) => {
+                    let id = format!("run-{id}");
+                    let known = model.iter().any(|(r, _)| *r == id);
+                    match store::drop_run(&dir, &id, false) {
+                        Ok(r) => {
+                            prop_assert!(known);
+                            prop_assert_eq!(r.id, id.clone());
+                        }
+                        Err(e) => prop_assert!(!known, "{}", e),
+                    }
+                    model.retain(|(r, _)| *r != id);
+                }
+            }
+            if dir.join("MANIFEST").exists() {
+                let v = store::verify(&dir).unwrap();
+                prop_assert_eq!(v.keys, model.iter().map(|(_, m)| m.len() as u64).sum::<u64>());
+                prop_assert!(v.unnamed.is_empty());
+                let ids: Vec<String> = store::stats(&dir).unwrap().runs.into_iter().map(|r| r.id).collect();
+                let want: Vec<String> = model.iter().map(|(r, _)| r.clone()).collect();
+                prop_assert_eq!(ids, want);
+            }
+        }
+    }
+}

@@ -51,9 +51,11 @@
 //!
 //! # Reading
 //!
-//! Segments are mapped read-only; a lookup does a binary search over the
-//! block fences and one block, so memory does not grow with the index
-//! (the page cache holds the hot parts). Every byte is checked before use:
+//! Segments are mapped read-only; a lookup searches the block fences and
+//! one block from where the key's hash says it lies (hashes are uniform),
+//! so it touches a page or two of each segment. Every 1024 blocks read, a
+//! segment gives its touched pages back (`MADV_DONTNEED`; they stay in the
+//! page cache), so the process's memory does not grow with the index. Every byte is checked before use:
 //! at open the header, the exact length, the version and the checksum of
 //! the tables; each block of entries on the first lookup that touches it.
 //! A damaged block found by a lookup cannot be reported through
@@ -390,6 +392,12 @@ pub struct DiskIndex {
     /// The first damage a lookup met (file, reason).
     failure: Mutex<Option<(PathBuf, String)>>,
 }
+
+// Resolve may hold the index across threads.
+const _: fn() = || {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<DiskIndex>();
+};
 
 impl fmt::Debug for DiskIndex {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -37,7 +37,7 @@
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use memmap2::Mmap;
 use xxhash_rust::xxh3::{xxh3_64, Xxh3};
@@ -331,12 +331,17 @@ fn file_name(p: &Path) -> String {
         .unwrap_or_default()
 }
 
+/// Blocks a segment reads between two releases of its mapped pages.
+const RELEASE_EVERY: u32 = 1024;
+
 /// An open segment: its mapping and the verified-block bitmap.
 pub(crate) struct Segment {
     path: PathBuf,
     map: Mmap,
     shape: Shape,
     verified: Vec<AtomicU64>,
+    /// Blocks read since the mapped pages were last released.
+    touched: AtomicU32,
 }
 
 impl Segment {
@@ -376,6 +381,7 @@ impl Segment {
             path,
             map,
             shape,
+            touched: AtomicU32::new(0),
         };
         // Fence ascending, every document's path inside the text and UTF-8.
         for b in 1..shape.blocks {
@@ -386,6 +392,8 @@ impl Segment {
         for d in 0..shape.docs {
             seg.doc(d as u32)?;
         }
+        // The checks above touched all the tables: let them go.
+        release(&seg.map);
         Ok(seg)
     }
 
@@ -439,6 +447,10 @@ impl Segment {
         let n = BLOCK.min(self.shape.entries - first);
         let start = (HEADER + ENTRY * first) as usize;
         let bytes = &self.map[start..start + (ENTRY * n) as usize];
+        if self.touched.fetch_add(1, Ordering::Relaxed) + 1 >= RELEASE_EVERY {
+            self.touched.store(0, Ordering::Relaxed);
+            release(&self.map);
+        }
         let (word, bit) = ((b / 64) as usize, 1u64 << (b % 64));
         if self.verified[word].load(Ordering::Relaxed) & bit == 0 {
             let want = u64_at(&self.map, (self.shape.sums_off() + 8 * b) as usize);
@@ -618,6 +630,21 @@ fn gallop(n: u64, guess: u64, less: impl Fn(u64) -> bool) -> u64 {
         }
     }
     lo
+}
+
+/// Lets the kernel take back the pages of `map` that this process has
+/// touched (`madvise(MADV_DONTNEED)`): a lookup touches a page or two of
+/// each segment, and without this a night of lookups would make most of
+/// the index resident in the process (file-backed RSS). The pages stay in
+/// the page cache; the next touch maps them again.
+#[allow(unsafe_code)]
+fn release(map: &Mmap) {
+    // SAFETY: `Mmap::map` makes a read-only shared mapping of a file that
+    // is never modified (see `map_file`), so after MADV_DONTNEED every
+    // byte reads back exactly as before, from the file's pages; nothing
+    // is lost (that loss is what makes the advice unsafe for private or
+    // written mappings). A failure only leaves the pages mapped.
+    let _ = unsafe { map.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
 }
 
 /// Maps a segment file read-only.
