@@ -787,6 +787,9 @@ fn runs_done(dir: &Path) -> usize {
 
 // ---- Model check --------------------------------------------------------
 
+/// A committed run of the model: key → (doc, line).
+type ModelRun = std::collections::HashMap<u8, (u32, u32)>;
+
 #[derive(Clone, Debug)]
 enum Op {
     /// A night of run `id` over these keys (from a pool of 48).
@@ -814,7 +817,7 @@ proptest! {
         let t = tmp();
         let dir = t.path().join("index");
         // Committed runs in commit order: id and its keys → (doc, line).
-        let mut model: Vec<(String, std::collections::HashMap<u8, (u32, u32)>)> = Vec::new();
+        let mut model: Vec<(String, ModelRun)> = Vec::new();
         for (step, op) in ops.into_iter().enumerate() {
             match op {
                 Op::Night(id, keys) => {
