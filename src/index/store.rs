@@ -31,15 +31,18 @@
 //!
 //! A run's inserts stay in memory. [`DiskIndex::commit`] then (1) writes
 //! the run's keys, sorted, as a new segment under a fresh file number and
-//! fsyncs it; (2) merges segments where the size tiers call for it (four
-//! segments of one tier, a tier being a power of four in entries, become
-//! one), writing new files the same way; (3) fsyncs the folder; (4)
-//! writes `MANIFEST.tmp`, fsyncs it, renames it over `MANIFEST` and
-//! fsyncs the folder; (5) unlinks the segment files the new manifest no
+//! fsyncs it and the folder; (2) writes `MANIFEST.tmp`, fsyncs it,
+//! renames it over `MANIFEST` and fsyncs the folder: the run is
+//! committed. Then, as upkeep, (3) it merges segments where the size
+//! tiers call for it (four segments of one tier, a tier being a power of
+//! four in entries, become one; entries of dropped or replaced runs are
+//! left out), writing and fsyncing new files the same way, and commits
+//! that by (2) again; (4) it unlinks the segment files the manifest no
 //! longer names.
 //!
 //! Why it is crash-safe: nothing that the current `MANIFEST` names is ever
-//! modified or removed before the rename in (4), and the rename is atomic.
+//! modified or removed before a rename in (2) replaces it, and the rename
+//! is atomic.
 //! Killed before it, the old manifest still describes the old index
 //! exactly (the new files are unnamed by it and are removed by the next
 //! writer); killed after it, the new one is complete, because every file
@@ -249,14 +252,18 @@ pub struct RunRecord {
 }
 
 /// What a commit did.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CommitReport {
     /// Keys this run added.
     pub keys: u64,
     /// Segment files the index has now.
     pub segments: usize,
-    /// Segment files merged by this commit.
+    /// Segment files merged after the commit.
     pub merged: usize,
+    /// Seconds to the commit point (the run's keys durable).
+    pub commit_secs: f64,
+    /// Seconds of merging after it.
+    pub merge_secs: f64,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -626,6 +633,7 @@ impl DiskIndex {
     /// releases the lock (see the module doc for the protocol). An earlier
     /// run with the same id is replaced.
     pub fn commit(self, rec: RunRecord) -> Result<CommitReport, IndexError> {
+        let started = std::time::Instant::now();
         self.health()?;
         if self.lock.is_none() {
             return Err(IndexError::BadRecord(
@@ -686,9 +694,18 @@ impl DiskIndex {
             segments.push(Segment::open(&dir, &meta)?);
             m.segments.push(meta);
         }
-        let merged = compact(&dir, &mut m, &mut segments, None)?;
+        // The run is committed here; merging is upkeep after it, with a
+        // commit of its own, so a night's commit never waits for a merge
+        // of the large tiers (and a kill during one loses nothing).
         sync_dir(&dir)?;
         write_manifest(&dir, &m)?;
+        let committed = started.elapsed();
+        let listed = m.segments.clone();
+        let merged = compact(&dir, &mut m, &mut segments, None)?;
+        if m.segments != listed {
+            sync_dir(&dir)?;
+            write_manifest(&dir, &m)?;
+        }
         drop(segments);
         // The old files are unnamed now; failing to remove one only
         // leaves it for the next writer.
@@ -697,6 +714,8 @@ impl DiskIndex {
             keys: m.runs.last().map_or(0, |r| r.keys),
             segments: m.segments.len(),
             merged,
+            commit_secs: committed.as_secs_f64(),
+            merge_secs: (started.elapsed() - committed).as_secs_f64(),
         })
     }
 }
