@@ -37,7 +37,7 @@
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use memmap2::Mmap;
 use xxhash_rust::xxh3::{xxh3_64, Xxh3};
@@ -331,17 +331,12 @@ fn file_name(p: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// Blocks a segment reads between two releases of its mapped pages.
-const RELEASE_EVERY: u32 = 1024;
-
 /// An open segment: its mapping and the verified-block bitmap.
 pub(crate) struct Segment {
     path: PathBuf,
     map: Mmap,
     shape: Shape,
     verified: Vec<AtomicU64>,
-    /// Blocks read since the mapped pages were last released.
-    touched: AtomicU32,
 }
 
 impl Segment {
@@ -381,7 +376,6 @@ impl Segment {
             path,
             map,
             shape,
-            touched: AtomicU32::new(0),
         };
         // Fence ascending, every document's path inside the text and UTF-8.
         for b in 1..shape.blocks {
@@ -399,6 +393,12 @@ impl Segment {
 
     fn damaged(&self, why: String) -> IndexError {
         IndexError::corrupt(&self.path, why)
+    }
+
+    /// Gives back the pages of the mapping this process touched (they
+    /// stay in the page cache).
+    pub(crate) fn release(&self) {
+        release(&self.map);
     }
 
     /// The segment file's path.
@@ -447,10 +447,6 @@ impl Segment {
         let n = BLOCK.min(self.shape.entries - first);
         let start = (HEADER + ENTRY * first) as usize;
         let bytes = &self.map[start..start + (ENTRY * n) as usize];
-        if self.touched.fetch_add(1, Ordering::Relaxed) + 1 >= RELEASE_EVERY {
-            self.touched.store(0, Ordering::Relaxed);
-            release(&self.map);
-        }
         let (word, bit) = ((b / 64) as usize, 1u64 << (b % 64));
         if self.verified[word].load(Ordering::Relaxed) & bit == 0 {
             let want = u64_at(&self.map, (self.shape.sums_off() + 8 * b) as usize);
@@ -664,8 +660,57 @@ fn map_file(file: &File, path: &Path) -> Result<Mmap, IndexError> {
 
 #[cfg(test)]
 mod tests {
-    use super::gallop;
+    use super::*;
     use proptest::prelude::*;
+
+    /// Lookups answer the same before and after the mapped pages are
+    /// given back, for keys present and absent, across block edges.
+    #[test]
+    fn lookups_survive_releasing_the_pages() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("seg-0000000000.ncx");
+        let docs = vec![(3, "a/1.txt".to_string()), (3, "a/2.txt".to_string())];
+        let mut keys: Vec<Key> = (0..5000u32)
+            .map(|i| Key {
+                hash: xxh3_64(&i.to_le_bytes()),
+                check: i,
+            })
+            .collect();
+        keys.sort();
+        let mut w = SegmentWriter::create(&path, docs).unwrap();
+        for (i, &key) in keys.iter().enumerate() {
+            w.push(Entry {
+                key,
+                doc: (i % 2) as u32,
+                line: i as u32 + 1,
+            })
+            .unwrap();
+        }
+        let meta = w.finish().unwrap();
+        assert_eq!(meta.entries, 5000);
+        assert_eq!(meta.seqs, [3]);
+        let seg = Segment::open(dir.path(), &meta).unwrap();
+        for round in 0..2 {
+            for (i, &key) in keys.iter().enumerate() {
+                let mut found = Vec::new();
+                seg.lookup(key, &mut found).unwrap();
+                assert_eq!(found.len(), 1, "round {round}, key {i}");
+                assert_eq!(found[0].line, i as u32 + 1);
+                let mut none = Vec::new();
+                seg.lookup(
+                    Key {
+                        check: key.check ^ 1 << 31,
+                        ..key
+                    },
+                    &mut none,
+                )
+                .unwrap();
+                assert!(none.is_empty());
+            }
+            assert_eq!(seg.doc(1).unwrap(), (3, "a/2.txt"));
+            seg.release();
+        }
+    }
 
     proptest! {
         /// The outward search finds what a binary search finds, from any
