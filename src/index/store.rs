@@ -56,8 +56,8 @@
 //!
 //! Segments are mapped read-only; a lookup searches the block fences and
 //! one block from where the key's hash says it lies (hashes are uniform),
-//! so it touches a page or two of each segment. Every 16 384 blocks read,
-//! the segments give their touched pages back (`MADV_DONTNEED`; they stay
+//! so it touches a page or two of each segment. In an index of more than
+//! 256 MiB, every 16 384 blocks read the segments give their touched pages back (`MADV_DONTNEED`; they stay
 //! in the page cache), so the process's memory does not grow with the
 //! index (about 128–192 MiB of mapped pages at most). Every byte is checked before use:
 //! at open the header, the exact length, the version and the checksum of
@@ -104,6 +104,9 @@ const MAGIC_LINE: &str = "newsclean-index";
 /// large index touch new pages almost every time anyway, so releasing
 /// costs few extra page faults.
 const RELEASE_AFTER: u64 = 16 * 1024;
+/// An index whose segment files are smaller than this in all is never
+/// released (it may as well stay mapped).
+const RELEASE_ABOVE: u64 = 256 << 20;
 /// Segments of one size tier merged together.
 const MERGE_FAN: usize = 4;
 
@@ -407,6 +410,8 @@ pub struct DiskIndex {
     failure: Mutex<Option<(PathBuf, String)>>,
     /// Block reads since the mapped pages were last released.
     reads: std::sync::atomic::AtomicU64,
+    /// Whether the segments are large enough to release pages at all.
+    release_pages: bool,
 }
 
 // Resolve may hold the index across threads.
@@ -567,13 +572,14 @@ impl DiskIndex {
             dir: dir.to_path_buf(),
             run_id: run_id.to_string(),
             lock,
-            manifest,
             segments,
             live,
             mine: KeyMap::default(),
             last_miss: Mutex::new(None),
             failure: Mutex::new(None),
             reads: std::sync::atomic::AtomicU64::new(0),
+            release_pages: manifest.segments.iter().map(|s| s.bytes).sum::<u64>() > RELEASE_ABOVE,
+            manifest,
         }
     }
 
@@ -606,7 +612,7 @@ impl DiskIndex {
     fn lookup_earlier(&self, key: Key) -> Option<Origin> {
         use std::sync::atomic::Ordering;
         let n = self.segments.len() as u64;
-        if self.reads.fetch_add(n, Ordering::Relaxed) + n >= RELEASE_AFTER {
+        if self.release_pages && self.reads.fetch_add(n, Ordering::Relaxed) + n >= RELEASE_AFTER {
             self.reads.store(0, Ordering::Relaxed);
             for seg in &self.segments {
                 seg.release();
