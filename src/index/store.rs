@@ -40,31 +40,48 @@
 //! that by (2) again; (4) it unlinks the segment files the manifest no
 //! longer names.
 //!
-//! Why it is crash-safe: nothing that the current `MANIFEST` names is ever
-//! modified or removed before a rename in (2) replaces it, and the rename
-//! is atomic.
-//! Killed before it, the old manifest still describes the old index
-//! exactly (the new files are unnamed by it and are removed by the next
-//! writer); killed after it, the new one is complete, because every file
-//! it names and its own bytes were fsync'd before the rename, and the
-//! folder was fsync'd after it, so a power loss too leaves the old index
-//! or the new one. A new index gets an empty `MANIFEST` before any segment
-//! is written, so a folder with segment files and no `MANIFEST` is damage,
-//! never taken for an empty index.
+//! Why it is crash-safe: nothing that the current `MANIFEST` names is
+//! ever modified or removed before a rename in (2) replaces it, and the
+//! rename is atomic. Killed before it, the old manifest still describes
+//! the old index exactly (the new files are unnamed by it and are removed
+//! by the next writer); killed after it, the new one is complete, because
+//! every file it names and its own bytes were fsync'd before the rename,
+//! and the folder was fsync'd after it, so a power loss too leaves the old
+//! index or the new one. A new index gets an empty `MANIFEST` before any
+//! segment is written, so a folder with segment files and no `MANIFEST` is
+//! damage, never taken for an empty index.
 //!
 //! # Reading
 //!
 //! Segments are mapped read-only; a lookup searches the block fences and
 //! one block from where the key's hash says it lies (hashes are uniform),
 //! so it touches a page or two of each segment. In an index of more than
-//! 256 MiB, every 16 384 blocks read the segments give their touched pages back (`MADV_DONTNEED`; they stay
-//! in the page cache), so the process's memory does not grow with the
-//! index (about 128–192 MiB of mapped pages at most). Every byte is checked before use:
-//! at open the header, the exact length, the version and the checksum of
-//! the tables; each block of entries on the first lookup that touches it.
-//! A damaged block found by a lookup cannot be reported through
+//! 256 MiB, after every 16 384 blocks read the segments give their
+//! touched pages back (`MADV_DONTNEED`; they stay in the page cache), so
+//! the process's memory does not grow with the index (about 128–192 MiB
+//! of mapped pages at most). Every byte is checked before use: at open
+//! the header, the exact length, the version and the checksum of the
+//! tables; each block of entries on the first lookup that touches it. A
+//! damaged block found by a lookup cannot be reported through
 //! [`SeenIndex::lookup`]; it is remembered, [`DiskIndex::health`] returns
 //! it and [`DiskIndex::commit`] refuses to commit.
+//!
+//! A lookup answers the kept copy of the oldest committed run that holds
+//! the key, never one of a run with the opening run's id (so a re-run
+//! does not see its own earlier attempt), and then this run's inserts.
+//!
+//! # Use from a run
+//!
+//! ```text
+//! let mut ix = DiskIndex::open(dir, run_id, wait)?;      // --check: open_read_only
+//! …resolve: ix.lookup(key), and ix.insert(key, here) on a miss…
+//! ix.health()?;                                         // before writing outputs
+//! ix.commit(RunRecord { date, inputs, docs, blocks_added })?;
+//! ```
+//!
+//! `docs[i]` is the path of document `i` ([`Here::doc`]) relative to its
+//! input, as `duplicate_of` of a later run will name it. Dropping the
+//! index without `commit` (an error, a kill) leaves the index unchanged.
 //!
 //! # Errors and exit codes
 //!
