@@ -151,6 +151,12 @@ fn main() {
             s.segments,
             s.bytes as f64 / s.keys as f64
         );
+        println!(
+            "           peak RSS so far {} MiB (now: anon {} MiB, file-backed {} MiB)",
+            status("VmHWM:") / 1024,
+            status("RssAnon:") / 1024,
+            status("RssFile:") / 1024
+        );
     }
     println!(
         "built {keys} keys in {n} nights of {per_night} in {:.0} s",
@@ -182,6 +188,12 @@ fn main() {
         "xwlb-sized night (300000 keys) against {keys} keys: lookups+inserts {looked:.3} s, commit {commit:.3} s, then merges {mg:.3} s ({merged} segments); {:.2} s CPU, {:.2} s wall in all",
         cpu() - c0,
         t0.elapsed().as_secs_f64()
+    );
+    println!(
+        "peak RSS before verify {} MiB (now: anon {} MiB, file-backed {} MiB)",
+        status("VmHWM:") / 1024,
+        status("RssAnon:") / 1024,
+        status("RssFile:") / 1024
     );
     let t = Instant::now();
     let v = store::verify(&dir).expect("verify");
