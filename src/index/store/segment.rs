@@ -337,6 +337,9 @@ pub(crate) struct Segment {
     map: Mmap,
     shape: Shape,
     verified: Vec<AtomicU64>,
+    /// The fence, copied out of the mapping (8 bytes per 256 entries:
+    /// 1.6 MB at 50 M keys), so that a search never faults on it.
+    fence: Vec<u64>,
 }
 
 impl Segment {
@@ -372,6 +375,9 @@ impl Segment {
         let seg = Segment {
             verified: (0..shape.blocks.div_ceil(64))
                 .map(|_| AtomicU64::new(0))
+                .collect(),
+            fence: (0..shape.blocks)
+                .map(|b| u64_at(&map, (shape.fence_off() + 8 * b) as usize))
                 .collect(),
             path,
             map,
@@ -417,7 +423,7 @@ impl Segment {
     }
 
     fn fence(&self, b: u64) -> u64 {
-        u64_at(&self.map, (self.shape.fence_off() + 8 * b) as usize)
+        self.fence[b as usize]
     }
 
     /// Document `d`: its run seq and path.
