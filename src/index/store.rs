@@ -53,9 +53,10 @@
 //!
 //! # Reading
 //!
-//! Segments are mapped read-only; a lookup searches the block fences and
-//! one block from where the key's hash says it lies (hashes are uniform),
-//! so it touches a page or two of each segment. In an index of more than
+//! Segments are mapped read-only; a lookup searches the block fences
+//! (copied into memory at open: 8 bytes per 256 keys) and one block from
+//! where the key's hash says it lies (hashes are uniform), so it touches
+//! a page or two of each segment. In an index of more than
 //! 256 MiB, after every 16 384 blocks read the segments give their
 //! touched pages back (`MADV_DONTNEED`; they stay in the page cache), so
 //! the process's memory does not grow with the index (about 128–192 MiB
