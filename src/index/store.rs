@@ -58,9 +58,11 @@
 //! where the key's hash says it lies (hashes are uniform), so it touches
 //! a page or two of each segment. In an index of more than
 //! 128 MiB, after every 8 192 blocks read the segments give their
-//! touched pages back (`MADV_DONTNEED`; they stay in the page cache), so
-//! the process's memory does not grow with the index (about 150 MiB of
-//! mapped pages at most). Every byte is checked before use: at open
+//! touched pages back (`MADV_DONTNEED`; they stay in the page cache), to
+//! keep the process's memory from growing with the index. Measured with
+//! `scripts/bench-index` after 1 M lookups: 155 MiB of mapped pages at
+//! 10 M keys, but 429 MiB at 25 M keys, so the bound does not hold yet
+//! for large indexes (why is open). Every byte is checked before use: at open
 //! the header, the exact length, the version and the checksum of the
 //! tables; each block of entries on the first lookup that touches it. A
 //! damaged block found by a lookup cannot be reported through
@@ -117,10 +119,10 @@ const MANIFEST_TMP: &str = "MANIFEST.tmp";
 const LOCK: &str = "LOCK";
 const MAGIC_LINE: &str = "newsclean-index";
 /// Block reads (over all segments) between two releases of the mapped
-/// pages: a block read maps a few 4 KiB pages (measured: 16 384 reads
-/// left ~300 MiB mapped), so this bounds the index's file-backed memory
-/// near 150 MiB. Random lookups in a large index touch new pages almost
-/// every time anyway, so releasing costs few extra page faults.
+/// pages: a block read maps a few 4 KiB pages; meant to keep the index's
+/// file-backed memory near 150 MiB (measured: 155 MiB at 10 M keys, but
+/// 429 MiB at 25 M, see the module doc). Releasing makes later lookups
+/// fault the pages in again: about 2× the CPU of lookups at 10 M keys.
 const RELEASE_AFTER: u64 = 8 * 1024;
 /// An index whose segment files are smaller than this in all is never
 /// released (it may as well stay mapped).
