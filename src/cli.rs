@@ -62,6 +62,39 @@ pub(crate) enum Command {
     },
     /// Print the man page (roff) on stdout.
     Man,
+    /// Inspect or change an on-disk index (`--index DIR`).
+    #[command(subcommand)]
+    Index(IndexCommand),
+}
+
+/// `newsclean index …`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum IndexCommand {
+    /// Print the runs (id, date, inputs, files, blocks added, keys), the
+    /// keys and the bytes on disk.
+    Stats {
+        /// The index folder.
+        dir: PathBuf,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check every run and segment file and every checksum; exit 78 and
+    /// name the file if one is damaged.
+    Verify {
+        /// The index folder.
+        dir: PathBuf,
+    },
+    /// Forget one run (e.g. a withdrawn dump): its keys count as new again.
+    Drop {
+        /// The index folder.
+        dir: PathBuf,
+        /// The run id to forget.
+        run_id: String,
+        /// Wait for another writer instead of exiting 75.
+        #[arg(long)]
+        wait: bool,
+    },
 }
 
 /// Arguments of `clean`.

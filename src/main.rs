@@ -94,8 +94,59 @@ fn main() -> ExitCode {
             }
         },
         Command::Clean(args) => clean(*args, cli.color, &mut out),
+        Command::Index(cmd) => index_command(cmd, &mut out),
     };
     ExitCode::from(out.finish(code))
+}
+
+/// `newsclean index stats|verify|drop`: the result on stdout, an error
+/// on stderr with its exit code (see `newsclean::index::store`).
+fn index_command(cmd: cli::IndexCommand, out: &mut Stdout) -> u8 {
+    use newsclean::index::store;
+    let done = match cmd {
+        cli::IndexCommand::Stats { dir, json } => store::stats(&dir).map(|s| {
+            if json {
+                out.line(&serde_json::to_string_pretty(&s).unwrap_or_default());
+            } else {
+                out.line(&s.to_string());
+            }
+        }),
+        cli::IndexCommand::Verify { dir } => store::verify(&dir).map(|v| {
+            out.line(&format!(
+                "index {} is sound: {} runs, {} segment files, {} keys, digest {:016x}",
+                dir.display(),
+                v.runs,
+                v.segments,
+                v.keys,
+                v.digest
+            ));
+            if !v.unnamed.is_empty() {
+                msg!(
+                    "newsclean: {} unnamed files left by an interrupted commit (the next run removes them): {}",
+                    v.unnamed.len(),
+                    v.unnamed.join(" ")
+                );
+            }
+        }),
+        cli::IndexCommand::Drop { dir, run_id, wait } => {
+            store::drop_run(&dir, &run_id, wait).map(|r| {
+                msg!(
+                    "newsclean: dropped run {} ({}, {} keys) from index {}",
+                    r.id,
+                    r.date,
+                    r.keys,
+                    dir.display()
+                );
+            })
+        }
+    };
+    match done {
+        Ok(()) => 0,
+        Err(e) => {
+            msg!("newsclean: {e}");
+            e.exit_code()
+        }
+    }
 }
 
 /// `--color WHEN` / `--color=WHEN` among the raw arguments (the last one

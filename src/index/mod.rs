@@ -60,3 +60,4 @@ pub trait SeenIndex {
 }
 
 pub mod memory;
+pub mod store;
