@@ -161,12 +161,21 @@ pub(crate) struct CleanArgs {
     /// What to print on stdout at the end.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub(crate) format: Format,
-    /// Only files matching this glob (repeatable) [default: *.txt].
+    /// Only files matching this glob (repeatable) [default: *.txt and the
+    /// shards *.jsonl, *.jsonl.gz, *.jsonl.zst, *.json.gz].
     #[arg(long = "include", value_name = "GLOB")]
     pub(crate) include: Vec<String>,
     /// Skip files matching this glob (repeatable).
     #[arg(long = "exclude", value_name = "GLOB")]
     pub(crate) exclude: Vec<String>,
+    /// The text field of a JSONL shard's records (a dotted path reaches a
+    /// nested field).
+    #[arg(long, value_name = "FIELD", default_value = "text")]
+    pub(crate) text_field: String,
+    /// The id field of a JSONL shard's records (a record without one is
+    /// named by its line number).
+    #[arg(long, value_name = "FIELD", default_value = "id")]
+    pub(crate) id_field: String,
 }
 
 /// `--report-diffs`.

@@ -28,6 +28,7 @@ pub mod report;
 mod reporting;
 pub mod rules;
 pub mod segment;
+pub mod shard;
 mod sink;
 mod source;
 pub mod stage;

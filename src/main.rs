@@ -352,6 +352,10 @@ fn clean(args: cli::CleanArgs, color: ColorChoice, out: &mut Stdout) -> u8 {
         report: args.report.clone(),
         include: args.include.clone(),
         exclude: args.exclude.clone(),
+        shards: newsclean::shard::ShardOptions {
+            text_field: args.text_field.clone(),
+            id_field: args.id_field.clone(),
+        },
         jobs: args.jobs,
         check,
         prune: args.prune,

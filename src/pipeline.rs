@@ -59,14 +59,14 @@ use rayon::prelude::*;
 use crate::config::Config;
 use crate::discover;
 use crate::edit::Edit;
-use crate::emit::{Durability, Tree};
+use crate::emit::Tree;
 use crate::index::{memory::MemoryIndex, SeenIndex};
 use crate::plan::Plan;
 use crate::report::summary::{rfc3339, RunInfo, Summary};
 use crate::report::{change_records, diff, FileReport, Status};
 use crate::reporting::{Emitted, FolderReport, Report};
 use crate::sink::{fail_row, open_tree, DocSink, Fallback, TreeSink};
-use crate::source::{Analysis, DocSource, FileError, TextFile, TreeSource};
+use crate::source::{Analysis, DocSource, FileError, TextFile};
 use crate::stage::{self, Doc, DocDecisions, DocId};
 use crate::window;
 
@@ -91,6 +91,8 @@ pub struct RunOptions {
     pub include: Vec<String>,
     /// Exclude globs.
     pub exclude: Vec<String>,
+    /// The text and id fields of JSONL shards' records.
+    pub shards: crate::shard::ShardOptions,
     /// Worker threads (0 = all cores).
     pub jobs: usize,
     /// Write nothing; report whether anything would change.
@@ -211,8 +213,8 @@ pub fn run(
     let (files, walk_errors) =
         discover::discover(&opts.inputs, &plan.include, &plan.exclude).map_err(RunError::Usage)?;
     plan.check_found(opts, &files)?;
-    progress(Progress::Discovered(files.len()));
-    let source = TreeSource { files };
+    let source = crate::shard::corpus(files, &opts.shards);
+    progress(Progress::Discovered(source.len()));
     let out_tree = plan
         .out_dir
         .as_deref()
@@ -511,7 +513,7 @@ fn emit_file(
     want_diff: bool,
     plan: crate::report::Plan,
 ) -> (FileReport, String) {
-    let (rel, out_rel) = (source.name(order), source.out_rel(order));
+    let rel = source.name(order);
     let kept_path = |id: u32| source.name(id).to_string();
     let mut row = FileReport::new(rel.to_string());
     let t = match a {
@@ -532,7 +534,8 @@ fn emit_file(
                 Some(_) => Fallback::Bytes,
                 None => Fallback::Nothing,
             };
-            let out = out.map(|t| (t, out_rel));
+            let write = |b: &[u8]| source.write(order, out.expect("an output"), b, true);
+            let out = out.map(|_| &write as crate::sink::WriteOut<'_>);
             fail_row(&mut row, &error, bytes.as_deref(), what, out);
             return (row, String::new());
         }
@@ -562,7 +565,8 @@ fn emit_file(
         Ok(x) => x,
         Err(p) => {
             let error = FileError::Apply(panic_message(&p));
-            let out = out.map(|t| (t, out_rel));
+            let write = |b: &[u8]| source.write(order, out.expect("an output"), b, true);
+            let out = out.map(|_| &write as crate::sink::WriteOut<'_>);
             fail_row(
                 &mut row,
                 &error,
@@ -584,8 +588,9 @@ fn emit_file(
         row.status = Status::Cleaned;
     }
     row.changes = change_records(rel, original, &edits);
+    crate::shard::in_shard(source, order, &mut row.changes);
     if let Some(out) = out {
-        match out.write(out_rel, cleaned.as_bytes(), Durability::Deferred) {
+        match source.write(order, out, cleaned.as_bytes(), false) {
             Ok(()) => row.bytes_out = cleaned.len() as u64,
             Err(e) => {
                 row.status = Status::Failed;

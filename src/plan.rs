@@ -41,7 +41,10 @@ impl Plan {
     pub(crate) fn new(opts: &RunOptions) -> Result<Plan, RunError> {
         check_paths(opts)?;
         let include = if opts.include.is_empty() {
-            vec![DEFAULT_INCLUDE.to_string()]
+            let shards = crate::shard::GLOBS.iter().map(|g| g.to_string());
+            std::iter::once(DEFAULT_INCLUDE.to_string())
+                .chain(shards)
+                .collect()
         } else {
             opts.include.clone()
         };

@@ -12,7 +12,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use crate::discover;
-use crate::emit::{Durability, Tree};
+use crate::emit::Tree;
 use crate::pipeline::RunError;
 use crate::report::{FileReport, Status};
 
@@ -86,7 +86,12 @@ pub(crate) enum Fallback {
     Decoded,
 }
 
-/// Write a failed file's fallback (`bytes`, what they are: `what`) and
+/// Writes a document's output (beneath the output folder, see
+/// `DocSource::write`).
+pub(crate) type WriteOut<'a> = &'a dyn Fn(&[u8]) -> std::io::Result<()>;
+
+/// Write a failed file's fallback (`bytes`, what they are: `what`; `out`
+/// writes them) and
 /// give its row the reason: the cause, then what was written. `bytes_out`
 /// is set only when the write succeeded.
 pub(crate) fn fail_row(
@@ -94,7 +99,7 @@ pub(crate) fn fail_row(
     cause: &dyn std::fmt::Display,
     bytes: Option<&[u8]>,
     what: Fallback,
-    out: Option<(&Tree, &Path)>,
+    out: Option<WriteOut<'_>>,
 ) {
     row.status = Status::Failed;
     let plain_utf8 = row.encoding.as_deref().is_none_or(|e| e == "utf-8");
@@ -105,8 +110,8 @@ pub(crate) fn fail_row(
         Fallback::Decoded => "; its decoded text written as UTF-8, without edits",
     };
     let mut reason = format!("{cause}{wrote}");
-    if let (Some(bytes), Some((out, rel))) = (bytes, out) {
-        match out.write(rel, bytes, Durability::Deferred) {
+    if let (Some(bytes), Some(out)) = (bytes, out) {
+        match out(bytes) {
             Ok(()) => row.bytes_out = bytes.len() as u64,
             // Nothing was written: the reason says so, not what would have been.
             Err(e) => reason = format!("{cause}; copy failed: {e}"),

@@ -1,13 +1,15 @@
 //! Where documents come from: the [`DocSource`] seam the driver reads
 //! through, and the one source of today, an input tree ([`TreeSource`]:
-//! the files `discover` found, in corpus order). Shards and stdin are
-//! sources of their own behind the same seam.
+//! the files `discover` found, in corpus order); `shard.rs` puts the
+//! records of JSONL shards beside them, behind the same seam.
 //!
 //! A source yields, per document in corpus order, its [`Analysis`]: read
 //! and decoded (regular files only, see `read.rs`; bytes → text in
 //! `decode.rs`) and fingerprinted ([`stage::fingerprint`]), or why not
 //! (skipped, failed with a [`FileError`], or too big to hold whole: a
-//! huge file is read again when it is decided, see `window.rs`).
+//! huge file is read again when it is decided, see `window.rs`). The
+//! run's source is `shard::Corpus`: these files, and the records of the
+//! JSONL shards among them.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
@@ -16,6 +18,7 @@ use crate::config::Config;
 use crate::decode::{decode, plain_utf8, Decoded, Replacement};
 use crate::discover::SourceFile;
 use crate::edit::Edit;
+use crate::emit::{Durability, Tree};
 use crate::pipeline::panic_message;
 use crate::report::FileReport;
 use crate::stage::{self, Doc, DocId, DocPrints};
@@ -35,6 +38,19 @@ pub(crate) trait DocSource: Sync {
     fn read(&self, order: u32) -> Result<Read, Analysis>;
     /// Its decoded text again (a review page of an unchanged kept copy).
     fn text_again(&self, order: u32) -> Option<String>;
+    /// Write document `order`'s output beneath `out`: its cleaned text, or
+    /// (`fallback`) what a failed document passes through. A tree file is
+    /// `bytes` at `out_rel`; a shard's record is a line of its shard.
+    fn write(&self, order: u32, out: &Tree, bytes: &[u8], fallback: bool) -> std::io::Result<()> {
+        let _ = fallback;
+        out.write(self.out_rel(order), bytes, Durability::Deferred)
+    }
+    /// A shard's record: the shard's shown name, the record's id and its
+    /// 1-based line in the shard (`None` for a file).
+    fn record(&self, order: u32) -> Option<(&str, &str, usize)> {
+        let _ = order;
+        None
+    }
 }
 
 /// The files of the input tree.
@@ -85,6 +101,8 @@ pub(crate) enum FileError {
     Rule(String),
     /// A panic while its edits were applied (the panic's message).
     Apply(String),
+    /// A bad record of a shard, or a shard that ends early (where, why).
+    Record(String),
 }
 
 impl std::fmt::Display for FileError {
@@ -94,6 +112,7 @@ impl std::fmt::Display for FileError {
             FileError::Undecodable(why) => f.write_str(why),
             FileError::Rule(p) => write!(f, "internal error in a rule: {p}"),
             FileError::Apply(p) => write!(f, "internal error applying edits: {p}"),
+            FileError::Record(why) => f.write_str(why),
         }
     }
 }

@@ -803,13 +803,16 @@ pub(crate) fn report_row(
     let (copied, stats, records) = match result {
         Ok(x) => x,
         Err(reason) => {
-            let out = sinks.out.map(|t| (t, sinks.out_rel));
+            let write = |b: &[u8]| {
+                let t = sinks.out.expect("called with an output");
+                t.write(sinks.out_rel, b, crate::emit::Durability::Deferred)
+            };
             crate::sink::fail_row(
                 &mut row,
                 &reason,
                 Some(original.as_bytes()),
                 crate::sink::Fallback::Decoded,
-                out,
+                sinks.out.map(|_| &write as crate::sink::WriteOut<'_>),
             );
             return (row, Ok(None));
         }

@@ -329,11 +329,24 @@ pub struct KeptCopy {
     pub line: usize,
 }
 
+/// Where in a shard's record a change is (see [`ChangeRecord::record`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordAt {
+    /// The record's id (`--id-field`, else its line number).
+    pub record: String,
+    /// 1-based line within the record's text.
+    pub text_line: usize,
+}
+
 /// One line of `changes.jsonl`: one edit.
 #[derive(Debug, Clone, Serialize)]
 pub struct ChangeRecord {
-    /// Relative path of the file.
+    /// Relative path of the file (a shard's, for its records).
     pub file: String,
+    /// A shard's record: its id, and the line within its text that
+    /// `column` is in (`line` is the record's line in the shard).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub record: Option<RecordAt>,
     /// 1-based line of `start` in the decoded original (for a removal that
     /// begins with the separator before the removed block: of the block).
     pub line: usize,
@@ -506,6 +519,7 @@ pub fn change_records(file: &str, original: &str, edits: &[Edit]) -> Vec<ChangeR
         };
         out.push(ChangeRecord {
             file: file.to_string(),
+            record: None,
             line,
             column,
             start: e.start,

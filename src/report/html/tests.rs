@@ -55,6 +55,7 @@ fn rec(orig: &str, start: usize, end: usize, after: &str, rule: &'static str) ->
     let line = orig[..start].matches('\n').count() + 1;
     ChangeRecord {
         file: "a/b.txt".into(),
+        record: None,
         line,
         column: 1,
         start,

@@ -1,0 +1,665 @@
+//! JSONL shards: one JSON object per line, plain (`*.jsonl`), gzip
+//! (`*.jsonl.gz`, dolma's `*.json.gz`; concatenated members read as one
+//! stream) or zstd (`*.jsonl.zst`), the way scraped dumps arrive.
+//!
+//! Every record is a document of its own ([`Corpus`], the run's
+//! [`DocSource`]): its text field (`--text-field`, a dotted path reaches a
+//! nested field) is cleaned by every rule, and its duplicates are decided
+//! against everything before it in corpus order (the shard's place among
+//! the sorted input paths, then its line), exactly as a file's. A record is
+//! named `SHARD#ID` (`--id-field`, else its 1-based line number).
+//!
+//! The output shard has the input's name, compression and line order; each
+//! line is the input line with the text field's JSON string replaced in
+//! place (the byte span of the value, found with
+//! [`serde_json::value::RawValue`]), so every other byte of the line, every
+//! other field included, is kept as it was; a record whose text did not
+//! change is its input line unchanged. A bad record (a line that is not
+//! UTF-8 or not a JSON object, a missing or non-string text field, a string
+//! that does not decode) and the tail of a truncated compressed stream are
+//! failed documents: their row names the shard and line and the reason, and
+//! their bytes are passed through unchanged into the output shard (exit 2).
+//! Blank lines are passed through and are no records.
+//!
+//! The shard is decompressed and held whole while its records are in the
+//! run (the file tree's bound of three chunks of text does not hold for
+//! shards yet); its output is assembled as its records are emitted and
+//! written, compressed, when the last one is.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::ops::Range;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
+use std::sync::Mutex;
+
+use serde_json::value::RawValue;
+
+use crate::config::Config;
+use crate::discover::SourceFile;
+use crate::emit::{Durability, Tree};
+use crate::pipeline::panic_message;
+use crate::source::{Analysis, DocSource, FileError, Read as ReadText, TextFile, TreeSource};
+use crate::stage::{self, Doc, DocId, Source};
+
+/// The include globs of shards (added to the default `*.txt`).
+pub(crate) const GLOBS: [&str; 4] = ["*.jsonl", "*.jsonl.gz", "*.jsonl.zst", "*.json.gz"];
+
+/// Which field of a record is its text, which its id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShardOptions {
+    /// Dotted path of the text field (`text`, `doc.body`).
+    pub text_field: String,
+    /// Dotted path of the id field (`id`); a record without one is named
+    /// by its line number.
+    pub id_field: String,
+}
+
+impl Default for ShardOptions {
+    fn default() -> ShardOptions {
+        ShardOptions {
+            text_field: "text".into(),
+            id_field: "id".into(),
+        }
+    }
+}
+
+/// How a shard is compressed, read from its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Compression {
+    Plain,
+    Gzip,
+    Zstd,
+}
+
+impl Compression {
+    /// The compression of a shard named `name`, `None` when it is no shard.
+    pub(crate) fn of(name: &Path) -> Option<Compression> {
+        let n = name.file_name()?.to_str()?;
+        if n.ends_with(".jsonl") {
+            Some(Compression::Plain)
+        } else if n.ends_with(".jsonl.gz") || n.ends_with(".json.gz") {
+            Some(Compression::Gzip)
+        } else if n.ends_with(".jsonl.zst") {
+            Some(Compression::Zstd)
+        } else {
+            None
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Compression::Plain => "plain",
+            Compression::Gzip => "gzip",
+            Compression::Zstd => "zstd",
+        }
+    }
+}
+
+/// One shard, decompressed.
+struct Shard {
+    file: SourceFile,
+    compression: Compression,
+    /// The decompressed bytes.
+    data: Vec<u8>,
+    /// Each line's bytes in `data`, its newline included.
+    lines: Vec<Range<usize>>,
+    /// The output lines so far (`None`: a record not yet emitted), and how
+    /// many are missing.
+    out: Mutex<(Vec<Option<Vec<u8>>>, usize)>,
+}
+
+/// Where a record's text is in its line, or why it has none.
+type Located = Result<Range<usize>, String>;
+
+/// A document of the run.
+enum Entry {
+    /// A file of the tree (index into the tree's files).
+    File(usize),
+    /// A record: its shard, line (0-based), id and text span.
+    Record {
+        shard: usize,
+        line: usize,
+        name: String,
+        id: String,
+        text: Located,
+    },
+    /// What was left of a truncated compressed stream (line `line`,
+    /// possibly empty) and why it ended.
+    Tail {
+        shard: usize,
+        line: usize,
+        name: String,
+        error: String,
+    },
+    /// A shard that could not be read at all.
+    Unreadable { shard: usize, error: String },
+}
+
+/// The run's documents: the files of the input tree and the records of
+/// its shards, in corpus order.
+pub(crate) struct Corpus {
+    tree: TreeSource,
+    shards: Vec<Shard>,
+    docs: Vec<Entry>,
+}
+
+/// Build the corpus of `files` (in corpus order): each shard among them
+/// is read and its lines located; every other file is a document as it is.
+pub(crate) fn corpus(files: Vec<SourceFile>, opts: &ShardOptions) -> Corpus {
+    let text_path: Vec<&str> = opts.text_field.split('.').collect();
+    let id_path: Vec<&str> = opts.id_field.split('.').collect();
+    let (mut tree, mut shards, mut docs) = (Vec::new(), Vec::new(), Vec::new());
+    for mut f in files {
+        let Some(compression) = Compression::of(&f.path) else {
+            f.id = docs.len() as u32;
+            docs.push(Entry::File(tree.len()));
+            tree.push(f);
+            continue;
+        };
+        let s = shards.len();
+        let (data, error) = match decompress(&f.path, compression) {
+            Ok(x) => x,
+            Err(e) => {
+                docs.push(Entry::Unreadable {
+                    shard: s,
+                    error: e.to_string(),
+                });
+                shards.push(Shard {
+                    file: f,
+                    compression,
+                    data: Vec::new(),
+                    lines: Vec::new(),
+                    out: Mutex::new((Vec::new(), 1)),
+                });
+                continue;
+            }
+        };
+        let mut lines = Vec::new();
+        let mut at = 0;
+        for l in data.split_inclusive(|&b| b == b'\n') {
+            lines.push(at..at + l.len());
+            at += l.len();
+        }
+        // A truncated stream: its last line (if not ended) is the tail;
+        // an empty tail stands for the bytes that could not be read.
+        let tail = error.map(|e| {
+            if lines
+                .last()
+                .is_some_and(|l| !data[l.clone()].ends_with(b"\n"))
+            {
+                (lines.len() - 1, e)
+            } else {
+                lines.push(data.len()..data.len());
+                (lines.len() - 1, e)
+            }
+        });
+        let mut out = Vec::with_capacity(lines.len());
+        let mut missing = 0;
+        for (n, l) in lines.iter().enumerate() {
+            let raw = &data[l.clone()];
+            if let Some((t, e)) = tail.as_ref().filter(|(t, _)| *t == n) {
+                docs.push(Entry::Tail {
+                    shard: s,
+                    line: *t,
+                    name: format!("{}#{}", f.rel, t + 1),
+                    error: format!(
+                        "line {}: truncated {} stream ({e}); {} bytes of the line before the end passed through",
+                        t + 1,
+                        compression.name(),
+                        raw.len()
+                    ),
+                });
+                out.push(None);
+                missing += 1;
+            } else if raw.iter().all(u8::is_ascii_whitespace) {
+                out.push(Some(raw.to_vec()));
+            } else {
+                let (id, text) = locate(raw, &text_path, &id_path, &opts.text_field);
+                let id = id.unwrap_or_else(|| (n + 1).to_string());
+                docs.push(Entry::Record {
+                    shard: s,
+                    line: n,
+                    name: format!("{}#{id}", f.rel),
+                    id,
+                    text: text.map_err(|why| format!("line {}: {why}", n + 1)),
+                });
+                out.push(None);
+                missing += 1;
+            }
+        }
+        shards.push(Shard {
+            file: f,
+            compression,
+            data,
+            lines,
+            out: Mutex::new((out, missing)),
+        });
+    }
+    let mut c = Corpus {
+        tree: TreeSource { files: tree },
+        shards,
+        docs,
+    };
+    c.fix_ids();
+    c
+}
+
+impl Corpus {
+    /// Give every tree file its place in the run's corpus order.
+    fn fix_ids(&mut self) {
+        for (order, d) in self.docs.iter().enumerate() {
+            if let Entry::File(i) = d {
+                self.tree.files[*i].id = order as u32;
+            }
+        }
+    }
+
+    fn line(&self, shard: usize, line: usize) -> &[u8] {
+        let s = &self.shards[shard];
+        &s.data[s.lines[line].clone()]
+    }
+
+    /// The decoded text of a located record.
+    fn text(&self, shard: usize, line: usize, span: &Range<usize>) -> Result<String, String> {
+        let raw = &self.line(shard, line)[span.clone()];
+        serde_json::from_slice::<String>(raw)
+            .map_err(|e| format!("line {}: text field is no valid JSON string: {e}", line + 1))
+    }
+
+    /// Record (or tail) `order`'s output line is `bytes`; when it is the
+    /// shard's last, the shard is written.
+    fn put_line(
+        &self,
+        out: &Tree,
+        shard: usize,
+        line: usize,
+        bytes: Vec<u8>,
+    ) -> std::io::Result<()> {
+        let s = &self.shards[shard];
+        let mut g = s.out.lock().unwrap_or_else(|p| p.into_inner());
+        if g.0[line].is_none() {
+            g.0[line] = Some(bytes);
+            g.1 -= 1;
+        }
+        if g.1 > 0 {
+            return Ok(());
+        }
+        let lines = std::mem::take(&mut g.0);
+        drop(g);
+        write_shard(out, &s.file.out_rel, s.compression, lines.iter().flatten())
+    }
+}
+
+/// Write the lines of an output shard beneath `out`, compressed as
+/// `compression` says, atomically.
+fn write_shard<'a>(
+    out: &Tree,
+    rel: &Path,
+    compression: Compression,
+    lines: impl Iterator<Item = &'a Vec<u8>>,
+) -> std::io::Result<()> {
+    let f = out.create(rel)?;
+    let f = match compression {
+        Compression::Plain => {
+            let mut w = std::io::BufWriter::new(f);
+            for l in lines {
+                w.write_all(l)?;
+            }
+            w.into_inner().map_err(|e| e.into_error())?
+        }
+        Compression::Gzip => {
+            let mut w = flate2::write::GzEncoder::new(f, flate2::Compression::default());
+            for l in lines {
+                w.write_all(l)?;
+            }
+            w.finish()?
+        }
+        Compression::Zstd => {
+            let mut w = zstd::stream::write::Encoder::new(f, 3)?;
+            for l in lines {
+                w.write_all(l)?;
+            }
+            w.finish()?
+        }
+    };
+    f.commit(Durability::Deferred)
+}
+
+/// Read and decompress a shard: its bytes, and why the stream ended early
+/// (a truncated or damaged gzip/zstd stream; the bytes before are kept).
+fn decompress(path: &Path, c: Compression) -> std::io::Result<(Vec<u8>, Option<String>)> {
+    let file = std::fs::File::open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    let file = BufReader::new(file);
+    let mut r: Box<dyn BufRead> = match c {
+        Compression::Plain => Box::new(file),
+        Compression::Gzip => Box::new(BufReader::new(flate2::bufread::MultiGzDecoder::new(file))),
+        Compression::Zstd => Box::new(BufReader::new(zstd::stream::read::Decoder::with_buffer(
+            file,
+        )?)),
+    };
+    let mut data = Vec::new();
+    let mut chunk = vec![0u8; 1 << 16];
+    loop {
+        match r.read(&mut chunk) {
+            Ok(0) => return Ok((data, None)),
+            Ok(n) => data.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Ok((data, Some(e.to_string()))),
+        }
+    }
+}
+
+/// The id of a record (if it has one) and the byte span of its text
+/// field's JSON string in `line`, or why it has none.
+fn locate(
+    line: &[u8],
+    text_path: &[&str],
+    id_path: &[&str],
+    text_field: &str,
+) -> (Option<String>, Located) {
+    let json = match std::str::from_utf8(line) {
+        Ok(s) => s,
+        Err(e) => {
+            return (
+                None,
+                Err(format!("not UTF-8 (byte {})", e.valid_up_to() + 1)),
+            )
+        }
+    };
+    let top: &RawValue = match serde_json::from_str(json) {
+        Ok(v) => v,
+        Err(e) => return (None, Err(format!("not JSON: {e}"))),
+    };
+    if !top.get().starts_with('{') {
+        return (None, Err("not a JSON object".into()));
+    }
+    let id = field(top, id_path).and_then(|v| {
+        let raw = v.get();
+        if raw.starts_with('"') {
+            serde_json::from_str::<String>(raw).ok()
+        } else if raw.starts_with(['{', '[']) || raw == "null" {
+            None
+        } else {
+            Some(raw.to_string())
+        }
+    });
+    let text = match field(top, text_path) {
+        None => Err(format!("no text field `{text_field}`")),
+        Some(v) if !v.get().starts_with('"') => Err(format!(
+            "text field `{text_field}` is not a string: {}",
+            kind(v.get())
+        )),
+        Some(v) => {
+            let start = v.get().as_ptr() as usize - json.as_ptr() as usize;
+            Ok(start..start + v.get().len())
+        }
+    };
+    (id, text)
+}
+
+/// The value at a dotted path below `top`.
+fn field<'a>(top: &'a RawValue, path: &[&str]) -> Option<&'a RawValue> {
+    let mut cur = top;
+    for key in path {
+        let map: std::collections::HashMap<String, &'a RawValue> =
+            serde_json::from_str(cur.get()).ok()?;
+        cur = map.get(*key).copied()?;
+    }
+    Some(cur)
+}
+
+/// What kind of JSON value `raw` is, for a message.
+fn kind(raw: &str) -> &'static str {
+    match raw.as_bytes().first() {
+        Some(b'{') => "an object",
+        Some(b'[') => "an array",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'n') => "null",
+        _ => "a number",
+    }
+}
+
+/// `line` with the JSON string at `span` replaced by `text`.
+fn splice(line: &[u8], span: &Range<usize>, text: &str) -> Vec<u8> {
+    let new = serde_json::to_string(text).expect("a string serialises");
+    let mut out = Vec::with_capacity(line.len() + new.len());
+    out.extend_from_slice(&line[..span.start]);
+    out.extend_from_slice(new.as_bytes());
+    out.extend_from_slice(&line[span.end..]);
+    out
+}
+
+impl DocSource for Corpus {
+    fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    fn name(&self, order: u32) -> &str {
+        match &self.docs[order as usize] {
+            Entry::File(i) => self.tree.name(*i as u32),
+            Entry::Record { name, .. } | Entry::Tail { name, .. } => name,
+            Entry::Unreadable { shard, .. } => &self.shards[*shard].file.rel,
+        }
+    }
+
+    fn out_rel(&self, order: u32) -> &Path {
+        match &self.docs[order as usize] {
+            Entry::File(i) => self.tree.out_rel(*i as u32),
+            Entry::Record { shard, .. }
+            | Entry::Tail { shard, .. }
+            | Entry::Unreadable { shard, .. } => &self.shards[*shard].file.out_rel,
+        }
+    }
+
+    fn analyse(&self, order: u32, cfg: &Config) -> Analysis {
+        let (shard, line, span) = match &self.docs[order as usize] {
+            Entry::File(i) => return self.tree.analyse(*i as u32, cfg),
+            Entry::Unreadable { error, .. } => {
+                return Analysis::Failed {
+                    error: FileError::Record(format!("cannot read shard: {error}")),
+                    bytes: None,
+                    bytes_in: 0,
+                }
+            }
+            Entry::Tail {
+                shard, line, error, ..
+            } => {
+                let raw = self.line(*shard, *line);
+                return Analysis::Failed {
+                    error: FileError::Record(error.clone()),
+                    bytes: Some(raw.to_vec()),
+                    bytes_in: raw.len() as u64,
+                };
+            }
+            Entry::Record {
+                shard, line, text, ..
+            } => (*shard, *line, text),
+        };
+        let raw = self.line(shard, line);
+        let failed = |why: String| Analysis::Failed {
+            error: FileError::Record(why),
+            bytes: Some(raw.to_vec()),
+            bytes_in: raw.len() as u64,
+        };
+        let text = match span {
+            Ok(span) => match self.text(shard, line, span) {
+                Ok(t) => t,
+                Err(why) => return failed(why),
+            },
+            Err(why) => return failed(why.clone()),
+        };
+        let id = DocId {
+            source: Source::Shard,
+            name: self.shards[shard].file.rel.clone(),
+            record: Some(line as u64 + 1),
+        };
+        let doc = Doc::new(id, order, text);
+        match catch_unwind(AssertUnwindSafe(|| stage::fingerprint(&doc, cfg))) {
+            Ok(prints) => Analysis::Text(Box::new(TextFile {
+                doc,
+                encoding: "utf-8".into(),
+                prints,
+                bytes_in: raw.len() as u64,
+            })),
+            Err(p) => failed(format!(
+                "line {}: {}",
+                line + 1,
+                FileError::Rule(panic_message(&p))
+            )),
+        }
+    }
+
+    fn read(&self, order: u32) -> Result<ReadText, Analysis> {
+        match &self.docs[order as usize] {
+            Entry::File(i) => self.tree.read(*i as u32),
+            // A record is never huge: analysed whole.
+            _ => Err(Analysis::Failed {
+                error: FileError::Record("a record is not read in windows".into()),
+                bytes: None,
+                bytes_in: 0,
+            }),
+        }
+    }
+
+    fn text_again(&self, order: u32) -> Option<String> {
+        match &self.docs[order as usize] {
+            Entry::File(i) => self.tree.text_again(*i as u32),
+            Entry::Record {
+                shard,
+                line,
+                text: Ok(span),
+                ..
+            } => self.text(*shard, *line, span).ok(),
+            _ => None,
+        }
+    }
+
+    fn write(&self, order: u32, out: &Tree, bytes: &[u8], fallback: bool) -> std::io::Result<()> {
+        match &self.docs[order as usize] {
+            Entry::File(i) => self.tree.write(*i as u32, out, bytes, fallback),
+            Entry::Unreadable { .. } => Ok(()),
+            Entry::Tail { shard, line, .. } => {
+                let raw = self.line(*shard, *line).to_vec();
+                self.put_line(out, *shard, *line, raw)
+            }
+            Entry::Record {
+                shard, line, text, ..
+            } => {
+                let raw = self.line(*shard, *line);
+                let new = match (text, std::str::from_utf8(bytes)) {
+                    (Ok(span), Ok(cleaned))
+                        if !fallback
+                            && self.text(*shard, *line, span).ok().as_deref() != Some(cleaned) =>
+                    {
+                        splice(raw, span, cleaned)
+                    }
+                    // Unchanged, bad, or failed: the line as it was.
+                    _ => raw.to_vec(),
+                };
+                self.put_line(out, *shard, *line, new)
+            }
+        }
+    }
+
+    fn record(&self, order: u32) -> Option<(&str, &str, usize)> {
+        match &self.docs[order as usize] {
+            Entry::Record {
+                shard, line, id, ..
+            } => Some((&self.shards[*shard].file.rel, id, line + 1)),
+            _ => None,
+        }
+    }
+}
+
+/// A shard's record's change records speak of the shard: `file` is the
+/// shard, `record` the id, `line` the record's line in the shard (the line
+/// within its text, which `column` counts in, becomes `text_line`).
+pub(crate) fn in_shard(
+    source: &dyn DocSource,
+    order: u32,
+    changes: &mut [crate::report::ChangeRecord],
+) {
+    let Some((shard, id, line)) = source.record(order) else {
+        return;
+    };
+    for c in changes {
+        c.file = shard.to_string();
+        c.record = Some(crate::report::RecordAt {
+            record: id.to_string(),
+            text_line: c.line,
+        });
+        c.line = line;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn loc(line: &str, text: &str) -> (Option<String>, Located) {
+        let p: Vec<&str> = text.split('.').collect();
+        locate(line.as_bytes(), &p, &["id"], text)
+    }
+
+    #[test]
+    fn the_text_span_is_the_string_value() {
+        let l = r#"{"id": 7, "meta": {"body": "新闻\n正文"}, "text":"一 二"}"#;
+        let (id, span) = loc(l, "text");
+        assert_eq!(id.as_deref(), Some("7"));
+        assert_eq!(&l[span.unwrap()], "\"一 二\"");
+        let (_, span) = loc(l, "meta.body");
+        assert_eq!(&l[span.unwrap()], r#""新闻\n正文""#);
+    }
+
+    #[test]
+    fn bad_records_say_why() {
+        assert!(loc("{\"text\": 1}", "text")
+            .1
+            .unwrap_err()
+            .contains("not a string: a number"));
+        assert!(loc("{\"id\": \"a\"}", "text")
+            .1
+            .unwrap_err()
+            .contains("no text field `text`"));
+        assert!(loc("{\"text\": \"a\"", "text")
+            .1
+            .unwrap_err()
+            .starts_with("not JSON"));
+        assert!(loc("[1]", "text")
+            .1
+            .unwrap_err()
+            .contains("not a JSON object"));
+        assert!(locate(b"{\"text\": \"\xff\"}", &["text"], &["id"], "text")
+            .1
+            .unwrap_err()
+            .starts_with("not UTF-8"));
+    }
+
+    #[test]
+    fn splice_keeps_every_other_byte() {
+        let l = b"{\"a\" : 1.50,\"text\" :\"x\\u4e00\" , \"z\":[ ]}\n";
+        let (_, span) = locate(l, &["text"], &["id"], "text");
+        let out = splice(l, &span.unwrap(), "新\"");
+        assert_eq!(
+            std::str::from_utf8(&out).unwrap(),
+            "{\"a\" : 1.50,\"text\" :\"新\\\"\" , \"z\":[ ]}\n"
+        );
+    }
+
+    #[test]
+    fn names_give_the_compression() {
+        for (n, c) in [
+            ("a.jsonl", Some(Compression::Plain)),
+            ("a.jsonl.gz", Some(Compression::Gzip)),
+            ("a.json.gz", Some(Compression::Gzip)),
+            ("a.jsonl.zst", Some(Compression::Zstd)),
+            ("a.json", None),
+            ("a.txt", None),
+        ] {
+            assert_eq!(Compression::of(Path::new(n)), c, "{n}");
+        }
+    }
+}

@@ -1,0 +1,344 @@
+//! JSONL shards (issue 17): each record is a document, cleaned and
+//! deduplicated exactly as a file; the output shard keeps every byte of a
+//! line but the text field's string, the line order and the compression;
+//! bad records and truncated streams are reported with shard and line,
+//! passed through unchanged, and exit 2.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::path::Path;
+
+use common::*;
+use serde_json::Value;
+
+/// The texts of the example corpus (`fixtures/corpus`, excerpts of
+/// `../shared/corpora`, see its SOURCES.md), in corpus order.
+fn corpus_texts() -> Vec<String> {
+    tree(&corpus())
+        .into_iter()
+        .filter(|(rel, _)| rel.ends_with(".txt"))
+        .map(|(_, b)| String::from_utf8(b).expect("the example corpus is UTF-8"))
+        .collect()
+}
+
+/// One line per text: fields around the text written in odd ways (spaces,
+/// escapes, numbers as written, nested objects) that must survive.
+fn shard_lines(texts: &[String]) -> Vec<String> {
+    texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            format!(
+                "{{\"id\":\"{i:03}\", \"url\" : \"https:\\/\\/news.example\\/{i}\",\"score\":1.50e0,\"meta\":{{ \"src\":\"\\u65b0\\u534e\" }},\"text\": {} ,\"tail\":[ ]}}\n",
+                serde_json::to_string(t).unwrap()
+            )
+        })
+        .collect()
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+fn gunzip(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(data)
+        .read_to_end(&mut out)
+        .unwrap();
+    out
+}
+
+fn lines_of(data: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(data)
+        .split_inclusive('\n')
+        .map(str::to_string)
+        .collect()
+}
+
+/// The text field of a line.
+fn text_of(line: &str) -> String {
+    let v: Value = serde_json::from_str(line).unwrap();
+    v["text"].as_str().unwrap().to_string()
+}
+
+/// The duplicate removals of a run: (document, rule, start, end, before,
+/// after, kept copy's document and line), documents named by `name`.
+fn removals(report: &Path, name: &dyn Fn(&Value) -> String) -> Vec<Vec<String>> {
+    changes(report)
+        .iter()
+        .filter(|c| c["rule"].as_str().unwrap().starts_with("dedup."))
+        .map(|c| {
+            let kept = &c["duplicate_of"];
+            let kept_doc = kept["file"]
+                .as_str()
+                .unwrap_or("")
+                .rsplit(['#', '/'])
+                .next()
+                .unwrap()
+                .trim_end_matches(".txt")
+                .to_string();
+            vec![
+                name(c),
+                c["rule"].to_string(),
+                c["start"].to_string(),
+                c["end"].to_string(),
+                c["before"].to_string(),
+                c["after"].to_string(),
+                kept_doc,
+                kept["line"].to_string(),
+            ]
+        })
+        .collect()
+}
+
+#[test]
+fn a_shard_cleans_as_one_file_per_record() {
+    let texts = corpus_texts();
+    assert!(texts.len() >= 15, "the example corpus is there");
+    let d = tempfile::tempdir().unwrap();
+    let (files, shards) = (d.path().join("files"), d.path().join("shards"));
+    for (i, t) in texts.iter().enumerate() {
+        write(&files, &format!("{i:03}.txt"), t);
+    }
+    write(&shards, "news.jsonl", shard_lines(&texts).concat());
+    let (fo, so) = (d.path().join("fo"), d.path().join("so"));
+    clean(&files, &fo, &[], 0);
+    clean(&shards, &so, &[], 0);
+    let out = std::fs::read(so.join("news.jsonl")).unwrap();
+    let lines = lines_of(&out);
+    assert_eq!(lines.len(), texts.len());
+    for (i, l) in lines.iter().enumerate() {
+        let file = std::fs::read_to_string(fo.join(format!("{i:03}.txt"))).unwrap();
+        assert_eq!(text_of(l), file, "record {i:03}");
+    }
+    let by_file = removals(&report_of(&fo), &|c| {
+        c["file"].as_str().unwrap().trim_end_matches(".txt").into()
+    });
+    let by_record = removals(&report_of(&so), &|c| {
+        assert_eq!(c["file"], "news.jsonl");
+        c["record"].as_str().unwrap().into()
+    });
+    assert!(
+        by_file.len() > 5,
+        "the corpus has duplicates: {}",
+        by_file.len()
+    );
+    assert_eq!(by_file, by_record);
+    // Every record change names its line in the shard.
+    for c in changes(&report_of(&so)) {
+        let id: usize = c["record"].as_str().unwrap().parse().unwrap();
+        assert_eq!(c["line"], id + 1);
+        assert!(c["text_line"].as_u64().unwrap() >= 1);
+    }
+}
+
+/// Every byte of each output line but the text's JSON string is the input
+/// line's, in the same order; the compression is the input's.
+fn assert_kept_around_text(input: &[String], output: &[String]) {
+    assert_eq!(input.len(), output.len());
+    let mut changed = 0;
+    for (a, b) in input.iter().zip(output) {
+        let (ha, ta) = a.split_once("\"text\": ").unwrap();
+        let (hb, tb) = b.split_once("\"text\": ").unwrap();
+        assert_eq!(ha, hb);
+        let tail_a = &ta[ta.rfind(" ,\"tail\"").unwrap()..];
+        let tail_b = &tb[tb.rfind(" ,\"tail\"").unwrap()..];
+        assert_eq!(tail_a, tail_b);
+        changed += usize::from(a != b);
+    }
+    assert!(changed > 3, "the texts were cleaned: {changed}");
+}
+
+#[test]
+fn plain_gzip_and_zstd_shards_keep_every_other_field() {
+    let texts = corpus_texts();
+    let lines = shard_lines(&texts);
+    let plain = lines.concat().into_bytes();
+    // Two gzip members, as concatenated shards are.
+    let half = lines.len() / 2;
+    let mut gz = gzip(lines[..half].concat().as_bytes());
+    gz.extend(gzip(lines[half..].concat().as_bytes()));
+    let zst = zstd::encode_all(plain.as_slice(), 3).unwrap();
+    let d = tempfile::tempdir().unwrap();
+    let input = d.path().join("in");
+    for (name, bytes) in [
+        ("a.jsonl", &plain),
+        ("b.jsonl.gz", &gz),
+        ("c.jsonl.zst", &zst),
+    ] {
+        write(&input, name, bytes);
+    }
+    let out = d.path().join("out");
+    clean(&input, &out, &["--jobs", "2"], 0);
+    let a = std::fs::read(out.join("a.jsonl")).unwrap();
+    let b = gunzip(&std::fs::read(out.join("b.jsonl.gz")).unwrap());
+    let c = zstd::decode_all(std::fs::read(out.join("c.jsonl.zst")).unwrap().as_slice()).unwrap();
+    assert_kept_around_text(&lines, &lines_of(&a));
+    // The same records in the next shards are duplicates of the first's,
+    // decided in corpus order: their texts differ from a's, their other
+    // bytes do not.
+    assert_kept_around_text(&lines, &lines_of(&b));
+    assert_kept_around_text(&lines, &lines_of(&c));
+    assert_eq!(b, c, "the same records after the same ones");
+    // --jobs 1 writes the same.
+    let out1 = d.path().join("out1");
+    clean(&input, &out1, &["--jobs", "1"], 0);
+    assert_eq!(std::fs::read(out1.join("a.jsonl")).unwrap(), a);
+    let c1 = zstd::decode_all(std::fs::read(out1.join("c.jsonl.zst")).unwrap().as_slice()).unwrap();
+    assert_eq!(c1, c);
+    // --include still selects.
+    let only = d.path().join("only");
+    clean(&input, &only, &["--include", "*.jsonl.zst"], 0);
+    assert_eq!(tree(&only).keys().collect::<Vec<_>>(), ["c.jsonl.zst"]);
+}
+
+#[test]
+fn nested_text_and_id_fields() {
+    let d = tempfile::tempdir().unwrap();
+    let input = d.path().join("in");
+    let line = "{\"doc\":{\"body\":\"央视网消息(新闻联播):今天,国务院召开常务会议.\",\"n\":1},\"meta\":{\"key\":\"k-1\"}}\n";
+    write(&input, "s.jsonl", line);
+    let out = d.path().join("out");
+    clean(
+        &input,
+        &out,
+        &["--text-field", "doc.body", "--id-field", "meta.key"],
+        0,
+    );
+    let got = std::fs::read_to_string(out.join("s.jsonl")).unwrap();
+    let v: Value = serde_json::from_str(&got).unwrap();
+    assert_eq!(
+        v["doc"]["body"],
+        "央视网消息（新闻联播）：今天，国务院召开常务会议。"
+    );
+    assert!(
+        got.ends_with(",\"n\":1},\"meta\":{\"key\":\"k-1\"}}\n"),
+        "{got}"
+    );
+    let ch = changes(&report_of(&out));
+    assert!(!ch.is_empty());
+    assert!(ch.iter().all(|c| c["record"] == "k-1" && c["line"] == 1));
+}
+
+/// A shard with one good record on each side of `bad`: exit 2, stderr
+/// names the shard, the line and `why`, the bad line is in the output
+/// unchanged and the good ones are cleaned.
+fn bad_record(bad: &[u8], why: &str) {
+    let good1 = "{\"id\":1,\"text\":\"今天,国务院召开会议.\"}\n";
+    let good3 = "{\"id\":3,\"text\":\"明天,代表团出发.\"}\n";
+    let mut shard = good1.as_bytes().to_vec();
+    shard.extend_from_slice(bad);
+    shard.extend_from_slice(good3.as_bytes());
+    let d = tempfile::tempdir().unwrap();
+    let input = d.path().join("in");
+    write(&input, "s.jsonl", &shard);
+    let out = d.path().join("out");
+    let o = clean(&input, &out, &[], 2);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("s.jsonl#2: line 2: ") && err.contains(why),
+        "{err}"
+    );
+    let got = std::fs::read(out.join("s.jsonl")).unwrap();
+    let mut want = "{\"id\":1,\"text\":\"今天，国务院召开会议。\"}\n"
+        .as_bytes()
+        .to_vec();
+    want.extend_from_slice(bad);
+    want.extend_from_slice("{\"id\":3,\"text\":\"明天，代表团出发。\"}\n".as_bytes());
+    assert_eq!(
+        String::from_utf8_lossy(&got),
+        String::from_utf8_lossy(&want)
+    );
+    assert_eq!(got, want);
+    let s = summary(&report_of(&out));
+    assert_eq!(file_row(&s, "s.jsonl#2")["status"], "failed");
+}
+
+#[test]
+fn a_line_that_is_not_json_passes_through() {
+    bad_record(b"{\"id\":2,\"text\":\"\xe6\x96\xb0\n", "not JSON");
+}
+
+#[test]
+fn a_record_without_text_passes_through() {
+    bad_record(
+        b"{\"id\":2,\"title\":\"\xe6\x96\xb0\"}\n",
+        "no text field `text`",
+    );
+}
+
+#[test]
+fn a_non_string_text_passes_through() {
+    bad_record(b"{\"id\":2,\"text\":[\"a\"]}\n", "not a string: an array");
+}
+
+#[test]
+fn invalid_utf8_passes_through() {
+    bad_record(b"{\"id\":2,\"text\":\"\xff\xfe\"}\n", "not UTF-8");
+}
+
+#[test]
+fn a_lone_surrogate_passes_through() {
+    bad_record(
+        b"{\"id\":2,\"text\":\"a\\ud800b\"}\n",
+        "no valid JSON string",
+    );
+}
+
+/// A compressed shard cut short: the records before the cut are cleaned,
+/// the rest of the line at the cut passes through, exit 2 naming the line.
+fn truncated(name: &str, compress: fn(&[u8]) -> Vec<u8>, what: &str) {
+    // Four times the corpus (several zstd blocks of 128 KiB).
+    let texts: Vec<String> = (0..4).flat_map(|_| corpus_texts()).collect();
+    let lines = shard_lines(&texts);
+    let full = compress(lines.concat().as_bytes());
+    // gzip: cut at two thirds; zstd: its last bytes cut (a zstd block of
+    // 128 KiB decodes only whole, so the blocks before the last one do).
+    let cut = if what == "gzip" {
+        &full[..full.len() * 2 / 3]
+    } else {
+        &full[..full.len() - 64]
+    };
+    let d = tempfile::tempdir().unwrap();
+    let input = d.path().join("in");
+    write(&input, name, cut);
+    let out = d.path().join("out");
+    let o = clean(&input, &out, &[], 2);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&format!("{name}#")) && err.contains(&format!("truncated {what} stream")),
+        "{err}"
+    );
+    let got = std::fs::read(out.join(name)).unwrap();
+    let got = if what == "gzip" {
+        gunzip(&got)
+    } else {
+        zstd::decode_all(got.as_slice()).unwrap()
+    };
+    let got = lines_of(&got);
+    assert!(got.len() > 10 && got.len() < lines.len(), "{}", got.len());
+    // Whole lines before the cut: records; the last one is the partial
+    // line, as read.
+    let last = got.last().unwrap();
+    assert!(!last.ends_with('\n'));
+    let cut_line = lines[got.len() - 1].as_bytes();
+    let last = last.trim_end_matches('\u{fffd}');
+    assert!(cut_line.starts_with(last.as_bytes()));
+    assert!(
+        err.contains(&format!("line {}: truncated", got.len())),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_truncated_gzip_shard_keeps_what_was_read() {
+    truncated("t.jsonl.gz", gzip, "gzip");
+}
+
+#[test]
+fn a_truncated_zstd_shard_keeps_what_was_read() {
+    truncated("t.jsonl.zst", |b| zstd::encode_all(b, 3).unwrap(), "zstd");
+}
