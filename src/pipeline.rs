@@ -259,6 +259,7 @@ pub fn run(
     let mut summary = |rows: Vec<FileReport>| {
         let (walk_errors, stale) = parts.take().expect("one summary");
         let run = run_info(opts, &plan, started, clock);
+        let rows = source.shard_rows(rows);
         let mut s = Summary::new(run, rows, walk_errors, index.inserted());
         s.stale = stale;
         s

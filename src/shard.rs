@@ -38,6 +38,7 @@ use crate::config::Config;
 use crate::discover::SourceFile;
 use crate::emit::{Durability, Tree};
 use crate::pipeline::panic_message;
+use crate::report::{FileReport, Status};
 use crate::source::{Analysis, DocSource, FileError, Read as ReadText, TextFile, TreeSource};
 use crate::stage::{self, Doc, DocId, Source};
 
@@ -106,6 +107,8 @@ struct Shard {
     /// The output lines so far (`None`: a record not yet emitted), and how
     /// many are missing.
     out: Mutex<(Vec<Option<Vec<u8>>>, usize)>,
+    /// Bytes of the output shard (its lines, decompressed), once written.
+    written: std::sync::atomic::AtomicU64,
 }
 
 /// Where a record's text is in its line, or why it has none.
@@ -170,6 +173,7 @@ pub(crate) fn corpus(files: Vec<SourceFile>, opts: &ShardOptions) -> Corpus {
                     data: Vec::new(),
                     lines: Vec::new(),
                     out: Mutex::new((Vec::new(), 1)),
+                    written: Default::default(),
                 });
                 continue;
             }
@@ -233,6 +237,7 @@ pub(crate) fn corpus(files: Vec<SourceFile>, opts: &ShardOptions) -> Corpus {
             data,
             lines,
             out: Mutex::new((out, missing)),
+            written: Default::default(),
         });
     }
     let mut c = Corpus {
@@ -286,7 +291,115 @@ impl Corpus {
         }
         let lines = std::mem::take(&mut g.0);
         drop(g);
-        write_shard(out, &s.file.out_rel, s.compression, lines.iter().flatten())
+        write_shard(out, &s.file.out_rel, s.compression, lines.iter().flatten())?;
+        let n = lines.iter().flatten().map(|l| l.len() as u64).sum();
+        s.written.store(n, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// A shard's row in `summary.json`: its records, how many were cleaned,
+/// how many failed (bad records, the tail of a truncated stream).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RecordCounts {
+    /// Records (and a truncated stream's tail).
+    pub records: usize,
+    /// Records with a text change.
+    pub cleaned: usize,
+    /// Records passed through unchanged as bad.
+    pub failed: usize,
+}
+
+impl Corpus {
+    /// The shard of document `order`, if it is in one.
+    fn shard_of(&self, order: usize) -> Option<usize> {
+        match &self.docs[order] {
+            Entry::File(_) => None,
+            Entry::Record { shard, .. }
+            | Entry::Tail { shard, .. }
+            | Entry::Unreadable { shard, .. } => Some(*shard),
+        }
+    }
+
+    /// The summary's rows: a file's as it is, one per shard for its
+    /// records (`rows` in corpus order, one per document), with their
+    /// counts; a failed record's reason is in its shard's.
+    pub(crate) fn shard_rows(&self, rows: Vec<FileReport>) -> Vec<FileReport> {
+        let mut out: Vec<FileReport> = Vec::new();
+        let mut last = None;
+        for (order, r) in rows.into_iter().enumerate() {
+            let Some(s) = self.shard_of(order) else {
+                out.push(r);
+                last = None;
+                continue;
+            };
+            if let Entry::Unreadable { .. } = self.docs[order] {
+                out.push(r);
+                last = None;
+                continue;
+            }
+            if last != Some(s) {
+                let mut row = FileReport::new(self.shards[s].file.rel.clone());
+                row.encoding = Some("utf-8".into());
+                row.records = Some(RecordCounts::default());
+                row.bytes_out = self.shards[s]
+                    .written
+                    .load(std::sync::atomic::Ordering::Relaxed);
+                out.push(row);
+                last = Some(s);
+            }
+            let row = out.last_mut().expect("pushed");
+            merge(row, r);
+        }
+        out
+    }
+}
+
+/// Add a record's row to its shard's.
+fn merge(row: &mut FileReport, r: FileReport) {
+    let c = row.records.get_or_insert_with(RecordCounts::default);
+    c.records += 1;
+    row.bytes_in += r.bytes_in;
+    row.edits += r.edits;
+    row.flags += r.flags;
+    row.blocks += r.blocks;
+    row.duplicates_removed += r.duplicates_removed;
+    let mut rules: std::collections::BTreeMap<&'static str, usize> =
+        std::mem::take(&mut row.rules).into_iter().collect();
+    for (id, n) in r.rules {
+        *rules.entry(id).or_default() += n;
+    }
+    row.rules = rules.into_iter().collect();
+    match r.status {
+        Status::Failed => {
+            c.failed += 1;
+            row.status = Status::Failed;
+            let why = r.reason.unwrap_or_default();
+            let why = why.trim_end_matches("; copied through unchanged");
+            let reason = row.reason.get_or_insert_with(String::new);
+            if !reason.is_empty() {
+                reason.push_str("; ");
+            }
+            reason.push_str(why);
+        }
+        Status::Cleaned => {
+            c.cleaned += 1;
+            if row.status == Status::Unchanged {
+                row.status = Status::Cleaned;
+            }
+        }
+        Status::Unchanged | Status::Skipped => {}
+    }
+    if row.status == Status::Failed {
+        let n = c.failed;
+        let why = row.reason.as_deref().unwrap_or("");
+        let why = why
+            .split_once(": passed through unchanged: ")
+            .map_or(why, |x| x.1);
+        row.reason = Some(format!(
+            "{n} bad record{}: passed through unchanged: {why}",
+            if n == 1 { "" } else { "s" }
+        ));
     }
 }
 

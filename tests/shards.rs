@@ -127,6 +127,14 @@ fn a_shard_cleans_as_one_file_per_record() {
         by_file.len()
     );
     assert_eq!(by_file, by_record);
+    let s = summary(&report_of(&so));
+    let row = file_row(&s, "news.jsonl");
+    assert_eq!(row["records"]["records"], texts.len());
+    assert_eq!(row["status"], "cleaned");
+    let fs = summary(&report_of(&fo));
+    for k in ["edits", "blocks", "duplicates_removed"] {
+        assert_eq!(row[k], fs["totals"][k], "{k}");
+    }
     // Every record change names its line in the shard.
     for c in changes(&report_of(&so)) {
         let id: usize = c["record"].as_str().unwrap().parse().unwrap();
@@ -239,7 +247,8 @@ fn bad_record(bad: &[u8], why: &str) {
     let o = clean(&input, &out, &[], 2);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        err.contains("s.jsonl#2: line 2: ") && err.contains(why),
+        err.contains("s.jsonl: 1 bad record: passed through unchanged: line 2: ")
+            && err.contains(why),
         "{err}"
     );
     let got = std::fs::read(out.join("s.jsonl")).unwrap();
@@ -254,7 +263,14 @@ fn bad_record(bad: &[u8], why: &str) {
     );
     assert_eq!(got, want);
     let s = summary(&report_of(&out));
-    assert_eq!(file_row(&s, "s.jsonl#2")["status"], "failed");
+    let row = file_row(&s, "s.jsonl");
+    assert_eq!(row["status"], "failed");
+    assert_eq!(
+        row["records"],
+        serde_json::json!({"records": 3, "cleaned": 2, "failed": 1})
+    );
+    assert_eq!(s["files"].as_array().unwrap().len(), 1, "one row per shard");
+    assert_eq!(row["bytes_out"], want.len());
 }
 
 #[test]
@@ -309,7 +325,8 @@ fn truncated(name: &str, compress: fn(&[u8]) -> Vec<u8>, what: &str) {
     let o = clean(&input, &out, &[], 2);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        err.contains(&format!("{name}#")) && err.contains(&format!("truncated {what} stream")),
+        err.contains(&format!("{name}: 1 bad record"))
+            && err.contains(&format!("truncated {what} stream")),
         "{err}"
     );
     let got = std::fs::read(out.join(name)).unwrap();

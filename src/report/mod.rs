@@ -413,6 +413,9 @@ pub struct FileReport {
     pub duplicates_removed: usize,
     /// Edits per rule id (flags included), sorted by id.
     pub rules: Vec<(&'static str, usize)>,
+    /// A shard's row: its records, how many cleaned, how many failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub records: Option<crate::shard::RecordCounts>,
     /// The change records (not serialized in the summary).
     #[serde(skip)]
     pub changes: Vec<ChangeRecord>,
@@ -451,6 +454,7 @@ impl FileReport {
             blocks: 0,
             duplicates_removed: 0,
             rules: Vec::new(),
+            records: None,
             changes: Vec::new(),
             diff_spill: None,
             removed: Vec::new(),
