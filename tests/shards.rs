@@ -359,3 +359,50 @@ fn a_truncated_gzip_shard_keeps_what_was_read() {
 fn a_truncated_zstd_shard_keeps_what_was_read() {
     truncated("t.jsonl.zst", |b| zstd::encode_all(b, 3).unwrap(), "zstd");
 }
+
+/// The shipped shards (`fixtures/shards`, built by
+/// `scripts/make-shard-fixtures` from `fixtures/corpus`): each output has
+/// the input's compression, ids and line order, and every byte before the
+/// text field (the last field) is the input's.
+#[test]
+fn the_fixture_shards_keep_ids_order_and_fields() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("out");
+    clean(&root().join("fixtures/shards"), &out, &[], 0);
+    let decode = |name: &str, b: Vec<u8>| -> Vec<u8> {
+        if name.ends_with(".gz") {
+            assert_eq!(&b[..2], b"\x1f\x8b", "{name} is gzip");
+            gunzip(&b)
+        } else if name.ends_with(".zst") {
+            assert_eq!(&b[..4], b"\x28\xb5\x2f\xfd", "{name} is zstd");
+            zstd::decode_all(b.as_slice()).unwrap()
+        } else {
+            b
+        }
+    };
+    let inputs = tree(&root().join("fixtures/shards"));
+    let outputs = tree(&out);
+    assert_eq!(
+        inputs.keys().collect::<Vec<_>>(),
+        outputs.keys().collect::<Vec<_>>()
+    );
+    let mut changed = 0;
+    for (name, bytes) in inputs {
+        let a = lines_of(&decode(&name, bytes));
+        let b = lines_of(&decode(&name, outputs[&name].clone()));
+        assert_eq!(a.len(), b.len(), "{name}");
+        for (x, y) in a.iter().zip(&b) {
+            let at = x.find("\"text\": ").unwrap();
+            assert_eq!(x[..at], y[..at], "{name}");
+            let (mut vx, mut vy): (Value, Value) = (
+                serde_json::from_str(x).unwrap(),
+                serde_json::from_str(y).unwrap(),
+            );
+            vx["text"].take();
+            vy["text"].take();
+            assert_eq!(vx, vy);
+            changed += usize::from(x != y);
+        }
+    }
+    assert!(changed >= 8, "{changed}");
+}
