@@ -409,3 +409,23 @@ fn the_fixture_shards_keep_ids_order_and_fields() {
     }
     assert!(changed >= 8, "{changed}");
 }
+
+/// Records are named `SHARD#ID` in diffs: an id is escaped as every
+/// shown name is, and a repeated id gets its line.
+#[test]
+fn record_names_are_escaped_and_unique() {
+    let d = tempfile::tempdir().unwrap();
+    let input = d.path().join("in");
+    let shard = "{\"id\":\"a\",\"text\":\"今天,会议召开.\"}\n\
+                 {\"id\":\"a\",\"text\":\"明天,代表团出发.\"}\n\
+                 {\"id\":\"b\\u202e\",\"text\":\"后天,会议闭幕.\"}\n";
+    write(&input, "s.jsonl", shard);
+    let o = newsclean(["clean".as_ref(), input.as_os_str(), "--diff".as_ref()]);
+    assert_code(&o, 1);
+    let diff = String::from_utf8(o.stdout).unwrap();
+    let heads: Vec<&str> = diff.lines().filter(|l| l.starts_with("+++ ")).collect();
+    assert_eq!(heads.len(), 3, "{diff}");
+    assert!(heads[0].ends_with("s.jsonl#a"), "{heads:?}");
+    assert!(heads[1].ends_with("s.jsonl#a@2"), "{heads:?}");
+    assert!(heads[2].ends_with("s.jsonl#b\\u{202E}"), "{heads:?}");
+}
