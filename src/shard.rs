@@ -200,6 +200,16 @@ pub(crate) fn corpus(files: Vec<SourceFile>, opts: &ShardOptions) -> Corpus {
         let mut out = Vec::with_capacity(lines.len());
         let mut missing = 0;
         let mut names = std::collections::HashSet::new();
+        // Located in parallel (parsing is most of reading a shard).
+        use rayon::prelude::*;
+        let mut located: Vec<_> = lines
+            .par_iter()
+            .map(|l| {
+                let raw = &data[l.clone()];
+                (!raw.iter().all(u8::is_ascii_whitespace))
+                    .then(|| locate(raw, &text_path, &id_path, &opts.text_field))
+            })
+            .collect();
         for (n, l) in lines.iter().enumerate() {
             let raw = &data[l.clone()];
             if let Some((t, e)) = tail.as_ref().filter(|(t, _)| *t == n) {
@@ -219,7 +229,7 @@ pub(crate) fn corpus(files: Vec<SourceFile>, opts: &ShardOptions) -> Corpus {
             } else if raw.iter().all(u8::is_ascii_whitespace) {
                 out.push(Some(raw.to_vec()));
             } else {
-                let (id, text) = locate(raw, &text_path, &id_path, &opts.text_field);
+                let (id, text) = located[n].take().expect("located");
                 let id = id.unwrap_or_else(|| (n + 1).to_string());
                 // Shown as every name is (no control or bidi character
                 // reaches a page or a terminal); an id seen before in this
