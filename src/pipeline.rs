@@ -4,7 +4,8 @@
 //! [`run`] resolves the options into a plan (`plan.rs`), discovers the
 //! files, and hands three seams to the driver (`Run::drive`): a
 //! `DocSource` (`source.rs`: the input tree, read, decoded and
-//! fingerprinted per document), a `DocSink` (`sink.rs`: the output folder)
+//! fingerprinted per document; `shard.rs`: the records of its JSONL shards
+//! beside its files), a `DocSink` (`sink.rs`: the output folder)
 //! and a `Report` (`reporting.rs`: rows, `changes.jsonl`, the stream, and
 //! at the end the pages of kept copies, `index.html` and `summary.json`,
 //! over the `report::` writers). Documents are processed in chunks of
