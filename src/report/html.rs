@@ -28,6 +28,9 @@
 //!   bytes: a section holds the changed lines (cut to `rows::SHOWN_CHARS` (30)
 //!   characters around each edit) and a removed duplicate's first
 //!   characters only (its text is in `changes.jsonl` and `changes.diff`);
+//!   the table of a section's changes is a JSON data block the page script
+//!   renders (`page::changes_data`), and a row's line number and text box
+//!   are added by the script too, so neither is written per row;
 //!   sections are rendered in parallel as files are emitted and appended in
 //!   corpus order to pages of up to [`GROUP_FILES`] files ([`Pages`]), so a
 //!   corpus of thousands of files has a few hundred pages. The index embeds

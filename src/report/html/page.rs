@@ -5,11 +5,9 @@ use super::*;
 
 /// One entry of the list of changes under the text.
 pub(super) struct Change {
-    pub(super) i: usize,
     pub(super) line: usize,
     pub(super) col: usize,
     pub(super) rule: &'static str,
-    pub(super) fam: String,
     pub(super) before: String,
     pub(super) after: String,
     pub(super) flag: bool,
@@ -57,70 +55,72 @@ pub(super) fn rules_html(counts: BTreeMap<&'static str, usize>) -> String {
     o
 }
 
-/// The rows of the "All changes" table, one `<tr>` per change, each ended
-/// by `\n`. Written by hand for speed, like [`rows_html`]; every string
-/// goes through [`escape_into`].
-pub(super) fn changes_html(list: &[Change], prefix: &str) -> String {
-    let size: usize = list
+/// The "All changes" table as JSON for a `<script type="application/json">`
+/// data block ([`script_json`]: it cannot close the element). The page
+/// script renders one `<tr id="P c i">` per change from it, every string
+/// through `textContent`: the table written as HTML was a third of a
+/// page's bytes. One array per change, in order (its index is `i`):
+/// `[line, col, rule, before, after, bits, kept, echo, detail]`, trailing
+/// defaults left out; `rule` indexes the section's rules table (`rules`,
+/// sorted as that table is); `bits` is 1 for a flag, 2 for a change only
+/// listed (not drawn in the text); `kept` is a removed duplicate's
+/// `[href, file, line]`; before and after are cut to [`LISTED_CHARS`]
+/// (the diff and `changes.jsonl` have them whole).
+pub(super) fn changes_data(list: &[Change], rules: &[&str]) -> String {
+    use serde_json::{json, Value};
+    let data: Vec<Value> = list
         .iter()
-        .map(|c| 240 + c.before.len() + c.after.len())
-        .sum();
-    let mut o = String::with_capacity(size);
-    for c in list {
-        o.push_str("<tr id=\"");
-        o.push_str(prefix);
-        o.push('c');
-        push_num(&mut o, c.i);
-        o.push_str("\"><td class=\"mono\"><a href=\"#");
-        o.push_str(prefix);
-        if c.shown {
-            o.push('e');
-            push_num(&mut o, c.i);
-        } else {
-            o.push('L');
-            push_num(&mut o, c.line);
-        }
-        o.push_str("\">");
-        push_num(&mut o, c.line);
-        o.push(':');
-        push_num(&mut o, c.col);
-        o.push_str("</a><td><span class=\"tag f-");
-        escape_into(&mut o, &c.fam);
-        o.push_str("\">");
-        escape_into(&mut o, c.rule);
-        o.push_str("</span><td class=\"ba b\">");
-        escape_into(&mut o, &c.before);
-        o.push_str("<td class=\"ba a\">");
-        if c.flag {
-            o.push_str("<i class=\"mut\">flag</i>");
-        } else if !c.after.is_empty() {
-            escape_into(&mut o, &c.after);
-        } else {
-            o.push_str("<i class=\"mut\">removed</i>");
-        }
-        o.push_str("<td>");
-        if let Some(d) = &c.dup {
-            o.push_str("duplicate of <a class=\"dup\" href=\"");
-            escape_into(&mut o, &d.href);
-            o.push_str("\">");
-            escape_into(&mut o, &d.file);
-            o.push(':');
-            push_num(&mut o, d.line);
-            o.push_str("</a>");
-        } else if let Some(e) = &c.echo {
-            o.push_str("<a href=\"");
-            escape_into(&mut o, e);
-            o.push_str("\">");
-            if let Some(d) = &c.detail {
-                escape_into(&mut o, d);
+        .map(|c| {
+            let r = rules.binary_search(&c.rule).unwrap_or(0);
+            let bits = u8::from(c.flag) | (u8::from(!c.shown) << 1);
+            let kept = c
+                .dup
+                .as_ref()
+                .map_or(Value::Null, |d| json!([d.href, d.file, d.line]));
+            let (echo, detail) = if c.dup.is_some() {
+                (None, None)
+            } else {
+                (c.echo.as_deref(), c.detail.as_deref())
+            };
+            let after = if c.flag { "" } else { c.after.as_str() };
+            let mut v = vec![
+                json!(c.line),
+                json!(c.col),
+                json!(r),
+                json!(cut(&c.before)),
+                json!(cut(after)),
+                json!(bits),
+                kept,
+                echo.map_or(Value::Null, |e| json!(e)),
+                detail.map_or(Value::Null, |d| json!(d)),
+            ];
+            while v.len() > 3 {
+                let default = match v.last() {
+                    Some(Value::Null) => true,
+                    Some(Value::String(s)) => s.is_empty(),
+                    Some(Value::Number(n)) => n.as_u64() == Some(0),
+                    _ => false,
+                };
+                if !default {
+                    break;
+                }
+                v.pop();
             }
-            o.push_str("</a>");
-        } else if let Some(d) = &c.detail {
-            escape_into(&mut o, d);
-        }
-        o.push('\n');
+            Value::Array(v)
+        })
+        .collect();
+    script_json(&data)
+}
+
+/// Characters of an edit's before and after text listed in the changes
+/// table; the rest is left out (`…`).
+pub(super) const LISTED_CHARS: usize = 60;
+
+fn cut(s: &str) -> std::borrow::Cow<'_, str> {
+    match s.char_indices().nth(LISTED_CHARS) {
+        Some((i, _)) => std::borrow::Cow::Owned(format!("{}…", &s[..i])),
+        None => std::borrow::Cow::Borrowed(s),
     }
-    o
 }
 
 /// A page of its own for one file (`files/<rel>.html`, a file cleaned in
@@ -244,11 +244,9 @@ pub(super) fn render_section(
             pos = c.end;
         }
         list.push(Change {
-            i,
             line: c.line,
             col: c.column,
             rule: c.rule,
-            fam: family(c.rule).to_string(),
             // A removed duplicate's text: its row shows the start.
             before: if c.duplicate_of.is_some() {
                 String::new()
@@ -269,6 +267,7 @@ pub(super) fn render_section(
     for c in changes {
         *counts.entry(c.rule).or_default() += 1;
     }
+    let rule_ids: Vec<&str> = counts.keys().copied().collect();
     let rules_html = rules_html(counts);
     let edits = changes
         .iter()
@@ -277,12 +276,12 @@ pub(super) fn render_section(
     let flags = changes.len() - edits;
     let dups = changes.iter().filter(|c| c.duplicate_of.is_some()).count();
     let rows_html = rows_html(&rows, prefix);
-    let changes_html = changes_html(&list, prefix);
+    let changes_data = changes_data(&list, &rule_ids);
     // Written directly rather than through a template: rendering the page
     // with the template engine was a tenth of its cost. Every corpus
     // string goes through `escape_into`.
     let plural = |n: usize| if n == 1 { "" } else { "s" };
-    let mut o = String::with_capacity(rows_html.len() + changes_html.len() + 1024);
+    let mut o = String::with_capacity(rows_html.len() + changes_data.len() + 1024);
     o.push_str("<section class=\"file\"");
     if let Some(id) = prefix.strip_suffix('.') {
         o.push_str(" id=\"");
@@ -346,9 +345,9 @@ pub(super) fn render_section(
     if !list.is_empty() {
         o.push_str("\n<h3>All changes (");
         push_num(&mut o, list.len());
-        o.push_str(")</h3>\n<table class=\"changes\">\n<thead><tr><th>line:col</th><th>rule</th><th>before</th><th>after</th><th>detail</th></tr></thead>\n<tbody>\n");
-        o.push_str(&changes_html);
-        o.push_str("</tbody>\n</table>\n");
+        o.push_str(")</h3>\n<table class=\"changes\">\n<thead><tr><th>line:col</th><th>rule</th><th>before</th><th>after</th><th>detail</th></tr></thead>\n<tbody></tbody>\n</table>\n<script type=\"application/json\" class=\"cdata\">");
+        o.push_str(&changes_data);
+        o.push_str("</script>\n");
     }
     o.push_str("</section>\n");
     o

@@ -1,6 +1,39 @@
 (function(){
 "use strict";
 var body=document.body,tip=document.getElementById("tip");
+function el(tag,cls,text){var e=document.createElement(tag);if(cls)e.className=cls;if(text!==undefined)e.textContent=text;return e;}
+/* Rows are written as <div class="r" id="P L n">text</div>: the line
+   number and the text's box are added here (half a row's bytes). */
+document.querySelectorAll(".text>.r").forEach(function(r){
+  var c=el("div","c"),m=/L(\d+)$/.exec(r.id);
+  while(r.firstChild)c.appendChild(r.firstChild);
+  r.appendChild(el("span","n",m?m[1]:""));r.appendChild(c);
+});
+/* The "All changes" table of each section, from its JSON data block: one
+   array per change, [line, col, rule (index into the rules table), before,
+   after, bits (1 flag, 2 only listed), kept [href,file,line], echo link,
+   detail]. */
+document.querySelectorAll("script.cdata").forEach(function(s){
+  var sec=s.closest(".file"),P=sec?sec.getAttribute("data-p"):"",tb=s.previousElementSibling.tBodies[0],data;
+  try{data=JSON.parse(s.textContent);}catch(e){return;}
+  var rules=[];(sec||document).querySelectorAll(".rules tr").forEach(function(t){rules.push(t.getAttribute("data-rule"));});
+  var f=document.createDocumentFragment();
+  data.forEach(function(c,i){
+    var r=rules[c[2]]||"",bits=c[5]||0,k=c[6],tr=el("tr");tr.id=P+"c"+i;
+    var td=el("td","mono"),a=el("a","",c[0]+":"+c[1]);a.href="#"+P+(bits&2?"L"+c[0]:"e"+i);td.appendChild(a);tr.appendChild(td);
+    td=el("td");td.appendChild(el("span","tag f-"+r.split(".")[0],r));tr.appendChild(td);
+    tr.appendChild(el("td","ba b",c[3]||""));
+    td=el("td","ba a");
+    if(bits&1)td.appendChild(el("i","mut","flag"));else if(c[4])td.textContent=c[4];else td.appendChild(el("i","mut","removed"));
+    tr.appendChild(td);
+    td=el("td");
+    if(k){td.appendChild(document.createTextNode("duplicate of "));a=el("a","dup",k[1]+":"+k[2]);a.href=k[0];td.appendChild(a);}
+    else if(c[7]){a=el("a","",c[8]||"");a.href=c[7];td.appendChild(a);}
+    else if(c[8])td.textContent=c[8];
+    tr.appendChild(td);f.appendChild(tr);
+  });
+  tb.appendChild(f);
+});
 var marks=Array.prototype.slice.call(document.querySelectorAll(".e[tabindex]"));
 /* A page holds the sections of one or more files; every id in a section
    starts with its data-p prefix ("f12." or nothing): mark P+"e"+i, its row
@@ -9,7 +42,6 @@ function key(e){return e.id||e.getAttribute("data-i");}
 function rowOf(e){return document.getElementById(key(e).replace(/e(\d+)$/,"c$1"));}
 var cur=-1;
 function pref(k,v){try{if(v===undefined)return localStorage.getItem("newsclean."+k);localStorage.setItem("newsclean."+k,v);}catch(e){return null;}}
-function el(tag,cls,text){var e=document.createElement(tag);if(cls)e.className=cls;if(text!==undefined)e.textContent=text;return e;}
 /* Tooltip: built from the row of the changes table (already escaped DOM). */
 function show(target){
   var row=rowOf(target);
