@@ -167,6 +167,18 @@ pub(crate) struct CleanArgs {
     /// Skip files matching this glob (repeatable).
     #[arg(long = "exclude", value_name = "GLOB")]
     pub(crate) exclude: Vec<String>,
+    /// On-disk index of earlier runs (created on first use): what they
+    /// kept counts as seen, and this run's kept blocks are added when it
+    /// completes (read only with --check).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) index: Option<PathBuf>,
+    /// This run's id in the index [default: the final component of
+    /// --out]; a run with the same id is replaced.
+    #[arg(long, value_name = "ID", requires = "index")]
+    pub(crate) run_id: Option<String>,
+    /// Wait for another run that holds the index (else exit 75 at once).
+    #[arg(long, requires = "index")]
+    pub(crate) wait: bool,
 }
 
 /// `--report-diffs`.

@@ -40,11 +40,12 @@ pub(crate) fn removal_edits(
     let mut out = Vec::new();
     let removed: HashMap<usize, &Removal> = removals.iter().map(|r| (r.block, r)).collect();
     let edit = |start: usize, end: usize, r: &Removal| {
-        let (file, line) = match &r.kept {
-            Origin::ThisRun(h) => (kept_name(h.doc), h.line),
-            Origin::Earlier { path, line, .. } => (path.clone(), *line),
+        let (run, file, line) = match &r.kept {
+            Origin::ThisRun(h) => (None, kept_name(h.doc), h.line),
+            Origin::Earlier { run, path, line } => (Some(run.clone()), path.clone(), *line),
         };
         Edit::new(start, end, "", r.rule.id()).with_detail(Detail::DuplicateOf {
+            run,
             file,
             line: line as usize,
         })
@@ -204,6 +205,7 @@ mod tests {
         assert_eq!(
             e.detail,
             Some(Detail::DuplicateOf {
+                run: None,
                 file: "f0".into(),
                 line: 1
             })

@@ -21,6 +21,7 @@ use std::sync::Mutex;
 use clap::{CommandFactory, FromArgMatches};
 use indicatif::{ProgressBar, ProgressStyle};
 use newsclean::config::{discover_config, CliRules};
+use newsclean::index::nightly::IndexOptions;
 use newsclean::pipeline::{Progress, RunError};
 use newsclean::report::Status;
 use newsclean::{discover, Config, RunOptions};
@@ -363,6 +364,11 @@ fn clean(args: cli::CleanArgs, color: ColorChoice, out: &mut Stdout) -> u8 {
             per_file_diffs: args.report_diffs == cli::ReportDiffs::PerFile,
             ..args.reports
         },
+        index: args.index.clone().map(|dir| IndexOptions {
+            dir,
+            run_id: args.run_id.clone(),
+            wait: args.wait,
+        }),
     };
     on_signals_clean_up_and_exit();
     let bar = if std::io::stderr().is_terminal() && !args.quiet {
@@ -474,7 +480,23 @@ fn clean(args: cli::CleanArgs, color: ColorChoice, out: &mut Stdout) -> u8 {
             }
         }
     }
-    if let Some(e) = &outcome.report_error {
+    if let Some(c) = &outcome.index_commit {
+        if !args.quiet {
+            msg!(
+                "newsclean: index: {} keys added ({:.2} s to commit, {:.2} s merging {} segments)",
+                c.keys,
+                c.commit_secs,
+                c.merge_secs,
+                c.merged
+            );
+        }
+    }
+    if let Some(e) = &outcome.index_error {
+        fail(&format!(
+            "the run is not recorded in the index (no summary.json): {e}"
+        ));
+        e.exit_code()
+    } else if let Some(e) = &outcome.report_error {
         fail(&format!("the report is incomplete (no summary.json): {e}"));
         73
     } else if outcome.failed() {

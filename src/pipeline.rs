@@ -60,6 +60,8 @@ use crate::config::Config;
 use crate::discover;
 use crate::edit::Edit;
 use crate::emit::{Durability, Tree};
+use crate::index::nightly::{IndexOptions, RunIndex};
+use crate::index::store::{CommitReport, IndexError};
 use crate::index::{memory::MemoryIndex, SeenIndex};
 use crate::plan::Plan;
 use crate::report::summary::{rfc3339, RunInfo, Summary};
@@ -108,6 +110,9 @@ pub struct RunOptions {
     pub stream: bool,
     /// Which reports to write (`--reports`, `--report-diffs`).
     pub reports: crate::report::Plan,
+    /// The on-disk index of a nightly run (`--index`); `None`: this run
+    /// alone, in memory.
+    pub index: Option<IndexOptions>,
 }
 
 /// Result of a run.
@@ -121,6 +126,12 @@ pub struct RunOutcome {
     /// written, e.g. a full filesystem): no `summary.json` was written;
     /// exit 73. The per-file rows in `summary` are still right.
     pub report_error: Option<String>,
+    /// The index (`--index`) met damage while the run read it, or its
+    /// commit failed: nothing was committed, no `summary.json` was
+    /// written; exit [`IndexError::exit_code`].
+    pub index_error: Option<IndexError>,
+    /// What the index commit did (`--index`, not `--check`).
+    pub index_commit: Option<CommitReport>,
 }
 
 impl RunOutcome {
@@ -153,6 +164,9 @@ pub enum RunError {
     CantCreate(String),
     /// Another run holds the output or report folder: 75.
     Busy(String),
+    /// The index (`--index`) cannot be opened: 75 in use, 78 damaged or
+    /// newer, 73 cannot be created.
+    Index(IndexError),
 }
 
 impl RunError {
@@ -163,6 +177,7 @@ impl RunError {
             RunError::NoInput(_) => 66,
             RunError::CantCreate(_) => 73,
             RunError::Busy(_) => 75,
+            RunError::Index(e) => i32::from(e.exit_code()),
         }
     }
 }
@@ -174,6 +189,7 @@ impl std::fmt::Display for RunError {
             | RunError::NoInput(m)
             | RunError::CantCreate(m)
             | RunError::Busy(m) => f.write_str(m),
+            RunError::Index(e) => e.fmt(f),
         }
     }
 }
@@ -213,6 +229,8 @@ pub fn run(
     plan.check_found(opts, &files)?;
     progress(Progress::Discovered(files.len()));
     let source = TreeSource { files };
+    let (out_dir, report_dir) = (plan.out_dir.as_deref(), plan.report_dir.as_deref());
+    let mut index = RunIndex::open(opts.index.as_ref(), out_dir, report_dir, opts.check)?;
     let out_tree = plan
         .out_dir
         .as_deref()
@@ -229,7 +247,6 @@ pub fn run(
     let sink = TreeSink::new(out_tree)?;
     let rt = report_tree.as_ref();
     let mut report = FolderReport::start(rt, opts.reports, opts.stream, progress, source.len())?;
-    let mut index = MemoryIndex::new();
     pool.install(|| {
         let run = Run {
             source: &source,
@@ -240,7 +257,7 @@ pub fn run(
             want_diff: opts.stream,
             reports: opts.reports,
         };
-        run.drive(&mut report, &mut index)
+        run.drive(&mut report, index.seen())
     });
     // What was in the output folder before this run and is not one of its
     // outputs: listed as stale, removed with --prune.
@@ -253,11 +270,16 @@ pub fn run(
     if let Some(e) = prune_error {
         report.error(e);
     }
+    let inserted = index.inserted();
+    let (index_commit, index_error) = commit_index(index, opts, &plan, &source, started);
+    if let Some(e) = &index_error {
+        report.error(format!("index not committed: {e}"));
+    }
     let mut parts = Some((walk_errors, stale));
     let mut summary = |rows: Vec<FileReport>| {
         let (walk_errors, stale) = parts.take().expect("one summary");
         let run = run_info(opts, &plan, started, clock);
-        let mut s = Summary::new(run, rows, walk_errors, index.inserted());
+        let mut s = Summary::new(run, rows, walk_errors, inserted);
         s.stale = stale;
         s
     };
@@ -267,7 +289,32 @@ pub fn run(
         summary,
         report_dir: plan.report_dir.clone(),
         report_error,
+        index_error,
+        index_commit,
     })
+}
+
+/// The index after resolve: its health asked, then the run committed
+/// (before `summary.json` is written; see `index/nightly.rs`).
+fn commit_index(
+    index: RunIndex,
+    opts: &RunOptions,
+    plan: &Plan,
+    source: &TreeSource,
+    started: SystemTime,
+) -> (Option<CommitReport>, Option<IndexError>) {
+    if let Err(e) = index.health() {
+        return (None, Some(e));
+    }
+    let info = run_info(opts, plan, started, Instant::now());
+    let docs = (0..source.len() as u32)
+        .map(|i| source.name(i).to_string())
+        .collect();
+    let blocks = index.inserted() as u64;
+    match index.commit(info.started, info.inputs, docs, blocks) {
+        Ok(c) => (c, None),
+        Err(e) => (None, Some(e)),
+    }
 }
 
 /// The summary's run block.
