@@ -465,7 +465,11 @@ fn clean(args: cli::CleanArgs, color: ColorChoice, out: &mut Stdout) -> u8 {
         Format::Human => {
             if args.check {
                 // One path per line, as rustfmt and ruff list them.
-                for f in s.files.iter().filter(|f| f.status == Status::Cleaned) {
+                for f in s
+                    .files
+                    .iter()
+                    .filter(|f| matches!(f.status, Status::Cleaned | Status::Duplicate))
+                {
                     out.line(&shown.of(&f.path));
                 }
             }

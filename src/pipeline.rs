@@ -137,7 +137,7 @@ pub struct RunOutcome {
 impl RunOutcome {
     /// Did any file get (or, with `--check`, would get) a text change?
     pub fn changed(&self) -> bool {
-        self.summary.totals.cleaned > 0
+        self.summary.totals.cleaned > 0 || self.summary.totals.duplicate > 0
     }
 
     /// Did any file fail, or was decoded with malformed bytes replaced
@@ -263,7 +263,7 @@ pub fn run(
     // outputs: listed as stale, removed with --prune.
     let ours: HashSet<&Path> = (0..source.len() as u32)
         .zip(report.rows())
-        .filter(|(_, r)| r.status != Status::Skipped)
+        .filter(|(_, r)| !matches!(r.status, Status::Skipped | Status::Duplicate))
         .map(|(i, _)| source.out_rel(i))
         .collect();
     let (stale, prune_error) = sink.stale(&ours, opts.prune);
@@ -425,7 +425,13 @@ impl Run<'_> {
             .clone()
             .zip(&mut analyses)
             .map(|(i, a)| match a {
-                Analysis::Text(t) => stage::resolve(index, &t.prints),
+                Analysis::Text(t) => match stage::resolve_document(index, &t.prints) {
+                    Some(kept) => DocDecisions {
+                        document: Some(kept),
+                        ..DocDecisions::default()
+                    },
+                    None => stage::resolve(index, &t.prints),
+                },
                 Analysis::Huge => {
                     *a = self.clean_huge(i, index, records);
                     DocDecisions::default()
@@ -598,6 +604,10 @@ fn emit_file(
     row.bytes_in = bytes_in;
     row.blocks = prints.blocks.len();
     let original: &str = &doc.text;
+    if let Some(kept) = &decisions.document {
+        let (row, d) = duplicate_file(row, original, kept, &kept_path, report, plan, order);
+        return (row, if want_diff { d } else { String::new() });
+    }
     let result = catch_unwind(AssertUnwindSafe(|| {
         stage::apply(&doc, prints, decisions, cfg, &kept_path)
     }));
@@ -645,6 +655,33 @@ fn emit_file(
     } else {
         String::new()
     };
+    if let Some(rd) = report {
+        if let Err(e) = crate::report::write_file_reports(rd, plan, order, &mut row, original, &d) {
+            row.status = Status::Failed;
+            row.reason = Some(e);
+        }
+    }
+    (row, d)
+}
+
+/// A file removed as one unit (`dedup.document`): no output file, one
+/// removal of its whole text naming the kept file, status `duplicate`.
+fn duplicate_file(
+    mut row: FileReport,
+    original: &str,
+    kept: &crate::index::Origin,
+    kept_path: &dyn Fn(u32) -> String,
+    report: Option<&Tree>,
+    plan: crate::report::Plan,
+    order: u32,
+) -> (FileReport, String) {
+    let edits = crate::dedup::document_edit(original, kept, kept_path);
+    row.status = Status::Duplicate;
+    row.edits = edits.len();
+    row.duplicates_removed = 1;
+    row.rules = vec![("dedup.document", 1)];
+    row.changes = change_records(&row.path, original, &edits);
+    let d = diff::unified(&row.path, original, &edits);
     if let Some(rd) = report {
         if let Err(e) = crate::report::write_file_reports(rd, plan, order, &mut row, original, &d) {
             row.status = Status::Failed;

@@ -9,7 +9,8 @@
 //! `fixtures/corpus/seed` dealt into overlapping stories (each night's
 //! `story.txt`, so the same relative path is in every night), with the
 //! `xwlb` transcripts of `fixtures/corpus` around them, one of them
-//! scraped again on a later night.
+//! scraped again on a later night, one copied whole within its night and
+//! one story copied whole to a later night.
 
 mod common;
 
@@ -53,6 +54,10 @@ fn make_nights(root: &Path) -> [PathBuf; 3] {
     let nights = [root.join("n1"), root.join("n2"), root.join("n3")];
     write(&nights[0], "story.txt", story(&[(0, n / 2)]));
     write(&nights[0], "cctv/a.txt", xwlb("2014/20140311.txt"));
+    // The same transcript twice in one night, and night 1's story again on
+    // night 3: documents removed whole.
+    write(&nights[0], "cctv/z-copy.txt", xwlb("2014/20140311.txt"));
+    write(&nights[2], "old/story.txt", story(&[(0, n / 2)]));
     write(&nights[1], "story.txt", story(&[(n / 3, n * 3 / 4)]));
     write(&nights[1], "cctv/b.txt", xwlb("2014/20140312.txt"));
     // Scraped again with a new item appended.
@@ -182,7 +187,7 @@ fn three_nights_in_order_equal_one_run_over_all() {
     let n3 = changes(&report_of(&tmp.path().join("clean/n3")));
     let from_n1 = n3
         .iter()
-        .find(|r| r["duplicate_of"]["run"] == "n1")
+        .find(|r| r["duplicate_of"]["run"] == "n1" && r["rule"] != "dedup.document")
         .expect("night 3 removes a block kept on night 1");
     assert_eq!(from_n1["duplicate_of"]["file"], "story.txt");
     assert!(from_n1["duplicate_of"]["line"].as_u64().unwrap() > 1);
@@ -422,4 +427,44 @@ fn a_damaged_index_is_a_clear_error() {
     std::fs::write(ix.join("MANIFEST"), "garbage\n").unwrap();
     let err = refused("manifest");
     assert!(err.contains("MANIFEST"), "{err}");
+}
+
+#[test]
+fn a_file_that_repeats_a_kept_file_goes_whole() {
+    let tmp = tempfile::tempdir().unwrap();
+    let nights = make_nights(&tmp.path().join("dumps"));
+    let ix = tmp.path().join("index");
+    let (n1, n3) = (tmp.path().join("n1"), tmp.path().join("n3"));
+    run_night(&nights[0], &n1, &ix, &[]);
+    run_night(&nights[1], &tmp.path().join("n2"), &ix, &[]);
+    run_night(&nights[2], &n3, &ix, &[]);
+    let check = |out: &Path, rel: &str, run: Option<&str>, kept: &str| {
+        let s = summary(&report_of(out));
+        let row = file_row(&s, rel);
+        assert_eq!(row["status"], "duplicate", "{rel}: {row}");
+        assert_eq!(row["bytes_out"], 0);
+        assert!(s["totals"]["duplicate"].as_u64().unwrap() >= 1);
+        assert!(!out.join(rel).exists(), "{rel}: an output file");
+        let recs: Vec<Value> = changes(&report_of(out))
+            .into_iter()
+            .filter(|r| r["file"] == rel)
+            .collect();
+        assert_eq!(recs.len(), 1, "{rel}: one record");
+        let r = &recs[0];
+        assert_eq!(r["rule"], "dedup.document");
+        assert_eq!(r["start"], 0);
+        let text =
+            std::fs::read_to_string(nights[if run.is_some() { 2 } else { 0 }].join(rel)).unwrap();
+        assert_eq!(r["end"].as_u64().unwrap() as usize, text.len());
+        assert_eq!(r["duplicate_of"]["file"], kept);
+        assert_eq!(r["duplicate_of"].get("run").and_then(Value::as_str), run);
+        // The kept file is an output.
+        if run.is_none() {
+            assert!(out.join(kept).exists());
+        }
+    };
+    check(&n1, "cctv/z-copy.txt", None, "cctv/a.txt");
+    check(&n3, "old/story.txt", Some("n1"), "story.txt");
+    let rules = newsclean(["rules"]);
+    assert!(String::from_utf8_lossy(&rules.stdout).contains("dedup.document"));
 }

@@ -376,6 +376,8 @@ pub enum Status {
     Skipped,
     /// Could not be read or decoded, or a rule failed.
     Failed,
+    /// Removed as a whole (`dedup.document`): no output file.
+    Duplicate,
 }
 
 /// Everything the reports need about one file.
