@@ -10,8 +10,10 @@
 //! over the `report::` writers). Documents are processed in chunks of
 //! corpus order. Each chunk is analysed in
 //! parallel (read, decode, [`stage::fingerprint`]), then decided in one
-//! thread ([`stage::resolve`] against the run's
-//! [`MemoryIndex`], which holds everything before it), then emitted in
+//! thread ([`stage::resolve_document`], then [`stage::resolve`], against
+//! the run's index, which holds everything before it: a [`MemoryIndex`],
+//! or with `--index` the on-disk store of earlier runs, see
+//! `index/nightly.rs`), then emitted in
 //! parallel ([`stage::apply`], cleaned file, diff, review page, serialized
 //! change records), and its records are appended to the reports in corpus
 //! order. The phases of different chunks overlap: in one round chunk k+2
@@ -36,7 +38,8 @@
 //! written through the same [`Tree`]s, and its row and spilled records
 //! pass through emit.
 //!
-//! Setup, before any file is written ([`run`]): the paths are checked
+//! Setup, before any file is written ([`run`]): the index is opened
+//! (`--index`: busy 75, damaged 78), the paths are checked
 //! (outputs never inside inputs, `--out` and `--report` never inside each
 //! other: 64), the output and report folders are opened as
 //! [`Tree`]s, locked (another run holds one: 75) and probed (no file can be
@@ -247,7 +250,7 @@ pub fn run(
     let sink = TreeSink::new(out_tree)?;
     let rt = report_tree.as_ref();
     let mut report = FolderReport::start(rt, opts.reports, opts.stream, progress, source.len())?;
-    pool.install(|| {
+    let doc_keys = pool.install(|| {
         let run = Run {
             source: &source,
             sink: &sink,
@@ -256,8 +259,10 @@ pub fn run(
             progress,
             want_diff: opts.stream,
             reports: opts.reports,
+            doc_keys: Default::default(),
         };
-        run.drive(&mut report, index.seen())
+        run.drive(&mut report, index.seen());
+        run.doc_keys.into_inner()
     });
     // What was in the output folder before this run and is not one of its
     // outputs: listed as stale, removed with --prune.
@@ -271,7 +276,7 @@ pub fn run(
         report.error(e);
     }
     let inserted = index.inserted();
-    let (index_commit, index_error) = commit_index(index, opts, &plan, &source, started);
+    let (index_commit, index_error) = commit_index(index, opts, &plan, &source, started, doc_keys);
     if let Some(e) = &index_error {
         report.error(format!("index not committed: {e}"));
     }
@@ -302,6 +307,7 @@ fn commit_index(
     plan: &Plan,
     source: &TreeSource,
     started: SystemTime,
+    doc_keys: u64,
 ) -> (Option<CommitReport>, Option<IndexError>) {
     if let Err(e) = index.health() {
         return (None, Some(e));
@@ -310,7 +316,7 @@ fn commit_index(
     let docs = (0..source.len() as u32)
         .map(|i| source.name(i).to_string())
         .collect();
-    let blocks = index.inserted() as u64;
+    let blocks = index.inserted() as u64 - doc_keys;
     match index.commit(info.started, info.inputs, docs, blocks) {
         Ok(c) => (c, None),
         Err(e) => (None, Some(e)),
@@ -358,6 +364,8 @@ struct Run<'a> {
     want_diff: bool,
     /// Which reports are written.
     reports: crate::report::Plan,
+    /// Document keys inserted into the index (the rest are block keys).
+    doc_keys: std::sync::atomic::AtomicU64,
 }
 
 impl Run<'_> {
@@ -430,7 +438,13 @@ impl Run<'_> {
                         document: Some(kept),
                         ..DocDecisions::default()
                     },
-                    None => stage::resolve(index, &t.prints),
+                    None => {
+                        if t.prints.rules.document && stage::document_key(&t.prints).is_some() {
+                            self.doc_keys
+                                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        }
+                        stage::resolve(index, &t.prints)
+                    }
                 },
                 Analysis::Huge => {
                     *a = self.clean_huge(i, index, records);

@@ -464,7 +464,78 @@ fn a_file_that_repeats_a_kept_file_goes_whole() {
         }
     };
     check(&n1, "cctv/z-copy.txt", None, "cctv/a.txt");
+    // The index counts block keys apart from document keys: night 1's
+    // two kept files (story.txt, cctv/a.txt; not the copy) have one
+    // document key each.
+    let stats = index_cmd(&["stats".as_ref(), ix.as_os_str(), "--json".as_ref()]);
+    assert_code(&stats, 0);
+    let stats: Value = serde_json::from_slice(&stats.stdout).unwrap();
+    let run1 = &stats["runs"][0];
+    assert_eq!(run1["id"], "n1");
+    assert_eq!(
+        run1["keys"].as_u64().unwrap() - run1["blocks_added"].as_u64().unwrap(),
+        2,
+        "{run1}"
+    );
     check(&n3, "old/story.txt", Some("n1"), "story.txt");
     let rules = newsclean(["rules"]);
     assert!(String::from_utf8_lossy(&rules.stdout).contains("dedup.document"));
+}
+
+#[test]
+fn check_reads_the_index_and_never_writes_it_and_names_are_the_shown_ones() {
+    let tmp = tempfile::tempdir().unwrap();
+    let nights = make_nights(&tmp.path().join("dumps"));
+    let ix = tmp.path().join("index");
+    // Two inputs in one run, each with a story.txt: recorded by the names
+    // the reports use (n1/story.txt, n2/story.txt).
+    let both = tmp.path().join("both");
+    let o = newsclean([
+        "clean".as_ref(),
+        nights[0].as_os_str(),
+        nights[1].as_os_str(),
+        "--out".as_ref(),
+        both.as_os_str(),
+        "--index".as_ref(),
+        ix.as_os_str(),
+        "--quiet".as_ref(),
+    ]);
+    assert_code(&o, 0);
+    let before = tree(&ix);
+    let o = newsclean([
+        "clean".as_ref(),
+        nights[2].as_os_str(),
+        "--check".as_ref(),
+        "--index".as_ref(),
+        ix.as_os_str(),
+        "--run-id".as_ref(),
+        "n3".as_ref(),
+        "--format".as_ref(),
+        "jsonl".as_ref(),
+    ]);
+    assert_code(&o, 1);
+    assert!(tree(&ix) == before, "--check wrote the index");
+    let recs: Vec<Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let kept: Vec<&str> = recs
+        .iter()
+        .filter(|r| r["duplicate_of"]["run"] == "both")
+        .map(|r| r["duplicate_of"]["file"].as_str().unwrap())
+        .collect();
+    assert!(kept.contains(&"n1/story.txt"), "{kept:?}");
+    // --check on a folder that is no index yet: read as empty, not created.
+    let none = tmp.path().join("no-index");
+    let o = newsclean([
+        "clean".as_ref(),
+        nights[2].as_os_str(),
+        "--check".as_ref(),
+        "--index".as_ref(),
+        none.as_os_str(),
+        "--run-id".as_ref(),
+        "n3".as_ref(),
+    ]);
+    assert_code(&o, 1);
+    assert!(!none.exists());
 }
