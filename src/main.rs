@@ -637,6 +637,11 @@ fn human_line(o: &newsclean::RunOutcome, check: bool, paint: Paint) -> String {
     } else {
         format!("{:.1} MB in, {:.1} MB out", mb(t.bytes_in), mb(t.bytes_out))
     };
+    // Files removed whole (dedup.document), named only when there are some.
+    let failed = match t.duplicate {
+        0 => failed,
+        n => format!("{failed}, {n} duplicate"),
+    };
     let mut line = format!(
         "newsclean: {}: {cleaned}, {} unchanged, {} skipped, {failed}; {}, {} removed; {bytes} in {:.2}s with {}",
         count(t.files_seen, "file"),
