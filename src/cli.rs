@@ -176,6 +176,18 @@ pub(crate) struct CleanArgs {
     /// named by its line number).
     #[arg(long, value_name = "FIELD", default_value = "id")]
     pub(crate) id_field: String,
+    /// On-disk index of earlier runs (created on first use): what they
+    /// kept counts as seen, and this run's kept blocks are added when it
+    /// completes (read only with --check).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) index: Option<PathBuf>,
+    /// This run's id in the index [default: the final component of
+    /// --out]; a run with the same id is replaced.
+    #[arg(long, value_name = "ID", requires = "index")]
+    pub(crate) run_id: Option<String>,
+    /// Wait for another run that holds the index (else exit 75 at once).
+    #[arg(long, requires = "index")]
+    pub(crate) wait: bool,
 }
 
 /// `--report-diffs`.

@@ -26,7 +26,32 @@ pub(crate) const RULES: &[RuleInfo] = &[
         spec: "design: blocks and duplicates",
         doc: "line of a multi-line paragraph seen earlier (first copy kept)",
     },
+    RuleInfo {
+        id: "dedup.document",
+        spec: "design: blocks and duplicates",
+        doc: "whole file whose paragraphs repeat an earlier kept file's, in order (removed as one unit, no output file)",
+    },
 ];
+
+/// The one edit of a file removed as a whole (`dedup.document`), in
+/// coordinates of its text: all of it, naming the kept file's first line.
+pub(crate) fn document_edit(
+    text: &str,
+    kept: &Origin,
+    kept_name: &dyn Fn(u32) -> String,
+) -> Vec<Edit> {
+    let (run, file, line) = match kept {
+        Origin::ThisRun(h) => (None, kept_name(h.doc), h.line),
+        Origin::Earlier { run, path, line } => (Some(run.clone()), path.clone(), *line),
+    };
+    vec![
+        Edit::new(0, text.len(), "", "dedup.document").with_detail(Detail::DuplicateOf {
+            run,
+            file,
+            line: line as usize,
+        }),
+    ]
+}
 
 /// Removal edits (in normalised-text coordinates) for the decided blocks.
 /// `kept_name` turns the order key of a document of this run into the name
@@ -40,11 +65,12 @@ pub(crate) fn removal_edits(
     let mut out = Vec::new();
     let removed: HashMap<usize, &Removal> = removals.iter().map(|r| (r.block, r)).collect();
     let edit = |start: usize, end: usize, r: &Removal| {
-        let (file, line) = match &r.kept {
-            Origin::ThisRun(h) => (kept_name(h.doc), h.line),
-            Origin::Earlier { path, line, .. } => (path.clone(), *line),
+        let (run, file, line) = match &r.kept {
+            Origin::ThisRun(h) => (None, kept_name(h.doc), h.line),
+            Origin::Earlier { run, path, line } => (Some(run.clone()), path.clone(), *line),
         };
         Edit::new(start, end, "", r.rule.id()).with_detail(Detail::DuplicateOf {
+            run,
             file,
             line: line as usize,
         })
@@ -204,6 +230,7 @@ mod tests {
         assert_eq!(
             e.detail,
             Some(Detail::DuplicateOf {
+                run: None,
                 file: "f0".into(),
                 line: 1
             })

@@ -23,7 +23,11 @@ use serde::{Deserialize, Serialize};
 pub enum Detail {
     /// A removed duplicate: where the kept copy is (relative path, 1-based line).
     DuplicateOf {
-        /// Relative path of the file holding the kept copy.
+        /// The earlier run that kept it (`--index`); `None`: this run.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        run: Option<String>,
+        /// Relative path of the file holding the kept copy (for an
+        /// earlier run: as that run recorded it).
         file: String,
         /// 1-based line of the kept copy in its decoded original.
         line: usize,

@@ -21,6 +21,7 @@ use std::sync::Mutex;
 use clap::{CommandFactory, FromArgMatches};
 use indicatif::{ProgressBar, ProgressStyle};
 use newsclean::config::{discover_config, CliRules};
+use newsclean::index::nightly::IndexOptions;
 use newsclean::pipeline::{Progress, RunError};
 use newsclean::report::Status;
 use newsclean::{discover, Config, RunOptions};
@@ -367,6 +368,11 @@ fn clean(args: cli::CleanArgs, color: ColorChoice, out: &mut Stdout) -> u8 {
             per_file_diffs: args.report_diffs == cli::ReportDiffs::PerFile,
             ..args.reports
         },
+        index: args.index.clone().map(|dir| IndexOptions {
+            dir,
+            run_id: args.run_id.clone(),
+            wait: args.wait,
+        }),
     };
     on_signals_clean_up_and_exit();
     let bar = if std::io::stderr().is_terminal() && !args.quiet {
@@ -463,7 +469,11 @@ fn clean(args: cli::CleanArgs, color: ColorChoice, out: &mut Stdout) -> u8 {
         Format::Human => {
             if args.check {
                 // One path per line, as rustfmt and ruff list them.
-                for f in s.files.iter().filter(|f| f.status == Status::Cleaned) {
+                for f in s
+                    .files
+                    .iter()
+                    .filter(|f| matches!(f.status, Status::Cleaned | Status::Duplicate))
+                {
                     out.line(&shown.of(&f.path));
                 }
             }
@@ -478,7 +488,23 @@ fn clean(args: cli::CleanArgs, color: ColorChoice, out: &mut Stdout) -> u8 {
             }
         }
     }
-    if let Some(e) = &outcome.report_error {
+    if let Some(c) = &outcome.index_commit {
+        if !args.quiet {
+            msg!(
+                "newsclean: index: {} keys added ({:.2} s to commit, {:.2} s merging {} segments)",
+                c.keys,
+                c.commit_secs,
+                c.merge_secs,
+                c.merged
+            );
+        }
+    }
+    if let Some(e) = &outcome.index_error {
+        fail(&format!(
+            "the run is not recorded in the index (no summary.json): {e}"
+        ));
+        e.exit_code()
+    } else if let Some(e) = &outcome.report_error {
         fail(&format!("the report is incomplete (no summary.json): {e}"));
         73
     } else if outcome.failed() {
@@ -614,6 +640,11 @@ fn human_line(o: &newsclean::RunOutcome, check: bool, paint: Paint) -> String {
         format!("{:.1} MB read", mb(t.bytes_in))
     } else {
         format!("{:.1} MB in, {:.1} MB out", mb(t.bytes_in), mb(t.bytes_out))
+    };
+    // Files removed whole (dedup.document), named only when there are some.
+    let failed = match t.duplicate {
+        0 => failed,
+        n => format!("{failed}, {n} duplicate"),
     };
     let mut line = format!(
         "newsclean: {}: {cleaned}, {} unchanged, {} skipped, {failed}; {}, {} removed; {bytes} in {:.2}s with {}",

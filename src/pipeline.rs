@@ -11,8 +11,10 @@
 //! over the `report::` writers). Documents are processed in chunks of
 //! corpus order. Each chunk is analysed in
 //! parallel (read, decode, [`stage::fingerprint`]), then decided in one
-//! thread ([`stage::resolve`] against the run's
-//! [`MemoryIndex`], which holds everything before it), then emitted in
+//! thread ([`stage::resolve_document`], then [`stage::resolve`], against
+//! the run's index, which holds everything before it: a [`MemoryIndex`],
+//! or with `--index` the on-disk store of earlier runs, see
+//! `index/nightly.rs`), then emitted in
 //! parallel ([`stage::apply`], cleaned file, diff, review page, serialized
 //! change records), and its records are appended to the reports in corpus
 //! order. The phases of different chunks overlap: in one round chunk k+2
@@ -37,7 +39,8 @@
 //! written through the same [`Tree`]s, and its row and spilled records
 //! pass through emit.
 //!
-//! Setup, before any file is written ([`run`]): the paths are checked
+//! Setup, before any file is written ([`run`]): the index is opened
+//! (`--index`: busy 75, damaged 78), the paths are checked
 //! (outputs never inside inputs, `--out` and `--report` never inside each
 //! other: 64), the output and report folders are opened as
 //! [`Tree`]s, locked (another run holds one: 75) and probed (no file can be
@@ -61,6 +64,8 @@ use crate::config::Config;
 use crate::discover;
 use crate::edit::Edit;
 use crate::emit::Tree;
+use crate::index::nightly::{IndexOptions, RunIndex};
+use crate::index::store::{CommitReport, IndexError};
 use crate::index::{memory::MemoryIndex, SeenIndex};
 use crate::plan::Plan;
 use crate::report::summary::{rfc3339, RunInfo, Summary};
@@ -111,6 +116,9 @@ pub struct RunOptions {
     pub stream: bool,
     /// Which reports to write (`--reports`, `--report-diffs`).
     pub reports: crate::report::Plan,
+    /// The on-disk index of a nightly run (`--index`); `None`: this run
+    /// alone, in memory.
+    pub index: Option<IndexOptions>,
 }
 
 /// Result of a run.
@@ -124,12 +132,18 @@ pub struct RunOutcome {
     /// written, e.g. a full filesystem): no `summary.json` was written;
     /// exit 73. The per-file rows in `summary` are still right.
     pub report_error: Option<String>,
+    /// The index (`--index`) met damage while the run read it, or its
+    /// commit failed: nothing was committed, no `summary.json` was
+    /// written; exit [`IndexError::exit_code`].
+    pub index_error: Option<IndexError>,
+    /// What the index commit did (`--index`, not `--check`).
+    pub index_commit: Option<CommitReport>,
 }
 
 impl RunOutcome {
     /// Did any file get (or, with `--check`, would get) a text change?
     pub fn changed(&self) -> bool {
-        self.summary.totals.cleaned > 0
+        self.summary.totals.cleaned > 0 || self.summary.totals.duplicate > 0
     }
 
     /// Did any file fail, or was decoded with malformed bytes replaced
@@ -156,6 +170,9 @@ pub enum RunError {
     CantCreate(String),
     /// Another run holds the output or report folder: 75.
     Busy(String),
+    /// The index (`--index`) cannot be opened: 75 in use, 78 damaged or
+    /// newer, 73 cannot be created.
+    Index(IndexError),
 }
 
 impl RunError {
@@ -166,6 +183,7 @@ impl RunError {
             RunError::NoInput(_) => 66,
             RunError::CantCreate(_) => 73,
             RunError::Busy(_) => 75,
+            RunError::Index(e) => i32::from(e.exit_code()),
         }
     }
 }
@@ -177,6 +195,7 @@ impl std::fmt::Display for RunError {
             | RunError::NoInput(m)
             | RunError::CantCreate(m)
             | RunError::Busy(m) => f.write_str(m),
+            RunError::Index(e) => e.fmt(f),
         }
     }
 }
@@ -216,6 +235,8 @@ pub fn run(
     plan.check_found(opts, &files)?;
     let source = crate::shard::corpus(files, &opts.shards);
     progress(Progress::Discovered(source.len()));
+    let (out_dir, report_dir) = (plan.out_dir.as_deref(), plan.report_dir.as_deref());
+    let mut index = RunIndex::open(opts.index.as_ref(), out_dir, report_dir, opts.check)?;
     let out_tree = plan
         .out_dir
         .as_deref()
@@ -232,8 +253,7 @@ pub fn run(
     let sink = TreeSink::new(out_tree)?;
     let rt = report_tree.as_ref();
     let mut report = FolderReport::start(rt, opts.reports, opts.stream, progress, source.len())?;
-    let mut index = MemoryIndex::new();
-    pool.install(|| {
+    let doc_keys = pool.install(|| {
         let run = Run {
             source: &source,
             sink: &sink,
@@ -242,26 +262,33 @@ pub fn run(
             progress,
             want_diff: opts.stream,
             reports: opts.reports,
+            doc_keys: Default::default(),
         };
-        run.drive(&mut report, &mut index)
+        run.drive(&mut report, index.seen());
+        run.doc_keys.into_inner()
     });
     // What was in the output folder before this run and is not one of its
     // outputs: listed as stale, removed with --prune.
     let ours: HashSet<&Path> = (0..source.len() as u32)
         .zip(report.rows())
-        .filter(|(_, r)| r.status != Status::Skipped)
+        .filter(|(_, r)| !matches!(r.status, Status::Skipped | Status::Duplicate))
         .map(|(i, _)| source.out_rel(i))
         .collect();
     let (stale, prune_error) = sink.stale(&ours, opts.prune);
     if let Some(e) = prune_error {
         report.error(e);
     }
+    let inserted = index.inserted();
+    let (index_commit, index_error) = commit_index(index, opts, &plan, &source, started, doc_keys);
+    if let Some(e) = &index_error {
+        report.error(format!("index not committed: {e}"));
+    }
     let mut parts = Some((walk_errors, stale));
     let mut summary = |rows: Vec<FileReport>| {
         let (walk_errors, stale) = parts.take().expect("one summary");
         let run = run_info(opts, &plan, started, clock);
         let rows = source.shard_rows(rows);
-        let mut s = Summary::new(run, rows, walk_errors, index.inserted());
+        let mut s = Summary::new(run, rows, walk_errors, inserted);
         s.stale = stale;
         s
     };
@@ -271,7 +298,33 @@ pub fn run(
         summary,
         report_dir: plan.report_dir.clone(),
         report_error,
+        index_error,
+        index_commit,
     })
+}
+
+/// The index after resolve: its health asked, then the run committed
+/// (before `summary.json` is written; see `index/nightly.rs`).
+fn commit_index(
+    index: RunIndex,
+    opts: &RunOptions,
+    plan: &Plan,
+    source: &dyn DocSource,
+    started: SystemTime,
+    doc_keys: u64,
+) -> (Option<CommitReport>, Option<IndexError>) {
+    if let Err(e) = index.health() {
+        return (None, Some(e));
+    }
+    let info = run_info(opts, plan, started, Instant::now());
+    let docs = (0..source.len() as u32)
+        .map(|i| source.name(i).to_string())
+        .collect();
+    let blocks = index.inserted() as u64 - doc_keys;
+    match index.commit(info.started, info.inputs, docs, blocks) {
+        Ok(c) => (c, None),
+        Err(e) => (None, Some(e)),
+    }
 }
 
 /// The summary's run block.
@@ -315,6 +368,8 @@ struct Run<'a> {
     want_diff: bool,
     /// Which reports are written.
     reports: crate::report::Plan,
+    /// Document keys inserted into the index (the rest are block keys).
+    doc_keys: std::sync::atomic::AtomicU64,
 }
 
 impl Run<'_> {
@@ -382,7 +437,19 @@ impl Run<'_> {
             .clone()
             .zip(&mut analyses)
             .map(|(i, a)| match a {
-                Analysis::Text(t) => stage::resolve(index, &t.prints),
+                Analysis::Text(t) => match stage::resolve_document(index, &t.prints) {
+                    Some(kept) => DocDecisions {
+                        document: Some(kept),
+                        ..DocDecisions::default()
+                    },
+                    None => {
+                        if t.prints.rules.document && stage::document_key(&t.prints).is_some() {
+                            self.doc_keys
+                                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        }
+                        stage::resolve(index, &t.prints)
+                    }
+                },
                 Analysis::Huge => {
                     *a = self.clean_huge(i, index, records);
                     DocDecisions::default()
@@ -556,6 +623,15 @@ fn emit_file(
     row.bytes_in = bytes_in;
     row.blocks = prints.blocks.len();
     let original: &str = &doc.text;
+    if let Some(kept) = &decisions.document {
+        let (mut row, d) =
+            duplicate_file(source, row, original, kept, &kept_path, report, plan, order);
+        if let Some(Err(e)) = out.map(|t| source.omit(order, t)) {
+            row.status = Status::Failed;
+            row.reason = Some(format!("cannot write its shard: {e}"));
+        }
+        return (row, if want_diff { d } else { String::new() });
+    }
     let result = catch_unwind(AssertUnwindSafe(|| {
         stage::apply(&doc, prints, decisions, cfg, &kept_path)
     }));
@@ -605,6 +681,36 @@ fn emit_file(
     } else {
         String::new()
     };
+    if let Some(rd) = report {
+        if let Err(e) = crate::report::write_file_reports(rd, plan, order, &mut row, original, &d) {
+            row.status = Status::Failed;
+            row.reason = Some(e);
+        }
+    }
+    (row, d)
+}
+
+/// A file removed as one unit (`dedup.document`): no output file, one
+/// removal of its whole text naming the kept file, status `duplicate`.
+#[allow(clippy::too_many_arguments)]
+fn duplicate_file(
+    source: &dyn DocSource,
+    mut row: FileReport,
+    original: &str,
+    kept: &crate::index::Origin,
+    kept_path: &dyn Fn(u32) -> String,
+    report: Option<&Tree>,
+    plan: crate::report::Plan,
+    order: u32,
+) -> (FileReport, String) {
+    let edits = crate::dedup::document_edit(original, kept, kept_path);
+    row.status = Status::Duplicate;
+    row.edits = edits.len();
+    row.duplicates_removed = 1;
+    row.rules = vec![("dedup.document", 1)];
+    row.changes = change_records(&row.path, original, &edits);
+    crate::shard::in_shard(source, order, &mut row.changes);
+    let d = diff::unified(&row.path, original, &edits);
     if let Some(rd) = report {
         if let Err(e) = crate::report::write_file_reports(rd, plan, order, &mut row, original, &d) {
             row.status = Status::Failed;

@@ -330,6 +330,13 @@ pub struct RecordCounts {
     pub cleaned: usize,
     /// Records passed through unchanged as bad.
     pub failed: usize,
+    /// Records removed as duplicate documents (left out of the output).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub duplicate: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Corpus {
@@ -406,6 +413,12 @@ fn merge(row: &mut FileReport, r: FileReport) {
         }
         Status::Cleaned => {
             c.cleaned += 1;
+            if row.status == Status::Unchanged {
+                row.status = Status::Cleaned;
+            }
+        }
+        Status::Duplicate => {
+            c.duplicate += 1;
             if row.status == Status::Unchanged {
                 row.status = Status::Cleaned;
             }
@@ -696,6 +709,13 @@ impl DocSource for Corpus {
                 };
                 self.put_line(out, *shard, *line, new)
             }
+        }
+    }
+
+    fn omit(&self, order: u32, out: &Tree) -> std::io::Result<()> {
+        match &self.docs[order as usize] {
+            Entry::Record { shard, line, .. } => self.put_line(out, *shard, *line, Vec::new()),
+            _ => Ok(()),
         }
     }
 

@@ -60,4 +60,5 @@ pub trait SeenIndex {
 }
 
 pub mod memory;
+pub mod nightly;
 pub mod store;

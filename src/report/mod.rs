@@ -312,17 +312,22 @@ impl Write for DiffSink<'_> {
     }
 }
 
-/// The removed duplicates among `changes`: (line, kept copy).
+/// The removed duplicates among `changes` whose kept copy is in this run:
+/// (line, kept copy).
 pub fn removed_in(changes: &[ChangeRecord]) -> Vec<(usize, KeptCopy)> {
     changes
         .iter()
         .filter_map(|c| c.duplicate_of.clone().map(|k| (c.line, k)))
+        .filter(|(_, k)| k.run.is_none())
         .collect()
 }
 
 /// Where the kept copy of a removed duplicate is.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct KeptCopy {
+    /// The earlier run that kept it (`--index`); absent: this run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run: Option<String>,
     /// Relative path of the file with the kept copy.
     pub file: String,
     /// 1-based line in that file's decoded original.
@@ -384,6 +389,8 @@ pub enum Status {
     Skipped,
     /// Could not be read or decoded, or a rule failed.
     Failed,
+    /// Removed as a whole (`dedup.document`): no output file.
+    Duplicate,
 }
 
 /// Everything the reports need about one file.
@@ -511,7 +518,8 @@ pub fn change_records(file: &str, original: &str, edits: &[Edit]) -> Vec<ChangeR
         col_count = before_col;
         let column = before_col + 1;
         let duplicate_of = match &e.detail {
-            Some(Detail::DuplicateOf { file, line }) => Some(KeptCopy {
+            Some(Detail::DuplicateOf { run, file, line }) => Some(KeptCopy {
+                run: run.clone(),
                 file: file.clone(),
                 line: *line,
             }),

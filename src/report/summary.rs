@@ -42,6 +42,10 @@ pub struct RunInfo {
     pub prune: bool,
 }
 
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
 /// Totals over the corpus.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct Totals {
@@ -55,6 +59,9 @@ pub struct Totals {
     pub skipped: usize,
     /// Files that failed.
     pub failed: usize,
+    /// Files removed as a whole (`dedup.document`); absent when none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub duplicate: usize,
     /// Bytes read.
     pub bytes_in: u64,
     /// Bytes written to cleaned copies.
@@ -113,6 +120,7 @@ impl Summary {
                 Status::Unchanged => totals.unchanged += 1,
                 Status::Skipped => totals.skipped += 1,
                 Status::Failed => totals.failed += 1,
+                Status::Duplicate => totals.duplicate += 1,
             }
             totals.bytes_in += f.bytes_in;
             totals.bytes_out += f.bytes_out;

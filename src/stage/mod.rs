@@ -51,7 +51,7 @@ mod lines;
 mod resolve;
 
 pub use lines::LineIndex;
-pub use resolve::resolve;
+pub use resolve::{document_key, resolve, resolve_document, DOC_DOMAIN};
 
 /// Version of the serialised stage types; bumped on any change of their
 /// shape or meaning.
@@ -193,6 +193,9 @@ pub struct DedupRules {
     pub paragraph: bool,
     /// `dedup.line` is on.
     pub line: bool,
+    /// `dedup.document` is on.
+    #[serde(default)]
+    pub document: bool,
     /// Blocks with a shorter key are never removed nor remembered.
     pub min_chars: u32,
 }
@@ -203,6 +206,7 @@ impl DedupRules {
         DedupRules {
             paragraph: cfg.on("dedup.paragraph"),
             line: cfg.on("dedup.line"),
+            document: cfg.on("dedup.document"),
             min_chars: cfg.dedup_min_chars as u32,
         }
     }
@@ -277,15 +281,24 @@ pub struct DocDecisions {
     pub schema: Schema,
     /// Blocks to remove, in text order.
     pub removals: Vec<Removal>,
+    /// The whole document goes (`dedup.document`): where the document
+    /// with the same key sequence is kept. Then `removals` is empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document: Option<Origin>,
 }
 
 impl DocDecisions {
     /// Documents of this run that hold a kept copy of a removed block.
     pub fn kept_docs(&self) -> impl Iterator<Item = u32> + '_ {
-        self.removals.iter().filter_map(|r| match r.kept {
-            Origin::ThisRun(h) => Some(h.doc),
-            Origin::Earlier { .. } => None,
-        })
+        let doc = self.document.iter();
+        self.removals
+            .iter()
+            .map(|r| &r.kept)
+            .chain(doc)
+            .filter_map(|k| match k {
+                Origin::ThisRun(h) => Some(h.doc),
+                Origin::Earlier { .. } => None,
+            })
     }
 }
 

@@ -153,6 +153,7 @@ pub fn resolve(index: &mut dyn SeenIndex, prints: &DocPrints) -> DocDecisions {
     DocDecisions {
         schema: Schema,
         removals: out,
+        document: None,
     }
 }
 
@@ -203,6 +204,65 @@ fn resolve_rest(
                     line: prints.lines[left[0]],
                 },
             ));
+            None
+        }
+    }
+}
+
+/// XORed into the hash of a document key, so that a document key never
+/// equals a block key (a one-paragraph document's key sequence hashes to
+/// something else than its paragraph's key, but not by construction).
+pub const DOC_DOMAIN: u64 = 0x646f_632d_6b65_7973; // "doc-keys"
+
+/// The document key of `prints`: its paragraphs' keys in order, hashed
+/// (xxh3-128, 96 bits kept, as a block key) and domain-separated by
+/// [`DOC_DOMAIN`]. `None` when the document cannot be a duplicate: no
+/// paragraph that a block rule could remove (eligible and sentence-like).
+pub fn document_key(prints: &DocPrints) -> Option<Key> {
+    let rules = prints.rules;
+    let removable = prints
+        .blocks
+        .iter()
+        .any(|b| b.key_chars >= rules.min_chars && !b.furniture && b.sentence_like);
+    if !removable {
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(prints.blocks.len() * 12);
+    for b in prints
+        .blocks
+        .iter()
+        .filter(|b| b.kind == BlockKind::Paragraph)
+    {
+        bytes.extend_from_slice(&b.key.hash.to_le_bytes());
+        bytes.extend_from_slice(&b.key.check.to_le_bytes());
+    }
+    let h = xxhash_rust::xxh3::xxh3_128(&bytes);
+    Some(Key {
+        hash: (h as u64) ^ DOC_DOMAIN,
+        check: (h >> 64) as u32,
+    })
+}
+
+/// Document-level exact duplicates (`dedup.document`): the kept copy of a
+/// document whose key sequence equals an earlier kept document's (this
+/// run or an earlier one), which then goes as one unit; else its document
+/// key is remembered at its first block's line, and `None`. Called before
+/// [`resolve`] on whole documents (not on the windows of a huge file).
+pub fn resolve_document(index: &mut dyn SeenIndex, prints: &DocPrints) -> Option<Origin> {
+    if !prints.rules.document {
+        return None;
+    }
+    let key = document_key(prints)?;
+    match index.lookup(key) {
+        Some(kept) => Some(kept),
+        None => {
+            index.insert(
+                key,
+                Here {
+                    doc: prints.order,
+                    line: prints.lines.first().copied().unwrap_or(1),
+                },
+            );
             None
         }
     }

@@ -36,7 +36,7 @@ fn clean_corpus(docs: &[String]) -> Vec<Cleaned> {
 fn assert_kept_copies_survive(docs: &[String], out: &[Cleaned]) -> Result<(), TestCaseError> {
     for (k, c) in out.iter().enumerate() {
         for e in &c.edits {
-            let Some(Detail::DuplicateOf { file, line }) = &e.detail else {
+            let Some(Detail::DuplicateOf { file, line, .. }) = &e.detail else {
                 continue;
             };
             let f: usize = file.parse().unwrap();
@@ -83,6 +83,7 @@ fn a_kept_copy_is_a_block_that_survives() {
     assert_eq!(
         named,
         [&Detail::DuplicateOf {
+            run: None,
             file: "0".into(),
             line: 1
         }]

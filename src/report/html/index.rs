@@ -84,7 +84,7 @@ pub(super) fn render_index(summary: &Summary) -> io::Result<String> {
     let mut unchanged_hidden = 0usize;
     for f in &summary.files {
         let st = match f.status {
-            Status::Cleaned => 0,
+            Status::Cleaned | Status::Duplicate => 0,
             Status::Unchanged => 1,
             Status::Skipped => 2,
             Status::Failed => 3,

@@ -185,8 +185,16 @@ pub(super) fn render_section(
     for (i, c) in changes.iter().enumerate() {
         let flag = c.start == c.end && c.after.is_empty();
         let dup = c.duplicate_of.as_ref().map(|k| DupLink {
-            href: format!("{root}{}", crate::report::kept::kept_href(&k.file, k.line)),
-            file: k.file.clone(),
+            // Kept on an earlier run: named, not linked (its report is
+            // not this run's).
+            href: match &k.run {
+                None => format!("{root}{}", crate::report::kept::kept_href(&k.file, k.line)),
+                Some(_) => "#".to_string(),
+            },
+            file: match &k.run {
+                None => k.file.clone(),
+                Some(run) => format!("the copy kept on run {run}, {}", k.file),
+            },
             line: k.line,
         });
         let (detail, echo) = match &c.detail {
@@ -202,7 +210,7 @@ pub(super) fn render_section(
                 Some(format!("#{prefix}L{line}")),
             ),
             Some(Detail::Note { text }) => (Some(text.clone()), None),
-            Some(Detail::DuplicateOf { file, line }) => {
+            Some(Detail::DuplicateOf { file, line, .. }) => {
                 (Some(format!("duplicate of {file}:{line}")), None)
             }
             None => (None, None),

@@ -105,6 +105,7 @@ fn file_page_escapes_and_anchors() {
         "dedup.paragraph",
     );
     dup.duplicate_of = Some(KeptCopy {
+        run: None,
         file: "k/<x>.txt".into(),
         line: 7,
     });

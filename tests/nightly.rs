@@ -1,0 +1,541 @@
+//! Nightly runs against an on-disk index (`clean --index`, issue 15):
+//! three nights in order remove what one run over all three removes and
+//! name the same kept copies (with the run that kept them); a re-run of a
+//! night is identical; a dropped night's blocks are new again; a second
+//! writer is refused with exit 75; a killed night leaves a sound index and
+//! its re-run is the uninterrupted night; a damaged index is a clear error.
+//!
+//! The nights are built of real text: the paragraphs of the Xinhua dump in
+//! `fixtures/corpus/seed` dealt into overlapping stories (each night's
+//! `story.txt`, so the same relative path is in every night), with the
+//! `xwlb` transcripts of `fixtures/corpus` around them, one of them
+//! scraped again on a later night, one copied whole within its night and
+//! one story copied whole to a later night.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use newsclean::index::store::DiskIndex;
+use serde_json::Value;
+
+use common::*;
+
+fn seed_paragraphs() -> Vec<String> {
+    let text = std::fs::read_to_string(corpus().join("seed/xinhua-2021-08-05-dump.txt")).unwrap();
+    text.split("\n\n")
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+fn xwlb(rel: &str) -> String {
+    std::fs::read_to_string(corpus().join("xwlb").join(rel)).unwrap()
+}
+
+/// Three nights under `root`: `n1`, `n2`, `n3`.
+fn make_nights(root: &Path) -> [PathBuf; 3] {
+    let p = seed_paragraphs();
+    assert!(p.len() > 60, "the seed dump has {} paragraphs", p.len());
+    let story = |parts: &[(usize, usize)]| {
+        let mut s = parts
+            .iter()
+            .flat_map(|&(a, b)| p[a..b].iter().cloned())
+            .collect::<Vec<_>>()
+            .join("\n\n");
+        s.push('\n');
+        s
+    };
+    let n = p.len();
+    let nights = [root.join("n1"), root.join("n2"), root.join("n3")];
+    write(&nights[0], "story.txt", story(&[(0, n / 2)]));
+    write(&nights[0], "cctv/a.txt", xwlb("2014/20140311.txt"));
+    // The same transcript twice in one night, and night 1's story again on
+    // night 3: documents removed whole.
+    write(&nights[0], "cctv/z-copy.txt", xwlb("2014/20140311.txt"));
+    write(&nights[2], "old/story.txt", story(&[(0, n / 2)]));
+    write(&nights[1], "story.txt", story(&[(n / 3, n * 3 / 4)]));
+    write(&nights[1], "cctv/b.txt", xwlb("2014/20140312.txt"));
+    // Scraped again with a new item appended.
+    write(
+        &nights[1],
+        "cctv/a-again.txt",
+        format!(
+            "{}\n{}",
+            xwlb("2014/20140311.txt"),
+            xwlb("2016/20161027.txt")
+        ),
+    );
+    write(&nights[2], "story.txt", story(&[(n * 2 / 3, n), (2, 8)]));
+    write(&nights[2], "cctv/c.txt", xwlb("2018/20180910.txt"));
+    nights
+}
+
+fn run_night(night: &Path, out: &Path, index: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args: Vec<&std::ffi::OsStr> = vec![
+        "clean".as_ref(),
+        night.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        "--index".as_ref(),
+        index.as_os_str(),
+        "--quiet".as_ref(),
+    ];
+    args.extend(extra.iter().map(std::ffi::OsStr::new));
+    let o = newsclean(&args);
+    assert_code(&o, 0);
+    o
+}
+
+/// `changes.jsonl` records of a night in the names of a run over all
+/// nights: `night/` before each file, and a kept copy of an earlier run
+/// named `run/file` (the run ids are the night names).
+fn as_one_run(night: &str, records: Vec<Value>) -> Vec<Value> {
+    records
+        .into_iter()
+        .map(|mut r| {
+            let file = format!("{night}/{}", r["file"].as_str().unwrap());
+            r["file"] = file.into();
+            if let Some(d) = r.get_mut("duplicate_of").and_then(Value::as_object_mut) {
+                let run = d.remove("run").map(|v| v.as_str().unwrap().to_string());
+                let kept = format!(
+                    "{}/{}",
+                    run.as_deref().unwrap_or(night),
+                    d["file"].as_str().unwrap()
+                );
+                d.insert("file".into(), kept.into());
+            }
+            r
+        })
+        .collect()
+}
+
+fn summary_without_run(report: &Path) -> Value {
+    let mut s = summary(report);
+    s.as_object_mut().unwrap().remove("run");
+    s
+}
+
+/// The report files that must match between runs (not `index.html`,
+/// which shows the run's time, nor `summary.json`, compared without its
+/// `run` block).
+fn report_files(report: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut t = tree(report);
+    t.remove("index.html");
+    t.remove("summary.json");
+    t
+}
+
+fn index_cmd(args: &[&std::ffi::OsStr]) -> std::process::Output {
+    let mut a: Vec<&std::ffi::OsStr> = vec!["index".as_ref()];
+    a.extend_from_slice(args);
+    newsclean(&a)
+}
+
+#[test]
+fn three_nights_in_order_equal_one_run_over_all() {
+    let tmp = tempfile::tempdir().unwrap();
+    let nights = make_nights(&tmp.path().join("dumps"));
+    let all = tmp.path().join("all");
+    let mut args: Vec<OsString> = vec!["clean".into()];
+    args.extend(nights.iter().map(|n| n.clone().into_os_string()));
+    args.extend(["--out".into(), all.clone().into(), "--quiet".into()]);
+    assert_code(&newsclean(&args), 0);
+    let all_out = tree(&all);
+    let all_changes = changes(&report_of(&all));
+    assert!(all_out.contains_key("n1/story.txt"), "{:?}", all_out.keys());
+
+    let ix = tmp.path().join("index");
+    let mut nightly_changes = Vec::new();
+    let mut earlier = 0;
+    for (k, night) in nights.iter().enumerate() {
+        let name = format!("n{}", k + 1);
+        let out = tmp.path().join("clean").join(&name);
+        run_night(night, &out, &ix, &[]);
+        // Same cleaned copies as the one run.
+        for (rel, bytes) in tree(&out) {
+            let want = all_out
+                .get(&format!("{name}/{rel}"))
+                .unwrap_or_else(|| panic!("{name}/{rel} not in the one run"));
+            assert!(*want == bytes, "{name}/{rel} differs from the one run");
+        }
+        let recs = changes(&report_of(&out));
+        earlier += recs
+            .iter()
+            .filter(|r| r["duplicate_of"].get("run").is_some())
+            .count();
+        nightly_changes.extend(as_one_run(&name, recs));
+    }
+    let nightly_files: usize = (1..=3)
+        .map(|k| tree(&tmp.path().join(format!("clean/n{k}"))).len())
+        .sum();
+    assert_eq!(all_out.len(), nightly_files, "every file is in some night");
+    assert!(
+        earlier >= 10,
+        "the nights repeat blocks of earlier nights: {earlier}"
+    );
+    assert_eq!(nightly_changes.len(), all_changes.len());
+    for (a, b) in nightly_changes.iter().zip(&all_changes) {
+        assert_eq!(a, b);
+    }
+    // Provenance names the run, the file as it recorded it, and the line;
+    // night 3 repeats paragraphs 2..8 of night 1's story.
+    let n3 = changes(&report_of(&tmp.path().join("clean/n3")));
+    let from_n1 = n3
+        .iter()
+        .find(|r| r["duplicate_of"]["run"] == "n1" && r["rule"] != "dedup.document")
+        .expect("night 3 removes a block kept on night 1");
+    assert_eq!(from_n1["duplicate_of"]["file"], "story.txt");
+    assert!(from_n1["duplicate_of"]["line"].as_u64().unwrap() > 1);
+    // The review page says where.
+    let pages: Vec<String> = tree(&report_of(&tmp.path().join("clean/n3")))
+        .into_iter()
+        .filter(|(rel, _)| rel.starts_with("files/"))
+        .map(|(_, b)| String::from_utf8(b).unwrap())
+        .collect();
+    assert!(
+        pages
+            .iter()
+            .any(|p| p.contains("the copy kept on run n1, story.txt line ")),
+        "the review page names the earlier run"
+    );
+}
+
+#[test]
+fn rerun_of_a_night_is_identical_and_a_dropped_night_is_new_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let nights = make_nights(&tmp.path().join("dumps"));
+    let ix = tmp.path().join("index");
+    let out = |k: usize| tmp.path().join(format!("n{k}"));
+    run_night(&nights[0], &out(1), &ix, &[]);
+    run_night(&nights[1], &out(2), &ix, &[]);
+    let (want_out, want_report, want_summary) = (
+        tree(&out(2)),
+        report_files(&report_of(&out(2))),
+        summary_without_run(&report_of(&out(2))),
+    );
+    let from_n1 = |recs: &[Value]| {
+        recs.iter()
+            .filter(|r| r["duplicate_of"]["run"] == "n1")
+            .count()
+    };
+    let before = from_n1(&changes(&report_of(&out(2))));
+    assert!(before > 5, "night 2 repeats night 1: {before}");
+
+    // Again, the same id (the default: the final component of --out).
+    run_night(&nights[1], &out(2), &ix, &[]);
+    assert!(tree(&out(2)) == want_out, "re-run output differs");
+    assert!(report_files(&report_of(&out(2))) == want_report);
+    assert_eq!(summary_without_run(&report_of(&out(2))), want_summary);
+    let stats = index_cmd(&["stats".as_ref(), ix.as_os_str()]);
+    assert_code(&stats, 0);
+    let stats = String::from_utf8_lossy(&stats.stdout).to_string();
+    assert!(stats.contains("2 runs"), "{stats}");
+
+    // Night 1 dropped: what night 2 repeated of it is new again.
+    assert_code(
+        &index_cmd(&["drop".as_ref(), ix.as_os_str(), "n1".as_ref()]),
+        0,
+    );
+    run_night(&nights[1], &out(2), &ix, &[]);
+    let after = changes(&report_of(&out(2)));
+    assert_eq!(from_n1(&after), 0);
+    let removed = |s: &Value| s["totals"]["duplicates_removed"].as_u64().unwrap();
+    let s = summary(&report_of(&out(2)));
+    // The blocks night 1 kept stay now (a second copy of one of them in
+    // night 2 goes, as a repeat within the night).
+    let (now, then) = (removed(&s), removed(&want_summary));
+    assert!(
+        now < then && now + before as u64 >= then,
+        "{now} vs {then} - {before}"
+    );
+    // And night 2's own file that repeats night 1's is what keeps them.
+    let story = String::from_utf8(tree(&out(2))["story.txt"].clone()).unwrap();
+    assert!(
+        story.len()
+            > String::from_utf8(want_out["story.txt"].clone())
+                .unwrap()
+                .len()
+    );
+}
+
+#[test]
+fn a_second_writer_exits_75_at_once_and_wait_waits() {
+    let tmp = tempfile::tempdir().unwrap();
+    let nights = make_nights(&tmp.path().join("dumps"));
+    let ix = tmp.path().join("index");
+    let held = DiskIndex::open(&ix, "night-a", false).unwrap();
+    let out = tmp.path().join("n1");
+    let t0 = Instant::now();
+    let o = newsclean([
+        "clean".as_ref(),
+        nights[0].as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        "--index".as_ref(),
+        ix.as_os_str(),
+    ]);
+    let took = t0.elapsed();
+    assert_code(&o, 75);
+    assert!(took < Duration::from_secs(1), "took {took:?}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&ix.display().to_string()) && err.contains("run night-a"),
+        "{err}"
+    );
+    assert!(!out.exists(), "nothing written by the refused run");
+
+    // --wait: runs once the first writer is gone.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_newsclean"))
+        .args([
+            "clean".as_ref(),
+            nights[0].as_os_str(),
+            "--out".as_ref(),
+            out.as_os_str(),
+            "--index".as_ref(),
+            ix.as_os_str(),
+            "--wait".as_ref(),
+            "--quiet".as_ref(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    assert!(child.try_wait().unwrap().is_none(), "--wait did not wait");
+    drop(held);
+    let o = child.wait_with_output().unwrap();
+    assert_code(&o, 0);
+    assert_code(&index_cmd(&["verify".as_ref(), ix.as_os_str()]), 0);
+}
+
+#[test]
+fn killed_nights_leave_a_sound_index_and_the_rerun_is_the_uninterrupted_night() {
+    let tmp = tempfile::tempdir().unwrap();
+    let nights = make_nights(&tmp.path().join("dumps"));
+    // Night 3 made long enough to be killed in its middle: ten copies of
+    // the fixture corpus besides it.
+    for k in 0..10 {
+        copy_tree(&corpus(), &nights[2].join(format!("bulk/{k}")));
+    }
+    let ix = tmp.path().join("index");
+    run_night(&nights[0], &tmp.path().join("n1"), &ix, &[]);
+    run_night(&nights[1], &tmp.path().join("n2"), &ix, &[]);
+    let base = tmp.path().join("index-ref");
+    copy_tree(&ix, &base);
+    let reference = tmp.path().join("ref/n3");
+    let t0 = Instant::now();
+    run_night(&nights[2], &reference, &base, &[]);
+    let run_time = t0.elapsed();
+    let want_out = tree(&reference);
+    let want_changes = std::fs::read(report_of(&reference).join("changes.jsonl")).unwrap();
+
+    let out = tmp.path().join("n3");
+    let mut rng = 0x9e37_79b9_7f4a_7c15u64 ^ std::process::id() as u64;
+    let mut landed = 0;
+    for _ in 0..10 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_newsclean"))
+            .args([
+                "clean".as_ref(),
+                nights[2].as_os_str(),
+                "--out".as_ref(),
+                out.as_os_str(),
+                "--index".as_ref(),
+                ix.as_os_str(),
+                "-q".as_ref(),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        let max_us = (run_time.as_micros() as u64).max(1) * 6 / 5;
+        std::thread::sleep(Duration::from_micros(rng % max_us));
+        if child.try_wait().unwrap().is_none() {
+            landed += 1;
+        }
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        let v = index_cmd(&["verify".as_ref(), ix.as_os_str()]);
+        assert_code(&v, 0);
+        let stats = String::from_utf8_lossy(&index_cmd(&["stats".as_ref(), ix.as_os_str()]).stdout)
+            .to_string();
+        assert!(
+            stats.contains("\nn1 ") && stats.contains("\nn2 "),
+            "{stats}"
+        );
+    }
+    assert!(landed > 0, "no kill landed during a run");
+    run_night(&nights[2], &out, &ix, &[]);
+    assert!(tree(&out) == want_out, "the re-run's output differs");
+    let got = std::fs::read(report_of(&out).join("changes.jsonl")).unwrap();
+    assert!(got == want_changes, "the re-run's changes.jsonl differs");
+}
+
+#[test]
+fn a_damaged_index_is_a_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let nights = make_nights(&tmp.path().join("dumps"));
+    let ix = tmp.path().join("index");
+    run_night(&nights[0], &tmp.path().join("n1"), &ix, &[]);
+    let seg = std::fs::read_dir(&ix)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "ncx"))
+        .expect("a segment file");
+    let good = std::fs::read(&seg).unwrap();
+    let n2 = tmp.path().join("n2");
+    let refused = |what: &str| {
+        let o = newsclean([
+            "clean".as_ref(),
+            nights[1].as_os_str(),
+            "--out".as_ref(),
+            n2.as_os_str(),
+            "--index".as_ref(),
+            ix.as_os_str(),
+        ]);
+        let err = String::from_utf8_lossy(&o.stderr).to_string();
+        assert_code(&o, 78);
+        assert!(!err.contains("panicked"), "{what}: {err}");
+        assert!(
+            !report_of(&n2).join("summary.json").exists(),
+            "{what}: a summary.json"
+        );
+        err
+    };
+    // Truncated: refused when opened, before anything is written.
+    std::fs::write(&seg, &good[..good.len() - 7]).unwrap();
+    let err = refused("truncated");
+    assert!(err.contains(&seg.display().to_string()), "{err}");
+    assert!(!n2.exists());
+    // A flipped byte among the entries: found by a lookup, so the run's
+    // decisions are not trusted and nothing is committed.
+    let mut bad = good.clone();
+    bad[40] ^= 0x55;
+    std::fs::write(&seg, &bad).unwrap();
+    let err = refused("flipped");
+    assert!(err.contains("damaged index file"), "{err}");
+    assert_code(&index_cmd(&["verify".as_ref(), ix.as_os_str()]), 78);
+    // A manifest that is not one.
+    std::fs::write(&seg, &good).unwrap();
+    std::fs::write(ix.join("MANIFEST"), "garbage\n").unwrap();
+    let err = refused("manifest");
+    assert!(err.contains("MANIFEST"), "{err}");
+}
+
+#[test]
+fn a_file_that_repeats_a_kept_file_goes_whole() {
+    let tmp = tempfile::tempdir().unwrap();
+    let nights = make_nights(&tmp.path().join("dumps"));
+    let ix = tmp.path().join("index");
+    let (n1, n3) = (tmp.path().join("n1"), tmp.path().join("n3"));
+    run_night(&nights[0], &n1, &ix, &[]);
+    run_night(&nights[1], &tmp.path().join("n2"), &ix, &[]);
+    run_night(&nights[2], &n3, &ix, &[]);
+    let check = |out: &Path, rel: &str, run: Option<&str>, kept: &str| {
+        let s = summary(&report_of(out));
+        let row = file_row(&s, rel);
+        assert_eq!(row["status"], "duplicate", "{rel}: {row}");
+        assert_eq!(row["bytes_out"], 0);
+        assert!(s["totals"]["duplicate"].as_u64().unwrap() >= 1);
+        assert!(!out.join(rel).exists(), "{rel}: an output file");
+        let recs: Vec<Value> = changes(&report_of(out))
+            .into_iter()
+            .filter(|r| r["file"] == rel)
+            .collect();
+        assert_eq!(recs.len(), 1, "{rel}: one record");
+        let r = &recs[0];
+        assert_eq!(r["rule"], "dedup.document");
+        assert_eq!(r["start"], 0);
+        let text =
+            std::fs::read_to_string(nights[if run.is_some() { 2 } else { 0 }].join(rel)).unwrap();
+        assert_eq!(r["end"].as_u64().unwrap() as usize, text.len());
+        assert_eq!(r["duplicate_of"]["file"], kept);
+        assert_eq!(r["duplicate_of"].get("run").and_then(Value::as_str), run);
+        // The kept file is an output.
+        if run.is_none() {
+            assert!(out.join(kept).exists());
+        }
+    };
+    check(&n1, "cctv/z-copy.txt", None, "cctv/a.txt");
+    // The index counts block keys apart from document keys: night 1's
+    // two kept files (story.txt, cctv/a.txt; not the copy) have one
+    // document key each.
+    let stats = index_cmd(&["stats".as_ref(), ix.as_os_str(), "--json".as_ref()]);
+    assert_code(&stats, 0);
+    let stats: Value = serde_json::from_slice(&stats.stdout).unwrap();
+    let run1 = &stats["runs"][0];
+    assert_eq!(run1["id"], "n1");
+    assert_eq!(
+        run1["keys"].as_u64().unwrap() - run1["blocks_added"].as_u64().unwrap(),
+        2,
+        "{run1}"
+    );
+    check(&n3, "old/story.txt", Some("n1"), "story.txt");
+    let rules = newsclean(["rules"]);
+    assert!(String::from_utf8_lossy(&rules.stdout).contains("dedup.document"));
+}
+
+#[test]
+fn check_reads_the_index_and_never_writes_it_and_names_are_the_shown_ones() {
+    let tmp = tempfile::tempdir().unwrap();
+    let nights = make_nights(&tmp.path().join("dumps"));
+    let ix = tmp.path().join("index");
+    // Two inputs in one run, each with a story.txt: recorded by the names
+    // the reports use (n1/story.txt, n2/story.txt).
+    let both = tmp.path().join("both");
+    let o = newsclean([
+        "clean".as_ref(),
+        nights[0].as_os_str(),
+        nights[1].as_os_str(),
+        "--out".as_ref(),
+        both.as_os_str(),
+        "--index".as_ref(),
+        ix.as_os_str(),
+        "--quiet".as_ref(),
+    ]);
+    assert_code(&o, 0);
+    let before = tree(&ix);
+    let o = newsclean([
+        "clean".as_ref(),
+        nights[2].as_os_str(),
+        "--check".as_ref(),
+        "--index".as_ref(),
+        ix.as_os_str(),
+        "--run-id".as_ref(),
+        "n3".as_ref(),
+        "--format".as_ref(),
+        "jsonl".as_ref(),
+    ]);
+    assert_code(&o, 1);
+    assert!(tree(&ix) == before, "--check wrote the index");
+    let recs: Vec<Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let kept: Vec<&str> = recs
+        .iter()
+        .filter(|r| r["duplicate_of"]["run"] == "both")
+        .map(|r| r["duplicate_of"]["file"].as_str().unwrap())
+        .collect();
+    assert!(kept.contains(&"n1/story.txt"), "{kept:?}");
+    // --check on a folder that is no index yet: read as empty, not created.
+    let none = tmp.path().join("no-index");
+    let o = newsclean([
+        "clean".as_ref(),
+        nights[2].as_os_str(),
+        "--check".as_ref(),
+        "--index".as_ref(),
+        none.as_os_str(),
+        "--run-id".as_ref(),
+        "n3".as_ref(),
+    ]);
+    assert_code(&o, 1);
+    assert!(!none.exists());
+}
