@@ -31,6 +31,57 @@ pub(super) struct Geometry {
     /// Line `i` is a paragraph-final line counted in `pause_ends` or
     /// `unstopped_ends` (a boundary is judged by the *other* lines).
     pub(super) questionable: Vec<bool>,
+    /// Per line: the display width of its content (after the
+    /// indentation) as the output will read it, once the whitespace and
+    /// punctuation stages have run ([`out_width`]).
+    pub(super) out_width: Vec<usize>,
+}
+
+/// The display width of `s` (one line's content) as the later stages'
+/// output will read: they fold full-width digits and letters, collapse
+/// space runs, widen ASCII marks between Han (`,` → `，`), remove spaces
+/// beside full-width marks. A width measured on the text as layout sees
+/// it would differ, and a second run would read another wrap width or
+/// find a line full that was short (issue 10). The stages themselves are
+/// run on the line, only when it holds a character they may change
+/// ([`may_change_width`]).
+pub(super) fn out_width(s: &str, cfg: &Config) -> usize {
+    if !may_change_width(s) {
+        return width_cjk(s);
+    }
+    let on = |mut e: Vec<Edit>| {
+        e.retain(|e| cfg.on(e.rule));
+        e
+    };
+    let t = crate::edit::apply(s, &on(crate::normalize::whitespace::edits(s, cfg)));
+    let u = crate::edit::apply(&t, &on(crate::normalize::punct::edits(&t, cfg)));
+    width_cjk(&u)
+}
+
+/// Can the whitespace or punctuation stage change the width of `s`? An
+/// ASCII mark, space or control character; a full-width digit, letter or
+/// space; a full-width mark or ideographic punctuation beside an ASCII
+/// letter or digit (`1，2`, `hungry，stay`). Han, ASCII letters and digits
+/// and full-width marks among Han keep their width.
+fn may_change_width(s: &str) -> bool {
+    let mut prev_alnum = false;
+    let mut prev_cjk_mark = false;
+    for c in s.chars() {
+        let alnum = c.is_ascii_alphanumeric();
+        if c.is_ascii() && !alnum {
+            return true;
+        }
+        let cjk_mark = matches!(c as u32, 0x3000..=0x303F | 0xFF00..=0xFFEF);
+        if matches!(c as u32, 0x3000 | 0xFF10..=0xFF19 | 0xFF21..=0xFF3A | 0xFF41..=0xFF5A)
+            || (cjk_mark && prev_alnum)
+            || (alnum && prev_cjk_mark)
+        {
+            return true;
+        }
+        prev_alnum = alnum;
+        prev_cjk_mark = cjk_mark;
+    }
+    false
 }
 
 /// `str::width_cjk`, with a fast sum for lines made only of printable
@@ -102,7 +153,7 @@ impl Geometry {
     }
 }
 
-pub(super) fn geometry(text: &str, lines: &[Line]) -> Geometry {
+pub(super) fn geometry(text: &str, lines: &[Line], cfg: &Config) -> Geometry {
     let content: Vec<&Line> = lines
         .iter()
         .filter(|l| !l.blank && l.furniture == Furniture::None)
@@ -110,10 +161,22 @@ pub(super) fn geometry(text: &str, lines: &[Line]) -> Geometry {
     let indented = content.iter().filter(|l| l.indented()).count();
     let plain = content.len() - indented;
     let indent_informative = indented > 0 && plain * 5 >= content.len() && plain > 0;
+    let out_width: Vec<usize> = lines
+        .iter()
+        .map(|l| {
+            if l.blank || l.furniture != Furniture::None {
+                0
+            } else {
+                out_width(&text[l.cs..l.ce], cfg)
+            }
+        })
+        .collect();
     let wrap_width = wrap_width_of(
-        &content
+        &lines
             .iter()
-            .map(|l| width_cjk(&text[l.start..l.ce]))
+            .zip(&out_width)
+            .filter(|(l, _)| !l.blank && l.furniture == Furniture::None)
+            .map(|(l, &w)| width_cjk(&text[l.start..l.cs]) + w)
             .collect::<Vec<_>>(),
     );
     let (mut soft, mut hard) = (0usize, 0usize);
@@ -199,6 +262,7 @@ pub(super) fn geometry(text: &str, lines: &[Line]) -> Geometry {
         unstopped_ends: unstopped,
         long_ends,
         questionable,
+        out_width,
     }
 }
 
@@ -246,16 +310,13 @@ fn wrap_width_of(widths: &[usize]) -> Option<usize> {
 /// indentation, which stage 3 removes (idempotence: a file whose indented
 /// lines hide its wrap width is wrapped once they are gone). The same as
 /// `geo.wrap_width` when no line is indented.
-pub(super) fn plain_wrap_width(text: &str, lines: &[Line], geo: &Geometry) -> Option<usize> {
+pub(super) fn plain_wrap_width(lines: &[Line], geo: &Geometry) -> Option<usize> {
     let content = lines
         .iter()
-        .filter(|l| !l.blank && l.furniture == Furniture::None);
-    if !content.clone().any(Line::indented) {
+        .zip(&geo.out_width)
+        .filter(|(l, _)| !l.blank && l.furniture == Furniture::None);
+    if !content.clone().any(|(l, _)| l.indented()) {
         return geo.wrap_width;
     }
-    wrap_width_of(
-        &content
-            .map(|l| width_cjk(&text[l.cs..l.ce]))
-            .collect::<Vec<_>>(),
-    )
+    wrap_width_of(&content.map(|(_, &w)| w).collect::<Vec<_>>())
 }
