@@ -573,7 +573,7 @@ fn decide_zh(
     let indent_informative = !plain && cx.geo.indent_informative;
     let geo = if plain { cx.geo_plain } else { cx.geo };
     // Line widths: without the indentation when `plain`.
-    // The content as the output will read it (`geometry::out_width`).
+    // The content as the output will read it (`Geometry::out_width`).
     let width_a = || {
         let indent = if plain {
             0
