@@ -193,6 +193,10 @@
 //!   it differs the boundaries are decided again with it.
 //! - The detectors read both widths of the marks that stage 4 converts, and
 //!   the headline length ignores the marks whose length stage 4 changes.
+//! - Line widths (the wrap width, B-S8wrap, B-S8full) are read as the output
+//!   will have them: a file that could be hard-wrapped has each line's width
+//!   measured after the whitespace and punctuation stages
+//!   (`Geometry::out_width`); `（` and `(` count as one bracket pair.
 //! - The stage runs on its own output until nothing changes (at most ten
 //!   rounds, only when a round edited something) and the rounds are folded
 //!   into one edit list ([`edits`]).
