@@ -162,6 +162,34 @@ fn runs_of_echo_fragments_are_removed_in_one_run() {
     assert_eq!(assert_idempotent(&text), format!("{p}\n"));
 }
 
+/// `０ ： ０`: the spaces on both sides of `：` were removed in one run,
+/// which left `：` between two digits for the next run to read as a time
+/// mark (`0：0` → `0:0`). The spaces stay (proptest input).
+#[test]
+fn colon_spaced_between_full_width_digits_is_settled_in_one_run() {
+    assert_eq!(assert_idempotent("０ ： ０一"), "0 ： 0一");
+}
+
+/// `（)…(⏎…)`: layout read `（` and `)` as two pair kinds, so `(` was the
+/// bracket left open only once the punctuation stage had given the first
+/// pair one width; the join then came on the second run (proptest input).
+#[test]
+fn mixed_width_brackets_count_as_one_pair_for_joins() {
+    assert_eq!(assert_idempotent("（)一一一一(\n一)"), "（）一一一一（一）");
+}
+
+/// A hard-wrapped file whose lines are 19 cells wide as layout reads them
+/// and 20 once `,` between Han is widened to `，`: the wrap width (≥ 20)
+/// is read on the widths the output will have, so the wrapped lines join
+/// in the first run, not the second (harness input 126993, seed 1).
+#[test]
+fn wrap_width_is_read_as_the_output_will_be() {
+    let line = "变化,让党员干部联系";
+    let text = format!("{line}\n{line}\n{line}\n{line}\n{line}\n{line}\n{line}\n");
+    let once = assert_idempotent(&text);
+    assert_eq!(once, format!("{}\n", line.replace(',', "，").repeat(7)));
+}
+
 // Property tests over the pieces that broke idempotence.
 
 /// Pieces of text around the characters that broke idempotence; with

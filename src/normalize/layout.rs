@@ -193,6 +193,10 @@
 //!   it differs the boundaries are decided again with it.
 //! - The detectors read both widths of the marks that stage 4 converts, and
 //!   the headline length ignores the marks whose length stage 4 changes.
+//! - Line widths (the wrap width, B-S8wrap, B-S8full) are read as the output
+//!   will have them: a file that could be hard-wrapped has each line's width
+//!   measured after the whitespace and punctuation stages
+//!   (`Geometry::out_width`); `（` and `(` count as one bracket pair.
 //! - The stage runs on its own output until nothing changes (at most ten
 //!   rounds, only when a round edited something) and the rounds are folded
 //!   into one edit list ([`edits`]).
@@ -573,7 +577,15 @@ fn decide_zh(
     let indent_informative = !plain && cx.geo.indent_informative;
     let geo = if plain { cx.geo_plain } else { cx.geo };
     // Line widths: without the indentation when `plain`.
-    let width_a = || width_cjk(&cx.text[if plain { la.cs } else { la.start }..la.ce]);
+    // The content as the output will read it (`Geometry::out_width`).
+    let width_a = || {
+        let indent = if plain {
+            0
+        } else {
+            width_cjk(&cx.text[la.start..la.cs])
+        };
+        indent + cx.geo.out_width[a]
+    };
     let mut d = Decision {
         join: false,
         rule: JOIN,
@@ -885,16 +897,18 @@ fn finish(cx: &Ctx, mut d: Decision, ta: &str, tb: &str) -> Decision {
 
 /// A bracket (`（ ( 《 【 〔 ［ [`) left open in A: `Some(true)` when B
 /// closes it before opening another, `Some(false)` when B does not close
-/// it, `None` when A closes all its brackets.
+/// it, `None` when A closes all its brackets. A full-width and an ASCII
+/// round (or square) bracket count as one pair, `（…)`: the punctuation
+/// stage later gives a mixed pair one width, and a second run must read the
+/// bracket as this one did (issue 10).
 fn open_bracket_across(ta: &str, tb: &str) -> Option<bool> {
-    const PAIRS: [(char, char); 7] = [
-        ('（', '）'),
-        ('(', ')'),
-        ('《', '》'),
-        ('【', '】'),
-        ('〔', '〕'),
-        ('［', '］'),
-        ('[', ']'),
+    /// Each pair kind: its opens and its closes.
+    const PAIRS: [(&[char], &[char]); 5] = [
+        (&['（', '('], &['）', ')']),
+        (&['《'], &['》']),
+        (&['【'], &['】']),
+        (&['〔'], &['〕']),
+        (&['［', '['], &['］', ']']),
     ];
     // One pass: the depth of each pair (a close never goes below zero).
     let mut depth = [0u32; PAIRS.len()];
@@ -908,10 +922,10 @@ fn open_bracket_across(ta: &str, tb: &str) -> Option<bool> {
             continue;
         }
         for (k, &(o, c)) in PAIRS.iter().enumerate() {
-            if x == o {
+            if o.contains(&x) {
                 depth[k] += 1;
                 any = true;
-            } else if x == c {
+            } else if c.contains(&x) {
                 depth[k] = depth[k].saturating_sub(1);
             }
         }
@@ -1166,9 +1180,9 @@ fn decide_all(cx: &Ctx, items: &[usize], short_block: &[bool]) -> Pass {
 fn analyse(text: &str, cfg: &Config, reports: bool) -> (Vec<Edit>, Vec<BoundaryReport>) {
     let mut lines = split_lines(text);
     find_furniture(text, &mut lines, cfg);
-    let geo = geometry(text, &lines);
+    let geo = geometry(text, &lines, cfg);
     let geo_plain = Geometry {
-        wrap_width: plain_wrap_width(text, &lines, &geo),
+        wrap_width: plain_wrap_width(&lines, &geo),
         ..geo.clone()
     };
     let cx = Ctx {
@@ -1683,7 +1697,7 @@ mod tests {
         let line = "这是一行固定宽度的中文文本内容用于测试几何信号";
         let t = format!("{line}\n{line}\n{line}\n{line}\n{line}\n{line}\n");
         let lines = split_lines(&t);
-        let g = geometry(&t, &lines);
+        let g = geometry(&t, &lines, &Config::default());
         assert!(g.wrap_width.is_some());
     }
 

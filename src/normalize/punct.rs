@@ -1205,13 +1205,21 @@ impl Line {
                 // which the character stage of a second run reads as a time
                 // or decimal mark (A-W4: `9 ：00` → `9：00` → `9:00`): the
                 // space stays, so a second run changes nothing.
+                // The digit on the mark's far side is looked for through
+                // spaces: this run removes a space there too (`0 ： 0`).
                 let w4 = |c: char| c == '：' || c == '．';
-                let a_w4 =
-                    (w4(pc) && !p.prot && i >= 2 && self.toks[i - 2].digit_end && q.digit_start)
-                        || (w4(qc)
-                            && !q.prot
-                            && p.digit_end
-                            && self.toks.get(j + 1).is_some_and(|t| t.digit_start));
+                let before_p = (0..i.saturating_sub(1))
+                    .rev()
+                    .find(|&k| !self.toks[k].space)
+                    .map(|k| self.toks[k]);
+                let after_q = (j + 1..n)
+                    .find(|&k| !self.toks[k].space)
+                    .map(|k| self.toks[k]);
+                let a_w4 = (w4(pc)
+                    && !p.prot
+                    && before_p.is_some_and(|t| t.digit_end)
+                    && q.digit_start)
+                    || (w4(qc) && !q.prot && p.digit_end && after_q.is_some_and(|t| t.digit_start));
                 if !a_w4 && (z2 || (z1 && (on.space || attached))) {
                     for t in &mut self.toks[i..j] {
                         t.zap = true;

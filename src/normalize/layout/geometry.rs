@@ -31,6 +31,105 @@ pub(super) struct Geometry {
     /// Line `i` is a paragraph-final line counted in `pause_ends` or
     /// `unstopped_ends` (a boundary is judged by the *other* lines).
     pub(super) questionable: Vec<bool>,
+    /// Per line: the display width of its content (after the
+    /// indentation) as the output will read it, once the whitespace and
+    /// punctuation stages have run ([`output_width`]); measured so only
+    /// when the file could have a wrap width ([`could_wrap`]), otherwise
+    /// the width as it is (read only under a wrap width).
+    pub(super) out_width: Vec<usize>,
+}
+
+/// The display width of `s` (one line's content) as the later stages'
+/// output will read: they fold full-width digits and letters, collapse
+/// space runs, widen ASCII marks between Han (`,` → `，`), remove spaces
+/// beside full-width marks. A width measured on the text as layout sees
+/// it would differ, and a second run would read another wrap width or
+/// find a line full that was short (issue 10). The stages themselves are
+/// run on the line.
+fn output_width(s: &str, cfg: &Config) -> usize {
+    let on = |mut e: Vec<Edit>| {
+        e.retain(|e| cfg.on(e.rule));
+        e
+    };
+    let t = crate::edit::apply(s, &on(crate::normalize::whitespace::edits(s, cfg)));
+    let u = crate::edit::apply(&t, &on(crate::normalize::punct::edits(&t, cfg)));
+    width_cjk(&u)
+}
+
+/// How many characters of `s` the whitespace or punctuation stage may
+/// change the width of: an ASCII mark, space or control character; a
+/// full-width digit, letter or space; a full-width mark or ideographic
+/// punctuation beside an ASCII letter or digit (`1，2`, `hungry，stay`).
+/// Han, ASCII letters and digits and full-width marks among Han keep
+/// their width. The number is a bound on the width change: each changes
+/// it by one cell (a width changed or a space removed), a removed `\u{3000}`
+/// by two, counted twice.
+fn width_slack(s: &str) -> usize {
+    // Byte-wise (this runs on every line): `s` is valid UTF-8, U+3000–U+303F
+    // is `E3 80 xx`, U+FF00–U+FFEF is `EF BC xx`…`EF BF xx`.
+    let b = s.as_bytes();
+    let (mut n, mut i) = (0, 0);
+    let (mut prev_alnum, mut prev_mark) = (false, false);
+    while i < b.len() {
+        let x = b[i];
+        if x < 0x80 {
+            let alnum = x.is_ascii_alphanumeric();
+            if !alnum || prev_mark {
+                n += 1;
+            }
+            (prev_alnum, prev_mark) = (alnum, false);
+            i += 1;
+            continue;
+        }
+        let mark = (x == 0xE3 && b[i + 1] == 0x80) || (x == 0xEF && b[i + 1] & 0xFC == 0xBC);
+        if mark {
+            let (y, z) = (b[i + 1], b[i + 2]);
+            let ideo_space = x == 0xE3 && z == 0x80;
+            let full_alnum = x == 0xEF
+                && ((y == 0xBC && matches!(z, 0x90..=0x99 | 0xA1..=0xBA))
+                    || (y == 0xBD && matches!(z, 0x81..=0x9A)));
+            if ideo_space {
+                // A removed ideographic space takes two cells.
+                n += 2;
+            } else if full_alnum || prev_alnum {
+                n += 1;
+            }
+        }
+        (prev_alnum, prev_mark) = (false, mark);
+        i += match x {
+            0xC0..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            _ => 4,
+        };
+    }
+    n
+}
+
+/// Could widths anywhere in `[lo, hi]` per line make [`wrap_width_of`]
+/// find a wrap width? It needs six lines or more and five or more of them
+/// (and 40%) within two cells of one width of 20 or more. When not, the
+/// exact output widths need not be measured: no wrap width either way.
+fn could_wrap(ranges: &[(usize, usize)]) -> bool {
+    let n = ranges.len();
+    if n < 6 {
+        return false;
+    }
+    let top = ranges.iter().map(|r| r.1).max().unwrap_or(0) + 3;
+    // Lines whose range meets `[w - 2, w + 2]`, for each w (differences).
+    let mut diff = vec![0isize; top + 2];
+    for &(lo, hi) in ranges {
+        diff[lo.saturating_sub(2)] += 1;
+        diff[hi + 3] -= 1;
+    }
+    let mut c = 0isize;
+    for (w, d) in diff.iter().enumerate().take(top + 1) {
+        c += d;
+        let c = c.max(0) as usize;
+        if w >= 20 && c >= 5 && c * 10 >= n * 4 {
+            return true;
+        }
+    }
+    false
 }
 
 /// `str::width_cjk`, with a fast sum for lines made only of printable
@@ -102,7 +201,7 @@ impl Geometry {
     }
 }
 
-pub(super) fn geometry(text: &str, lines: &[Line]) -> Geometry {
+pub(super) fn geometry(text: &str, lines: &[Line], cfg: &Config) -> Geometry {
     let content: Vec<&Line> = lines
         .iter()
         .filter(|l| !l.blank && l.furniture == Furniture::None)
@@ -110,10 +209,43 @@ pub(super) fn geometry(text: &str, lines: &[Line]) -> Geometry {
     let indented = content.iter().filter(|l| l.indented()).count();
     let plain = content.len() - indented;
     let indent_informative = indented > 0 && plain * 5 >= content.len() && plain > 0;
-    let wrap_width = wrap_width_of(
-        &content
+    // Widths as the output will read them; measured exactly (the later
+    // stages run on the line) only when they could give the file a wrap
+    // width, with indentation or without.
+    let mut out_width = vec![0usize; lines.len()];
+    let mut slack = vec![0usize; lines.len()];
+    let mut indent = vec![0usize; lines.len()];
+    for (i, l) in lines.iter().enumerate() {
+        if !l.blank && l.furniture == Furniture::None {
+            let s = &text[l.cs..l.ce];
+            out_width[i] = width_cjk(s);
+            slack[i] = width_slack(s);
+            indent[i] = width_cjk(&text[l.start..l.cs]);
+        }
+    }
+    let content_ix: Vec<usize> = (0..lines.len())
+        .filter(|&i| !lines[i].blank && lines[i].furniture == Furniture::None)
+        .collect();
+    let ranges = |with_indent: bool| -> Vec<(usize, usize)> {
+        content_ix
             .iter()
-            .map(|l| width_cjk(&text[l.start..l.ce]))
+            .map(|&i| {
+                let w = out_width[i] + if with_indent { indent[i] } else { 0 };
+                (w.saturating_sub(slack[i]), w + slack[i])
+            })
+            .collect()
+    };
+    if could_wrap(&ranges(true)) || could_wrap(&ranges(false)) {
+        for &i in &content_ix {
+            if slack[i] > 0 {
+                out_width[i] = output_width(&text[lines[i].cs..lines[i].ce], cfg);
+            }
+        }
+    }
+    let wrap_width = wrap_width_of(
+        &content_ix
+            .iter()
+            .map(|&i| indent[i] + out_width[i])
             .collect::<Vec<_>>(),
     );
     let (mut soft, mut hard) = (0usize, 0usize);
@@ -199,6 +331,7 @@ pub(super) fn geometry(text: &str, lines: &[Line]) -> Geometry {
         unstopped_ends: unstopped,
         long_ends,
         questionable,
+        out_width,
     }
 }
 
@@ -246,16 +379,13 @@ fn wrap_width_of(widths: &[usize]) -> Option<usize> {
 /// indentation, which stage 3 removes (idempotence: a file whose indented
 /// lines hide its wrap width is wrapped once they are gone). The same as
 /// `geo.wrap_width` when no line is indented.
-pub(super) fn plain_wrap_width(text: &str, lines: &[Line], geo: &Geometry) -> Option<usize> {
+pub(super) fn plain_wrap_width(lines: &[Line], geo: &Geometry) -> Option<usize> {
     let content = lines
         .iter()
-        .filter(|l| !l.blank && l.furniture == Furniture::None);
-    if !content.clone().any(Line::indented) {
+        .zip(&geo.out_width)
+        .filter(|(l, _)| !l.blank && l.furniture == Furniture::None);
+    if !content.clone().any(|(l, _)| l.indented()) {
         return geo.wrap_width;
     }
-    wrap_width_of(
-        &content
-            .map(|l| width_cjk(&text[l.cs..l.ce]))
-            .collect::<Vec<_>>(),
-    )
+    wrap_width_of(&content.map(|(_, &w)| w).collect::<Vec<_>>())
 }
