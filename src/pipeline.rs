@@ -278,7 +278,9 @@ pub fn run(
     if let Some(e) = prune_error {
         report.error(e);
     }
-    let inserted = index.inserted();
+    // Block keys only, as before document keys existed (those are counted
+    // by the rows with status `duplicate` and the index commit).
+    let inserted = index.inserted() - doc_keys as usize;
     let (index_commit, index_error) = commit_index(index, opts, &plan, &source, started, doc_keys);
     if let Some(e) = &index_error {
         report.error(format!("index not committed: {e}"));
