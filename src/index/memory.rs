@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 
-use super::{Here, Key, Origin, SeenIndex};
+use super::{Here, Key, KeyHasher, Origin, SeenIndex};
 
 /// The index of one run, in memory.
 #[derive(Default, Debug)]
@@ -65,27 +65,6 @@ impl SeenIndex for MemoryIndex {
 
     fn inserted(&self) -> usize {
         self.map.len()
-    }
-}
-
-/// The table's hasher for [`Packed`] keys: their `Hash` writes the key's
-/// 64-bit `hash`, taken as it is (the `check` is compared by `Eq`, not
-/// hashed).
-#[derive(Default)]
-struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        // Not reached for `Key`; any other input still hashes.
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
     }
 }
 

@@ -59,6 +59,31 @@ pub trait SeenIndex {
     fn inserted(&self) -> usize;
 }
 
+/// Hasher of the index tables, whose keys are hashes already: no second
+/// hashing. A [`Key`]'s `Hash` writes its `hash` (taken as it is) and
+/// its `check` (mixed in); a table keyed on the 64-bit hash alone, with
+/// the check compared by `Eq`, gets the hash unchanged.
+#[derive(Default)]
+pub(crate) struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Not reached for keys; any other input still hashes.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 ^= n;
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.0 ^= u64::from(n).rotate_left(29);
+    }
+}
+
 pub mod memory;
 pub mod nightly;
 pub mod store;

@@ -100,7 +100,7 @@ mod segment;
 use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::fmt;
 use std::fs::{self, File, OpenOptions};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -108,7 +108,7 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
-use super::{Here, Key, Origin, SeenIndex};
+use super::{Here, Key, KeyHasher, Origin, SeenIndex};
 use segment::{Entry, SegMeta, Segment, SegmentWriter};
 
 /// The index format this build writes; it reads this one and refuses
@@ -386,27 +386,6 @@ fn write_manifest(dir: &Path, m: &Manifest) -> Result<(), IndexError> {
     let path = dir.join(MANIFEST);
     fs::rename(&tmp, &path).map_err(|e| IndexError::io(&path, e))?;
     sync_dir(dir)
-}
-
-/// Hasher for [`Key`]s, which are hashes already: no second hashing.
-#[derive(Default)]
-struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 ^= n;
-    }
-    fn write_u32(&mut self, n: u32) {
-        self.0 ^= u64::from(n).rotate_left(29);
-    }
 }
 
 type KeyMap<V> = HashMap<Key, V, BuildHasherDefault<KeyHasher>>;

@@ -287,21 +287,6 @@ pub struct DocDecisions {
     pub document: Option<Origin>,
 }
 
-impl DocDecisions {
-    /// Documents of this run that hold a kept copy of a removed block.
-    pub fn kept_docs(&self) -> impl Iterator<Item = u32> + '_ {
-        let doc = self.document.iter();
-        self.removals
-            .iter()
-            .map(|r| &r.kept)
-            .chain(doc)
-            .filter_map(|k| match k {
-                Origin::ThisRun(h) => Some(h.doc),
-                Origin::Earlier { .. } => None,
-            })
-    }
-}
-
 /// A cleaned document: the output of [`apply`].
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Cleaned {
