@@ -110,7 +110,7 @@ use crate::report::summary::Summary;
 use crate::report::{FileReport, KeptCopy, Status};
 use crate::reporting::{Emitted, FolderReport, Report};
 use crate::shard::Corpus;
-use crate::sink::{open_tree, DocSink, TreeSink};
+use crate::sink::{open_tree, open_tree_locked, DocSink, TreeSink};
 use crate::source::{Analysis, DocSource};
 use crate::stage;
 
@@ -345,6 +345,18 @@ fn shard_name(s: Part) -> String {
 
 fn bucket_name(b: Part) -> String {
     format!("bucket-{:04}-of-{:04}", b.i, b.n)
+}
+
+/// `WORK/fingerprint/shard-….bucket-….pairs`.
+fn pairs_path(work: &Path, s: Part, b: Part) -> PathBuf {
+    work.join("fingerprint")
+        .join(format!("{}.{}.pairs", shard_name(s), bucket_name(b)))
+}
+
+/// `WORK/resolve/bucket-….shard-….decisions`.
+fn decisions_path(work: &Path, s: Part, b: Part) -> PathBuf {
+    work.join("resolve")
+        .join(format!("{}.{}.decisions", bucket_name(b), shard_name(s)))
 }
 
 /// Write `bytes` to `path` through a temporary name in its folder.
@@ -680,7 +692,7 @@ pub fn fingerprint(
             i: j as u32,
             n: buckets,
         };
-        let path = dir.join(format!("{}.{}.pairs", shard_name(shard), bucket_name(b)));
+        let path = pairs_path(work, shard, b);
         bytes += write_records(&path, &ident, KIND_PAIRS, shard.i, b.i, recs)?;
         records += recs.len() as u64;
     }
@@ -721,7 +733,6 @@ pub fn resolve(work: &Path, bucket: Part) -> Result<StageOutcome, RunError> {
             ident.buckets
         )));
     }
-    let dir = work.join("fingerprint");
     // (key, order, shard): one per key and shard.
     let mut all: Vec<(Key, u64, u32)> = Vec::new();
     for m in &manifests {
@@ -729,7 +740,7 @@ pub fn resolve(work: &Path, bucket: Part) -> Result<StageOutcome, RunError> {
             i: m.shard,
             n: ident.shards,
         };
-        let path = dir.join(format!("{}.{}.pairs", shard_name(s), bucket_name(bucket)));
+        let path = pairs_path(work, s, bucket);
         let recs = read_records(&path, &ident, KIND_PAIRS, s.i, bucket.i)?;
         all.extend(recs.into_iter().map(|(k, o)| (k, o, s.i)));
     }
@@ -760,11 +771,7 @@ pub fn resolve(work: &Path, bucket: Part) -> Result<StageOutcome, RunError> {
             i: s as u32,
             n: ident.shards,
         };
-        let path = out.join(format!(
-            "{}.{}.decisions",
-            bucket_name(bucket),
-            shard_name(sp)
-        ));
+        let path = decisions_path(work, sp, bucket);
         bytes += write_records(&path, &ident, KIND_DECISIONS, sp.i, bucket.i, recs)?;
         records += recs.len() as u64;
     }
@@ -889,24 +896,6 @@ impl<W: Write> Report for PartsReport<W> {
     }
 }
 
-/// Open a folder that several tasks write at once (no lock: each writes
-/// its own files).
-fn open_shared(dir: &Path, what: &str) -> Result<Tree, RunError> {
-    let t = Tree::open(dir).map_err(|e| {
-        RunError::CantCreate(format!(
-            "{}: cannot create {what} folder: {e}",
-            discover::escape_path(dir)
-        ))
-    })?;
-    t.probe().map_err(|e| {
-        RunError::CantCreate(format!(
-            "{}: cannot write in {what} folder: {e}",
-            discover::escape_path(dir)
-        ))
-    })?;
-    Ok(t)
-}
-
 /// A sink that writes into the shared output folder.
 struct SharedSink(Tree);
 
@@ -950,17 +939,9 @@ pub fn apply(opts: &RunOptions, work: &Path, shard: Part) -> Result<StageOutcome
             i: j,
             n: ident.buckets,
         };
-        let path = work.join("resolve").join(format!(
-            "{}.{}.decisions",
-            bucket_name(b),
-            shard_name(shard)
-        ));
+        let path = decisions_path(work, shard, b);
         decided.extend(read_records(&path, &ident, KIND_DECISIONS, shard.i, j)?);
-        let path = work.join("fingerprint").join(format!(
-            "{}.{}.pairs",
-            shard_name(shard),
-            bucket_name(b)
-        ));
+        let path = pairs_path(work, shard, b);
         own.extend(
             read_records(&path, &ident, KIND_PAIRS, shard.i, j)?
                 .into_iter()
@@ -969,8 +950,8 @@ pub fn apply(opts: &RunOptions, work: &Path, shard: Part) -> Result<StageOutcome
     }
     let out_dir = plan.out_dir.clone().expect("--out");
     let report_dir = plan.report_dir.clone().expect("a report folder");
-    let sink = SharedSink(open_shared(&out_dir, "output")?);
-    let rt = open_shared(&report_dir, "report")?;
+    let sink = SharedSink(open_tree_locked(&out_dir, "output", false)?);
+    let rt = open_tree_locked(&report_dir, "report", false)?;
     let parts_path = work
         .join("apply")
         .join(format!("{}.parts", shard_name(shard)));
@@ -1225,11 +1206,7 @@ fn check_exact(
                     i: j,
                     n: ident.buckets,
                 };
-                let path = work.join("fingerprint").join(format!(
-                    "{}.{}.pairs",
-                    shard_name(s),
-                    bucket_name(b)
-                ));
+                let path = pairs_path(work, s, b);
                 for (k, _) in read_records(&path, &ident, KIND_PAIRS, s.i, j)? {
                     if rest.get(&k).is_some_and(|v| v.iter().any(|&r| r != s.i)) {
                         crossing += 1;
