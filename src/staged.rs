@@ -216,6 +216,9 @@ struct PartsTrailer {
     /// Where this shard kept its shard-crossing keys and the keys of what
     /// was left of a paragraph: (hash, check, kept copy as order key).
     writes: Vec<(u64, u32, u64)>,
+    /// Which of them are keys of what was left of a paragraph (no
+    /// shard's candidates: other shards may hold them unknowingly).
+    rest: Vec<(u64, u32)>,
 }
 
 /// What a shard is told of its shard-crossing keys: the shard that keeps
@@ -1057,6 +1060,7 @@ fn apply_with(
     let trailer = PartsTrailer {
         inserted: index.local.inserted() as u64 - doc_keys,
         writes,
+        rest: index.rest.iter().map(|k| (k.hash, k.check)).collect(),
     };
     let mut w = report.out;
     serde_json::to_writer(&mut w, &trailer).map_err(|e| io_err(&parts_path, e))?;
@@ -1143,12 +1147,6 @@ pub fn report(work: &Path, report_dir: &Path) -> Result<RunOutcome, RunError> {
         &work.join("report.json"),
         &serde_json::to_vec_pretty(&settled).expect("serialisable"),
     )?;
-    // Every shard's parts, read whole (rows, sections, records): the
-    // report's size grows with the decisions, not with the corpus.
-    let mut parts: Vec<DocPart> = Vec::new();
-    for m in &manifests {
-        parts.extend(read_parts(work, m, &ident, true)?.1);
-    }
     opts.report = Some(report_dir.to_path_buf());
     let (plan, corpus, walk_errors) = open_corpus(&opts)?;
     if corpus_hash(&corpus, &opts) != ident.corpus_hash {
@@ -1161,10 +1159,14 @@ pub fn report(work: &Path, report_dir: &Path) -> Result<RunOutcome, RunError> {
     let sink = TreeSink::new(Some(out_tree))?;
     let progress = |_: crate::pipeline::Progress<'_>| {};
     let reports: crate::report::Plan = head.reports.into();
-    let mut report = FolderReport::start(Some(&rt), reports, false, &progress, parts.len())?;
-    for p in parts {
-        let row = p.row.into_report().map_err(usage)?;
-        report.file((row, Ok(p.jsonl.into_bytes()), p.diff, None));
+    let mut report = FolderReport::start(Some(&rt), reports, false, &progress, corpus.len())?;
+    // One shard's parts at a time (rows, sections, records), in corpus
+    // order: the report's size grows with the decisions, not the corpus.
+    for m in &manifests {
+        for p in read_parts(work, m, &ident, true)?.1 {
+            let row = p.row.into_report().map_err(usage)?;
+            report.file((row, Ok(p.jsonl.into_bytes()), p.diff, None));
+        }
     }
     let ours: HashSet<&Path> = (0..corpus.len() as u32)
         .zip(report.rows())
@@ -1277,10 +1279,16 @@ fn settle(
                     .or_insert((s as u32, unpack(o)));
             }
         }
-        // The keys each shard holds among them (rest keys another shard
-        // kept may be its plain candidates).
+        // The keys of paragraph remainders each shard holds: another
+        // shard's may be its plain candidates, which no decision named
+        // (every other key kept is in the view of every shard holding it).
+        let rest: HashSet<Key> = trailers
+            .iter()
+            .flat_map(|t| &t.rest)
+            .map(|&(hash, check)| Key { hash, check })
+            .collect();
         let mut holds: Vec<HashSet<Key>> = vec![HashSet::new(); n as usize];
-        if !truth.is_empty() {
+        if !rest.is_empty() {
             for m in manifests {
                 for j in 0..ident.buckets {
                     let (s, b) = (
@@ -1294,7 +1302,7 @@ fn settle(
                     holds[m.shard as usize].extend(
                         recs.into_iter()
                             .map(|(k, _)| k)
-                            .filter(|k| truth.contains_key(k)),
+                            .filter(|k| rest.contains(k)),
                     );
                 }
             }

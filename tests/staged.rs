@@ -339,15 +339,45 @@ fn a_decision_that_moves_across_shards_is_settled() {
         "c.txt",
         format!("另一个新的开头段落，也只出现一次。\n\n{p1}{p2}\n"),
     );
+    // `d.txt`: a three-line paragraph whose first line repeats `a.txt`;
+    // what is left (`q1⏎q2`) is remembered as a paragraph of its own, and
+    // `e.txt`'s paragraph `q1⏎q2` goes naming it, although no fingerprint
+    // lists that key for `d.txt`.
+    let q1 = "记者从有关部门获悉，今年以来全国新增就业岗位保持稳定增长的态势。";
+    let q2 = "专家表示，这一数据说明宏观政策的效果正在持续显现，市场预期向好。";
+    write(
+        &c,
+        "d.txt",
+        format!("第四个文件的开头段落，也是新的。\n\n{p1}\n{q1}\n{q2}\n"),
+    );
+    write(
+        &c,
+        "e.txt",
+        format!("第五个文件的开头段落，同样是新的。\n\n{q1}\n{q2}\n"),
+    );
     let (reference, code) = one_machine(&tmp.path().join("clean"), &c);
     assert_eq!(code, 0);
     let changes = String::from_utf8_lossy(&reference.1["changes.jsonl"]).into_owned();
+    let names = |file: &str, kept: &str| {
+        changes.lines().any(|l| {
+            l.starts_with(&format!("{{\"file\":\"{file}\""))
+                && l.contains(&format!("\"duplicate_of\":{kept}"))
+        })
+    };
     assert!(
-        changes.lines().any(|l| l.starts_with("{\"file\":\"c.txt\"")
-            && l.contains("\"duplicate_of\":{\"file\":\"a.txt\",\"line\":1}")),
+        names("c.txt", "{\"file\":\"a.txt\",\"line\":1}"),
         "c.txt's copy names a.txt line 1:\n{changes}"
     );
-    for (n, p, again) in [(1, 1, "[]"), (2, 2, "[]"), (3, 2, "[[2]]"), (3, 1, "[[2]]")] {
+    assert!(
+        names("e.txt", "{\"file\":\"d.txt\",\"line\":4}"),
+        "e.txt's copy names d.txt line 4:\n{changes}"
+    );
+    for (n, p, again) in [
+        (1, 1, "[]"),
+        (3, 2, "[]"),
+        (5, 1, "[[2,4]]"),
+        (5, 4, "[[2,4]]"),
+    ] {
         let what = format!("{n} shards, {p} buckets");
         let cwd = tmp.path().join(format!("n{n}p{p}"));
         let (got, code) = staged(&cwd, &c, n, p);
