@@ -33,7 +33,7 @@
 //!
 //! **Apply** runs the very driver of `clean` (`pipeline::drive_range`) on
 //! the shard's documents, in order, against a [`SeenIndex`] that answers
-//! for the keys first held by an earlier shard from the decisions, and
+//! for the keys first kept by an earlier shard from the decisions, and
 //! for everything else from an index of this shard's own kept keys. That
 //! is the one-machine run exactly when each shard-crossing key's first
 //! candidate is also where the one-machine run first *kept* it. Almost
@@ -41,12 +41,14 @@
 //! a paragraph removed whole, a duplicate document's blocks), when a
 //! paragraph's key is remembered at the kept copy of its content, or for
 //! the key of what is left of a paragraph (`resolve_rest`), which no
-//! fingerprint can list. Apply checks the first: every shard-crossing key
-//! first held by the shard must be kept where the decisions say
-//! (`deviations`); and lists the second (`rest keys`), which `report`
-//! looks up in every shard's pairs. Either found, `report` refuses (exit
-//! 64, nothing written) rather than write a report that might differ from a
-//! one-machine run; the staged run of such a corpus needs fewer shards.
+//! fingerprint can list. So each shard's parts end with where it kept its
+//! shard-crossing keys and its remainder keys, and `report` *settles*
+//! (`settle`): a shard that was told otherwise than what the shards
+//! before it kept (or that holds another shard's remainder key) is applied
+//! again, in the report task, with what they kept, until no shard's answers
+//! change. Shard 0 asks no one, so this ends after at most N rounds; on
+//! xwlb in 7 shards one round applies 2 shards again. `WORK/report.json`
+//! lists the shards applied again per round.
 //!
 //! **Report** replays the shard parts (each document's row, its review-page
 //! section, `changes.jsonl` lines and diff, as the driver's `Report` got
@@ -56,6 +58,8 @@
 //!
 //! Off in staged mode, refused with a message (exit 64): `--index`
 //! (lookups against earlier nights would go into `resolve`; see
+//! `docs/scale-out.md`), the near-duplicate rules (`dedup.near*`, when
+//! the build has them: a comparison with every kept document, designed in
 //! `docs/scale-out.md`), `--check`/`--diff`, and files larger than the
 //! window threshold (cleaned in windows, `window.rs`).
 //!
@@ -67,6 +71,7 @@
 //! WORK/resolve/bucket-0001-of-0004.json                 what bucket 1 decided (header, counts)
 //! WORK/resolve/bucket-0001-of-0004.shard-00003-of-00007.decisions
 //! WORK/apply/shard-00003-of-00007.parts                 shard 3's report parts (JSON lines)
+//! WORK/report.json                                       what report settled (shards applied again)
 //! ```
 //!
 //! Every file is written to a temporary name and renamed into place, so a
@@ -89,6 +94,11 @@
 //! file of another format, kind, config, corpus, shard count or bucket
 //! count, and a missing one ("shard 3/7 has not been fingerprinted").
 //! JSON files (`.json`, the first line of `.parts`) carry the same fields.
+//! A `.parts` file is JSON lines: a header (identity, `--out`, `--report`,
+//! `--reports`, the config, `--jobs`), one line per document (its row with
+//! its review-page section and kept copies, its `changes.jsonl` lines, its
+//! diff), and a trailer (block keys kept first; where the shard kept its
+//! shard-crossing and remainder keys).
 
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufWriter, Read, Write};
@@ -381,6 +391,17 @@ fn check_options(opts: &RunOptions) -> Result<(), RunError> {
         return Err(usage(
             "--index is not supported in staged mode yet (its lookups against earlier runs belong in resolve, see docs/scale-out.md); run `newsclean clean --index`",
         ));
+    }
+    // Near-duplicates (`dedup.near-*`) compare each document with every
+    // kept one before it: not one key per fingerprint, so not this shape
+    // yet (the design is in docs/scale-out.md).
+    if let Some(r) =
+        crate::rules::all().find(|r| r.id.starts_with("dedup.near") && opts.config.on(r.id))
+    {
+        return Err(usage(format!(
+            "{} is not supported in staged mode yet (near-duplicates compare documents across shards); pass --disable 'dedup.near*' to every stage",
+            r.id
+        )));
     }
     if opts.check || opts.stream {
         return Err(usage("--check and --diff are not supported in staged mode"));
