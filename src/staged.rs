@@ -229,6 +229,10 @@ struct PartsTrailer {
     /// Which of them are keys of what was left of a paragraph (no
     /// shard's candidates: other shards may hold them unknowingly).
     rest: Vec<(u64, u32)>,
+    /// Bytes written of each output JSONL shard: (a record's document
+    /// number, bytes), for its row's `bytes_out`.
+    #[serde(default)]
+    shards_written: Vec<(u32, u64)>,
 }
 
 /// What a shard is told of its shard-crossing keys: the shard that keeps
@@ -1082,6 +1086,14 @@ fn apply_with(
         inserted: index.local.inserted() as u64 - doc_keys,
         writes,
         rest: index.rest.iter().map(|k| (k.hash, k.check)).collect(),
+        shards_written: docs
+            .clone()
+            .filter_map(|d| Some((d, corpus.written(d)?)))
+            .filter(|&(d, _)| {
+                d == docs.start
+                    || corpus.record(d - 1).map(|r| r.0) != corpus.record(d).map(|r| r.0)
+            })
+            .collect(),
     };
     let mut w = report.out;
     serde_json::to_writer(&mut w, &trailer).map_err(|e| io_err(&parts_path, e))?;
@@ -1199,6 +1211,9 @@ pub fn report(work: &Path, report_dir: &Path) -> Result<RunOutcome, RunError> {
     let (stale, prune_error) = sink.stale(&ours, false);
     if let Some(e) = prune_error {
         report.error(e);
+    }
+    for (d, n) in trailers.iter().flat_map(|t| &t.shards_written) {
+        corpus.set_written(*d, *n);
     }
     let inserted = trailers.iter().map(|t| t.inserted as usize).sum();
     let mut parts = Some((walk_errors, stale));
