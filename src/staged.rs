@@ -1018,6 +1018,14 @@ fn apply_with(
     let report_dir = plan.report_dir.clone().expect("a report folder");
     let sink = SharedSink(open_tree_locked(&out_dir, "output", false)?);
     let rt = open_tree_locked(&report_dir, "report", false)?;
+    // As `clean` does before its first write: a report folder never claims
+    // a run complete (summary.json) while its files are being rewritten.
+    rt.remove(Path::new("summary.json"), true).map_err(|e| {
+        io_err(
+            &report_dir,
+            format!("cannot remove the old summary.json: {e}"),
+        )
+    })?;
     let parts_path = work
         .join("apply")
         .join(format!("{}.parts", shard_name(shard)));

@@ -387,6 +387,24 @@ fn a_decision_that_moves_across_shards_is_settled() {
             serde_json::from_slice(&std::fs::read(cwd.join("work/report.json")).unwrap()).unwrap();
         assert_eq!(settled["applied_again"].to_string(), again, "{what}");
     }
+    // A shard applied again (a retried task) first takes the report's
+    // summary.json away, as `clean` does; report then gives the same bytes.
+    let cwd = tmp.path().join("n1p1");
+    let i = c.to_str().unwrap();
+    let o = run_in(
+        &cwd,
+        &[
+            "apply", i, "--work", "work", "--shard", "0/1", "--out", "out", "-j", "2",
+        ],
+    );
+    assert_code(&o, 0);
+    assert!(!cwd.join("out.report/summary.json").exists());
+    let o = run_in(
+        &cwd,
+        &["report", "--work", "work", "--report", "out.report"],
+    );
+    assert_code(&o, 0);
+    assert_same("applied again", &reference, &trees(&cwd));
 }
 
 /// JSONL shards are documents of corpus order too: a shard (all its
