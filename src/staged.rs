@@ -1,7 +1,7 @@
 //! The staged run: `clean` cut into four commands that can run on many
 //! machines (Slurm arrays, Kubernetes indexed jobs, the Ray driver), with
-//! the same output and reports as one `clean`, byte for byte (timings and
-//! thread counts aside).
+//! the same output and reports as one `clean`, byte for byte (the start
+//! time and duration aside; `run.threads` is `apply`'s `--jobs`).
 //!
 //! ```text
 //! fingerprint --shard i/N --buckets P   (N tasks)  documents of shard i → pairs, one file per bucket
