@@ -5,20 +5,16 @@
 
 mod common;
 
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsString;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use common::*;
 
 const PARA_A: &str = "国家统计局今天发布数据，七月份全国居民消费价格同比上涨百分之一。";
 const PARA_B: &str = "中央气象台预计，未来三天华北地区将有一次明显降雨过程。";
-
-fn os(v: &[&dyn AsRef<OsStr>]) -> Vec<OsString> {
-    v.iter().map(|a| a.as_ref().to_os_string()).collect()
-}
 
 /// Every entry under `dir` with its bytes (links: their target path),
 /// outside the folders in `except`.
@@ -42,10 +38,6 @@ fn snapshot(dir: &Path, except: &[&Path]) -> Vec<(PathBuf, Vec<u8>)> {
             (p, bytes)
         })
         .collect()
-}
-
-fn stderr(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// Row 1: `cd p/cwd && newsclean clean .. /X/q --out /X/o` wrote outside
@@ -343,37 +335,6 @@ fn fifos_sockets_and_devices_in_the_tree_get_a_row() {
     }
     assert_eq!(file_row(&s, "a.txt")["status"], "unchanged");
     assert_eq!(tree(&out).keys().collect::<Vec<_>>(), ["a.txt"]);
-}
-
-/// Wait until `cond` holds, or panic after `secs`.
-fn wait_for(secs: u64, what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
-fn spawn(args: &[OsString]) -> std::process::Child {
-    spawn_env(args, &[])
-}
-
-fn spawn_env(args: &[OsString], env: &[(&str, &str)]) -> std::process::Child {
-    Command::new(env!("CARGO_BIN_EXE_newsclean"))
-        .args(args)
-        .envs(env.iter().copied())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
-fn signal(child: &std::process::Child, sig: &str) {
-    let o = Command::new("kill")
-        .args([sig, &child.id().to_string()])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "kill {sig}: {o:?}");
 }
 
 /// Row 10: a re-run interrupted by SIGINT (or SIGTERM) left the previous
