@@ -10,12 +10,8 @@
 use crate::normalize::han::is_han;
 use crate::normalize::marks::{is_pause, is_stop};
 
-fn first_char(s: &str) -> Option<char> {
-    s.chars().next()
-}
-
 /// The number of ASCII digits at the start of `s`.
-fn digits(s: &[u8]) -> usize {
+fn leading_digits(s: &[u8]) -> usize {
     s.iter().take_while(|b| b.is_ascii_digit()).count()
 }
 
@@ -38,7 +34,7 @@ pub(crate) fn dateline_end(t: &str) -> Option<usize> {
     s = s.strip_prefix('据').unwrap_or(s);
     let mut hans = 0;
     let mut rest = s;
-    while let Some(c) = first_char(rest) {
+    while let Some(c) = rest.chars().next() {
         if is_han(c) && hans < 18 {
             hans += 1;
             rest = &rest[c.len_utf8()..];
@@ -47,12 +43,12 @@ pub(crate) fn dateline_end(t: &str) -> Option<usize> {
         }
     }
     let b = rest.as_bytes();
-    let n = digits(b);
+    let n = leading_digits(b);
     if n == 0 || n > 2 {
         return None;
     }
     let r = rest[n..].strip_prefix('月')?;
-    let m = digits(r.as_bytes());
+    let m = leading_digits(r.as_bytes());
     if m == 0 || m > 2 {
         return None;
     }
@@ -73,7 +69,7 @@ pub(crate) fn is_dateline_line(t: &str) -> bool {
 pub(crate) fn is_name(tok: &str) -> bool {
     let n = tok.chars().count();
     (2..=4).contains(&n)
-        && first_char(tok).is_some_and(is_han)
+        && tok.chars().next().is_some_and(is_han)
         && tok.chars().all(|c| is_han(c) || c == '·')
 }
 

@@ -133,14 +133,7 @@ fn links_inside_out_and_report_are_never_followed() {
         "a file behind a link in the report folder changed"
     );
     std::fs::remove_file(t.join("out.report/files")).unwrap();
-    let o = newsclean(os(&[
-        &"clean",
-        &t.join("in"),
-        &"--out",
-        &t.join("out"),
-        &"-q",
-    ]));
-    assert_code(&o, 2);
+    let o = clean(&t.join("in"), &t.join("out"), &[], 2);
     let s = summary(&t.join("out.report"));
     let row = file_row(&s, "sub/b.txt");
     assert_eq!(row["status"], "failed", "{row}");
@@ -157,25 +150,10 @@ fn links_inside_out_and_report_are_never_followed() {
     // The link is not this run's output: reported stale; --prune removes
     // the link itself, never what it points to.
     assert_eq!(s["stale"], serde_json::json!(["sub"]));
-    let o = newsclean(os(&[
-        &"clean",
-        &t.join("in"),
-        &"--out",
-        &t.join("out"),
-        &"-q",
-        &"--prune",
-    ]));
-    assert_code(&o, 2);
+    clean(&t.join("in"), &t.join("out"), &["--prune"], 2);
     assert!(std::fs::symlink_metadata(t.join("out/sub")).is_err());
     assert_eq!(snapshot(&t.join("in"), &[]), before_in);
-    let o = newsclean(os(&[
-        &"clean",
-        &t.join("in"),
-        &"--out",
-        &t.join("out"),
-        &"-q",
-    ]));
-    assert_code(&o, 0);
+    clean(&t.join("in"), &t.join("out"), &[], 0);
     assert!(t.join("out/sub/b.txt").is_file());
     assert_eq!(snapshot(&t.join("in"), &[]), before_in);
 }
@@ -252,8 +230,7 @@ fn non_utf8_and_bidi_names_are_kept_and_shown_escaped() {
     std::fs::write(input.join(&fe), format!("{PARA_B}   \n")).unwrap();
     std::fs::write(input.join(bidi), format!("{PARA_A}\n\n{PARA_B}   \n")).unwrap();
     let out = tmp.path().join("out");
-    let o = newsclean(os(&[&"clean", &input, &"--out", &out, &"-q"]));
-    assert_code(&o, 0);
+    clean(&input, &out, &[], 0);
     let mut names: Vec<Vec<u8>> = entries(&out)
         .iter()
         .map(|p| p.as_os_str().as_bytes().to_vec())
