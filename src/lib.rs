@@ -14,6 +14,7 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod config;
+mod dateline;
 pub mod decode;
 mod dedup;
 pub mod discover;

@@ -178,20 +178,37 @@ impl AsRuleId for &str {
 /// `tests/rule-cases/RULE-ID.txt`, so a new rule is its code and one file
 /// of cases.
 ///
-/// The text rules only (`whitespace.*`, `punct.*`, `layout.*`): `decode.*`
-/// rules read bytes and `dedup.*` rules compare blocks across files, so
-/// they answer with `None` (their tests are `tests/decode_damage.rs`,
-/// `tests/encodings.rs` and `tests/dedup.rs`).
+/// The text rules (`whitespace.*`, `punct.*`, `layout.*`), and
+/// `dedup.paragraph` and `dedup.line` within `input` (a block seen
+/// earlier in the same text, through the whole per-document core).
+/// `decode.*` rules read bytes and `dedup.document` compares whole files,
+/// so they answer with `None` ([`NOT_ALONE`] names their tests).
 ///
 /// [`Config::only`]: crate::Config::only
 pub fn edits_alone(rule: RuleId, input: &str) -> Option<Vec<crate::edit::Edit>> {
-    if matches!(rule.family(), "decode" | "dedup") {
+    if rule.family() == "decode" || rule.as_str() == "dedup.document" {
         return None;
     }
     let cfg = crate::Config::only(rule);
+    if rule.family() == "dedup" {
+        return Some(crate::pipeline::clean_edits(input, &cfg).1);
+    }
     let c = crate::normalize::normalize(input, &cfg);
     Some(c.edits.into_iter().map(|p| p.edit).collect())
 }
+
+/// The rules [`edits_alone`] cannot run on one text, with the tests that
+/// cover them instead.
+pub const NOT_ALONE: &[(&str, &str)] = &[
+    (
+        "decode.replacement",
+        "tests/decode_damage.rs, tests/encodings.rs (bytes, not text)",
+    ),
+    (
+        "dedup.document",
+        "tests/dedup.rs, tests/nightly.rs (whole files)",
+    ),
+];
 
 /// A [`RuleId`] constant checked while compiling:
 ///
@@ -262,7 +279,8 @@ mod tests {
         assert!(edits
             .iter()
             .all(|e| e.rule == "punct.comma" && e.replacement == "，"));
-        assert!(super::edits_alone(crate::rule_id!("dedup.paragraph"), "x").is_none());
+        assert!(super::edits_alone(crate::rule_id!("dedup.document"), "x").is_none());
+        assert!(super::edits_alone(crate::rule_id!("decode.replacement"), "x").is_none());
         assert!(
             super::edits_alone(crate::rule_id!("whitespace.trailing"), "我们,你们。")
                 .unwrap()

@@ -18,6 +18,7 @@
 use unicode_normalization::char::decompose_compatible;
 use xxhash_rust::xxh3::xxh3_128;
 
+use crate::dateline::is_furniture;
 use crate::index::Key as BlockKey;
 
 /// What kind of block.
@@ -197,60 +198,6 @@ fn blocks_in(text: &str, per_line: Option<bool>) -> Vec<Block> {
         i = j;
     }
     out
-}
-
-/// Datelines (`新华社北京8月5日电`, `（新华社北京8月5日电）`, `据新华社广州8月5日电`),
-/// bylines and credits (`记者 董素玉 屈辰 乌梦达`, `新华社发`, `责任编辑：…`):
-/// short lines that recur in every article and must never be removed as
-/// duplicates (B-D1, B-D2).
-pub fn is_furniture(line: &str) -> bool {
-    let t = line
-        .trim()
-        .trim_start_matches(['(', '（'])
-        .trim_end_matches([')', '）']);
-    if t.chars().nth(30).is_some() {
-        return false;
-    }
-    let t = t.strip_prefix('据').unwrap_or(t);
-    for p in [
-        "本报记者",
-        "特约记者",
-        "记者",
-        "通讯员",
-        "实习生",
-        "摄影",
-        "责任编辑",
-        "编辑",
-        "校对",
-        "审核",
-        "来源",
-    ] {
-        if t.starts_with(p) {
-            return true;
-        }
-    }
-    if t.ends_with("发") || t.ends_with("摄") {
-        return t.chars().nth(12).is_none();
-    }
-    // Dateline: …N月N日电/讯, optionally followed by nothing.
-    let t = t.trim_end_matches(['电', '讯']);
-    if t.len()
-        == line
-            .trim()
-            .trim_start_matches(['(', '（'])
-            .trim_end_matches([')', '）'])
-            .trim_start_matches('据')
-            .len()
-    {
-        return false;
-    }
-    let Some(t) = t.strip_suffix('日') else {
-        return false;
-    };
-    let d = t.trim_end_matches(|c: char| c.is_ascii_digit());
-    d.len() < t.len()
-        && d.strip_suffix('月')
-            .is_some_and(|m| m.ends_with(|c: char| c.is_ascii_digit()))
 }
 
 /// Does a line read as a sentence (terminal punctuation, or ≥ 40 chars)?
@@ -638,24 +585,6 @@ mod tests {
                     assert_fast_equals_slow(&s);
                 }
             }
-        }
-    }
-
-    #[test]
-    fn furniture_lines() {
-        for l in [
-            "新华社北京8月5日电",
-            "（新华社北京8月5日电）",
-            "(新华社北京8月5日电)",
-            "据新华社广州8月5日电",
-            "记者 董素玉 屈辰 乌梦达",
-            "新华社发",
-            "责任编辑：张三",
-        ] {
-            assert!(is_furniture(l), "{l}");
-        }
-        for l in ["新华社北京8月5日电 《中国共产党党内法规体系》单行本，已由人民出版社出版。", "动能加快培育", "记者从中国科学院广州地球化学研究所获悉，该所研究人员在黑龙江省发现了第一个形状罕见的陨石坑。"] {
-            assert!(!is_furniture(l), "{l}");
         }
     }
 

@@ -464,6 +464,7 @@ impl<'a> State<'a> {
         // line) grapheme clusters between the line start and `pos`.
         let mut line_base = 0usize;
         let mut col_base = 0usize;
+        let mut lines = stage::LineCursor::default();
         let mut starts_mid = false;
         // The separator after the last window, not yet written.
         let mut pending_sep: Option<usize> = None;
@@ -572,15 +573,13 @@ impl<'a> State<'a> {
                 pending_sep = Some(end);
             }
             // Advance the line and column bases.
-            let mut last_nl = None;
-            segment::for_each_newline(&original.as_bytes()[pos..end + sep], |i| {
-                line_base += 1;
-                last_nl = Some(i);
-            });
+            line_base = lines.seek(original, end + sep) - 1;
             if mid {
-                col_base = match last_nl {
-                    Some(i) => grapheme_count(&original[pos + i + 1..end]),
-                    None => col_base + grapheme_count(win),
+                // A line break in this window: count from the line start.
+                col_base = if lines.line_start() > pos {
+                    grapheme_count(&original[lines.line_start()..end])
+                } else {
+                    col_base + grapheme_count(win)
                 };
             } else {
                 col_base = 0;

@@ -23,14 +23,6 @@ fn run_in(cwd: &Path, args: &[&str]) -> Output {
         .expect("run newsclean")
 }
 
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
 /// The summary JSON printed by `--format json`.
 fn json(o: &Output) -> serde_json::Value {
     serde_json::from_str(stdout(o).trim()).expect("stdout is one JSON object")
@@ -491,14 +483,7 @@ fn an_input_without_matching_files_is_66_unless_allow_empty() {
     write(&empty, "notes.md", "not a txt\n");
     let full = dirty_corpus(tmp.path());
     let out = tmp.path().join("out");
-    let a = [
-        &"clean" as &dyn AsRef<std::ffi::OsStr>,
-        &full,
-        &empty,
-        &"--out",
-        &out,
-    ];
-    let args: Vec<std::ffi::OsString> = a.iter().map(|x| x.as_ref().to_os_string()).collect();
+    let args = os(&[&"clean", &full, &empty, &"--out", &out]);
     let o = newsclean(&args);
     assert_code(&o, 66);
     assert!(

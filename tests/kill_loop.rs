@@ -11,11 +11,10 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Instant;
 
 use common::*;
 
@@ -24,34 +23,6 @@ fn env_num(name: &str, default: u64) -> u64 {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-/// xorshift64*: enough randomness for kill moments, no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-}
-
-/// The report files that must match between runs: everything but
-/// `index.html` (it shows the run's time and paths) and `summary.json`
-/// (compared without its `run` block).
-fn report_files(report: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut t = tree(report);
-    t.remove("index.html");
-    t.remove("summary.json");
-    t
-}
-
-fn summary_without_run(report: &Path) -> serde_json::Value {
-    let mut s = summary(report);
-    s.as_object_mut().unwrap().remove("run");
-    s
 }
 
 #[test]
@@ -107,19 +78,7 @@ fn kill_loop(portable: bool) {
         if portable {
             cmd.env(newsclean::emit::PORTABLE_ENV, "1");
         }
-        let mut child = cmd
-            .args(args(&out))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let max_us = (run_time.as_micros() as u64).max(1) * 6 / 5;
-        std::thread::sleep(Duration::from_micros(rng.next() % max_us));
-        if child.try_wait().unwrap().is_none() {
-            landed += 1;
-        }
-        let _ = child.kill(); // SIGKILL
-        let _ = child.wait();
+        landed += u64::from(kill_at_random(cmd.args(args(&out)), run_time, &mut rng));
         // Every output name holds a complete file of some run.
         for (rel, bytes) in tree(&out) {
             if rel.rsplit('/').next().unwrap().starts_with(".newsclean-") {

@@ -14,7 +14,6 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -112,22 +111,6 @@ fn as_one_run(night: &str, records: Vec<Value>) -> Vec<Value> {
             r
         })
         .collect()
-}
-
-fn summary_without_run(report: &Path) -> Value {
-    let mut s = summary(report);
-    s.as_object_mut().unwrap().remove("run");
-    s
-}
-
-/// The report files that must match between runs (not `index.html`,
-/// which shows the run's time, nor `summary.json`, compared without its
-/// `run` block).
-fn report_files(report: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut t = tree(report);
-    t.remove("index.html");
-    t.remove("summary.json");
-    t
 }
 
 fn index_cmd(args: &[&std::ffi::OsStr]) -> std::process::Output {
@@ -282,7 +265,7 @@ fn a_second_writer_exits_75_at_once_and_wait_waits() {
     let took = t0.elapsed();
     assert_code(&o, 75);
     assert!(took < Duration::from_secs(1), "took {took:?}");
-    let err = String::from_utf8_lossy(&o.stderr);
+    let err = stderr(&o);
     assert!(
         err.contains(&ix.display().to_string()) && err.contains("run night-a"),
         "{err}"
@@ -335,33 +318,14 @@ fn killed_nights_leave_a_sound_index_and_the_rerun_is_the_uninterrupted_night() 
     let want_changes = std::fs::read(report_of(&reference).join("changes.jsonl")).unwrap();
 
     let out = tmp.path().join("n3");
-    let mut rng = 0x9e37_79b9_7f4a_7c15u64 ^ std::process::id() as u64;
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15u64 ^ std::process::id() as u64);
     let mut landed = 0;
     for _ in 0..10 {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_newsclean"))
-            .args([
-                "clean".as_ref(),
-                nights[2].as_os_str(),
-                "--out".as_ref(),
-                out.as_os_str(),
-                "--index".as_ref(),
-                ix.as_os_str(),
-                "-q".as_ref(),
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        let max_us = (run_time.as_micros() as u64).max(1) * 6 / 5;
-        std::thread::sleep(Duration::from_micros(rng % max_us));
-        if child.try_wait().unwrap().is_none() {
-            landed += 1;
-        }
-        let _ = child.kill(); // SIGKILL
-        let _ = child.wait();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_newsclean"));
+        cmd.args(os(&[
+            &"clean", &nights[2], &"--out", &out, &"--index", &ix, &"-q",
+        ]));
+        landed += u32::from(kill_at_random(&mut cmd, run_time, &mut rng));
         let v = index_cmd(&["verify".as_ref(), ix.as_os_str()]);
         assert_code(&v, 0);
         let stats = String::from_utf8_lossy(&index_cmd(&["stats".as_ref(), ix.as_os_str()]).stdout)
@@ -400,7 +364,7 @@ fn a_damaged_index_is_a_clear_error() {
             "--index".as_ref(),
             ix.as_os_str(),
         ]);
-        let err = String::from_utf8_lossy(&o.stderr).to_string();
+        let err = stderr(&o);
         assert_code(&o, 78);
         assert!(!err.contains("panicked"), "{what}: {err}");
         assert!(

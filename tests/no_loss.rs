@@ -5,20 +5,16 @@
 
 mod common;
 
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsString;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use common::*;
 
 const PARA_A: &str = "国家统计局今天发布数据，七月份全国居民消费价格同比上涨百分之一。";
 const PARA_B: &str = "中央气象台预计，未来三天华北地区将有一次明显降雨过程。";
-
-fn os(v: &[&dyn AsRef<OsStr>]) -> Vec<OsString> {
-    v.iter().map(|a| a.as_ref().to_os_string()).collect()
-}
 
 /// Every entry under `dir` with its bytes (links: their target path),
 /// outside the folders in `except`.
@@ -42,10 +38,6 @@ fn snapshot(dir: &Path, except: &[&Path]) -> Vec<(PathBuf, Vec<u8>)> {
             (p, bytes)
         })
         .collect()
-}
-
-fn stderr(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// Row 1: `cd p/cwd && newsclean clean .. /X/q --out /X/o` wrote outside
@@ -141,14 +133,7 @@ fn links_inside_out_and_report_are_never_followed() {
         "a file behind a link in the report folder changed"
     );
     std::fs::remove_file(t.join("out.report/files")).unwrap();
-    let o = newsclean(os(&[
-        &"clean",
-        &t.join("in"),
-        &"--out",
-        &t.join("out"),
-        &"-q",
-    ]));
-    assert_code(&o, 2);
+    let o = clean(&t.join("in"), &t.join("out"), &[], 2);
     let s = summary(&t.join("out.report"));
     let row = file_row(&s, "sub/b.txt");
     assert_eq!(row["status"], "failed", "{row}");
@@ -165,25 +150,10 @@ fn links_inside_out_and_report_are_never_followed() {
     // The link is not this run's output: reported stale; --prune removes
     // the link itself, never what it points to.
     assert_eq!(s["stale"], serde_json::json!(["sub"]));
-    let o = newsclean(os(&[
-        &"clean",
-        &t.join("in"),
-        &"--out",
-        &t.join("out"),
-        &"-q",
-        &"--prune",
-    ]));
-    assert_code(&o, 2);
+    clean(&t.join("in"), &t.join("out"), &["--prune"], 2);
     assert!(std::fs::symlink_metadata(t.join("out/sub")).is_err());
     assert_eq!(snapshot(&t.join("in"), &[]), before_in);
-    let o = newsclean(os(&[
-        &"clean",
-        &t.join("in"),
-        &"--out",
-        &t.join("out"),
-        &"-q",
-    ]));
-    assert_code(&o, 0);
+    clean(&t.join("in"), &t.join("out"), &[], 0);
     assert!(t.join("out/sub/b.txt").is_file());
     assert_eq!(snapshot(&t.join("in"), &[]), before_in);
 }
@@ -260,8 +230,7 @@ fn non_utf8_and_bidi_names_are_kept_and_shown_escaped() {
     std::fs::write(input.join(&fe), format!("{PARA_B}   \n")).unwrap();
     std::fs::write(input.join(bidi), format!("{PARA_A}\n\n{PARA_B}   \n")).unwrap();
     let out = tmp.path().join("out");
-    let o = newsclean(os(&[&"clean", &input, &"--out", &out, &"-q"]));
-    assert_code(&o, 0);
+    clean(&input, &out, &[], 0);
     let mut names: Vec<Vec<u8>> = entries(&out)
         .iter()
         .map(|p| p.as_os_str().as_bytes().to_vec())
@@ -343,37 +312,6 @@ fn fifos_sockets_and_devices_in_the_tree_get_a_row() {
     }
     assert_eq!(file_row(&s, "a.txt")["status"], "unchanged");
     assert_eq!(tree(&out).keys().collect::<Vec<_>>(), ["a.txt"]);
-}
-
-/// Wait until `cond` holds, or panic after `secs`.
-fn wait_for(secs: u64, what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
-fn spawn(args: &[OsString]) -> std::process::Child {
-    spawn_env(args, &[])
-}
-
-fn spawn_env(args: &[OsString], env: &[(&str, &str)]) -> std::process::Child {
-    Command::new(env!("CARGO_BIN_EXE_newsclean"))
-        .args(args)
-        .envs(env.iter().copied())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
-fn signal(child: &std::process::Child, sig: &str) {
-    let o = Command::new("kill")
-        .args([sig, &child.id().to_string()])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "kill {sig}: {o:?}");
 }
 
 /// Row 10: a re-run interrupted by SIGINT (or SIGTERM) left the previous

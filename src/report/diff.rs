@@ -19,6 +19,7 @@
 //! one multi-file patch (`changes.diff`).
 
 use crate::edit::Edit;
+use crate::stage::{count_lines, LineCursor};
 
 /// Lines of context on each side of a change.
 pub const CONTEXT: usize = 3;
@@ -110,12 +111,10 @@ pub struct Streaming {
     delta: isize,
     /// Line delta of every hunk written so far.
     line_delta: isize,
-    /// Newlines counted before `count_pos`.
-    count_pos: usize,
-    count_nl: usize,
-    /// Start byte of line `start_line` (a forward-only cursor).
-    start_pos: usize,
-    start_line: usize,
+    /// The line of the latest edit.
+    at: LineCursor,
+    /// The start of the latest line asked for.
+    starts: LineCursor,
     /// Anything written yet (the header goes first).
     started: bool,
     path: String,
@@ -124,19 +123,14 @@ pub struct Streaming {
 impl Streaming {
     /// A diff of `path`, whose decoded text is `original`.
     pub fn new(path: &str, original: &str) -> Self {
-        let mut nl = 0;
-        crate::segment::for_each_newline(original.as_bytes(), |_| nl += 1);
-        let tail = !original.is_empty() && !original.ends_with('\n');
         Streaming {
-            nlines: nl + usize::from(tail),
+            nlines: count_lines(original),
             run: None,
             hunk: Vec::new(),
             delta: 0,
             line_delta: 0,
-            count_pos: 0,
-            count_nl: 0,
-            start_pos: 0,
-            start_line: 0,
+            at: LineCursor::default(),
+            starts: LineCursor::default(),
             started: false,
             path: path.to_string(),
         }
@@ -144,26 +138,13 @@ impl Streaming {
 
     /// The line of `pos` (positions never decrease), clamped to the last.
     fn line_of(&mut self, original: &str, pos: usize) -> usize {
-        let pos = pos.max(self.count_pos);
-        let mut n = 0;
-        crate::segment::for_each_newline(&original.as_bytes()[self.count_pos..pos], |_| n += 1);
-        self.count_nl += n;
-        self.count_pos = pos;
-        self.count_nl.min(self.nlines.saturating_sub(1))
+        (self.at.seek(original, pos) - 1).min(self.nlines.saturating_sub(1))
     }
 
     /// Start byte of line `k` (`k` never decreases; the text's length
     /// for `k == nlines`).
     fn line_start(&mut self, original: &str, k: usize) -> usize {
-        let b = original.as_bytes();
-        while self.start_line < k {
-            self.start_pos = match b[self.start_pos..].iter().position(|&x| x == b'\n') {
-                Some(i) => self.start_pos + i + 1,
-                None => b.len(),
-            };
-            self.start_line += 1;
-        }
-        self.start_pos
+        self.starts.seek_line(original, k + 1)
     }
 
     /// Add the next edit (flags are ignored). `cleaned` (the cleaned text
@@ -273,7 +254,7 @@ impl Streaming {
         match self.run {
             Some((_, _, before, a)) => (a as isize + before) as usize,
             // No edit between the cursor and the next hunk.
-            None => (self.start_pos as isize + self.delta) as usize,
+            None => (self.starts.line_start() as isize + self.delta) as usize,
         }
     }
 
@@ -352,13 +333,6 @@ fn range(start: usize, count: usize) -> String {
         1 => format!("{start}"),
         n => format!("{start},{n}"),
     }
-}
-
-/// Lines of `t` (a last line without a line break counts).
-fn count_lines(t: &str) -> usize {
-    let mut n = 0;
-    crate::segment::for_each_newline(t.as_bytes(), |_| n += 1);
-    n + usize::from(!t.is_empty() && !t.ends_with('\n'))
 }
 
 /// The start of the line `n` lines before the line starting at `pos`.

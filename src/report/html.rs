@@ -214,7 +214,7 @@ fn capped(original: &str, changes: &[ChangeRecord]) -> Option<(usize, Vec<Change
         .take_while(|c| c.end <= cut)
         .cloned()
         .collect();
-    let lines = original[..cut].bytes().filter(|&b| b == b'\n').count();
+    let lines = crate::stage::count_breaks(&original[..cut]);
     let notice = format!(
         "This file is {:.1} MB, too big for one page: this page shows its first {} lines ({:.1} MB) \
          and the {} changes in them. changes.jsonl (and the unified diff of a changed file) has every change.",

@@ -475,20 +475,14 @@ impl FileReport {
 pub fn change_records(file: &str, original: &str, edits: &[Edit]) -> Vec<ChangeRecord> {
     let mut out = Vec::with_capacity(edits.len());
     // Walk the original once, tracking line starts.
-    let mut line = 1usize;
-    let mut line_start = 0usize;
-    let mut scanned = 0usize;
+    let mut lines = crate::stage::LineCursor::default();
     // Column cache: `col_at` (on the current line) is `col_count` grapheme
     // clusters after the line start. Counting on from a cluster boundary
     // gives the same count as counting from the line start.
     let mut col_at = 0usize;
     let mut col_count = 0usize;
     for e in edits {
-        crate::segment::for_each_newline(&original.as_bytes()[scanned..e.start], |nl| {
-            line += 1;
-            line_start = scanned + nl + 1;
-        });
-        scanned = e.start;
+        lines.seek(original, e.start);
         // A removal that starts with the separator before the removed block
         // (the last block of a file) is located at the block itself.
         let mut at = e.start;
@@ -498,12 +492,11 @@ pub fn change_records(file: &str, original: &str, edits: &[Edit]) -> Vec<ChangeR
                 .take_while(|&b| b == b'\n')
                 .count();
             if lead > 0 && lead < e.end - e.start {
-                line += lead;
                 at += lead;
-                line_start = at;
-                scanned = at;
+                lines.seek(original, at);
             }
         }
+        let (line, line_start) = (lines.line(), lines.line_start());
         let before_col = if col_at >= line_start
             && col_at <= at
             && unicode_segmentation::GraphemeCursor::new(col_at, original.len(), true)

@@ -50,7 +50,7 @@ use crate::segment::{self, Block, BlockKind};
 mod lines;
 mod resolve;
 
-pub use lines::LineIndex;
+pub use lines::{count_breaks, count_lines, LineCursor, LineIndex};
 pub use resolve::{document_key, resolve, resolve_document, DOC_DOMAIN};
 
 /// Version of the serialised stage types; bumped on any change of their

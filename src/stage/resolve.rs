@@ -179,7 +179,7 @@ fn resolve_rest(
         .map(|&k| &text[prints.blocks[k].start..prints.blocks[k].end])
         .collect();
     let (key, key_chars) = segment::fingerprint(&rest.join("\n"), &mut String::new());
-    let furniture = rest.iter().all(|l| segment::is_furniture(l));
+    let furniture = rest.iter().all(|l| crate::dateline::is_furniture(l));
     if !rules.paragraph || key_chars < rules.min_chars || furniture {
         return None;
     }

@@ -309,3 +309,105 @@ pub(crate) fn dirty_corpus(dir: &Path) -> PathBuf {
     );
     input
 }
+
+/// Arguments of mixed types (`&str`, paths) as one list.
+pub(crate) fn os(v: &[&dyn AsRef<std::ffi::OsStr>]) -> Vec<std::ffi::OsString> {
+    v.iter().map(|a| a.as_ref().to_os_string()).collect()
+}
+
+/// Standard output, which must be UTF-8.
+pub(crate) fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
+}
+
+/// Standard error, lossily decoded.
+pub(crate) fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The report files that must match between runs: everything but
+/// `index.html` (it shows the run's time and paths) and `summary.json`
+/// (compared without its `run` block: [`summary_without_run`]).
+pub(crate) fn report_files(report: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut t = tree(report);
+    t.remove("index.html");
+    t.remove("summary.json");
+    t
+}
+
+/// `summary.json` without its `run` block (times, paths).
+pub(crate) fn summary_without_run(report: &Path) -> serde_json::Value {
+    let mut s = summary(report);
+    s.as_object_mut().unwrap().remove("run");
+    s
+}
+
+/// Wait until `cond` holds, or panic after `secs`.
+pub(crate) fn wait_for(secs: u64, what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while !cond() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+/// `newsclean` started with `args`, stdout to /dev/null, stderr piped.
+pub(crate) fn spawn(args: &[std::ffi::OsString]) -> std::process::Child {
+    spawn_env(args, &[])
+}
+
+/// [`spawn`] with more environment variables.
+pub(crate) fn spawn_env(args: &[std::ffi::OsString], env: &[(&str, &str)]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_newsclean"))
+        .args(args)
+        .envs(env.iter().copied())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Send `sig` (`-INT`, `-TERM` …) to `child`.
+pub(crate) fn signal(child: &std::process::Child, sig: &str) {
+    let o = Command::new("kill")
+        .args([sig, &child.id().to_string()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "kill {sig}: {o:?}");
+}
+
+/// xorshift64*: enough randomness for kill moments, no dependency.
+pub(crate) struct Rng(pub(crate) u64);
+
+impl Rng {
+    pub(crate) fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+}
+
+/// Start `cmd` (stdout and stderr to /dev/null), SIGKILL it at a random
+/// moment within 1.2 × `run_time` (how long an uninterrupted run took),
+/// and reap it. Whether it was still running when killed.
+pub(crate) fn kill_at_random(
+    cmd: &mut Command,
+    run_time: std::time::Duration,
+    rng: &mut Rng,
+) -> bool {
+    let mut child = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let max_us = (run_time.as_micros() as u64).max(1) * 6 / 5;
+    std::thread::sleep(std::time::Duration::from_micros(rng.next() % max_us));
+    let landed = child.try_wait().unwrap().is_none();
+    let _ = child.kill(); // SIGKILL
+    let _ = child.wait();
+    landed
+}

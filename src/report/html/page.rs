@@ -318,11 +318,7 @@ pub(super) fn render_section(
         o.push_str(" removed");
     }
     o.push_str(" · ");
-    push_num(
-        &mut o,
-        original.matches('\n').count()
-            + usize::from(!original.ends_with('\n') && !original.is_empty()),
-    );
+    push_num(&mut o, crate::stage::count_lines(original));
     o.push_str(" lines");
     if edits > 0 {
         o.push_str(" · <a href=\"");
