@@ -264,7 +264,11 @@ pub fn run(
             reports: opts.reports,
             doc_keys: Default::default(),
         };
-        run.drive(&mut report, index.seen());
+        run.drive(
+            &mut report,
+            index.seen(),
+            &mut crate::near::NearIndex::new(),
+        );
         run.doc_keys.into_inner()
     });
     // What was in the output folder before this run and is not one of its
@@ -383,7 +387,12 @@ impl Run<'_> {
     /// the index of everything before it. Deciding is sequential by
     /// nature; run this way it does not leave the other cores idle between
     /// rounds. At most three chunks of text are held.
-    fn drive(&self, report: &mut (dyn Report + Send), index: &mut (dyn SeenIndex + Send)) {
+    fn drive(
+        &self,
+        report: &mut (dyn Report + Send),
+        index: &mut (dyn SeenIndex + Send),
+        near: &mut crate::near::NearIndex,
+    ) {
         let n = self.source.len() as u32;
         let mut chunks = (0..n).step_by(CHUNK).map(|s| s..(s + CHUNK as u32).min(n));
         let records = report.wants_records();
@@ -408,7 +417,7 @@ impl Run<'_> {
                     }
                     undecided
                         .take()
-                        .map(|(c, a)| self.decide(c, a, index, records))
+                        .map(|(c, a)| self.decide(c, a, index, near, records))
                 },
             );
             pending = decided;
@@ -433,25 +442,21 @@ impl Run<'_> {
         chunk: Range<u32>,
         mut analyses: Vec<Analysis>,
         index: &mut dyn SeenIndex,
+        near: &mut crate::near::NearIndex,
         records: bool,
     ) -> Decided {
         let decisions: Vec<DocDecisions> = chunk
             .clone()
             .zip(&mut analyses)
             .map(|(i, a)| match a {
-                Analysis::Text(t) => match stage::resolve_document(index, &t.prints) {
-                    Some(kept) => DocDecisions {
-                        document: Some(kept),
-                        ..DocDecisions::default()
-                    },
-                    None => {
-                        if t.prints.rules.document && stage::document_key(&t.prints).is_some() {
-                            self.doc_keys
-                                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        }
-                        stage::resolve(index, &t.prints)
+                Analysis::Text(t) => {
+                    let (d, doc_key) = stage::resolve_run(index, near, &t.prints);
+                    if doc_key {
+                        self.doc_keys
+                            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     }
-                },
+                    d
+                }
                 Analysis::Huge => {
                     *a = self.clean_huge(i, index, records);
                     DocDecisions::default()
@@ -625,9 +630,15 @@ fn emit_file(
     row.bytes_in = bytes_in;
     row.blocks = prints.blocks.len();
     let original: &str = &doc.text;
-    if let Some(kept) = &decisions.document {
-        let (mut row, d) =
-            duplicate_file(source, row, original, kept, &kept_path, report, plan, order);
+    let whole = match (&decisions.document, &decisions.near_document) {
+        (Some(kept), _) => Some(crate::dedup::document_edit(original, kept, &kept_path)),
+        (None, Some(m)) if m.remove => {
+            Some(crate::dedup::near_document_edit(original, m, &kept_path))
+        }
+        _ => None,
+    };
+    if let Some(edits) = whole {
+        let (mut row, d) = duplicate_file(source, row, original, edits, report, plan, order);
         if let Some(Err(e)) = out.map(|t| source.omit(order, t)) {
             row.status = Status::Failed;
             row.reason = Some(format!("cannot write its shard: {e}"));
@@ -692,24 +703,23 @@ fn emit_file(
     (row, d)
 }
 
-/// A file removed as one unit (`dedup.document`): no output file, one
-/// removal of its whole text naming the kept file, status `duplicate`.
+/// A file removed as one unit (`dedup.document`, `dedup.near-document`):
+/// no output file, one removal of its whole text (`edits`) naming the
+/// kept file, status `duplicate`.
 #[allow(clippy::too_many_arguments)]
 fn duplicate_file(
     source: &dyn DocSource,
     mut row: FileReport,
     original: &str,
-    kept: &crate::index::Origin,
-    kept_path: &dyn Fn(u32) -> String,
+    edits: Vec<Edit>,
     report: Option<&Tree>,
     plan: crate::report::Plan,
     order: u32,
 ) -> (FileReport, String) {
-    let edits = crate::dedup::document_edit(original, kept, kept_path);
     row.status = Status::Duplicate;
     row.edits = edits.len();
     row.duplicates_removed = 1;
-    row.rules = vec![("dedup.document", 1)];
+    row.rules = vec![(edits[0].rule, 1)];
     row.changes = change_records(&row.path, original, &edits);
     crate::shard::in_shard(source, order, &mut row.changes);
     let d = diff::unified(&row.path, original, &edits);

@@ -530,7 +530,12 @@ pub fn change_records(file: &str, original: &str, edits: &[Edit]) -> Vec<ChangeR
         col_count = before_col;
         let column = before_col + 1;
         let duplicate_of = match &e.detail {
-            Some(Detail::DuplicateOf { run, file, line }) => Some(KeptCopy {
+            Some(
+                Detail::DuplicateOf { run, file, line }
+                | Detail::NearDuplicateOf {
+                    run, file, line, ..
+                },
+            ) => Some(KeptCopy {
                 run: run.clone(),
                 file: file.clone(),
                 line: *line,
@@ -538,6 +543,7 @@ pub fn change_records(file: &str, original: &str, edits: &[Edit]) -> Vec<ChangeR
             _ => None,
         };
         let detail = match &e.detail {
+            Some(Detail::NearDuplicateOf { score, .. }) => Some(Detail::Similarity(score.clone())),
             Some(Detail::DuplicateOf { .. }) | None => None,
             Some(d) => Some(d.clone()),
         };

@@ -215,6 +215,22 @@ pub(super) fn render_section(
             Some(Detail::DuplicateOf { file, line, .. }) => {
                 (Some(format!("duplicate of {file}:{line}")), None)
             }
+            Some(Detail::NearDuplicateOf {
+                file, line, score, ..
+            }) => (
+                Some(format!(
+                    "near-duplicate of {file}:{line} (similarity {}, containment {}; {})",
+                    score.similarity, score.containment, score.measured
+                )),
+                None,
+            ),
+            Some(Detail::Similarity(s)) => (
+                Some(format!(
+                    "similarity {}, containment {} ({})",
+                    s.similarity, s.containment, s.measured
+                )),
+                None,
+            ),
             None => (None, None),
         };
         let ok = c.start >= pos
