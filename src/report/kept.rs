@@ -265,10 +265,12 @@ fn near_page_of(file: &str) -> u64 {
     xxhash_rust::xxh3::xxh3_64_with_seed(file.as_bytes(), 2) % NEAR_PAGES
 }
 
-/// The anchor of the cluster whose kept copy is at `file` line `line`
-/// (kept on run `run`, or in this run).
-fn near_anchor(run: Option<&str>, file: &str, line: usize) -> String {
-    let mut key = Vec::with_capacity(file.len() + 16);
+/// The anchor of the cluster of rule `rule` whose kept copy is at `file`
+/// line `line` (kept on run `run`, or in this run).
+fn near_anchor(run: Option<&str>, file: &str, line: usize, rule: &str) -> String {
+    let mut key = Vec::with_capacity(file.len() + 32);
+    key.extend_from_slice(rule.as_bytes());
+    key.push(0);
     if let Some(r) = run {
         key.extend_from_slice(r.as_bytes());
     }
@@ -280,14 +282,14 @@ fn near_anchor(run: Option<&str>, file: &str, line: usize) -> String {
     )
 }
 
-/// Relative URL (from the report root) of the card of the cluster kept at
-/// `kept`. Known when the member's page is written: it depends only on
-/// the kept copy.
-pub fn near_href(kept: &KeptCopy) -> String {
+/// Relative URL (from the report root) of the card of the cluster of
+/// rule `rule` kept at `kept`. Known when the member's page is written: it
+/// depends only on the kept copy and the rule.
+pub fn near_href(kept: &KeptCopy, rule: &str) -> String {
     format!(
         "near/{:02}.html#{}",
         near_page_of(&kept.file),
-        near_anchor(kept.run.as_deref(), &kept.file, kept.line)
+        near_anchor(kept.run.as_deref(), &kept.file, kept.line, rule)
     )
 }
 
@@ -398,12 +400,17 @@ pub fn near_in(changes: &[super::ChangeRecord], original: &str) -> Vec<NearMembe
             let text = if c.record.is_some() {
                 // A shard's record: its text is the record's, not the
                 // shard's lines; a removal names it, a flag cannot.
-                c.before.trim_matches('\n').to_string()
+                c.before
+                    .trim_start_matches(['\n', '\r'])
+                    .trim_end()
+                    .to_string()
             } else if flag {
-                block_at(original, c.start, c.rule).to_string()
+                block_at(original, c.start, c.rule).trim_end().to_string()
             } else {
-                block_at(&c.before, 0, "dedup.near-document")
-                    .trim_matches('\n')
+                // A removal can start with the separator before its block.
+                c.before
+                    .trim_start_matches(['\n', '\r'])
+                    .trim_end()
                     .to_string()
             };
             let (text, cut) = cut_text(&text);
@@ -470,14 +477,20 @@ impl NearRefs {
         page: &(dyn Fn(&str) -> Option<String> + Sync),
     ) -> io::Result<()> {
         type Cluster<'a> = Vec<&'a NearMember>;
-        // page → (kept file, run, kept line) → members
-        let mut pages: BTreeMap<u64, BTreeMap<(&str, Option<&str>, usize), Cluster<'_>>> =
-            BTreeMap::new();
+        // page → (kept file, run, kept line, rule) → members: a kept
+        // document and a kept paragraph at its first line are two clusters.
+        type Key<'a> = (&'a str, Option<&'a str>, usize, &'static str);
+        let mut pages: BTreeMap<u64, BTreeMap<Key<'_>, Cluster<'_>>> = BTreeMap::new();
         for m in &self.members {
             pages
                 .entry(near_page_of(&m.kept.file))
                 .or_default()
-                .entry((m.kept.file.as_str(), m.kept.run.as_deref(), m.kept.line))
+                .entry((
+                    m.kept.file.as_str(),
+                    m.kept.run.as_deref(),
+                    m.kept.line,
+                    m.rule,
+                ))
                 .or_default()
                 .push(m);
         }
@@ -485,7 +498,7 @@ impl NearRefs {
         pages.par_iter().try_for_each(|(n, clusters)| {
             let mut cards = Vec::with_capacity(clusters.len());
             let mut texts: HashMap<&str, Option<String>> = HashMap::new();
-            for (&(file, run, line), members) in clusters {
+            for (&(file, run, line, rule), members) in clusters {
                 // A copy kept on an earlier run is not read again: its
                 // file is that run's.
                 let kept_text = match run {
@@ -494,11 +507,11 @@ impl NearRefs {
                         .entry(file)
                         .or_insert_with(|| text(file))
                         .as_deref()
-                        .and_then(|t| block_at_line(t, line, members[0].rule))
-                        .map(cut_text),
+                        .and_then(|t| block_at_line(t, line, rule))
+                        .map(|b| cut_text(b.trim_end())),
                 };
                 let card = super::html::NearCard {
-                    anchor: near_anchor(run, file, line),
+                    anchor: near_anchor(run, file, line, rule),
                     kept: &members[0].kept,
                     kept_page: run
                         .is_none()

@@ -85,13 +85,24 @@ pub(super) fn char_spans(kept: &str, copy: &str, rule: &'static str) -> Vec<Span
     spans
 }
 
-/// The rows of the diff of `copy` against `kept`, ids prefixed `prefix`.
-pub(super) fn diff_rows(kept: &str, copy: &str, rule: &'static str, prefix: &str) -> String {
+/// The rows of the diff of `copy` against `kept`, ids prefixed `prefix`,
+/// numbered from `first` (the kept copy's line in its file).
+pub(super) fn diff_rows(
+    kept: &str,
+    copy: &str,
+    rule: &'static str,
+    prefix: &str,
+    first: usize,
+) -> String {
     let spans = char_spans(kept, copy, rule);
     if spans.is_empty() {
         return "<div class=\"r g\">the same text as the kept copy</div>\n".to_string();
     }
-    rows_html(&compact(build_rows(kept, &spans, &[])), prefix)
+    let mut rows = build_rows(kept, &spans, &[]);
+    for r in &mut rows {
+        r.n += first.saturating_sub(1);
+    }
+    rows_html(&compact(rows), prefix)
 }
 
 fn score(o: &mut String, name: &str, v: Option<f64>) {
@@ -100,7 +111,7 @@ fn score(o: &mut String, name: &str, v: Option<f64>) {
     o.push(' ');
     match v {
         Some(v) => o.push_str(&format!("{v:.3}")),
-        None => o.push_str("–"),
+        None => o.push('–'),
     }
     o.push_str("</span>");
 }
@@ -197,7 +208,13 @@ fn card(o: &mut String, n: usize, c: &NearCard<'_>) {
         }
         o.push_str("<div class=\"text\" lang=\"zh\">\n");
         match &c.kept_text {
-            Some((t, _)) => o.push_str(&diff_rows(t, &m.text, m.rule, &format!("c{n}m{k}."))),
+            Some((t, _)) => o.push_str(&diff_rows(
+                t,
+                &m.text,
+                m.rule,
+                &format!("c{n}m{k}."),
+                c.kept.line,
+            )),
             None => {
                 // No kept text: the copy's own lines, unmarked.
                 let rows = compact(build_rows(&m.text, &[], &[]));

@@ -189,7 +189,7 @@ pub(super) fn render_section(
             // Kept on an earlier run: named, not linked (its report is
             // not this run's). A near-duplicate links its cluster's card.
             href: match &k.run {
-                _ if near => format!("{root}{}", crate::report::kept::near_href(k)),
+                _ if near => format!("{root}{}", crate::report::kept::near_href(k, c.rule)),
                 None => format!("{root}{}", crate::report::kept::kept_href(&k.file, k.line)),
                 Some(_) => "#".to_string(),
             },

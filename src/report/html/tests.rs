@@ -375,6 +375,18 @@ fn near_records_become_members_with_their_block() {
     );
     assert!(m[0].reason.contains("flagged"));
     assert_eq!((m[1].flag, m[1].text.as_str()), (false, orig.trim_end()));
+    // A removed paragraph's text leaves out the separator before it.
+    let mut gone = rec(
+        orig,
+        at - 2,
+        orig.find("\n\n末段").unwrap(),
+        "",
+        "dedup.near-paragraph",
+    );
+    gone.duplicate_of = changes[0].duplicate_of.clone();
+    let g = near_in(&[gone], orig);
+    assert_eq!(g[0].text, m[0].text);
+    assert!(!g[0].flag && g[0].reason.starts_with("removed"));
     assert_eq!(m[1].kept.run.as_deref(), Some("night-2"));
     // The exact duplicate stays a kept-copy entry, the near ones do not.
     let removed = crate::report::removed_in(&changes);
@@ -384,7 +396,10 @@ fn near_records_become_members_with_their_block() {
     let html = render_file_page("a/b.txt", orig, &changes[..1], None).unwrap();
     assert!(html.contains(&format!(
         "href=\"../../{}\"",
-        near_href(&changes[0].duplicate_of.clone().unwrap())
+        near_href(
+            &changes[0].duplicate_of.clone().unwrap(),
+            "dedup.near-paragraph"
+        )
     )));
     assert!(!html.contains("removed: near-duplicate of") && !html.contains("class=\"r x d\""));
     assert!(html.contains("<mark>&#9873;</mark>"));
