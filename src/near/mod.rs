@@ -272,9 +272,11 @@ pub struct NearPrints {
     pub doc_bands: Vec<u32>,
 }
 
-/// Time spent, in nanoseconds summed over threads: shingling (tokens and
-/// shingle sets), hashing (MinHash and bands), verification and the rest
-/// of resolve. Printed by the binary with `NEWSCLEAN_NEAR_PROFILE=1`.
+/// Time spent, in nanoseconds of elapsed time summed over threads (on a
+/// loaded machine it counts time the thread waited for a core too):
+/// shingling (tokens and shingle sets), hashing (MinHash and bands),
+/// verification and the rest of the near part of resolve. Printed by the
+/// binary with `NEWSCLEAN_NEAR_PROFILE=1`.
 pub static TIMES: [AtomicU64; 3] = [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)];
 
 /// The three times of [`TIMES`], in seconds.
@@ -351,14 +353,24 @@ pub fn prints(text: &str, blocks: &[Block], rules: &NearRules) -> NearPrints {
 struct ParaRec {
     /// Where it is kept.
     at: Here,
-    /// Its shingle set in `NearIndex::shingles`.
+    /// Its document in `NearIndex::sets`.
+    doc: u32,
+    /// Its shingle set in that document's `shingles`.
     sh: u32,
     n: u32,
-    /// Its figures in `NearIndex::figures`.
+    /// Its figures in that document's `figures`.
     fig: u32,
     figs: u32,
     /// Its exact key's hash (an exact repeat is exact dedup's).
     key: u64,
+}
+
+/// A kept document's sets, each allocated at its size (one growing arena
+/// would copy everything at each doubling and hold both copies then).
+#[derive(Debug)]
+struct DocSets {
+    shingles: Box<[u32]>,
+    figures: Box<[u32]>,
 }
 
 /// A kept document: where it starts, its paragraphs in `NearIndex::paras`.
@@ -435,8 +447,7 @@ impl Lsh {
 /// sets and figures, and the LSH tables of kept documents and paragraphs.
 #[derive(Default)]
 pub struct NearIndex {
-    shingles: Vec<u32>,
-    figures: Vec<u32>,
+    sets: Vec<DocSets>,
     paras: Vec<ParaRec>,
     docs: Vec<DocRec>,
     doc_lsh: Lsh,
@@ -516,8 +527,20 @@ impl NearIndex {
 
     /// The shingle sets held, in bytes (for the memory figures).
     pub fn bytes(&self) -> usize {
-        (self.shingles.capacity() + self.figures.capacity()) * 4
+        self.sets
+            .iter()
+            .map(|d| (d.shingles.len() + d.figures.len()) * 4)
+            .sum::<usize>()
             + self.paras.capacity() * std::mem::size_of::<ParaRec>()
+    }
+
+    /// The shingle set and figures of kept paragraph `r`.
+    fn sets_of(&self, r: &ParaRec) -> (&[u32], &[u32]) {
+        let d = &self.sets[r.doc as usize];
+        (
+            &d.shingles[r.sh as usize..(r.sh + r.n) as usize],
+            &d.figures[r.fig as usize..(r.fig + r.figs) as usize],
+        )
     }
 
     /// Is document `p` (order `order`) a near copy of a kept document? The
@@ -554,16 +577,8 @@ impl NearIndex {
                 let rec = self.docs[d as usize];
                 debug_assert!(rec.at.doc < order);
                 let ps = &self.paras[rec.para as usize..(rec.para + rec.paras) as usize];
-                union_into(
-                    ps.iter()
-                        .map(|x| &self.shingles[x.sh as usize..(x.sh + x.n) as usize]),
-                    &mut b,
-                );
-                union_into(
-                    ps.iter()
-                        .map(|x| &self.figures[x.fig as usize..(x.fig + x.figs) as usize]),
-                    &mut bf,
-                );
+                union_into(ps.iter().map(|x| self.sets_of(x).0), &mut b);
+                union_into(ps.iter().map(|x| self.sets_of(x).1), &mut bf);
                 if let Some((score, remove)) = verdict(&a, &af, &b, &bf, rules) {
                     let m = NearMatch {
                         block: 0,
@@ -597,21 +612,21 @@ impl NearIndex {
         lines: &[u32],
     ) -> u32 {
         let first = self.paras.len() as u32;
+        let doc = self.sets.len() as u32;
+        self.sets.push(DocSets {
+            shingles: p.shingles.as_slice().into(),
+            figures: p.figures.as_slice().into(),
+        });
         for x in &p.paras {
-            let sh = self.shingles.len() as u32;
-            self.shingles
-                .extend_from_slice(&p.shingles[x.sh as usize..(x.sh + x.n) as usize]);
-            let fig = self.figures.len() as u32;
-            self.figures
-                .extend_from_slice(&p.figures[x.fig as usize..(x.fig + x.figs) as usize]);
             self.paras.push(ParaRec {
                 at: Here {
                     doc: at.doc,
                     line: lines[x.block as usize],
                 },
-                sh,
+                doc,
+                sh: x.sh,
                 n: x.n,
-                fig,
+                fig: x.fig,
                 figs: x.figs,
                 key: blocks[x.block as usize].key.hash,
             });
@@ -657,8 +672,7 @@ impl NearIndex {
             if rec.key == me.key {
                 continue;
             }
-            let b = &self.shingles[rec.sh as usize..(rec.sh + rec.n) as usize];
-            let bf = &self.figures[rec.fig as usize..(rec.fig + rec.figs) as usize];
+            let (b, bf) = self.sets_of(&rec);
             if let Some((score, removable)) = verdict(a, af, b, bf, rules) {
                 let remove = removable && mode == NearMode::Remove;
                 let m = NearMatch {
