@@ -538,21 +538,39 @@ mod tests {
         assert!(fields.len() >= 6, "{fields:?}");
         let mut hashes = std::collections::HashSet::from([base.hash]);
         for (key, value) in &fields {
-            let changed = match value {
+            let change = |key: &str, value: &serde_json::Value| match value {
                 serde_json::Value::Bool(b) => serde_json::Value::Bool(!b),
-                serde_json::Value::Number(n) => (n.as_i64().unwrap() + 1).into(),
+                serde_json::Value::Number(n) => match n.as_i64() {
+                    Some(i) => (i + 1).into(),
+                    None => (n.as_f64().unwrap() / 2.0).into(),
+                },
+                serde_json::Value::String(s) if s == "flag" => "remove".into(),
                 serde_json::Value::Array(a) if a.is_empty() => vec!["punct.comma"].into(),
                 serde_json::Value::Array(a) => a[1..].to_vec().into(),
                 other => panic!("{key}: no change written for {other}"),
             };
-            let mut f = fields.clone();
-            f.insert(key.clone(), changed);
-            let c: Config = serde_json::from_value(serde_json::Value::Object(f)).unwrap();
-            assert_ne!(c, base, "{key}");
-            assert!(
-                hashes.insert(c.hash),
-                "{key}: changing it leaves the hash as it was"
-            );
+            // A table (`near`): each of its fields in turn.
+            let changes: Vec<(String, serde_json::Value)> = match value {
+                serde_json::Value::Object(inner) => inner
+                    .iter()
+                    .map(|(k, v)| {
+                        let mut t = inner.clone();
+                        t.insert(k.clone(), change(k, v));
+                        (format!("{key}.{k}"), t.into())
+                    })
+                    .collect(),
+                v => vec![(key.clone(), change(key, v))],
+            };
+            for (name, changed) in changes {
+                let mut f = fields.clone();
+                f.insert(key.clone(), changed);
+                let c: Config = serde_json::from_value(serde_json::Value::Object(f)).unwrap();
+                assert_ne!(c, base, "{name}");
+                assert!(
+                    hashes.insert(c.hash),
+                    "{name}: changing it leaves the hash as it was"
+                );
+            }
         }
         // a second rule disabled changes it again; the same settings hash the same
         let two = CliRules {

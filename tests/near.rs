@@ -354,3 +354,64 @@ fn bad_near_settings_are_a_config_error() {
         );
     }
 }
+
+/// Day 1 without the paragraphs `drop` (by number).
+fn day1_without(drop: &[usize]) -> String {
+    let d = day1();
+    let kept: Vec<&str> = paras(&d)
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| !drop.contains(i))
+        .map(|(_, p)| p.trim_end())
+        .collect();
+    kept.join("\n\n") + "\n"
+}
+
+#[test]
+fn never_through_a_chain_of_copies() {
+    let tmp = tempfile::tempdir().unwrap();
+    // b is a near copy of a (one paragraph dropped) and goes; c is a near
+    // copy of b (one more dropped) but not of a: b is not a kept copy, so
+    // c is not removed through it.
+    let input = corpus(
+        tmp.path(),
+        &[
+            ("a.txt", &day1()),
+            ("b.txt", &day1_without(&[1])),
+            ("c.txt", &day1_without(&[1, 2])),
+        ],
+    );
+    let out = tmp.path().join("out");
+    let (s, ch) = run(&input, &out, &[]);
+    assert_eq!(file_row(&s, "b.txt")["status"], "duplicate");
+    let b = near_records(&ch, "b.txt");
+    assert_eq!(b[0]["duplicate_of"]["file"], "a.txt");
+    assert_ne!(file_row(&s, "c.txt")["status"], "duplicate");
+    assert!(
+        near_records(&ch, "c.txt").is_empty(),
+        "{:?}",
+        near_records(&ch, "c.txt")
+    );
+}
+
+#[test]
+fn an_exact_copy_is_never_a_near_copy() {
+    let tmp = tempfile::tempdir().unwrap();
+    // c is an exact copy of b, which is kept as a near copy of a (longer:
+    // flagged); with dedup.document off, c is kept too, not removed as a
+    // near copy of a or b.
+    let longer = format!("{}\n\n{}", day1().trim_end(), paras(&day2())[1]);
+    let input = corpus(
+        tmp.path(),
+        &[("a.txt", &day1()), ("b.txt", &longer), ("c.txt", &longer)],
+    );
+    let out = tmp.path().join("out");
+    let (s, ch) = run(&input, &out, &["--disable", "dedup.document"]);
+    assert!(near_records(&ch, "b.txt")
+        .iter()
+        .any(|c| c["rule"] == "dedup.near-document" && c["after"] == ""));
+    assert_ne!(file_row(&s, "c.txt")["status"], "duplicate");
+    assert!(near_records(&ch, "c.txt")
+        .iter()
+        .all(|c| c["rule"] != "dedup.near-document"));
+}

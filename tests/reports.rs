@@ -153,7 +153,7 @@ fn the_report_of_a_corpus_copied_four_times_stays_small() {
         // A page shows the first 40 characters of a removed duplicate: a
         // line longer than that is never on its page whole.
         let before = r["before"].as_str().unwrap().trim();
-        // (A flagged near-duplicate has no text of its own.)
+        // (A near-duplicate's flag names its kept copy and removes nothing.)
         let Some(first_line) = before.lines().next() else {
             continue;
         };

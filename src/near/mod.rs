@@ -16,16 +16,18 @@
 //!   reads it; Han characters are tokens, Latin words and numbers are
 //!   tokens; a shingle is `ngram` consecutive tokens (character n-grams on
 //!   Han, word n-grams on Latin). Digits are kept: a figure is a token.
-//! - MinHash ([`minhash`]): `permutations` multiply-add-shift permutations
-//!   of the shingle hashes, seeds from xxh3; LSH: `bands` bands of
-//!   `permutations / bands` rows. A document's signature is the
+//! - MinHash ([`minhash`]): one-permutation MinHash of `permutations`
+//!   bins with optimal densification (one multiply per shingle; see its
+//!   module doc for the measurement); LSH: `bands` bands of
+//!   `permutations / bands` rows. A document's raw bins are the
 //!   element-wise minimum of its paragraphs'.
 //! - Verification: every candidate is compared on the shingle sets
 //!   themselves (`similarity` = Jaccard, `containment` = share of this
 //!   copy's shingles in the kept one); LSH only proposes.
 //! - Decisions (first copy in corpus order kept; only kept copies are
 //!   candidates, so nothing is removed through a chain A~B~C):
-//!   a document with similarity ≥ `threshold` to a kept one is removed
+//!   an exact copy of a kept document is left to exact dedup; a document
+//!   with similarity ≥ `threshold` to a kept one is removed
 //!   (`dedup.near-document`, status `duplicate`) when it is not longer than
 //!   the kept one (in shingles), contained in it (≥ [`CONTAINMENT`]) and
 //!   has no figure the kept one lacks; otherwise it is flagged (text
@@ -289,10 +291,10 @@ pub fn prints(text: &str, blocks: &[Block], rules: &NearRules) -> NearPrints {
     let (mut shingling, mut hashing) = (0u64, 0u64);
     let mut out = NearPrints::default();
     let mut toks = shingle::Tokens::default();
-    let perms = minhash::Perms::get(rules.permutations as usize);
-    let p = perms.len();
-    let mut doc_sig = vec![u32::MAX; p];
-    let mut sig = vec![u32::MAX; p];
+    let k = rules.permutations as usize;
+    let mut doc_raw = vec![minhash::EMPTY; k];
+    let mut raw = vec![minhash::EMPTY; k];
+    let mut sig = vec![0u32; k];
     let mut total = 0u32;
     for (i, b) in blocks.iter().enumerate() {
         if b.kind != BlockKind::Paragraph {
@@ -309,17 +311,18 @@ pub fn prints(text: &str, blocks: &[Block], rules: &NearRules) -> NearPrints {
         let t1 = Instant::now();
         let set = &out.shingles[sh..];
         let band = if n as u32 >= MIN_SHINGLES && rules.paragraph.is_some() {
-            sig.fill(u32::MAX);
-            perms.update(set, &mut sig);
-            for (d, s) in doc_sig.iter_mut().zip(&sig) {
-                *d = (*d).min(*s);
+            raw.fill(minhash::EMPTY);
+            minhash::update(set, &mut raw);
+            for (d, r) in doc_raw.iter_mut().zip(&raw) {
+                *d = (*d).min(*r);
             }
+            minhash::densify(&raw, &mut sig);
             let at = out.bands.len() as u32;
             minhash::band_keys(&sig, rules.bands as usize, rules.rows(), &mut out.bands);
             at
         } else {
             if rules.document {
-                perms.update(set, &mut doc_sig);
+                minhash::update(set, &mut doc_raw);
             }
             u32::MAX
         };
@@ -336,12 +339,10 @@ pub fn prints(text: &str, blocks: &[Block], rules: &NearRules) -> NearPrints {
         hashing += t1.elapsed().as_nanos() as u64;
     }
     if rules.document && total >= MIN_SHINGLES {
-        minhash::band_keys(
-            &doc_sig,
-            rules.bands as usize,
-            rules.rows(),
-            &mut out.doc_bands,
-        );
+        let t1 = Instant::now();
+        minhash::densify(&doc_raw, &mut sig);
+        minhash::band_keys(&sig, rules.bands as usize, rules.rows(), &mut out.doc_bands);
+        hashing += t1.elapsed().as_nanos() as u64;
     }
     TIMES[0].fetch_add(shingling, Relaxed);
     TIMES[1].fetch_add(hashing, Relaxed);
@@ -379,6 +380,9 @@ struct DocRec {
     at: Here,
     para: u32,
     paras: u32,
+    /// Its document key's hash: an exact copy is `dedup.document`'s (or,
+    /// with that rule off, kept), never a near-duplicate.
+    key: Option<u64>,
 }
 
 /// Hasher of the LSH tables: their keys are hashes already.
@@ -546,7 +550,13 @@ impl NearIndex {
     /// Is document `p` (order `order`) a near copy of a kept document? The
     /// earliest kept document it may be removed against, else the
     /// earliest it is similar to (a flag).
-    pub fn document(&mut self, p: &NearPrints, rules: &NearRules, order: u32) -> Option<NearMatch> {
+    pub fn document(
+        &mut self,
+        p: &NearPrints,
+        key: Option<u64>,
+        rules: &NearRules,
+        order: u32,
+    ) -> Option<NearMatch> {
         if p.doc_bands.is_empty() {
             return None;
         }
@@ -554,7 +564,12 @@ impl NearIndex {
         let mut cand = std::mem::take(&mut self.cand);
         self.doc_lsh.candidates(&p.doc_bands, &mut cand);
         let mut found: Option<NearMatch> = None;
-        if !cand.is_empty() {
+        // An exact copy of a kept document (it shares all its bands, so it
+        // is a candidate) is exact dedup's alone: `dedup.document`, or
+        // with that rule off kept; never removed as a near copy of
+        // another.
+        let exact = key.is_some() && cand.iter().any(|&d| self.docs[d as usize].key == key);
+        if !cand.is_empty() && !exact {
             let mut a = Vec::new();
             union_into(
                 p.paras
@@ -608,6 +623,7 @@ impl NearIndex {
         &mut self,
         p: &NearPrints,
         blocks: &[Block],
+        key: Option<u64>,
         at: Here,
         lines: &[u32],
     ) -> u32 {
@@ -637,6 +653,7 @@ impl NearIndex {
                 at,
                 para: first,
                 paras: p.paras.len() as u32,
+                key,
             });
             self.doc_lsh.insert(&p.doc_bands, d);
         }

@@ -214,11 +214,10 @@ pub fn resolve_run(
         doc: prints.order,
         line: prints.lines.first().copied().unwrap_or(1),
     };
-    let key = if rules.document {
-        document_key(prints)
-    } else {
-        None
-    };
+    // The document key is the near rules' too: an exact copy is never a
+    // near-duplicate (with dedup.document off, it is kept).
+    let exact = document_key(prints);
+    let key = exact.filter(|_| rules.document);
     if let Some(kept) = key.and_then(|k| index.lookup(k)) {
         let d = DocDecisions {
             document: Some(kept),
@@ -232,7 +231,7 @@ pub fn resolve_run(
         .iter()
         .any(|b| b.key_chars >= rules.min_chars && !b.furniture && b.sentence_like);
     let near_doc = if nr.document && removable {
-        near.document(&prints.near, &nr, prints.order)
+        near.document(&prints.near, exact.map(|k| k.hash), &nr, prints.order)
     } else {
         None
     };
@@ -255,7 +254,13 @@ pub fn resolve_run(
     if let Some(k) = key {
         index.insert(k, here);
     }
-    let first = near.add_document(&prints.near, &prints.blocks, here, &prints.lines);
+    let first = near.add_document(
+        &prints.near,
+        &prints.blocks,
+        exact.map(|k| k.hash),
+        here,
+        &prints.lines,
+    );
     let mut flags = Vec::new();
     let mut ask = |i: usize| {
         let paras = &prints.near.paras;
