@@ -117,8 +117,15 @@ fn the_report_of_a_corpus_copied_four_times_stays_small() {
         "{} pages for {with_page} files with a page",
         page_files.len()
     );
+    // Near-duplicate cards: at most NEAR_PAGES pages and their index.
+    let near = files
+        .iter()
+        .filter(|p| p.starts_with(report.join("near")))
+        .count();
+    assert!(near as u64 <= newsclean::report::kept::NEAR_PAGES + 1);
     let expected = page_files.len()
         + kept
+        + near
         + [
             "summary.json",
             "changes.jsonl",
