@@ -30,14 +30,18 @@
 //!   with similarity ≥ `threshold` to a kept one is removed
 //!   (`dedup.near-document`, status `duplicate`) when it is not longer than
 //!   the kept one (in shingles), contained in it (≥ [`CONTAINMENT`]) and
-//!   has no figure the kept one lacks; otherwise it is flagged (text
+//!   has no shingle with a figure that the kept one lacks (a changed
+//!   figure makes such shingles); otherwise it is flagged (text
 //!   untouched). A paragraph of ≥ `min_shingles` shingles that survived
 //!   exact dedup and is similar to a kept paragraph is flagged
 //!   (`dedup.near-paragraph`), or removed with `near_paragraph = "remove"`
-//!   under the same conditions as a document.
+//!   under the same conditions as a document; a paragraph is also
+//!   near-identical when one of the two is contained in the other (≥
+//!   [`CONTAINMENT`]) at similarity ≥ [`CONTAINED_SIMILARITY`] (a clause
+//!   dropped or added).
 //! - Memory of one run ([`NearIndex`]): the shingle sets of every kept
 //!   document (4 bytes a shingle, about one shingle per Han character),
-//!   their figures, and two LSH tables of 32-bit band keys.
+//!   a record per paragraph, and two LSH tables of 32-bit band keys.
 //!
 //! With `--index`, near-duplicates are found within the run only: the
 //! signatures of earlier nights are not persisted yet.
@@ -101,7 +105,8 @@ pub enum NearMode {
     /// A review flag; the text is untouched.
     #[default]
     Flag,
-    /// Removed (when contained in the kept one, not longer, same figures).
+    /// Removed (when contained in the kept one, not longer, no changed
+    /// figure).
     Remove,
 }
 
@@ -264,9 +269,10 @@ pub struct ParaPrint {
     pub sh: u32,
     /// Size of its shingle set.
     pub n: u32,
-    /// Its figures: `NearPrints::figures[fig..fig + figs]`.
+    /// Its shingles that hold a figure: `NearPrints::figures[fig..fig +
+    /// figs]`.
     pub fig: u32,
-    /// How many figures.
+    /// How many of its shingles hold a figure.
     pub figs: u32,
     /// Its band keys, `NearPrints::bands[band..band + bands]`, when it has
     /// at least [`MIN_SHINGLES`] shingles; `u32::MAX` otherwise.
@@ -279,7 +285,8 @@ pub struct ParaPrint {
 pub struct NearPrints {
     /// Each paragraph's shingle set (sorted), one after the other.
     pub shingles: Vec<u32>,
-    /// Each paragraph's figures (sorted, unique), one after the other.
+    /// Each paragraph's shingles that hold a figure (sorted, unique), one
+    /// after the other.
     pub figures: Vec<u32>,
     /// The paragraphs, in text order.
     pub paras: Vec<ParaPrint>,
@@ -317,12 +324,13 @@ pub fn prints(text: &str, blocks: &[Block], rules: &NearRules) -> NearPrints {
         }
         let t0 = Instant::now();
         toks.read(&text[b.start..b.end]);
-        let sh = out.shingles.len();
-        let n = shingle::shingles(&toks.toks, rules.ngram as usize, &mut out.shingles);
-        let fig = out.figures.len();
-        toks.figures.sort_unstable();
-        toks.figures.dedup();
-        out.figures.extend_from_slice(&toks.figures);
+        let (sh, fig) = (out.shingles.len(), out.figures.len());
+        let n = shingle::shingles(
+            &toks,
+            rules.ngram as usize,
+            &mut out.shingles,
+            &mut out.figures,
+        );
         let t1 = Instant::now();
         let set = &out.shingles[sh..];
         let band = if n as u32 >= MIN_SHINGLES && rules.paragraph.is_some() {
@@ -374,9 +382,6 @@ struct ParaRec {
     /// Its shingle set in that document's `shingles`.
     sh: u32,
     n: u32,
-    /// Its figures in that document's `figures`.
-    fig: u32,
-    figs: u32,
     /// Its exact key's hash (an exact repeat is exact dedup's).
     key: u64,
 }
@@ -386,7 +391,6 @@ struct ParaRec {
 #[derive(Debug)]
 struct DocSets {
     shingles: Box<[u32]>,
-    figures: Box<[u32]>,
 }
 
 /// A kept document: where it starts, its paragraphs in `NearIndex::paras`.
@@ -463,7 +467,7 @@ impl Lsh {
 }
 
 /// The near-duplicate memory of one run: every kept document's shingle
-/// sets and figures, and the LSH tables of kept documents and paragraphs.
+/// sets, and the LSH tables of kept documents and paragraphs.
 #[derive(Default)]
 pub struct NearIndex {
     sets: Vec<DocSets>,
@@ -473,7 +477,6 @@ pub struct NearIndex {
     para_lsh: Lsh,
     cand: Vec<u32>,
     scratch: Vec<u32>,
-    scratch_fig: Vec<u32>,
 }
 
 /// `|a ∩ b|` of two sorted sets.
@@ -508,14 +511,23 @@ fn union_into<'a>(parts: impl Iterator<Item = &'a [u32]>, out: &mut Vec<u32>) {
     out.dedup();
 }
 
-/// The verdict on a copy `a` (figures `af`) against a kept `b` (`bf`):
-/// `None` below the threshold; else the scores and whether it may go.
+/// Least similarity at which a paragraph contained in the other (a clause
+/// dropped or added) is near-identical below the threshold.
+pub const CONTAINED_SIMILARITY: f32 = 0.5;
+
+/// The verdict on a copy `a` (its shingles that hold a figure: `af`)
+/// against a kept `b`: `None` when not near-identical (similarity below
+/// the threshold; for a paragraph, unless one of the two is contained in
+/// the other at ≥ [`CONTAINMENT`] and the similarity is at least
+/// [`CONTAINED_SIMILARITY`]); else the scores and whether it may go: not
+/// longer, contained, and every shingle with a figure in the kept copy
+/// (a changed figure makes shingles the kept copy lacks).
 fn verdict(
     a: &[u32],
     af: &[u32],
     b: &[u32],
-    bf: &[u32],
     rules: &NearRules,
+    paragraph: bool,
 ) -> Option<(Similarity, bool)> {
     let i = intersection(a, b);
     let union = a.len() + b.len() - i;
@@ -523,11 +535,14 @@ fn verdict(
         return None;
     }
     let j = i as f64 / union as f64;
-    if (j as f32) < rules.threshold {
+    let c = i as f64 / a.len() as f64;
+    let cb = i as f64 / b.len() as f64;
+    let contained =
+        paragraph && j as f32 >= CONTAINED_SIMILARITY && (c.max(cb) as f32) >= CONTAINMENT;
+    if (j as f32) < rules.threshold && !contained {
         return None;
     }
-    let c = i as f64 / a.len() as f64;
-    let remove = a.len() <= b.len() && c as f32 >= CONTAINMENT && subset(af, bf);
+    let remove = a.len() <= b.len() && c as f32 >= CONTAINMENT && subset(af, b);
     Some((
         Similarity {
             similarity: round3(j),
@@ -548,18 +563,14 @@ impl NearIndex {
     pub fn bytes(&self) -> usize {
         self.sets
             .iter()
-            .map(|d| (d.shingles.len() + d.figures.len()) * 4)
+            .map(|d| d.shingles.len() * 4)
             .sum::<usize>()
             + self.paras.capacity() * std::mem::size_of::<ParaRec>()
     }
 
-    /// The shingle set and figures of kept paragraph `r`.
-    fn sets_of(&self, r: &ParaRec) -> (&[u32], &[u32]) {
-        let d = &self.sets[r.doc as usize];
-        (
-            &d.shingles[r.sh as usize..(r.sh + r.n) as usize],
-            &d.figures[r.fig as usize..(r.fig + r.figs) as usize],
-        )
+    /// The shingle set of kept paragraph `r`.
+    fn set_of(&self, r: &ParaRec) -> &[u32] {
+        &self.sets[r.doc as usize].shingles[r.sh as usize..(r.sh + r.n) as usize]
     }
 
     /// Is document `p` (order `order`) a near copy of a kept document? The
@@ -599,17 +610,13 @@ impl NearIndex {
                     .map(|x| &p.figures[x.fig as usize..(x.fig + x.figs) as usize]),
                 &mut af,
             );
-            let (mut b, mut bf) = (
-                std::mem::take(&mut self.scratch),
-                std::mem::take(&mut self.scratch_fig),
-            );
+            let mut b = std::mem::take(&mut self.scratch);
             for &d in &cand {
                 let rec = self.docs[d as usize];
                 debug_assert!(rec.at.doc < order);
                 let ps = &self.paras[rec.para as usize..(rec.para + rec.paras) as usize];
-                union_into(ps.iter().map(|x| self.sets_of(x).0), &mut b);
-                union_into(ps.iter().map(|x| self.sets_of(x).1), &mut bf);
-                if let Some((score, remove)) = verdict(&a, &af, &b, &bf, rules) {
+                union_into(ps.iter().map(|x| self.set_of(x)), &mut b);
+                if let Some((score, remove)) = verdict(&a, &af, &b, rules, false) {
                     let m = NearMatch {
                         block: 0,
                         kept: Origin::ThisRun(rec.at),
@@ -624,7 +631,6 @@ impl NearIndex {
                 }
             }
             self.scratch = b;
-            self.scratch_fig = bf;
         }
         self.cand = cand;
         TIMES[2].fetch_add(t0.elapsed().as_nanos() as u64, Relaxed);
@@ -646,7 +652,6 @@ impl NearIndex {
         let doc = self.sets.len() as u32;
         self.sets.push(DocSets {
             shingles: p.shingles.as_slice().into(),
-            figures: p.figures.as_slice().into(),
         });
         for x in &p.paras {
             self.paras.push(ParaRec {
@@ -657,8 +662,6 @@ impl NearIndex {
                 doc,
                 sh: x.sh,
                 n: x.n,
-                fig: x.fig,
-                figs: x.figs,
                 key: blocks[x.block as usize].key.hash,
             });
         }
@@ -704,8 +707,8 @@ impl NearIndex {
             if rec.key == me.key {
                 continue;
             }
-            let (b, bf) = self.sets_of(&rec);
-            if let Some((score, removable)) = verdict(a, af, b, bf, rules) {
+            let b = self.set_of(&rec);
+            if let Some((score, removable)) = verdict(a, af, b, rules, true) {
                 let remove = removable && mode == NearMode::Remove;
                 let m = NearMatch {
                     block: x.block as usize,
@@ -752,19 +755,29 @@ mod tests {
             bands: 20,
         };
         let kept: Vec<u32> = (0..100).collect();
-        // 95 of the kept 100: J 0.95, contained.
+        // 95 of the kept 100 (5 with a figure, all kept): J 0.95, contained.
         let part: Vec<u32> = (5..100).collect();
-        let (s, remove) = verdict(&part, &[1], &kept, &[1, 2], &rules).unwrap();
+        let (s, remove) = verdict(&part, &[10, 11], &kept, &rules, false).unwrap();
         assert_eq!((s.similarity, s.containment, remove), (0.95, 1.0, true));
         // Longer than the kept one: flagged.
-        let (_, remove) = verdict(&kept, &[], &part, &[], &rules).unwrap();
+        let (_, remove) = verdict(&kept, &[], &part, &rules, false).unwrap();
         assert!(!remove);
-        // A figure the kept copy does not have: flagged.
-        let (_, remove) = verdict(&part, &[3], &kept, &[1, 2], &rules).unwrap();
+        // A shingle with a figure that the kept copy lacks: flagged.
+        let mut changed = part.clone();
+        changed[0] = 1000;
+        changed.sort_unstable();
+        let (_, remove) = verdict(&changed, &[1000], &kept, &rules, false).unwrap();
         assert!(!remove);
         // Half the same: nothing.
         let half: Vec<u32> = (50..150).collect();
-        assert!(verdict(&half, &[], &kept, &[], &rules).is_none());
+        assert!(verdict(&half, &[], &kept, &rules, true).is_none());
+        // A paragraph with a quarter dropped (J 0.75, contained): near; a
+        // document at that similarity is not.
+        let three: Vec<u32> = (0..75).collect();
+        assert!(verdict(&three, &[], &kept, &rules, true).unwrap().1);
+        assert!(verdict(&three, &[], &kept, &rules, false).is_none());
+        // One with a quarter added: near, flagged (longer).
+        assert!(!verdict(&kept, &[], &three, &rules, true).unwrap().1);
     }
 
     #[test]

@@ -8,9 +8,10 @@
 //! a number) one token. A shingle is `n` consecutive tokens, so a Han run
 //! gives character n-grams and Latin text word n-grams; a figure is one
 //! token, and two texts that differ in it differ in the `n` shingles that
-//! hold it. Tokens that hold a digit are also collected apart (the
-//! *figures*), so that a copy whose figures changed is told from a copy
-//! that only lost or gained text.
+//! hold it. The shingles that hold a figure (a token with a digit) are
+//! also collected apart, so that a copy whose figures changed (its figure
+//! shingles are not all in the kept copy) is told from a copy that only
+//! lost text.
 
 use unicode_normalization::char::decompose_compatible;
 use xxhash_rust::xxh3::xxh3_64;
@@ -23,14 +24,14 @@ pub(crate) fn is_cjk(c: char) -> bool {
         0x2E80..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF | 0x20000..=0x3FFFF)
 }
 
-/// Tokens of one text: their hashes, in order, and the hashes of the
-/// figures (tokens holding a digit).
+/// Tokens of one text: their hashes, in order, and which are figures
+/// (hold a digit).
 #[derive(Default)]
 pub(crate) struct Tokens {
     /// Token hashes in text order.
     pub(crate) toks: Vec<u64>,
-    /// Hashes of the tokens that hold a digit (unsorted, repeats kept).
-    pub(crate) figures: Vec<u32>,
+    /// Whether each token holds a digit.
+    pub(crate) figs: Vec<bool>,
     word: String,
     word_digit: bool,
     word_last_digit: bool,
@@ -41,7 +42,7 @@ impl Tokens {
     /// Read `text` (replacing what was read before).
     pub(crate) fn read(&mut self, text: &str) {
         self.toks.clear();
-        self.figures.clear();
+        self.figs.clear();
         self.word.clear();
         self.word_digit = false;
         self.gap = false;
@@ -91,6 +92,7 @@ impl Tokens {
     fn han(&mut self, c: u32) {
         self.flush();
         self.toks.push(u64::from(c) | 1 << 40);
+        self.figs.push(false);
     }
 
     #[inline]
@@ -128,32 +130,43 @@ impl Tokens {
         }
         let h = xxh3_64(self.word.as_bytes()) & !(1 << 40);
         self.toks.push(h);
-        if self.word_digit {
-            self.figures.push(h as u32);
-        }
+        self.figs.push(self.word_digit);
         self.word.clear();
         self.word_digit = false;
         self.word_last_digit = false;
     }
 }
 
-/// Append the shingle set of `toks` (`n` tokens each; a text of fewer
-/// tokens is one shingle) to `out`: 32-bit hashes, sorted, no repeats.
-/// Returns how many were appended.
-pub(crate) fn shingles(toks: &[u64], n: usize, out: &mut Vec<u32>) -> usize {
-    let from = out.len();
+/// Append the shingle set of `t` (`n` tokens each; a text of fewer
+/// tokens is one shingle) to `out`, and the shingles of it that hold a
+/// figure to `figures`: 32-bit hashes, each list sorted, no repeats.
+/// Returns how many shingles were appended to `out`.
+pub(crate) fn shingles(t: &Tokens, n: usize, out: &mut Vec<u32>, figures: &mut Vec<u32>) -> usize {
+    let (toks, figs) = (&t.toks, &t.figs);
     if toks.is_empty() {
         return 0;
     }
+    let (from, fig_from) = (out.len(), figures.len());
     let n = n.min(toks.len());
     let mut buf = [0u8; 8 * super::MAX_NGRAM];
-    for w in toks.windows(n) {
+    for (w, f) in toks.windows(n).zip(figs.windows(n)) {
         for (k, t) in w.iter().enumerate() {
             buf[k * 8..k * 8 + 8].copy_from_slice(&t.to_le_bytes());
         }
-        out.push(xxh3_64(&buf[..n * 8]) as u32);
+        let h = xxh3_64(&buf[..n * 8]) as u32;
+        out.push(h);
+        if f.contains(&true) {
+            figures.push(h);
+        }
     }
-    let tail = &mut out[from..];
+    sort_unique(out, from);
+    sort_unique(figures, fig_from);
+    out.len() - from
+}
+
+/// Sort `v[from..]` and drop its repeats.
+fn sort_unique(v: &mut Vec<u32>, from: usize) {
+    let tail = &mut v[from..];
     tail.sort_unstable();
     let mut w = 0;
     for r in 0..tail.len() {
@@ -162,8 +175,7 @@ pub(crate) fn shingles(toks: &[u64], n: usize, out: &mut Vec<u32>) -> usize {
             w += 1;
         }
     }
-    out.truncate(from + w);
-    w
+    v.truncate(from + w);
 }
 
 #[cfg(test)]
@@ -192,8 +204,8 @@ mod tests {
     fn a_number_is_one_token_and_a_figure() {
         let a = toks("增长3.15%");
         assert_eq!(a.toks.len(), 3);
-        assert_eq!(a.figures.len(), 1);
-        assert_ne!(toks("增长3.15%").figures, toks("增长31.5%").figures);
+        assert_eq!(a.figs, [false, false, true]);
+        assert_ne!(toks("增长3.15%").toks, toks("增长31.5%").toks);
         assert_ne!(toks("编号11-38").toks, toks("编号1-138").toks);
         // A letter after a number's gap starts a new word.
         assert_eq!(toks("19 cases").toks.len(), 2);
@@ -202,14 +214,23 @@ mod tests {
     #[test]
     fn shingle_sets_are_sorted_and_unique() {
         let t = toks("今天天气很好今天天气很好今天天气很好");
-        let mut out = vec![7];
-        let n = shingles(&t.toks, 5, &mut out);
+        let (mut out, mut figs) = (vec![7], Vec::new());
+        let n = shingles(&t, 5, &mut out, &mut figs);
         assert_eq!(out.len(), 1 + n);
         // A repeated 6-character period gives 6 distinct 5-grams.
         assert_eq!(n, 6);
         assert!(out[1..].windows(2).all(|w| w[0] < w[1]));
+        assert!(figs.is_empty());
         // Fewer tokens than n: one shingle.
-        assert_eq!(shingles(&toks("你好").toks, 5, &mut Vec::new()), 1);
-        assert_eq!(shingles(&[], 5, &mut Vec::new()), 0);
+        assert_eq!(shingles(&toks("你好"), 5, &mut Vec::new(), &mut figs), 1);
+        assert_eq!(shingles(&toks(""), 5, &mut Vec::new(), &mut figs), 0);
+        // 14 tokens (the number is one): 10 shingles, 5 of them over it.
+        let n = shingles(
+            &toks("今年粮食产量达到13000亿斤创新高"),
+            5,
+            &mut out,
+            &mut figs,
+        );
+        assert_eq!((n, figs.len()), (10, 5));
     }
 }
