@@ -44,6 +44,10 @@ pub struct Config {
     pub period_after_latin: bool,
     /// Minimum join score for the layout repair (B-S decision threshold).
     pub join_threshold: i32,
+    /// `[dedup.near]`: the near-duplicate engine (issue 16).
+    pub near: crate::near::NearConfig,
+    /// `[dedup] near_paragraph`: flag or remove near-identical paragraphs.
+    pub near_paragraph: crate::near::NearMode,
     /// Hash of the effective configuration, for the summary: xxh3 of the
     /// JSON of its [`Settings`].
     pub hash: u64,
@@ -68,6 +72,12 @@ pub struct Settings {
     pub period_after_latin: bool,
     /// [`Config::join_threshold`].
     pub join_threshold: i32,
+    /// [`Config::near`].
+    #[serde(default)]
+    pub near: crate::near::NearConfig,
+    /// [`Config::near_paragraph`].
+    #[serde(default)]
+    pub near_paragraph: crate::near::NearMode,
 }
 
 impl From<Config> for Settings {
@@ -79,6 +89,8 @@ impl From<Config> for Settings {
             unify_corner_quotes,
             period_after_latin,
             join_threshold,
+            near,
+            near_paragraph,
             hash: _,
         } = c;
         Settings {
@@ -88,6 +100,8 @@ impl From<Config> for Settings {
             unify_corner_quotes,
             period_after_latin,
             join_threshold,
+            near,
+            near_paragraph,
         }
     }
 }
@@ -100,6 +114,7 @@ impl TryFrom<Settings> for Config {
         if s.dedup_min_chars == 0 {
             return Err(ConfigError("dedup.min_chars must be at least 1".into()));
         }
+        s.near.validate().map_err(ConfigError)?;
         let json = serde_json::to_vec(&s).expect("settings serialise");
         Ok(Config {
             hash: xxhash_rust::xxh3::xxh3_64(&json),
@@ -109,6 +124,8 @@ impl TryFrom<Settings> for Config {
             unify_corner_quotes: s.unify_corner_quotes,
             period_after_latin: s.period_after_latin,
             join_threshold: s.join_threshold,
+            near: s.near,
+            near_paragraph: s.near_paragraph,
         })
     }
 }
@@ -157,12 +174,20 @@ pub struct DedupSection {
     /// Minimum key length in characters for a block to be removable.
     #[serde(default = "default_min_chars")]
     pub min_chars: usize,
+    /// Near-identical paragraphs: `"flag"` (default) or `"remove"`.
+    #[serde(default)]
+    pub near_paragraph: crate::near::NearMode,
+    /// `[dedup.near]`.
+    #[serde(default)]
+    pub near: crate::near::NearConfig,
 }
 
 impl Default for DedupSection {
     fn default() -> Self {
         DedupSection {
             min_chars: default_min_chars(),
+            near_paragraph: Default::default(),
+            near: Default::default(),
         }
     }
 }
@@ -352,6 +377,8 @@ impl Config {
             unify_corner_quotes: file.punct.unify_corner_quotes,
             period_after_latin: file.punct.period_after_latin,
             join_threshold: file.layout.join_threshold,
+            near: file.dedup.near,
+            near_paragraph: file.dedup.near_paragraph,
         })
         .map_err(in_file)
     }
@@ -511,21 +538,39 @@ mod tests {
         assert!(fields.len() >= 6, "{fields:?}");
         let mut hashes = std::collections::HashSet::from([base.hash]);
         for (key, value) in &fields {
-            let changed = match value {
+            let change = |key: &str, value: &serde_json::Value| match value {
                 serde_json::Value::Bool(b) => serde_json::Value::Bool(!b),
-                serde_json::Value::Number(n) => (n.as_i64().unwrap() + 1).into(),
+                serde_json::Value::Number(n) => match n.as_i64() {
+                    Some(i) => (i + 1).into(),
+                    None => (n.as_f64().unwrap() / 2.0).into(),
+                },
+                serde_json::Value::String(s) if s == "flag" => "remove".into(),
                 serde_json::Value::Array(a) if a.is_empty() => vec!["punct.comma"].into(),
                 serde_json::Value::Array(a) => a[1..].to_vec().into(),
                 other => panic!("{key}: no change written for {other}"),
             };
-            let mut f = fields.clone();
-            f.insert(key.clone(), changed);
-            let c: Config = serde_json::from_value(serde_json::Value::Object(f)).unwrap();
-            assert_ne!(c, base, "{key}");
-            assert!(
-                hashes.insert(c.hash),
-                "{key}: changing it leaves the hash as it was"
-            );
+            // A table (`near`): each of its fields in turn.
+            let changes: Vec<(String, serde_json::Value)> = match value {
+                serde_json::Value::Object(inner) => inner
+                    .iter()
+                    .map(|(k, v)| {
+                        let mut t = inner.clone();
+                        t.insert(k.clone(), change(k, v));
+                        (format!("{key}.{k}"), t.into())
+                    })
+                    .collect(),
+                v => vec![(key.clone(), change(key, v))],
+            };
+            for (name, changed) in changes {
+                let mut f = fields.clone();
+                f.insert(key.clone(), changed);
+                let c: Config = serde_json::from_value(serde_json::Value::Object(f)).unwrap();
+                assert_ne!(c, base, "{name}");
+                assert!(
+                    hashes.insert(c.hash),
+                    "{name}: changing it leaves the hash as it was"
+                );
+            }
         }
         // a second rule disabled changes it again; the same settings hash the same
         let two = CliRules {

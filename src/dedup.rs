@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use crate::edit::{Detail, Edit};
 use crate::index::Origin;
+use crate::near::NearMatch;
 use crate::rules::RuleInfo;
 use crate::segment::{Block, BlockKind};
 use crate::stage::Removal;
@@ -53,6 +54,61 @@ pub(crate) fn document_edit(
     ]
 }
 
+/// The `detail` of a near-duplicate edit.
+fn near_detail(m: &NearMatch, kept_name: &dyn Fn(u32) -> String) -> Detail {
+    let (run, file, line) = match &m.kept {
+        Origin::ThisRun(h) => (None, kept_name(h.doc), h.line),
+        Origin::Earlier { run, path, line } => (Some(run.clone()), path.clone(), *line),
+    };
+    Detail::NearDuplicateOf {
+        run,
+        file,
+        line: line as usize,
+        score: m.score.clone(),
+    }
+}
+
+/// The one edit of a file removed as a near copy of a kept one
+/// (`dedup.near-document`): all of its text, naming the kept file and
+/// the scores.
+pub(crate) fn near_document_edit(
+    text: &str,
+    m: &NearMatch,
+    kept_name: &dyn Fn(u32) -> String,
+) -> Vec<Edit> {
+    vec![Edit::new(0, text.len(), "", "dedup.near-document").with_detail(near_detail(m, kept_name))]
+}
+
+/// The review flags of the near-duplicates that stay (in normalised-text
+/// coordinates, sorted): a flagged document at its start, each flagged
+/// paragraph at its own start.
+pub(crate) fn near_flags(
+    blocks: &[Block],
+    d: &crate::stage::DocDecisions,
+    kept_name: &dyn Fn(u32) -> String,
+) -> Vec<Edit> {
+    let flag = |at: usize, rule: &'static str, m: &NearMatch| Edit {
+        start: at,
+        end: at,
+        replacement: String::new(),
+        rule,
+        detail: Some(near_detail(m, kept_name)),
+    };
+    let mut out: Vec<Edit> = d
+        .near_document
+        .iter()
+        .filter(|m| !m.remove)
+        .map(|m| flag(0, "dedup.near-document", m))
+        .collect();
+    out.extend(
+        d.near_paragraphs
+            .iter()
+            .map(|m| flag(blocks[m.block].start, "dedup.near-paragraph", m)),
+    );
+    out.sort_by_key(|e| e.start);
+    out
+}
+
 /// Removal edits (in normalised-text coordinates) for the decided blocks.
 /// `kept_name` turns the order key of a document of this run into the name
 /// shown in the reports.
@@ -69,11 +125,20 @@ pub(crate) fn removal_edits(
             Origin::ThisRun(h) => (None, kept_name(h.doc), h.line),
             Origin::Earlier { run, path, line } => (Some(run.clone()), path.clone(), *line),
         };
-        Edit::new(start, end, "", r.rule.id()).with_detail(Detail::DuplicateOf {
-            run,
-            file,
-            line: line as usize,
-        })
+        let detail = match &r.near {
+            Some(score) => Detail::NearDuplicateOf {
+                run,
+                file,
+                line: line as usize,
+                score: score.clone(),
+            },
+            None => Detail::DuplicateOf {
+                run,
+                file,
+                line: line as usize,
+            },
+        };
+        Edit::new(start, end, "", r.rule.id()).with_detail(detail)
     };
     // Paragraph removals.
     let paras: Vec<usize> = (0..blocks.len())

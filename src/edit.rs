@@ -32,6 +32,23 @@ pub enum Detail {
         /// 1-based line of the kept copy in its decoded original.
         line: usize,
     },
+    /// A near-duplicate (`dedup.near-*`): where the kept copy is and how
+    /// similar this copy is to it.
+    NearDuplicateOf {
+        /// The earlier run that kept it (`--index`); `None`: this run.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        run: Option<String>,
+        /// Relative path of the file holding the kept copy.
+        file: String,
+        /// 1-based line of the kept copy in its decoded original.
+        line: usize,
+        /// The scores.
+        #[serde(flatten)]
+        score: crate::near::Similarity,
+    },
+    /// How similar a near-duplicate is to its kept copy (the detail of a
+    /// change record, whose `duplicate_of` names the kept copy).
+    Similarity(crate::near::Similarity),
     /// A layout join: the score and the signals that fired.
     Join {
         /// Total score of the boundary.

@@ -21,6 +21,7 @@ pub mod discover;
 pub mod edit;
 pub mod emit;
 pub mod index;
+pub mod near;
 pub mod normalize;
 pub mod pipeline;
 mod plan;

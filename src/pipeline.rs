@@ -264,7 +264,12 @@ pub fn run(
             reports: opts.reports,
             doc_keys: Default::default(),
         };
-        run.drive(0..source.len() as u32, &mut report, index.seen());
+        run.drive(
+            0..source.len() as u32,
+            &mut report,
+            index.seen(),
+            &mut crate::near::NearIndex::new(),
+        );
         run.doc_keys.into_inner()
     });
     // What was in the output folder before this run and is not one of its
@@ -393,6 +398,7 @@ impl Run<'_> {
         docs: Range<u32>,
         report: &mut (dyn Report + Send),
         index: &mut (dyn SeenIndex + Send),
+        near: &mut crate::near::NearIndex,
     ) {
         let n = docs.end;
         let mut chunks = docs.step_by(CHUNK).map(|s| s..(s + CHUNK as u32).min(n));
@@ -418,7 +424,7 @@ impl Run<'_> {
                     }
                     undecided
                         .take()
-                        .map(|(c, a)| self.decide(c, a, index, records))
+                        .map(|(c, a)| self.decide(c, a, index, near, records))
                 },
             );
             pending = decided;
@@ -443,13 +449,21 @@ impl Run<'_> {
         chunk: Range<u32>,
         mut analyses: Vec<Analysis>,
         index: &mut dyn SeenIndex,
+        near: &mut crate::near::NearIndex,
         records: bool,
     ) -> Decided {
         let decisions: Vec<DocDecisions> = chunk
             .clone()
             .zip(&mut analyses)
             .map(|(i, a)| match a {
-                Analysis::Text(t) => decide_doc(index, &t.prints, &self.doc_keys),
+                Analysis::Text(t) => {
+                    let (d, doc_key) = stage::resolve_run(index, near, &t.prints);
+                    if doc_key {
+                        self.doc_keys
+                            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    d
+                }
                 Analysis::Huge => {
                     *a = self.clean_huge(i, index, records);
                     DocDecisions::default()
@@ -568,30 +582,10 @@ pub(crate) fn drive_range(
         reports,
         doc_keys: Default::default(),
     };
-    run.drive(docs, report, index);
+    // Staged runs refuse the near-duplicate rules (`staged.rs`), so the
+    // near index of a shard stays empty.
+    run.drive(docs, report, index, &mut crate::near::NearIndex::new());
     run.doc_keys.into_inner()
-}
-
-/// Resolve one whole document against `index`: as a duplicate document
-/// (`dedup.document`), else block by block; a document key remembered is
-/// counted in `doc_keys`.
-fn decide_doc(
-    index: &mut dyn SeenIndex,
-    prints: &stage::DocPrints,
-    doc_keys: &std::sync::atomic::AtomicU64,
-) -> DocDecisions {
-    match stage::resolve_document(index, prints) {
-        Some(kept) => DocDecisions {
-            document: Some(kept),
-            ..DocDecisions::default()
-        },
-        None => {
-            if prints.rules.document && stage::document_key(prints).is_some() {
-                doc_keys.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            }
-            stage::resolve(index, prints)
-        }
-    }
 }
 
 /// `p` made absolute against the current folder (`..` and links kept).
@@ -675,9 +669,15 @@ pub(crate) fn emit_file(
     row.bytes_in = bytes_in;
     row.blocks = prints.blocks.len();
     let original: &str = &doc.text;
-    if let Some(kept) = &decisions.document {
-        let (mut row, d) =
-            duplicate_file(source, row, original, kept, &kept_path, report, plan, order);
+    let whole = match (&decisions.document, &decisions.near_document) {
+        (Some(kept), _) => Some(crate::dedup::document_edit(original, kept, &kept_path)),
+        (None, Some(m)) if m.remove => {
+            Some(crate::dedup::near_document_edit(original, m, &kept_path))
+        }
+        _ => None,
+    };
+    if let Some(edits) = whole {
+        let (mut row, d) = duplicate_file(source, row, original, edits, report, plan, order);
         if let Some(Err(e)) = out.map(|t| source.omit(order, t)) {
             row.status = Status::Failed;
             row.reason = Some(format!("cannot write its shard: {e}"));
@@ -742,24 +742,23 @@ pub(crate) fn emit_file(
     (row, d)
 }
 
-/// A file removed as one unit (`dedup.document`): no output file, one
-/// removal of its whole text naming the kept file, status `duplicate`.
+/// A file removed as one unit (`dedup.document`, `dedup.near-document`):
+/// no output file, one removal of its whole text (`edits`) naming the
+/// kept file, status `duplicate`.
 #[allow(clippy::too_many_arguments)]
 fn duplicate_file(
     source: &dyn DocSource,
     mut row: FileReport,
     original: &str,
-    kept: &crate::index::Origin,
-    kept_path: &dyn Fn(u32) -> String,
+    edits: Vec<Edit>,
     report: Option<&Tree>,
     plan: crate::report::Plan,
     order: u32,
 ) -> (FileReport, String) {
-    let edits = crate::dedup::document_edit(original, kept, kept_path);
     row.status = Status::Duplicate;
     row.edits = edits.len();
     row.duplicates_removed = 1;
-    row.rules = vec![("dedup.document", 1)];
+    row.rules = vec![(edits[0].rule, 1)];
     row.changes = change_records(&row.path, original, &edits);
     crate::shard::in_shard(source, order, &mut row.changes);
     let d = diff::unified(&row.path, original, &edits);

@@ -38,6 +38,7 @@ const LISTS: &[&[RuleInfo]] = &[
     crate::normalize::punct::RULES,
     crate::normalize::layout::RULES,
     crate::dedup::RULES,
+    crate::near::RULES,
 ];
 
 /// The rule families, the part of an id before the first `.`.

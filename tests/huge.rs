@@ -26,10 +26,13 @@ fn run(input: &Path, out: &Path, window: Option<&str>, want: i32) {
         "--out".as_ref(),
         out.as_os_str(),
         "--quiet".as_ref(),
-        // Files are removed whole (dedup.document) only when read whole,
-        // never when cleaned in windows: off where the two are compared.
+        // Files are removed whole (dedup.document) and near-duplicates
+        // decided only when read whole, never when cleaned in windows:
+        // off where the two are compared.
         "--disable".as_ref(),
         "dedup.document".as_ref(),
+        "--disable".as_ref(),
+        "dedup.near-*".as_ref(),
     ]);
     match window {
         Some(w) => c.env("NEWSCLEAN_WINDOW", w),

@@ -11,8 +11,10 @@
 //!
 //! Rooms: `rows` (a file's text as rows: edits placed per line, removed
 //! duplicates as one row, unchanged runs collapsed, long lines elided),
-//! `page` (a file's section and the page around it), `index`, and
-//! `super::kept` (the kept-copy pages).
+//! `page` (a file's section and the page around it), `index`, `near` (the
+//! near-duplicate cluster cards, a member's text diffed against its kept
+//! copy's with the rows of `rows`), and `super::kept` (the kept-copy pages
+//! and the gathering of the cards).
 //!
 //! Why it is built this way:
 //!
@@ -57,12 +59,14 @@ use crate::edit::Detail;
 use crate::emit::{Durability, Tree};
 
 mod index;
+mod near;
 mod page;
 mod rows;
 #[cfg(test)]
 mod tests;
 
 use index::*;
+pub use near::{near_index, near_page, NearCard};
 use page::*;
 pub(crate) use rows::preview;
 use rows::*;

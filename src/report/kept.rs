@@ -1,4 +1,6 @@
-//! The pages of kept copies: `kept/NNN.html`.
+//! The pages of kept copies, `kept/NNN.html`, and the near-duplicate
+//! cluster cards, `near/NN.html` ([`NearRefs`]: gathered here, drawn by
+//! [`super::html::near_page`]).
 //!
 //! A removed duplicate's row on its file's page links to its kept copy
 //! ([`kept_href`]): an entry on a kept-copy page that names the file and
@@ -14,6 +16,14 @@
 //! one link per removed copy; the paths are interned, so the run holds 16
 //! bytes per removed duplicate. The entries are spread over at most
 //! [`KEPT_PAGES`] pages by a hash of the kept file's path.
+//!
+//! Near-duplicates (`dedup.near-*`) are not kept-copy entries: each is a
+//! member of the card of its kept copy, which shows its text diffed
+//! against the kept copy's (each text cut at [`NEAR_TEXT_CHARS`]), its
+//! scores and the reason of the decision. A member's link is known when
+//! its file's page is written ([`near_href`]: a hash of the kept file's
+//! path picks one of [`NEAR_PAGES`] pages); the cards are written at the
+//! end of the run, the kept copies' texts read again then.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io;
@@ -205,7 +215,8 @@ const HEAD: &str = concat!(
 
 const _: () = assert!(matches!(STYLE_ASSET.as_bytes(), b"assets/style.css"));
 
-/// Write the kept-copy pages of a run from what `writers` gathered:
+/// Write the kept-copy pages and the near-duplicate cards of a run from
+/// what `writers` gathered:
 /// `text(path)` reads a kept file's decoded original again for the preview
 /// of each kept line; `rows` (the run's rows) say which files have a
 /// review page. A page that cannot be written is a report error.
@@ -215,13 +226,332 @@ pub fn write_kept_pages(
     text: &(dyn Fn(&str) -> Option<String> + Sync),
     rows: &[super::FileReport],
 ) {
-    if writers.kept.is_empty() {
+    if writers.kept.is_empty() && writers.near.is_empty() {
         return;
     }
     let pages: HashMap<&str, &super::FileReport> =
         rows.iter().map(|r| (r.path.as_str(), r)).collect();
     let page = |rel: &str| pages.get(rel).and_then(|r| r.page.clone());
-    if let Err(e) = writers.kept.write_pages(report, text, &page) {
-        writers.error.get_or_insert(format!("kept copies: {e}"));
+    if !writers.kept.is_empty() {
+        if let Err(e) = writers.kept.write_pages(report, text, &page) {
+            writers.error.get_or_insert(format!("kept copies: {e}"));
+        }
+    }
+    if !writers.near.is_empty() {
+        if let Err(e) = writers.near.write_pages(report, text, &page) {
+            writers
+                .error
+                .get_or_insert(format!("near-duplicate cards: {e}"));
+        }
+    }
+}
+
+/// Rule ids of near-duplicate records (issue 16): they are shown as
+/// cluster cards on `near/NN.html`, not as kept-copy entries.
+pub fn is_near(rule: &str) -> bool {
+    rule.starts_with("dedup.near-")
+}
+
+/// Most near-duplicate card pages a run writes.
+pub const NEAR_PAGES: u64 = 64;
+
+/// Most characters of a member's (and of its kept copy's) text a card
+/// diffs: a near-duplicate is a news article or a paragraph; a longer
+/// text is cut there, and the card says so.
+pub const NEAR_TEXT_CHARS: usize = 6000;
+
+/// The card page of the cluster kept at `file`.
+fn near_page_of(file: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64_with_seed(file.as_bytes(), 2) % NEAR_PAGES
+}
+
+/// The anchor of the cluster of rule `rule` whose kept copy is at `file`
+/// line `line` (kept on run `run`, or in this run).
+fn near_anchor(run: Option<&str>, file: &str, line: usize, rule: &str) -> String {
+    let mut key = Vec::with_capacity(file.len() + 32);
+    key.extend_from_slice(rule.as_bytes());
+    key.push(0);
+    if let Some(r) = run {
+        key.extend_from_slice(r.as_bytes());
+    }
+    key.push(0);
+    key.extend_from_slice(file.as_bytes());
+    format!(
+        "n{:016x}L{line}",
+        xxhash_rust::xxh3::xxh3_64_with_seed(&key, 3)
+    )
+}
+
+/// Relative URL (from the report root) of the card of the cluster of
+/// rule `rule` kept at `kept`. Known when the member's page is written: it
+/// depends only on the kept copy and the rule.
+pub fn near_href(kept: &KeptCopy, rule: &str) -> String {
+    format!(
+        "near/{:02}.html#{}",
+        near_page_of(&kept.file),
+        near_anchor(kept.run.as_deref(), &kept.file, kept.line, rule)
+    )
+}
+
+/// A removed or flagged near-duplicate, as its cluster's card shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NearMember {
+    /// The cluster: the kept copy it was measured against.
+    pub kept: KeptCopy,
+    /// Shown name of the member's file.
+    pub file: String,
+    /// 1-based line of the member in its file.
+    pub line: usize,
+    /// `dedup.near-document` or `dedup.near-paragraph`.
+    pub rule: &'static str,
+    /// A flag (text untouched) rather than a removal.
+    pub flag: bool,
+    /// `detail.similarity`, `detail.containment`.
+    pub similarity: Option<f64>,
+    /// See `similarity`.
+    pub containment: Option<f64>,
+    /// Why it was removed or only flagged (the record's own words when its
+    /// detail has them).
+    pub reason: String,
+    /// The member's text (cut at [`NEAR_TEXT_CHARS`]).
+    pub text: String,
+    /// Whether `text` was cut.
+    pub cut: bool,
+}
+
+/// `s` cut at [`NEAR_TEXT_CHARS`] characters; whether it was.
+fn cut_text(s: &str) -> (String, bool) {
+    match s.char_indices().nth(NEAR_TEXT_CHARS) {
+        Some((i, _)) => (s[..i].to_string(), true),
+        None => (s.to_string(), false),
+    }
+}
+
+/// The block of `text` that starts at byte `at` (a line start): a whole
+/// document for `dedup.near-document`, else the paragraph (up to a blank
+/// line; in a text without blank lines, the line).
+fn block_at<'a>(text: &'a str, at: usize, rule: &str) -> &'a str {
+    if rule == "dedup.near-document" {
+        return text;
+    }
+    let at = (0..=at.min(text.len()))
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0);
+    let rest = &text[at..];
+    let rest = rest.trim_start_matches(['\n', '\r']);
+    let end = if text.contains("\n\n") || text.contains("\n\r\n") {
+        let mut end = rest.len();
+        let mut off = 0;
+        for line in rest.split_inclusive('\n') {
+            if off > 0 && line.trim().is_empty() {
+                end = off;
+                break;
+            }
+            off += line.len();
+        }
+        end
+    } else {
+        rest.find('\n').unwrap_or(rest.len())
+    };
+    rest[..end].trim_end()
+}
+
+/// The block of `text` at 1-based `line` ([`block_at`]).
+fn block_at_line<'a>(text: &'a str, line: usize, rule: &str) -> Option<&'a str> {
+    let start = if line <= 1 {
+        0
+    } else {
+        text.match_indices('\n').nth(line - 2)?.0 + 1
+    };
+    Some(block_at(text, start, rule))
+}
+
+/// A number of the record's detail, by name.
+fn detail_number(d: &serde_json::Value, name: &str) -> Option<f64> {
+    d.get(name).and_then(serde_json::Value::as_f64)
+}
+
+/// The near-duplicate records among `changes` (of the file whose decoded
+/// original is `original`), as card members.
+pub fn near_in(changes: &[super::ChangeRecord], original: &str) -> Vec<NearMember> {
+    changes
+        .iter()
+        .filter(|c| is_near(c.rule))
+        .filter_map(|c| {
+            let kept = c.duplicate_of.clone()?;
+            let flag = c.start == c.end && c.before.is_empty() && c.after.is_empty();
+            let d = c
+                .detail
+                .as_ref()
+                .and_then(|d| serde_json::to_value(d).ok())
+                .unwrap_or(serde_json::Value::Null);
+            let similarity = detail_number(&d, "similarity");
+            let containment = detail_number(&d, "containment");
+            let own = ["reason", "decision", "text", "note"]
+                .iter()
+                .find_map(|k| d.get(*k).and_then(serde_json::Value::as_str))
+                .map(str::to_string);
+            let mut reason = own.unwrap_or_else(|| default_reason(c.rule, flag));
+            if let Some(how) = d.get("measured").and_then(serde_json::Value::as_str) {
+                reason.push_str("; measured: ");
+                reason.push_str(how);
+            }
+            let text = if c.record.is_some() {
+                // A shard's record: its text is the record's, not the
+                // shard's lines; a removal names it, a flag cannot.
+                c.before
+                    .trim_start_matches(['\n', '\r'])
+                    .trim_end()
+                    .to_string()
+            } else if flag {
+                block_at(original, c.start, c.rule).trim_end().to_string()
+            } else {
+                // A removal can start with the separator before its block.
+                c.before
+                    .trim_start_matches(['\n', '\r'])
+                    .trim_end()
+                    .to_string()
+            };
+            let (text, cut) = cut_text(&text);
+            Some(NearMember {
+                kept,
+                file: c.file.clone(),
+                line: c.line,
+                rule: c.rule,
+                flag,
+                similarity,
+                containment,
+                reason,
+                text,
+                cut,
+            })
+        })
+        .collect()
+}
+
+/// The reason of a decision whose record does not give one.
+fn default_reason(rule: &str, flag: bool) -> String {
+    match (rule, flag) {
+        ("dedup.near-document", false) => {
+            "removed whole: not longer than the kept copy and contained in it".into()
+        }
+        ("dedup.near-document", true) => {
+            "flagged, kept: near the kept copy but longer, not contained enough or differing in a figure".into()
+        }
+        (_, true) => "flagged, text untouched ([dedup] near_paragraph = \"flag\")".into(),
+        (_, false) => "removed ([dedup] near_paragraph = \"remove\")".into(),
+    }
+}
+
+/// The near-duplicate members of a run, in corpus order.
+#[derive(Debug, Default)]
+pub struct NearRefs {
+    members: Vec<NearMember>,
+}
+
+impl NearRefs {
+    /// Add a file's members ([`near_in`]).
+    pub fn add(&mut self, members: Vec<NearMember>) {
+        self.members.extend(members);
+    }
+
+    /// Members recorded.
+    pub fn len(&self) -> usize {
+        self.members.len()
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+
+    /// Write `near/NN.html` (the cards of the clusters whose kept file
+    /// hashes to page NN, in kept file and line order) and `near/index.html`
+    /// (the pages, with their counts). `text(path)` reads a kept file's
+    /// decoded original again; `page(path)` is where a file's review page is.
+    pub fn write_pages(
+        &self,
+        report: &Tree,
+        text: &(dyn Fn(&str) -> Option<String> + Sync),
+        page: &(dyn Fn(&str) -> Option<String> + Sync),
+    ) -> io::Result<()> {
+        type Cluster<'a> = Vec<&'a NearMember>;
+        // page → (kept file, run, kept line, rule) → members: a kept
+        // document and a kept paragraph at its first line are two clusters.
+        type Key<'a> = (&'a str, Option<&'a str>, usize, &'static str);
+        let mut pages: BTreeMap<u64, BTreeMap<Key<'_>, Cluster<'_>>> = BTreeMap::new();
+        for m in &self.members {
+            pages
+                .entry(near_page_of(&m.kept.file))
+                .or_default()
+                .entry((
+                    m.kept.file.as_str(),
+                    m.kept.run.as_deref(),
+                    m.kept.line,
+                    m.rule,
+                ))
+                .or_default()
+                .push(m);
+        }
+        let pages: Vec<_> = pages.into_iter().collect();
+        pages.par_iter().try_for_each(|(n, clusters)| {
+            let mut cards = Vec::with_capacity(clusters.len());
+            let mut texts: HashMap<&str, Option<String>> = HashMap::new();
+            for (&(file, run, line, rule), members) in clusters {
+                // A copy kept on an earlier run is not read again: its
+                // file is that run's.
+                let kept_text = match run {
+                    Some(_) => None,
+                    None => texts
+                        .entry(file)
+                        .or_insert_with(|| text(file))
+                        .as_deref()
+                        .and_then(|t| block_at_line(t, line, rule))
+                        .map(|b| cut_text(b.trim_end())),
+                };
+                let card = super::html::NearCard {
+                    anchor: near_anchor(run, file, line, rule),
+                    kept: &members[0].kept,
+                    kept_page: run
+                        .is_none()
+                        .then(|| page(file))
+                        .flatten()
+                        .map(|p| super::html::line_href(&p, line)),
+                    kept_text,
+                    members: members
+                        .iter()
+                        .map(|m| {
+                            (
+                                *m,
+                                page(&m.file).map(|p| super::html::line_href(&p, m.line)),
+                            )
+                        })
+                        .collect(),
+                };
+                cards.push(card);
+            }
+            let html = super::html::near_page(&format!("{n:02}"), &cards);
+            report.write(
+                &Path::new("near").join(format!("{n:02}.html")),
+                html.as_bytes(),
+                Durability::Deferred,
+            )
+        })?;
+        let counts: Vec<(String, usize, usize)> = pages
+            .iter()
+            .map(|(n, c)| {
+                (
+                    format!("{n:02}.html"),
+                    c.len(),
+                    c.values().map(Vec::len).sum(),
+                )
+            })
+            .collect();
+        report.write(
+            Path::new("near/index.html"),
+            super::html::near_index(&counts).as_bytes(),
+            Durability::Deferred,
+        )
     }
 }

@@ -106,6 +106,8 @@ pub struct Writers<'t> {
     diff: Option<std::io::BufWriter<AtomicFile<'t>>>,
     /// Removed duplicates and their kept copies, for the kept-copy pages.
     pub kept: kept::KeptRefs,
+    /// Near-duplicates, for the cluster cards (`near/`).
+    pub near: kept::NearRefs,
     pages: Option<html::Pages<'t>>,
     /// The first report file that could not be written.
     pub error: Option<String>,
@@ -134,6 +136,7 @@ impl<'t> Writers<'t> {
             changes: open("changes.jsonl", plan.changes)?,
             diff: open("changes.diff", plan.diff && !plan.per_file_diffs)?,
             kept: kept::KeptRefs::new(files),
+            near: kept::NearRefs::default(),
             pages: plan.html.then(|| html::Pages::new(report)),
             error: None,
         })
@@ -183,6 +186,7 @@ impl<'t> Writers<'t> {
             }
         }
         self.kept.add(&row.path, std::mem::take(&mut row.removed));
+        self.near.add(std::mem::take(&mut row.near));
         if let Some(pages) = self.pages.as_mut() {
             let section = std::mem::take(&mut row.section);
             if !section.is_empty() {
@@ -237,7 +241,8 @@ impl<'t> Writers<'t> {
 /// (`--report-diffs per-file`); and the section of a review page of a file
 /// with an edit or a flag (`row.section`, appended to a page in corpus
 /// order by [`Writers::append`]; `id` is the file's place in corpus order)
-/// and its removed duplicates (`row.removed`, for the kept-copy pages). `diff` is its unified diff; an error names the report
+/// and its removed duplicates (`row.removed`, for the kept-copy pages) and
+/// near-duplicates (`row.near`, for the cluster cards). `diff` is its unified diff; an error names the report
 /// file that could not be written.
 pub fn write_file_reports(
     report: &Tree,
@@ -258,6 +263,7 @@ pub fn write_file_reports(
     }
     if plan.html && !row.changes.is_empty() {
         row.removed = removed_in(&row.changes);
+        row.near = kept::near_in(&row.changes, original);
         row.section = html::file_section(id, &row.path, original, &row.changes);
         row.page = Some(format!("#f{id}"));
     }
@@ -313,10 +319,12 @@ impl Write for DiffSink<'_> {
 }
 
 /// The removed duplicates among `changes` whose kept copy is in this run:
-/// (line, kept copy).
+/// (line, kept copy). Near-duplicates are not among them: their cluster's
+/// card ([`kept::near_in`]) shows them.
 pub fn removed_in(changes: &[ChangeRecord]) -> Vec<(usize, KeptCopy)> {
     changes
         .iter()
+        .filter(|c| !kept::is_near(c.rule))
         .filter_map(|c| c.duplicate_of.clone().map(|k| (c.line, k)))
         .filter(|(_, k)| k.run.is_none())
         .collect()
@@ -434,6 +442,9 @@ pub struct FileReport {
     /// (not serialized).
     #[serde(skip)]
     pub removed: Vec<(usize, KeptCopy)>,
+    /// Near-duplicates, for their clusters' cards (not serialized).
+    #[serde(skip)]
+    pub near: Vec<kept::NearMember>,
     /// The file's section of a review page, rendered while it is emitted
     /// and appended to a page in corpus order (not serialized).
     #[serde(skip)]
@@ -465,6 +476,7 @@ impl FileReport {
             changes: Vec::new(),
             diff_spill: None,
             removed: Vec::new(),
+            near: Vec::new(),
             section: String::new(),
             page: None,
         }
@@ -511,7 +523,12 @@ pub fn change_records(file: &str, original: &str, edits: &[Edit]) -> Vec<ChangeR
         col_count = before_col;
         let column = before_col + 1;
         let duplicate_of = match &e.detail {
-            Some(Detail::DuplicateOf { run, file, line }) => Some(KeptCopy {
+            Some(
+                Detail::DuplicateOf { run, file, line }
+                | Detail::NearDuplicateOf {
+                    run, file, line, ..
+                },
+            ) => Some(KeptCopy {
                 run: run.clone(),
                 file: file.clone(),
                 line: *line,
@@ -519,6 +536,7 @@ pub fn change_records(file: &str, original: &str, edits: &[Edit]) -> Vec<ChangeR
             _ => None,
         };
         let detail = match &e.detail {
+            Some(Detail::NearDuplicateOf { score, .. }) => Some(Detail::Similarity(score.clone())),
             Some(Detail::DuplicateOf { .. }) | None => None,
             Some(d) => Some(d.clone()),
         };

@@ -51,7 +51,7 @@ mod lines;
 mod resolve;
 
 pub use lines::{count_breaks, count_lines, LineCursor, LineIndex};
-pub use resolve::{document_key, resolve, resolve_document, DOC_DOMAIN};
+pub use resolve::{document_key, resolve, resolve_document, resolve_run, resolve_with, DOC_DOMAIN};
 
 /// Version of the serialised stage types; bumped on any change of their
 /// shape or meaning.
@@ -198,6 +198,9 @@ pub struct DedupRules {
     pub document: bool,
     /// Blocks with a shorter key are never removed nor remembered.
     pub min_chars: u32,
+    /// The near-duplicate rules (`dedup.near-*`, `[dedup.near]`).
+    #[serde(default)]
+    pub near: crate::near::NearRules,
 }
 
 impl DedupRules {
@@ -208,6 +211,7 @@ impl DedupRules {
             line: cfg.on("dedup.line"),
             document: cfg.on("dedup.document"),
             min_chars: cfg.dedup_min_chars as u32,
+            near: crate::near::NearRules::of(cfg),
         }
     }
 }
@@ -231,6 +235,10 @@ pub struct DocPrints {
     pub lines: Vec<u32>,
     /// The duplicate settings.
     pub rules: DedupRules,
+    /// Near-duplicate prints (shingle sets, band keys): empty when the
+    /// near rules are off or for a piece of a huge file.
+    #[serde(default)]
+    pub near: crate::near::NearPrints,
 }
 
 impl DocPrints {
@@ -251,6 +259,9 @@ pub enum DupRule {
     Paragraph,
     /// A line of a multi-line paragraph (`dedup.line`).
     Line,
+    /// A paragraph near-identical to a kept one (`dedup.near-paragraph`,
+    /// with `near_paragraph = "remove"`).
+    NearParagraph,
 }
 
 impl DupRule {
@@ -259,6 +270,7 @@ impl DupRule {
         match self {
             DupRule::Paragraph => "dedup.paragraph",
             DupRule::Line => "dedup.line",
+            DupRule::NearParagraph => "dedup.near-paragraph",
         }
     }
 }
@@ -272,6 +284,9 @@ pub struct Removal {
     pub rule: DupRule,
     /// The kept copy (always a block that survives).
     pub kept: Origin,
+    /// For a near-duplicate: how similar it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub near: Option<crate::near::Similarity>,
 }
 
 /// The duplicate decisions of one document: the output of [`resolve`].
@@ -285,6 +300,15 @@ pub struct DocDecisions {
     /// with the same key sequence is kept. Then `removals` is empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub document: Option<Origin>,
+    /// The document is near-identical to a kept one
+    /// (`dedup.near-document`): removed as one unit when `remove` (then
+    /// `removals` is empty), else flagged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub near_document: Option<crate::near::NearMatch>,
+    /// Paragraphs flagged as near-identical to a kept paragraph
+    /// (`dedup.near-paragraph`; those removed are in `removals`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub near_paragraphs: Vec<crate::near::NearMatch>,
 }
 
 /// A cleaned document: the output of [`apply`].
@@ -323,7 +347,7 @@ impl Tally {
             } else {
                 self.edits += 1;
             }
-            if e.rule.starts_with("dedup.") {
+            if e.rule.starts_with("dedup.") && !e.is_flag() {
                 self.duplicates_removed += 1;
             }
             *self.rules.entry(e.rule).or_default() += 1;
@@ -359,6 +383,13 @@ pub fn fingerprint(doc: &Doc<'_>, cfg: &Config) -> DocPrints {
         .iter()
         .map(|b| p.line_base + index.line(text.to_original(b.start)) as u32)
         .collect();
+    let rules = DedupRules::of(cfg);
+    // Near-duplicates are decided on whole documents only.
+    let near = if rules.near.any() && p == Piece::default() {
+        crate::near::prints(&text.text, &blocks, &rules.near)
+    } else {
+        Default::default()
+    };
     DocPrints {
         schema: Schema,
         id: doc.id.clone(),
@@ -366,7 +397,8 @@ pub fn fingerprint(doc: &Doc<'_>, cfg: &Config) -> DocPrints {
         text,
         blocks,
         lines,
-        rules: DedupRules::of(cfg),
+        rules,
+        near,
     }
 }
 
@@ -387,6 +419,7 @@ pub fn apply(
         ..
     } = prints;
     let n = blocks.len();
+    composed.push_flags(crate::dedup::near_flags(&blocks, decisions, kept_name));
     if !decisions.removals.is_empty() {
         let rm =
             crate::dedup::removal_edits(&composed.text, &blocks, &decisions.removals, kept_name);

@@ -42,6 +42,19 @@ use super::{DocDecisions, DocPrints, DupRule, Removal, Schema};
 /// Decide which blocks of one document repeat a kept block, and tell
 /// `index` the keys of the blocks that survive.
 pub fn resolve(index: &mut dyn SeenIndex, prints: &DocPrints) -> DocDecisions {
+    resolve_with(index, prints, &mut |_| None)
+}
+
+/// [`resolve`], asking `near` about each paragraph that survives exact
+/// dedup whole (none of its lines removed) before its keys are
+/// remembered: a removal it returns (`dedup.near-paragraph`) takes the
+/// paragraph, whose keys are then not remembered (a kept copy is always a
+/// block that survives).
+pub fn resolve_with(
+    index: &mut dyn SeenIndex,
+    prints: &DocPrints,
+    near: &mut dyn FnMut(usize) -> Option<Removal>,
+) -> DocDecisions {
     let blocks = &prints.blocks;
     let rules = prints.rules;
     let at = |i: usize| Here {
@@ -71,6 +84,7 @@ pub fn resolve(index: &mut dyn SeenIndex, prints: &DocPrints) -> DocDecisions {
                         block: i,
                         rule: DupRule::Paragraph,
                         kept,
+                        near: None,
                     });
                     para_gone = true;
                 }
@@ -99,6 +113,7 @@ pub fn resolve(index: &mut dyn SeenIndex, prints: &DocPrints) -> DocDecisions {
                         block: k,
                         rule: DupRule::Line,
                         kept,
+                        near: None,
                     }),
                     Some(_) => {}
                     None => held.push((l.key, at(k))),
@@ -114,6 +129,7 @@ pub fn resolve(index: &mut dyn SeenIndex, prints: &DocPrints) -> DocDecisions {
                     block: i,
                     rule: DupRule::Paragraph,
                     kept: kept.clone(),
+                    near: None,
                 });
                 para_gone = true;
                 moved = Some(kept);
@@ -134,6 +150,14 @@ pub fn resolve(index: &mut dyn SeenIndex, prints: &DocPrints) -> DocDecisions {
                 }
                 _ => held.clear(),
             }
+        } else if out.len() == para_at && eligible(b) && b.sentence_like && {
+            let r = near(i);
+            let gone = r.is_some();
+            out.extend(r);
+            gone
+        } {
+            // Gone as a near-duplicate: its keys are not remembered.
+            held.clear();
         } else {
             // A paragraph whose first line went starts, in the output,
             // at a later line: its key is remembered at the kept copy of
@@ -153,8 +177,111 @@ pub fn resolve(index: &mut dyn SeenIndex, prints: &DocPrints) -> DocDecisions {
     DocDecisions {
         schema: Schema,
         removals: out,
-        document: None,
+        ..DocDecisions::default()
     }
+}
+
+/// The decisions of one whole document of the run, in corpus order:
+/// `dedup.document` ([`resolve_document`]) first, then with the near
+/// rules on `dedup.near-document` against the kept documents of `near`,
+/// then the blocks ([`resolve_with`], `dedup.near-paragraph` asked about
+/// each surviving paragraph); a kept document's shingle sets and bands go
+/// into `near`. Also returns whether a document key was inserted into
+/// `index`.
+pub fn resolve_run(
+    index: &mut dyn SeenIndex,
+    near: &mut crate::near::NearIndex,
+    prints: &DocPrints,
+) -> (DocDecisions, bool) {
+    let rules = prints.rules;
+    let nr = rules.near;
+    if !nr.any() {
+        return match resolve_document(index, prints) {
+            Some(kept) => (
+                DocDecisions {
+                    document: Some(kept),
+                    ..DocDecisions::default()
+                },
+                false,
+            ),
+            None => (
+                resolve(index, prints),
+                rules.document && document_key(prints).is_some(),
+            ),
+        };
+    }
+    let here = Here {
+        doc: prints.order,
+        line: prints.lines.first().copied().unwrap_or(1),
+    };
+    // The document key is the near rules' too: an exact copy is never a
+    // near-duplicate (with dedup.document off, it is kept).
+    let exact = document_key(prints);
+    let key = exact.filter(|_| rules.document);
+    if let Some(kept) = key.and_then(|k| index.lookup(k)) {
+        let d = DocDecisions {
+            document: Some(kept),
+            ..DocDecisions::default()
+        };
+        return (d, false);
+    }
+    // As dedup.document: only a document with a removable paragraph.
+    let removable = prints
+        .blocks
+        .iter()
+        .any(|b| b.key_chars >= rules.min_chars && !b.furniture && b.sentence_like);
+    let near_doc = if nr.document && removable {
+        near.document(&prints.near, exact.map(|k| k.hash), &nr, prints.order)
+    } else {
+        None
+    };
+    if let Some(m) = near_doc.as_ref().filter(|m| m.remove) {
+        // Gone whole: its document key is remembered at the kept copy, so
+        // that a later exact copy names a document that is in the output.
+        let inserted = match (&m.kept, key) {
+            (Origin::ThisRun(h), Some(k)) => {
+                index.insert(k, *h);
+                true
+            }
+            _ => false,
+        };
+        let d = DocDecisions {
+            near_document: near_doc,
+            ..DocDecisions::default()
+        };
+        return (d, inserted);
+    }
+    if let Some(k) = key {
+        index.insert(k, here);
+    }
+    let first = near.add_document(
+        &prints.near,
+        &prints.blocks,
+        exact.map(|k| k.hash),
+        here,
+        &prints.lines,
+    );
+    let mut flags = Vec::new();
+    let mut ask = |i: usize| {
+        let paras = &prints.near.paras;
+        let k = paras.binary_search_by_key(&(i as u32), |x| x.block).ok()?;
+        let m = near.paragraph(&prints.near, k, first, &nr)?;
+        if m.remove {
+            Some(Removal {
+                block: i,
+                rule: DupRule::NearParagraph,
+                kept: m.kept,
+                near: Some(m.score),
+            })
+        } else {
+            flags.push(m);
+            None
+        }
+    };
+    let mut d = resolve_with(index, prints, &mut ask);
+    d.near_document = near_doc;
+    d.near_paragraphs = flags;
+    (d, key.is_some())
 }
 
 /// The lines of paragraph `p` (blocks `lines`) left after the removals
@@ -192,6 +319,7 @@ fn resolve_rest(
                 block: p,
                 rule: DupRule::Paragraph,
                 kept: kept.clone(),
+                near: None,
             });
             Some(kept)
         }

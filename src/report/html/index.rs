@@ -136,6 +136,13 @@ pub(super) fn render_index(summary: &Summary) -> io::Result<String> {
         })
         .collect();
     let t = &summary.totals;
+    // Near-duplicate records: their cluster cards are on near/ pages.
+    let near: usize = summary
+        .rules
+        .iter()
+        .filter(|(id, _)| crate::report::kept::is_near(id))
+        .map(|(_, n)| n)
+        .sum();
     let ctx = context! {
         csp => csp(INDEX_JS),
         run => Value::from(Serde(&summary.run)),
@@ -148,6 +155,7 @@ pub(super) fn render_index(summary: &Summary) -> io::Result<String> {
         problems => Value::from(Serde(&problems)),
         walk_errors => Value::from(Serde(&walk_errors)),
         listed => data.files.len(),
+        near => near,
         unchanged_hidden => unchanged_hidden,
         data => Value::from_safe_string(script_json(&data)),
         style_href => STYLE_ASSET,

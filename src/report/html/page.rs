@@ -184,10 +184,12 @@ pub(super) fn render_section(
     let mut pos = 0usize;
     for (i, c) in changes.iter().enumerate() {
         let flag = c.start == c.end && c.after.is_empty();
+        let near = crate::report::kept::is_near(c.rule);
         let dup = c.duplicate_of.as_ref().map(|k| DupLink {
             // Kept on an earlier run: named, not linked (its report is
-            // not this run's).
+            // not this run's). A near-duplicate links its cluster's card.
             href: match &k.run {
+                _ if near => format!("{root}{}", crate::report::kept::near_href(k, c.rule)),
                 None => format!("{root}{}", crate::report::kept::kept_href(&k.file, k.line)),
                 Some(_) => "#".to_string(),
             },
@@ -213,6 +215,22 @@ pub(super) fn render_section(
             Some(Detail::DuplicateOf { file, line, .. }) => {
                 (Some(format!("duplicate of {file}:{line}")), None)
             }
+            Some(Detail::NearDuplicateOf {
+                file, line, score, ..
+            }) => (
+                Some(format!(
+                    "near-duplicate of {file}:{line} (similarity {}, containment {}; {})",
+                    score.similarity, score.containment, score.measured
+                )),
+                None,
+            ),
+            Some(Detail::Similarity(s)) => (
+                Some(format!(
+                    "similarity {}, containment {} ({})",
+                    s.similarity, s.containment, s.measured
+                )),
+                None,
+            ),
             None => (None, None),
         };
         let ok = c.start >= pos
@@ -243,7 +261,9 @@ pub(super) fn render_section(
                 flag,
                 rule: c.rule,
                 dup: dup.as_ref().map(|d| d.href.clone()),
-                dup_row: dup.as_ref().map(|d| DupLink {
+                // A flagged near-duplicate keeps its text: a flag with a
+                // link, not a removed row.
+                dup_row: dup.as_ref().filter(|_| !flag).map(|d| DupLink {
                     href: d.href.clone(),
                     file: d.file.clone(),
                     line: d.line,

@@ -187,6 +187,8 @@ pub(super) fn build_rows(text: &str, spans: &[Span], changes: &[ChangeRecord]) -
                             rule: s.rule,
                             kind: if s.rule == "dedup.line" {
                                 "line"
+                            } else if s.rule == "dedup.near-document" {
+                                "document"
                             } else {
                                 "paragraph"
                             },
@@ -423,7 +425,11 @@ pub(super) fn rows_html(rows: &[Row], prefix: &str) -> String {
             o.push_str("\">");
             if run == 0 {
                 o.push_str(d.kind);
-                o.push_str(" removed: duplicate of <a class=\"dup\" href=\"");
+                o.push_str(if crate::report::kept::is_near(d.rule) {
+                    " removed: near-duplicate of <a class=\"dup\" href=\""
+                } else {
+                    " removed: duplicate of <a class=\"dup\" href=\""
+                });
             } else {
                 push_num(&mut o, run + 1);
                 o.push_str(" blocks removed: duplicates of <a class=\"dup\" href=\"");

@@ -233,3 +233,174 @@ proptest::proptest! {
         }
     }
 }
+
+fn near_member(file: &str, line: usize, rule: &'static str, flag: bool, text: &str) -> NearMember {
+    NearMember {
+        kept: KeptCopy {
+            run: None,
+            file: "k/<kept>.txt".into(),
+            line: 3,
+        },
+        file: file.into(),
+        line,
+        rule,
+        flag,
+        similarity: Some(0.93),
+        containment: Some(0.97),
+        reason: "removed whole: <contained>".into(),
+        text: text.into(),
+        cut: false,
+    }
+}
+
+use crate::report::kept::{near_href, near_in, NearMember};
+
+#[test]
+fn char_spans_group_changes_between_equal_text() {
+    let kept = "全国居民消费价格同比上涨0.9%，环比下降0.1%。";
+    let copy = "全国居民消費价格同比上涨1.9%，环比下降0.1%！";
+    let spans = near::char_spans(kept, copy, "dedup.near-document");
+    let got: Vec<(&str, &str)> = spans
+        .iter()
+        .map(|s| (&kept[s.start..s.end], s.ins.as_str()))
+        .collect();
+    assert_eq!(got, [("费", "費"), ("0", "1"), ("。", "！")]);
+    assert!(near::char_spans(kept, kept, "dedup.near-document").is_empty());
+    // A dropped and an added clause are one span each.
+    let spans = near::char_spans("甲乙丙丁戊", "甲丁戊己", "dedup.near-paragraph");
+    let got: Vec<(usize, usize, &str)> = spans
+        .iter()
+        .map(|s| (s.start, s.end, s.ins.as_str()))
+        .collect();
+    assert_eq!(got, [(3, 9, ""), (15, 15, "己")]);
+}
+
+#[test]
+fn near_card_shows_kept_copy_members_scores_and_character_diff() {
+    let kept_text =
+        "国家统计局今天发布数据显示，全国居民消费价格同比上涨0.9%。\n\n<b>环比</b>下降0.1%。";
+    let copy =
+        "国家统计局今天发布数据显示，全国居民消费价格同比上涨1.9%。\n\n<b>环比</b>下降0.1%。";
+    let doc = near_member("c/<copy>.txt", 1, "dedup.near-document", false, copy);
+    let mut para = near_member(
+        "d.txt",
+        9,
+        "dedup.near-paragraph",
+        true,
+        "全国居民消费价格同比上涨0.9%。",
+    );
+    para.similarity = None;
+    para.reason = "flagged".into();
+    let card = NearCard {
+        anchor: "nabcL3".into(),
+        kept: &doc.kept,
+        kept_page: Some("files/0000.html#f2.L3".into()),
+        kept_text: Some((kept_text.to_string(), false)),
+        members: vec![(&doc, Some("files/0001.html#f4.L1".into())), (&para, None)],
+    };
+    let html = near_page("07", &[card]);
+    // The kept copy, named and linked.
+    assert!(html.contains("<section class=\"near\" id=\"nabcL3\">"));
+    assert!(html.contains("<h2>Kept: <span class=\"mono\">k/&lt;kept&gt;.txt</span> line 3</h2>"));
+    assert!(html.contains("href=\"../files/0000.html#f2.L3\""));
+    // Each member: rule, scores, reason, link to its row.
+    assert!(html
+        .contains("<div class=\"member\" data-rule=\"dedup.near-document\" data-sim=\"0.9300\">"));
+    assert!(
+        html.contains("<div class=\"member\" data-rule=\"dedup.near-paragraph\" data-sim=\"\">")
+    );
+    assert!(html.contains("Removed: <a href=\"../files/0001.html#f4.L1\"><span class=\"mono\">c/&lt;copy&gt;.txt</span> line 1</a>"));
+    assert!(html.contains("Flagged: <span class=\"mono\">d.txt</span> line 9"));
+    assert!(html.contains("similarity 0.930") && html.contains("containment 0.970"));
+    assert!(html.contains("similarity –"));
+    assert!(html.contains("removed whole: &lt;contained&gt;"));
+    // The diff at character level: only the figure differs.
+    assert!(html.contains("<del>0</del><ins>1</ins>"), "{html}");
+    // The paragraph copy is shorter: what only the kept copy has is struck.
+    assert!(html.contains("id=\"c0m1.e0\""));
+    // Filters, one option per rule present.
+    assert!(
+        html.contains("<option>dedup.near-document</option><option>dedup.near-paragraph</option>")
+    );
+    // Escaped, offline, only its own script.
+    assert!(!html.contains("<b>") && html.contains("&lt;b&gt;"));
+    assert!(!html.contains("http:") && !html.contains("https:"));
+    assert_eq!(html.matches("<script>").count(), 1);
+    assert!(html.contains(&escape_html(&csp(include_str!("near.js")))));
+    let index = near_index(&[("07.html".into(), 1, 2)]);
+    assert!(index.contains(
+        "<a href=\"07.html\">07.html</a></td><td class=\"num\">1</td><td class=\"num\">2</td>"
+    ));
+    assert!(index.contains("script-src 'none'"));
+}
+
+#[test]
+fn near_records_become_members_with_their_block() {
+    let orig = "标题\n\n第一段，没有改动的文字。\n\n全国居民消费价格同比上涨1.9%，环比下降0.1%。\n第二行。\n\n末段。\n";
+    let at = orig.find("全国").unwrap();
+    let mut flag = rec(orig, at, at, "", "dedup.near-paragraph");
+    flag.duplicate_of = Some(KeptCopy {
+        run: None,
+        file: "k.txt".into(),
+        line: 5,
+    });
+    let mut exact = rec(
+        orig,
+        orig.find("末段").unwrap(),
+        orig.len(),
+        "",
+        "dedup.paragraph",
+    );
+    exact.duplicate_of = Some(KeptCopy {
+        run: None,
+        file: "k.txt".into(),
+        line: 9,
+    });
+    let mut doc = rec(orig, 0, orig.len(), "", "dedup.near-document");
+    doc.duplicate_of = Some(KeptCopy {
+        run: Some("night-2".into()),
+        file: "old.txt".into(),
+        line: 1,
+    });
+    let changes = vec![flag, exact, doc];
+    let m = near_in(&changes, orig);
+    assert_eq!(m.len(), 2);
+    assert_eq!(
+        (m[0].rule, m[0].flag, m[0].line),
+        ("dedup.near-paragraph", true, 5)
+    );
+    assert_eq!(
+        m[0].text,
+        "全国居民消费价格同比上涨1.9%，环比下降0.1%。\n第二行。"
+    );
+    assert!(m[0].reason.contains("flagged"));
+    assert_eq!((m[1].flag, m[1].text.as_str()), (false, orig.trim_end()));
+    // A removed paragraph's text leaves out the separator before it.
+    let mut gone = rec(
+        orig,
+        at - 2,
+        orig.find("\n\n末段").unwrap(),
+        "",
+        "dedup.near-paragraph",
+    );
+    gone.duplicate_of = changes[0].duplicate_of.clone();
+    let g = near_in(&[gone], orig);
+    assert_eq!(g[0].text, m[0].text);
+    assert!(!g[0].flag && g[0].reason.starts_with("removed"));
+    assert_eq!(m[1].kept.run.as_deref(), Some("night-2"));
+    // The exact duplicate stays a kept-copy entry, the near ones do not.
+    let removed = crate::report::removed_in(&changes);
+    assert_eq!(removed.len(), 1);
+    assert_eq!(removed[0].1.line, 9);
+    // On the file's page, the flag keeps its text and links the card.
+    let html = render_file_page("a/b.txt", orig, &changes[..1], None).unwrap();
+    assert!(html.contains(&format!(
+        "href=\"../../{}\"",
+        near_href(
+            &changes[0].duplicate_of.clone().unwrap(),
+            "dedup.near-paragraph"
+        )
+    )));
+    assert!(!html.contains("removed: near-duplicate of") && !html.contains("class=\"r x d\""));
+    assert!(html.contains("<mark>&#9873;</mark>"));
+}

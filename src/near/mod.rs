@@ -1,0 +1,798 @@
+//! Near-duplicates (issue 16): edited copies of documents and paragraphs,
+//! found by MinHash and LSH, and **verified exactly** before any decision.
+//!
+//! ```text
+//!  fingerprint (per document, parallel)          resolve (one thread, corpus order)
+//!  ─────────────────────────────────────         ─────────────────────────────────────
+//!  each paragraph: tokens → shingle set          document: LSH candidates among kept
+//!   (sorted 32-bit hashes) → MinHash;             documents → exact Jaccard and
+//!   ≥ min_shingles: its band keys                 containment → remove / flag / nothing
+//!  document: min of the paragraphs'              paragraph (survived exact dedup):
+//!   signatures → band keys                        LSH candidates among kept paragraphs
+//!                                                 → exact check → flag / remove
+//! ```
+//!
+//! - Shingles ([`shingle`]): the block's text read as its fingerprint key
+//!   reads it; Han characters are tokens, Latin words and numbers are
+//!   tokens; a shingle is `ngram` consecutive tokens (character n-grams on
+//!   Han, word n-grams on Latin). Digits are kept: a figure is a token.
+//! - MinHash ([`minhash`]): one-permutation MinHash of `permutations`
+//!   bins with optimal densification (one multiply per shingle; see its
+//!   module doc for the measurement); LSH: `bands` bands of
+//!   `permutations / bands` rows. A document's raw bins are the
+//!   element-wise minimum of its paragraphs'.
+//! - Verification: every candidate is compared on the shingle sets
+//!   themselves (`similarity` = Jaccard, `containment` = share of this
+//!   copy's shingles in the kept one); LSH only proposes.
+//! - Decisions (first copy in corpus order kept; only kept copies are
+//!   candidates, so nothing is removed through a chain A~B~C):
+//!   an exact copy of a kept document is left to exact dedup; a document
+//!   with similarity ≥ `threshold` to a kept one is removed
+//!   (`dedup.near-document`, status `duplicate`) when it is not longer than
+//!   the kept one (in shingles), contained in it (≥ [`CONTAINMENT`]) and
+//!   has no shingle with a figure that the kept one lacks (a changed
+//!   figure makes such shingles); otherwise it is flagged (text
+//!   untouched). A paragraph of ≥ `min_shingles` shingles that survived
+//!   exact dedup and is similar to a kept paragraph is flagged
+//!   (`dedup.near-paragraph`), or removed with `near_paragraph = "remove"`
+//!   under the same conditions as a document; a paragraph is also
+//!   near-identical when one of the two is contained in the other (≥
+//!   [`CONTAINMENT`]) at similarity ≥ [`CONTAINED_SIMILARITY`] (a clause
+//!   dropped or added).
+//! - Memory of one run ([`NearIndex`]): the shingle sets of every kept
+//!   document (4 bytes a shingle, about one shingle per Han character),
+//!   a record per paragraph, and two LSH tables of 32-bit band keys.
+//!
+//! With `--index`, near-duplicates are found within the run only: the
+//! signatures of earlier nights are not persisted yet.
+//!
+//! Staged and distributed runs: everything `resolve` needs is in the
+//! stage types ([`NearPrints`] in `DocPrints::near`, the decisions in
+//! `DocDecisions::{near_document, near_paragraphs}` and `Removal::near`),
+//! so the one-machine run is one shard of a distributed one. A
+//! distributed resolve would (1) shuffle by band key (document and
+//! paragraph bands apart) to find candidate pairs, the earlier order key
+//! first; (2) verify each pair where both shingle sets are (a join by
+//! document id: the sets are ~4 bytes a Han character, so they travel
+//! once, to the pair's worker, not with every band); (3) decide in corpus
+//! order over the verified pairs only, which is small and sequential by
+//! nature (only kept copies are candidates, so a decision depends on the
+//! earlier ones), and independent per connected component of the pair
+//! graph; paragraph decisions after the exact block decisions of the same
+//! documents (a paragraph is asked only when it survived exact dedup).
+
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use crate::index::{Here, Origin};
+use crate::rules::RuleInfo;
+use crate::segment::{Block, BlockKind};
+
+pub(crate) mod minhash;
+pub(crate) mod shingle;
+
+/// Rules of this module.
+pub(crate) const RULES: &[RuleInfo] = &[
+    RuleInfo {
+        id: "dedup.near-document",
+        spec: "issue 16: near-duplicates",
+        doc: "whole file near-identical to an earlier kept file (verified similarity and containment): removed as one unit, else flagged",
+    },
+    RuleInfo {
+        id: "dedup.near-paragraph",
+        spec: "issue 16: near-duplicates",
+        doc: "paragraph near-identical to an earlier kept paragraph (verified): flagged, or removed with near_paragraph = \"remove\"",
+    },
+];
+
+/// Longest `ngram` accepted.
+pub const MAX_NGRAM: usize = 16;
+/// Most rows a band may have.
+pub const MAX_ROWS: usize = 64;
+/// Containment a copy needs in the kept one to be removed.
+pub const CONTAINMENT: f32 = 0.9;
+/// Paragraphs with fewer shingles are left to exact dedup.
+pub const MIN_SHINGLES: u32 = 20;
+
+/// What `[dedup] near_paragraph` does with a near-identical paragraph.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NearMode {
+    /// A review flag; the text is untouched.
+    #[default]
+    Flag,
+    /// Removed (when contained in the kept one, not longer, no changed
+    /// figure).
+    Remove,
+}
+
+/// `[dedup.near]`: the settings of the engine.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NearConfig {
+    /// Near-duplicate detection on (both rules can also be disabled by id).
+    pub enabled: bool,
+    /// Verified Jaccard similarity of the shingle sets at which two copies
+    /// are near-identical.
+    pub threshold: f32,
+    /// Tokens per shingle.
+    pub ngram: u32,
+    /// MinHash permutations.
+    pub permutations: u32,
+    /// LSH bands (of `permutations / bands` rows).
+    pub bands: u32,
+}
+
+impl Eq for NearConfig {}
+
+impl Default for NearConfig {
+    fn default() -> Self {
+        NearConfig {
+            enabled: true,
+            threshold: 0.8,
+            ngram: 5,
+            permutations: 128,
+            bands: 20,
+        }
+    }
+}
+
+impl NearConfig {
+    /// Check the values; the error names the key.
+    pub fn validate(&self) -> Result<(), String> {
+        if !(self.threshold > 0.0 && self.threshold <= 1.0) {
+            return Err(format!(
+                "dedup.near.threshold must be in (0, 1], not {}",
+                self.threshold
+            ));
+        }
+        if self.ngram == 0 || self.ngram as usize > MAX_NGRAM {
+            return Err(format!(
+                "dedup.near.ngram must be 1..={MAX_NGRAM}, not {}",
+                self.ngram
+            ));
+        }
+        if self.permutations == 0 || self.permutations > 1024 {
+            return Err(format!(
+                "dedup.near.permutations must be 1..=1024, not {}",
+                self.permutations
+            ));
+        }
+        let rows = self.permutations.checked_div(self.bands).unwrap_or(0);
+        if self.bands == 0 || rows == 0 || rows as usize > MAX_ROWS {
+            return Err(format!(
+                "dedup.near.bands must be 1..=permutations with at most {MAX_ROWS} rows a band, not {} (of {} permutations)",
+                self.bands, self.permutations
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// What `resolve` applies of the near settings (part of
+/// [`crate::stage::DedupRules`]).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NearRules {
+    /// `dedup.near-document` is on.
+    pub document: bool,
+    /// `dedup.near-paragraph` is on, and what it does.
+    pub paragraph: Option<NearMode>,
+    /// [`NearConfig::threshold`].
+    pub threshold: f32,
+    /// [`NearConfig::ngram`].
+    pub ngram: u32,
+    /// [`NearConfig::permutations`].
+    pub permutations: u32,
+    /// [`NearConfig::bands`].
+    pub bands: u32,
+}
+
+impl Eq for NearRules {}
+
+impl Default for NearRules {
+    /// Both rules off.
+    fn default() -> Self {
+        let n = NearConfig::default();
+        NearRules {
+            document: false,
+            paragraph: None,
+            threshold: n.threshold,
+            ngram: n.ngram,
+            permutations: n.permutations,
+            bands: n.bands,
+        }
+    }
+}
+
+impl NearRules {
+    /// The near rules of `cfg`.
+    pub fn of(cfg: &crate::config::Config) -> NearRules {
+        let n = cfg.near;
+        NearRules {
+            document: n.enabled && cfg.on("dedup.near-document"),
+            paragraph: (n.enabled && cfg.on("dedup.near-paragraph")).then_some(cfg.near_paragraph),
+            threshold: n.threshold,
+            ngram: n.ngram,
+            permutations: n.permutations,
+            bands: n.bands,
+        }
+    }
+
+    /// Rows a band.
+    pub fn rows(&self) -> usize {
+        (self.permutations / self.bands) as usize
+    }
+
+    /// Either rule is on.
+    pub fn any(&self) -> bool {
+        self.document || self.paragraph.is_some()
+    }
+}
+
+/// How similar a copy is to its kept one, and how that was measured.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Similarity {
+    /// Jaccard similarity of the two shingle sets.
+    pub similarity: f32,
+    /// Share of this copy's shingles that are in the kept copy.
+    pub containment: f32,
+    /// How: e.g. `exact: 5-gram shingle sets`.
+    pub measured: String,
+}
+
+impl Eq for Similarity {}
+
+/// A verified near-duplicate: the kept copy, the scores, and whether it
+/// goes (else it is flagged).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NearMatch {
+    /// Index of the paragraph block (for a document: 0).
+    pub block: usize,
+    /// The kept copy.
+    pub kept: Origin,
+    /// Scores.
+    pub score: Similarity,
+    /// Removed (else flagged).
+    pub remove: bool,
+}
+
+/// One paragraph's part of [`NearPrints`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParaPrint {
+    /// Its block index.
+    pub block: u32,
+    /// Its shingle set: `NearPrints::shingles[sh..sh + n]`.
+    pub sh: u32,
+    /// Size of its shingle set.
+    pub n: u32,
+    /// Its shingles that hold a figure: `NearPrints::figures[fig..fig +
+    /// figs]`.
+    pub fig: u32,
+    /// How many of its shingles hold a figure.
+    pub figs: u32,
+    /// Its band keys, `NearPrints::bands[band..band + bands]`, when it has
+    /// at least [`MIN_SHINGLES`] shingles; `u32::MAX` otherwise.
+    pub band: u32,
+}
+
+/// The near-duplicate fingerprints of one document, computed by
+/// `stage::fingerprint` (in parallel) for `resolve`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NearPrints {
+    /// Each paragraph's shingle set (sorted), one after the other.
+    pub shingles: Vec<u32>,
+    /// Each paragraph's shingles that hold a figure (sorted, unique), one
+    /// after the other.
+    pub figures: Vec<u32>,
+    /// The paragraphs, in text order.
+    pub paras: Vec<ParaPrint>,
+    /// Band keys of the paragraphs that have them.
+    pub bands: Vec<u32>,
+    /// Band keys of the document (empty: fewer than [`MIN_SHINGLES`]).
+    pub doc_bands: Vec<u32>,
+}
+
+/// Time spent, in nanoseconds of elapsed time summed over threads (on a
+/// loaded machine it counts time the thread waited for a core too):
+/// shingling (tokens and shingle sets), hashing (MinHash and bands),
+/// verification and the rest of the near part of resolve. Printed by the
+/// binary with `NEWSCLEAN_NEAR_PROFILE=1`.
+pub static TIMES: [AtomicU64; 3] = [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)];
+
+/// The three times of [`TIMES`], in seconds.
+pub fn times() -> [f64; 3] {
+    [0, 1, 2].map(|i| TIMES[i].load(Relaxed) as f64 / 1e9)
+}
+
+/// The near-duplicate prints of the paragraphs `blocks` of `text`.
+pub fn prints(text: &str, blocks: &[Block], rules: &NearRules) -> NearPrints {
+    let (mut shingling, mut hashing) = (0u64, 0u64);
+    let mut out = NearPrints::default();
+    let mut toks = shingle::Tokens::default();
+    let k = rules.permutations as usize;
+    let mut doc_raw = vec![minhash::EMPTY; k];
+    let mut raw = vec![minhash::EMPTY; k];
+    let mut sig = vec![0u32; k];
+    let mut total = 0u32;
+    for (i, b) in blocks.iter().enumerate() {
+        if b.kind != BlockKind::Paragraph {
+            continue;
+        }
+        let t0 = Instant::now();
+        toks.read(&text[b.start..b.end]);
+        let (sh, fig) = (out.shingles.len(), out.figures.len());
+        let n = shingle::shingles(
+            &toks,
+            rules.ngram as usize,
+            &mut out.shingles,
+            &mut out.figures,
+        );
+        let t1 = Instant::now();
+        let set = &out.shingles[sh..];
+        let band = if n as u32 >= MIN_SHINGLES && rules.paragraph.is_some() {
+            raw.fill(minhash::EMPTY);
+            minhash::update(set, &mut raw);
+            for (d, r) in doc_raw.iter_mut().zip(&raw) {
+                *d = (*d).min(*r);
+            }
+            minhash::densify(&raw, &mut sig);
+            let at = out.bands.len() as u32;
+            minhash::band_keys(&sig, rules.bands as usize, rules.rows(), &mut out.bands);
+            at
+        } else {
+            if rules.document {
+                minhash::update(set, &mut doc_raw);
+            }
+            u32::MAX
+        };
+        total += n as u32;
+        out.paras.push(ParaPrint {
+            block: i as u32,
+            sh: sh as u32,
+            n: n as u32,
+            fig: fig as u32,
+            figs: (out.figures.len() - fig) as u32,
+            band,
+        });
+        shingling += (t1 - t0).as_nanos() as u64;
+        hashing += t1.elapsed().as_nanos() as u64;
+    }
+    if rules.document && total >= MIN_SHINGLES {
+        let t1 = Instant::now();
+        minhash::densify(&doc_raw, &mut sig);
+        minhash::band_keys(&sig, rules.bands as usize, rules.rows(), &mut out.doc_bands);
+        hashing += t1.elapsed().as_nanos() as u64;
+    }
+    TIMES[0].fetch_add(shingling, Relaxed);
+    TIMES[1].fetch_add(hashing, Relaxed);
+    out
+}
+
+/// A kept paragraph.
+#[derive(Clone, Copy, Debug)]
+struct ParaRec {
+    /// Where it is kept.
+    at: Here,
+    /// Its document in `NearIndex::sets`.
+    doc: u32,
+    /// Its shingle set in that document's `shingles`.
+    sh: u32,
+    n: u32,
+    /// Its exact key's hash (an exact repeat is exact dedup's).
+    key: u64,
+}
+
+/// A kept document's sets, each allocated at its size (one growing arena
+/// would copy everything at each doubling and hold both copies then).
+#[derive(Debug)]
+struct DocSets {
+    shingles: Box<[u32]>,
+}
+
+/// A kept document: where it starts, its paragraphs in `NearIndex::paras`.
+#[derive(Clone, Copy, Debug)]
+struct DocRec {
+    at: Here,
+    para: u32,
+    paras: u32,
+    /// Its document key's hash: an exact copy is `dedup.document`'s (or,
+    /// with that rule off, kept), never a near-duplicate.
+    key: Option<u64>,
+}
+
+/// Hasher of the LSH tables: their keys are hashes already.
+#[derive(Default)]
+struct BandHasher(u64);
+
+impl std::hash::Hasher for BandHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.0 = u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+/// An LSH table: band key → the kept items with that key, in insertion
+/// (corpus) order. The first item of a key is held in the map itself; the
+/// rare others apart.
+#[derive(Default)]
+struct Lsh {
+    first: HashMap<u32, u32, BuildHasherDefault<BandHasher>>,
+    more: HashMap<u32, Vec<u32>, BuildHasherDefault<BandHasher>>,
+}
+
+impl Lsh {
+    fn insert(&mut self, keys: &[u32], item: u32) {
+        for &k in keys {
+            match self.first.entry(k) {
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(item);
+                }
+                std::collections::hash_map::Entry::Occupied(o) => {
+                    if *o.get() != item {
+                        let m = self.more.entry(k).or_default();
+                        if m.last() != Some(&item) {
+                            m.push(item);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The items sharing a band key with `keys`, ascending, unique.
+    fn candidates(&self, keys: &[u32], out: &mut Vec<u32>) {
+        out.clear();
+        for k in keys {
+            if let Some(&f) = self.first.get(k) {
+                out.push(f);
+                if let Some(m) = self.more.get(k) {
+                    out.extend_from_slice(m);
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+    }
+}
+
+/// The near-duplicate memory of one run: every kept document's shingle
+/// sets, and the LSH tables of kept documents and paragraphs.
+#[derive(Default)]
+pub struct NearIndex {
+    sets: Vec<DocSets>,
+    paras: Vec<ParaRec>,
+    docs: Vec<DocRec>,
+    doc_lsh: Lsh,
+    para_lsh: Lsh,
+    cand: Vec<u32>,
+    scratch: Vec<u32>,
+}
+
+/// `|a ∩ b|` of two sorted sets.
+fn intersection(a: &[u32], b: &[u32]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        let (x, y) = (a[i], b[j]);
+        n += usize::from(x == y);
+        i += usize::from(x <= y);
+        j += usize::from(y <= x);
+    }
+    n
+}
+
+/// Is every element of sorted `a` in sorted `b`?
+fn subset(a: &[u32], b: &[u32]) -> bool {
+    intersection(a, b) == a.len()
+}
+
+/// Round to three decimals (what the reports show).
+fn round3(x: f64) -> f32 {
+    ((x * 1000.0).round() / 1000.0) as f32
+}
+
+/// Sorted union of the slices `parts` into `out`.
+fn union_into<'a>(parts: impl Iterator<Item = &'a [u32]>, out: &mut Vec<u32>) {
+    out.clear();
+    for p in parts {
+        out.extend_from_slice(p);
+    }
+    out.sort_unstable();
+    out.dedup();
+}
+
+/// Least similarity at which a paragraph contained in the other (a clause
+/// dropped or added) is near-identical below the threshold.
+pub const CONTAINED_SIMILARITY: f32 = 0.5;
+
+/// The verdict on a copy `a` (its shingles that hold a figure: `af`)
+/// against a kept `b`: `None` when not near-identical (similarity below
+/// the threshold; for a paragraph, unless one of the two is contained in
+/// the other at ≥ [`CONTAINMENT`] and the similarity is at least
+/// [`CONTAINED_SIMILARITY`]); else the scores and whether it may go: not
+/// longer, contained, and every shingle with a figure in the kept copy
+/// (a changed figure makes shingles the kept copy lacks).
+fn verdict(
+    a: &[u32],
+    af: &[u32],
+    b: &[u32],
+    rules: &NearRules,
+    paragraph: bool,
+) -> Option<(Similarity, bool)> {
+    let i = intersection(a, b);
+    let union = a.len() + b.len() - i;
+    if union == 0 {
+        return None;
+    }
+    let j = i as f64 / union as f64;
+    let c = i as f64 / a.len() as f64;
+    let cb = i as f64 / b.len() as f64;
+    let contained =
+        paragraph && j as f32 >= CONTAINED_SIMILARITY && (c.max(cb) as f32) >= CONTAINMENT;
+    if (j as f32) < rules.threshold && !contained {
+        return None;
+    }
+    let remove = a.len() <= b.len() && c as f32 >= CONTAINMENT && subset(af, b);
+    Some((
+        Similarity {
+            similarity: round3(j),
+            containment: round3(c),
+            measured: format!("exact: {}-gram shingle sets, this run", rules.ngram),
+        },
+        remove,
+    ))
+}
+
+impl NearIndex {
+    /// An empty index.
+    pub fn new() -> NearIndex {
+        NearIndex::default()
+    }
+
+    /// The shingle sets held, in bytes (for the memory figures).
+    pub fn bytes(&self) -> usize {
+        self.sets
+            .iter()
+            .map(|d| d.shingles.len() * 4)
+            .sum::<usize>()
+            + self.paras.capacity() * std::mem::size_of::<ParaRec>()
+    }
+
+    /// The shingle set of kept paragraph `r`.
+    fn set_of(&self, r: &ParaRec) -> &[u32] {
+        &self.sets[r.doc as usize].shingles[r.sh as usize..(r.sh + r.n) as usize]
+    }
+
+    /// Is document `p` (order `order`) a near copy of a kept document? The
+    /// earliest kept document it may be removed against, else the
+    /// earliest it is similar to (a flag).
+    pub fn document(
+        &mut self,
+        p: &NearPrints,
+        key: Option<u64>,
+        rules: &NearRules,
+        order: u32,
+    ) -> Option<NearMatch> {
+        if p.doc_bands.is_empty() {
+            return None;
+        }
+        let t0 = Instant::now();
+        let mut cand = std::mem::take(&mut self.cand);
+        self.doc_lsh.candidates(&p.doc_bands, &mut cand);
+        let mut found: Option<NearMatch> = None;
+        // An exact copy of a kept document (it shares all its bands, so it
+        // is a candidate) is exact dedup's alone: `dedup.document`, or
+        // with that rule off kept; never removed as a near copy of
+        // another.
+        let exact = key.is_some() && cand.iter().any(|&d| self.docs[d as usize].key == key);
+        if !cand.is_empty() && !exact {
+            let mut a = Vec::new();
+            union_into(
+                p.paras
+                    .iter()
+                    .map(|x| &p.shingles[x.sh as usize..(x.sh + x.n) as usize]),
+                &mut a,
+            );
+            let mut af = Vec::new();
+            union_into(
+                p.paras
+                    .iter()
+                    .map(|x| &p.figures[x.fig as usize..(x.fig + x.figs) as usize]),
+                &mut af,
+            );
+            let mut b = std::mem::take(&mut self.scratch);
+            for &d in &cand {
+                let rec = self.docs[d as usize];
+                debug_assert!(rec.at.doc < order);
+                let ps = &self.paras[rec.para as usize..(rec.para + rec.paras) as usize];
+                union_into(ps.iter().map(|x| self.set_of(x)), &mut b);
+                if let Some((score, remove)) = verdict(&a, &af, &b, rules, false) {
+                    let m = NearMatch {
+                        block: 0,
+                        kept: Origin::ThisRun(rec.at),
+                        score,
+                        remove,
+                    };
+                    if remove {
+                        found = Some(m);
+                        break;
+                    }
+                    found.get_or_insert(m);
+                }
+            }
+            self.scratch = b;
+        }
+        self.cand = cand;
+        TIMES[2].fetch_add(t0.elapsed().as_nanos() as u64, Relaxed);
+        found
+    }
+
+    /// Hold a kept document's shingle sets (every paragraph's, for later
+    /// documents to be verified against) and its bands. Returns the number
+    /// of its first paragraph (see [`NearIndex::paragraph`]).
+    pub fn add_document(
+        &mut self,
+        p: &NearPrints,
+        blocks: &[Block],
+        key: Option<u64>,
+        at: Here,
+        lines: &[u32],
+    ) -> u32 {
+        let first = self.paras.len() as u32;
+        let doc = self.sets.len() as u32;
+        self.sets.push(DocSets {
+            shingles: p.shingles.as_slice().into(),
+        });
+        for x in &p.paras {
+            self.paras.push(ParaRec {
+                at: Here {
+                    doc: at.doc,
+                    line: lines[x.block as usize],
+                },
+                doc,
+                sh: x.sh,
+                n: x.n,
+                key: blocks[x.block as usize].key.hash,
+            });
+        }
+        if !p.doc_bands.is_empty() {
+            let d = self.docs.len() as u32;
+            self.docs.push(DocRec {
+                at,
+                para: first,
+                paras: p.paras.len() as u32,
+                key,
+            });
+            self.doc_lsh.insert(&p.doc_bands, d);
+        }
+        first
+    }
+
+    /// Paragraph `k` of `p` (held at paragraph number `first + k` by
+    /// [`NearIndex::add_document`]), which survived exact dedup: its
+    /// verdict against the kept paragraphs; it is remembered as kept
+    /// unless it goes.
+    pub fn paragraph(
+        &mut self,
+        p: &NearPrints,
+        k: usize,
+        first: u32,
+        rules: &NearRules,
+    ) -> Option<NearMatch> {
+        let x = p.paras[k];
+        let mode = rules.paragraph?;
+        if x.band == u32::MAX {
+            return None;
+        }
+        let t0 = Instant::now();
+        let bands = &p.bands[x.band as usize..x.band as usize + rules.bands as usize];
+        let mut cand = std::mem::take(&mut self.cand);
+        self.para_lsh.candidates(bands, &mut cand);
+        let me = self.paras[(first as usize) + k];
+        let a = &p.shingles[x.sh as usize..(x.sh + x.n) as usize];
+        let af = &p.figures[x.fig as usize..(x.fig + x.figs) as usize];
+        let mut found: Option<NearMatch> = None;
+        for &c in &cand {
+            let rec = self.paras[c as usize];
+            if rec.key == me.key {
+                continue;
+            }
+            let b = self.set_of(&rec);
+            if let Some((score, removable)) = verdict(a, af, b, rules, true) {
+                let remove = removable && mode == NearMode::Remove;
+                let m = NearMatch {
+                    block: x.block as usize,
+                    kept: Origin::ThisRun(rec.at),
+                    score,
+                    remove,
+                };
+                if remove {
+                    found = Some(m);
+                    break;
+                }
+                found.get_or_insert(m);
+            }
+        }
+        self.cand = cand;
+        if !found.as_ref().is_some_and(|m| m.remove) {
+            self.para_lsh.insert(bands, first + k as u32);
+        }
+        TIMES[2].fetch_add(t0.elapsed().as_nanos() as u64, Relaxed);
+        found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intersection_of_sorted_sets() {
+        assert_eq!(intersection(&[1, 3, 5, 7], &[3, 4, 5, 8]), 2);
+        assert_eq!(intersection(&[], &[1]), 0);
+        assert!(subset(&[2, 4], &[1, 2, 3, 4]));
+        assert!(!subset(&[2, 5], &[1, 2, 3, 4]));
+    }
+
+    #[test]
+    fn verdict_removes_only_a_contained_copy_with_the_same_figures() {
+        let rules = NearRules {
+            document: true,
+            paragraph: Some(NearMode::Flag),
+            threshold: 0.8,
+            ngram: 5,
+            permutations: 128,
+            bands: 20,
+        };
+        let kept: Vec<u32> = (0..100).collect();
+        // 95 of the kept 100 (5 with a figure, all kept): J 0.95, contained.
+        let part: Vec<u32> = (5..100).collect();
+        let (s, remove) = verdict(&part, &[10, 11], &kept, &rules, false).unwrap();
+        assert_eq!((s.similarity, s.containment, remove), (0.95, 1.0, true));
+        // Longer than the kept one: flagged.
+        let (_, remove) = verdict(&kept, &[], &part, &rules, false).unwrap();
+        assert!(!remove);
+        // A shingle with a figure that the kept copy lacks: flagged.
+        let mut changed = part.clone();
+        changed[0] = 1000;
+        changed.sort_unstable();
+        let (_, remove) = verdict(&changed, &[1000], &kept, &rules, false).unwrap();
+        assert!(!remove);
+        // Half the same: nothing.
+        let half: Vec<u32> = (50..150).collect();
+        assert!(verdict(&half, &[], &kept, &rules, true).is_none());
+        // A paragraph with a quarter dropped (J 0.75, contained): near; a
+        // document at that similarity is not.
+        let three: Vec<u32> = (0..75).collect();
+        assert!(verdict(&three, &[], &kept, &rules, true).unwrap().1);
+        assert!(verdict(&three, &[], &kept, &rules, false).is_none());
+        // One with a quarter added: near, flagged (longer).
+        assert!(!verdict(&kept, &[], &three, &rules, true).unwrap().1);
+    }
+
+    #[test]
+    fn config_is_validated() {
+        assert!(NearConfig::default().validate().is_ok());
+        let bad = |f: fn(&mut NearConfig)| {
+            let mut c = NearConfig::default();
+            f(&mut c);
+            c.validate().is_err()
+        };
+        assert!(bad(|c| c.threshold = 0.0));
+        assert!(bad(|c| c.threshold = 1.5));
+        assert!(bad(|c| c.ngram = 0));
+        assert!(bad(|c| c.bands = 0));
+        assert!(bad(|c| c.bands = 200));
+        assert!(bad(|c| c.permutations = 0));
+    }
+}
