@@ -415,3 +415,45 @@ fn an_exact_copy_is_never_a_near_copy() {
         .iter()
         .all(|c| c["rule"] != "dedup.near-document"));
 }
+
+#[test]
+fn a_removed_near_copy_is_never_a_kept_copy() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (c, edited) = day2_with_edited_paragraph();
+    // d repeats c's edited paragraph exactly: with near_paragraph =
+    // "remove" c's copy goes, so d's goes too and names the copy that is
+    // in an output (a.txt's), never c's removed one.
+    let d = format!(
+        "{}\n\n{edited}\n",
+        paras(&day1())[0].trim_end().replace("中美", "中俄")
+    );
+    let input = corpus(
+        tmp.path(),
+        &[("a.txt", &day1()), ("c.txt", &c), ("d.txt", &d)],
+    );
+    let cfg = tmp.path().join("near.toml");
+    std::fs::write(&cfg, "[dedup]\nnear_paragraph = \"remove\"\n").unwrap();
+    let out = tmp.path().join("out");
+    let (_, ch) = run(&input, &out, &["--config", cfg.to_str().unwrap()]);
+    let names: Vec<(&str, &str, &str)> = ch
+        .iter()
+        .filter(|r| r["before"].as_str().unwrap().contains(&edited))
+        .map(|r| {
+            (
+                r["file"].as_str().unwrap(),
+                r["rule"].as_str().unwrap(),
+                r["duplicate_of"]["file"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("c.txt", "dedup.near-paragraph", "a.txt"),
+            ("d.txt", "dedup.near-paragraph", "a.txt")
+        ]
+    );
+    assert!(!std::fs::read_to_string(out.join("d.txt"))
+        .unwrap()
+        .contains(&edited));
+}

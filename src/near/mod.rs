@@ -41,6 +41,21 @@
 //!
 //! With `--index`, near-duplicates are found within the run only: the
 //! signatures of earlier nights are not persisted yet.
+//!
+//! Staged and distributed runs: everything `resolve` needs is in the
+//! stage types ([`NearPrints`] in `DocPrints::near`, the decisions in
+//! `DocDecisions::{near_document, near_paragraphs}` and `Removal::near`),
+//! so the one-machine run is one shard of a distributed one. A
+//! distributed resolve would (1) shuffle by band key (document and
+//! paragraph bands apart) to find candidate pairs, the earlier order key
+//! first; (2) verify each pair where both shingle sets are (a join by
+//! document id: the sets are ~4 bytes a Han character, so they travel
+//! once, to the pair's worker, not with every band); (3) decide in corpus
+//! order over the verified pairs only, which is small and sequential by
+//! nature (only kept copies are candidates, so a decision depends on the
+//! earlier ones), and independent per connected component of the pair
+//! graph; paragraph decisions after the exact block decisions of the same
+//! documents (a paragraph is asked only when it survived exact dedup).
 
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
