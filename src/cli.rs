@@ -65,6 +65,47 @@ pub(crate) enum Command {
     /// Inspect or change an on-disk index (`--index DIR`).
     #[command(subcommand)]
     Index(IndexCommand),
+    /// Staged run, step 1 of 4: fingerprint shard i of N into --work.
+    Fingerprint(Box<StageArgs>),
+    /// Staged run, step 2 of 4: decide bucket j of P (first copy wins).
+    Resolve {
+        /// The work folder of the staged run.
+        #[arg(long, value_name = "DIR")]
+        work: PathBuf,
+        /// This bucket: j/P, j from 0.
+        #[arg(long, value_name = "j/P", value_parser = newsclean::staged::Part::parse)]
+        bucket: newsclean::staged::Part,
+    },
+    /// Staged run, step 3 of 4: clean shard i of N into --out.
+    Apply(Box<StageArgs>),
+    /// Staged run, step 4 of 4: merge the shards' parts into one report.
+    Report {
+        /// The work folder of the staged run.
+        #[arg(long, value_name = "DIR")]
+        work: PathBuf,
+        /// The report folder (as given to apply).
+        #[arg(long, value_name = "DIR")]
+        report: PathBuf,
+        /// No summary line.
+        #[arg(short, long)]
+        quiet: bool,
+    },
+}
+
+/// Arguments of `fingerprint` and `apply`: the work folder, the shard, and
+/// `clean`'s options (the same in every stage of a run).
+#[derive(Debug, clap::Args)]
+pub(crate) struct StageArgs {
+    /// This shard: i/N, i from 0 (contiguous ranges of corpus order).
+    #[arg(long, value_name = "i/N", value_parser = newsclean::staged::Part::parse)]
+    pub(crate) shard: newsclean::staged::Part,
+    /// Buckets the fingerprints are partitioned into (fingerprint only).
+    #[arg(long, value_name = "P", default_value_t = 1)]
+    pub(crate) buckets: u32,
+    /// `clean`'s options (--out is required by apply), and --work DIR:
+    /// the work folder of the staged run (shared by all its tasks).
+    #[command(flatten)]
+    pub(crate) clean: CleanArgs,
 }
 
 /// `newsclean index …`.
@@ -109,7 +150,7 @@ pub(crate) struct CleanArgs {
         short,
         long,
         value_name = "DIR",
-        required_unless_present_any = ["check", "diff"]
+        required_unless_present_any = ["check", "diff", "work"]
     )]
     pub(crate) out: Option<PathBuf>,
     /// Report folder [default: <OUT>.report].
@@ -188,6 +229,9 @@ pub(crate) struct CleanArgs {
     /// Wait for another run that holds the index (else exit 75 at once).
     #[arg(long, requires = "index")]
     pub(crate) wait: bool,
+    /// The work folder of a staged run (fingerprint and apply only).
+    #[arg(long, value_name = "DIR", hide = true)]
+    pub(crate) work: Option<PathBuf>,
 }
 
 /// `--report-diffs`.

@@ -32,6 +32,7 @@ pub mod shard;
 mod sink;
 mod source;
 pub mod stage;
+pub mod staged;
 mod window;
 
 pub use config::Config;

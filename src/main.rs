@@ -103,6 +103,17 @@ pub(crate) fn run(args: Vec<std::ffi::OsString>) -> u8 {
         },
         Command::Clean(args) => clean(*args, cli.color, &mut out),
         Command::Index(cmd) => index_command(cmd, &mut out),
+        Command::Fingerprint(a) => stage_command(Stage::Fingerprint, *a, &mut out),
+        Command::Apply(a) => stage_command(Stage::Apply, *a, &mut out),
+        Command::Resolve { work, bucket } => {
+            let r = newsclean::staged::resolve(&work, bucket);
+            stage_result(r, &format!("resolve bucket {bucket}"), "keys", &mut out)
+        }
+        Command::Report {
+            work,
+            report,
+            quiet,
+        } => report_command(&work, &report, quiet, cli.color, &mut out),
     };
     out.finish(code)
 }
@@ -332,56 +343,19 @@ fn clean(args: cli::CleanArgs, color: ColorChoice, out: &mut Stdout) -> u8 {
         );
         return 64;
     }
-    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let config_file =
-        match discover_config(args.config.as_deref(), args.no_config, &args.inputs, &cwd) {
-            Ok(p) => p,
-            Err(e) => {
-                fail(&e.to_string());
-                return 78;
-            }
-        };
-    let cli_rules = CliRules {
-        disable: args.disable.clone(),
-        enable: args.enable.clone(),
-    };
-    let config = match Config::load(config_file.as_deref(), &cli_rules) {
-        Ok(c) => c,
+    if args.work.is_some() {
+        fail("--work belongs to the staged commands (fingerprint, apply), not to clean");
+        return 64;
+    }
+    let opts = match run_options(&args) {
+        Ok(o) => o,
         Err(e) => {
-            fail(&e.to_string());
+            fail(&e);
             return 78;
         }
     };
-    let check = args.check || args.diff;
-    let stream = args.diff || args.format == Format::Jsonl;
+    let check = opts.check;
     let shown = Shown::new(&args.inputs);
-    let opts = RunOptions {
-        inputs: args.inputs.clone(),
-        out: args.out.clone(),
-        report: args.report.clone(),
-        include: args.include.clone(),
-        exclude: args.exclude.clone(),
-        shards: newsclean::shard::ShardOptions {
-            text_field: args.text_field.clone(),
-            id_field: args.id_field.clone(),
-        },
-        jobs: args.jobs,
-        check,
-        prune: args.prune,
-        config,
-        config_file,
-        allow_empty: args.allow_empty,
-        stream,
-        reports: newsclean::report::Plan {
-            per_file_diffs: args.report_diffs == cli::ReportDiffs::PerFile,
-            ..args.reports
-        },
-        index: args.index.clone().map(|dir| IndexOptions {
-            dir,
-            run_id: args.run_id.clone(),
-            wait: args.wait,
-        }),
-    };
     on_signals_clean_up_and_exit();
     let bar = if std::io::stderr().is_terminal() && !args.quiet {
         let b = ProgressBar::new(0);
@@ -522,6 +496,156 @@ fn clean(args: cli::CleanArgs, color: ColorChoice, out: &mut Stdout) -> u8 {
     } else {
         0
     }
+}
+
+/// `fingerprint` or `apply`.
+enum Stage {
+    Fingerprint,
+    Apply,
+}
+
+/// `newsclean fingerprint|apply`: the options resolved as `clean`'s, the
+/// stage run; one line on stdout, an error on stderr with its exit code.
+fn stage_command(stage: Stage, a: cli::StageArgs, out: &mut Stdout) -> u8 {
+    let Some(work) = a.clean.work.clone() else {
+        msg!("newsclean: --work DIR is required");
+        return 64;
+    };
+    let opts = match run_options(&a.clean) {
+        Ok(o) => o,
+        Err(e) => {
+            msg!("newsclean: {e}");
+            return 78;
+        }
+    };
+    on_signals_clean_up_and_exit();
+    let (r, what) = match stage {
+        Stage::Fingerprint => (
+            newsclean::staged::fingerprint(&opts, &work, a.shard, a.buckets),
+            "fingerprint",
+        ),
+        Stage::Apply if opts.out.is_none() => {
+            msg!("newsclean: apply needs --out DIR");
+            return 64;
+        }
+        Stage::Apply => (newsclean::staged::apply(&opts, &work, a.shard), "apply"),
+    };
+    stage_result(r, &format!("{what} shard {}", a.shard), "documents", out)
+}
+
+/// One line for a stage task that ran; its error and exit code if not.
+/// A task whose documents failed exits 2, as `clean`.
+fn stage_result(
+    r: Result<newsclean::staged::StageOutcome, RunError>,
+    what: &str,
+    items: &str,
+    out: &mut Stdout,
+) -> u8 {
+    match r {
+        Ok(o) => {
+            out.line(&format!(
+                "newsclean {what}: {} {items}, {} records, {} bytes written{}",
+                o.items,
+                o.records,
+                o.bytes,
+                if o.failed > 0 {
+                    format!(", {} failed", o.failed)
+                } else {
+                    String::new()
+                }
+            ));
+            if o.failed > 0 {
+                2
+            } else {
+                0
+            }
+        }
+        Err(e) => {
+            msg!("newsclean: {what}: {e}");
+            exit_code(&e)
+        }
+    }
+}
+
+/// `newsclean report`: the shards' parts merged into one report folder;
+/// the summary line and exit code of `clean`.
+fn report_command(
+    work: &std::path::Path,
+    report: &std::path::Path,
+    quiet: bool,
+    color: ColorChoice,
+    out: &mut Stdout,
+) -> u8 {
+    let paint = Paint::new(color, std::io::stdout().is_terminal());
+    let outcome = match newsclean::staged::report(work, report) {
+        Ok(o) => o,
+        Err(e) => {
+            msg!("newsclean: report: {e}");
+            return exit_code(&e);
+        }
+    };
+    for f in &outcome.summary.files {
+        if f.status == Status::Failed {
+            msg!(
+                "newsclean: {}: {}",
+                f.path,
+                f.reason.as_deref().unwrap_or("failed")
+            );
+        }
+    }
+    if !quiet {
+        out.line(&human_line(&outcome, false, paint));
+    }
+    if let Some(e) = &outcome.report_error {
+        msg!("newsclean: the report is incomplete (no summary.json): {e}");
+        73
+    } else if outcome.failed() {
+        2
+    } else {
+        0
+    }
+}
+
+/// `clean`'s options resolved into [`RunOptions`] (the config file found
+/// and read: an error is exit 78).
+fn run_options(args: &cli::CleanArgs) -> Result<RunOptions, String> {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let config_file = discover_config(args.config.as_deref(), args.no_config, &args.inputs, &cwd)
+        .map_err(|e| e.to_string())?;
+    let cli_rules = CliRules {
+        disable: args.disable.clone(),
+        enable: args.enable.clone(),
+    };
+    let config = Config::load(config_file.as_deref(), &cli_rules).map_err(|e| e.to_string())?;
+    let check = args.check || args.diff;
+    let stream = args.diff || args.format == Format::Jsonl;
+    Ok(RunOptions {
+        inputs: args.inputs.clone(),
+        out: args.out.clone(),
+        report: args.report.clone(),
+        include: args.include.clone(),
+        exclude: args.exclude.clone(),
+        shards: newsclean::shard::ShardOptions {
+            text_field: args.text_field.clone(),
+            id_field: args.id_field.clone(),
+        },
+        jobs: args.jobs,
+        check,
+        prune: args.prune,
+        config,
+        config_file,
+        allow_empty: args.allow_empty,
+        stream,
+        reports: newsclean::report::Plan {
+            per_file_diffs: args.report_diffs == cli::ReportDiffs::PerFile,
+            ..args.reports
+        },
+        index: args.index.clone().map(|dir| IndexOptions {
+            dir,
+            run_id: args.run_id.clone(),
+            wait: args.wait,
+        }),
+    })
 }
 
 /// Paths as the user gave them: each shown output name mapped back to the

@@ -264,7 +264,7 @@ pub fn run(
             reports: opts.reports,
             doc_keys: Default::default(),
         };
-        run.drive(&mut report, index.seen());
+        run.drive(0..source.len() as u32, &mut report, index.seen());
         run.doc_keys.into_inner()
     });
     // What was in the output folder before this run and is not one of its
@@ -330,7 +330,12 @@ fn commit_index(
 }
 
 /// The summary's run block.
-fn run_info(opts: &RunOptions, plan: &Plan, started: SystemTime, clock: Instant) -> RunInfo {
+pub(crate) fn run_info(
+    opts: &RunOptions,
+    plan: &Plan,
+    started: SystemTime,
+    clock: Instant,
+) -> RunInfo {
     RunInfo {
         version: env!("CARGO_PKG_VERSION"),
         config_hash: format!("{:016x}", opts.config.hash),
@@ -383,9 +388,14 @@ impl Run<'_> {
     /// the index of everything before it. Deciding is sequential by
     /// nature; run this way it does not leave the other cores idle between
     /// rounds. At most three chunks of text are held.
-    fn drive(&self, report: &mut (dyn Report + Send), index: &mut (dyn SeenIndex + Send)) {
-        let n = self.source.len() as u32;
-        let mut chunks = (0..n).step_by(CHUNK).map(|s| s..(s + CHUNK as u32).min(n));
+    fn drive(
+        &self,
+        docs: Range<u32>,
+        report: &mut (dyn Report + Send),
+        index: &mut (dyn SeenIndex + Send),
+    ) {
+        let n = docs.end;
+        let mut chunks = docs.step_by(CHUNK).map(|s| s..(s + CHUNK as u32).min(n));
         let records = report.wants_records();
         let mut undecided: Option<(Range<u32>, Vec<Analysis>)> = None;
         let mut pending: Option<Decided> = None;
@@ -439,19 +449,7 @@ impl Run<'_> {
             .clone()
             .zip(&mut analyses)
             .map(|(i, a)| match a {
-                Analysis::Text(t) => match stage::resolve_document(index, &t.prints) {
-                    Some(kept) => DocDecisions {
-                        document: Some(kept),
-                        ..DocDecisions::default()
-                    },
-                    None => {
-                        if t.prints.rules.document && stage::document_key(&t.prints).is_some() {
-                            self.doc_keys
-                                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        }
-                        stage::resolve(index, &t.prints)
-                    }
-                },
+                Analysis::Text(t) => decide_doc(index, &t.prints, &self.doc_keys),
                 Analysis::Huge => {
                     *a = self.clean_huge(i, index, records);
                     DocDecisions::default()
@@ -544,6 +542,58 @@ impl Run<'_> {
     }
 }
 
+/// The local driver over the documents `docs` of `source` only (one
+/// shard of a staged run, `staged.rs`): the same rounds as [`run`]'s,
+/// against `index`, the reports of each document handed to `report`.
+/// Returns the document keys remembered.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn drive_range(
+    source: &dyn DocSource,
+    sink: &dyn DocSink,
+    rt: Option<&Tree>,
+    cfg: &Config,
+    reports: crate::report::Plan,
+    docs: Range<u32>,
+    report: &mut (dyn Report + Send),
+    index: &mut (dyn SeenIndex + Send),
+) -> u64 {
+    let progress = |_: Progress<'_>| {};
+    let run = Run {
+        source,
+        sink,
+        rt,
+        cfg,
+        progress: &progress,
+        want_diff: false,
+        reports,
+        doc_keys: Default::default(),
+    };
+    run.drive(docs, report, index);
+    run.doc_keys.into_inner()
+}
+
+/// Resolve one whole document against `index`: as a duplicate document
+/// (`dedup.document`), else block by block; a document key remembered is
+/// counted in `doc_keys`.
+fn decide_doc(
+    index: &mut dyn SeenIndex,
+    prints: &stage::DocPrints,
+    doc_keys: &std::sync::atomic::AtomicU64,
+) -> DocDecisions {
+    match stage::resolve_document(index, prints) {
+        Some(kept) => DocDecisions {
+            document: Some(kept),
+            ..DocDecisions::default()
+        },
+        None => {
+            if prints.rules.document && stage::document_key(prints).is_some() {
+                doc_keys.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            stage::resolve(index, prints)
+        }
+    }
+}
+
 /// `p` made absolute against the current folder (`..` and links kept).
 fn as_given_absolute(p: &Path) -> PathBuf {
     std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
@@ -560,7 +610,7 @@ pub(crate) fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
 }
 
 /// The `changes.jsonl` lines of one file's records.
-fn change_lines(changes: &[crate::report::ChangeRecord]) -> serde_json::Result<Vec<u8>> {
+pub(crate) fn change_lines(changes: &[crate::report::ChangeRecord]) -> serde_json::Result<Vec<u8>> {
     let mut out = Vec::with_capacity(changes.len() * 160);
     for c in changes {
         serde_json::to_writer(&mut out, c)?;
@@ -573,7 +623,7 @@ fn change_lines(changes: &[crate::report::ChangeRecord]) -> serde_json::Result<V
 /// the diff and the review page, and build its report row; the unified
 /// diff is returned too (built when there is a report or `want_diff`).
 #[allow(clippy::too_many_arguments)]
-fn emit_file(
+pub(crate) fn emit_file(
     source: &dyn DocSource,
     order: u32,
     a: Analysis,

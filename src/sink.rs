@@ -123,13 +123,19 @@ pub(crate) fn fail_row(
 /// Open (creating it) the output or report folder, lock it for the run
 /// and check that a file can be created in it.
 pub(crate) fn open_tree(dir: &Path, what: &str) -> Result<Tree, RunError> {
+    open_tree_locked(dir, what, true)
+}
+
+/// [`open_tree`], locked only with `lock` (the tasks of a staged run
+/// write one output folder together, each its own files).
+pub(crate) fn open_tree_locked(dir: &Path, what: &str, lock: bool) -> Result<Tree, RunError> {
     let t = Tree::open(dir).map_err(|e| {
         RunError::CantCreate(format!(
             "{}: cannot create {what} folder: {e}",
             discover::escape_path(dir)
         ))
     })?;
-    match t.lock() {
+    match if lock { t.lock() } else { Ok(true) } {
         Ok(true) => {}
         Ok(false) => {
             return Err(RunError::Busy(format!(

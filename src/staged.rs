@@ -1,0 +1,1225 @@
+//! The staged run: `clean` cut into four commands that can run on many
+//! machines (Slurm arrays, Kubernetes indexed jobs, the Ray driver), with
+//! the same output and reports as one `clean`, byte for byte (timings and
+//! thread counts aside).
+//!
+//! ```text
+//! fingerprint --shard i/N --buckets P   (N tasks)  documents of shard i → pairs, one file per bucket
+//! resolve     --bucket j/P              (P tasks)  pairs of bucket j from every shard → decisions per shard
+//! apply       --shard i/N --out OUT     (N tasks)  the driver of `clean` on shard i, against the decisions
+//! report      --report REPORT           (1 task)   shard parts → the report folder of one run
+//! ```
+//!
+//! **Shards** are contiguous ranges of the sorted corpus order that `clean`
+//! uses (the input files sorted, a JSONL shard's records in line order):
+//! the files (a JSONL shard with all its records, so that its output shard
+//! is written by one task) are cut into N ranges of nearly equal count.
+//! `i/N` and `j/P` count from 0 (as `SLURM_ARRAY_TASK_ID` and
+//! `JOB_COMPLETION_INDEX` do). Every task reads the same sorted input list;
+//! the corpus hash below makes sure they do.
+//!
+//! **What is decided globally.** Resolving is "the first kept copy in
+//! corpus order wins" (`stage/resolve.rs`). Every eligible block key (and
+//! document key, `dedup.document`) of a document is a *candidate* with its
+//! order key `(document number, line)`, packed in 8 bytes (lines grow with
+//! block numbers, so this orders blocks as their numbers do, and it is the
+//! kept copy's `Here` as it is). `fingerprint` keeps per shard and key the
+//! smallest order key and writes it to bucket `hash % P`; `resolve` takes
+//! per key the smallest over all shards (the 32-bit check hash of
+//! [`Key`] is compared too, so a 64-bit collision is no false pair) and
+//! writes, for each shard that holds a key also held by another shard, the
+//! key and its first order key. A key held by one shard only needs no
+//! decision: the shard's own sequential resolve gets it right.
+//!
+//! **Apply** runs the very driver of `clean` (`pipeline::drive_range`) on
+//! the shard's documents, in order, against a [`SeenIndex`] that answers
+//! for the keys first held by an earlier shard from the decisions, and
+//! for everything else from an index of this shard's own kept keys. That
+//! is the one-machine run exactly when each shard-crossing key's first
+//! candidate is also where the one-machine run first *kept* it. Almost
+//! always it is; it is not when the first copy itself went (the lines of
+//! a paragraph removed whole, a duplicate document's blocks), when a
+//! paragraph's key is remembered at the kept copy of its content, or for
+//! the key of what is left of a paragraph (`resolve_rest`), which no
+//! fingerprint can list. Apply checks the first: every shard-crossing key
+//! first held by the shard must be kept where the decisions say
+//! (`deviations`); and lists the second (`rest keys`), which `report`
+//! looks up in every shard's pairs. Either found, `report` refuses (exit
+//! 64, nothing written) rather than write a report that might differ from a
+//! one-machine run; the staged run of such a corpus needs fewer shards.
+//!
+//! **Report** replays the shard parts (each document's row, its review-page
+//! section, `changes.jsonl` lines and diff, as the driver's `Report` got
+//! them) through the report folder of `clean` (`reporting::FolderReport`),
+//! in corpus order, and finishes it as `clean` does: the kept-copy pages,
+//! the `stale` list of `--out`, `index.html`, `summary.json`.
+//!
+//! Off in staged mode, refused with a message (exit 64): `--index`
+//! (lookups against earlier nights would go into `resolve`; see
+//! `docs/scale-out.md`), `--check`/`--diff`, and files larger than the
+//! window threshold (cleaned in windows, `window.rs`).
+//!
+//! # The work folder
+//!
+//! ```text
+//! WORK/fingerprint/shard-00003-of-00007.json            what shard 3 read (header, options, counts)
+//! WORK/fingerprint/shard-00003-of-00007.bucket-0001-of-0004.pairs
+//! WORK/resolve/bucket-0001-of-0004.json                 what bucket 1 decided (header, counts)
+//! WORK/resolve/bucket-0001-of-0004.shard-00003-of-00007.decisions
+//! WORK/apply/shard-00003-of-00007.parts                 shard 3's report parts (JSON lines)
+//! ```
+//!
+//! Every file is written to a temporary name and renamed into place, so a
+//! task killed half-way leaves no file a later stage could take as done;
+//! a task run again replaces its files.
+//!
+//! Binary files (`.pairs`, `.decisions`) are a 64-byte header and then
+//! fixed-size little-endian records sorted by key:
+//!
+//! ```text
+//! header  magic "NCSTAGE\0" (8) · format u32 · kind u32 (1 pairs, 2 decisions)
+//!         · config hash u64 · corpus hash u64 · shard u32 · shards u32
+//!         · bucket u32 · buckets u32 · records u64 · reserved u64
+//! record  key hash u64 · key check u32 · order key u64 (document << 32 | line)   = 20 bytes
+//! ```
+//!
+//! The config hash is `Config::hash` (every setting that changes output);
+//! the corpus hash is xxh3-64 of the documents' shown names in corpus order
+//! and the shards' options. A stage refuses (exit 64, naming the file) a
+//! file of another format, kind, config, corpus, shard count or bucket
+//! count, and a missing one ("shard 3/7 has not been fingerprinted").
+//! JSON files (`.json`, the first line of `.parts`) carry the same fields.
+
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, BufWriter, Read, Write};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::{Instant, SystemTime};
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+use crate::discover;
+use crate::emit::Tree;
+use crate::index::memory::MemoryIndex;
+use crate::index::{Here, Key, Origin, SeenIndex};
+use crate::pipeline::{RunError, RunOptions, RunOutcome};
+use crate::plan::Plan;
+use crate::report::summary::Summary;
+use crate::report::{FileReport, KeptCopy, Status};
+use crate::reporting::{Emitted, FolderReport, Report};
+use crate::shard::Corpus;
+use crate::sink::{open_tree, open_tree_locked, DocSink, TreeSink};
+use crate::source::{Analysis, DocSource};
+use crate::stage;
+
+/// Version of the work folder's files.
+pub const FORMAT: u32 = 1;
+
+const MAGIC: &[u8; 8] = b"NCSTAGE\0";
+const HEADER: usize = 64;
+const RECORD: usize = 20;
+const KIND_PAIRS: u32 = 1;
+const KIND_DECISIONS: u32 = 2;
+
+/// `i/N`: part `i` (from 0) of `n`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Part {
+    /// This part, `0..n`.
+    pub i: u32,
+    /// How many.
+    pub n: u32,
+}
+
+impl Part {
+    /// Parse `i/N` (`0 <= i < N`, `N >= 1`).
+    pub fn parse(s: &str) -> Result<Part, String> {
+        let (i, n) = s
+            .split_once('/')
+            .ok_or_else(|| format!("{s}: expected i/N, e.g. 0/4"))?;
+        let i: u32 = i.trim().parse().map_err(|e| format!("{s}: {e}"))?;
+        let n: u32 = n.trim().parse().map_err(|e| format!("{s}: {e}"))?;
+        if n == 0 || i >= n {
+            return Err(format!("{s}: need 0 <= i < N (parts count from 0)"));
+        }
+        Ok(Part { i, n })
+    }
+}
+
+impl std::fmt::Display for Part {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.i, self.n)
+    }
+}
+
+/// What one stage task did (printed by the binary).
+#[derive(Debug, Default)]
+pub struct StageOutcome {
+    /// Documents of the shard (fingerprint, apply) or keys decided (resolve).
+    pub items: u64,
+    /// Bytes written to the work folder.
+    pub bytes: u64,
+    /// Records written (pairs, decisions).
+    pub records: u64,
+    /// Documents of the shard that failed (apply; exit 2 as `clean`).
+    pub failed: u64,
+}
+
+/// The identity every work file carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct Ident {
+    format: u32,
+    config_hash: u64,
+    corpus_hash: u64,
+    shards: u32,
+    buckets: u32,
+}
+
+/// `fingerprint/shard-i-of-N.json`: what a shard read, and the options the
+/// later stages must agree with.
+#[derive(Debug, Serialize, Deserialize)]
+struct ShardManifest {
+    ident: Ident,
+    shard: u32,
+    docs: Range<u32>,
+    inputs: Vec<PathBuf>,
+    include: Vec<String>,
+    exclude: Vec<String>,
+    text_field: String,
+    id_field: String,
+    /// Candidates (one per key and shard) written.
+    pairs: u64,
+    /// Bytes of the shard's pair files (headers included).
+    bytes: u64,
+}
+
+/// First line of `apply/shard-i-of-N.parts`.
+#[derive(Debug, Serialize, Deserialize)]
+struct PartsHeader {
+    ident: Ident,
+    shard: u32,
+    docs: Range<u32>,
+    out: PathBuf,
+    report: PathBuf,
+    reports: ReportsPlan,
+    config_file: Option<PathBuf>,
+    config: Config,
+    jobs: usize,
+}
+
+/// Last line of `apply/shard-i-of-N.parts`.
+#[derive(Debug, Serialize, Deserialize)]
+struct PartsTrailer {
+    /// Block keys this shard kept first (`unique_keys` of the summary).
+    inserted: u64,
+    /// Shard-crossing keys not kept where the decisions say.
+    deviations: u64,
+    /// Keys of what was left of a paragraph, kept here: (hash, check, order).
+    rest: Vec<(u64, u32, u64)>,
+}
+
+/// `report::Plan` as stored.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+struct ReportsPlan {
+    changes: bool,
+    diff: bool,
+    html: bool,
+    per_file_diffs: bool,
+}
+
+impl From<crate::report::Plan> for ReportsPlan {
+    fn from(p: crate::report::Plan) -> Self {
+        ReportsPlan {
+            changes: p.changes,
+            diff: p.diff,
+            html: p.html,
+            per_file_diffs: p.per_file_diffs,
+        }
+    }
+}
+
+impl From<ReportsPlan> for crate::report::Plan {
+    fn from(p: ReportsPlan) -> Self {
+        crate::report::Plan {
+            changes: p.changes,
+            diff: p.diff,
+            html: p.html,
+            per_file_diffs: p.per_file_diffs,
+        }
+    }
+}
+
+/// One document's report parts as the driver handed them over.
+#[derive(Debug, Serialize, Deserialize)]
+struct DocPart {
+    row: Row,
+    jsonl: String,
+    diff: String,
+}
+
+/// A [`FileReport`] with the fields the summary leaves out.
+#[derive(Debug, Serialize, Deserialize)]
+struct Row {
+    path: String,
+    status: Status,
+    reason: Option<String>,
+    encoding: Option<String>,
+    bytes_in: u64,
+    bytes_out: u64,
+    edits: usize,
+    flags: usize,
+    blocks: usize,
+    duplicates_removed: usize,
+    rules: Vec<(String, usize)>,
+    removed: Vec<(usize, Option<String>, String, usize)>,
+    section: String,
+    page: Option<String>,
+}
+
+impl Row {
+    fn of(r: &mut FileReport) -> Row {
+        Row {
+            path: r.path.clone(),
+            status: r.status,
+            reason: r.reason.clone(),
+            encoding: r.encoding.clone(),
+            bytes_in: r.bytes_in,
+            bytes_out: r.bytes_out,
+            edits: r.edits,
+            flags: r.flags,
+            blocks: r.blocks,
+            duplicates_removed: r.duplicates_removed,
+            rules: r.rules.iter().map(|&(k, n)| (k.to_string(), n)).collect(),
+            removed: std::mem::take(&mut r.removed)
+                .into_iter()
+                .map(|(l, k)| (l, k.run, k.file, k.line))
+                .collect(),
+            section: std::mem::take(&mut r.section),
+            page: r.page.clone(),
+        }
+    }
+
+    fn into_report(self) -> Result<FileReport, String> {
+        let mut r = FileReport::new(self.path);
+        r.status = self.status;
+        r.reason = self.reason;
+        r.encoding = self.encoding;
+        r.bytes_in = self.bytes_in;
+        r.bytes_out = self.bytes_out;
+        r.edits = self.edits;
+        r.flags = self.flags;
+        r.blocks = self.blocks;
+        r.duplicates_removed = self.duplicates_removed;
+        r.rules = self
+            .rules
+            .into_iter()
+            .map(|(k, n)| {
+                crate::rules::get(&k)
+                    .map(|info| (info.id, n))
+                    .ok_or_else(|| format!("unknown rule id {k:?}"))
+            })
+            .collect::<Result<_, _>>()?;
+        r.removed = self
+            .removed
+            .into_iter()
+            .map(|(l, run, file, line)| (l, KeptCopy { run, file, line }))
+            .collect();
+        r.section = self.section;
+        r.page = self.page;
+        Ok(r)
+    }
+}
+
+fn usage(m: impl Into<String>) -> RunError {
+    RunError::Usage(m.into())
+}
+
+fn io_err(path: &Path, e: impl std::fmt::Display) -> RunError {
+    RunError::CantCreate(format!("{}: {e}", path.display()))
+}
+
+fn shard_name(s: Part) -> String {
+    format!("shard-{:05}-of-{:05}", s.i, s.n)
+}
+
+fn bucket_name(b: Part) -> String {
+    format!("bucket-{:04}-of-{:04}", b.i, b.n)
+}
+
+/// `WORK/fingerprint/shard-….bucket-….pairs`.
+fn pairs_path(work: &Path, s: Part, b: Part) -> PathBuf {
+    work.join("fingerprint")
+        .join(format!("{}.{}.pairs", shard_name(s), bucket_name(b)))
+}
+
+/// `WORK/resolve/bucket-….shard-….decisions`.
+fn decisions_path(work: &Path, s: Part, b: Part) -> PathBuf {
+    work.join("resolve")
+        .join(format!("{}.{}.decisions", bucket_name(b), shard_name(s)))
+}
+
+/// Write `bytes` to `path` through a temporary name in its folder.
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RunError> {
+    let dir = path.parent().expect("a file in a folder");
+    std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
+    let mut t = tempfile::NamedTempFile::new_in(dir).map_err(|e| io_err(dir, e))?;
+    t.write_all(bytes).map_err(|e| io_err(path, e))?;
+    t.persist(path).map_err(|e| io_err(path, e.error))?;
+    Ok(())
+}
+
+/// Refuse what the stages cannot do.
+fn check_options(opts: &RunOptions) -> Result<(), RunError> {
+    if opts.index.is_some() {
+        return Err(usage(
+            "--index is not supported in staged mode yet (its lookups against earlier runs belong in resolve, see docs/scale-out.md); run `newsclean clean --index`",
+        ));
+    }
+    if opts.check || opts.stream {
+        return Err(usage("--check and --diff are not supported in staged mode"));
+    }
+    Ok(())
+}
+
+/// The run's corpus, as every task sees it: discovered and sorted as by
+/// `clean`, with its plan.
+fn open_corpus(opts: &RunOptions) -> Result<(Plan, Corpus, Vec<discover::WalkError>), RunError> {
+    let plan = Plan::new(opts)?;
+    let (files, walk_errors) =
+        discover::discover(&opts.inputs, &plan.include, &plan.exclude).map_err(RunError::Usage)?;
+    plan.check_found(opts, &files)?;
+    let corpus = crate::shard::corpus(files, &opts.shards);
+    Ok((plan, corpus, walk_errors))
+}
+
+/// The corpus hash: the shown names in corpus order and the shard options.
+fn corpus_hash(source: &dyn DocSource, opts: &RunOptions) -> u64 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    for i in 0..source.len() as u32 {
+        h.update(source.name(i).as_bytes());
+        h.update(b"\0");
+    }
+    h.update(opts.shards.text_field.as_bytes());
+    h.update(b"\0");
+    h.update(opts.shards.id_field.as_bytes());
+    h.digest()
+}
+
+/// Documents of shard `s`: contiguous whole files (a JSONL shard with all
+/// its records), nearly equal counts of files.
+fn shard_docs(source: &dyn DocSource, s: Part) -> Range<u32> {
+    // Units: runs of documents of one file.
+    let mut starts: Vec<u32> = Vec::new();
+    let mut last: Option<&str> = None;
+    for i in 0..source.len() as u32 {
+        let file = source.record(i).map(|(shard, _, _)| shard);
+        if file.is_none() || file != last {
+            starts.push(i);
+        }
+        last = file;
+    }
+    let units = starts.len() as u64;
+    let at = |k: u64| -> u32 {
+        let u = (units * k / u64::from(s.n)) as usize;
+        starts.get(u).copied().unwrap_or(source.len() as u32)
+    };
+    at(u64::from(s.i))..at(u64::from(s.i) + 1)
+}
+
+fn pack(h: Here) -> u64 {
+    (u64::from(h.doc) << 32) | u64::from(h.line)
+}
+
+fn unpack(o: u64) -> Here {
+    Here {
+        doc: (o >> 32) as u32,
+        line: o as u32,
+    }
+}
+
+fn header(ident: &Ident, kind: u32, shard: u32, bucket: u32, records: u64) -> Vec<u8> {
+    let mut b = Vec::with_capacity(HEADER);
+    b.extend_from_slice(MAGIC);
+    b.extend_from_slice(&ident.format.to_le_bytes());
+    b.extend_from_slice(&kind.to_le_bytes());
+    b.extend_from_slice(&ident.config_hash.to_le_bytes());
+    b.extend_from_slice(&ident.corpus_hash.to_le_bytes());
+    b.extend_from_slice(&shard.to_le_bytes());
+    b.extend_from_slice(&ident.shards.to_le_bytes());
+    b.extend_from_slice(&bucket.to_le_bytes());
+    b.extend_from_slice(&ident.buckets.to_le_bytes());
+    b.extend_from_slice(&records.to_le_bytes());
+    b.extend_from_slice(&0u64.to_le_bytes());
+    debug_assert_eq!(b.len(), HEADER);
+    b
+}
+
+/// A records file: header then `(key, order)` records.
+fn write_records(
+    path: &Path,
+    ident: &Ident,
+    kind: u32,
+    shard: u32,
+    bucket: u32,
+    recs: &[(Key, u64)],
+) -> Result<u64, RunError> {
+    let mut b = header(ident, kind, shard, bucket, recs.len() as u64);
+    b.reserve(recs.len() * RECORD);
+    for (k, o) in recs {
+        b.extend_from_slice(&k.hash.to_le_bytes());
+        b.extend_from_slice(&k.check.to_le_bytes());
+        b.extend_from_slice(&o.to_le_bytes());
+    }
+    write_atomic(path, &b)?;
+    Ok(b.len() as u64)
+}
+
+/// Read a records file, refusing one of another identity.
+fn read_records(
+    path: &Path,
+    ident: &Ident,
+    kind: u32,
+    shard: u32,
+    bucket: u32,
+) -> Result<Vec<(Key, u64)>, RunError> {
+    let b = std::fs::read(path).map_err(|e| {
+        usage(format!(
+            "{}: {e} (has the stage that writes it run for this work folder?)",
+            path.display()
+        ))
+    })?;
+    let bad = |why: &str| usage(format!("{}: {why}", path.display()));
+    if b.len() < HEADER || &b[..8] != MAGIC {
+        return Err(bad("not a newsclean stage file"));
+    }
+    let u32_at = |o: usize| u32::from_le_bytes(b[o..o + 4].try_into().expect("4 bytes"));
+    let u64_at = |o: usize| u64::from_le_bytes(b[o..o + 8].try_into().expect("8 bytes"));
+    if u32_at(8) != ident.format {
+        return Err(bad(&format!(
+            "written in stage format {}; this build reads format {}",
+            u32_at(8),
+            ident.format
+        )));
+    }
+    if u32_at(12) != kind {
+        return Err(bad("a stage file of another kind"));
+    }
+    if u64_at(16) != ident.config_hash {
+        return Err(bad(&format!(
+            "written with config {:016x}; this stage runs with config {:016x} (the same config and rule options are needed in every stage)",
+            u64_at(16),
+            ident.config_hash
+        )));
+    }
+    if u64_at(24) != ident.corpus_hash {
+        return Err(bad(
+            "written for another corpus (other inputs, globs, or shard fields)",
+        ));
+    }
+    if (u32_at(32), u32_at(36), u32_at(40), u32_at(44))
+        != (shard, ident.shards, bucket, ident.buckets)
+    {
+        return Err(bad("written for another shard or bucket split"));
+    }
+    let n = u64_at(48) as usize;
+    if b.len() != HEADER + n * RECORD {
+        return Err(bad("truncated"));
+    }
+    Ok(b[HEADER..]
+        .chunks_exact(RECORD)
+        .map(|r| {
+            let key = Key {
+                hash: u64::from_le_bytes(r[..8].try_into().expect("8")),
+                check: u32::from_le_bytes(r[8..12].try_into().expect("4")),
+            };
+            (key, u64::from_le_bytes(r[12..20].try_into().expect("8")))
+        })
+        .collect())
+}
+
+fn bucket_of(k: Key, buckets: u32) -> usize {
+    (k.hash % u64::from(buckets)) as usize
+}
+
+/// The candidates of one fingerprinted document: every key `resolve`
+/// could remember, at its own place.
+fn candidates(p: &stage::DocPrints, out: &mut Vec<(Key, u64)>) {
+    let rules = p.rules;
+    for (b, line) in p.blocks.iter().zip(&p.lines) {
+        if b.key_chars >= rules.min_chars && !b.furniture {
+            out.push((
+                b.key,
+                pack(Here {
+                    doc: p.order,
+                    line: *line,
+                }),
+            ));
+        }
+    }
+    if rules.document {
+        if let Some(k) = stage::document_key(p) {
+            let line = p.lines.first().copied().unwrap_or(1);
+            out.push((k, pack(Here { doc: p.order, line })));
+        }
+    }
+}
+
+/// Sort by key and keep the smallest order key per key.
+fn combine(v: &mut Vec<(Key, u64)>) {
+    v.par_sort_unstable();
+    v.dedup_by(|later, first| later.0 == first.0);
+}
+
+fn read_manifests(work: &Path) -> Result<Vec<ShardManifest>, RunError> {
+    let dir = work.join("fingerprint");
+    let mut found: Vec<ShardManifest> = Vec::new();
+    let rd = std::fs::read_dir(&dir).map_err(|e| {
+        usage(format!(
+            "{}: {e} (run `newsclean fingerprint` first)",
+            dir.display()
+        ))
+    })?;
+    for e in rd {
+        let e = e.map_err(|e| io_err(&dir, e))?;
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("shard-") && name.ends_with(".json") {
+            let b = std::fs::read(e.path()).map_err(|err| io_err(&e.path(), err))?;
+            let m: ShardManifest = serde_json::from_slice(&b)
+                .map_err(|err| usage(format!("{}: {err}", e.path().display())))?;
+            found.push(m);
+        }
+    }
+    let Some(first) = found.first() else {
+        return Err(usage(format!(
+            "{}: no shard has been fingerprinted",
+            dir.display()
+        )));
+    };
+    let ident = first.ident;
+    if let Some(m) = found.iter().find(|m| m.ident != ident) {
+        return Err(usage(format!(
+            "{}: shard {} was fingerprinted with another config, corpus or split than shard {} ({:?} vs {:?}); remove the work folder and start again",
+            dir.display(),
+            m.shard,
+            first.shard,
+            m.ident,
+            ident
+        )));
+    }
+    found.sort_by_key(|m| m.shard);
+    for s in 0..ident.shards {
+        if !found.iter().any(|m| m.shard == s) {
+            return Err(usage(format!(
+                "{}: shard {s}/{} has not been fingerprinted",
+                dir.display(),
+                ident.shards
+            )));
+        }
+    }
+    if ident.format != FORMAT {
+        return Err(usage(format!(
+            "{}: stage format {}; this build reads format {FORMAT}",
+            dir.display(),
+            ident.format
+        )));
+    }
+    Ok(found)
+}
+
+/// `newsclean fingerprint`: read, decode and fingerprint the documents of
+/// shard `shard`, write their candidates into `buckets` bucket files.
+pub fn fingerprint(
+    opts: &RunOptions,
+    work: &Path,
+    shard: Part,
+    buckets: u32,
+) -> Result<StageOutcome, RunError> {
+    check_options(opts)?;
+    if buckets == 0 {
+        return Err(usage("--buckets must be at least 1"));
+    }
+    // Nothing is written but the work folder: planned as a `--check`.
+    let mut read_only = opts.clone();
+    read_only.check = true;
+    let (plan, corpus, _) = open_corpus(&read_only)?;
+    let ident = Ident {
+        format: FORMAT,
+        config_hash: opts.config.hash,
+        corpus_hash: corpus_hash(&corpus, opts),
+        shards: shard.n,
+        buckets,
+    };
+    let docs = shard_docs(&corpus, shard);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(plan.jobs)
+        .build()
+        .map_err(|e| usage(format!("cannot start {} threads: {e}", plan.jobs)))?;
+    let per_bucket: Result<Vec<Vec<(Key, u64)>>, RunError> = pool.install(|| {
+        let cands = docs
+            .clone()
+            .into_par_iter()
+            .map(|i| match corpus.analyse(i, &opts.config) {
+                Analysis::Text(t) => {
+                    let mut v = Vec::with_capacity(t.prints.blocks.len() + 1);
+                    candidates(&t.prints, &mut v);
+                    Ok(v)
+                }
+                Analysis::Huge => Err(usage(format!(
+                    "{}: larger than the window threshold; files cleaned in windows are not supported in staged mode yet (run `newsclean clean`)",
+                    corpus.name(i)
+                ))),
+                // Skipped and failed documents have no keys; apply makes
+                // their rows.
+                _ => Ok(Vec::new()),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut out: Vec<Vec<(Key, u64)>> = vec![Vec::new(); buckets as usize];
+        for v in cands {
+            for (k, o) in v {
+                out[bucket_of(k, buckets)].push((k, o));
+            }
+        }
+        out.par_iter_mut().for_each(combine);
+        Ok(out)
+    });
+    let per_bucket = per_bucket?;
+    let dir = work.join("fingerprint");
+    let (mut bytes, mut records) = (0, 0);
+    for (j, recs) in per_bucket.iter().enumerate() {
+        let b = Part {
+            i: j as u32,
+            n: buckets,
+        };
+        let path = pairs_path(work, shard, b);
+        bytes += write_records(&path, &ident, KIND_PAIRS, shard.i, b.i, recs)?;
+        records += recs.len() as u64;
+    }
+    let m = ShardManifest {
+        ident,
+        shard: shard.i,
+        docs: docs.clone(),
+        inputs: opts
+            .inputs
+            .iter()
+            .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()))
+            .collect(),
+        include: opts.include.clone(),
+        exclude: opts.exclude.clone(),
+        text_field: opts.shards.text_field.clone(),
+        id_field: opts.shards.id_field.clone(),
+        pairs: records,
+        bytes,
+    };
+    let json = serde_json::to_vec_pretty(&m).expect("serialisable");
+    write_atomic(&dir.join(format!("{}.json", shard_name(shard))), &json)?;
+    Ok(StageOutcome {
+        items: u64::from(docs.end - docs.start),
+        bytes,
+        records,
+        failed: 0,
+    })
+}
+
+/// `newsclean resolve`: per key of bucket `bucket`, the first order key
+/// over all shards; for each shard, the keys it shares with another shard.
+pub fn resolve(work: &Path, bucket: Part) -> Result<StageOutcome, RunError> {
+    let manifests = read_manifests(work)?;
+    let ident = manifests[0].ident;
+    if ident.buckets != bucket.n {
+        return Err(usage(format!(
+            "--bucket {bucket}: the shards were fingerprinted into {} buckets",
+            ident.buckets
+        )));
+    }
+    // (key, order, shard): one per key and shard.
+    let mut all: Vec<(Key, u64, u32)> = Vec::new();
+    for m in &manifests {
+        let s = Part {
+            i: m.shard,
+            n: ident.shards,
+        };
+        let path = pairs_path(work, s, bucket);
+        let recs = read_records(&path, &ident, KIND_PAIRS, s.i, bucket.i)?;
+        all.extend(recs.into_iter().map(|(k, o)| (k, o, s.i)));
+    }
+    all.par_sort_unstable();
+    let mut per_shard: Vec<Vec<(Key, u64)>> = vec![Vec::new(); ident.shards as usize];
+    let mut keys = 0u64;
+    let mut g = 0;
+    while g < all.len() {
+        let k = all[g].0;
+        let mut e = g + 1;
+        while e < all.len() && all[e].0 == k {
+            e += 1;
+        }
+        keys += 1;
+        if e - g > 1 {
+            // Sorted by (key, order): the first is the smallest order key.
+            let first = all[g].1;
+            for &(_, _, s) in &all[g..e] {
+                per_shard[s as usize].push((k, first));
+            }
+        }
+        g = e;
+    }
+    let out = work.join("resolve");
+    let (mut bytes, mut records) = (0, 0);
+    for (s, recs) in per_shard.iter().enumerate() {
+        let sp = Part {
+            i: s as u32,
+            n: ident.shards,
+        };
+        let path = decisions_path(work, sp, bucket);
+        bytes += write_records(&path, &ident, KIND_DECISIONS, sp.i, bucket.i, recs)?;
+        records += recs.len() as u64;
+    }
+    let summary = serde_json::json!({
+        "ident": ident, "bucket": bucket.i, "keys": keys,
+        "pairs_in": all.len(), "decisions": records, "bytes": bytes,
+    });
+    write_atomic(
+        &out.join(format!("{}.json", bucket_name(bucket))),
+        &serde_json::to_vec_pretty(&summary).expect("serialisable"),
+    )?;
+    Ok(StageOutcome {
+        items: keys,
+        bytes,
+        records,
+        failed: 0,
+    })
+}
+
+/// The index a shard is applied against: the decisions for keys first held
+/// by an earlier shard, this shard's own kept keys for everything else.
+struct ShardIndex {
+    /// Shard-crossing keys of this shard: their first order key.
+    decided: HashMap<Key, u64>,
+    /// First document of this shard.
+    start: u32,
+    /// This shard's own candidates (a kept key that is none is the key of
+    /// what was left of a paragraph).
+    own: HashSet<Key>,
+    local: MemoryIndex,
+    rest: Vec<(u64, u32, u64)>,
+}
+
+impl ShardIndex {
+    fn earlier(&self, key: Key) -> Option<Here> {
+        let h = unpack(*self.decided.get(&key)?);
+        (h.doc < self.start).then_some(h)
+    }
+}
+
+impl SeenIndex for ShardIndex {
+    fn lookup(&self, key: Key) -> Option<Origin> {
+        match self.earlier(key) {
+            Some(h) => Some(Origin::ThisRun(h)),
+            None => self.local.lookup(key),
+        }
+    }
+
+    fn insert(&mut self, key: Key, at: Here) {
+        if self.earlier(key).is_some() || self.local.lookup(key).is_some() {
+            return;
+        }
+        if !self.own.contains(&key) {
+            self.rest.push((key.hash, key.check, pack(at)));
+        }
+        self.local.insert(key, at);
+    }
+
+    fn inserted(&self) -> usize {
+        self.local.inserted()
+    }
+}
+
+/// The report of one shard: each document's parts, serialised in order.
+struct PartsReport<W: Write> {
+    out: W,
+    records: bool,
+    rows: Vec<FileReport>,
+    error: Option<String>,
+    failed: u64,
+}
+
+impl<W: Write> Report for PartsReport<W> {
+    fn wants_records(&self) -> bool {
+        self.records
+    }
+
+    fn file(&mut self, (mut r, jsonl, diff, spilled): Emitted) {
+        if r.status == Status::Failed {
+            self.failed += 1;
+        }
+        let mut lines = jsonl.unwrap_or_default();
+        if let Some(mut f) = spilled {
+            use std::io::Seek;
+            let _ = f.rewind().and_then(|()| f.read_to_end(&mut lines));
+        }
+        let mut diff = diff;
+        if let Some(f) = r.diff_spill.take() {
+            use std::io::Seek;
+            let mut f = &*f;
+            let _ = f.rewind().and_then(|()| f.read_to_string(&mut diff));
+        }
+        let part = DocPart {
+            row: Row::of(&mut r),
+            jsonl: String::from_utf8_lossy(&lines).into_owned(),
+            diff,
+        };
+        let written = serde_json::to_writer(&mut self.out, &part)
+            .map_err(std::io::Error::from)
+            .and_then(|()| self.out.write_all(b"\n"));
+        if let Err(e) = written {
+            self.error.get_or_insert(e.to_string());
+        }
+        self.rows.push(r);
+    }
+
+    fn rows(&self) -> &[FileReport] {
+        &self.rows
+    }
+
+    fn error(&mut self, e: String) {
+        self.error.get_or_insert(e);
+    }
+
+    fn finish(
+        &mut self,
+        _: &dyn DocSource,
+        _: &mut dyn FnMut(Vec<FileReport>) -> Summary,
+        _: Option<&Tree>,
+    ) -> (Summary, Option<String>) {
+        unreachable!("a shard's parts are finished by `report`")
+    }
+}
+
+/// A sink that writes into the shared output folder.
+struct SharedSink(Tree);
+
+impl DocSink for SharedSink {
+    fn tree(&self) -> Option<&Tree> {
+        Some(&self.0)
+    }
+    fn stale(&self, _: &HashSet<&Path>, _: bool) -> (Vec<String>, Option<String>) {
+        (Vec::new(), None)
+    }
+}
+
+/// `newsclean apply`: the driver of `clean` on the documents of shard
+/// `shard`, against the decisions of every bucket; its cleaned copies go
+/// to `--out`, its report parts to the work folder.
+pub fn apply(opts: &RunOptions, work: &Path, shard: Part) -> Result<StageOutcome, RunError> {
+    check_options(opts)?;
+    let manifests = read_manifests(work)?;
+    let (plan, corpus, _) = open_corpus(opts)?;
+    let ident = manifests[0].ident;
+    let mine = Ident {
+        format: FORMAT,
+        config_hash: opts.config.hash,
+        corpus_hash: corpus_hash(&corpus, opts),
+        shards: shard.n,
+        buckets: ident.buckets,
+    };
+    if mine != ident {
+        return Err(usage(format!(
+            "{}: fingerprinted with config {:016x}, {} shards, corpus {:016x}; apply runs with config {:016x}, {} shards, corpus {:016x} (the same inputs, options and --shard N are needed in every stage)",
+            work.join("fingerprint").display(),
+            ident.config_hash, ident.shards, ident.corpus_hash,
+            mine.config_hash, mine.shards, mine.corpus_hash
+        )));
+    }
+    let docs = shard_docs(&corpus, shard);
+    let mut decided = HashMap::new();
+    let mut own = HashSet::new();
+    for j in 0..ident.buckets {
+        let b = Part {
+            i: j,
+            n: ident.buckets,
+        };
+        let path = decisions_path(work, shard, b);
+        decided.extend(read_records(&path, &ident, KIND_DECISIONS, shard.i, j)?);
+        let path = pairs_path(work, shard, b);
+        own.extend(
+            read_records(&path, &ident, KIND_PAIRS, shard.i, j)?
+                .into_iter()
+                .map(|(k, _)| k),
+        );
+    }
+    let out_dir = plan.out_dir.clone().expect("--out");
+    let report_dir = plan.report_dir.clone().expect("a report folder");
+    let sink = SharedSink(open_tree_locked(&out_dir, "output", false)?);
+    let rt = open_tree_locked(&report_dir, "report", false)?;
+    let parts_path = work
+        .join("apply")
+        .join(format!("{}.parts", shard_name(shard)));
+    let parts_dir = parts_path.parent().expect("a folder");
+    std::fs::create_dir_all(parts_dir).map_err(|e| io_err(parts_dir, e))?;
+    let tmp = tempfile::NamedTempFile::new_in(parts_dir).map_err(|e| io_err(parts_dir, e))?;
+    let mut w = BufWriter::new(tmp);
+    let head = PartsHeader {
+        ident,
+        shard: shard.i,
+        docs: docs.clone(),
+        out: opts.out.clone().expect("--out"),
+        report: plan.report_dir.clone().expect("a report folder"),
+        reports: opts.reports.into(),
+        config_file: opts.config_file.clone(),
+        config: opts.config.clone(),
+        jobs: plan.jobs,
+    };
+    serde_json::to_writer(&mut w, &head).map_err(|e| io_err(&parts_path, e))?;
+    w.write_all(b"\n").map_err(|e| io_err(&parts_path, e))?;
+    let mut index = ShardIndex {
+        start: docs.start,
+        decided,
+        own,
+        local: MemoryIndex::new(),
+        rest: Vec::new(),
+    };
+    let mut report = PartsReport {
+        out: w,
+        records: opts.reports.changes,
+        rows: Vec::new(),
+        error: None,
+        failed: 0,
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(plan.jobs)
+        .build()
+        .map_err(|e| usage(format!("cannot start {} threads: {e}", plan.jobs)))?;
+    let doc_keys = pool.install(|| {
+        crate::pipeline::drive_range(
+            &corpus,
+            &sink,
+            Some(&rt),
+            &opts.config,
+            opts.reports,
+            docs.clone(),
+            &mut report,
+            &mut index,
+        )
+    });
+    if let Some(e) = report.error {
+        return Err(io_err(&parts_path, e));
+    }
+    // Every shard-crossing key first held here must be kept where the
+    // decisions say: else a later shard was told wrong.
+    let deviations = index
+        .decided
+        .iter()
+        .filter(|(_, &o)| unpack(o).doc >= docs.start)
+        .filter(|(k, &o)| index.local.lookup(**k) != Some(Origin::ThisRun(unpack(o))))
+        .count() as u64;
+    let trailer = PartsTrailer {
+        inserted: index.local.inserted() as u64 - doc_keys,
+        deviations,
+        rest: index.rest,
+    };
+    let mut w = report.out;
+    serde_json::to_writer(&mut w, &trailer).map_err(|e| io_err(&parts_path, e))?;
+    w.write_all(b"\n").map_err(|e| io_err(&parts_path, e))?;
+    let tmp = w.into_inner().map_err(|e| io_err(&parts_path, e.error()))?;
+    let bytes = tmp.as_file().metadata().map(|m| m.len()).unwrap_or(0);
+    tmp.persist(&parts_path)
+        .map_err(|e| io_err(&parts_path, e.error))?;
+    // The cleaned copies and page parts are flushed before the parts
+    // count as done.
+    sink.0.sync().map_err(|e| io_err(&out_dir, e))?;
+    rt.sync().map_err(|e| io_err(&report_dir, e))?;
+    Ok(StageOutcome {
+        items: u64::from(docs.end - docs.start),
+        bytes,
+        records: 0,
+        failed: report.failed,
+    })
+}
+
+/// `newsclean report`: the shard parts merged, in corpus order, into the
+/// report folder `report_dir` of one run.
+pub fn report(work: &Path, report_dir: &Path) -> Result<RunOutcome, RunError> {
+    let (started, clock) = (SystemTime::now(), Instant::now());
+    let manifests = read_manifests(work)?;
+    let ident = manifests[0].ident;
+    // Every shard's parts, read whole (rows, sections, records): the
+    // report's size grows with the decisions, not with the corpus.
+    let mut heads = Vec::new();
+    let mut parts: Vec<DocPart> = Vec::new();
+    let mut trailers = Vec::new();
+    for m in &manifests {
+        let s = Part {
+            i: m.shard,
+            n: ident.shards,
+        };
+        let path = work.join("apply").join(format!("{}.parts", shard_name(s)));
+        let f = std::fs::File::open(&path).map_err(|e| {
+            usage(format!(
+                "{}: {e} (shard {s} has not been applied)",
+                path.display()
+            ))
+        })?;
+        let mut lines = std::io::BufReader::new(f).lines();
+        let bad = |e: &dyn std::fmt::Display| usage(format!("{}: {e}", path.display()));
+        let head: PartsHeader = match lines.next() {
+            Some(l) => serde_json::from_str(&l.map_err(|e| bad(&e))?).map_err(|e| bad(&e))?,
+            None => return Err(bad(&"empty")),
+        };
+        if head.ident != ident || head.shard != s.i || head.docs != m.docs {
+            return Err(bad(&"applied for another fingerprint run"));
+        }
+        let mut rows = Vec::new();
+        let mut trailer = None;
+        for l in lines {
+            let l = l.map_err(|e| bad(&e))?;
+            if l.starts_with("{\"row\"") {
+                rows.push(serde_json::from_str::<DocPart>(&l).map_err(|e| bad(&e))?);
+            } else {
+                trailer = Some(serde_json::from_str::<PartsTrailer>(&l).map_err(|e| bad(&e))?);
+            }
+        }
+        let trailer = trailer.ok_or_else(|| bad(&"truncated"))?;
+        if rows.len() != (m.docs.end - m.docs.start) as usize {
+            return Err(bad(&"truncated"));
+        }
+        parts.extend(rows);
+        heads.push(head);
+        trailers.push(trailer);
+    }
+    let head = &heads[0];
+    if let Some(h) = heads.iter().find(|h| {
+        h.out != head.out
+            || h.report != head.report
+            || h.config_file != head.config_file
+            || h.jobs != head.jobs
+            || crate::report::Plan::from(h.reports) != crate::report::Plan::from(head.reports)
+    }) {
+        return Err(usage(format!(
+            "shard {} was applied with other --out, --report, --reports, --config or --jobs than shard 0",
+            h.shard
+        )));
+    }
+    let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    if abs(report_dir) != abs(&head.report) {
+        return Err(usage(format!(
+            "--report {}: the shards were applied with --report {}",
+            report_dir.display(),
+            head.report.display()
+        )));
+    }
+    check_exact(work, &manifests, &trailers)?;
+    let m = &manifests[0];
+    let config = head.config.clone();
+    let opts = RunOptions {
+        inputs: m.inputs.clone(),
+        out: Some(head.out.clone()),
+        report: Some(report_dir.to_path_buf()),
+        include: m.include.clone(),
+        exclude: m.exclude.clone(),
+        shards: crate::shard::ShardOptions {
+            text_field: m.text_field.clone(),
+            id_field: m.id_field.clone(),
+        },
+        jobs: head.jobs,
+        check: false,
+        prune: false,
+        config,
+        config_file: head.config_file.clone(),
+        allow_empty: true,
+        stream: false,
+        reports: head.reports.into(),
+        index: None,
+    };
+    let (plan, corpus, walk_errors) = open_corpus(&opts)?;
+    if corpus_hash(&corpus, &opts) != ident.corpus_hash {
+        return Err(usage(
+            "the inputs changed since they were fingerprinted (other files, or other names)",
+        ));
+    }
+    let out_tree = open_tree(&head.out, "output")?;
+    let rt = open_tree(report_dir, "report")?;
+    let sink = TreeSink::new(Some(out_tree))?;
+    let progress = |_: crate::pipeline::Progress<'_>| {};
+    let reports: crate::report::Plan = head.reports.into();
+    let mut report = FolderReport::start(Some(&rt), reports, false, &progress, parts.len())?;
+    for p in parts {
+        let row = p.row.into_report().map_err(usage)?;
+        report.file((row, Ok(p.jsonl.into_bytes()), p.diff, None));
+    }
+    let ours: HashSet<&Path> = (0..corpus.len() as u32)
+        .zip(report.rows())
+        .filter(|(_, r)| !matches!(r.status, Status::Skipped | Status::Duplicate))
+        .map(|(i, _)| corpus.out_rel(i))
+        .collect();
+    // Files of this run are in --out already: the stale ones are what is
+    // there besides them.
+    let (stale, prune_error) = sink.stale(&ours, false);
+    if let Some(e) = prune_error {
+        report.error(e);
+    }
+    let inserted = trailers.iter().map(|t| t.inserted as usize).sum();
+    let mut parts = Some((walk_errors, stale));
+    let mut summary = |rows: Vec<FileReport>| {
+        let (walk_errors, stale) = parts.take().expect("one summary");
+        let run = crate::pipeline::run_info(&opts, &plan, started, clock);
+        let rows = corpus.shard_rows(rows);
+        let mut s = Summary::new(run, rows, walk_errors, inserted);
+        s.stale = stale;
+        s
+    };
+    let (summary, report_error) = report.finish(&corpus, &mut summary, sink.tree());
+    Ok(RunOutcome {
+        summary,
+        report_dir: Some(report_dir.to_path_buf()),
+        report_error,
+        index_error: None,
+        index_commit: None,
+    })
+}
+
+/// Refuse a staged run that may differ from a one-machine run: a
+/// shard-crossing key not kept at its first candidate, or a kept key of
+/// what was left of a paragraph that another shard also holds.
+fn check_exact(
+    work: &Path,
+    manifests: &[ShardManifest],
+    trailers: &[PartsTrailer],
+) -> Result<(), RunError> {
+    let deviations: u64 = trailers.iter().map(|t| t.deviations).sum();
+    let mut rest: HashMap<Key, Vec<u32>> = HashMap::new();
+    for (s, t) in trailers.iter().enumerate() {
+        for &(hash, check, _) in &t.rest {
+            rest.entry(Key { hash, check }).or_default().push(s as u32);
+        }
+    }
+    let mut crossing = rest.values().filter(|v| v.len() > 1).count() as u64;
+    if !rest.is_empty() && manifests.len() > 1 {
+        let ident = manifests[0].ident;
+        for m in manifests {
+            for j in 0..ident.buckets {
+                let s = Part {
+                    i: m.shard,
+                    n: ident.shards,
+                };
+                let b = Part {
+                    i: j,
+                    n: ident.buckets,
+                };
+                let path = pairs_path(work, s, b);
+                for (k, _) in read_records(&path, &ident, KIND_PAIRS, s.i, j)? {
+                    if rest.get(&k).is_some_and(|v| v.iter().any(|&r| r != s.i)) {
+                        crossing += 1;
+                    }
+                }
+            }
+        }
+    }
+    if deviations + crossing > 0 {
+        return Err(RunError::Usage(format!(
+            "this corpus's duplicate decisions cross its {} shards in a way the staged run cannot reproduce exactly ({deviations} keys not kept at their first copy, {crossing} keys of paragraph remainders shared across shards); no report was written: run it with fewer shards, or `newsclean clean`",
+            manifests.len()
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,365 @@
+//! The staged run (`fingerprint`, `resolve`, `apply`, `report`) gives the
+//! output folder and the report folder of one `clean`, byte for byte, for
+//! N ∈ {1, 3, 7} shards and P ∈ {1, 4} buckets: on the example corpus, and
+//! on a corpus with duplicates planted across shards (paragraphs of later
+//! files copied into the first one, a whole file copied to the end, lines
+//! of a multi-line paragraph repeating other files' paragraphs) and a file
+//! that fails (invalid UTF-8). What differs, and only that is masked:
+//! `run.started` and `run.duration_ms` of `summary.json`, and the line of
+//! `index.html` that shows them (start time and duration).
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use common::{assert_code, copy_tree, corpus, root, tree, write};
+use serde_json::Value;
+
+fn run_in(cwd: &Path, args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_newsclean"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run newsclean")
+}
+
+/// `clean INPUT --out out` in `cwd`: (output tree, report tree, exit code).
+fn one_machine(cwd: &Path, input: &Path) -> (Trees, i32) {
+    std::fs::create_dir_all(cwd).unwrap();
+    let i = input.to_str().unwrap();
+    let o = run_in(cwd, &["clean", i, "--out", "out", "-j", "2", "-q"]);
+    let code = common::code(&o);
+    assert!(code == 0 || code == 2, "clean: {o:?}");
+    (trees(cwd), code)
+}
+
+type Trees = (BTreeMap<String, Vec<u8>>, BTreeMap<String, Vec<u8>>);
+
+fn trees(cwd: &Path) -> Trees {
+    (tree(&cwd.join("out")), tree(&cwd.join("out.report")))
+}
+
+/// The four stages in `cwd`, as a cluster would run them (each task its
+/// own process): (output tree, report tree, exit code of `report`).
+fn staged(cwd: &Path, input: &Path, n: u32, p: u32) -> (Trees, i32) {
+    std::fs::create_dir_all(cwd).unwrap();
+    let i = input.to_str().unwrap();
+    for s in 0..n {
+        let shard = format!("{s}/{n}");
+        let buckets = p.to_string();
+        let o = run_in(
+            cwd,
+            &[
+                "fingerprint",
+                i,
+                "--work",
+                "work",
+                "--shard",
+                &shard,
+                "--buckets",
+                &buckets,
+                "-j",
+                "2",
+            ],
+        );
+        assert_code(&o, 0);
+    }
+    for b in 0..p {
+        let bucket = format!("{b}/{p}");
+        let o = run_in(cwd, &["resolve", "--work", "work", "--bucket", &bucket]);
+        assert_code(&o, 0);
+    }
+    for s in 0..n {
+        let shard = format!("{s}/{n}");
+        let o = run_in(
+            cwd,
+            &[
+                "apply", i, "--work", "work", "--shard", &shard, "--out", "out", "-j", "2",
+            ],
+        );
+        let c = common::code(&o);
+        assert!(c == 0 || c == 2, "apply {shard}: {o:?}");
+    }
+    let o = run_in(cwd, &["report", "--work", "work", "--report", "out.report"]);
+    (trees(cwd), common::code(&o))
+}
+
+/// `summary.json` without the two run fields that depend on the clock.
+fn without_clock(summary: &[u8]) -> Value {
+    let mut v: Value = serde_json::from_slice(summary).unwrap();
+    let run = v["run"].as_object_mut().unwrap();
+    for k in ["started", "duration_ms"] {
+        assert!(run.remove(k).is_some(), "run.{k} missing");
+    }
+    v
+}
+
+/// `index.html` without its line of start time and duration.
+fn without_run_line(page: &[u8]) -> String {
+    let page = String::from_utf8_lossy(page);
+    let masked = page
+        .lines()
+        .map(|l| match l.contains(" · started ") {
+            true => "<run line>",
+            false => l,
+        })
+        .collect::<Vec<_>>();
+    assert!(masked.contains(&"<run line>"), "no run line in index.html");
+    masked.join("\n")
+}
+
+fn assert_same(what: &str, a: &Trees, b: &Trees) {
+    assert_eq!(
+        a.0.keys().collect::<Vec<_>>(),
+        b.0.keys().collect::<Vec<_>>(),
+        "{what}: output files differ"
+    );
+    for (rel, x) in &a.0 {
+        assert!(x == &b.0[rel], "{what}: output {rel} differs");
+    }
+    assert_eq!(
+        a.1.keys().collect::<Vec<_>>(),
+        b.1.keys().collect::<Vec<_>>(),
+        "{what}: report files differ"
+    );
+    for (rel, x) in &a.1 {
+        let y = &b.1[rel];
+        match rel.as_str() {
+            "summary.json" => assert_eq!(without_clock(x), without_clock(y), "{what}: {rel}"),
+            "index.html" => assert_eq!(without_run_line(x), without_run_line(y), "{what}: {rel}"),
+            _ => assert!(
+                x == y,
+                "{what}: report file {rel} differs:\n{}",
+                common::text_diff(
+                    &String::from_utf8_lossy(x),
+                    &String::from_utf8_lossy(y),
+                    rel
+                )
+            ),
+        }
+    }
+}
+
+fn paragraphs(path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let sep = if text.contains("\n\n") { "\n\n" } else { "\n" };
+    text.split(sep)
+        .map(|p| p.trim().to_string())
+        .filter(|p| p.chars().count() >= 30)
+        .collect()
+}
+
+/// The example corpus with duplicates planted across its shards, and a
+/// file that fails.
+fn planted(dir: &Path) -> PathBuf {
+    let c = dir.join("corpus");
+    copy_tree(&corpus(), &c);
+    let seed = c.join("seed/xinhua-2021-08-05-dump.txt");
+    let xwlb = c.join("xwlb/2018/20180910.txt");
+    let bbc = c.join("bbc/sport/052.txt");
+    let (s, x, b) = (paragraphs(&seed), paragraphs(&xwlb), paragraphs(&bbc));
+    assert!(s.len() > 8 && x.len() > 8 && b.len() > 1, "fixture text");
+    // First in corpus order: later files' paragraphs, so their copies in
+    // later shards go and name this file.
+    write(
+        &c,
+        "aa/first.txt",
+        format!(
+            "开头的新段落，不在别处出现，写在这里作为本文件自己的内容。\n\n{}\n\n{}\n\n{}\n\n{}\n",
+            x[3], s[5], b[1], x[6]
+        ),
+    );
+    // In the middle: a multi-line paragraph whose lines repeat paragraphs
+    // of the seed (before and after it), and one repeating itself.
+    write(
+        &c,
+        "mm/lines.txt",
+        format!(
+            "中间文件的第一段，它是新的内容，只在这里出现一次而已。\n\n{}\n{}\n{}\n\n{}\n\n{}\n",
+            s[2], x[7], s[3], x[8], s[2]
+        ),
+    );
+    // Last: a whole file again (a duplicate document), and another file's
+    // paragraphs in another order with new text between them.
+    std::fs::create_dir_all(c.join("zz")).unwrap();
+    std::fs::copy(&xwlb, c.join("zz/copy.txt")).unwrap();
+    write(
+        &c,
+        "zz/mixed.txt",
+        format!(
+            "{}\n\n结尾文件的新段落，它也只在这里出现，不是任何段落的副本。\n\n{}\n\n{}\n",
+            s[8], x[2], s[5]
+        ),
+    );
+    // A file that cannot be decoded: a per-file failure, as on one machine.
+    std::fs::copy(
+        root().join("fixtures/encodings/invalid-utf8.txt"),
+        c.join("mm/invalid-utf8.txt"),
+    )
+    .unwrap();
+    c
+}
+
+fn every_split(input: &Path, tmp: &Path, want_code: i32) {
+    let (reference, code) = one_machine(&tmp.join("clean"), input);
+    assert_eq!(code, want_code, "clean's exit code");
+    for n in [1, 3, 7] {
+        for p in [1, 4] {
+            let what = format!("{n} shards, {p} buckets");
+            let (got, code) = staged(&tmp.join(format!("n{n}p{p}")), input, n, p);
+            assert_eq!(code, want_code, "{what}: report's exit code");
+            assert_same(&what, &reference, &got);
+        }
+    }
+}
+
+#[test]
+fn the_example_corpus_staged_is_clean_byte_for_byte() {
+    let tmp = tempfile::tempdir().unwrap();
+    every_split(&corpus(), tmp.path(), 0);
+}
+
+#[test]
+fn planted_duplicates_across_shards_and_a_bad_file_staged_are_clean_byte_for_byte() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = planted(tmp.path());
+    // The planted copies are removed across shards, naming files of other
+    // shards; the whole copy goes as a document; the bad file fails.
+    let (reference, _) = one_machine(&tmp.path().join("probe"), &input);
+    let s: Value = serde_json::from_slice(&reference.1["summary.json"]).unwrap();
+    let row = |p: &str| {
+        s["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"] == p)
+            .unwrap_or_else(|| panic!("no row {p}"))
+            .clone()
+    };
+    assert_eq!(row("zz/copy.txt")["status"], "duplicate");
+    assert_eq!(row("mm/invalid-utf8.txt")["status"], "failed");
+    assert!(row("zz/mixed.txt")["duplicates_removed"].as_u64().unwrap() >= 2);
+    let changes = String::from_utf8_lossy(&reference.1["changes.jsonl"]).into_owned();
+    assert!(
+        changes.contains("\"file\":\"aa/first.txt\""),
+        "a copy names the first file"
+    );
+    every_split(&input, tmp.path(), 2);
+}
+
+#[test]
+fn a_stage_with_other_options_or_a_missing_shard_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cwd = tmp.path();
+    let c = corpus();
+    let i = c.to_str().unwrap();
+    let fp = |shard: &str, extra: &[&str]| {
+        let mut a = vec!["fingerprint", i, "--work", "work", "--shard", shard];
+        a.extend_from_slice(extra);
+        run_in(cwd, &a)
+    };
+    assert_code(&fp("0/2", &["--buckets", "2"]), 0);
+    // Shard 1 not fingerprinted yet: resolve says which.
+    let o = run_in(cwd, &["resolve", "--work", "work", "--bucket", "0/2"]);
+    assert_code(&o, 64);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("shard 1/2 has not been fingerprinted"),
+        "{err}"
+    );
+    // Shard 1 with another config: refused when the shards are compared.
+    assert_code(&fp("1/2", &["--buckets", "2", "--disable", "punct.*"]), 0);
+    let o = run_in(cwd, &["resolve", "--work", "work", "--bucket", "0/2"]);
+    assert_code(&o, 64);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("another config"), "{err}");
+    assert_code(&fp("1/2", &["--buckets", "2"]), 0);
+    for b in ["0/2", "1/2"] {
+        assert_code(
+            &run_in(cwd, &["resolve", "--work", "work", "--bucket", b]),
+            0,
+        );
+    }
+    // apply with another config than the fingerprints: refused, nothing written.
+    let o = run_in(
+        cwd,
+        &[
+            "apply",
+            i,
+            "--work",
+            "work",
+            "--shard",
+            "0/2",
+            "--out",
+            "out",
+            "--disable",
+            "punct.*",
+        ],
+    );
+    assert_code(&o, 64);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("config"), "{err}");
+    assert!(!cwd.join("out").exists());
+    // report before every shard is applied: refused.
+    let o = run_in(cwd, &["report", "--work", "work", "--report", "out.report"]);
+    assert_code(&o, 64);
+    // --index is refused in staged mode, with the reason.
+    let o = fp("0/2", &["--index", "idx"]);
+    assert_code(&o, 64);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("--index is not supported in staged mode"),
+        "{err}"
+    );
+}
+
+/// `b.txt`'s two-line paragraph repeats two paragraphs of `a.txt`: it goes
+/// whole, and its key is remembered at the kept copy of its first line
+/// (`a.txt` line 1), not at itself. `c.txt` holds that paragraph as one
+/// line. In one shard (or with `b.txt` and `c.txt` in the same shard) the
+/// staged run is `clean`'s; with the two in different shards the decision
+/// `c.txt` got (the first copy of the key: `b.txt`) is not the one-machine
+/// run's, and `report` refuses instead of writing a different report.
+#[test]
+fn a_decision_that_cannot_cross_shards_exactly_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let c = tmp.path().join("corpus");
+    let p1 = "国务院常务会议今天召开，部署进一步做好稳就业工作，推动经济平稳运行。";
+    let p2 = "会议指出，要加大对中小企业的支持力度，帮助企业渡过难关并稳定岗位。";
+    write(&c, "a.txt", format!("{p1}\n\n{p2}\n"));
+    write(
+        &c,
+        "b.txt",
+        format!("新的开头段落，只在这个文件里出现一次。\n\n{p1}\n{p2}\n"),
+    );
+    write(
+        &c,
+        "c.txt",
+        format!("另一个新的开头段落，也只出现一次。\n\n{p1}{p2}\n"),
+    );
+    let (reference, code) = one_machine(&tmp.path().join("clean"), &c);
+    assert_eq!(code, 0);
+    let changes = String::from_utf8_lossy(&reference.1["changes.jsonl"]).into_owned();
+    assert!(
+        changes.lines().any(|l| l.starts_with("{\"file\":\"c.txt\"")
+            && l.contains("\"duplicate_of\":{\"file\":\"a.txt\",\"line\":1}")),
+        "c.txt's copy names a.txt line 1:\n{changes}"
+    );
+    for (n, p) in [(1, 1), (1, 4), (2, 2)] {
+        let (got, code) = staged(&tmp.path().join(format!("n{n}p{p}")), &c, n, p);
+        assert_eq!(code, 0, "{n} shards");
+        assert_same(&format!("{n} shards, {p} buckets"), &reference, &got);
+    }
+    let cwd = tmp.path().join("n3");
+    let (got, code) = staged(&cwd, &c, 3, 2);
+    assert_eq!(code, 64, "3 shards: refused");
+    assert!(!got.1.contains_key("summary.json"), "no summary.json");
+    let o = run_in(
+        &cwd,
+        &["report", "--work", "work", "--report", "out.report"],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("cannot reproduce exactly"), "{err}");
+}
