@@ -51,16 +51,29 @@ def _say(msg: str) -> None:
     print(f"newsclean.ray: {msg}", file=sys.stderr, flush=True)
 
 
-def _run_stage(cwd: str, argv: list, hold: str | None) -> int:
+def _run_stage(cwd: str, argv: list, hold: str | None) -> tuple:
     """Body of every task: the subcommand in-process, in the driver's
-    working folder."""
+    working folder. Returns (exit code, what it printed on stdout): the
+    driver prints the report's summary line itself (a worker's stdout
+    reaches the driver's terminal only through Ray's log forwarding,
+    prefixed, and not always before the driver exits)."""
     from newsclean import _native
 
     os.chdir(cwd)
-    code = _native.run(argv)
+    sys.stdout.flush()
+    saved = os.dup(1)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 1)
+        try:
+            code = _native.run(argv)
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+        captured.seek(0)
+        printed = captured.read()
     if hold:
         _hold(hold, argv)
-    return code
+    return code, printed
 
 
 def _hold(hold: str, argv: list) -> None:
@@ -85,12 +98,14 @@ def _hold(hold: str, argv: list) -> None:
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
+        allow_abbrev=False,
         prog="python -m newsclean.ray",
         description="newsclean clean on a Ray cluster (fingerprint → resolve → apply → report as Ray tasks)",
         epilog="Other options are newsclean clean's and are passed to the fingerprint and apply stages.",
     )
     sub = p.add_subparsers(dest="command", required=True)
-    c = sub.add_parser("clean", help="clean INPUT... into --out, as `newsclean clean` would")
+    c = sub.add_parser("clean", help="clean INPUT... into --out, as `newsclean clean` would",
+                       allow_abbrev=False)
     c.add_argument("inputs", nargs="+", metavar="INPUT")
     c.add_argument("--out", required=True, help="output folder (as newsclean clean --out)")
     c.add_argument("--report", help="report folder (default: OUT.report, as newsclean clean)")
@@ -108,6 +123,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--keep-work", action="store_true", help="keep the work folder after the run")
     c.add_argument("--max-retries", type=int, default=3, metavar="R",
                    help="retries of a task whose worker dies (default 3)")
+    c.add_argument("-q", "--quiet", action="store_true",
+                   help="no summary line, no per-stage lines (passed to every stage)")
     c.add_argument("--test-hold", help=argparse.SUPPRESS)
     return p
 
@@ -154,6 +171,8 @@ def clean(args: argparse.Namespace, extra: list) -> int:
     if args.shards < 1 or (args.buckets is not None and args.buckets < 1):
         _say("--shards and --buckets must be at least 1")
         return 64
+    if args.quiet:
+        extra = [*extra, "--quiet"]
     n = args.shards
     p = args.buckets or n
     report = args.report or (args.out.rstrip("/") + ".report")
@@ -184,15 +203,24 @@ def clean(args: argparse.Namespace, extra: list) -> int:
             ("resolve", [["resolve", "--work", work, "--bucket", f"{j}/{p}"] for j in range(p)]),
             ("apply", [["apply", *args.inputs, "--work", work, "--shard", f"{i}/{n}",
                         "--out", args.out, "--report", report, *extra] for i in range(n)]),
-            ("report", [["report", "--work", work, "--report", report]]),
+            ("report", [["report", "--work", work, "--report", report, *(["--quiet"] if args.quiet else [])]]),
         ]
         worst = 0
         for name, argvs in stages:
             t0 = time.monotonic()
-            codes = ray.get([task.remote(cwd, a, args.test_hold) for a in argvs])
+            done = ray.get([task.remote(cwd, a, args.test_hold) for a in argvs])
             secs = time.monotonic() - t0
-            _say(f"{name}: {len(argvs)} tasks in {secs:.2f} s, exit codes {sorted(set(codes))}, "
-                 f"work folder {_dir_bytes(work)} bytes")
+            codes = [c for c, _ in done]
+            # The report's summary line on stdout, as clean prints it; the
+            # other stages' lines on stderr (progress, not the result).
+            to = sys.stdout if name == "report" else sys.stderr
+            if name == "report" or not args.quiet:
+                for _, printed in done:
+                    to.buffer.write(printed)
+                to.flush()
+            if not args.quiet:
+                _say(f"{name}: {len(argvs)} tasks in {secs:.2f} s, exit codes {sorted(set(codes))}, "
+                     f"work folder {_dir_bytes(work)} bytes")
             fatal = [c for c in codes if c not in _GO_ON]
             if fatal:
                 _say(f"{name} failed (exit {fatal[0]}); later stages not run")

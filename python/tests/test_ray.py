@@ -9,12 +9,13 @@ Run by ``scripts/ray-test`` (after ``scripts/setup-python``):
 * the same when one worker node is killed while it runs an apply task
   (after the task wrote its outputs: Ray retries it on the other node,
   and the retry rewrites the same bytes);
-* a file that cannot be read is a per-file failure with exit code 2 and
-  the same report as on one machine.
+* a file that cannot be decoded is a per-file failure with exit code 2
+  and the same report as on one machine, and a whole file copied to the
+  end of corpus order goes as a duplicate across shards.
 
-Timings are left out as the Rust tests leave them out (tests/properties.rs,
-tests/staged.rs): ``run.duration_ms``, ``run.started`` and ``run.threads``
-of summary.json, and the line of index.html that shows them.
+Timings are left out as tests/staged.rs leaves them out: ``run.started``
+and ``run.duration_ms`` of summary.json, and the line of index.html that
+shows them (every run here is ``-j 2``, so the thread count is the same).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -48,39 +50,58 @@ def tree(folder: Path) -> dict[str, bytes]:
 def without_timings(rel: str, data: bytes) -> bytes:
     if rel == "summary.json":
         v = json.loads(data)
-        for k in ("duration_ms", "started", "threads"):
+        for k in ("started", "duration_ms"):
             assert v["run"].pop(k, None) is not None, f"run.{k} missing"
         return json.dumps(v, sort_keys=True, ensure_ascii=False).encode()
     if rel == "index.html":
         lines = data.decode("utf-8", "replace").split("\n")
-        return "\n".join(
-            "<run info>" if ("started" in l and "thread" in l) else l for l in lines
-        ).encode()
+        masked = ["<run line>" if " · started " in l else l for l in lines]
+        assert "<run line>" in masked, "no run line in index.html"
+        return "\n".join(masked).encode()
     return data
 
 
-def one_machine(inputs: list, cwd: Path, extra=()) -> int:
-    """`newsclean clean` (the wheel's command line, the binary's code)."""
+def one_machine(inputs: list, tmp: Path) -> int:
+    """`newsclean clean` in tmp/one (the wheel's command line: the
+    binary's code) into out and report."""
+    (tmp / "one").mkdir()
     r = subprocess.run(
         [sys.executable, "-m", "newsclean", "clean", *map(str, inputs),
-         "--out", "one/out", "--report", "one/report", "--quiet", *extra],
-        cwd=cwd, env=ENV,
+         "--out", "out", "--report", "report", "--quiet", "-j", "2"],
+        cwd=tmp / "one", env=ENV,
     )
     return r.returncode
 
 
-def ray_driver(inputs: list, cwd: Path, *opts, extra=()) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "newsclean.ray", "clean", *map(str, inputs),
-         "--out", "ray/out", "--report", "ray/report", *opts, "--quiet", *extra],
-        cwd=cwd, env=ENV,
-    )
+def ray_driver(inputs: list, tmp: Path, *opts) -> subprocess.Popen:
+    """`python -m newsclean.ray clean` in tmp/ray, the same names."""
+    (tmp / "ray").mkdir()
+    with open(tmp / "driver.err", "wb") as err:  # Ray's own logs: shown on failure
+        return subprocess.Popen(
+            [sys.executable, "-m", "newsclean.ray", "clean", *map(str, inputs),
+             "--out", "out", "--report", "report", *opts, "--quiet", "-j", "2"],
+            cwd=tmp / "ray", env=ENV, stderr=err,
+        )
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
 
 
 class SameBytes(unittest.TestCase):
     def setUp(self):
         self.tmp = Path(tempfile.mkdtemp(prefix="newsclean-ray-test-"))
         self.addCleanup(shutil.rmtree, self.tmp, True)
+
+    def assert_exit(self, p: subprocess.Popen, code: int, timeout=900):
+        got = p.wait(timeout=timeout)
+        if got != code:
+            err = (self.tmp / "driver.err").read_bytes().decode("utf-8", "replace")
+            self.fail(f"the driver exited {got}, not {code}; its stderr ends:\n{err[-6000:]}")
 
     def assert_same(self, label: str):
         for part in ("out", "report"):
@@ -97,13 +118,13 @@ class SameBytes(unittest.TestCase):
     def test_local_cluster_gives_the_one_machine_bytes(self):
         self.assertEqual(one_machine([CORPUS], self.tmp), 0)
         p = ray_driver([CORPUS], self.tmp, "--shards", "4", "--buckets", "3", "--local-workers", "2")
-        self.assertEqual(p.wait(), 0)
+        self.assert_exit(p, 0)
         self.assert_same("4 shards, 3 buckets, 2 nodes")
         work = [e for e in os.listdir(self.tmp / "ray") if e.startswith(".newsclean-work-")]
         self.assertEqual(work, [], "the work folder was not removed")
 
     def test_a_killed_worker_node_changes_nothing(self):
-        import ray
+        # (ray itself: imported by cluster_utils)
         from ray.cluster_utils import Cluster
 
         self.assertEqual(one_machine([CORPUS], self.tmp), 0)
@@ -122,7 +143,7 @@ class SameBytes(unittest.TestCase):
                        "--test-hold", f"{hold}:apply")
         self.addCleanup(lambda: p.poll() is None and p.kill())
         # Wait for an apply task that has written its outputs, then kill
-        # the node it runs on (raylet and workers, no grace).
+        # the node it runs on: its worker process and its raylet, no grace.
         deadline = time.monotonic() + 600
         held = []
         while not held:
@@ -130,26 +151,36 @@ class SameBytes(unittest.TestCase):
             self.assertLess(time.monotonic(), deadline, "no apply task held in 10 minutes")
             held = sorted(hold.glob("*.held"))
             time.sleep(0.1)
-        node_id = held[0].name.rsplit("-", 1)[1].removesuffix(".held")
+        _, pid, node_id = held[0].name.removesuffix(".held").split("-")
         victim = [n for n in nodes if n.node_id == node_id]
         self.assertEqual(len(victim), 1, f"{held[0].name}: no such worker node")
+        os.kill(int(pid), signal.SIGKILL)
         cluster.remove_node(victim[0], allow_graceful=False)
+        while alive(int(pid)):
+            time.sleep(0.05)
         (hold / "go").write_text("")
-        self.assertEqual(p.wait(timeout=900), 0)
+        self.assert_exit(p, 0)
+        # The held task ran again, on the other node.
+        again = [h for h in hold.glob("*.held") if h.read_bytes() == held[0].read_bytes()]
+        self.assertGreaterEqual(len(again), 2, f"{held[0].read_text()}: not retried")
+        retries = [h.name for h in again if h != held[0]]
+        self.assertTrue(all(node_id not in r for r in retries), f"retried on the killed node: {retries}")
         self.assert_same("one of two worker nodes killed during apply")
 
     def test_a_bad_file_is_a_per_file_failure(self):
         corpus = self.tmp / "corpus"
         shutil.copytree(CORPUS, corpus)
-        bad = next(p for p in sorted(corpus.rglob("*.txt")))
-        bad.chmod(0)
-        if os.access(bad, os.R_OK):  # root reads anything: use a bad encoding instead
-            bad.chmod(0o644)
-            bad.write_bytes(b"\xff\xfe\x00\xd8 broken UTF-16 \x00\xdc" * 3 + b"\x00" * 9)
-        code = one_machine([corpus], self.tmp)
+        shutil.copy(ROOT / "fixtures/encodings/invalid-utf8.txt", corpus / "mm-invalid-utf8.txt")
+        (corpus / "zz").mkdir()
+        shutil.copy(corpus / "xwlb/2018/20180910.txt", corpus / "zz/copy.txt")
+        self.assertEqual(one_machine([corpus], self.tmp), 2)
+        summary = json.loads((self.tmp / "one/report/summary.json").read_bytes())
+        status = {f["path"]: f["status"] for f in summary["files"]}
+        self.assertEqual(status.get("mm-invalid-utf8.txt"), "failed", status)
+        self.assertEqual(status.get("zz/copy.txt"), "duplicate", status)
         p = ray_driver([corpus], self.tmp, "--shards", "3", "--local-workers", "2")
-        self.assertEqual(p.wait(), code)
-        self.assert_same("a bad file")
+        self.assert_exit(p, 2)
+        self.assert_same("a file that fails, a duplicate file across shards")
 
 
 if __name__ == "__main__":
