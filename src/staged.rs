@@ -33,7 +33,7 @@
 //!
 //! **Apply** runs the very driver of `clean` (`pipeline::drive_range`) on
 //! the shard's documents, in order, against a [`SeenIndex`] that answers
-//! for the keys first held by an earlier shard from the decisions, and
+//! for the keys first kept by an earlier shard from the decisions, and
 //! for everything else from an index of this shard's own kept keys. That
 //! is the one-machine run exactly when each shard-crossing key's first
 //! candidate is also where the one-machine run first *kept* it. Almost
@@ -41,12 +41,14 @@
 //! a paragraph removed whole, a duplicate document's blocks), when a
 //! paragraph's key is remembered at the kept copy of its content, or for
 //! the key of what is left of a paragraph (`resolve_rest`), which no
-//! fingerprint can list. Apply checks the first: every shard-crossing key
-//! first held by the shard must be kept where the decisions say
-//! (`deviations`); and lists the second (`rest keys`), which `report`
-//! looks up in every shard's pairs. Either found, `report` refuses (exit
-//! 64, nothing written) rather than write a report that might differ from a
-//! one-machine run; the staged run of such a corpus needs fewer shards.
+//! fingerprint can list. So each shard's parts end with where it kept its
+//! shard-crossing keys and its remainder keys, and `report` *settles*
+//! (`settle`): a shard that was told otherwise than what the shards
+//! before it kept (or that holds another shard's remainder key) is applied
+//! again, in the report task, with what they kept, until no shard's answers
+//! change. Shard 0 asks no one, so this ends after at most N rounds; on
+//! xwlb in 7 shards one round applies 2 shards again. `WORK/report.json`
+//! lists the shards applied again per round.
 //!
 //! **Report** replays the shard parts (each document's row, its review-page
 //! section, `changes.jsonl` lines and diff, as the driver's `Report` got
@@ -56,6 +58,8 @@
 //!
 //! Off in staged mode, refused with a message (exit 64): `--index`
 //! (lookups against earlier nights would go into `resolve`; see
+//! `docs/scale-out.md`), the near-duplicate rules (`dedup.near*`, when
+//! the build has them: a comparison with every kept document, designed in
 //! `docs/scale-out.md`), `--check`/`--diff`, and files larger than the
 //! window threshold (cleaned in windows, `window.rs`).
 //!
@@ -67,6 +71,7 @@
 //! WORK/resolve/bucket-0001-of-0004.json                 what bucket 1 decided (header, counts)
 //! WORK/resolve/bucket-0001-of-0004.shard-00003-of-00007.decisions
 //! WORK/apply/shard-00003-of-00007.parts                 shard 3's report parts (JSON lines)
+//! WORK/report.json                                       what report settled (shards applied again)
 //! ```
 //!
 //! Every file is written to a temporary name and renamed into place, so a
@@ -89,6 +94,11 @@
 //! file of another format, kind, config, corpus, shard count or bucket
 //! count, and a missing one ("shard 3/7 has not been fingerprinted").
 //! JSON files (`.json`, the first line of `.parts`) carry the same fields.
+//! A `.parts` file is JSON lines: a header (identity, `--out`, `--report`,
+//! `--reports`, the config, `--jobs`), one line per document (its row with
+//! its review-page section and kept copies, its `changes.jsonl` lines, its
+//! diff), and a trailer (block keys kept first; where the shard kept its
+//! shard-crossing and remainder keys).
 
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufWriter, Read, Write};
@@ -213,11 +223,17 @@ struct PartsHeader {
 struct PartsTrailer {
     /// Block keys this shard kept first (`unique_keys` of the summary).
     inserted: u64,
-    /// Shard-crossing keys not kept where the decisions say.
-    deviations: u64,
-    /// Keys of what was left of a paragraph, kept here: (hash, check, order).
-    rest: Vec<(u64, u32, u64)>,
+    /// Where this shard kept its shard-crossing keys and the keys of what
+    /// was left of a paragraph: (hash, check, kept copy as order key).
+    writes: Vec<(u64, u32, u64)>,
+    /// Which of them are keys of what was left of a paragraph (no
+    /// shard's candidates: other shards may hold them unknowingly).
+    rest: Vec<(u64, u32)>,
 }
+
+/// What a shard is told of its shard-crossing keys: the shard that keeps
+/// each first, and where.
+type View = HashMap<Key, (u32, Here)>;
 
 /// `report::Plan` as stored.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize)]
@@ -375,6 +391,17 @@ fn check_options(opts: &RunOptions) -> Result<(), RunError> {
         return Err(usage(
             "--index is not supported in staged mode yet (its lookups against earlier runs belong in resolve, see docs/scale-out.md); run `newsclean clean --index`",
         ));
+    }
+    // Near-duplicates (`dedup.near-*`) compare each document with every
+    // kept one before it: not one key per fingerprint, so not this shape
+    // yet (the design is in docs/scale-out.md).
+    if let Some(r) =
+        crate::rules::all().find(|r| r.id.starts_with("dedup.near") && opts.config.on(r.id))
+    {
+        return Err(usage(format!(
+            "{} is not supported in staged mode yet (near-duplicates compare documents across shards); pass --disable 'dedup.near*' to every stage",
+            r.id
+        )));
     }
     if opts.check || opts.stream {
         return Err(usage("--check and --diff are not supported in staged mode"));
@@ -791,25 +818,28 @@ pub fn resolve(work: &Path, bucket: Part) -> Result<StageOutcome, RunError> {
     })
 }
 
-/// The index a shard is applied against: the decisions for keys first held
-/// by an earlier shard, this shard's own kept keys for everything else.
+/// The index a shard is applied against: the view for keys first kept by
+/// an earlier shard, this shard's own kept keys for everything else.
 struct ShardIndex {
-    /// Shard-crossing keys of this shard: their first order key.
-    decided: HashMap<Key, u64>,
-    /// First document of this shard.
-    start: u32,
+    view: View,
+    shard: u32,
     /// This shard's own candidates (a kept key that is none is the key of
     /// what was left of a paragraph).
     own: HashSet<Key>,
     local: MemoryIndex,
-    rest: Vec<(u64, u32, u64)>,
+    rest: Vec<Key>,
 }
 
 impl ShardIndex {
     fn earlier(&self, key: Key) -> Option<Here> {
-        let h = unpack(*self.decided.get(&key)?);
-        (h.doc < self.start).then_some(h)
+        answer(self.view.get(&key), self.shard)
     }
+}
+
+/// What shard `shard` is told of a key first kept by `first`: the kept
+/// copy when that is an earlier shard, else nothing (its own index answers).
+fn answer(first: Option<&(u32, Here)>, shard: u32) -> Option<Here> {
+    first.filter(|(s, _)| *s < shard).map(|&(_, h)| h)
 }
 
 impl SeenIndex for ShardIndex {
@@ -825,7 +855,7 @@ impl SeenIndex for ShardIndex {
             return;
         }
         if !self.own.contains(&key) {
-            self.rest.push((key.hash, key.check, pack(at)));
+            self.rest.push(key);
         }
         self.local.insert(key, at);
     }
@@ -912,6 +942,52 @@ impl DocSink for SharedSink {
 /// `shard`, against the decisions of every bucket; its cleaned copies go
 /// to `--out`, its report parts to the work folder.
 pub fn apply(opts: &RunOptions, work: &Path, shard: Part) -> Result<StageOutcome, RunError> {
+    apply_with(opts, work, shard, None)
+}
+
+/// The shard of document `doc`.
+fn shard_of(manifests: &[ShardManifest], doc: u32) -> u32 {
+    let k = manifests.partition_point(|m| m.docs.end <= doc);
+    manifests.get(k).map_or(k as u32, |m| m.shard)
+}
+
+/// The view of `shard` from the decisions of every bucket (the first
+/// candidate of each key is where it is first kept), and its candidates.
+fn decided_view(
+    work: &Path,
+    manifests: &[ShardManifest],
+    shard: Part,
+) -> Result<(View, HashSet<Key>), RunError> {
+    let ident = manifests[0].ident;
+    let (mut view, mut own) = (View::new(), HashSet::new());
+    for j in 0..ident.buckets {
+        let b = Part {
+            i: j,
+            n: ident.buckets,
+        };
+        let path = decisions_path(work, shard, b);
+        for (k, o) in read_records(&path, &ident, KIND_DECISIONS, shard.i, j)? {
+            let h = unpack(o);
+            view.insert(k, (shard_of(manifests, h.doc), h));
+        }
+        let path = pairs_path(work, shard, b);
+        own.extend(
+            read_records(&path, &ident, KIND_PAIRS, shard.i, j)?
+                .into_iter()
+                .map(|(k, _)| k),
+        );
+    }
+    Ok((view, own))
+}
+
+/// [`apply`] with the view `view` instead of the decisions' (a shard
+/// applied again by `report`, see [`settle`]).
+fn apply_with(
+    opts: &RunOptions,
+    work: &Path,
+    shard: Part,
+    view: Option<View>,
+) -> Result<StageOutcome, RunError> {
     check_options(opts)?;
     let manifests = read_manifests(work)?;
     let (plan, corpus, _) = open_corpus(opts)?;
@@ -932,22 +1008,8 @@ pub fn apply(opts: &RunOptions, work: &Path, shard: Part) -> Result<StageOutcome
         )));
     }
     let docs = shard_docs(&corpus, shard);
-    let mut decided = HashMap::new();
-    let mut own = HashSet::new();
-    for j in 0..ident.buckets {
-        let b = Part {
-            i: j,
-            n: ident.buckets,
-        };
-        let path = decisions_path(work, shard, b);
-        decided.extend(read_records(&path, &ident, KIND_DECISIONS, shard.i, j)?);
-        let path = pairs_path(work, shard, b);
-        own.extend(
-            read_records(&path, &ident, KIND_PAIRS, shard.i, j)?
-                .into_iter()
-                .map(|(k, _)| k),
-        );
-    }
+    let (decided, own) = decided_view(work, &manifests, shard)?;
+    let view = view.unwrap_or(decided);
     let out_dir = plan.out_dir.clone().expect("--out");
     let report_dir = plan.report_dir.clone().expect("a report folder");
     let sink = SharedSink(open_tree_locked(&out_dir, "output", false)?);
@@ -973,8 +1035,8 @@ pub fn apply(opts: &RunOptions, work: &Path, shard: Part) -> Result<StageOutcome
     serde_json::to_writer(&mut w, &head).map_err(|e| io_err(&parts_path, e))?;
     w.write_all(b"\n").map_err(|e| io_err(&parts_path, e))?;
     let mut index = ShardIndex {
-        start: docs.start,
-        decided,
+        shard: shard.i,
+        view,
         own,
         local: MemoryIndex::new(),
         rest: Vec::new(),
@@ -1005,18 +1067,21 @@ pub fn apply(opts: &RunOptions, work: &Path, shard: Part) -> Result<StageOutcome
     if let Some(e) = report.error {
         return Err(io_err(&parts_path, e));
     }
-    // Every shard-crossing key first held here must be kept where the
-    // decisions say: else a later shard was told wrong.
-    let deviations = index
-        .decided
-        .iter()
-        .filter(|(_, &o)| unpack(o).doc >= docs.start)
-        .filter(|(k, &o)| index.local.lookup(**k) != Some(Origin::ThisRun(unpack(o))))
-        .count() as u64;
+    // Where this shard kept what other shards may ask for: `report`
+    // checks it against what they were told.
+    let writes = index
+        .view
+        .keys()
+        .chain(&index.rest)
+        .filter_map(|k| match index.local.lookup(*k) {
+            Some(Origin::ThisRun(h)) => Some((k.hash, k.check, pack(h))),
+            _ => None,
+        })
+        .collect();
     let trailer = PartsTrailer {
         inserted: index.local.inserted() as u64 - doc_keys,
-        deviations,
-        rest: index.rest,
+        writes,
+        rest: index.rest.iter().map(|k| (k.hash, k.check)).collect(),
     };
     let mut w = report.out;
     serde_json::to_writer(&mut w, &trailer).map_err(|e| io_err(&parts_path, e))?;
@@ -1043,47 +1108,10 @@ pub fn report(work: &Path, report_dir: &Path) -> Result<RunOutcome, RunError> {
     let (started, clock) = (SystemTime::now(), Instant::now());
     let manifests = read_manifests(work)?;
     let ident = manifests[0].ident;
-    // Every shard's parts, read whole (rows, sections, records): the
-    // report's size grows with the decisions, not with the corpus.
     let mut heads = Vec::new();
-    let mut parts: Vec<DocPart> = Vec::new();
     let mut trailers = Vec::new();
     for m in &manifests {
-        let s = Part {
-            i: m.shard,
-            n: ident.shards,
-        };
-        let path = work.join("apply").join(format!("{}.parts", shard_name(s)));
-        let f = std::fs::File::open(&path).map_err(|e| {
-            usage(format!(
-                "{}: {e} (shard {s} has not been applied)",
-                path.display()
-            ))
-        })?;
-        let mut lines = std::io::BufReader::new(f).lines();
-        let bad = |e: &dyn std::fmt::Display| usage(format!("{}: {e}", path.display()));
-        let head: PartsHeader = match lines.next() {
-            Some(l) => serde_json::from_str(&l.map_err(|e| bad(&e))?).map_err(|e| bad(&e))?,
-            None => return Err(bad(&"empty")),
-        };
-        if head.ident != ident || head.shard != s.i || head.docs != m.docs {
-            return Err(bad(&"applied for another fingerprint run"));
-        }
-        let mut rows = Vec::new();
-        let mut trailer = None;
-        for l in lines {
-            let l = l.map_err(|e| bad(&e))?;
-            if l.starts_with("{\"row\"") {
-                rows.push(serde_json::from_str::<DocPart>(&l).map_err(|e| bad(&e))?);
-            } else {
-                trailer = Some(serde_json::from_str::<PartsTrailer>(&l).map_err(|e| bad(&e))?);
-            }
-        }
-        let trailer = trailer.ok_or_else(|| bad(&"truncated"))?;
-        if rows.len() != (m.docs.end - m.docs.start) as usize {
-            return Err(bad(&"truncated"));
-        }
-        parts.extend(rows);
+        let (head, _, trailer) = read_parts(work, m, &ident, false)?;
         heads.push(head);
         trailers.push(trailer);
     }
@@ -1108,13 +1136,12 @@ pub fn report(work: &Path, report_dir: &Path) -> Result<RunOutcome, RunError> {
             head.report.display()
         )));
     }
-    check_exact(work, &manifests, &trailers)?;
     let m = &manifests[0];
     let config = head.config.clone();
-    let opts = RunOptions {
+    let mut opts = RunOptions {
         inputs: m.inputs.clone(),
         out: Some(head.out.clone()),
-        report: Some(report_dir.to_path_buf()),
+        report: Some(head.report.clone()),
         include: m.include.clone(),
         exclude: m.exclude.clone(),
         shards: crate::shard::ShardOptions {
@@ -1131,6 +1158,17 @@ pub fn report(work: &Path, report_dir: &Path) -> Result<RunOutcome, RunError> {
         reports: head.reports.into(),
         index: None,
     };
+    let (trailers, rounds) = settle(work, &manifests, &opts, trailers)?;
+    let settled = serde_json::json!({
+        "ident": ident,
+        "applied_again": rounds,
+        "crossing_writes": trailers.iter().map(|t| t.writes.len()).sum::<usize>(),
+    });
+    write_atomic(
+        &work.join("report.json"),
+        &serde_json::to_vec_pretty(&settled).expect("serialisable"),
+    )?;
+    opts.report = Some(report_dir.to_path_buf());
     let (plan, corpus, walk_errors) = open_corpus(&opts)?;
     if corpus_hash(&corpus, &opts) != ident.corpus_hash {
         return Err(usage(
@@ -1142,10 +1180,14 @@ pub fn report(work: &Path, report_dir: &Path) -> Result<RunOutcome, RunError> {
     let sink = TreeSink::new(Some(out_tree))?;
     let progress = |_: crate::pipeline::Progress<'_>| {};
     let reports: crate::report::Plan = head.reports.into();
-    let mut report = FolderReport::start(Some(&rt), reports, false, &progress, parts.len())?;
-    for p in parts {
-        let row = p.row.into_report().map_err(usage)?;
-        report.file((row, Ok(p.jsonl.into_bytes()), p.diff, None));
+    let mut report = FolderReport::start(Some(&rt), reports, false, &progress, corpus.len())?;
+    // One shard's parts at a time (rows, sections, records), in corpus
+    // order: the report's size grows with the decisions, not the corpus.
+    for m in &manifests {
+        for p in read_parts(work, m, &ident, true)?.1 {
+            let row = p.row.into_report().map_err(usage)?;
+            report.file((row, Ok(p.jsonl.into_bytes()), p.diff, None));
+        }
     }
     let ours: HashSet<&Path> = (0..corpus.len() as u32)
         .zip(report.rows())
@@ -1178,48 +1220,149 @@ pub fn report(work: &Path, report_dir: &Path) -> Result<RunOutcome, RunError> {
     })
 }
 
-/// Refuse a staged run that may differ from a one-machine run: a
-/// shard-crossing key not kept at its first candidate, or a kept key of
-/// what was left of a paragraph that another shard also holds.
-fn check_exact(
+/// Shard `m`'s parts file: its header, its documents' parts (with
+/// `rows`) and its trailer.
+fn read_parts(
     work: &Path,
-    manifests: &[ShardManifest],
-    trailers: &[PartsTrailer],
-) -> Result<(), RunError> {
-    let deviations: u64 = trailers.iter().map(|t| t.deviations).sum();
-    let mut rest: HashMap<Key, Vec<u32>> = HashMap::new();
-    for (s, t) in trailers.iter().enumerate() {
-        for &(hash, check, _) in &t.rest {
-            rest.entry(Key { hash, check }).or_default().push(s as u32);
+    m: &ShardManifest,
+    ident: &Ident,
+    rows: bool,
+) -> Result<(PartsHeader, Vec<DocPart>, PartsTrailer), RunError> {
+    let s = Part {
+        i: m.shard,
+        n: ident.shards,
+    };
+    let path = work.join("apply").join(format!("{}.parts", shard_name(s)));
+    let f = std::fs::File::open(&path).map_err(|e| {
+        usage(format!(
+            "{}: {e} (shard {s} has not been applied)",
+            path.display()
+        ))
+    })?;
+    let mut lines = std::io::BufReader::new(f).lines();
+    let bad = |e: &dyn std::fmt::Display| usage(format!("{}: {e}", path.display()));
+    let head: PartsHeader = match lines.next() {
+        Some(l) => serde_json::from_str(&l.map_err(|e| bad(&e))?).map_err(|e| bad(&e))?,
+        None => return Err(bad(&"empty")),
+    };
+    if head.ident != *ident || head.shard != s.i || head.docs != m.docs {
+        return Err(bad(&"applied for another fingerprint run"));
+    }
+    let (mut parts, mut docs, mut trailer) = (Vec::new(), 0, None);
+    for l in lines {
+        let l = l.map_err(|e| bad(&e))?;
+        if l.starts_with("{\"row\"") {
+            docs += 1;
+            if rows {
+                parts.push(serde_json::from_str::<DocPart>(&l).map_err(|e| bad(&e))?);
+            }
+        } else {
+            trailer = Some(serde_json::from_str::<PartsTrailer>(&l).map_err(|e| bad(&e))?);
         }
     }
-    let mut crossing = rest.values().filter(|v| v.len() > 1).count() as u64;
-    if !rest.is_empty() && manifests.len() > 1 {
-        let ident = manifests[0].ident;
-        for m in manifests {
-            for j in 0..ident.buckets {
-                let s = Part {
-                    i: m.shard,
-                    n: ident.shards,
-                };
-                let b = Part {
-                    i: j,
-                    n: ident.buckets,
-                };
-                let path = pairs_path(work, s, b);
-                for (k, _) in read_records(&path, &ident, KIND_PAIRS, s.i, j)? {
-                    if rest.get(&k).is_some_and(|v| v.iter().any(|&r| r != s.i)) {
-                        crossing += 1;
-                    }
+    let trailer = trailer.ok_or_else(|| bad(&"truncated"))?;
+    if docs != (m.docs.end - m.docs.start) as usize {
+        return Err(bad(&"truncated"));
+    }
+    Ok((head, parts, trailer))
+}
+
+/// Settle the shards' decisions: each shard was told, for each key it
+/// shares, the shard that keeps it first (where its first candidate is);
+/// its trailer says where it kept those keys itself. Where a shard was told
+/// otherwise than what the shards before it kept (a first copy that went,
+/// a key remembered at its content's kept copy, the key of what was left
+/// of a paragraph), it is applied again with what they kept, until no
+/// shard's answers change. Shard 0 asks no one, so after round k the first
+/// k shards are final: at most N rounds, in practice one or two. Returns
+/// the final trailers.
+fn settle(
+    work: &Path,
+    manifests: &[ShardManifest],
+    opts: &RunOptions,
+    mut trailers: Vec<PartsTrailer>,
+) -> Result<(Vec<PartsTrailer>, Vec<Vec<u32>>), RunError> {
+    let ident = manifests[0].ident;
+    let n = ident.shards;
+    let mut views = Vec::new();
+    for m in manifests {
+        let s = Part { i: m.shard, n };
+        views.push(decided_view(work, manifests, s)?.0);
+    }
+    let mut rounds = Vec::new();
+    for _round in 0..=n {
+        // What was kept first, by the first shard that kept it.
+        let mut truth: View = View::new();
+        for (s, t) in trailers.iter().enumerate() {
+            for &(hash, check, o) in &t.writes {
+                truth
+                    .entry(Key { hash, check })
+                    .or_insert((s as u32, unpack(o)));
+            }
+        }
+        // The keys of paragraph remainders each shard holds: another
+        // shard's may be its plain candidates, which no decision named
+        // (every other key kept is in the view of every shard holding it).
+        let rest: HashSet<Key> = trailers
+            .iter()
+            .flat_map(|t| &t.rest)
+            .map(|&(hash, check)| Key { hash, check })
+            .collect();
+        let mut holds: Vec<HashSet<Key>> = vec![HashSet::new(); n as usize];
+        if !rest.is_empty() {
+            for m in manifests {
+                for j in 0..ident.buckets {
+                    let (s, b) = (
+                        Part { i: m.shard, n },
+                        Part {
+                            i: j,
+                            n: ident.buckets,
+                        },
+                    );
+                    let recs = read_records(&pairs_path(work, s, b), &ident, KIND_PAIRS, s.i, j)?;
+                    holds[m.shard as usize].extend(
+                        recs.into_iter()
+                            .map(|(k, _)| k)
+                            .filter(|k| rest.contains(k)),
+                    );
                 }
             }
         }
+        let mut again = Vec::new();
+        for (s, view) in views.iter_mut().enumerate() {
+            let su = s as u32;
+            let told_otherwise = view
+                .iter()
+                .any(|(k, first)| answer(Some(first), su) != answer(truth.get(k), su));
+            let unknown = holds[s].iter().any(|k| !view.contains_key(k));
+            if told_otherwise || unknown {
+                let keys: Vec<Key> = view.keys().chain(&holds[s]).copied().collect();
+                let mut fixed = View::new();
+                for k in keys {
+                    if let Some(&t) = truth.get(&k) {
+                        fixed.insert(k, t);
+                    } else {
+                        // Kept by no shard that shares it: its own index
+                        // answers, and its trailer says where it kept it.
+                        fixed.insert(k, (n, Here { doc: 0, line: 0 }));
+                    }
+                }
+                *view = fixed;
+                again.push(su);
+            }
+        }
+        if again.is_empty() {
+            return Ok((trailers, rounds));
+        }
+        rounds.push(again.clone());
+        for s in again {
+            let part = Part { i: s, n };
+            apply_with(opts, work, part, Some(views[s as usize].clone()))?;
+            trailers[s as usize] = read_parts(work, &manifests[s as usize], &ident, false)?.2;
+        }
     }
-    if deviations + crossing > 0 {
-        return Err(RunError::Usage(format!(
-            "this corpus's duplicate decisions cross its {} shards in a way the staged run cannot reproduce exactly ({deviations} keys not kept at their first copy, {crossing} keys of paragraph remainders shared across shards); no report was written: run it with fewer shards, or `newsclean clean`",
-            manifests.len()
-        )));
-    }
-    Ok(())
+    Err(RunError::Usage(format!(
+        "the shards' decisions did not settle in {} rounds (a bug: please report it with the corpus)",
+        n + 1
+    )))
 }
