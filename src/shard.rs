@@ -353,6 +353,28 @@ impl Corpus {
     /// The summary's rows: a file's as it is, one per shard for its
     /// records (`rows` in corpus order, one per document), with their
     /// counts; a failed record's reason is in its shard's.
+    /// The bytes written of the output shard holding document `order`
+    /// (`None` for a file): a staged run's `apply` hands them to its
+    /// `report` ([`Corpus::set_written`]).
+    pub(crate) fn written(&self, order: u32) -> Option<u64> {
+        let s = self.shard_of(order as usize)?;
+        Some(
+            self.shards[s]
+                .written
+                .load(std::sync::atomic::Ordering::Relaxed),
+        )
+    }
+
+    /// Set what [`Corpus::written`] reports (the report task of a staged
+    /// run, whose corpus wrote nothing).
+    pub(crate) fn set_written(&self, order: u32, n: u64) {
+        if let Some(s) = self.shard_of(order as usize) {
+            self.shards[s]
+                .written
+                .store(n, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
     pub(crate) fn shard_rows(&self, rows: Vec<FileReport>) -> Vec<FileReport> {
         let mut out: Vec<FileReport> = Vec::new();
         let mut last = None;

@@ -1,7 +1,7 @@
 //! The staged run: `clean` cut into four commands that can run on many
 //! machines (Slurm arrays, Kubernetes indexed jobs, the Ray driver), with
-//! the same output and reports as one `clean`, byte for byte (timings and
-//! thread counts aside).
+//! the same output and reports as one `clean`, byte for byte (the start
+//! time and duration aside; `run.threads` is `apply`'s `--jobs`).
 //!
 //! ```text
 //! fingerprint --shard i/N --buckets P   (N tasks)  documents of shard i → pairs, one file per bucket
@@ -229,6 +229,10 @@ struct PartsTrailer {
     /// Which of them are keys of what was left of a paragraph (no
     /// shard's candidates: other shards may hold them unknowingly).
     rest: Vec<(u64, u32)>,
+    /// Bytes written of each output JSONL shard: (a record's document
+    /// number, bytes), for its row's `bytes_out`.
+    #[serde(default)]
+    shards_written: Vec<(u32, u64)>,
 }
 
 /// What a shard is told of its shard-crossing keys: the shard that keeps
@@ -1014,6 +1018,14 @@ fn apply_with(
     let report_dir = plan.report_dir.clone().expect("a report folder");
     let sink = SharedSink(open_tree_locked(&out_dir, "output", false)?);
     let rt = open_tree_locked(&report_dir, "report", false)?;
+    // As `clean` does before its first write: a report folder never claims
+    // a run complete (summary.json) while its files are being rewritten.
+    rt.remove(Path::new("summary.json"), true).map_err(|e| {
+        io_err(
+            &report_dir,
+            format!("cannot remove the old summary.json: {e}"),
+        )
+    })?;
     let parts_path = work
         .join("apply")
         .join(format!("{}.parts", shard_name(shard)));
@@ -1082,6 +1094,14 @@ fn apply_with(
         inserted: index.local.inserted() as u64 - doc_keys,
         writes,
         rest: index.rest.iter().map(|k| (k.hash, k.check)).collect(),
+        shards_written: docs
+            .clone()
+            .filter_map(|d| Some((d, corpus.written(d)?)))
+            .filter(|&(d, _)| {
+                d == docs.start
+                    || corpus.record(d - 1).map(|r| r.0) != corpus.record(d).map(|r| r.0)
+            })
+            .collect(),
     };
     let mut w = report.out;
     serde_json::to_writer(&mut w, &trailer).map_err(|e| io_err(&parts_path, e))?;
@@ -1199,6 +1219,9 @@ pub fn report(work: &Path, report_dir: &Path) -> Result<RunOutcome, RunError> {
     let (stale, prune_error) = sink.stale(&ours, false);
     if let Some(e) = prune_error {
         report.error(e);
+    }
+    for (d, n) in trailers.iter().flat_map(|t| &t.shards_written) {
+        corpus.set_written(*d, *n);
     }
     let inserted = trailers.iter().map(|t| t.inserted as usize).sum();
     let mut parts = Some((walk_errors, stale));

@@ -387,4 +387,51 @@ fn a_decision_that_moves_across_shards_is_settled() {
             serde_json::from_slice(&std::fs::read(cwd.join("work/report.json")).unwrap()).unwrap();
         assert_eq!(settled["applied_again"].to_string(), again, "{what}");
     }
+    // A shard applied again (a retried task) first takes the report's
+    // summary.json away, as `clean` does; report then gives the same bytes.
+    let cwd = tmp.path().join("n1p1");
+    let i = c.to_str().unwrap();
+    let o = run_in(
+        &cwd,
+        &[
+            "apply", i, "--work", "work", "--shard", "0/1", "--out", "out", "-j", "2",
+        ],
+    );
+    assert_code(&o, 0);
+    assert!(!cwd.join("out.report/summary.json").exists());
+    let o = run_in(
+        &cwd,
+        &["report", "--work", "work", "--report", "out.report"],
+    );
+    assert_code(&o, 0);
+    assert_same("applied again", &reference, &trees(&cwd));
+}
+
+/// JSONL shards are documents of corpus order too: a shard (all its
+/// records) is in one task, its output shard written by it; with more
+/// tasks than files some tasks have no documents. The example corpus's
+/// texts as files beside the shards: their records repeat the files
+/// across tasks.
+#[test]
+fn jsonl_shards_beside_files_staged_are_clean_byte_for_byte() {
+    let tmp = tempfile::tempdir().unwrap();
+    let c = tmp.path().join("corpus");
+    copy_tree(&root().join("fixtures/shards"), &c.join("shards"));
+    copy_tree(&corpus().join("xwlb"), &c.join("texts/xwlb"));
+    let (reference, code) = one_machine(&tmp.path().join("probe"), &c);
+    let s: Value = serde_json::from_slice(&reference.1["summary.json"]).unwrap();
+    assert!(
+        s["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["path"] == "shards/xwlb.jsonl" && f["records"]["records"].as_u64() > Some(1)),
+        "a shard's row with its records"
+    );
+    assert!(
+        s["totals"]["duplicate"].as_u64() > Some(0),
+        "the texts repeat the records: {}",
+        s["totals"]
+    );
+    every_split(&c, tmp.path(), code);
 }
