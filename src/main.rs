@@ -40,23 +40,30 @@ macro_rules! msg {
 const EX_IOERR: u8 = 74;
 
 fn main() -> ExitCode {
+    ExitCode::from(run(std::env::args_os().collect()))
+}
+
+/// A whole command line (the program name first) → its exit code. The
+/// Python package (`python/src/lib.rs`) includes this file and calls it
+/// in-process with a subcommand's arguments.
+pub(crate) fn run(args: Vec<std::ffi::OsString>) -> u8 {
     // clap's own help and errors follow --color and NO_COLOR too (looked
     // for before parsing, since they are printed while parsing).
-    let clap_color = match color_before_parsing() {
+    let clap_color = match color_before_parsing(&args) {
         ColorChoice::Always => clap::ColorChoice::Always,
         ColorChoice::Never => clap::ColorChoice::Never,
         ColorChoice::Auto => clap::ColorChoice::Auto,
     };
     let parsed = Cli::command()
         .color(clap_color)
-        .try_get_matches()
+        .try_get_matches_from(args)
         .and_then(|m| Cli::from_arg_matches(&m));
     let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { 64 } else { 0 };
             let _ = e.print();
-            return ExitCode::from(code);
+            return code;
         }
     };
     let mut out = Stdout::new();
@@ -108,7 +115,7 @@ fn main() -> ExitCode {
             quiet,
         } => report_command(&work, &report, quiet, cli.color, &mut out),
     };
-    ExitCode::from(out.finish(code))
+    out.finish(code)
 }
 
 /// `newsclean index stats|verify|drop`: the result on stdout, an error
@@ -163,8 +170,9 @@ fn index_command(cmd: cli::IndexCommand, out: &mut Stdout) -> u8 {
 
 /// `--color WHEN` / `--color=WHEN` among the raw arguments (the last one
 /// wins, as clap's would).
-fn color_before_parsing() -> ColorChoice {
-    let args: Vec<String> = std::env::args_os()
+fn color_before_parsing(args: &[std::ffi::OsString]) -> ColorChoice {
+    let args: Vec<String> = args
+        .iter()
         .map(|a| a.to_string_lossy().into_owned())
         .take_while(|a| a != "--")
         .collect();
