@@ -403,7 +403,7 @@ fn check_options(opts: &RunOptions) -> Result<(), RunError> {
         crate::rules::all().find(|r| r.id.starts_with("dedup.near") && opts.config.on(r.id))
     {
         return Err(usage(format!(
-            "{} is not supported in staged mode yet (near-duplicates compare documents across shards); pass --disable 'dedup.near*' to every stage",
+            "{} is not supported in staged mode yet (near-duplicates compare documents across shards, see docs/scale-out.md); staged runs leave them off unless --enable names them",
             r.id
         )));
     }

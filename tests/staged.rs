@@ -29,7 +29,21 @@ fn run_in(cwd: &Path, args: &[&str]) -> Output {
 fn one_machine(cwd: &Path, input: &Path) -> (Trees, i32) {
     std::fs::create_dir_all(cwd).unwrap();
     let i = input.to_str().unwrap();
-    let o = run_in(cwd, &["clean", i, "--out", "out", "-j", "2", "-q"]);
+    // Staged runs leave the near-duplicate rules off (README "Staged runs").
+    let o = run_in(
+        cwd,
+        &[
+            "clean",
+            i,
+            "--out",
+            "out",
+            "-j",
+            "2",
+            "-q",
+            "--disable",
+            "dedup.near-*",
+        ],
+    );
     let code = common::code(&o);
     assert!(code == 0 || code == 2, "clean: {o:?}");
     (trees(cwd), code)
@@ -311,6 +325,22 @@ fn a_stage_with_other_options_or_a_missing_shard_is_refused() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
         err.contains("--index is not supported in staged mode"),
+        "{err}"
+    );
+    // The near-duplicate rules are off in staged mode, with one notice
+    // from the first shard's fingerprint; enabled by name, refused.
+    let o = run_in(cwd, &["fingerprint", i, "--work", "w2", "--shard", "0/2"]);
+    assert_code(&o, 0);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("near-duplicates (dedup.near-*) are off"),
+        "{err}"
+    );
+    let o = fp("0/2", &["--enable", "dedup.near-document"]);
+    assert_code(&o, 64);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("dedup.near-document is not supported"),
         "{err}"
     );
 }
