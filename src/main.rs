@@ -346,6 +346,14 @@ fn clean(args: cli::CleanArgs, color: ColorChoice, out: &mut Stdout) -> u8 {
     };
     let check = args.check || args.diff;
     let stream = args.diff || args.format == Format::Jsonl;
+    // `clean -`: stdout is the cleaned text (unless --check, --diff or
+    // --format json/jsonl ask for something else), the summary line goes
+    // to stderr.
+    let stdin = args.inputs.iter().any(|i| i.as_os_str() == "-");
+    if !check && !stdin && args.out.is_none() {
+        fail("--out <DIR> is required (or --check, --diff, or the input `-` for stdin)");
+        return 64;
+    }
     let shown = Shown::new(&args.inputs);
     let opts = RunOptions {
         inputs: args.inputs.clone(),
@@ -422,6 +430,11 @@ fn clean(args: cli::CleanArgs, color: ColorChoice, out: &mut Stdout) -> u8 {
             return exit_code(&e);
         }
     };
+    if let Some(text) = &outcome.stdout {
+        if args.format == Format::Human {
+            out.bytes(text);
+        }
+    }
     let s = &outcome.summary;
     for w in &s.walk_errors {
         fail(&format!("{}: {}", w.path, w.reason));
@@ -478,10 +491,10 @@ fn clean(args: cli::CleanArgs, color: ColorChoice, out: &mut Stdout) -> u8 {
                 }
             }
             if !args.quiet {
-                if check {
+                if check || stdin {
                     // stdout holds the list or the patch: the line goes to
                     // stderr.
-                    msg!("{}", human_line(&outcome, true, err_paint));
+                    msg!("{}", human_line(&outcome, check, err_paint));
                 } else {
                     out.line(&human_line(&outcome, false, out_paint));
                 }

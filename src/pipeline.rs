@@ -138,6 +138,10 @@ pub struct RunOutcome {
     pub index_error: Option<IndexError>,
     /// What the index commit did (`--index`, not `--check`).
     pub index_commit: Option<CommitReport>,
+    /// Input `-`: the output of the text read on stdin (its cleaned text,
+    /// or its bytes unchanged when it failed), for stdout; `None` with
+    /// `check` or other inputs.
+    pub stdout: Option<Vec<u8>>,
 }
 
 impl RunOutcome {
@@ -230,10 +234,18 @@ pub fn run(
         .num_threads(plan.jobs)
         .build()
         .map_err(|e| RunError::Usage(format!("cannot start {} threads: {e}", plan.jobs)))?;
-    let (files, walk_errors) =
-        discover::discover(&opts.inputs, &plan.include, &plan.exclude).map_err(RunError::Usage)?;
-    plan.check_found(opts, &files)?;
-    let source = crate::shard::corpus(files, &opts.shards);
+    let (source, walk_errors) = if plan.stdin {
+        // Input `-`: one text on stdin, cleaned for stdout.
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)
+            .map_err(|e| RunError::NoInput(format!("-: cannot read stdin: {e}")))?;
+        (crate::shard::stdin_corpus(bytes, !opts.check), Vec::new())
+    } else {
+        let (files, walk_errors) = discover::discover(&opts.inputs, &plan.include, &plan.exclude)
+            .map_err(RunError::Usage)?;
+        plan.check_found(opts, &files)?;
+        (crate::shard::corpus(files, &opts.shards), walk_errors)
+    };
     progress(Progress::Discovered(source.len()));
     let (out_dir, report_dir) = (plan.out_dir.as_deref(), plan.report_dir.as_deref());
     let mut index = RunIndex::open(opts.index.as_ref(), out_dir, report_dir, opts.check)?;
@@ -302,6 +314,7 @@ pub fn run(
         report_error,
         index_error,
         index_commit,
+        stdout: source.take_stdout(),
     })
 }
 
@@ -345,7 +358,10 @@ fn run_info(opts: &RunOptions, plan: &Plan, started: SystemTime, clock: Instant)
         inputs: opts
             .inputs
             .iter()
-            .map(|p| discover::escape_path(&discover::canonical_input(p)))
+            .map(|p| match p.to_str() {
+                Some("-") if plan.stdin => "-".to_string(),
+                _ => discover::escape_path(&discover::canonical_input(p)),
+            })
             .collect(),
         config: opts
             .config_file
@@ -587,6 +603,16 @@ fn emit_file(
     let rel = source.name(order);
     let kept_path = |id: u32| source.name(id).to_string();
     let mut row = FileReport::new(rel.to_string());
+    // Where the output goes: the output folder, or a source that writes
+    // its own (stdin's text, for stdout); `None`: nothing is written.
+    let put = |b: &[u8], fallback: bool| match out {
+        Some(t) => Some(source.write(order, t, b, fallback)),
+        None if source.writes_own() => Some(source.write_own(order, b)),
+        None => None,
+    };
+    let write = |b: &[u8]| put(b, true).unwrap_or(Ok(()));
+    let fallback_out =
+        (out.is_some() || source.writes_own()).then_some(&write as crate::sink::WriteOut<'_>);
     let t = match a {
         Analysis::Text(t) => t,
         Analysis::Skipped { reason, bytes_in } => {
@@ -605,9 +631,7 @@ fn emit_file(
                 Some(_) => Fallback::Bytes,
                 None => Fallback::Nothing,
             };
-            let write = |b: &[u8]| source.write(order, out.expect("an output"), b, true);
-            let out = out.map(|_| &write as crate::sink::WriteOut<'_>);
-            fail_row(&mut row, &error, bytes.as_deref(), what, out);
+            fail_row(&mut row, &error, bytes.as_deref(), what, fallback_out);
             return (row, String::new());
         }
         // Decided (and so cleaned) before emit; passed through by the caller.
@@ -645,14 +669,12 @@ fn emit_file(
         Ok(x) => x,
         Err(p) => {
             let error = FileError::Apply(panic_message(&p));
-            let write = |b: &[u8]| source.write(order, out.expect("an output"), b, true);
-            let out = out.map(|_| &write as crate::sink::WriteOut<'_>);
             fail_row(
                 &mut row,
                 &error,
                 Some(original.as_bytes()),
                 Fallback::Decoded,
-                out,
+                fallback_out,
             );
             return (row, String::new());
         }
@@ -669,8 +691,8 @@ fn emit_file(
     }
     row.changes = change_records(rel, original, &edits);
     crate::shard::in_shard(source, order, &mut row.changes);
-    if let Some(out) = out {
-        match source.write(order, out, cleaned.as_bytes(), false) {
+    if let Some(written) = put(cleaned.as_bytes(), false) {
+        match written {
             Ok(()) => row.bytes_out = cleaned.len() as u64,
             Err(e) => {
                 row.status = Status::Failed;

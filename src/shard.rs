@@ -21,6 +21,10 @@
 //! their bytes are passed through unchanged into the output shard (exit 2).
 //! Blank lines are passed through and are no records.
 //!
+//! The input `-` is one more kind of document: the text read on stdin
+//! ([`stdin_corpus`]), decoded as a file's bytes are, whose output (the
+//! cleaned text, or its bytes when they are no text) is kept for stdout.
+//!
 //! The shard is decompressed and held whole while its records are in the
 //! run (the file tree's bound of three chunks of text does not hold for
 //! shards yet); its output is assembled as its records are emitted and
@@ -136,6 +140,8 @@ enum Entry {
     },
     /// A shard that could not be read at all.
     Unreadable { shard: usize, error: String },
+    /// The text read on stdin (input `-`), cleaned for stdout.
+    Stdin(Vec<u8>),
 }
 
 /// The run's documents: the files of the input tree and the records of
@@ -144,6 +150,23 @@ pub(crate) struct Corpus {
     tree: TreeSource,
     shards: Vec<Shard>,
     docs: Vec<Entry>,
+    /// Stdin's output (its cleaned text, or its bytes when it failed);
+    /// `None` while not written, and always without `capture`.
+    stdout: Mutex<Option<Vec<u8>>>,
+    /// Stdin's output is kept for stdout (not with `--check`).
+    capture: bool,
+}
+
+/// The corpus of input `-`: one text, read on stdin, whose output (when
+/// `capture`) is kept for [`Corpus::take_stdout`].
+pub(crate) fn stdin_corpus(bytes: Vec<u8>, capture: bool) -> Corpus {
+    Corpus {
+        tree: TreeSource { files: Vec::new() },
+        shards: Vec::new(),
+        docs: vec![Entry::Stdin(bytes)],
+        stdout: Mutex::new(None),
+        capture,
+    }
 }
 
 /// Build the corpus of `files` (in corpus order): each shard among them
@@ -266,12 +289,19 @@ pub(crate) fn corpus(files: Vec<SourceFile>, opts: &ShardOptions) -> Corpus {
         tree: TreeSource { files: tree },
         shards,
         docs,
+        stdout: Mutex::new(None),
+        capture: false,
     };
     c.fix_ids();
     c
 }
 
 impl Corpus {
+    /// Stdin's output, once written (input `-`, not with `--check`).
+    pub(crate) fn take_stdout(&self) -> Option<Vec<u8>> {
+        self.stdout.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+
     /// Give every tree file its place in the run's corpus order.
     fn fix_ids(&mut self) {
         for (order, d) in self.docs.iter().enumerate() {
@@ -343,7 +373,7 @@ impl Corpus {
     /// The shard of document `order`, if it is in one.
     fn shard_of(&self, order: usize) -> Option<usize> {
         match &self.docs[order] {
-            Entry::File(_) => None,
+            Entry::File(_) | Entry::Stdin(_) => None,
             Entry::Record { shard, .. }
             | Entry::Tail { shard, .. }
             | Entry::Unreadable { shard, .. } => Some(*shard),
@@ -590,6 +620,7 @@ impl DocSource for Corpus {
             Entry::File(i) => self.tree.name(*i as u32),
             Entry::Record { name, .. } | Entry::Tail { name, .. } => name,
             Entry::Unreadable { shard, .. } => &self.shards[*shard].file.rel,
+            Entry::Stdin(_) => "-",
         }
     }
 
@@ -599,12 +630,14 @@ impl DocSource for Corpus {
             Entry::Record { shard, .. }
             | Entry::Tail { shard, .. }
             | Entry::Unreadable { shard, .. } => &self.shards[*shard].file.out_rel,
+            Entry::Stdin(_) => Path::new("-"),
         }
     }
 
     fn analyse(&self, order: u32, cfg: &Config) -> Analysis {
         let (shard, line, span) = match &self.docs[order as usize] {
             Entry::File(i) => return self.tree.analyse(*i as u32, cfg),
+            Entry::Stdin(bytes) => return analyse_stdin(bytes, order, cfg),
             Entry::Unreadable { error, .. } => {
                 return Analysis::Failed {
                     error: FileError::Record(format!("cannot read shard: {error}")),
@@ -675,6 +708,7 @@ impl DocSource for Corpus {
     fn text_again(&self, order: u32) -> Option<String> {
         match &self.docs[order as usize] {
             Entry::File(i) => self.tree.text_again(*i as u32),
+            Entry::Stdin(bytes) => crate::source::decode_bytes(bytes.clone()).ok().map(|r| r.0),
             Entry::Record {
                 shard,
                 line,
@@ -689,6 +723,7 @@ impl DocSource for Corpus {
         match &self.docs[order as usize] {
             Entry::File(i) => self.tree.write(*i as u32, out, bytes, fallback),
             Entry::Unreadable { .. } => Ok(()),
+            Entry::Stdin(_) => self.write_own(order, bytes),
             Entry::Tail { shard, line, .. } => {
                 let raw = self.line(*shard, *line).to_vec();
                 self.put_line(out, *shard, *line, raw)
@@ -719,6 +754,17 @@ impl DocSource for Corpus {
         }
     }
 
+    fn writes_own(&self) -> bool {
+        self.capture
+    }
+
+    fn write_own(&self, order: u32, bytes: &[u8]) -> std::io::Result<()> {
+        if self.capture && matches!(self.docs[order as usize], Entry::Stdin(_)) {
+            *self.stdout.lock().unwrap_or_else(|p| p.into_inner()) = Some(bytes.to_vec());
+        }
+        Ok(())
+    }
+
     fn record(&self, order: u32) -> Option<(&str, &str, usize)> {
         match &self.docs[order as usize] {
             Entry::Record {
@@ -726,6 +772,40 @@ impl DocSource for Corpus {
             } => Some((&self.shards[*shard].file.rel, id, line + 1)),
             _ => None,
         }
+    }
+}
+
+/// Analyse the text read on stdin as a file's bytes are (the same
+/// decoding, the same `decode.replacement` flags). Bytes that are no text
+/// (undecodable, or binary) fail: they are passed through to stdout
+/// unchanged and the run exits 2.
+fn analyse_stdin(bytes: &[u8], order: u32, cfg: &Config) -> Analysis {
+    let bytes_in = bytes.len() as u64;
+    let failed = |why: String| Analysis::Failed {
+        error: FileError::Undecodable(format!("stdin: {why}")),
+        bytes: Some(bytes.to_vec()),
+        bytes_in,
+    };
+    let (text, encoding, replaced, _) = match crate::source::decode_bytes(bytes.to_vec()) {
+        Ok(r) => r,
+        Err(Analysis::Skipped { reason, .. }) => return failed(format!("not text: {reason}")),
+        Err(Analysis::Failed { error, .. }) => return failed(error.to_string()),
+        Err(a) => return a,
+    };
+    let mut doc = Doc::new(DocId::text("-"), order, text);
+    doc.flags = crate::source::replacement_flags(&replaced, &encoding);
+    match catch_unwind(AssertUnwindSafe(|| stage::fingerprint(&doc, cfg))) {
+        Ok(prints) => Analysis::Text(Box::new(TextFile {
+            doc,
+            encoding,
+            prints,
+            bytes_in,
+        })),
+        Err(p) => Analysis::Failed {
+            error: FileError::Rule(panic_message(&p)),
+            bytes: Some(bytes.to_vec()),
+            bytes_in,
+        },
     }
 }
 

@@ -58,6 +58,17 @@ pub(crate) trait DocSource: Sync {
         let _ = order;
         None
     }
+    /// Does this source write its documents' outputs itself, without an
+    /// output folder (stdin's cleaned text, for stdout)? Then
+    /// [`DocSource::write_own`] is called where a file would be written.
+    fn writes_own(&self) -> bool {
+        false
+    }
+    /// Document `order`'s output, for a source that [`writes_own`](DocSource::writes_own).
+    fn write_own(&self, order: u32, bytes: &[u8]) -> std::io::Result<()> {
+        let _ = (order, bytes);
+        Ok(())
+    }
 }
 
 /// The files of the input tree.
@@ -213,6 +224,11 @@ pub(crate) fn read_text(f: &SourceFile) -> Result<Read, Analysis> {
             })
         }
     };
+    decode_bytes(bytes)
+}
+
+/// Decode bytes read (a file's, or stdin's) as [`read_text`] does.
+pub(crate) fn decode_bytes(bytes: Vec<u8>) -> Result<Read, Analysis> {
     let bytes_in = bytes.len() as u64;
     match plain_utf8(bytes) {
         Ok(text) => Ok((text, "utf-8".to_string(), Vec::new(), bytes_in)),

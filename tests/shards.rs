@@ -465,3 +465,200 @@ fn record_names_are_escaped_and_unique() {
     assert!(heads[1].ends_with("s.jsonl#a@2"), "{heads:?}");
     assert!(heads[2].ends_with("s.jsonl#b\\u{202E}"), "{heads:?}");
 }
+
+/// `newsclean ARGS` in `cwd` with `input` on stdin.
+fn with_stdin(args: &[&str], input: &[u8], cwd: &Path) -> std::process::Output {
+    use std::process::{Command, Stdio};
+    let mut c = Command::new(env!("CARGO_BIN_EXE_newsclean"))
+        .args(args)
+        .current_dir(cwd)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run newsclean");
+    let mut w = c.stdin.take().unwrap();
+    let input = input.to_vec();
+    // Written from a thread: a big text would fill the pipe before
+    // newsclean reads it all.
+    let t = std::thread::spawn(move || w.write_all(&input));
+    let o = c.wait_with_output().unwrap();
+    t.join().unwrap().unwrap();
+    o
+}
+
+/// The example corpus's text with the most edits, and its cleaned copy
+/// and change records from a run over it as a file.
+fn a_dirty_text(d: &Path) -> (String, Vec<u8>, Vec<Value>) {
+    let texts = corpus_texts();
+    let files = d.join("files");
+    for (i, t) in texts.iter().enumerate() {
+        write(&files, &format!("{i:03}.txt"), t);
+    }
+    let fo = d.join("fo");
+    clean(&files, &fo, &["--disable", "dedup.*"], 0);
+    let s = summary(&report_of(&fo));
+    let best = s["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .max_by_key(|r| r["edits"].as_u64().unwrap())
+        .unwrap();
+    let name = best["path"].as_str().unwrap().to_string();
+    assert!(best["edits"].as_u64().unwrap() > 5, "{best}");
+    let i: usize = name.trim_end_matches(".txt").parse().unwrap();
+    let cleaned = std::fs::read(fo.join(&name)).unwrap();
+    let records = changes(&report_of(&fo))
+        .into_iter()
+        .filter(|c| c["file"] == name.as_str())
+        .collect();
+    (texts[i].clone(), cleaned, records)
+}
+
+#[test]
+fn stdin_is_cleaned_onto_stdout_as_a_file_is() {
+    let d = tempfile::tempdir().unwrap();
+    let (text, cleaned, records) = a_dirty_text(d.path());
+    let cwd = d.path().join("cwd");
+    std::fs::create_dir(&cwd).unwrap();
+    let o = with_stdin(
+        &["clean", "-", "--disable", "dedup.*"],
+        text.as_bytes(),
+        &cwd,
+    );
+    assert_code(&o, 0);
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&cleaned)
+    );
+    assert_eq!(o.stdout, cleaned);
+    // The summary line is on stderr; no report folder is written.
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("1 file: 1 cleaned"), "{err}");
+    assert_eq!(std::fs::read_dir(&cwd).unwrap().count(), 0);
+    // --check: the exit code says whether it would change; `-` is listed
+    // as a changed file is; the cleaned text is unchanged (idempotence).
+    let o = with_stdin(
+        &["clean", "-", "--check", "--disable", "dedup.*"],
+        text.as_bytes(),
+        &cwd,
+    );
+    assert_code(&o, 1);
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "-\n");
+    let o = with_stdin(
+        &["clean", "-", "--check", "--disable", "dedup.*"],
+        &cleaned,
+        &cwd,
+    );
+    assert_code(&o, 0);
+    assert!(o.stdout.is_empty());
+    // --format jsonl: the change records of the file run, named `-`.
+    let o = with_stdin(
+        &["clean", "-", "--format", "jsonl", "--disable", "dedup.*"],
+        text.as_bytes(),
+        &cwd,
+    );
+    assert_code(&o, 0);
+    let got: Vec<Value> = String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(got.len(), records.len());
+    for (mut g, mut w) in got.into_iter().zip(records) {
+        assert_eq!(g["file"], "-");
+        g["file"].take();
+        w["file"].take();
+        assert_eq!(g, w);
+    }
+    // --format json: the summary object, one row for `-`.
+    let o = with_stdin(
+        &[
+            "clean",
+            "-",
+            "--check",
+            "--format",
+            "json",
+            "--disable",
+            "dedup.*",
+        ],
+        text.as_bytes(),
+        &cwd,
+    );
+    assert_code(&o, 1);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["files"][0]["path"], "-");
+    assert_eq!(v["files"][0]["status"], "cleaned");
+    assert_eq!(v["run"]["inputs"][0], "-");
+    // A report folder only when asked for.
+    let o = with_stdin(
+        &[
+            "clean",
+            "-",
+            "--report",
+            "rep",
+            "--quiet",
+            "--disable",
+            "dedup.*",
+        ],
+        text.as_bytes(),
+        &cwd,
+    );
+    assert_code(&o, 0);
+    assert_eq!(o.stdout, cleaned);
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let s = summary(&cwd.join("rep"));
+    assert_eq!(s["files"][0]["path"], "-");
+    assert_eq!(
+        changes(&cwd.join("rep")).len(),
+        s["files"][0]["edits"].as_u64().unwrap() as usize
+            + s["files"][0]["flags"].as_u64().unwrap() as usize
+    );
+}
+
+#[test]
+fn stdin_refuses_other_inputs_and_out() {
+    let d = tempfile::tempdir().unwrap();
+    let o = with_stdin(&["clean", "-", "--out", "o"], b"a", d.path());
+    assert_code(&o, 64);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("stdout"));
+    let o = with_stdin(&["clean", "-", "."], b"a", d.path());
+    assert_code(&o, 64);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("only input"));
+    // Without `-`, --out is still required.
+    let o = newsclean(["clean", "."]);
+    assert_code(&o, 64);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--out"));
+}
+
+#[test]
+fn bad_encoding_on_stdin_is_an_error_and_passes_through() {
+    let d = tempfile::tempdir().unwrap();
+    // UTF-8 news text with two stray bytes: no legacy encoding fits.
+    let mut bad = "今天,国务院召开常务会议.\n".repeat(20).into_bytes();
+    bad.splice(30..30, [0xff, 0xfe]);
+    let o = with_stdin(&["clean", "-"], &bad, d.path());
+    assert_code(&o, 2);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("newsclean: -: stdin: invalid UTF-8"), "{err}");
+    assert!(err.contains("copied through unchanged"), "{err}");
+    assert_eq!(o.stdout, bad, "nothing lost");
+    // Binary data is no text either.
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    let o = with_stdin(&["clean", "-", "--check"], &png, d.path());
+    assert_code(&o, 2);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("stdin: not text"));
+    assert!(o.stdout.is_empty());
+    // GBK on stdin is decoded as a GBK file is: UTF-8 out.
+    let (gbk, _, _) = encoding_rs::GBK.encode("今天,国务院召开常务会议.代表团出发了.");
+    let o = with_stdin(&["clean", "-", "--quiet"], &gbk, d.path());
+    assert_code(&o, 0);
+    assert_eq!(
+        String::from_utf8(o.stdout).unwrap(),
+        "今天，国务院召开常务会议。代表团出发了。"
+    );
+}
