@@ -173,6 +173,10 @@ pub(crate) struct CleanArgs {
     /// named by its line number).
     #[arg(long, value_name = "FIELD", default_value = "id")]
     pub(crate) id_field: String,
+    /// Keep a shard's record removed as a duplicate document in the output
+    /// shard, with the field `newsclean_duplicate_of` (its kept copy) added.
+    #[arg(long)]
+    pub(crate) keep_duplicates: bool,
     /// On-disk index of earlier runs (created on first use): what they
     /// kept counts as seen, and this run's kept blocks are added when it
     /// completes (read only with --check).

@@ -364,6 +364,7 @@ fn clean(args: cli::CleanArgs, color: ColorChoice, out: &mut Stdout) -> u8 {
         shards: newsclean::shard::ShardOptions {
             text_field: args.text_field.clone(),
             id_field: args.id_field.clone(),
+            keep_duplicates: args.keep_duplicates,
         },
         jobs: args.jobs,
         check,

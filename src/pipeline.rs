@@ -652,7 +652,7 @@ fn emit_file(
     if let Some(kept) = &decisions.document {
         let (mut row, d) =
             duplicate_file(source, row, original, kept, &kept_path, report, plan, order);
-        if let Some(Err(e)) = out.map(|t| source.omit(order, t)) {
+        if let Some(Err(e)) = out.map(|t| source.omit(order, t, kept)) {
             row.status = Status::Failed;
             row.reason = Some(format!("cannot write its shard: {e}"));
         }

@@ -57,6 +57,9 @@ pub struct ShardOptions {
     /// Dotted path of the id field (`id`); a record without one is named
     /// by its line number.
     pub id_field: String,
+    /// A record removed as a duplicate document stays in its output shard,
+    /// with the field `newsclean_duplicate_of` added (`--keep-duplicates`).
+    pub keep_duplicates: bool,
 }
 
 impl Default for ShardOptions {
@@ -64,6 +67,7 @@ impl Default for ShardOptions {
         ShardOptions {
             text_field: "text".into(),
             id_field: "id".into(),
+            keep_duplicates: false,
         }
     }
 }
@@ -147,6 +151,8 @@ enum Entry {
 /// The run's documents: the files of the input tree and the records of
 /// its shards, in corpus order.
 pub(crate) struct Corpus {
+    /// `--keep-duplicates`.
+    keep_duplicates: bool,
     tree: TreeSource,
     shards: Vec<Shard>,
     docs: Vec<Entry>,
@@ -161,6 +167,7 @@ pub(crate) struct Corpus {
 /// `capture`) is kept for [`Corpus::take_stdout`].
 pub(crate) fn stdin_corpus(bytes: Vec<u8>, capture: bool) -> Corpus {
     Corpus {
+        keep_duplicates: false,
         tree: TreeSource { files: Vec::new() },
         shards: Vec::new(),
         docs: vec![Entry::Stdin(bytes)],
@@ -286,6 +293,7 @@ pub(crate) fn corpus(files: Vec<SourceFile>, opts: &ShardOptions) -> Corpus {
         });
     }
     let mut c = Corpus {
+        keep_duplicates: opts.keep_duplicates,
         tree: TreeSource { files: tree },
         shards,
         docs,
@@ -297,6 +305,23 @@ pub(crate) fn corpus(files: Vec<SourceFile>, opts: &ShardOptions) -> Corpus {
 }
 
 impl Corpus {
+    /// The value of `newsclean_duplicate_of` for a kept copy at `kept`:
+    /// a record's shard, id and line in it; a file's name; an earlier
+    /// run's id and the name it recorded.
+    fn kept_copy(&self, kept: &crate::index::Origin) -> String {
+        use crate::index::Origin;
+        let v = match kept {
+            Origin::ThisRun(h) => match self.record(h.doc) {
+                Some((shard, id, line)) => {
+                    serde_json::json!({"shard": shard, "id": id, "line": line})
+                }
+                None => serde_json::json!({"file": self.name(h.doc)}),
+            },
+            Origin::Earlier { run, path, .. } => serde_json::json!({"run": run, "file": path}),
+        };
+        v.to_string()
+    }
+
     /// Stdin's output, once written (input `-`, not with `--check`).
     pub(crate) fn take_stdout(&self) -> Option<Vec<u8>> {
         self.stdout.lock().unwrap_or_else(|p| p.into_inner()).take()
@@ -600,6 +625,28 @@ fn kind(raw: &str) -> &'static str {
     }
 }
 
+/// `line` (a JSON object) with the field `newsclean_duplicate_of` (the
+/// JSON `kept`) added before its closing brace; every other byte kept.
+fn mark_duplicate(line: &[u8], kept: &str) -> Vec<u8> {
+    let Some(close) = line.iter().rposition(|&b| b == b'}') else {
+        return line.to_vec();
+    };
+    let empty = line[..close]
+        .iter()
+        .rev()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b == b'{');
+    let mut out = Vec::with_capacity(line.len() + kept.len() + 28);
+    out.extend_from_slice(&line[..close]);
+    if !empty {
+        out.push(b',');
+    }
+    out.extend_from_slice(b"\"newsclean_duplicate_of\":");
+    out.extend_from_slice(kept.as_bytes());
+    out.extend_from_slice(&line[close..]);
+    out
+}
+
 /// `line` with the JSON string at `span` replaced by `text`.
 fn splice(line: &[u8], span: &Range<usize>, text: &str) -> Vec<u8> {
     let new = serde_json::to_string(text).expect("a string serialises");
@@ -747,9 +794,16 @@ impl DocSource for Corpus {
         }
     }
 
-    fn omit(&self, order: u32, out: &Tree) -> std::io::Result<()> {
+    fn omit(&self, order: u32, out: &Tree, kept: &crate::index::Origin) -> std::io::Result<()> {
         match &self.docs[order as usize] {
-            Entry::Record { shard, line, .. } => self.put_line(out, *shard, *line, Vec::new()),
+            Entry::Record { shard, line, .. } => {
+                let bytes = if self.keep_duplicates {
+                    mark_duplicate(self.line(*shard, *line), &self.kept_copy(kept))
+                } else {
+                    Vec::new()
+                };
+                self.put_line(out, *shard, *line, bytes)
+            }
             _ => Ok(()),
         }
     }
@@ -907,6 +961,19 @@ mod tests {
         assert_eq!(
             std::str::from_utf8(&out).unwrap(),
             "{\"a\" : 1.50,\"text\" :\"新\\\"\" , \"z\":[ ]}\n"
+        );
+    }
+
+    #[test]
+    fn a_kept_duplicate_gets_one_field_before_the_brace() {
+        let l = b"{\"id\": 2 , \"text\":\"a\"}  \r\n";
+        assert_eq!(
+            mark_duplicate(l, "{\"line\":1}"),
+            b"{\"id\": 2 , \"text\":\"a\",\"newsclean_duplicate_of\":{\"line\":1}}  \r\n"
+        );
+        assert_eq!(
+            mark_duplicate(b"{ }\n", "1"),
+            b"{ \"newsclean_duplicate_of\":1}\n"
         );
     }
 

@@ -45,11 +45,13 @@ pub(crate) trait DocSource: Sync {
         let _ = fallback;
         out.write(self.out_rel(order), bytes, Durability::Deferred)
     }
-    /// Document `order` has no output (a duplicate document): a tree file
-    /// gets none; a shard's record is left out of its shard, which is
-    /// written once each of its lines is settled.
-    fn omit(&self, order: u32, out: &Tree) -> std::io::Result<()> {
-        let _ = (order, out);
+    /// Document `order` has no output (a duplicate document, its kept
+    /// copy at `kept`): a tree file gets none; a shard's record is left out
+    /// of its shard (with `--keep-duplicates`, kept with the field
+    /// `newsclean_duplicate_of`), which is written once each of its lines
+    /// is settled.
+    fn omit(&self, order: u32, out: &Tree, kept: &crate::index::Origin) -> std::io::Result<()> {
+        let _ = (order, out, kept);
         Ok(())
     }
     /// A shard's record: the shard's shown name, the record's id and its

@@ -662,3 +662,74 @@ fn bad_encoding_on_stdin_is_an_error_and_passes_through() {
         "今天，国务院召开常务会议。代表团出发了。"
     );
 }
+
+/// `--keep-duplicates`: a record removed as a duplicate document stays in
+/// its shard (plain, gzip, zstd) with one field added, naming its kept
+/// copy; every other byte of its line is the input's, and the other
+/// records are as without the flag.
+#[test]
+fn kept_duplicates_stay_with_their_kept_copy_named() {
+    let texts = corpus_texts();
+    let lines = shard_lines(&texts);
+    let plain = lines.concat().into_bytes();
+    let half = lines.len() / 2;
+    let mut gz = gzip(lines[..half].concat().as_bytes());
+    gz.extend(gzip(lines[half..].concat().as_bytes()));
+    let zst = zstd::encode_all(plain.as_slice(), 3).unwrap();
+    let d = tempfile::tempdir().unwrap();
+    let input = d.path().join("in");
+    for (name, bytes) in [
+        ("a.jsonl", &plain),
+        ("b.jsonl.gz", &gz),
+        ("c.jsonl.zst", &zst),
+    ] {
+        write(&input, name, bytes);
+    }
+    let (keep, drop) = (d.path().join("keep"), d.path().join("drop"));
+    clean(&input, &keep, &["--keep-duplicates"], 0);
+    clean(&input, &drop, &[], 0);
+    let read = |dir: &Path, name: &str| -> Vec<String> {
+        let b = std::fs::read(dir.join(name)).unwrap();
+        let b = match name {
+            n if n.ends_with(".gz") => gunzip(&b),
+            n if n.ends_with(".zst") => zstd::decode_all(b.as_slice()).unwrap(),
+            _ => b,
+        };
+        lines_of(&b)
+    };
+    let field = ",\"newsclean_duplicate_of\":";
+    let a_kept = read(&keep, "a.jsonl");
+    let mut marked = 0;
+    for name in ["a.jsonl", "b.jsonl.gz", "c.jsonl.zst"] {
+        let (k, dr) = (read(&keep, name), read(&drop, name));
+        assert_eq!(k.len(), lines.len(), "{name}: every record is there");
+        let mut unmarked = Vec::new();
+        for (n, (got, was)) in k.iter().zip(&lines).enumerate() {
+            let Some(at) = got.find(field) else {
+                unmarked.push(got.clone());
+                continue;
+            };
+            marked += 1;
+            // The input line, byte for byte, with the field before its brace.
+            let end = got.rfind('}').unwrap();
+            let rebuilt = format!("{}{}", &got[..at], &got[end..]);
+            assert_eq!(&rebuilt, was, "{name} line {}", n + 1);
+            let v: Value = serde_json::from_str(got).unwrap();
+            let of = &v["newsclean_duplicate_of"];
+            assert_eq!(of["shard"], "a.jsonl", "{name}: {of}");
+            let line = of["line"].as_u64().unwrap() as usize;
+            assert!(name != "a.jsonl" || line < n + 1, "{of}");
+            let kept_line = &a_kept[line - 1];
+            assert!(!kept_line.contains(field), "{kept_line}");
+            let kv: Value = serde_json::from_str(kept_line).unwrap();
+            assert_eq!(of["id"], kv["id"]);
+        }
+        // The records that were not duplicates: as without the flag.
+        assert_eq!(unmarked, dr, "{name}");
+    }
+    // b and c repeat a whole: each of their records is a duplicate.
+    assert!(marked > 2 * lines.len(), "{marked}");
+    let s = summary(&report_of(&keep));
+    let row = file_row(&s, "c.jsonl.zst");
+    assert_eq!(row["records"]["duplicate"], lines.len());
+}
