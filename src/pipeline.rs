@@ -690,7 +690,7 @@ fn emit_file(
         row.status = Status::Cleaned;
     }
     row.changes = change_records(rel, original, &edits);
-    crate::shard::in_shard(source, order, &mut row.changes);
+    crate::shard::in_shard(source, order, original, &mut row.changes);
     if let Some(written) = put(cleaned.as_bytes(), false) {
         match written {
             Ok(()) => row.bytes_out = cleaned.len() as u64,
@@ -733,7 +733,7 @@ fn duplicate_file(
     row.duplicates_removed = 1;
     row.rules = vec![("dedup.document", 1)];
     row.changes = change_records(&row.path, original, &edits);
-    crate::shard::in_shard(source, order, &mut row.changes);
+    crate::shard::in_shard(source, order, original, &mut row.changes);
     let d = diff::unified(&row.path, original, &edits);
     if let Some(rd) = report {
         if let Err(e) = crate::report::write_file_reports(rd, plan, order, &mut row, original, &d) {

@@ -865,23 +865,48 @@ fn analyse_stdin(bytes: &[u8], order: u32, cfg: &Config) -> Analysis {
 
 /// A shard's record's change records speak of the shard: `file` is the
 /// shard, `record` the id, `line` the record's line in the shard (the line
-/// within its text, which `column` counts in, becomes `text_line`).
+/// within its text, which `column` counts in, becomes `text_line`), and
+/// the byte offsets in its text `original` are given in code points too
+/// (`cp_start`, `cp_end`).
 pub(crate) fn in_shard(
     source: &dyn DocSource,
     order: u32,
+    original: &str,
     changes: &mut [crate::report::ChangeRecord],
 ) {
     let Some((shard, id, line)) = source.record(order) else {
         return;
     };
-    for c in changes {
+    let bytes: Vec<usize> = changes.iter().flat_map(|c| [c.start, c.end]).collect();
+    let cps = code_points(original, &bytes);
+    for (c, cp) in changes.iter_mut().zip(cps.chunks_exact(2)) {
         c.file = shard.to_string();
         c.record = Some(crate::report::RecordAt {
             record: id.to_string(),
             text_line: c.line,
+            cp_start: cp[0],
+            cp_end: cp[1],
         });
         c.line = line;
     }
+}
+
+/// Each byte offset of `at` (on char boundaries of `text`) as a count of
+/// code points before it; one pass over the text for all of them.
+pub(crate) fn code_points(text: &str, at: &[usize]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..at.len()).collect();
+    order.sort_by_key(|&i| at[i]);
+    let mut out = vec![0; at.len()];
+    let (mut byte, mut cp) = (0, 0);
+    for i in order {
+        let to = at[i].min(text.len());
+        if to > byte {
+            cp += text[byte..to].chars().count();
+            byte = to;
+        }
+        out[i] = cp;
+    }
+    out
 }
 
 #[cfg(test)]
@@ -975,6 +1000,13 @@ mod tests {
             mark_duplicate(b"{ }\n", "1"),
             b"{ \"newsclean_duplicate_of\":1}\n"
         );
+    }
+
+    #[test]
+    fn code_points_count_chars_before_each_offset() {
+        let t = "a新😀b";
+        // bytes: a=0, 新=1..4, 😀=4..8, b=8..9
+        assert_eq!(code_points(t, &[8, 0, 4, 1, 9, 4]), [3, 0, 2, 1, 4, 2]);
     }
 
     #[test]

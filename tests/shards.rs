@@ -151,12 +151,26 @@ fn a_shard_cleans_as_one_file_per_record() {
     for k in ["edits", "blocks", "duplicates_removed"] {
         assert_eq!(row[k], fs["totals"][k], "{k}");
     }
-    // Every record change names its line in the shard.
+    // Every record change names its line in the shard, and its span in
+    // bytes and in code points of the record's text (dolma's offsets).
+    let mut wide = 0;
     for c in changes(&report_of(&so)) {
         let id: usize = c["record"].as_str().unwrap().parse().unwrap();
         assert_eq!(c["line"], id + 1);
         assert!(c["text_line"].as_u64().unwrap() >= 1);
+        let t = &texts[id];
+        let at = |k: &str| c[k].as_u64().unwrap() as usize;
+        let before = c["before"].as_str().unwrap();
+        assert_eq!(&t[at("start")..at("end")], before);
+        let by_cp: String = t
+            .chars()
+            .skip(at("cp_start"))
+            .take(at("cp_end") - at("cp_start"))
+            .collect();
+        assert_eq!(by_cp, before);
+        wide += usize::from(at("cp_start") < at("start"));
     }
+    assert!(wide > 10, "offsets past Han text differ: {wide}");
 }
 
 /// Every byte of each output line but the text's JSON string is the input

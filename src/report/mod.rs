@@ -341,6 +341,11 @@ pub struct RecordAt {
     pub record: String,
     /// 1-based line within the record's text.
     pub text_line: usize,
+    /// `start` counted in code points of the record's text (as dolma's
+    /// attribute spans and Python string indices count).
+    pub cp_start: usize,
+    /// `end` in code points.
+    pub cp_end: usize,
 }
 
 /// One line of `changes.jsonl`: one edit.
