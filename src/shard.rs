@@ -441,6 +441,17 @@ impl Corpus {
 
 /// Add a record's row to its shard's.
 fn merge(row: &mut FileReport, r: FileReport) {
+    // A record with a review page is listed under its shard in index.html.
+    if r.page.is_some() {
+        let mut part = FileReport::new(r.path.clone());
+        part.status = r.status;
+        part.edits = r.edits;
+        part.flags = r.flags;
+        part.duplicates_removed = r.duplicates_removed;
+        part.rules = r.rules.clone();
+        part.page = r.page.clone();
+        row.parts.push(part);
+    }
     let c = row.records.get_or_insert_with(RecordCounts::default);
     c.records += 1;
     row.bytes_in += r.bytes_in;

@@ -747,3 +747,50 @@ fn kept_duplicates_stay_with_their_kept_copy_named() {
     let row = file_row(&s, "c.jsonl.zst");
     assert_eq!(row["records"]["duplicate"], lines.len());
 }
+
+/// The review page lists each shard with its changed records under it
+/// (`SHARD#ID`), each opening its own section; `changes.diff` has a
+/// `SHARD#ID` file per changed record.
+#[test]
+fn the_review_page_lists_records_and_opens_one() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("out");
+    clean(&root().join("fixtures/shards"), &out, &[], 0);
+    let rep = report_of(&out);
+    let index = std::fs::read_to_string(rep.join("index.html")).unwrap();
+    let data = index
+        .split("<script type=\"application/json\" id=\"data\">")
+        .nth(1)
+        .unwrap()
+        .split("</script>")
+        .next()
+        .unwrap();
+    let data: Value = serde_json::from_str(data).unwrap();
+    let rows = data["files"].as_array().unwrap();
+    let names: Vec<&str> = rows.iter().map(|r| r[0].as_str().unwrap()).collect();
+    let records: Vec<&Value> = rows
+        .iter()
+        .filter(|r| r[0].as_str().unwrap().starts_with("xwlb.jsonl#"))
+        .collect();
+    assert!(names.contains(&"xwlb.jsonl"), "{names:?}");
+    assert!(records.len() >= 3, "{names:?}");
+    // Under their shard's row, in corpus order.
+    let at = names.iter().position(|n| *n == "xwlb.jsonl").unwrap();
+    assert!(names[at + 1].starts_with("xwlb.jsonl#"), "{names:?}");
+    let diff = std::fs::read_to_string(rep.join("changes.diff")).unwrap();
+    for r in records {
+        let (name, page) = (r[0].as_str().unwrap(), r[6].as_str().unwrap());
+        let (file, anchor) = page.split_once('#').unwrap();
+        let html = std::fs::read_to_string(rep.join(file)).unwrap();
+        let section = html
+            .split(&format!("id=\"{anchor}\""))
+            .nth(1)
+            .unwrap_or_else(|| panic!("{page}"));
+        let head = section.split("</h2>").next().unwrap();
+        assert!(
+            head.ends_with(&format!(">{name}")),
+            "{name} on {page}: {head}"
+        );
+        assert!(diff.contains(&format!("+++ {name}\n")), "{name}");
+    }
+}

@@ -448,6 +448,10 @@ pub struct FileReport {
     /// one (not serialized).
     #[serde(skip)]
     pub page: Option<String>,
+    /// A shard's row: the rows of its records that have a review page,
+    /// listed under it in `index.html` (not serialized).
+    #[serde(skip)]
+    pub parts: Vec<FileReport>,
 }
 
 impl FileReport {
@@ -472,6 +476,7 @@ impl FileReport {
             removed: Vec::new(),
             section: String::new(),
             page: None,
+            parts: Vec::new(),
         }
     }
 }
