@@ -177,6 +177,10 @@ pub(crate) struct CleanArgs {
     /// shard, with the field `newsclean_duplicate_of` (its kept copy) added.
     #[arg(long)]
     pub(crate) keep_duplicates: bool,
+    /// Write a dolma-style attribute file per shard beneath DIR (same name
+    /// and compression; one row per record, spans per rule family).
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["check", "diff"])]
+    pub(crate) attributes: Option<PathBuf>,
     /// On-disk index of earlier runs (created on first use): what they
     /// kept counts as seen, and this run's kept blocks are added when it
     /// completes (read only with --check).

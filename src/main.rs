@@ -365,6 +365,7 @@ fn clean(args: cli::CleanArgs, color: ColorChoice, out: &mut Stdout) -> u8 {
             text_field: args.text_field.clone(),
             id_field: args.id_field.clone(),
             keep_duplicates: args.keep_duplicates,
+            attributes: args.attributes.clone(),
         },
         jobs: args.jobs,
         check,

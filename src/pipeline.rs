@@ -246,6 +246,7 @@ pub fn run(
         plan.check_found(opts, &files)?;
         (crate::shard::corpus(files, &opts.shards), walk_errors)
     };
+    let mut source = source;
     progress(Progress::Discovered(source.len()));
     let (out_dir, report_dir) = (plan.out_dir.as_deref(), plan.report_dir.as_deref());
     let mut index = RunIndex::open(opts.index.as_ref(), out_dir, report_dir, opts.check)?;
@@ -259,6 +260,14 @@ pub fn run(
         .as_deref()
         .map(|d| open_tree(d, "report"))
         .transpose()?;
+    if let Some(d) = opts
+        .shards
+        .attributes
+        .as_deref()
+        .filter(|_| out_tree.is_some())
+    {
+        source.set_attributes(Some(open_tree(d, "attributes")?));
+    }
     // Before the first write: what is already in the output folder is
     // listed (to report what this run did not write), the old summary.json
     // goes; temp files of killed runs go from both.

@@ -198,6 +198,25 @@ fn check_paths(opts: &RunOptions) -> Result<(), RunError> {
             }
         }
     }
+    if let Some(attrs) = &opts.shards.attributes {
+        let a = absolute(attrs);
+        for i in &opts.inputs {
+            let in_abs = absolute(i);
+            if a.starts_with(&in_abs) || in_abs.starts_with(&a) {
+                return Err(RunError::Usage(format!(
+                    "attributes folder {} and input {} are inside one another: refusing to write into the corpus",
+                    discover::escape_path(&a),
+                    discover::escape_path(i)
+                )));
+            }
+        }
+        if a.starts_with(&out_abs) || out_abs.starts_with(&a) {
+            return Err(RunError::Usage(format!(
+                "attributes folder {} and the output folder are inside one another: keep them apart",
+                discover::escape_path(&a)
+            )));
+        }
+    }
     if report_abs.starts_with(&out_abs) {
         return Err(RunError::Usage(format!(
             "report folder {} is inside the output folder {}: keep reports out of the cleaned corpus",

@@ -60,6 +60,9 @@ pub struct ShardOptions {
     /// A record removed as a duplicate document stays in its output shard,
     /// with the field `newsclean_duplicate_of` added (`--keep-duplicates`).
     pub keep_duplicates: bool,
+    /// Write a dolma-style attribute file per shard beneath this folder
+    /// (`--attributes`; not with `--check`).
+    pub attributes: Option<std::path::PathBuf>,
 }
 
 impl Default for ShardOptions {
@@ -68,6 +71,7 @@ impl Default for ShardOptions {
             text_field: "text".into(),
             id_field: "id".into(),
             keep_duplicates: false,
+            attributes: None,
         }
     }
 }
@@ -117,6 +121,9 @@ struct Shard {
     out: Mutex<(Vec<Option<Vec<u8>>>, usize)>,
     /// Bytes of the output shard (its lines, decompressed), once written.
     written: std::sync::atomic::AtomicU64,
+    /// With `--attributes`: each line's attribute row (`None`: not yet
+    /// settled, or a blank line).
+    attrs: Mutex<Vec<Option<Vec<u8>>>>,
 }
 
 /// Where a record's text is in its line, or why it has none.
@@ -153,6 +160,8 @@ enum Entry {
 pub(crate) struct Corpus {
     /// `--keep-duplicates`.
     keep_duplicates: bool,
+    /// `--attributes`: the folder the attribute files go to.
+    attributes: Option<Tree>,
     tree: TreeSource,
     shards: Vec<Shard>,
     docs: Vec<Entry>,
@@ -168,6 +177,7 @@ pub(crate) struct Corpus {
 pub(crate) fn stdin_corpus(bytes: Vec<u8>, capture: bool) -> Corpus {
     Corpus {
         keep_duplicates: false,
+        attributes: None,
         tree: TreeSource { files: Vec::new() },
         shards: Vec::new(),
         docs: vec![Entry::Stdin(bytes)],
@@ -204,6 +214,7 @@ pub(crate) fn corpus(files: Vec<SourceFile>, opts: &ShardOptions) -> Corpus {
                     lines: Vec::new(),
                     out: Mutex::new((Vec::new(), 1)),
                     written: Default::default(),
+                    attrs: Default::default(),
                 });
                 continue;
             }
@@ -283,6 +294,11 @@ pub(crate) fn corpus(files: Vec<SourceFile>, opts: &ShardOptions) -> Corpus {
                 missing += 1;
             }
         }
+        let attrs = if opts.attributes.is_some() {
+            vec![None; lines.len()]
+        } else {
+            Vec::new()
+        };
         shards.push(Shard {
             file: f,
             compression,
@@ -290,10 +306,12 @@ pub(crate) fn corpus(files: Vec<SourceFile>, opts: &ShardOptions) -> Corpus {
             lines,
             out: Mutex::new((out, missing)),
             written: Default::default(),
+            attrs: Mutex::new(attrs),
         });
     }
     let mut c = Corpus {
         keep_duplicates: opts.keep_duplicates,
+        attributes: None,
         tree: TreeSource { files: tree },
         shards,
         docs,
@@ -320,6 +338,26 @@ impl Corpus {
             Origin::Earlier { run, path, .. } => serde_json::json!({"run": run, "file": path}),
         };
         v.to_string()
+    }
+
+    /// Write each shard's attribute file beneath `tree` (`--attributes`).
+    pub(crate) fn set_attributes(&mut self, tree: Option<Tree>) {
+        self.attributes = tree;
+    }
+
+    /// Line `line` of shard `shard` has its attribute row `row`, unless it
+    /// has one already (a record's changes are noted before it is written).
+    fn put_attrs(&self, shard: usize, line: usize, row: impl FnOnce() -> Vec<u8>) {
+        if self.attributes.is_none() {
+            return;
+        }
+        let mut g = self.shards[shard]
+            .attrs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(slot @ None) = g.get_mut(line) {
+            *slot = Some(row());
+        }
     }
 
     /// Stdin's output, once written (input `-`, not with `--check`).
@@ -369,6 +407,10 @@ impl Corpus {
         let lines = std::mem::take(&mut g.0);
         drop(g);
         write_shard(out, &s.file.out_rel, s.compression, lines.iter().flatten())?;
+        if let Some(at) = &self.attributes {
+            let rows = std::mem::take(&mut *s.attrs.lock().unwrap_or_else(|p| p.into_inner()));
+            write_shard(at, &s.file.out_rel, s.compression, rows.iter().flatten())?;
+        }
         let n = lines.iter().flatten().map(|l| l.len() as u64).sum();
         s.written.store(n, std::sync::atomic::Ordering::Relaxed);
         Ok(())
@@ -784,11 +826,19 @@ impl DocSource for Corpus {
             Entry::Stdin(_) => self.write_own(order, bytes),
             Entry::Tail { shard, line, .. } => {
                 let raw = self.line(*shard, *line).to_vec();
+                self.put_attrs(*shard, *line, || {
+                    attribute_row(&(line + 1).to_string(), &[])
+                });
                 self.put_line(out, *shard, *line, raw)
             }
             Entry::Record {
-                shard, line, text, ..
+                shard,
+                line,
+                text,
+                id,
+                ..
             } => {
+                self.put_attrs(*shard, *line, || attribute_row(id, &[]));
                 let raw = self.line(*shard, *line);
                 let new = match (text, std::str::from_utf8(bytes)) {
                     (Ok(span), Ok(cleaned))
@@ -821,6 +871,15 @@ impl DocSource for Corpus {
 
     fn writes_own(&self) -> bool {
         self.capture
+    }
+
+    fn note_changes(&self, order: u32, changes: &[crate::report::ChangeRecord]) {
+        if let Entry::Record {
+            shard, line, id, ..
+        } = &self.docs[order as usize]
+        {
+            self.put_attrs(*shard, *line, || attribute_row(id, changes));
+        }
     }
 
     fn write_own(&self, order: u32, bytes: &[u8]) -> std::io::Result<()> {
@@ -900,6 +959,36 @@ pub(crate) fn in_shard(
         });
         c.line = line;
     }
+    source.note_changes(order, changes);
+}
+
+/// A record's row of its shard's attribute file, as dolma's taggers write
+/// them: `{"id": …, "attributes": {"newsclean__FAMILY": [[start, end,
+/// score], …], …}}`, one key per rule family (every family, empty when
+/// nothing fired), spans in code points of the record's original text,
+/// score 1.0 for an edit and 0.0 for a flag (a place to review).
+fn attribute_row(id: &str, changes: &[crate::report::ChangeRecord]) -> Vec<u8> {
+    let mut attrs = serde_json::Map::new();
+    for fam in crate::rules::FAMILIES {
+        let spans: Vec<serde_json::Value> = changes
+            .iter()
+            .filter(|c| c.rule.split('.').next() == Some(fam))
+            .filter_map(|c| {
+                let r = c.record.as_ref()?;
+                let flag = c.start == c.end && c.before.is_empty() && c.after.is_empty();
+                Some(serde_json::json!([
+                    r.cp_start,
+                    r.cp_end,
+                    if flag { 0.0 } else { 1.0 }
+                ]))
+            })
+            .collect();
+        attrs.insert(format!("newsclean__{fam}"), spans.into());
+    }
+    let mut row = serde_json::to_vec(&serde_json::json!({"id": id, "attributes": attrs}))
+        .expect("a row serialises");
+    row.push(b'\n');
+    row
 }
 
 /// Each byte offset of `at` (on char boundaries of `text`) as a count of

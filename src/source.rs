@@ -60,6 +60,11 @@ pub(crate) trait DocSource: Sync {
         let _ = order;
         None
     }
+    /// Document `order`'s change records, in the shape `changes.jsonl`
+    /// gets them (a shard's attribute row is made of them).
+    fn note_changes(&self, order: u32, changes: &[crate::report::ChangeRecord]) {
+        let _ = (order, changes);
+    }
     /// Does this source write its documents' outputs itself, without an
     /// output folder (stdin's cleaned text, for stdout)? Then
     /// [`DocSource::write_own`] is called where a file would be written.

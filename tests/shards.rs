@@ -794,3 +794,98 @@ fn the_review_page_lists_records_and_opens_one() {
         assert!(diff.contains(&format!("+++ {name}\n")), "{name}");
     }
 }
+
+/// `--attributes DIR`: one attribute file per shard, read as dolma's mixer
+/// reads one beside its documents: the same name and compression, one row
+/// per record in the same order with the same id, and every span
+/// `[start, end, score]` inside the record's text in code points, over
+/// exactly the text its change record names.
+#[test]
+fn attribute_files_line_up_with_their_shards() {
+    let texts = corpus_texts();
+    let mut lines = shard_lines(&texts);
+    // A bad record gets its row too (no spans): rows stay aligned.
+    lines.insert(3, "{\"id\":\"bad\",\"text\":7}\n".into());
+    let plain = lines.concat().into_bytes();
+    let d = tempfile::tempdir().unwrap();
+    let input = d.path().join("in");
+    write(&input, "a.jsonl.gz", gzip(&plain));
+    write(
+        &input,
+        "b.jsonl.zst",
+        zstd::encode_all(plain.as_slice(), 3).unwrap(),
+    );
+    let (out, attrs) = (d.path().join("out"), d.path().join("attrs"));
+    let a = attrs.to_str().unwrap();
+    clean(&input, &out, &["--attributes", a], 2);
+    let ch = changes(&report_of(&out));
+    for (name, decode) in [
+        ("a.jsonl.gz", gunzip as fn(&[u8]) -> Vec<u8>),
+        ("b.jsonl.zst", |b: &[u8]| zstd::decode_all(b).unwrap()),
+    ] {
+        let rows = lines_of(&decode(&std::fs::read(attrs.join(name)).unwrap()));
+        assert_eq!(rows.len(), lines.len(), "{name}: one row per record");
+        let (mut spans, mut dups) = (0, 0);
+        for (doc, row) in lines.iter().zip(&rows) {
+            let doc: Value = serde_json::from_str(doc).unwrap();
+            let row: Value = serde_json::from_str(row).unwrap();
+            assert_eq!(row["id"], doc["id"], "{name}");
+            let at = row["attributes"].as_object().unwrap();
+            assert_eq!(at.len(), 5, "every rule family: {row}");
+            let Some(text) = doc["text"].as_str() else {
+                assert!(at.values().all(|v| v == &Value::Array(vec![])), "{row}");
+                continue;
+            };
+            let chars: Vec<char> = text.chars().collect();
+            let recs: Vec<&Value> = ch
+                .iter()
+                .filter(|c| c["file"] == name && c["record"] == doc["id"])
+                .collect();
+            let mut n = 0;
+            for (key, list) in at {
+                let fam = key.strip_prefix("newsclean__").unwrap();
+                for s in list.as_array().unwrap() {
+                    let (b, e) = (
+                        s[0].as_u64().unwrap() as usize,
+                        s[1].as_u64().unwrap() as usize,
+                    );
+                    assert!(b <= e && e <= chars.len(), "{s} in {}", chars.len());
+                    let score = s[2].as_f64().unwrap();
+                    assert!(score == 1.0 || (score == 0.0 && b == e), "{s}");
+                    let covered: String = chars[b..e].iter().collect();
+                    assert!(
+                        recs.iter().any(|c| {
+                            c["rule"].as_str().unwrap().starts_with(&format!("{fam}."))
+                                && c["cp_start"] == b
+                                && c["before"] == covered.as_str()
+                        }),
+                        "{name} {}: {key} {s} covers {covered:?}",
+                        doc["id"]
+                    );
+                    if fam == "dedup" && b == 0 && e == chars.len() {
+                        dups += 1;
+                    }
+                    n += 1;
+                }
+            }
+            assert_eq!(n, recs.len(), "a span per change record");
+            spans += n;
+        }
+        if name == "a.jsonl.gz" {
+            assert!(spans > 50, "{name}: {spans}");
+        } else {
+            // Every record of b repeats one of a: one whole-text span each.
+            assert_eq!(dups, texts.len(), "{name}");
+        }
+    }
+    // Not with --check; never inside an input.
+    let o = newsclean([
+        "clean".as_ref(),
+        input.as_os_str(),
+        "--out".as_ref(),
+        d.path().join("o2").as_os_str(),
+        "--attributes".as_ref(),
+        input.join("x").as_os_str(),
+    ]);
+    assert_code(&o, 64);
+}
