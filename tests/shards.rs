@@ -889,3 +889,81 @@ fn attribute_files_line_up_with_their_shards() {
     ]);
     assert_code(&o, 64);
 }
+
+/// Hard strings: a literal U+2028 (JSON allows it unescaped), an escaped
+/// surrogate pair, and a long text (the example corpus in one record,
+/// 79 KB) keep every other byte and read back as the cleaned text.
+#[test]
+fn hard_strings_in_records() {
+    let texts = corpus_texts();
+    let long = texts.join("\n\n");
+    assert!(long.len() > 50_000, "{}", long.len());
+    let shard = format!(
+        "{{\"id\":\"sep\",\"text\":\"第一段,\u{2028}第二段.\"}}\n\
+         {{\"id\":\"pair\",\"text\":\"笑\\ud83d\\ude00,好.\",\"k\":\"\\ud83d\\ude00\"}}\n\
+         {{\"id\":\"long\",\"text\":{},\"z\":0}}\n",
+        serde_json::to_string(&long).unwrap()
+    );
+    let d = tempfile::tempdir().unwrap();
+    let input = d.path().join("in");
+    write(&input, "s.jsonl", &shard);
+    let out = d.path().join("out");
+    clean(&input, &out, &["--reports", "summary"], 0);
+    let got = std::fs::read_to_string(out.join("s.jsonl")).unwrap();
+    let lines: Vec<&str> = got.lines().collect();
+    assert_eq!(lines.len(), 3);
+    let v: Vec<Value> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // U+2028 is a line break to the rules, as in a file.
+    assert_eq!(v[0]["text"], "第一段，\n第二段。");
+    assert_eq!(v[1]["text"], "笑😀，好。");
+    // The field after the text, escapes and all, is the input's.
+    assert!(
+        lines[1].ends_with(",\"k\":\"\\ud83d\\ude00\"}"),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[2].ends_with(",\"z\":0}"));
+    let t = v[2]["text"].as_str().unwrap();
+    assert!(t != long && t.len() > long.len() / 2, "{}", t.len());
+    assert_eq!(
+        t,
+        newsclean::pipeline::clean_str(&long, &newsclean::Config::default())
+    );
+}
+
+/// Cleaning the output shards again changes nothing (plain, gzip, zstd).
+#[test]
+fn cleaning_shards_again_changes_nothing() {
+    let d = tempfile::tempdir().unwrap();
+    let (once, twice) = (d.path().join("once"), d.path().join("twice"));
+    clean(&root().join("fixtures/shards"), &once, &[], 0);
+    let o = clean(&once, &twice, &["--check"], 0);
+    assert!(
+        o.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    clean(&once, &twice, &[], 0);
+    let (a, b) = (tree(&once), tree(&twice));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (name, bytes) in &a {
+        let (x, y) = if name.ends_with(".gz") {
+            (gunzip(bytes), gunzip(&b[name]))
+        } else if name.ends_with(".zst") {
+            (
+                zstd::decode_all(bytes.as_slice()).unwrap(),
+                zstd::decode_all(b[name].as_slice()).unwrap(),
+            )
+        } else {
+            (bytes.clone(), b[name].clone())
+        };
+        assert_eq!(
+            String::from_utf8_lossy(&x),
+            String::from_utf8_lossy(&y),
+            "{name}"
+        );
+    }
+}
