@@ -48,9 +48,10 @@ pub(crate) enum ColorChoice {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
-    /// Clean every text file under the inputs into --out, with reports.
+    /// Clean every text file under the inputs into --out, with reports;
+    /// `newsclean clean -` cleans the text on stdin onto stdout.
     #[command(
-        override_usage = "newsclean clean [OPTIONS] <INPUT>... --out <DIR>\n       newsclean clean [OPTIONS] <INPUT>... --check | --diff"
+        override_usage = "newsclean clean [OPTIONS] <INPUT>... --out <DIR>\n       newsclean clean [OPTIONS] <INPUT>... --check | --diff\n       newsclean clean [OPTIONS] - [--check | --diff | --report <DIR>]"
     )]
     Clean(Box<CleanArgs>),
     /// List every rule id with its spec reference and description.
@@ -141,17 +142,13 @@ pub(crate) enum IndexCommand {
 /// Arguments of `clean`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct CleanArgs {
-    /// Input folders or files (never modified).
+    /// Input folders or files (never modified); `-` alone: the text on
+    /// stdin, cleaned onto stdout.
     #[arg(required = true, value_name = "INPUT")]
     pub(crate) inputs: Vec<PathBuf>,
     /// Output folder: mirrors the input tree with cleaned UTF-8 copies
-    /// (required unless --check or --diff).
-    #[arg(
-        short,
-        long,
-        value_name = "DIR",
-        required_unless_present_any = ["check", "diff", "work"]
-    )]
+    /// (required unless --check, --diff or the input `-`).
+    #[arg(short, long, value_name = "DIR")]
     pub(crate) out: Option<PathBuf>,
     /// Report folder [default: <OUT>.report].
     #[arg(long, value_name = "DIR")]
@@ -217,6 +214,14 @@ pub(crate) struct CleanArgs {
     /// named by its line number).
     #[arg(long, value_name = "FIELD", default_value = "id")]
     pub(crate) id_field: String,
+    /// Keep a shard's record removed as a duplicate document in the output
+    /// shard, with the field `newsclean_duplicate_of` (its kept copy) added.
+    #[arg(long)]
+    pub(crate) keep_duplicates: bool,
+    /// Write a dolma-style attribute file per shard beneath DIR (same name
+    /// and compression; one row per record, spans per rule family).
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["check", "diff"])]
+    pub(crate) attributes: Option<PathBuf>,
     /// On-disk index of earlier runs (created on first use): what they
     /// kept counts as seen, and this run's kept blocks are added when it
     /// completes (read only with --check).

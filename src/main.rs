@@ -355,6 +355,14 @@ fn clean(args: cli::CleanArgs, color: ColorChoice, out: &mut Stdout) -> u8 {
         }
     };
     let check = opts.check;
+    // `clean -`: stdout is the cleaned text (unless --check, --diff or
+    // --format json/jsonl ask for something else), the summary line goes
+    // to stderr.
+    let stdin = args.inputs.iter().any(|i| i.as_os_str() == "-");
+    if !check && !stdin && args.out.is_none() {
+        fail("--out <DIR> is required (or --check, --diff, or the input `-` for stdin)");
+        return 64;
+    }
     let shown = Shown::new(&args.inputs);
     on_signals_clean_up_and_exit();
     let bar = if std::io::stderr().is_terminal() && !args.quiet {
@@ -408,6 +416,11 @@ fn clean(args: cli::CleanArgs, color: ColorChoice, out: &mut Stdout) -> u8 {
             return exit_code(&e);
         }
     };
+    if let Some(text) = &outcome.stdout {
+        if args.format == Format::Human {
+            out.bytes(text);
+        }
+    }
     let s = &outcome.summary;
     for w in &s.walk_errors {
         fail(&format!("{}: {}", w.path, w.reason));
@@ -464,10 +477,10 @@ fn clean(args: cli::CleanArgs, color: ColorChoice, out: &mut Stdout) -> u8 {
                 }
             }
             if !args.quiet {
-                if check {
+                if check || stdin {
                     // stdout holds the list or the patch: the line goes to
                     // stderr.
-                    msg!("{}", human_line(&outcome, true, err_paint));
+                    msg!("{}", human_line(&outcome, check, err_paint));
                 } else {
                     out.line(&human_line(&outcome, false, out_paint));
                 }
@@ -645,6 +658,8 @@ fn run_options(args: &cli::CleanArgs) -> Result<RunOptions, String> {
         shards: newsclean::shard::ShardOptions {
             text_field: args.text_field.clone(),
             id_field: args.id_field.clone(),
+            keep_duplicates: args.keep_duplicates,
+            attributes: args.attributes.clone(),
         },
         jobs: args.jobs,
         check,

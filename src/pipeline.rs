@@ -138,6 +138,10 @@ pub struct RunOutcome {
     pub index_error: Option<IndexError>,
     /// What the index commit did (`--index`, not `--check`).
     pub index_commit: Option<CommitReport>,
+    /// Input `-`: the output of the text read on stdin (its cleaned text,
+    /// or its bytes unchanged when it failed), for stdout; `None` with
+    /// `check` or other inputs.
+    pub stdout: Option<Vec<u8>>,
 }
 
 impl RunOutcome {
@@ -230,10 +234,19 @@ pub fn run(
         .num_threads(plan.jobs)
         .build()
         .map_err(|e| RunError::Usage(format!("cannot start {} threads: {e}", plan.jobs)))?;
-    let (files, walk_errors) =
-        discover::discover(&opts.inputs, &plan.include, &plan.exclude).map_err(RunError::Usage)?;
-    plan.check_found(opts, &files)?;
-    let source = crate::shard::corpus(files, &opts.shards);
+    let (source, walk_errors) = if plan.stdin {
+        // Input `-`: one text on stdin, cleaned for stdout.
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)
+            .map_err(|e| RunError::NoInput(format!("-: cannot read stdin: {e}")))?;
+        (crate::shard::stdin_corpus(bytes, !opts.check), Vec::new())
+    } else {
+        let (files, walk_errors) = discover::discover(&opts.inputs, &plan.include, &plan.exclude)
+            .map_err(RunError::Usage)?;
+        plan.check_found(opts, &files)?;
+        (crate::shard::corpus(files, &opts.shards), walk_errors)
+    };
+    let mut source = source;
     progress(Progress::Discovered(source.len()));
     let (out_dir, report_dir) = (plan.out_dir.as_deref(), plan.report_dir.as_deref());
     let mut index = RunIndex::open(opts.index.as_ref(), out_dir, report_dir, opts.check)?;
@@ -247,6 +260,14 @@ pub fn run(
         .as_deref()
         .map(|d| open_tree(d, "report"))
         .transpose()?;
+    if let Some(d) = opts
+        .shards
+        .attributes
+        .as_deref()
+        .filter(|_| out_tree.is_some())
+    {
+        source.set_attributes(Some(open_tree(d, "attributes")?));
+    }
     // Before the first write: what is already in the output folder is
     // listed (to report what this run did not write), the old summary.json
     // goes; temp files of killed runs go from both.
@@ -307,6 +328,7 @@ pub fn run(
         report_error,
         index_error,
         index_commit,
+        stdout: source.take_stdout(),
     })
 }
 
@@ -355,7 +377,10 @@ pub(crate) fn run_info(
         inputs: opts
             .inputs
             .iter()
-            .map(|p| discover::escape_path(&discover::canonical_input(p)))
+            .map(|p| match p.to_str() {
+                Some("-") if plan.stdin => "-".to_string(),
+                _ => discover::escape_path(&discover::canonical_input(p)),
+            })
             .collect(),
         config: opts
             .config_file
@@ -631,6 +656,16 @@ pub(crate) fn emit_file(
     let rel = source.name(order);
     let kept_path = |id: u32| source.name(id).to_string();
     let mut row = FileReport::new(rel.to_string());
+    // Where the output goes: the output folder, or a source that writes
+    // its own (stdin's text, for stdout); `None`: nothing is written.
+    let put = |b: &[u8], fallback: bool| match out {
+        Some(t) => Some(source.write(order, t, b, fallback)),
+        None if source.writes_own() => Some(source.write_own(order, b)),
+        None => None,
+    };
+    let write = |b: &[u8]| put(b, true).unwrap_or(Ok(()));
+    let fallback_out =
+        (out.is_some() || source.writes_own()).then_some(&write as crate::sink::WriteOut<'_>);
     let t = match a {
         Analysis::Text(t) => t,
         Analysis::Skipped { reason, bytes_in } => {
@@ -649,9 +684,7 @@ pub(crate) fn emit_file(
                 Some(_) => Fallback::Bytes,
                 None => Fallback::Nothing,
             };
-            let write = |b: &[u8]| source.write(order, out.expect("an output"), b, true);
-            let out = out.map(|_| &write as crate::sink::WriteOut<'_>);
-            fail_row(&mut row, &error, bytes.as_deref(), what, out);
+            fail_row(&mut row, &error, bytes.as_deref(), what, fallback_out);
             return (row, String::new());
         }
         // Decided (and so cleaned) before emit; passed through by the caller.
@@ -670,15 +703,19 @@ pub(crate) fn emit_file(
     row.blocks = prints.blocks.len();
     let original: &str = &doc.text;
     let whole = match (&decisions.document, &decisions.near_document) {
-        (Some(kept), _) => Some(crate::dedup::document_edit(original, kept, &kept_path)),
-        (None, Some(m)) if m.remove => {
-            Some(crate::dedup::near_document_edit(original, m, &kept_path))
-        }
+        (Some(kept), _) => Some((
+            crate::dedup::document_edit(original, kept, &kept_path),
+            kept,
+        )),
+        (None, Some(m)) if m.remove => Some((
+            crate::dedup::near_document_edit(original, m, &kept_path),
+            &m.kept,
+        )),
         _ => None,
     };
-    if let Some(edits) = whole {
+    if let Some((edits, kept)) = whole {
         let (mut row, d) = duplicate_file(source, row, original, edits, report, plan, order);
-        if let Some(Err(e)) = out.map(|t| source.omit(order, t)) {
+        if let Some(Err(e)) = out.map(|t| source.omit(order, t, kept)) {
             row.status = Status::Failed;
             row.reason = Some(format!("cannot write its shard: {e}"));
         }
@@ -695,14 +732,12 @@ pub(crate) fn emit_file(
         Ok(x) => x,
         Err(p) => {
             let error = FileError::Apply(panic_message(&p));
-            let write = |b: &[u8]| source.write(order, out.expect("an output"), b, true);
-            let out = out.map(|_| &write as crate::sink::WriteOut<'_>);
             fail_row(
                 &mut row,
                 &error,
                 Some(original.as_bytes()),
                 Fallback::Decoded,
-                out,
+                fallback_out,
             );
             return (row, String::new());
         }
@@ -718,9 +753,9 @@ pub(crate) fn emit_file(
         row.status = Status::Cleaned;
     }
     row.changes = change_records(rel, original, &edits);
-    crate::shard::in_shard(source, order, &mut row.changes);
-    if let Some(out) = out {
-        match source.write(order, out, cleaned.as_bytes(), false) {
+    crate::shard::in_shard(source, order, original, &mut row.changes);
+    if let Some(written) = put(cleaned.as_bytes(), false) {
+        match written {
             Ok(()) => row.bytes_out = cleaned.len() as u64,
             Err(e) => {
                 row.status = Status::Failed;
@@ -760,7 +795,7 @@ fn duplicate_file(
     row.duplicates_removed = 1;
     row.rules = vec![(edits[0].rule, 1)];
     row.changes = change_records(&row.path, original, &edits);
-    crate::shard::in_shard(source, order, &mut row.changes);
+    crate::shard::in_shard(source, order, original, &mut row.changes);
     let d = diff::unified(&row.path, original, &edits);
     if let Some(rd) = report {
         if let Err(e) = crate::report::write_file_reports(rd, plan, order, &mut row, original, &d) {

@@ -31,15 +31,21 @@ pub(crate) struct Plan {
     pub(crate) jobs: usize,
     /// Where the cleaned copies go (`None` with `--check`).
     pub(crate) out_dir: Option<PathBuf>,
-    /// Where the reports go (`None` with `--check`).
+    /// Where the reports go (`None` with `--check`; with input `-`, only
+    /// when `--report` names one).
     pub(crate) report_dir: Option<PathBuf>,
+    /// The input is `-`: one text read on stdin, its output on stdout.
+    pub(crate) stdin: bool,
 }
 
 impl Plan {
     /// Resolve `opts`; a bad combination is a usage error (64), a missing
     /// input exit 66.
     pub(crate) fn new(opts: &RunOptions) -> Result<Plan, RunError> {
-        check_paths(opts)?;
+        let stdin = check_stdin(opts)?;
+        if !stdin {
+            check_paths(opts)?;
+        }
         let include = if opts.include.is_empty() {
             let shards = crate::shard::GLOBS.iter().map(|g| g.to_string());
             std::iter::once(DEFAULT_INCLUDE.to_string())
@@ -66,6 +72,8 @@ impl Plan {
         };
         let (out_dir, report_dir) = if opts.check {
             (None, None)
+        } else if stdin {
+            (None, opts.report.clone())
         } else {
             (opts.out.clone(), Some(report_dir_for(opts)))
         };
@@ -76,6 +84,7 @@ impl Plan {
             jobs,
             out_dir,
             report_dir,
+            stdin,
         })
     }
 }
@@ -122,6 +131,32 @@ fn report_dir_for(opts: &RunOptions) -> PathBuf {
     out.with_file_name(name)
 }
 
+/// Is the input `-` (stdin)? It is then the only one, its cleaned text
+/// goes to stdout (no `--out`, nothing to `--prune`), and a report folder
+/// is written only when `--report` names one.
+fn check_stdin(opts: &RunOptions) -> Result<bool, RunError> {
+    let dash = opts.inputs.iter().filter(|i| i.as_os_str() == "-").count();
+    if dash == 0 {
+        return Ok(false);
+    }
+    if opts.inputs.len() > 1 {
+        return Err(RunError::Usage(
+            "`-` (the text on stdin) must be the only input".into(),
+        ));
+    }
+    if opts.out.is_some() {
+        return Err(RunError::Usage(
+            "`-` writes the cleaned text on stdout: no --out (redirect stdout instead)".into(),
+        ));
+    }
+    if opts.prune {
+        return Err(RunError::Usage(
+            "`-` writes no output folder: nothing to --prune".into(),
+        ));
+    }
+    Ok(true)
+}
+
 /// Refuse outputs inside inputs (and the reverse), before anything runs.
 fn check_paths(opts: &RunOptions) -> Result<(), RunError> {
     if opts.inputs.is_empty() {
@@ -161,6 +196,25 @@ fn check_paths(opts: &RunOptions) -> Result<(), RunError> {
                     discover::escape_path(p)
                 )));
             }
+        }
+    }
+    if let Some(attrs) = &opts.shards.attributes {
+        let a = absolute(attrs);
+        for i in &opts.inputs {
+            let in_abs = absolute(i);
+            if a.starts_with(&in_abs) || in_abs.starts_with(&a) {
+                return Err(RunError::Usage(format!(
+                    "attributes folder {} and input {} are inside one another: refusing to write into the corpus",
+                    discover::escape_path(&a),
+                    discover::escape_path(i)
+                )));
+            }
+        }
+        if a.starts_with(&out_abs) || out_abs.starts_with(&a) {
+            return Err(RunError::Usage(format!(
+                "attributes folder {} and the output folder are inside one another: keep them apart",
+                discover::escape_path(&a)
+            )));
         }
     }
     if report_abs.starts_with(&out_abs) {

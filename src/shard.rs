@@ -21,6 +21,10 @@
 //! their bytes are passed through unchanged into the output shard (exit 2).
 //! Blank lines are passed through and are no records.
 //!
+//! The input `-` is one more kind of document: the text read on stdin
+//! ([`stdin_corpus`]), decoded as a file's bytes are, whose output (the
+//! cleaned text, or its bytes when they are no text) is kept for stdout.
+//!
 //! The shard is decompressed and held whole while its records are in the
 //! run (the file tree's bound of three chunks of text does not hold for
 //! shards yet); its output is assembled as its records are emitted and
@@ -53,6 +57,12 @@ pub struct ShardOptions {
     /// Dotted path of the id field (`id`); a record without one is named
     /// by its line number.
     pub id_field: String,
+    /// A record removed as a duplicate document stays in its output shard,
+    /// with the field `newsclean_duplicate_of` added (`--keep-duplicates`).
+    pub keep_duplicates: bool,
+    /// Write a dolma-style attribute file per shard beneath this folder
+    /// (`--attributes`; not with `--check`).
+    pub attributes: Option<std::path::PathBuf>,
 }
 
 impl Default for ShardOptions {
@@ -60,6 +70,8 @@ impl Default for ShardOptions {
         ShardOptions {
             text_field: "text".into(),
             id_field: "id".into(),
+            keep_duplicates: false,
+            attributes: None,
         }
     }
 }
@@ -109,6 +121,9 @@ struct Shard {
     out: Mutex<(Vec<Option<Vec<u8>>>, usize)>,
     /// Bytes of the output shard (its lines, decompressed), once written.
     written: std::sync::atomic::AtomicU64,
+    /// With `--attributes`: each line's attribute row (`None`: not yet
+    /// settled, or a blank line).
+    attrs: Mutex<Vec<Option<Vec<u8>>>>,
 }
 
 /// Where a record's text is in its line, or why it has none.
@@ -136,14 +151,39 @@ enum Entry {
     },
     /// A shard that could not be read at all.
     Unreadable { shard: usize, error: String },
+    /// The text read on stdin (input `-`), cleaned for stdout.
+    Stdin(Vec<u8>),
 }
 
 /// The run's documents: the files of the input tree and the records of
 /// its shards, in corpus order.
 pub(crate) struct Corpus {
+    /// `--keep-duplicates`.
+    keep_duplicates: bool,
+    /// `--attributes`: the folder the attribute files go to.
+    attributes: Option<Tree>,
     tree: TreeSource,
     shards: Vec<Shard>,
     docs: Vec<Entry>,
+    /// Stdin's output (its cleaned text, or its bytes when it failed);
+    /// `None` while not written, and always without `capture`.
+    stdout: Mutex<Option<Vec<u8>>>,
+    /// Stdin's output is kept for stdout (not with `--check`).
+    capture: bool,
+}
+
+/// The corpus of input `-`: one text, read on stdin, whose output (when
+/// `capture`) is kept for [`Corpus::take_stdout`].
+pub(crate) fn stdin_corpus(bytes: Vec<u8>, capture: bool) -> Corpus {
+    Corpus {
+        keep_duplicates: false,
+        attributes: None,
+        tree: TreeSource { files: Vec::new() },
+        shards: Vec::new(),
+        docs: vec![Entry::Stdin(bytes)],
+        stdout: Mutex::new(None),
+        capture,
+    }
 }
 
 /// Build the corpus of `files` (in corpus order): each shard among them
@@ -174,6 +214,7 @@ pub(crate) fn corpus(files: Vec<SourceFile>, opts: &ShardOptions) -> Corpus {
                     lines: Vec::new(),
                     out: Mutex::new((Vec::new(), 1)),
                     written: Default::default(),
+                    attrs: Default::default(),
                 });
                 continue;
             }
@@ -253,6 +294,11 @@ pub(crate) fn corpus(files: Vec<SourceFile>, opts: &ShardOptions) -> Corpus {
                 missing += 1;
             }
         }
+        let attrs = if opts.attributes.is_some() {
+            vec![None; lines.len()]
+        } else {
+            Vec::new()
+        };
         shards.push(Shard {
             file: f,
             compression,
@@ -260,18 +306,65 @@ pub(crate) fn corpus(files: Vec<SourceFile>, opts: &ShardOptions) -> Corpus {
             lines,
             out: Mutex::new((out, missing)),
             written: Default::default(),
+            attrs: Mutex::new(attrs),
         });
     }
     let mut c = Corpus {
+        keep_duplicates: opts.keep_duplicates,
+        attributes: None,
         tree: TreeSource { files: tree },
         shards,
         docs,
+        stdout: Mutex::new(None),
+        capture: false,
     };
     c.fix_ids();
     c
 }
 
 impl Corpus {
+    /// The value of `newsclean_duplicate_of` for a kept copy at `kept`:
+    /// a record's shard, id and line in it; a file's name; an earlier
+    /// run's id and the name it recorded.
+    fn kept_copy(&self, kept: &crate::index::Origin) -> String {
+        use crate::index::Origin;
+        let v = match kept {
+            Origin::ThisRun(h) => match self.record(h.doc) {
+                Some((shard, id, line)) => {
+                    serde_json::json!({"shard": shard, "id": id, "line": line})
+                }
+                None => serde_json::json!({"file": self.name(h.doc)}),
+            },
+            Origin::Earlier { run, path, .. } => serde_json::json!({"run": run, "file": path}),
+        };
+        v.to_string()
+    }
+
+    /// Write each shard's attribute file beneath `tree` (`--attributes`).
+    pub(crate) fn set_attributes(&mut self, tree: Option<Tree>) {
+        self.attributes = tree;
+    }
+
+    /// Line `line` of shard `shard` has its attribute row `row`, unless it
+    /// has one already (a record's changes are noted before it is written).
+    fn put_attrs(&self, shard: usize, line: usize, row: impl FnOnce() -> Vec<u8>) {
+        if self.attributes.is_none() {
+            return;
+        }
+        let mut g = self.shards[shard]
+            .attrs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(slot @ None) = g.get_mut(line) {
+            *slot = Some(row());
+        }
+    }
+
+    /// Stdin's output, once written (input `-`, not with `--check`).
+    pub(crate) fn take_stdout(&self) -> Option<Vec<u8>> {
+        self.stdout.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+
     /// Give every tree file its place in the run's corpus order.
     fn fix_ids(&mut self) {
         for (order, d) in self.docs.iter().enumerate() {
@@ -314,6 +407,10 @@ impl Corpus {
         let lines = std::mem::take(&mut g.0);
         drop(g);
         write_shard(out, &s.file.out_rel, s.compression, lines.iter().flatten())?;
+        if let Some(at) = &self.attributes {
+            let rows = std::mem::take(&mut *s.attrs.lock().unwrap_or_else(|p| p.into_inner()));
+            write_shard(at, &s.file.out_rel, s.compression, rows.iter().flatten())?;
+        }
         let n = lines.iter().flatten().map(|l| l.len() as u64).sum();
         s.written.store(n, std::sync::atomic::Ordering::Relaxed);
         Ok(())
@@ -343,7 +440,7 @@ impl Corpus {
     /// The shard of document `order`, if it is in one.
     fn shard_of(&self, order: usize) -> Option<usize> {
         match &self.docs[order] {
-            Entry::File(_) => None,
+            Entry::File(_) | Entry::Stdin(_) => None,
             Entry::Record { shard, .. }
             | Entry::Tail { shard, .. }
             | Entry::Unreadable { shard, .. } => Some(*shard),
@@ -408,6 +505,17 @@ impl Corpus {
 
 /// Add a record's row to its shard's.
 fn merge(row: &mut FileReport, r: FileReport) {
+    // A record with a review page is listed under its shard in index.html.
+    if r.page.is_some() {
+        let mut part = FileReport::new(r.path.clone());
+        part.status = r.status;
+        part.edits = r.edits;
+        part.flags = r.flags;
+        part.duplicates_removed = r.duplicates_removed;
+        part.rules = r.rules.clone();
+        part.page = r.page.clone();
+        row.parts.push(part);
+    }
     let c = row.records.get_or_insert_with(RecordCounts::default);
     c.records += 1;
     row.bytes_in += r.bytes_in;
@@ -592,6 +700,28 @@ fn kind(raw: &str) -> &'static str {
     }
 }
 
+/// `line` (a JSON object) with the field `newsclean_duplicate_of` (the
+/// JSON `kept`) added before its closing brace; every other byte kept.
+fn mark_duplicate(line: &[u8], kept: &str) -> Vec<u8> {
+    let Some(close) = line.iter().rposition(|&b| b == b'}') else {
+        return line.to_vec();
+    };
+    let empty = line[..close]
+        .iter()
+        .rev()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b == b'{');
+    let mut out = Vec::with_capacity(line.len() + kept.len() + 28);
+    out.extend_from_slice(&line[..close]);
+    if !empty {
+        out.push(b',');
+    }
+    out.extend_from_slice(b"\"newsclean_duplicate_of\":");
+    out.extend_from_slice(kept.as_bytes());
+    out.extend_from_slice(&line[close..]);
+    out
+}
+
 /// `line` with the JSON string at `span` replaced by `text`.
 fn splice(line: &[u8], span: &Range<usize>, text: &str) -> Vec<u8> {
     let new = serde_json::to_string(text).expect("a string serialises");
@@ -612,6 +742,7 @@ impl DocSource for Corpus {
             Entry::File(i) => self.tree.name(*i as u32),
             Entry::Record { name, .. } | Entry::Tail { name, .. } => name,
             Entry::Unreadable { shard, .. } => &self.shards[*shard].file.rel,
+            Entry::Stdin(_) => "-",
         }
     }
 
@@ -621,12 +752,14 @@ impl DocSource for Corpus {
             Entry::Record { shard, .. }
             | Entry::Tail { shard, .. }
             | Entry::Unreadable { shard, .. } => &self.shards[*shard].file.out_rel,
+            Entry::Stdin(_) => Path::new("-"),
         }
     }
 
     fn analyse(&self, order: u32, cfg: &Config) -> Analysis {
         let (shard, line, span) = match &self.docs[order as usize] {
             Entry::File(i) => return self.tree.analyse(*i as u32, cfg),
+            Entry::Stdin(bytes) => return analyse_stdin(bytes, order, cfg),
             Entry::Unreadable { error, .. } => {
                 return Analysis::Failed {
                     error: FileError::Record(format!("cannot read shard: {error}")),
@@ -697,6 +830,7 @@ impl DocSource for Corpus {
     fn text_again(&self, order: u32) -> Option<String> {
         match &self.docs[order as usize] {
             Entry::File(i) => self.tree.text_again(*i as u32),
+            Entry::Stdin(bytes) => crate::source::decode_bytes(bytes.clone()).ok().map(|r| r.0),
             Entry::Record {
                 shard,
                 line,
@@ -711,13 +845,22 @@ impl DocSource for Corpus {
         match &self.docs[order as usize] {
             Entry::File(i) => self.tree.write(*i as u32, out, bytes, fallback),
             Entry::Unreadable { .. } => Ok(()),
+            Entry::Stdin(_) => self.write_own(order, bytes),
             Entry::Tail { shard, line, .. } => {
                 let raw = self.line(*shard, *line).to_vec();
+                self.put_attrs(*shard, *line, || {
+                    attribute_row(&(line + 1).to_string(), &[])
+                });
                 self.put_line(out, *shard, *line, raw)
             }
             Entry::Record {
-                shard, line, text, ..
+                shard,
+                line,
+                text,
+                id,
+                ..
             } => {
+                self.put_attrs(*shard, *line, || attribute_row(id, &[]));
                 let raw = self.line(*shard, *line);
                 let new = match (text, std::str::from_utf8(bytes)) {
                     (Ok(span), Ok(cleaned))
@@ -734,11 +877,38 @@ impl DocSource for Corpus {
         }
     }
 
-    fn omit(&self, order: u32, out: &Tree) -> std::io::Result<()> {
+    fn omit(&self, order: u32, out: &Tree, kept: &crate::index::Origin) -> std::io::Result<()> {
         match &self.docs[order as usize] {
-            Entry::Record { shard, line, .. } => self.put_line(out, *shard, *line, Vec::new()),
+            Entry::Record { shard, line, .. } => {
+                let bytes = if self.keep_duplicates {
+                    mark_duplicate(self.line(*shard, *line), &self.kept_copy(kept))
+                } else {
+                    Vec::new()
+                };
+                self.put_line(out, *shard, *line, bytes)
+            }
             _ => Ok(()),
         }
+    }
+
+    fn writes_own(&self) -> bool {
+        self.capture
+    }
+
+    fn note_changes(&self, order: u32, changes: &[crate::report::ChangeRecord]) {
+        if let Entry::Record {
+            shard, line, id, ..
+        } = &self.docs[order as usize]
+        {
+            self.put_attrs(*shard, *line, || attribute_row(id, changes));
+        }
+    }
+
+    fn write_own(&self, order: u32, bytes: &[u8]) -> std::io::Result<()> {
+        if self.capture && matches!(self.docs[order as usize], Entry::Stdin(_)) {
+            *self.stdout.lock().unwrap_or_else(|p| p.into_inner()) = Some(bytes.to_vec());
+        }
+        Ok(())
     }
 
     fn record(&self, order: u32) -> Option<(&str, &str, usize)> {
@@ -751,25 +921,114 @@ impl DocSource for Corpus {
     }
 }
 
+/// Analyse the text read on stdin as a file's bytes are (the same
+/// decoding, the same `decode.replacement` flags). Bytes that are no text
+/// (undecodable, or binary) fail: they are passed through to stdout
+/// unchanged and the run exits 2.
+fn analyse_stdin(bytes: &[u8], order: u32, cfg: &Config) -> Analysis {
+    let bytes_in = bytes.len() as u64;
+    let failed = |why: String| Analysis::Failed {
+        error: FileError::Undecodable(format!("stdin: {why}")),
+        bytes: Some(bytes.to_vec()),
+        bytes_in,
+    };
+    let (text, encoding, replaced, _) = match crate::source::decode_bytes(bytes.to_vec()) {
+        Ok(r) => r,
+        Err(Analysis::Skipped { reason, .. }) => return failed(format!("not text: {reason}")),
+        Err(Analysis::Failed { error, .. }) => return failed(error.to_string()),
+        Err(a) => return a,
+    };
+    let mut doc = Doc::new(DocId::text("-"), order, text);
+    doc.flags = crate::source::replacement_flags(&replaced, &encoding);
+    match catch_unwind(AssertUnwindSafe(|| stage::fingerprint(&doc, cfg))) {
+        Ok(prints) => Analysis::Text(Box::new(TextFile {
+            doc,
+            encoding,
+            prints,
+            bytes_in,
+        })),
+        Err(p) => Analysis::Failed {
+            error: FileError::Rule(panic_message(&p)),
+            bytes: Some(bytes.to_vec()),
+            bytes_in,
+        },
+    }
+}
+
 /// A shard's record's change records speak of the shard: `file` is the
 /// shard, `record` the id, `line` the record's line in the shard (the line
-/// within its text, which `column` counts in, becomes `text_line`).
+/// within its text, which `column` counts in, becomes `text_line`), and
+/// the byte offsets in its text `original` are given in code points too
+/// (`cp_start`, `cp_end`).
 pub(crate) fn in_shard(
     source: &dyn DocSource,
     order: u32,
+    original: &str,
     changes: &mut [crate::report::ChangeRecord],
 ) {
     let Some((shard, id, line)) = source.record(order) else {
         return;
     };
-    for c in changes {
+    let bytes: Vec<usize> = changes.iter().flat_map(|c| [c.start, c.end]).collect();
+    let cps = code_points(original, &bytes);
+    for (c, cp) in changes.iter_mut().zip(cps.chunks_exact(2)) {
         c.file = shard.to_string();
         c.record = Some(crate::report::RecordAt {
             record: id.to_string(),
             text_line: c.line,
+            cp_start: cp[0],
+            cp_end: cp[1],
         });
         c.line = line;
     }
+    source.note_changes(order, changes);
+}
+
+/// A record's row of its shard's attribute file, as dolma's taggers write
+/// them: `{"id": …, "attributes": {"newsclean__FAMILY": [[start, end,
+/// score], …], …}}`, one key per rule family (every family, empty when
+/// nothing fired), spans in code points of the record's original text,
+/// score 1.0 for an edit and 0.0 for a flag (a place to review).
+fn attribute_row(id: &str, changes: &[crate::report::ChangeRecord]) -> Vec<u8> {
+    let mut attrs = serde_json::Map::new();
+    for fam in crate::rules::FAMILIES {
+        let spans: Vec<serde_json::Value> = changes
+            .iter()
+            .filter(|c| c.rule.split('.').next() == Some(fam))
+            .filter_map(|c| {
+                let r = c.record.as_ref()?;
+                let flag = c.start == c.end && c.before.is_empty() && c.after.is_empty();
+                Some(serde_json::json!([
+                    r.cp_start,
+                    r.cp_end,
+                    if flag { 0.0 } else { 1.0 }
+                ]))
+            })
+            .collect();
+        attrs.insert(format!("newsclean__{fam}"), spans.into());
+    }
+    let mut row = serde_json::to_vec(&serde_json::json!({"id": id, "attributes": attrs}))
+        .expect("a row serialises");
+    row.push(b'\n');
+    row
+}
+
+/// Each byte offset of `at` (on char boundaries of `text`) as a count of
+/// code points before it; one pass over the text for all of them.
+pub(crate) fn code_points(text: &str, at: &[usize]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..at.len()).collect();
+    order.sort_by_key(|&i| at[i]);
+    let mut out = vec![0; at.len()];
+    let (mut byte, mut cp) = (0, 0);
+    for i in order {
+        let to = at[i].min(text.len());
+        if to > byte {
+            cp += text[byte..to].chars().count();
+            byte = to;
+        }
+        out[i] = cp;
+    }
+    out
 }
 
 #[cfg(test)]
@@ -850,6 +1109,26 @@ mod tests {
             std::str::from_utf8(&out).unwrap(),
             "{\"a\" : 1.50,\"text\" :\"新\\\"\" , \"z\":[ ]}\n"
         );
+    }
+
+    #[test]
+    fn a_kept_duplicate_gets_one_field_before_the_brace() {
+        let l = b"{\"id\": 2 , \"text\":\"a\"}  \r\n";
+        assert_eq!(
+            mark_duplicate(l, "{\"line\":1}"),
+            b"{\"id\": 2 , \"text\":\"a\",\"newsclean_duplicate_of\":{\"line\":1}}  \r\n"
+        );
+        assert_eq!(
+            mark_duplicate(b"{ }\n", "1"),
+            b"{ \"newsclean_duplicate_of\":1}\n"
+        );
+    }
+
+    #[test]
+    fn code_points_count_chars_before_each_offset() {
+        let t = "a新😀b";
+        // bytes: a=0, 新=1..4, 😀=4..8, b=8..9
+        assert_eq!(code_points(t, &[8, 0, 4, 1, 9, 4]), [3, 0, 2, 1, 4, 2]);
     }
 
     #[test]

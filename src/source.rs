@@ -45,11 +45,13 @@ pub(crate) trait DocSource: Sync {
         let _ = fallback;
         out.write(self.out_rel(order), bytes, Durability::Deferred)
     }
-    /// Document `order` has no output (a duplicate document): a tree file
-    /// gets none; a shard's record is left out of its shard, which is
-    /// written once each of its lines is settled.
-    fn omit(&self, order: u32, out: &Tree) -> std::io::Result<()> {
-        let _ = (order, out);
+    /// Document `order` has no output (a duplicate document, its kept
+    /// copy at `kept`): a tree file gets none; a shard's record is left out
+    /// of its shard (with `--keep-duplicates`, kept with the field
+    /// `newsclean_duplicate_of`), which is written once each of its lines
+    /// is settled.
+    fn omit(&self, order: u32, out: &Tree, kept: &crate::index::Origin) -> std::io::Result<()> {
+        let _ = (order, out, kept);
         Ok(())
     }
     /// A shard's record: the shard's shown name, the record's id and its
@@ -57,6 +59,22 @@ pub(crate) trait DocSource: Sync {
     fn record(&self, order: u32) -> Option<(&str, &str, usize)> {
         let _ = order;
         None
+    }
+    /// Document `order`'s change records, in the shape `changes.jsonl`
+    /// gets them (a shard's attribute row is made of them).
+    fn note_changes(&self, order: u32, changes: &[crate::report::ChangeRecord]) {
+        let _ = (order, changes);
+    }
+    /// Does this source write its documents' outputs itself, without an
+    /// output folder (stdin's cleaned text, for stdout)? Then
+    /// [`DocSource::write_own`] is called where a file would be written.
+    fn writes_own(&self) -> bool {
+        false
+    }
+    /// Document `order`'s output, for a source that [`writes_own`](DocSource::writes_own).
+    fn write_own(&self, order: u32, bytes: &[u8]) -> std::io::Result<()> {
+        let _ = (order, bytes);
+        Ok(())
     }
 }
 
@@ -213,6 +231,11 @@ pub(crate) fn read_text(f: &SourceFile) -> Result<Read, Analysis> {
             })
         }
     };
+    decode_bytes(bytes)
+}
+
+/// Decode bytes read (a file's, or stdin's) as [`read_text`] does.
+pub(crate) fn decode_bytes(bytes: Vec<u8>) -> Result<Read, Analysis> {
     let bytes_in = bytes.len() as u64;
     match plain_utf8(bytes) {
         Ok(text) => Ok((text, "utf-8".to_string(), Vec::new(), bytes_in)),

@@ -60,8 +60,9 @@
 //! (lookups against earlier nights would go into `resolve`; see
 //! `docs/scale-out.md`), the near-duplicate rules (`dedup.near*`, when
 //! the build has them: a comparison with every kept document, designed in
-//! `docs/scale-out.md`), `--check`/`--diff`, and files larger than the
-//! window threshold (cleaned in windows, `window.rs`).
+//! `docs/scale-out.md`), `--check`/`--diff`, `--keep-duplicates`,
+//! `--attributes`, the input `-`, and files larger than the window
+//! threshold (cleaned in windows, `window.rs`).
 //!
 //! # The work folder
 //!
@@ -409,6 +410,16 @@ fn check_options(opts: &RunOptions) -> Result<(), RunError> {
     }
     if opts.check || opts.stream {
         return Err(usage("--check and --diff are not supported in staged mode"));
+    }
+    if opts.shards.keep_duplicates || opts.shards.attributes.is_some() {
+        return Err(usage(
+            "--keep-duplicates and --attributes are not supported in staged mode yet; run `newsclean clean`",
+        ));
+    }
+    if opts.inputs.iter().any(|i| i.as_os_str() == "-") {
+        return Err(usage(
+            "the input `-` (stdin) is not supported in staged mode: every task reads the inputs again",
+        ));
     }
     Ok(())
 }
@@ -1167,6 +1178,7 @@ pub fn report(work: &Path, report_dir: &Path) -> Result<RunOutcome, RunError> {
         shards: crate::shard::ShardOptions {
             text_field: m.text_field.clone(),
             id_field: m.id_field.clone(),
+            ..Default::default()
         },
         jobs: head.jobs,
         check: false,
@@ -1240,6 +1252,7 @@ pub fn report(work: &Path, report_dir: &Path) -> Result<RunOutcome, RunError> {
         report_error,
         index_error: None,
         index_commit: None,
+        stdout: None,
     })
 }
 

@@ -151,12 +151,26 @@ fn a_shard_cleans_as_one_file_per_record() {
     for k in ["edits", "blocks", "duplicates_removed"] {
         assert_eq!(row[k], fs["totals"][k], "{k}");
     }
-    // Every record change names its line in the shard.
+    // Every record change names its line in the shard, and its span in
+    // bytes and in code points of the record's text (dolma's offsets).
+    let mut wide = 0;
     for c in changes(&report_of(&so)) {
         let id: usize = c["record"].as_str().unwrap().parse().unwrap();
         assert_eq!(c["line"], id + 1);
         assert!(c["text_line"].as_u64().unwrap() >= 1);
+        let t = &texts[id];
+        let at = |k: &str| c[k].as_u64().unwrap() as usize;
+        let before = c["before"].as_str().unwrap();
+        assert_eq!(&t[at("start")..at("end")], before);
+        let by_cp: String = t
+            .chars()
+            .skip(at("cp_start"))
+            .take(at("cp_end") - at("cp_start"))
+            .collect();
+        assert_eq!(by_cp, before);
+        wide += usize::from(at("cp_start") < at("start"));
     }
+    assert!(wide > 10, "offsets past Han text differ: {wide}");
 }
 
 /// Every byte of each output line but the text's JSON string is the input
@@ -464,4 +478,492 @@ fn record_names_are_escaped_and_unique() {
     assert!(heads[0].ends_with("s.jsonl#a"), "{heads:?}");
     assert!(heads[1].ends_with("s.jsonl#a@2"), "{heads:?}");
     assert!(heads[2].ends_with("s.jsonl#b\\u{202E}"), "{heads:?}");
+}
+
+/// `newsclean ARGS` in `cwd` with `input` on stdin.
+fn with_stdin(args: &[&str], input: &[u8], cwd: &Path) -> std::process::Output {
+    use std::process::{Command, Stdio};
+    let mut c = Command::new(env!("CARGO_BIN_EXE_newsclean"))
+        .args(args)
+        .current_dir(cwd)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run newsclean");
+    let mut w = c.stdin.take().unwrap();
+    let input = input.to_vec();
+    // Written from a thread: a big text would fill the pipe before
+    // newsclean reads it all.
+    let t = std::thread::spawn(move || w.write_all(&input));
+    let o = c.wait_with_output().unwrap();
+    t.join().unwrap().unwrap();
+    o
+}
+
+/// The example corpus's text with the most edits, and its cleaned copy
+/// and change records from a run over it as a file.
+fn a_dirty_text(d: &Path) -> (String, Vec<u8>, Vec<Value>) {
+    let texts = corpus_texts();
+    let files = d.join("files");
+    for (i, t) in texts.iter().enumerate() {
+        write(&files, &format!("{i:03}.txt"), t);
+    }
+    let fo = d.join("fo");
+    clean(&files, &fo, &["--disable", "dedup.*"], 0);
+    let s = summary(&report_of(&fo));
+    let best = s["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .max_by_key(|r| r["edits"].as_u64().unwrap())
+        .unwrap();
+    let name = best["path"].as_str().unwrap().to_string();
+    assert!(best["edits"].as_u64().unwrap() > 5, "{best}");
+    let i: usize = name.trim_end_matches(".txt").parse().unwrap();
+    let cleaned = std::fs::read(fo.join(&name)).unwrap();
+    let records = changes(&report_of(&fo))
+        .into_iter()
+        .filter(|c| c["file"] == name.as_str())
+        .collect();
+    (texts[i].clone(), cleaned, records)
+}
+
+#[test]
+fn stdin_is_cleaned_onto_stdout_as_a_file_is() {
+    let d = tempfile::tempdir().unwrap();
+    let (text, cleaned, records) = a_dirty_text(d.path());
+    let cwd = d.path().join("cwd");
+    std::fs::create_dir(&cwd).unwrap();
+    let o = with_stdin(
+        &["clean", "-", "--disable", "dedup.*"],
+        text.as_bytes(),
+        &cwd,
+    );
+    assert_code(&o, 0);
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&cleaned)
+    );
+    assert_eq!(o.stdout, cleaned);
+    // The summary line is on stderr; no report folder is written.
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("1 file: 1 cleaned"), "{err}");
+    assert_eq!(std::fs::read_dir(&cwd).unwrap().count(), 0);
+    // --check: the exit code says whether it would change; `-` is listed
+    // as a changed file is; the cleaned text is unchanged (idempotence).
+    let o = with_stdin(
+        &["clean", "-", "--check", "--disable", "dedup.*"],
+        text.as_bytes(),
+        &cwd,
+    );
+    assert_code(&o, 1);
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "-\n");
+    let o = with_stdin(
+        &["clean", "-", "--check", "--disable", "dedup.*"],
+        &cleaned,
+        &cwd,
+    );
+    assert_code(&o, 0);
+    assert!(o.stdout.is_empty());
+    // --format jsonl: the change records of the file run, named `-`.
+    let o = with_stdin(
+        &["clean", "-", "--format", "jsonl", "--disable", "dedup.*"],
+        text.as_bytes(),
+        &cwd,
+    );
+    assert_code(&o, 0);
+    let got: Vec<Value> = String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(got.len(), records.len());
+    for (mut g, mut w) in got.into_iter().zip(records) {
+        assert_eq!(g["file"], "-");
+        g["file"].take();
+        w["file"].take();
+        assert_eq!(g, w);
+    }
+    // --format json: the summary object, one row for `-`.
+    let o = with_stdin(
+        &[
+            "clean",
+            "-",
+            "--check",
+            "--format",
+            "json",
+            "--disable",
+            "dedup.*",
+        ],
+        text.as_bytes(),
+        &cwd,
+    );
+    assert_code(&o, 1);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["files"][0]["path"], "-");
+    assert_eq!(v["files"][0]["status"], "cleaned");
+    assert_eq!(v["run"]["inputs"][0], "-");
+    // A report folder only when asked for.
+    let o = with_stdin(
+        &[
+            "clean",
+            "-",
+            "--report",
+            "rep",
+            "--quiet",
+            "--disable",
+            "dedup.*",
+        ],
+        text.as_bytes(),
+        &cwd,
+    );
+    assert_code(&o, 0);
+    assert_eq!(o.stdout, cleaned);
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let s = summary(&cwd.join("rep"));
+    assert_eq!(s["files"][0]["path"], "-");
+    assert_eq!(
+        changes(&cwd.join("rep")).len(),
+        s["files"][0]["edits"].as_u64().unwrap() as usize
+            + s["files"][0]["flags"].as_u64().unwrap() as usize
+    );
+}
+
+#[test]
+fn stdin_refuses_other_inputs_and_out() {
+    let d = tempfile::tempdir().unwrap();
+    let o = with_stdin(&["clean", "-", "--out", "o"], b"a", d.path());
+    assert_code(&o, 64);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("stdout"));
+    let o = with_stdin(&["clean", "-", "."], b"a", d.path());
+    assert_code(&o, 64);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("only input"));
+    // Without `-`, --out is still required.
+    let o = newsclean(["clean", "."]);
+    assert_code(&o, 64);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--out"));
+}
+
+#[test]
+fn bad_encoding_on_stdin_is_an_error_and_passes_through() {
+    let d = tempfile::tempdir().unwrap();
+    // UTF-8 news text with two stray bytes: no legacy encoding fits.
+    let mut bad = "今天,国务院召开常务会议.\n".repeat(20).into_bytes();
+    bad.splice(30..30, [0xff, 0xfe]);
+    let o = with_stdin(&["clean", "-"], &bad, d.path());
+    assert_code(&o, 2);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("newsclean: -: stdin: invalid UTF-8"), "{err}");
+    assert!(err.contains("copied through unchanged"), "{err}");
+    assert_eq!(o.stdout, bad, "nothing lost");
+    // Binary data is no text either.
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    let o = with_stdin(&["clean", "-", "--check"], &png, d.path());
+    assert_code(&o, 2);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("stdin: not text"));
+    assert!(o.stdout.is_empty());
+    // GBK on stdin is decoded as a GBK file is: UTF-8 out.
+    let (gbk, _, _) = encoding_rs::GBK.encode("今天,国务院召开常务会议.代表团出发了.");
+    let o = with_stdin(&["clean", "-", "--quiet"], &gbk, d.path());
+    assert_code(&o, 0);
+    assert_eq!(
+        String::from_utf8(o.stdout).unwrap(),
+        "今天，国务院召开常务会议。代表团出发了。"
+    );
+}
+
+/// `--keep-duplicates`: a record removed as a duplicate document stays in
+/// its shard (plain, gzip, zstd) with one field added, naming its kept
+/// copy; every other byte of its line is the input's, and the other
+/// records are as without the flag.
+#[test]
+fn kept_duplicates_stay_with_their_kept_copy_named() {
+    let texts = corpus_texts();
+    let lines = shard_lines(&texts);
+    let plain = lines.concat().into_bytes();
+    let half = lines.len() / 2;
+    let mut gz = gzip(lines[..half].concat().as_bytes());
+    gz.extend(gzip(lines[half..].concat().as_bytes()));
+    let zst = zstd::encode_all(plain.as_slice(), 3).unwrap();
+    let d = tempfile::tempdir().unwrap();
+    let input = d.path().join("in");
+    for (name, bytes) in [
+        ("a.jsonl", &plain),
+        ("b.jsonl.gz", &gz),
+        ("c.jsonl.zst", &zst),
+    ] {
+        write(&input, name, bytes);
+    }
+    let (keep, drop) = (d.path().join("keep"), d.path().join("drop"));
+    clean(&input, &keep, &["--keep-duplicates"], 0);
+    clean(&input, &drop, &[], 0);
+    let read = |dir: &Path, name: &str| -> Vec<String> {
+        let b = std::fs::read(dir.join(name)).unwrap();
+        let b = match name {
+            n if n.ends_with(".gz") => gunzip(&b),
+            n if n.ends_with(".zst") => zstd::decode_all(b.as_slice()).unwrap(),
+            _ => b,
+        };
+        lines_of(&b)
+    };
+    let field = ",\"newsclean_duplicate_of\":";
+    let a_kept = read(&keep, "a.jsonl");
+    let mut marked = 0;
+    for name in ["a.jsonl", "b.jsonl.gz", "c.jsonl.zst"] {
+        let (k, dr) = (read(&keep, name), read(&drop, name));
+        assert_eq!(k.len(), lines.len(), "{name}: every record is there");
+        let mut unmarked = Vec::new();
+        for (n, (got, was)) in k.iter().zip(&lines).enumerate() {
+            let Some(at) = got.find(field) else {
+                unmarked.push(got.clone());
+                continue;
+            };
+            marked += 1;
+            // The input line, byte for byte, with the field before its brace.
+            let end = got.rfind('}').unwrap();
+            let rebuilt = format!("{}{}", &got[..at], &got[end..]);
+            assert_eq!(&rebuilt, was, "{name} line {}", n + 1);
+            let v: Value = serde_json::from_str(got).unwrap();
+            let of = &v["newsclean_duplicate_of"];
+            assert_eq!(of["shard"], "a.jsonl", "{name}: {of}");
+            let line = of["line"].as_u64().unwrap() as usize;
+            assert!(name != "a.jsonl" || line < n + 1, "{of}");
+            let kept_line = &a_kept[line - 1];
+            assert!(!kept_line.contains(field), "{kept_line}");
+            let kv: Value = serde_json::from_str(kept_line).unwrap();
+            assert_eq!(of["id"], kv["id"]);
+        }
+        // The records that were not duplicates: as without the flag.
+        assert_eq!(unmarked, dr, "{name}");
+    }
+    // b and c repeat a whole: each of their records is a duplicate.
+    assert!(marked > 2 * lines.len(), "{marked}");
+    let s = summary(&report_of(&keep));
+    let row = file_row(&s, "c.jsonl.zst");
+    assert_eq!(row["records"]["duplicate"], lines.len());
+}
+
+/// The review page lists each shard with its changed records under it
+/// (`SHARD#ID`), each opening its own section; `changes.diff` has a
+/// `SHARD#ID` file per changed record.
+#[test]
+fn the_review_page_lists_records_and_opens_one() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("out");
+    clean(&root().join("fixtures/shards"), &out, &[], 0);
+    let rep = report_of(&out);
+    let index = std::fs::read_to_string(rep.join("index.html")).unwrap();
+    let data = index
+        .split("<script type=\"application/json\" id=\"data\">")
+        .nth(1)
+        .unwrap()
+        .split("</script>")
+        .next()
+        .unwrap();
+    let data: Value = serde_json::from_str(data).unwrap();
+    let rows = data["files"].as_array().unwrap();
+    let names: Vec<&str> = rows.iter().map(|r| r[0].as_str().unwrap()).collect();
+    let records: Vec<&Value> = rows
+        .iter()
+        .filter(|r| r[0].as_str().unwrap().starts_with("xwlb.jsonl#"))
+        .collect();
+    assert!(names.contains(&"xwlb.jsonl"), "{names:?}");
+    assert!(records.len() >= 3, "{names:?}");
+    // Under their shard's row, in corpus order.
+    let at = names.iter().position(|n| *n == "xwlb.jsonl").unwrap();
+    assert!(names[at + 1].starts_with("xwlb.jsonl#"), "{names:?}");
+    let diff = std::fs::read_to_string(rep.join("changes.diff")).unwrap();
+    for r in records {
+        let (name, page) = (r[0].as_str().unwrap(), r[6].as_str().unwrap());
+        let (file, anchor) = page.split_once('#').unwrap();
+        let html = std::fs::read_to_string(rep.join(file)).unwrap();
+        let section = html
+            .split(&format!("id=\"{anchor}\""))
+            .nth(1)
+            .unwrap_or_else(|| panic!("{page}"));
+        let head = section.split("</h2>").next().unwrap();
+        assert!(
+            head.ends_with(&format!(">{name}")),
+            "{name} on {page}: {head}"
+        );
+        assert!(diff.contains(&format!("+++ {name}\n")), "{name}");
+    }
+}
+
+/// `--attributes DIR`: one attribute file per shard, read as dolma's mixer
+/// reads one beside its documents: the same name and compression, one row
+/// per record in the same order with the same id, and every span
+/// `[start, end, score]` inside the record's text in code points, over
+/// exactly the text its change record names.
+#[test]
+fn attribute_files_line_up_with_their_shards() {
+    let texts = corpus_texts();
+    let mut lines = shard_lines(&texts);
+    // A bad record gets its row too (no spans): rows stay aligned.
+    lines.insert(3, "{\"id\":\"bad\",\"text\":7}\n".into());
+    let plain = lines.concat().into_bytes();
+    let d = tempfile::tempdir().unwrap();
+    let input = d.path().join("in");
+    write(&input, "a.jsonl.gz", gzip(&plain));
+    write(
+        &input,
+        "b.jsonl.zst",
+        zstd::encode_all(plain.as_slice(), 3).unwrap(),
+    );
+    let (out, attrs) = (d.path().join("out"), d.path().join("attrs"));
+    let a = attrs.to_str().unwrap();
+    clean(&input, &out, &["--attributes", a], 2);
+    let ch = changes(&report_of(&out));
+    for (name, decode) in [
+        ("a.jsonl.gz", gunzip as fn(&[u8]) -> Vec<u8>),
+        ("b.jsonl.zst", |b: &[u8]| zstd::decode_all(b).unwrap()),
+    ] {
+        let rows = lines_of(&decode(&std::fs::read(attrs.join(name)).unwrap()));
+        assert_eq!(rows.len(), lines.len(), "{name}: one row per record");
+        let (mut spans, mut dups) = (0, 0);
+        for (doc, row) in lines.iter().zip(&rows) {
+            let doc: Value = serde_json::from_str(doc).unwrap();
+            let row: Value = serde_json::from_str(row).unwrap();
+            assert_eq!(row["id"], doc["id"], "{name}");
+            let at = row["attributes"].as_object().unwrap();
+            assert_eq!(at.len(), 5, "every rule family: {row}");
+            let Some(text) = doc["text"].as_str() else {
+                assert!(at.values().all(|v| v == &Value::Array(vec![])), "{row}");
+                continue;
+            };
+            let chars: Vec<char> = text.chars().collect();
+            let recs: Vec<&Value> = ch
+                .iter()
+                .filter(|c| c["file"] == name && c["record"] == doc["id"])
+                .collect();
+            let mut n = 0;
+            for (key, list) in at {
+                let fam = key.strip_prefix("newsclean__").unwrap();
+                for s in list.as_array().unwrap() {
+                    let (b, e) = (
+                        s[0].as_u64().unwrap() as usize,
+                        s[1].as_u64().unwrap() as usize,
+                    );
+                    assert!(b <= e && e <= chars.len(), "{s} in {}", chars.len());
+                    let score = s[2].as_f64().unwrap();
+                    assert!(score == 1.0 || (score == 0.0 && b == e), "{s}");
+                    let covered: String = chars[b..e].iter().collect();
+                    assert!(
+                        recs.iter().any(|c| {
+                            c["rule"].as_str().unwrap().starts_with(&format!("{fam}."))
+                                && c["cp_start"] == b
+                                && c["before"] == covered.as_str()
+                        }),
+                        "{name} {}: {key} {s} covers {covered:?}",
+                        doc["id"]
+                    );
+                    if fam == "dedup" && b == 0 && e == chars.len() {
+                        dups += 1;
+                    }
+                    n += 1;
+                }
+            }
+            assert_eq!(n, recs.len(), "a span per change record");
+            spans += n;
+        }
+        if name == "a.jsonl.gz" {
+            assert!(spans > 50, "{name}: {spans}");
+        } else {
+            // Every record of b repeats one of a: one whole-text span each.
+            assert_eq!(dups, texts.len(), "{name}");
+        }
+    }
+    // Not with --check; never inside an input.
+    let o = newsclean([
+        "clean".as_ref(),
+        input.as_os_str(),
+        "--out".as_ref(),
+        d.path().join("o2").as_os_str(),
+        "--attributes".as_ref(),
+        input.join("x").as_os_str(),
+    ]);
+    assert_code(&o, 64);
+}
+
+/// Hard strings: a literal U+2028 (JSON allows it unescaped), an escaped
+/// surrogate pair, and a long text (the example corpus in one record,
+/// 79 KB) keep every other byte and read back as the cleaned text.
+#[test]
+fn hard_strings_in_records() {
+    let texts = corpus_texts();
+    let long = texts.join("\n\n");
+    assert!(long.len() > 50_000, "{}", long.len());
+    let shard = format!(
+        "{{\"id\":\"sep\",\"text\":\"第一段,\u{2028}第二段.\"}}\n\
+         {{\"id\":\"pair\",\"text\":\"笑\\ud83d\\ude00,好.\",\"k\":\"\\ud83d\\ude00\"}}\n\
+         {{\"id\":\"long\",\"text\":{},\"z\":0}}\n",
+        serde_json::to_string(&long).unwrap()
+    );
+    let d = tempfile::tempdir().unwrap();
+    let input = d.path().join("in");
+    write(&input, "s.jsonl", &shard);
+    let out = d.path().join("out");
+    clean(&input, &out, &["--reports", "summary"], 0);
+    let got = std::fs::read_to_string(out.join("s.jsonl")).unwrap();
+    let lines: Vec<&str> = got.lines().collect();
+    assert_eq!(lines.len(), 3);
+    let v: Vec<Value> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // U+2028 is a line break to the rules, as in a file.
+    assert_eq!(v[0]["text"], "第一段，\n第二段。");
+    assert_eq!(v[1]["text"], "笑😀，好。");
+    // The field after the text, escapes and all, is the input's.
+    assert!(
+        lines[1].ends_with(",\"k\":\"\\ud83d\\ude00\"}"),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[2].ends_with(",\"z\":0}"));
+    let t = v[2]["text"].as_str().unwrap();
+    assert!(t != long && t.len() > long.len() / 2, "{}", t.len());
+    assert_eq!(
+        t,
+        newsclean::pipeline::clean_str(&long, &newsclean::Config::default())
+    );
+}
+
+/// Cleaning the output shards again changes nothing (plain, gzip, zstd).
+#[test]
+fn cleaning_shards_again_changes_nothing() {
+    let d = tempfile::tempdir().unwrap();
+    let (once, twice) = (d.path().join("once"), d.path().join("twice"));
+    clean(&root().join("fixtures/shards"), &once, &[], 0);
+    let o = clean(&once, &twice, &["--check"], 0);
+    assert!(
+        o.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    clean(&once, &twice, &[], 0);
+    let (a, b) = (tree(&once), tree(&twice));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (name, bytes) in &a {
+        let (x, y) = if name.ends_with(".gz") {
+            (gunzip(bytes), gunzip(&b[name]))
+        } else if name.ends_with(".zst") {
+            (
+                zstd::decode_all(bytes.as_slice()).unwrap(),
+                zstd::decode_all(b[name].as_slice()).unwrap(),
+            )
+        } else {
+            (bytes.clone(), b[name].clone())
+        };
+        assert_eq!(
+            String::from_utf8_lossy(&x),
+            String::from_utf8_lossy(&y),
+            "{name}"
+        );
+    }
 }

@@ -349,6 +349,11 @@ pub struct RecordAt {
     pub record: String,
     /// 1-based line within the record's text.
     pub text_line: usize,
+    /// `start` counted in code points of the record's text (as dolma's
+    /// attribute spans and Python string indices count).
+    pub cp_start: usize,
+    /// `end` in code points.
+    pub cp_end: usize,
 }
 
 /// One line of `changes.jsonl`: one edit.
@@ -454,6 +459,10 @@ pub struct FileReport {
     /// one (not serialized).
     #[serde(skip)]
     pub page: Option<String>,
+    /// A shard's row: the rows of its records that have a review page,
+    /// listed under it in `index.html` (not serialized).
+    #[serde(skip)]
+    pub parts: Vec<FileReport>,
 }
 
 impl FileReport {
@@ -479,6 +488,7 @@ impl FileReport {
             near: Vec::new(),
             section: String::new(),
             page: None,
+            parts: Vec::new(),
         }
     }
 }

@@ -82,7 +82,13 @@ pub(super) fn render_index(summary: &Summary) -> io::Result<String> {
     let mut problems = Vec::new();
     let mut files = Vec::new();
     let mut unchanged_hidden = 0usize;
-    for f in &summary.files {
+    // A shard's row, then its records that have a page (`shard#id`), each
+    // opening its own section.
+    let rows = summary
+        .files
+        .iter()
+        .flat_map(|f| std::iter::once(f).chain(&f.parts));
+    for f in rows {
         let st = match f.status {
             Status::Cleaned | Status::Duplicate => 0,
             Status::Unchanged => 1,
