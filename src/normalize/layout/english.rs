@@ -29,6 +29,35 @@ pub(super) fn word_count(t: &str) -> usize {
     t.split_whitespace().count()
 }
 
+/// C-R2's word count, as the output will read it: stage 4 (A-L1) writes a
+/// full-width `，：；！？。` of an English line as the ASCII mark plus a
+/// space before a following word (`t ，，，wait` → `t ,,, wait`), so a mark
+/// run glued to the next character ends a word here too. Otherwise a
+/// four-word line became a five-word one and was reflowed only on a second
+/// run (issue 10, fuzz). A line with Han keeps its marks (A-L1 reads
+/// English lines) and is counted as it is.
+pub(super) fn output_word_count(t: &str) -> usize {
+    if has_han(t) {
+        return word_count(t);
+    }
+    let mut n = 0;
+    for w in t.split_whitespace() {
+        n += 1;
+        let mut chars = w.chars().peekable();
+        while let Some(c) = chars.next() {
+            if is_spaced_mark(c) && chars.peek().is_some_and(|&d| !is_spaced_mark(d)) {
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+/// The full-width marks A-L1 writes as ASCII with a space after.
+fn is_spaced_mark(c: char) -> bool {
+    matches!(c, '，' | '：' | '；' | '！' | '？' | '。')
+}
+
 pub(super) fn is_all_caps_heading(t: &str) -> bool {
     let letters = t.chars().filter(|c| c.is_alphabetic()).count();
     letters >= 2 && !t.chars().any(|c| c.is_lowercase()) && word_count(t) <= 10

@@ -47,13 +47,18 @@ pub(super) struct Geometry {
 /// find a line full that was short (issue 10). The stages themselves are
 /// run on the line.
 fn output_width(s: &str, cfg: &Config) -> usize {
+    width_cjk(&output_form(s, cfg))
+}
+
+/// `s` (one line's content) as the whitespace and punctuation stages will
+/// write it: the stages run on the line.
+pub(super) fn output_form(s: &str, cfg: &Config) -> String {
     let on = |mut e: Vec<Edit>| {
         e.retain(|e| cfg.on(e.rule));
         e
     };
     let t = crate::edit::apply(s, &on(crate::normalize::whitespace::edits(s, cfg)));
-    let u = crate::edit::apply(&t, &on(crate::normalize::punct::edits(&t, cfg)));
-    width_cjk(&u)
+    crate::edit::apply(&t, &on(crate::normalize::punct::edits(&t, cfg)))
 }
 
 /// How many characters of `s` the whitespace or punctuation stage may
@@ -286,7 +291,7 @@ pub(super) fn geometry(text: &str, lines: &[Line], cfg: &Config) -> Geometry {
             }
             if let Some(j) = next {
                 let tb = &text[lines[j].cs..lines[j].ce];
-                if first_char(tb).is_some_and(is_line_start_prohibited)
+                if opens_prohibited(tb)
                     || open_bracket_across(t, tb) == Some(true)
                     || (is_han(c)
                         && first_char(tb).is_some_and(is_han)
