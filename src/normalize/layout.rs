@@ -1748,6 +1748,18 @@ mod tests {
             "ＡＢＣ，。、【】（）《》",
         ] {
             assert_eq!(width_cjk(t), t.width_cjk(), "{t}");
+            assert_eq!(geometry::width_and_slack(t).0, t.width_cjk(), "{t}");
+        }
+        // The slack: marks beside ASCII letters and digits, ASCII marks and
+        // spaces, full-width letters, an ideographic space counted twice.
+        for (t, slack) in [
+            ("他说：“好。”", 0),
+            ("1，2", 2),
+            ("hungry，stay", 2),
+            ("ＡＢ　c, d", 1 + 1 + 2 + 1 + 2),
+            ("a\u{A0}b “x\u{FE0F}”", 1),
+        ] {
+            assert_eq!(geometry::width_and_slack(t).1, slack, "{t}");
         }
     }
 

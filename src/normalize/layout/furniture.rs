@@ -220,15 +220,17 @@ pub(super) fn find_furniture(text: &str, lines: &mut [Line], cfg: &Config) {
 }
 
 /// A line's running-header key: its content as stages 3 and 4 will write
-/// it when it has a space, TAB or U+3000 in it and no more than 40 other
+/// it when it has Han, a space, TAB or U+3000 and no more than 40 other
 /// characters (a header candidate's length), the content as it is
 /// otherwise. Three lines that differ only in spacing
 /// (`…意向        。…` and `…意向。…`), or one that is short only once its
 /// spaces are gone, are running headers on the first run as they would
-/// be on the second (issue 10, fuzz).
+/// be on the second (issue 10, fuzz). Lines without Han are keyed as they
+/// are: on Reuters, spacing variants of rate-table rows (`us/switz 1.5140
+/// - 1.5150`) are content, not furniture.
 fn header_key<'t>(t: &'t str, cfg: &Config) -> Cow<'t, str> {
     let spaced = t.bytes().any(|b| b == b' ' || b == b'\t') || t.contains('\u{3000}');
-    if !spaced || t.chars().filter(|&c| !is_ws(c)).take(41).count() > 40 {
+    if !spaced || t.chars().filter(|&c| !is_ws(c)).take(41).count() > 40 || !has_han(t) {
         return Cow::Borrowed(t);
     }
     Cow::Owned(output_form(t, cfg))
