@@ -197,6 +197,14 @@
 //!   will have them: a file that could be hard-wrapped has each line's width
 //!   measured after the whitespace and punctuation stages
 //!   (`Geometry::out_width`); `（` and `(` count as one bracket pair.
+//! - So are C-R2's word counts of lines without Han (`t ，，，wait` is
+//!   written `t ,,, wait`, `english::output_word_count`), B-S3's first mark
+//!   (a `...` or `⋯` run before Han is written `……`, `opens_prohibited`)
+//!   and running-header lines with Han and a space (compared and measured
+//!   after stages 3 and 4, `furniture::header_key`).
+//! - A boundary after a unit (A and the lines joined before it) with Han
+//!   is Chinese even when A alone has none: the next round reads the
+//!   unit as one line, and a chain of such joins took a round per line.
 //! - The stage runs on its own output until nothing changes (at most ten
 //!   rounds, only when a round edited something) and the rounds are folded
 //!   into one edit list ([`edits`]).
