@@ -194,8 +194,8 @@ fn wrap_width_is_read_as_the_output_will_be() {
 /// English lines of four words as layout reads them and five once stage 4
 /// has written `，，，wait` as `,,, wait` (A-L1): C-R2 kept the soft
 /// breaks of a "short block", and the next run reflowed them (harness
-/// inputs 143839, 178272, 9981, 63527, seed 1). C-R2 counts words as the
-/// output will have them.
+/// inputs 143839, 178272, 9981, 63527, seed 1). C-R2 counts words, and
+/// C-R3 reads title-case headings, as the output will have them.
 #[test]
 fn english_short_lines_are_counted_as_the_output_will_be() {
     let line = "t ，，，wait to g";
@@ -203,6 +203,15 @@ fn english_short_lines_are_counted_as_the_output_will_be() {
     assert_eq!(once, "t ,,, wait to g t ,,, wait to g t ,,, wait to g\n");
     let once = assert_idempotent("h：：ese events ar\nh：      ：ese events ar\n");
     assert_eq!(once, "h:: ese events ar h: : ese events ar\n");
+    // A title-case heading after a sentence end (C-R3) is read on the
+    // output's words: `H：：olmes` is `H:: olmes`, no heading (seed 2, input
+    // 31749).
+    let a = "The meeting will see Holmes compete over 1500m in a five-way match \
+             against Sweden, France, Russia and Italy.";
+    assert_eq!(
+        assert_idempotent(&format!("{a}\nH：：olmes\n")),
+        format!("{a} H:: olmes\n")
+    );
     let once = assert_idempotent("winning ，whi。。。d(ouble Olym\nwinning 。。。d(ouble Olym\n");
     assert_eq!(
         once,

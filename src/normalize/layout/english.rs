@@ -53,6 +53,28 @@ pub(super) fn output_word_count(t: &str) -> usize {
     n
 }
 
+/// The words of `t` (a line without Han) as the output will have them
+/// (see [`output_word_count`]).
+fn output_words(t: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for w in t.split_whitespace() {
+        let mut start = 0;
+        if !w.is_ascii() {
+            let mut it = w.char_indices().peekable();
+            while let Some((_, c)) = it.next() {
+                if let Some(&(j, d)) = it.peek() {
+                    if is_spaced_mark(c) && !is_spaced_mark(d) {
+                        out.push(&w[start..j]);
+                        start = j;
+                    }
+                }
+            }
+        }
+        out.push(&w[start..]);
+    }
+    out
+}
+
 /// The full-width marks A-L1 writes as ASCII with a space after.
 fn is_spaced_mark(c: char) -> bool {
     matches!(c, '，' | '：' | '；' | '！' | '？' | '。')
@@ -63,15 +85,17 @@ pub(super) fn is_all_caps_heading(t: &str) -> bool {
     letters >= 2 && !t.chars().any(|c| c.is_lowercase()) && word_count(t) <= 10
 }
 
+/// Read on the words as the output will have them (`H：：olmes` is
+/// written `H:: olmes`, no heading; issue 10, fuzz).
 pub(super) fn is_title_case_heading(t: &str) -> bool {
     const SMALL: &[&str] = &[
         "a", "an", "the", "of", "in", "on", "and", "for", "to", "at", "by", "with", "or", "&",
     ];
-    let wc = word_count(t);
+    let wc = output_word_count(t);
     if wc == 0 || wc > 8 || ends_terminal(t) || t.ends_with([',', ';', ':']) {
         return false;
     }
-    t.split_whitespace().enumerate().all(|(i, w)| {
+    output_words(t).into_iter().enumerate().all(|(i, w)| {
         let c = w.chars().next().unwrap_or(' ');
         c.is_uppercase() || c.is_ascii_digit() || (i > 0 && SMALL.contains(&w))
     }) && first_char(t).is_some_and(|c| c.is_uppercase())
