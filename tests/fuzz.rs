@@ -212,6 +212,11 @@ fn english_short_lines_are_counted_as_the_output_will_be() {
         assert_idempotent(&format!("{a}\nH：：olmes\n")),
         format!("{a} H:: olmes\n")
     );
+    // `）thank` is written `) thank` (seed 2, input 199565).
+    assert_eq!(
+        assert_idempotent("uni\nty to ）thank h\n"),
+        "uni ty to ) thank h\n"
+    );
     let once = assert_idempotent("winning ，whi。。。d(ouble Olym\nwinning 。。。d(ouble Olym\n");
     assert_eq!(
         once,

@@ -30,9 +30,9 @@ pub(super) fn word_count(t: &str) -> usize {
 }
 
 /// C-R2's word count, as the output will read it: stage 4 (A-L1) writes a
-/// full-width `，：；！？。` of an English line as the ASCII mark plus a
+/// full-width `，：；！？。）` of an English line as the ASCII mark plus a
 /// space before a following word (`t ，，，wait` → `t ,,, wait`), so a mark
-/// run glued to the next character ends a word here too. Otherwise a
+/// run glued to a letter or digit ends a word here too. Otherwise a
 /// four-word line became a five-word one and was reflowed only on a second
 /// run (issue 10, fuzz). A line with Han keeps its marks (A-L1 reads
 /// English lines) and is counted as it is.
@@ -45,7 +45,7 @@ pub(super) fn output_word_count(t: &str) -> usize {
         n += 1;
         let mut chars = w.chars().peekable();
         while let Some(c) = chars.next() {
-            if is_spaced_mark(c) && chars.peek().is_some_and(|&d| !is_spaced_mark(d)) {
+            if is_spaced_mark(c) && chars.peek().is_some_and(|&d| d.is_alphanumeric()) {
                 n += 1;
             }
         }
@@ -63,7 +63,7 @@ fn output_words(t: &str) -> Vec<&str> {
             let mut it = w.char_indices().peekable();
             while let Some((_, c)) = it.next() {
                 if let Some(&(j, d)) = it.peek() {
-                    if is_spaced_mark(c) && !is_spaced_mark(d) {
+                    if is_spaced_mark(c) && d.is_alphanumeric() {
                         out.push(&w[start..j]);
                         start = j;
                     }
@@ -75,9 +75,10 @@ fn output_words(t: &str) -> Vec<&str> {
     out
 }
 
-/// The full-width marks A-L1 writes as ASCII with a space after.
+/// The full-width marks A-L1 writes as ASCII with a space after, before a
+/// following word.
 fn is_spaced_mark(c: char) -> bool {
-    matches!(c, '，' | '：' | '；' | '！' | '？' | '。')
+    matches!(c, '，' | '：' | '；' | '！' | '？' | '。' | '）')
 }
 
 pub(super) fn is_all_caps_heading(t: &str) -> bool {
