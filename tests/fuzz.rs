@@ -212,6 +212,11 @@ fn english_short_lines_are_counted_as_the_output_will_be() {
         assert_idempotent(&format!("{a}\nH：：olmes\n")),
         format!("{a} H:: olmes\n")
     );
+    // `Russia（（（ an` is written `Russia ((( an` (seed 2, input 165060).
+    assert_eq!(
+        assert_idempotent("ce, Russia（（（ and Italy.\n3.14\n"),
+        "ce, Russia ((( and Italy. 3.14\n"
+    );
     // `）thank` is written `) thank` (seed 2, input 199565).
     assert_eq!(
         assert_idempotent("uni\nty to ）thank h\n"),

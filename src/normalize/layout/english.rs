@@ -32,7 +32,8 @@ pub(super) fn word_count(t: &str) -> usize {
 /// C-R2's word count, as the output will read it: stage 4 (A-L1) writes a
 /// full-width `，：；！？。）` of an English line as the ASCII mark plus a
 /// space before a following word (`t ，，，wait` → `t ,,, wait`), so a mark
-/// run glued to a letter or digit ends a word here too. Otherwise a
+/// run glued to a letter or digit ends a word here too, and a `（` after
+/// one (`Russia（（（ an` → `Russia ((( an`) starts one. Otherwise a
 /// four-word line became a five-word one and was reflowed only on a second
 /// run (issue 10, fuzz). A line with Han keeps its marks (A-L1 reads
 /// English lines) and is counted as it is.
@@ -43,11 +44,16 @@ pub(super) fn output_word_count(t: &str) -> usize {
     let mut n = 0;
     for w in t.split_whitespace() {
         n += 1;
+        let mut prev: Option<char> = None;
         let mut chars = w.chars().peekable();
         while let Some(c) = chars.next() {
             if is_spaced_mark(c) && chars.peek().is_some_and(|&d| d.is_alphanumeric()) {
                 n += 1;
             }
+            if c == '（' && prev.is_some_and(char::is_alphanumeric) {
+                n += 1;
+            }
+            prev = Some(c);
         }
     }
     n
@@ -60,14 +66,20 @@ fn output_words(t: &str) -> Vec<&str> {
     for w in t.split_whitespace() {
         let mut start = 0;
         if !w.is_ascii() {
+            let mut prev: Option<char> = None;
             let mut it = w.char_indices().peekable();
-            while let Some((_, c)) = it.next() {
+            while let Some((i, c)) = it.next() {
+                if c == '（' && prev.is_some_and(char::is_alphanumeric) {
+                    out.push(&w[start..i]);
+                    start = i;
+                }
                 if let Some(&(j, d)) = it.peek() {
                     if is_spaced_mark(c) && d.is_alphanumeric() {
                         out.push(&w[start..j]);
                         start = j;
                     }
                 }
+                prev = Some(c);
             }
         }
         out.push(&w[start..]);
