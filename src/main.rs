@@ -13,6 +13,36 @@ mod cli;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Position of `mi_option_purge_delay` in mimalloc.h's `mi_option_t`
+/// (the same in the v2 and v3 sources that libmimalloc-sys builds; the
+/// crate does not export the name).
+const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
+
+#[allow(unsafe_code)]
+extern "C" {
+    /// mimalloc.h: `void mi_option_set(mi_option_t option, long value)`,
+    /// linked from libmimalloc-sys (a dependency of `mimalloc`).
+    fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
+}
+
+/// Freed memory goes back to the OS at once instead of after mimalloc's
+/// default 10 ms delay: a huge file's window buffers are freed and
+/// reallocated faster than that, so the kept pages pushed the peak RSS of a
+/// 50 MB file from about 2.2× to 2.9–4× its size (README "Huge files").
+/// Costs a little system time on small runs. An explicit
+/// `MIMALLOC_PURGE_DELAY` in the environment is left in charge.
+fn purge_freed_memory_at_once() {
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // SAFETY: mi_option_set takes a valid option number and a value,
+        // stores it in mimalloc's option table (atomics) and has no other
+        // precondition; 15 is mi_option_purge_delay (see the constant).
+        #[allow(unsafe_code)]
+        unsafe {
+            mi_option_set(MI_OPTION_PURGE_DELAY, 0)
+        };
+    }
+}
+
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -40,6 +70,7 @@ macro_rules! msg {
 const EX_IOERR: u8 = 74;
 
 fn main() -> ExitCode {
+    purge_freed_memory_at_once();
     ExitCode::from(run(std::env::args_os().collect()))
 }
 

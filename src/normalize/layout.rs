@@ -197,6 +197,14 @@
 //!   will have them: a file that could be hard-wrapped has each line's width
 //!   measured after the whitespace and punctuation stages
 //!   (`Geometry::out_width`); `（` and `(` count as one bracket pair.
+//! - So are C-R2's word counts of lines without Han (`t ，，，wait` is
+//!   written `t ,,, wait`, `english::output_word_count`), B-S3's first mark
+//!   (a `...` or `⋯` run before Han is written `……`, `opens_prohibited`)
+//!   and running-header lines with Han and a space (compared and measured
+//!   after stages 3 and 4, `furniture::header_key`).
+//! - A boundary after a unit (A and the lines joined before it) with Han
+//!   is Chinese even when A alone has none: the next round reads the
+//!   unit as one line, and a chain of such joins took a round per line.
 //! - The stage runs on its own output until nothing changes (at most ten
 //!   rounds, only when a round edited something) and the rounds are folded
 //!   into one edit list ([`edits`]).
@@ -350,6 +358,34 @@ fn is_line_start_prohibited(c: char) -> bool {
             | '!'
             | ')'
     )
+}
+
+/// B opens with a line-start prohibited mark (B-S3) as the output will
+/// have it: stage 4 writes a `...` or `⋯` run before Han as `……` (A-E1,
+/// whose left neighbour at a line start is none), so B-S3 reads it as `…`
+/// here; otherwise the break was joined only on a second run (issue 10,
+/// fuzz).
+fn opens_prohibited(tb: &str) -> bool {
+    let Some(c) = first_char(tb) else {
+        return false;
+    };
+    if is_line_start_prohibited(c) {
+        return true;
+    }
+    let rest = match c {
+        '.' => tb.trim_start_matches('.'),
+        '⋯' => tb.trim_start_matches('⋯'),
+        _ => return false,
+    };
+    let run = (tb.len() - rest.len()) / c.len_utf8();
+    let kind_ok = if c == '.' { run >= 3 } else { run <= 3 };
+    kind_ok
+        && !rest.starts_with(['.', '…', '⋯'])
+        && rest
+            .trim_start_matches([' ', '\u{3000}'])
+            .chars()
+            .next()
+            .is_some_and(is_han)
 }
 
 /// TERMINAL (U-6): a stop mark, optionally followed by closing marks.
@@ -626,10 +662,7 @@ fn decide_zh(
     // best reachable score without B-S3 is B-S2 −3 + B-S4 +3 + B-S8full +2
     // = 2, so below a threshold of 3 or more the boundary is kept whatever
     // the detectors say.
-    if cx.cfg.join_threshold > 2
-        && ends_terminal(ta)
-        && !first_char(tb).is_some_and(is_line_start_prohibited)
-    {
+    if cx.cfg.join_threshold > 2 && ends_terminal(ta) && !opens_prohibited(tb) {
         d.score = -3;
         d.signals.push(Signal::Weight("B-S2", None, -3));
         return d;
@@ -682,7 +715,7 @@ fn decide_zh(
         grammar::bound_opening(ta, tb)
     };
     let unfinished = bracket == Some(true)
-        || first_char(tb).is_some_and(is_line_start_prohibited)
+        || opens_prohibited(tb)
         || bound.is_some()
         || (la.indented()
             && ta.chars().count() <= 8
@@ -765,7 +798,7 @@ fn decide_zh(
             }
         }
     }
-    if is_line_start_prohibited(cb) {
+    if opens_prohibited(tb) {
         add(&mut d, "B-S3", 5);
     } else if let Some(w) = bound {
         add_detail(&mut d, "B-S11", w.to_string(), 5);
@@ -814,7 +847,7 @@ fn decide_zh(
         add(&mut d, "B-S10", -2);
     }
     let mut opens_sentence = false;
-    if !terminal && !is_line_start_prohibited(cb) {
+    if !terminal && !opens_prohibited(tb) {
         if starts_with_opener(tb) {
             add(&mut d, "B-R7", -2);
             opens_sentence = true;
@@ -1081,10 +1114,17 @@ fn decide_all(cx: &Ctx, items: &[usize], short_block: &[bool]) -> Pass {
     let mut open_quotes: i32 = 0;
     let mut joins: Vec<Option<Decision>> = vec![None; items.len()];
     let mut breaks: Vec<Edit> = Vec::new();
+    // Has the unit that A ends (A and the lines joined before it) Han? The
+    // next round reads that unit as one line, so a boundary after it is a
+    // Chinese one even when A alone has no Han; deciding it as English here
+    // made a chain of joins one round per line, longer than the ten rounds
+    // of [`edits`] (issue 10, fuzz).
+    let mut unit_han = false;
     for k in 0..items.len() {
         let a = items[k];
         let ta = cx.content(a);
         open_quotes += curly_double_balance(ta);
+        unit_han = unit_han || has_han(ta);
         unit_of[k] = unit;
         if k + 1 == items.len() {
             break;
@@ -1098,7 +1138,7 @@ fn decide_all(cx: &Ctx, items: &[usize], short_block: &[bool]) -> Pass {
         // "follows a blank line or the start", generalised to soft breaks).
         let a_starts_unit = k == 0 || joins[k - 1].is_none();
         let tb = cx.content(b);
-        let d = if !has_han(ta) && !has_han(tb) {
+        let d = if !unit_han && !has_han(tb) {
             let after_blank = k == 0 || items[k - 1] + 1 < a;
             let d = decide_en(
                 cx,
@@ -1166,6 +1206,7 @@ fn decide_all(cx: &Ctx, items: &[usize], short_block: &[bool]) -> Pass {
         } else {
             unit += 1;
             open_quotes = 0;
+            unit_han = false;
         }
     }
 
@@ -1209,7 +1250,9 @@ fn analyse(text: &str, cfg: &Config, reports: bool) -> (Vec<Edit>, Vec<BoundaryR
             // Only read by `decide_en`, whose A has no Han: a block whose
             // lines all have Han never needs it.
             let all_short = items[k..=e].iter().any(|&i| !has_han(cx.content(i)))
-                && items[k..=e].iter().all(|&i| word_count(cx.content(i)) < 5);
+                && items[k..=e]
+                    .iter()
+                    .all(|&i| output_word_count(cx.content(i)) < 5);
             for s in short_block.iter_mut().take(e + 1).skip(k) {
                 *s = all_short;
             }
@@ -1713,6 +1756,18 @@ mod tests {
             "ＡＢＣ，。、【】（）《》",
         ] {
             assert_eq!(width_cjk(t), t.width_cjk(), "{t}");
+            assert_eq!(geometry::width_and_slack(t).0, t.width_cjk(), "{t}");
+        }
+        // The slack: marks beside ASCII letters and digits, ASCII marks and
+        // spaces, full-width letters, an ideographic space counted twice.
+        for (t, slack) in [
+            ("他说：“好。”", 0),
+            ("1，2", 2),
+            ("hungry，stay", 2),
+            ("ＡＢ　c, d", 1 + 1 + 2 + 1 + 2),
+            ("a\u{A0}b “x\u{FE0F}”", 1),
+        ] {
+            assert_eq!(geometry::width_and_slack(t).1, slack, "{t}");
         }
     }
 

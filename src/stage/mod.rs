@@ -370,6 +370,11 @@ impl Tally {
 /// and lines. Pure.
 pub fn fingerprint(doc: &Doc<'_>, cfg: &Config) -> DocPrints {
     let text = normalize::normalize_flagged(&doc.text, cfg, doc.flags.clone());
+    fingerprint_composed(doc, text, cfg)
+}
+
+/// The blocks, keys and lines of `doc` normalised as `text`.
+fn fingerprint_composed(doc: &Doc<'_>, text: Composed, cfg: &Config) -> DocPrints {
     let p = doc.piece;
     let mut blocks = match p.per_line {
         None => segment::blocks(&text.text),
@@ -425,7 +430,11 @@ pub fn apply(
             crate::dedup::removal_edits(&composed.text, &blocks, &decisions.removals, kept_name);
         drop(blocks);
         composed.push_stage(&doc.text, rm);
+        let settled = (composed.text.len(), composed.edits.len());
         normalize::renormalize(&mut composed, &doc.text, cfg);
+        if (composed.text.len(), composed.edits.len()) != settled {
+            remove_new_repeats(doc, &mut composed, cfg, kept_name);
+        }
     } else {
         drop(blocks);
     }
@@ -435,6 +444,41 @@ pub fn apply(
         text,
         edits,
         blocks: n,
+    }
+}
+
+/// After removals, the layout stage can join the new neighbours into
+/// blocks that repeat one another inside the document (`X⏎⏎Y` left twice
+/// makes `XY` twice), which a second run removes. So the settled text is
+/// fingerprinted again and its repeats within the document are removed
+/// (the first copy kept, as `resolve` does), until none is left; repeats
+/// of other documents' blocks are not looked for (issue 10, fuzz inputs
+/// 38371 and 60031, seed 1).
+fn remove_new_repeats(
+    doc: &Doc<'_>,
+    composed: &mut Composed,
+    cfg: &Config,
+    kept_name: &dyn Fn(u32) -> String,
+) {
+    for _ in 0..4 {
+        let c = std::mem::replace(composed, Composed::new(String::new()));
+        let prints = fingerprint_composed(doc, c, cfg);
+        let decisions = resolve(&mut crate::index::memory::MemoryIndex::new(), &prints);
+        let DocPrints {
+            text: c, blocks, ..
+        } = prints;
+        *composed = c;
+        if decisions.removals.is_empty() {
+            return;
+        }
+        let rm =
+            crate::dedup::removal_edits(&composed.text, &blocks, &decisions.removals, kept_name);
+        composed.push_stage(&doc.text, rm);
+        let settled = (composed.text.len(), composed.edits.len());
+        normalize::renormalize(composed, &doc.text, cfg);
+        if (composed.text.len(), composed.edits.len()) == settled {
+            return;
+        }
     }
 }
 

@@ -29,20 +29,86 @@ pub(super) fn word_count(t: &str) -> usize {
     t.split_whitespace().count()
 }
 
+/// C-R2's word count, as the output will read it: stage 4 (A-L1) writes a
+/// full-width `，：；！？。）` of an English line as the ASCII mark plus a
+/// space before a following word (`t ，，，wait` → `t ,,, wait`), so a mark
+/// run glued to a letter or digit ends a word here too, and a `（` after
+/// one (`Russia（（（ an` → `Russia ((( an`) starts one. Otherwise a
+/// four-word line became a five-word one and was reflowed only on a second
+/// run (issue 10, fuzz). A line with Han keeps its marks (A-L1 reads
+/// English lines) and is counted as it is.
+pub(super) fn output_word_count(t: &str) -> usize {
+    if has_han(t) {
+        return word_count(t);
+    }
+    let mut n = 0;
+    for w in t.split_whitespace() {
+        n += 1;
+        let mut prev: Option<char> = None;
+        let mut chars = w.chars().peekable();
+        while let Some(c) = chars.next() {
+            if is_spaced_mark(c) && chars.peek().is_some_and(|&d| d.is_alphanumeric()) {
+                n += 1;
+            }
+            if c == '（' && prev.is_some_and(char::is_alphanumeric) {
+                n += 1;
+            }
+            prev = Some(c);
+        }
+    }
+    n
+}
+
+/// The words of `t` (a line without Han) as the output will have them
+/// (see [`output_word_count`]).
+fn output_words(t: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for w in t.split_whitespace() {
+        let mut start = 0;
+        if !w.is_ascii() {
+            let mut prev: Option<char> = None;
+            let mut it = w.char_indices().peekable();
+            while let Some((i, c)) = it.next() {
+                if c == '（' && prev.is_some_and(char::is_alphanumeric) {
+                    out.push(&w[start..i]);
+                    start = i;
+                }
+                if let Some(&(j, d)) = it.peek() {
+                    if is_spaced_mark(c) && d.is_alphanumeric() {
+                        out.push(&w[start..j]);
+                        start = j;
+                    }
+                }
+                prev = Some(c);
+            }
+        }
+        out.push(&w[start..]);
+    }
+    out
+}
+
+/// The full-width marks A-L1 writes as ASCII with a space after, before a
+/// following word.
+fn is_spaced_mark(c: char) -> bool {
+    matches!(c, '，' | '：' | '；' | '！' | '？' | '。' | '）')
+}
+
 pub(super) fn is_all_caps_heading(t: &str) -> bool {
     let letters = t.chars().filter(|c| c.is_alphabetic()).count();
     letters >= 2 && !t.chars().any(|c| c.is_lowercase()) && word_count(t) <= 10
 }
 
+/// Read on the words as the output will have them (`H：：olmes` is
+/// written `H:: olmes`, no heading; issue 10, fuzz).
 pub(super) fn is_title_case_heading(t: &str) -> bool {
     const SMALL: &[&str] = &[
         "a", "an", "the", "of", "in", "on", "and", "for", "to", "at", "by", "with", "or", "&",
     ];
-    let wc = word_count(t);
+    let wc = output_word_count(t);
     if wc == 0 || wc > 8 || ends_terminal(t) || t.ends_with([',', ';', ':']) {
         return false;
     }
-    t.split_whitespace().enumerate().all(|(i, w)| {
+    output_words(t).into_iter().enumerate().all(|(i, w)| {
         let c = w.chars().next().unwrap_or(' ');
         c.is_uppercase() || c.is_ascii_digit() || (i > 0 && SMALL.contains(&w))
     }) && first_char(t).is_some_and(|c| c.is_uppercase())

@@ -5,6 +5,7 @@
 //! them, so a paragraph broken by a page break can still be joined.
 
 use super::*;
+use std::borrow::Cow;
 
 /// Skip ASCII spaces from `i` in `s` (char-wise on ASCII).
 pub(super) fn skip_sp(s: &[u8], mut i: usize) -> usize {
@@ -164,13 +165,16 @@ pub(super) fn find_furniture(text: &str, lines: &mut [Line], cfg: &Config) {
         let j = i as isize + dir;
         j < 0 || j as usize >= lines.len() || lines[j as usize].blank
     };
-    // Running-header candidates (C-P2 step 5).
-    let mut counts: HashMap<&str, usize> = HashMap::new();
+    // Running-header candidates (C-P2 step 5), keyed by the line as the
+    // output will have it ([`header_key`]).
+    let mut counts: HashMap<Cow<str>, usize> = HashMap::new();
+    let mut keys: Vec<Option<Cow<str>>> = vec![None; n];
     if cfg.on(RUNNING_HEADER) {
-        for l in lines.iter().filter(|l| !l.blank) {
-            let t = &text[l.cs..l.ce];
-            if header_candidate(t) {
-                *counts.entry(t).or_insert(0) += 1;
+        for (i, l) in lines.iter().enumerate().filter(|(_, l)| !l.blank) {
+            let key = header_key(&text[l.cs..l.ce], cfg);
+            if header_candidate(&key) {
+                *counts.entry(key.clone()).or_insert(0) += 1;
+                keys[i] = Some(key);
             }
         }
     }
@@ -209,10 +213,27 @@ pub(super) fn find_furniture(text: &str, lines: &mut [Line], cfg: &Config) {
                 lines[i].ce = ce;
             }
         }
-        if !counts.is_empty() && counts.contains_key(&text[lines[i].cs0..lines[i].ce0]) {
+        if keys[i].as_ref().is_some_and(|k| counts.contains_key(k)) {
             lines[i].furniture = Furniture::Header;
         }
     }
+}
+
+/// A line's running-header key: its content as stages 3 and 4 will write
+/// it when it has Han, a space, TAB or U+3000 and no more than 40 other
+/// characters (a header candidate's length), the content as it is
+/// otherwise. Three lines that differ only in spacing
+/// (`…意向        。…` and `…意向。…`), or one that is short only once its
+/// spaces are gone, are running headers on the first run as they would
+/// be on the second (issue 10, fuzz). Lines without Han are keyed as they
+/// are: on Reuters, spacing variants of rate-table rows (`us/switz 1.5140
+/// - 1.5150`) are content, not furniture.
+fn header_key<'t>(t: &'t str, cfg: &Config) -> Cow<'t, str> {
+    let spaced = t.bytes().any(|b| b == b' ' || b == b'\t') || t.contains('\u{3000}');
+    if !spaced || t.chars().filter(|&c| !is_ws(c)).take(41).count() > 40 || !has_han(t) {
+        return Cow::Borrowed(t);
+    }
+    Cow::Owned(output_form(t, cfg))
 }
 
 /// C-P2 without page boundaries: ≤ 40 chars, no terminal or pause mark at

@@ -47,29 +47,40 @@ pub(super) struct Geometry {
 /// find a line full that was short (issue 10). The stages themselves are
 /// run on the line.
 fn output_width(s: &str, cfg: &Config) -> usize {
+    width_cjk(&output_form(s, cfg))
+}
+
+/// `s` (one line's content) as the whitespace and punctuation stages will
+/// write it: the stages run on the line.
+pub(super) fn output_form(s: &str, cfg: &Config) -> String {
     let on = |mut e: Vec<Edit>| {
         e.retain(|e| cfg.on(e.rule));
         e
     };
     let t = crate::edit::apply(s, &on(crate::normalize::whitespace::edits(s, cfg)));
-    let u = crate::edit::apply(&t, &on(crate::normalize::punct::edits(&t, cfg)));
-    width_cjk(&u)
+    crate::edit::apply(&t, &on(crate::normalize::punct::edits(&t, cfg)))
 }
 
-/// How many characters of `s` the whitespace or punctuation stage may
-/// change the width of: an ASCII mark, space or control character; a
-/// full-width digit, letter or space; a full-width mark or ideographic
-/// punctuation beside an ASCII letter or digit (`1，2`, `hungry，stay`).
-/// Han, ASCII letters and digits and full-width marks among Han keep
-/// their width. The number is a bound on the width change: each changes
-/// it by one cell (a width changed or a space removed), a removed `\u{3000}`
-/// by two, counted twice.
-fn width_slack(s: &str) -> usize {
-    // Byte-wise (this runs on every line): `s` is valid UTF-8, U+3000–U+303F
-    // is `E3 80 xx`, U+FF00–U+FFEF is `EF BC xx`…`EF BF xx`.
+/// [`width_cjk`] of `s` and how many characters of `s` the whitespace or
+/// punctuation stage may change the width of (the slack): an ASCII mark,
+/// space or control character; a full-width digit, letter or space; a
+/// full-width mark or ideographic punctuation beside an ASCII letter or
+/// digit (`1，2`, `hungry，stay`). Han, ASCII letters and digits and
+/// full-width marks among Han keep their width. The slack is a bound on
+/// the width change: each changes it by one cell (a width changed or a
+/// space removed), a removed `\u{3000}` by two, counted twice.
+///
+/// One byte pass for both (this runs on every line; a second pass for the
+/// slack cost about 9% of a run's CPU on xwlb).
+pub(super) fn width_and_slack(s: &str) -> (usize, usize) {
+    // Byte-wise: `s` is valid UTF-8, U+3000–U+303F is `E3 80 xx`,
+    // U+FF00–U+FFEF is `EF BC xx`…`EF BF xx`.
     let b = s.as_bytes();
     let (mut n, mut i) = (0, 0);
     let (mut prev_alnum, mut prev_mark) = (false, false);
+    // The width by `width_cjk`'s fast path; `None` once a character
+    // outside it is met (then `unicode-width` measures the whole line).
+    let mut w = Some(0usize);
     while i < b.len() {
         let x = b[i];
         if x < 0x80 {
@@ -78,6 +89,7 @@ fn width_slack(s: &str) -> usize {
                 n += 1;
             }
             (prev_alnum, prev_mark) = (alnum, false);
+            w = w.filter(|_| (b' '..=b'~').contains(&x)).map(|w| w + 1);
             i += 1;
             continue;
         }
@@ -96,13 +108,16 @@ fn width_slack(s: &str) -> usize {
             }
         }
         (prev_alnum, prev_mark) = (false, mark);
+        if let Some(v) = w {
+            w = fast_cjk_width(b, i).map(|d| v + d);
+        }
         i += match x {
             0xC0..=0xDF => 2,
             0xE0..=0xEF => 3,
             _ => 4,
         };
     }
-    n
+    (w.unwrap_or_else(|| s.width_cjk()), n)
 }
 
 /// Could widths anywhere in `[lo, hi]` per line make [`wrap_width_of`]
@@ -137,9 +152,6 @@ fn could_wrap(ranges: &[(usize, usize)]) -> bool {
 /// cell or two, never part of a longer sequence); anything else goes to
 /// `unicode-width`.
 pub(super) fn width_cjk(s: &str) -> usize {
-    // Byte-wise: `s` is valid UTF-8, so a lead byte is followed by its
-    // continuation bytes. E5–E9 lead only URO chars (U+5000–U+9FFF), and
-    // so does E4 followed by B8–BF (U+4E00–U+4FFF).
     let b = s.as_bytes();
     let mut w = 0;
     let mut i = 0;
@@ -151,38 +163,52 @@ pub(super) fn width_cjk(s: &str) -> usize {
             }
             w += 1;
             i += 1;
-        } else if crate::segment::uro_at(b, i) {
-            w += 2;
-            i += 3;
-        } else if x & 0xF0 == 0xE0 {
-            let c = (u32::from(x & 0x0F) << 12)
-                | (u32::from(b[i + 1] & 0x3F) << 6)
-                | u32::from(b[i + 2] & 0x3F);
-            match c {
-                0x4E00..=0x9FFF
-                | 0x3000..=0x3029
-                | 0x3030..=0x303E
-                | 0xFF01..=0xFF60
-                // Ambiguous-width marks (two cells in a CJK context),
-                // frequent in Chinese news: ‘ ’ “ ” — …
-                | 0x2018
-                | 0x2019
-                | 0x201C
-                | 0x201D
-                | 0x2014
-                | 0x2026 => w += 2,
-                _ => return s.width_cjk(),
-            }
-            i += 3;
-        } else if x == 0xC2 && b[i + 1] == 0xB7 {
-            // ·
-            w += 2;
-            i += 2;
         } else {
-            return s.width_cjk();
+            match fast_cjk_width(b, i) {
+                Some(d) => w += d,
+                None => return s.width_cjk(),
+            }
+            i += if x == 0xC2 { 2 } else { 3 };
         }
     }
     w
+}
+
+/// The width of the non-ASCII character at byte `i` of valid UTF-8 `b`
+/// when `width_cjk`'s fast path knows it (two cells: URO ideographs, CJK
+/// and full-width punctuation, `‘ ’ “ ” — … ·`), `None` otherwise.
+#[inline]
+fn fast_cjk_width(b: &[u8], i: usize) -> Option<usize> {
+    // E5–E9 lead only URO chars (U+5000–U+9FFF), and so does E4 followed
+    // by B8–BF (U+4E00–U+4FFF).
+    let x = b[i];
+    if crate::segment::uro_at(b, i) {
+        Some(2)
+    } else if x & 0xF0 == 0xE0 {
+        let c = (u32::from(x & 0x0F) << 12)
+            | (u32::from(b[i + 1] & 0x3F) << 6)
+            | u32::from(b[i + 2] & 0x3F);
+        match c {
+            0x4E00..=0x9FFF
+            | 0x3000..=0x3029
+            | 0x3030..=0x303E
+            | 0xFF01..=0xFF60
+            // Ambiguous-width marks (two cells in a CJK context),
+            // frequent in Chinese news: ‘ ’ “ ” — …
+            | 0x2018
+            | 0x2019
+            | 0x201C
+            | 0x201D
+            | 0x2014
+            | 0x2026 => Some(2),
+            _ => None,
+        }
+    } else if x == 0xC2 && b[i + 1] == 0xB7 {
+        // ·
+        Some(2)
+    } else {
+        None
+    }
 }
 
 impl Geometry {
@@ -218,8 +244,7 @@ pub(super) fn geometry(text: &str, lines: &[Line], cfg: &Config) -> Geometry {
     for (i, l) in lines.iter().enumerate() {
         if !l.blank && l.furniture == Furniture::None {
             let s = &text[l.cs..l.ce];
-            out_width[i] = width_cjk(s);
-            slack[i] = width_slack(s);
+            (out_width[i], slack[i]) = width_and_slack(s);
             indent[i] = width_cjk(&text[l.start..l.cs]);
         }
     }
@@ -286,7 +311,7 @@ pub(super) fn geometry(text: &str, lines: &[Line], cfg: &Config) -> Geometry {
             }
             if let Some(j) = next {
                 let tb = &text[lines[j].cs..lines[j].ce];
-                if first_char(tb).is_some_and(is_line_start_prohibited)
+                if opens_prohibited(tb)
                     || open_bracket_across(t, tb) == Some(true)
                     || (is_han(c)
                         && first_char(tb).is_some_and(is_han)
