@@ -182,12 +182,13 @@ impl AsRuleId for &str {
 /// The text rules (`whitespace.*`, `punct.*`, `layout.*`), and
 /// `dedup.paragraph` and `dedup.line` within `input` (a block seen
 /// earlier in the same text, through the whole per-document core).
-/// `decode.*` rules read bytes and `dedup.document` compares whole files,
-/// so they answer with `None` ([`NOT_ALONE`] names their tests).
+/// `decode.*` rules read bytes, `dedup.document` and the near-duplicate
+/// rules compare whole files with each other, so they answer with `None`
+/// ([`NOT_ALONE`] names their tests).
 ///
 /// [`Config::only`]: crate::Config::only
 pub fn edits_alone(rule: RuleId, input: &str) -> Option<Vec<crate::edit::Edit>> {
-    if rule.family() == "decode" || rule.as_str() == "dedup.document" {
+    if rule.family() == "decode" || NOT_ALONE.iter().any(|(id, _)| *id == rule.as_str()) {
         return None;
     }
     let cfg = crate::Config::only(rule);
@@ -208,6 +209,14 @@ pub const NOT_ALONE: &[(&str, &str)] = &[
     (
         "dedup.document",
         "tests/dedup.rs, tests/nightly.rs (whole files)",
+    ),
+    (
+        "dedup.near-document",
+        "tests/near.rs, tests/near_cards.rs (a document against the kept ones)",
+    ),
+    (
+        "dedup.near-paragraph",
+        "tests/near.rs (a paragraph against the kept documents' paragraphs)",
     ),
 ];
 
