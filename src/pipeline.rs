@@ -234,39 +234,18 @@ pub fn run(
         .num_threads(plan.jobs)
         .build()
         .map_err(|e| RunError::Usage(format!("cannot start {} threads: {e}", plan.jobs)))?;
-    let (source, walk_errors) = if plan.stdin {
-        // Input `-`: one text on stdin, cleaned for stdout.
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)
-            .map_err(|e| RunError::NoInput(format!("-: cannot read stdin: {e}")))?;
-        (crate::shard::stdin_corpus(bytes, !opts.check), Vec::new())
-    } else {
-        let (files, walk_errors) = discover::discover(&opts.inputs, &plan.include, &plan.exclude)
-            .map_err(RunError::Usage)?;
-        plan.check_found(opts, &files)?;
-        (crate::shard::corpus(files, &opts.shards), walk_errors)
-    };
-    let mut source = source;
+    let (mut source, walk_errors) = open_source(opts, &plan)?;
     progress(Progress::Discovered(source.len()));
     let (out_dir, report_dir) = (plan.out_dir.as_deref(), plan.report_dir.as_deref());
     let mut index = RunIndex::open(opts.index.as_ref(), out_dir, report_dir, opts.check)?;
-    let out_tree = plan
-        .out_dir
-        .as_deref()
-        .map(|d| open_tree(d, "output"))
-        .transpose()?;
-    let report_tree = plan
-        .report_dir
-        .as_deref()
-        .map(|d| open_tree(d, "report"))
-        .transpose()?;
-    if let Some(d) = opts
-        .shards
-        .attributes
-        .as_deref()
-        .filter(|_| out_tree.is_some())
-    {
-        source.set_attributes(Some(open_tree(d, "attributes")?));
+    let (out_tree, report_tree) = (
+        open_opt(out_dir, "output")?,
+        open_opt(report_dir, "report")?,
+    );
+    if let Some(d) = opts.shards.attributes.as_deref() {
+        if out_tree.is_some() {
+            source.set_attributes(Some(open_tree(d, "attributes")?));
+        }
     }
     // Before the first write: what is already in the output folder is
     // listed (to report what this run did not write), the old summary.json
@@ -330,6 +309,30 @@ pub fn run(
         index_commit,
         stdout: source.take_stdout(),
     })
+}
+
+/// The run's documents: the one text on stdin (input `-`, cleaned for
+/// stdout), or the files and shards found under the inputs, in corpus
+/// order, with what the walk could not read.
+fn open_source(
+    opts: &RunOptions,
+    plan: &Plan,
+) -> Result<(crate::shard::Corpus, Vec<discover::WalkError>), RunError> {
+    if plan.stdin {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)
+            .map_err(|e| RunError::NoInput(format!("-: cannot read stdin: {e}")))?;
+        return Ok((crate::shard::stdin_corpus(bytes, !opts.check), Vec::new()));
+    }
+    let (files, walk_errors) =
+        discover::discover(&opts.inputs, &plan.include, &plan.exclude).map_err(RunError::Usage)?;
+    plan.check_found(opts, &files)?;
+    Ok((crate::shard::corpus(files, &opts.shards), walk_errors))
+}
+
+/// [`open_tree`] of a folder the run may not have (`--check`: none).
+fn open_opt(dir: Option<&Path>, what: &str) -> Result<Option<Tree>, RunError> {
+    dir.map(|d| open_tree(d, what)).transpose()
 }
 
 /// The index after resolve: its health asked, then the run committed

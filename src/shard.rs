@@ -32,7 +32,6 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::ops::Range;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -41,10 +40,9 @@ use serde_json::value::RawValue;
 use crate::config::Config;
 use crate::discover::SourceFile;
 use crate::emit::{Durability, Tree};
-use crate::pipeline::panic_message;
 use crate::report::{FileReport, Status};
-use crate::source::{Analysis, DocSource, FileError, Read as ReadText, TextFile, TreeSource};
-use crate::stage::{self, Doc, DocId, Source};
+use crate::source::{Analysis, DocSource, FileError, Read as ReadText, TreeSource};
+use crate::stage::{Doc, DocId, Source};
 
 /// The include globs of shards (added to the default `*.txt`).
 pub(crate) const GLOBS: [&str; 4] = ["*.jsonl", "*.jsonl.gz", "*.jsonl.zst", "*.json.gz"];
@@ -800,19 +798,9 @@ impl DocSource for Corpus {
             record: Some(line as u64 + 1),
         };
         let doc = Doc::new(id, order, text);
-        match catch_unwind(AssertUnwindSafe(|| stage::fingerprint(&doc, cfg))) {
-            Ok(prints) => Analysis::Text(Box::new(TextFile {
-                doc,
-                encoding: "utf-8".into(),
-                prints,
-                bytes_in: raw.len() as u64,
-            })),
-            Err(p) => failed(format!(
-                "line {}: {}",
-                line + 1,
-                FileError::Rule(panic_message(&p))
-            )),
-        }
+        crate::source::fingerprinted(doc, "utf-8".into(), raw.len() as u64, cfg).unwrap_or_else(
+            |panic| failed(format!("line {}: {}", line + 1, FileError::Rule(panic))),
+        )
     }
 
     fn read(&self, order: u32) -> Result<ReadText, Analysis> {
@@ -940,19 +928,13 @@ fn analyse_stdin(bytes: &[u8], order: u32, cfg: &Config) -> Analysis {
     };
     let mut doc = Doc::new(DocId::text("-"), order, text);
     doc.flags = crate::source::replacement_flags(&replaced, &encoding);
-    match catch_unwind(AssertUnwindSafe(|| stage::fingerprint(&doc, cfg))) {
-        Ok(prints) => Analysis::Text(Box::new(TextFile {
-            doc,
-            encoding,
-            prints,
-            bytes_in,
-        })),
-        Err(p) => Analysis::Failed {
-            error: FileError::Rule(panic_message(&p)),
+    crate::source::fingerprinted(doc, encoding, bytes_in, cfg).unwrap_or_else(|panic| {
+        Analysis::Failed {
+            error: FileError::Rule(panic),
             bytes: Some(bytes.to_vec()),
             bytes_in,
-        },
-    }
+        }
+    })
 }
 
 /// A shard's record's change records speak of the shard: `file` is the

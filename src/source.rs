@@ -193,18 +193,31 @@ fn analyse(f: &SourceFile, cfg: &Config) -> Analysis {
     };
     let mut doc = Doc::new(DocId::tree(f.rel.as_str()), f.id, original);
     doc.flags = replacement_flags(&replaced, &encoding);
+    fingerprinted(doc, encoding, bytes_in, cfg).unwrap_or_else(|panic| Analysis::Failed {
+        error: FileError::Rule(panic),
+        bytes: crate::read::read_regular(&f.path).ok(),
+        bytes_in,
+    })
+}
+
+/// A decoded document through stage 1 (`stage::fingerprint`), the one
+/// place every source (files, shard records, stdin) calls it: a panic of a
+/// rule is caught and comes back as its message, for the caller to report
+/// the document `failed` with the bytes it has.
+pub(crate) fn fingerprinted(
+    doc: Doc<'static>,
+    encoding: String,
+    bytes_in: u64,
+    cfg: &Config,
+) -> Result<Analysis, String> {
     match catch_unwind(AssertUnwindSafe(|| stage::fingerprint(&doc, cfg))) {
-        Ok(prints) => Analysis::Text(Box::new(TextFile {
+        Ok(prints) => Ok(Analysis::Text(Box::new(TextFile {
             doc,
             encoding,
             prints,
             bytes_in,
-        })),
-        Err(panic) => Analysis::Failed {
-            error: FileError::Rule(panic_message(&panic)),
-            bytes: crate::read::read_regular(&f.path).ok(),
-            bytes_in,
-        },
+        }))),
+        Err(panic) => Err(panic_message(&panic)),
     }
 }
 
