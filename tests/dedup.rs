@@ -385,12 +385,20 @@ fn passage_scope_keeps_the_formulaic_sentences_of_the_2023_election_article() {
         assert!(!later.contains(g.as_str()), "kept: {g:?}\n{later}");
     }
     assert!(later.contains("工作人员宣读计票结果。"), "{later}");
-    assert_eq!(later.matches("铿锵有力的宣誓声响彻人民大会堂。").count(), 1, "{later}");
+    assert_eq!(
+        later.matches("铿锵有力的宣誓声响彻人民大会堂。").count(),
+        1,
+        "{later}"
+    );
     let mut rm = removals_of(&report, "20230311.txt");
     rm.sort();
     let lines: Vec<u64> = rm.iter().map(|r| r.1).collect();
     assert_eq!(lines, vec![3, 5, 7, 11, 23], "{rm:?}");
-    assert!(rm.iter().all(|r| r.0 == "dedup.paragraph" && r.2 == "20180317.txt"), "{rm:?}");
+    assert!(
+        rm.iter()
+            .all(|r| r.0 == "dedup.paragraph" && r.2 == "20180317.txt"),
+        "{rm:?}"
+    );
 }
 
 #[test]
@@ -423,12 +431,27 @@ fn passage_thresholds_are_configurable() {
     let out = tmp.path().join("out");
     clean(&input, &out, &["--config", cfg.to_str().unwrap()], 0);
     let y2023 = std::fs::read_to_string(out.join("20230310.txt")).unwrap();
-    assert!(!y2023.contains("在军乐团伴奏下，全场高唱中华人民共和国国歌。"), "{y2023}");
+    assert!(
+        !y2023.contains("在军乐团伴奏下，全场高唱中华人民共和国国歌。"),
+        "{y2023}"
+    );
     assert!(!y2023.contains("习近平，男，汉族，1953年6月生"), "{y2023}");
     assert!(y2023.contains("工作人员宣读计票结果。"), "{y2023}");
-    assert!(y2023.contains("当这一选举结果宣布时，全场爆发出长时间热烈的掌声。"), "{y2023}");
+    assert!(
+        y2023.contains("当这一选举结果宣布时，全场爆发出长时间热烈的掌声。"),
+        "{y2023}"
+    );
     // passage_blocks = 1 would be scope = "all": refused.
     std::fs::write(&cfg, "[dedup]\npassage_blocks = 1\n").unwrap();
-    let o = clean(&input, &tmp.path().join("out1"), &["--config", cfg.to_str().unwrap()], 78);
-    assert!(stderr(&o).contains("passage_blocks must be at least 2"), "{}", stderr(&o));
+    let o = clean(
+        &input,
+        &tmp.path().join("out1"),
+        &["--config", cfg.to_str().unwrap()],
+        78,
+    );
+    assert!(
+        stderr(&o).contains("passage_blocks must be at least 2"),
+        "{}",
+        stderr(&o)
+    );
 }
