@@ -363,6 +363,10 @@ pub fn resolve_run(
     (d, key.is_some())
 }
 
+/// The scope's say on a repeat: (key, key characters, kept copy, keys
+/// kept in this document) → may it go?
+type MayGo<'a> = &'a dyn Fn(Key, u32, &Origin, &HashSet<Key>) -> bool;
+
 /// The lines of paragraph `p` (blocks `lines`) left after the removals
 /// `out[from..]`: removed as one paragraph when they repeat a kept block
 /// (its kept copy returned), else held to be remembered at their first
@@ -379,7 +383,7 @@ fn resolve_rest(
     out: &mut Vec<Removal>,
     held: &mut Vec<(Key, Here)>,
     kept_here: &mut HashSet<Key>,
-    may: &dyn Fn(Key, u32, &Origin, &HashSet<Key>) -> bool,
+    may: MayGo<'_>,
 ) -> Option<Origin> {
     let rules = prints.rules;
     let text = &prints.text.text;
@@ -399,7 +403,7 @@ fn resolve_rest(
     match index.lookup(key) {
         Some(kept)
             if rest.iter().any(|l| segment::sentence_like(l))
-                && may(key, key_chars as u32, &kept, kept_here) =>
+                && may(key, key_chars, &kept, kept_here) =>
         {
             out.truncate(from);
             out.push(Removal {
