@@ -534,6 +534,25 @@ mod tests {
     }
 
     #[test]
+    fn scope_is_a_setting_in_the_hash_and_checked() {
+        let d = Config::default();
+        assert_eq!(d.scope.scope, Scope::Passage);
+        assert_eq!((d.scope.long_chars, d.scope.passage_blocks), (100, 3));
+        let parse = |t: &str| Config::from_file_config(toml::from_str(t).unwrap());
+        let all = parse("[dedup]\nscope = \"all\"\n").unwrap();
+        assert_eq!(all.scope.scope, Scope::All);
+        assert_ne!(all.hash, d.hash, "the scope changes the config hash");
+        let long = parse("[dedup]\nlong_chars = 80\n").unwrap();
+        assert_ne!(long.hash, d.hash);
+        assert!(toml::from_str::<FileConfig>("[dedup]\nscope = \"some\"\n").is_err());
+        let e = parse("[dedup]\npassage_blocks = 1\n").unwrap_err();
+        assert!(e.0.contains("passage_blocks must be at least 2"), "{e:?}");
+        // A worker receives the scope with the config.
+        let back: Config = serde_json::from_str(&serde_json::to_string(&long).unwrap()).unwrap();
+        assert_eq!(back, long);
+    }
+
+    #[test]
     fn disable_by_glob() {
         let f: FileConfig = toml::from_str("[rules]\ndisable = [\"dedup.*\"]").unwrap();
         let c = Config::from_file_config(f).unwrap();
@@ -634,6 +653,7 @@ mod tests {
                     None => (n.as_f64().unwrap() / 2.0).into(),
                 },
                 serde_json::Value::String(s) if s == "flag" => "remove".into(),
+                serde_json::Value::String(s) if s == "passage" => "all".into(),
                 serde_json::Value::Array(a) if a.is_empty() => vec!["punct.comma"].into(),
                 serde_json::Value::Array(a) => a[1..].to_vec().into(),
                 other => panic!("{key}: no change written for {other}"),

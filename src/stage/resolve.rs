@@ -43,10 +43,10 @@
 //! a staged run as `clean`, and a second run over the cleaned text as the
 //! first (a passage loses all its repeats, a run too short loses none).
 //! How many documents repeat a block is not a criterion: it would need a
-//! count per key carried across nights and shards (the index stores
-//! only the kept copy), and on xwlb the blocks it would add are
-//! formulaic attendance lines (`王沪宁、栗战书、杨洁篪等参加会见。`), not
-//! boilerplate. A paragraph kept by the scope is an exact copy, so the
+//! count per key carried across nights and summed across the shards of a
+//! staged run (the index stores only the kept copy), and on xwlb the
+//! blocks it would add are formulaic lines of single reports
+//! (`王沪宁、栗战书、杨洁篪等参加会见。`), not boilerplate. A paragraph kept by the scope is an exact copy, so the
 //! near-duplicate rules are not asked about it. In a huge file cleaned in
 //! windows, "this document" is the window for a block whose key an
 //! earlier document also has.
