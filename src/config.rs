@@ -48,6 +48,9 @@ pub struct Config {
     pub near: crate::near::NearConfig,
     /// `[dedup] near_paragraph`: flag or remove near-identical paragraphs.
     pub near_paragraph: crate::near::NearMode,
+    /// `[dedup] scope`, `long_chars`, `passage_blocks`: which repeats
+    /// across documents are duplicates.
+    pub scope: ScopeRules,
     /// Hash of the effective configuration, for the summary: xxh3 of the
     /// JSON of its [`Settings`].
     pub hash: u64,
@@ -78,6 +81,9 @@ pub struct Settings {
     /// [`Config::near_paragraph`].
     #[serde(default)]
     pub near_paragraph: crate::near::NearMode,
+    /// [`Config::scope`].
+    #[serde(default)]
+    pub scope: ScopeRules,
 }
 
 impl From<Config> for Settings {
@@ -91,6 +97,7 @@ impl From<Config> for Settings {
             join_threshold,
             near,
             near_paragraph,
+            scope,
             hash: _,
         } = c;
         Settings {
@@ -102,6 +109,7 @@ impl From<Config> for Settings {
             join_threshold,
             near,
             near_paragraph,
+            scope,
         }
     }
 }
@@ -115,6 +123,7 @@ impl TryFrom<Settings> for Config {
             return Err(ConfigError("dedup.min_chars must be at least 1".into()));
         }
         s.near.validate().map_err(ConfigError)?;
+        s.scope.validate().map_err(ConfigError)?;
         let json = serde_json::to_vec(&s).expect("settings serialise");
         Ok(Config {
             hash: xxhash_rust::xxh3::xxh3_64(&json),
@@ -126,6 +135,7 @@ impl TryFrom<Settings> for Config {
             join_threshold: s.join_threshold,
             near: s.near,
             near_paragraph: s.near_paragraph,
+            scope: s.scope,
         })
     }
 }
@@ -180,6 +190,18 @@ pub struct DedupSection {
     /// `[dedup.near]`.
     #[serde(default)]
     pub near: crate::near::NearConfig,
+    /// Which repeats across documents are duplicates: `"passage"`
+    /// (default) or `"all"`.
+    #[serde(default)]
+    pub scope: Scope,
+    /// `scope = "passage"`: a repeated block of at least this many key
+    /// characters is a duplicate on its own.
+    #[serde(default = "default_long_chars")]
+    pub long_chars: u32,
+    /// `scope = "passage"`: a run of at least this many consecutive
+    /// repeated paragraphs is a copied passage, removed whole.
+    #[serde(default = "default_passage_blocks")]
+    pub passage_blocks: u32,
 }
 
 impl Default for DedupSection {
@@ -188,8 +210,70 @@ impl Default for DedupSection {
             min_chars: default_min_chars(),
             near_paragraph: Default::default(),
             near: Default::default(),
+            scope: Scope::default(),
+            long_chars: default_long_chars(),
+            passage_blocks: default_passage_blocks(),
         }
     }
+}
+
+/// `[dedup] scope`: which repeats of a block in *another* document are
+/// duplicates (within one document every repeat is one, whatever the
+/// scope). See `stage/resolve.rs`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Every repeat of a kept block, however short and wherever it is.
+    All,
+    /// Only a long block (`long_chars`) or one of a run of at least
+    /// `passage_blocks` consecutive repeated paragraphs (a copied
+    /// passage): a formulaic sentence another article also has stays.
+    #[default]
+    Passage,
+}
+
+/// The scope with its thresholds, as the config holds them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeRules {
+    /// `[dedup] scope`.
+    pub scope: Scope,
+    /// `[dedup] long_chars`.
+    pub long_chars: u32,
+    /// `[dedup] passage_blocks`.
+    pub passage_blocks: u32,
+}
+
+impl Default for ScopeRules {
+    fn default() -> Self {
+        ScopeRules {
+            scope: Scope::default(),
+            long_chars: default_long_chars(),
+            passage_blocks: default_passage_blocks(),
+        }
+    }
+}
+
+impl ScopeRules {
+    fn validate(&self) -> Result<(), String> {
+        if self.long_chars == 0 {
+            return Err("dedup.long_chars must be at least 1".into());
+        }
+        if self.passage_blocks < 2 {
+            return Err(
+                "dedup.passage_blocks must be at least 2 (1 would be scope = \"all\")".into(),
+            );
+        }
+        Ok(())
+    }
+}
+
+fn default_long_chars() -> u32 {
+    100
+}
+
+fn default_passage_blocks() -> u32 {
+    3
 }
 
 fn default_min_chars() -> usize {
@@ -379,6 +463,11 @@ impl Config {
             join_threshold: file.layout.join_threshold,
             near: file.dedup.near,
             near_paragraph: file.dedup.near_paragraph,
+            scope: ScopeRules {
+                scope: file.dedup.scope,
+                long_chars: file.dedup.long_chars,
+                passage_blocks: file.dedup.passage_blocks,
+            },
         })
         .map_err(in_file)
     }
@@ -442,6 +531,25 @@ mod tests {
     fn unknown_key_is_an_error() {
         assert!(toml::from_str::<FileConfig>("[rules]\ndisabel = []").is_err());
         assert!(toml::from_str::<FileConfig>("[nope]\n").is_err());
+    }
+
+    #[test]
+    fn scope_is_a_setting_in_the_hash_and_checked() {
+        let d = Config::default();
+        assert_eq!(d.scope.scope, Scope::Passage);
+        assert_eq!((d.scope.long_chars, d.scope.passage_blocks), (100, 3));
+        let parse = |t: &str| Config::from_file_config(toml::from_str(t).unwrap());
+        let all = parse("[dedup]\nscope = \"all\"\n").unwrap();
+        assert_eq!(all.scope.scope, Scope::All);
+        assert_ne!(all.hash, d.hash, "the scope changes the config hash");
+        let long = parse("[dedup]\nlong_chars = 80\n").unwrap();
+        assert_ne!(long.hash, d.hash);
+        assert!(toml::from_str::<FileConfig>("[dedup]\nscope = \"some\"\n").is_err());
+        let e = parse("[dedup]\npassage_blocks = 1\n").unwrap_err();
+        assert!(e.0.contains("passage_blocks must be at least 2"), "{e:?}");
+        // A worker receives the scope with the config.
+        let back: Config = serde_json::from_str(&serde_json::to_string(&long).unwrap()).unwrap();
+        assert_eq!(back, long);
     }
 
     #[test]
@@ -545,6 +653,7 @@ mod tests {
                     None => (n.as_f64().unwrap() / 2.0).into(),
                 },
                 serde_json::Value::String(s) if s == "flag" => "remove".into(),
+                serde_json::Value::String(s) if s == "passage" => "all".into(),
                 serde_json::Value::Array(a) if a.is_empty() => vec!["punct.comma"].into(),
                 serde_json::Value::Array(a) => a[1..].to_vec().into(),
                 other => panic!("{key}: no change written for {other}"),

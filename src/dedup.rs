@@ -224,9 +224,13 @@ mod tests {
     use crate::stage::{clean_doc, Doc, DocId};
 
     /// Clean `files` as one corpus, in order (the per-document core of
-    /// every run); kept copies named `f{order}`.
+    /// every run), every repeat across files a duplicate (`[dedup] scope
+    /// = "all"`: the cases repeat single paragraphs); kept copies named
+    /// `f{order}`.
     fn clean_all(files: &[&str]) -> Vec<crate::stage::Cleaned> {
-        let cfg = Config::default();
+        let mut s = crate::config::Settings::from(Config::default());
+        s.scope.scope = crate::config::Scope::All;
+        let cfg = Config::try_from(s).unwrap();
         let mut index = MemoryIndex::new();
         files
             .iter()

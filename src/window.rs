@@ -68,7 +68,12 @@
 //!   that (inside a paragraph) or, in a line that long, after the first
 //!   `。` between Han characters: the blocks cut in two are never removed
 //!   as duplicates nor remembered, and the rules that read a whole line
-//!   (script dominance, quote balance) read each piece.
+//!   (script dominance, quote balance) read each piece;
+//! - with `[dedup] scope = "passage"` (the default) a copied passage is a
+//!   run of repeated paragraphs within one window (a run cut by a window
+//!   boundary is two runs), and a block that repeats both an earlier
+//!   window of the file and an earlier file goes as a repeat within the
+//!   file only when the earlier window's copy is where it was kept first.
 //!
 //! The diff is written by [`diff::Streaming`] as the windows are done; it
 //! equals what [`diff::unified`] makes of the same edits.

@@ -57,6 +57,10 @@ fn run() -> Run {
     corpus(&input);
     let out = base.join("out");
     let report = base.join("report");
+    // `sub/b.txt` repeats a sentence of `a.txt`: a duplicate under
+    // `[dedup] scope = "all"`, which the pages of duplicates need.
+    let cfg = base.join("newsclean.toml");
+    fs::write(&cfg, "[dedup]\nscope = \"all\"\n").unwrap();
     let st = Command::new(env!("CARGO_BIN_EXE_newsclean"))
         .arg("clean")
         .arg(&input)
@@ -65,6 +69,8 @@ fn run() -> Run {
         .arg("--report")
         .arg(&report)
         .arg("--quiet")
+        .arg("--config")
+        .arg(&cfg)
         .status()
         .unwrap();
     assert_eq!(st.code(), Some(0), "newsclean clean failed");

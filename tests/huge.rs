@@ -19,6 +19,12 @@ use serde_json::Value;
 const TINY: &str = "200,1000000";
 
 fn run(input: &Path, out: &Path, window: Option<&str>, want: i32) {
+    // A copied passage (`[dedup] scope = "passage"`, the default) is found
+    // within a window, and a window is "the document" for a repeat an
+    // earlier file also has: every repeat across files a duplicate
+    // (`scope = "all"`) where the two are compared.
+    let cfg = out.with_extension("scope-all.toml");
+    std::fs::write(&cfg, "[dedup]\nscope = \"all\"\n").unwrap();
     let mut c = Command::new(env!("CARGO_BIN_EXE_newsclean"));
     c.args([
         "clean".as_ref(),
@@ -33,6 +39,8 @@ fn run(input: &Path, out: &Path, window: Option<&str>, want: i32) {
         "dedup.document".as_ref(),
         "--disable".as_ref(),
         "dedup.near-*".as_ref(),
+        "--config".as_ref(),
+        cfg.as_os_str(),
     ]);
     match window {
         Some(w) => c.env("NEWSCLEAN_WINDOW", w),
@@ -346,6 +354,9 @@ fn a_full_report_filesystem_does_not_stop_windowed_files() {
         .arg("--report")
         .arg(&report)
         .arg("--quiet")
+        // The scope `run` used.
+        .arg("--config")
+        .arg(want.with_extension("scope-all.toml"))
         .env("NEWSCLEAN_WINDOW", TINY)
         .output()
         .expect("run newsclean");

@@ -204,10 +204,24 @@ fn texts_that_only_share_a_beginning_are_never_flagged() {
             near_records(&ch, f)
         );
     }
-    // The shared first paragraph is an exact duplicate, as before.
-    assert!(ch
-        .iter()
-        .any(|c| c["file"] == "b.txt" && c["rule"] == "dedup.paragraph"));
+    // The shared first paragraph is an exact copy: kept by the default
+    // `[dedup] scope` (one paragraph after the headline block, no passage)
+    // and not flagged as a near one (above); with `scope = "all"` an
+    // exact duplicate, as before.
+    let dup = |ch: &[Value]| {
+        ch.iter()
+            .any(|c| c["file"] == "b.txt" && c["rule"] == "dedup.paragraph")
+    };
+    assert!(!dup(&ch));
+    let cfg = tmp.path().join("scope-all.toml");
+    std::fs::write(&cfg, "[dedup]\nscope = \"all\"\n").unwrap();
+    let (_, ch) = run(
+        &input,
+        &tmp.path().join("out-all"),
+        &["--config", cfg.to_str().unwrap()],
+    );
+    assert!(dup(&ch));
+    assert!(near_records(&ch, "b.txt").is_empty());
 }
 
 /// Day 2 with one paragraph of day 1 appended, one character replaced.

@@ -447,3 +447,132 @@ fn jobs_1_and_2_give_identical_output_across_chunks() {
         s["totals"]
     );
 }
+
+// ------------------------------------------- duplicates across documents
+
+/// Paragraphs of the 2018 and 2023 NPC election transcripts
+/// (`fixtures/scope`), which share many one-sentence paragraphs: the
+/// first 12 of 2018 (short and long ones, its headline block) and 4 of
+/// 2023, few enough that documents drawn from them repeat each other
+/// often, alone and in runs.
+fn election_paragraphs() -> Vec<String> {
+    let mut v = Vec::new();
+    for (f, n) in [("xwlb-20180317.txt", 12), ("xwlb-20230310.txt", 4)] {
+        let t = std::fs::read_to_string(root().join("fixtures/scope").join(f)).unwrap();
+        v.extend(
+            t.split("\n\n")
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .take(n)
+                .map(str::to_string),
+        );
+    }
+    v
+}
+
+/// 2–5 documents of paragraphs drawn from `pool` (so that they repeat
+/// each other, alone and in runs), mostly between blank lines, sometimes
+/// as lines of one paragraph.
+fn corpus_docs(pool: Vec<String>) -> impl Strategy<Value = Vec<String>> {
+    let n = pool.len();
+    let doc = prop::collection::vec(
+        (0..n, prop_oneof![4 => Just("\n\n"), 1 => Just("\n")]),
+        1..12,
+    );
+    prop::collection::vec(doc, 2..6).prop_map(move |docs| {
+        docs.into_iter()
+            .map(|picks| {
+                let mut s = String::new();
+                for (i, sep) in picks {
+                    s.push_str(&pool[i]);
+                    s.push_str(sep);
+                }
+                s
+            })
+            .collect()
+    })
+}
+
+/// Clean `docs` as one corpus, in slice order, against one in-memory
+/// index (the stages `clean` runs); fails when a kept copy is a block
+/// that was removed.
+fn clean_corpus(docs: &[String], cfg: &Config) -> Result<Vec<String>, TestCaseError> {
+    use newsclean::index::{memory::MemoryIndex, Origin};
+    use newsclean::stage::{self, Doc, DocId};
+    let mut index = MemoryIndex::new();
+    let mut removed: Vec<Vec<u32>> = Vec::new();
+    let mut kept = Vec::new();
+    let mut out = Vec::new();
+    for (i, text) in docs.iter().enumerate() {
+        let doc = Doc::new(DocId::text(format!("d{i}.txt")), i as u32, text.as_str());
+        let prints = stage::fingerprint(&doc, cfg);
+        let d = stage::resolve(&mut index, &prints);
+        let mut lines = Vec::new();
+        for r in &d.removals {
+            // The removed block, and the lines of a removed paragraph.
+            for (k, b) in prints.blocks.iter().enumerate() {
+                if k == r.block || (b.para == r.block && k > r.block) {
+                    lines.push(prints.lines[k]);
+                }
+            }
+            if let Origin::ThisRun(h) = r.kept {
+                kept.push((i, h));
+            }
+        }
+        removed.push(lines);
+        out.push(stage::apply(&doc, prints, &d, cfg, &|k| format!("d{k}.txt")).text);
+    }
+    for (i, h) in kept {
+        prop_assert!(
+            !removed[h.doc as usize].contains(&h.line),
+            "d{i}.txt names d{}.txt line {}, which was removed",
+            h.doc,
+            h.line
+        );
+    }
+    Ok(out)
+}
+
+fn scope_config(toml: &str) -> Config {
+    Config::from_file_config(toml::from_str(toml).unwrap()).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Under every scope, a second run over the cleaned documents removes
+    /// nothing more, and every kept copy is a block that survives.
+    #[test]
+    fn documents_sharing_paragraphs_clean_idempotently(
+        docs in corpus_docs(election_paragraphs()),
+        scope in prop::sample::select(vec![
+            "",
+            "[dedup]\nscope = \"all\"\n",
+            "[dedup]\npassage_blocks = 2\n",
+            "[dedup]\nlong_chars = 30\n",
+        ]),
+    ) {
+        let cfg = scope_config(scope);
+        let once = clean_corpus(&docs, &cfg)?;
+        let twice = clean_corpus(&once, &cfg)?;
+        for (i, (a, b)) in once.iter().zip(&twice).enumerate() {
+            prop_assert_eq!(a, b, "d{}.txt changed on the second run", i);
+        }
+    }
+}
+/// A paragraph that repeats one of its own document counts toward a run
+/// (it goes in any scope): in `X S₁ X S₂`, with `S₁`, `S₂` kept in an
+/// earlier document and passages of 2, the run `S₁ X S₂` is a passage.
+/// Were the second `X` to break it, `S₁` and `S₂` would stay, and be a
+/// passage of two in the cleaned text, removed by a second run.
+#[test]
+fn a_repeat_within_the_document_extends_a_passage() {
+    let p = election_paragraphs();
+    let d1 = format!("{}\n\n{}\n\n{}\n", p[3], p[5], p[4]);
+    let d2 = format!("{}\n\n{}\n\n{}\n\n{}\n", p[6], p[3], p[6], p[4]);
+    let cfg = scope_config("[dedup]\npassage_blocks = 2\nlong_chars = 100\n");
+    let once = clean_corpus(&[d1, d2], &cfg).unwrap();
+    assert_eq!(once[1], format!("{}\n", p[6]), "the passage goes");
+    let twice = clean_corpus(&once, &cfg).unwrap();
+    assert_eq!(once, twice);
+}

@@ -25,25 +25,25 @@ fn run_in(cwd: &Path, args: &[&str]) -> Output {
         .expect("run newsclean")
 }
 
-/// `clean INPUT --out out` in `cwd`: (output tree, report tree, exit code).
-fn one_machine(cwd: &Path, input: &Path) -> (Trees, i32) {
+/// `clean INPUT --out out` in `cwd`, with `cfg` (`--config FILE` or
+/// nothing): (output tree, report tree, exit code).
+fn one_machine(cwd: &Path, input: &Path, cfg: &[&str]) -> (Trees, i32) {
     std::fs::create_dir_all(cwd).unwrap();
     let i = input.to_str().unwrap();
     // Staged runs leave the near-duplicate rules off (README "Staged runs").
-    let o = run_in(
-        cwd,
-        &[
-            "clean",
-            i,
-            "--out",
-            "out",
-            "-j",
-            "2",
-            "-q",
-            "--disable",
-            "dedup.near-*",
-        ],
-    );
+    let mut args = vec![
+        "clean",
+        i,
+        "--out",
+        "out",
+        "-j",
+        "2",
+        "-q",
+        "--disable",
+        "dedup.near-*",
+    ];
+    args.extend_from_slice(cfg);
+    let o = run_in(cwd, &args);
     let code = common::code(&o);
     assert!(code == 0 || code == 2, "clean: {o:?}");
     (trees(cwd), code)
@@ -55,29 +55,38 @@ fn trees(cwd: &Path) -> Trees {
     (tree(&cwd.join("out")), tree(&cwd.join("out.report")))
 }
 
+/// `--config FILE` for `[dedup] scope = "all"` (every repeat across files
+/// a duplicate), written under `dir`: the planted copies below are single
+/// paragraphs, which the default scope keeps.
+fn scope_all(dir: &Path) -> String {
+    let f = dir.join("scope-all.toml");
+    std::fs::write(&f, "[dedup]\nscope = \"all\"\n").unwrap();
+    f.to_str().unwrap().to_string()
+}
+
 /// The four stages in `cwd`, as a cluster would run them (each task its
-/// own process): (output tree, report tree, exit code of `report`).
-fn staged(cwd: &Path, input: &Path, n: u32, p: u32) -> (Trees, i32) {
+/// own process), with `cfg` for `fingerprint` and `apply`: (output tree,
+/// report tree, exit code of `report`).
+fn staged(cwd: &Path, input: &Path, n: u32, p: u32, cfg: &[&str]) -> (Trees, i32) {
     std::fs::create_dir_all(cwd).unwrap();
     let i = input.to_str().unwrap();
     for s in 0..n {
         let shard = format!("{s}/{n}");
         let buckets = p.to_string();
-        let o = run_in(
-            cwd,
-            &[
-                "fingerprint",
-                i,
-                "--work",
-                "work",
-                "--shard",
-                &shard,
-                "--buckets",
-                &buckets,
-                "-j",
-                "2",
-            ],
-        );
+        let mut args = vec![
+            "fingerprint",
+            i,
+            "--work",
+            "work",
+            "--shard",
+            &shard,
+            "--buckets",
+            &buckets,
+            "-j",
+            "2",
+        ];
+        args.extend_from_slice(cfg);
+        let o = run_in(cwd, &args);
         assert_code(&o, 0);
     }
     for b in 0..p {
@@ -87,12 +96,11 @@ fn staged(cwd: &Path, input: &Path, n: u32, p: u32) -> (Trees, i32) {
     }
     for s in 0..n {
         let shard = format!("{s}/{n}");
-        let o = run_in(
-            cwd,
-            &[
-                "apply", i, "--work", "work", "--shard", &shard, "--out", "out", "-j", "2",
-            ],
-        );
+        let mut args = vec![
+            "apply", i, "--work", "work", "--shard", &shard, "--out", "out", "-j", "2",
+        ];
+        args.extend_from_slice(cfg);
+        let o = run_in(cwd, &args);
         let c = common::code(&o);
         assert!(c == 0 || c == 2, "apply {shard}: {o:?}");
     }
@@ -216,13 +224,13 @@ fn planted(dir: &Path) -> PathBuf {
     c
 }
 
-fn every_split(input: &Path, tmp: &Path, want_code: i32) {
-    let (reference, code) = one_machine(&tmp.join("clean"), input);
+fn every_split(input: &Path, tmp: &Path, want_code: i32, cfg: &[&str]) {
+    let (reference, code) = one_machine(&tmp.join("clean"), input, cfg);
     assert_eq!(code, want_code, "clean's exit code");
     for n in [1, 3, 7] {
         for p in [1, 4] {
             let what = format!("{n} shards, {p} buckets");
-            let (got, code) = staged(&tmp.join(format!("n{n}p{p}")), input, n, p);
+            let (got, code) = staged(&tmp.join(format!("n{n}p{p}")), input, n, p, cfg);
             assert_eq!(code, want_code, "{what}: report's exit code");
             assert_same(&what, &reference, &got);
         }
@@ -232,7 +240,7 @@ fn every_split(input: &Path, tmp: &Path, want_code: i32) {
 #[test]
 fn the_example_corpus_staged_is_clean_byte_for_byte() {
     let tmp = tempfile::tempdir().unwrap();
-    every_split(&corpus(), tmp.path(), 0);
+    every_split(&corpus(), tmp.path(), 0, &[]);
 }
 
 #[test]
@@ -240,8 +248,11 @@ fn planted_duplicates_across_shards_and_a_bad_file_staged_are_clean_byte_for_byt
     let tmp = tempfile::tempdir().unwrap();
     let input = planted(tmp.path());
     // The planted copies are removed across shards, naming files of other
-    // shards; the whole copy goes as a document; the bad file fails.
-    let (reference, _) = one_machine(&tmp.path().join("probe"), &input);
+    // shards (under `scope = "all"`: they are single paragraphs); the
+    // whole copy goes as a document; the bad file fails.
+    let all = scope_all(tmp.path());
+    let all = ["--config", all.as_str()];
+    let (reference, _) = one_machine(&tmp.path().join("probe"), &input, &all);
     let s: Value = serde_json::from_slice(&reference.1["summary.json"]).unwrap();
     let row = |p: &str| {
         s["files"]
@@ -260,7 +271,9 @@ fn planted_duplicates_across_shards_and_a_bad_file_staged_are_clean_byte_for_byt
         changes.contains("\"file\":\"aa/first.txt\""),
         "a copy names the first file"
     );
-    every_split(&input, tmp.path(), 2);
+    every_split(&input, &tmp.path().join("all"), 2, &all);
+    // The default scope keeps them: staged still equals clean.
+    every_split(&input, &tmp.path().join("passage"), 2, &[]);
 }
 
 #[test]
@@ -345,7 +358,8 @@ fn a_stage_with_other_options_or_a_missing_shard_is_refused() {
     );
 }
 
-/// `b.txt`'s two-line paragraph repeats two paragraphs of `a.txt`: it goes
+/// Under `scope = "all"` (the copies are single paragraphs and
+/// lines): `b.txt`'s two-line paragraph repeats two paragraphs of `a.txt`: it goes
 /// whole, and its key is remembered at the kept copy of its first line
 /// (`a.txt` line 1), not at itself. `c.txt` holds that paragraph as one
 /// line. With `b.txt` and `c.txt` in different shards, `c.txt` is first
@@ -385,7 +399,9 @@ fn a_decision_that_moves_across_shards_is_settled() {
         "e.txt",
         format!("第五个文件的开头段落，同样是新的。\n\n{q1}\n{q2}\n"),
     );
-    let (reference, code) = one_machine(&tmp.path().join("clean"), &c);
+    let all = scope_all(tmp.path());
+    let all = ["--config", all.as_str()];
+    let (reference, code) = one_machine(&tmp.path().join("clean"), &c, &all);
     assert_eq!(code, 0);
     let changes = String::from_utf8_lossy(&reference.1["changes.jsonl"]).into_owned();
     let names = |file: &str, kept: &str| {
@@ -410,7 +426,7 @@ fn a_decision_that_moves_across_shards_is_settled() {
     ] {
         let what = format!("{n} shards, {p} buckets");
         let cwd = tmp.path().join(format!("n{n}p{p}"));
-        let (got, code) = staged(&cwd, &c, n, p);
+        let (got, code) = staged(&cwd, &c, n, p, &all);
         assert_eq!(code, 0, "{what}");
         assert_same(&what, &reference, &got);
         let settled: Value =
@@ -424,7 +440,8 @@ fn a_decision_that_moves_across_shards_is_settled() {
     let o = run_in(
         &cwd,
         &[
-            "apply", i, "--work", "work", "--shard", "0/1", "--out", "out", "-j", "2",
+            "apply", i, "--work", "work", "--shard", "0/1", "--out", "out", "-j", "2", all[0],
+            all[1],
         ],
     );
     assert_code(&o, 0);
@@ -448,7 +465,7 @@ fn jsonl_shards_beside_files_staged_are_clean_byte_for_byte() {
     let c = tmp.path().join("corpus");
     copy_tree(&root().join("fixtures/shards"), &c.join("shards"));
     copy_tree(&corpus().join("xwlb"), &c.join("texts/xwlb"));
-    let (reference, code) = one_machine(&tmp.path().join("probe"), &c);
+    let (reference, code) = one_machine(&tmp.path().join("probe"), &c, &[]);
     let s: Value = serde_json::from_slice(&reference.1["summary.json"]).unwrap();
     assert!(
         s["files"]
@@ -463,5 +480,5 @@ fn jsonl_shards_beside_files_staged_are_clean_byte_for_byte() {
         "the texts repeat the records: {}",
         s["totals"]
     );
-    every_split(&c, tmp.path(), code);
+    every_split(&c, tmp.path(), code, &[]);
 }

@@ -201,6 +201,9 @@ pub struct DedupRules {
     /// The near-duplicate rules (`dedup.near-*`, `[dedup.near]`).
     #[serde(default)]
     pub near: crate::near::NearRules,
+    /// Which repeats across documents are duplicates (`[dedup] scope`).
+    #[serde(default)]
+    pub scope: crate::config::ScopeRules,
 }
 
 impl DedupRules {
@@ -212,6 +215,7 @@ impl DedupRules {
             document: cfg.on("dedup.document"),
             min_chars: cfg.dedup_min_chars as u32,
             near: crate::near::NearRules::of(cfg),
+            scope: cfg.scope,
         }
     }
 }

@@ -27,6 +27,30 @@
 //! (`[视频]国内联播快讯⏎央视网消息（新闻联播）：`) is remembered but kept, so
 //! it never disappears from above new text.
 //!
+//! **Scope** (`[dedup] scope`): which repeats of a block kept in
+//! *another* document are duplicates. Within one document every repeat
+//! is one (a block whose key a surviving block of this document has, or
+//! whose kept copy is in this document), whatever the scope. With
+//! `"all"` every repeat across documents is one too. With `"passage"`
+//! (the default) a repeat across documents goes only when it is long (a
+//! key of at least `long_chars` characters) or lies in a copied passage:
+//! a run of at least `passage_blocks` consecutive repeated paragraphs
+//! ([`passages`]); a one-sentence paragraph that another article also has
+//! (`工作人员宣读计票结果。`) stays, and is not remembered again (its first
+//! copy stays the kept one). Both criteria read only the document and
+//! whether a key was kept before it, asked before the document inserts
+//! anything: so nightly runs in order decide as one run over all nights,
+//! a staged run as `clean`, and a second run over the cleaned text as the
+//! first (a passage loses all its repeats, a run too short loses none).
+//! How many documents repeat a block is not a criterion: it would need a
+//! count per key carried across nights and summed across the shards of a
+//! staged run (the index stores only the kept copy), and on xwlb the
+//! blocks it would add are formulaic lines of single reports
+//! (`王沪宁、栗战书、杨洁篪等参加会见。`), not boilerplate. A paragraph kept by the scope is an exact copy, so the
+//! near-duplicate rules are not asked about it. In a huge file cleaned in
+//! windows, "this document" is the window for a block whose key an
+//! earlier document also has.
+//!
 //! What is left of a paragraph some of whose lines go is a paragraph of
 //! its own in the cleaned text, and a second run would remove it if it
 //! repeats a kept block (`P⏎A⏎⏎P₁⏎P₂⏎P` with `P₁P₂ = P`: the last `P` goes
@@ -34,6 +58,9 @@
 //! what was kept before this paragraph), removed at once, and remembered
 //! at its first line when new, as the second run would (idempotence).
 
+use std::collections::HashSet;
+
+use crate::config::Scope;
 use crate::index::{Here, Key, Origin, SeenIndex};
 use crate::segment::{self, Block, BlockKind};
 
@@ -62,6 +89,24 @@ pub fn resolve_with(
         line: prints.lines[i],
     };
     let eligible = |b: &Block| b.key_chars >= rules.min_chars && !b.furniture;
+    let scope = rules.scope;
+    // Per block: in a copied passage (`scope = "passage"`).
+    let in_passage = match scope.scope {
+        Scope::Passage => passages(index, prints),
+        Scope::All => Vec::new(),
+    };
+    // Keys of this document's blocks that survive so far: a repeat of
+    // one is a duplicate within the document, whatever the scope.
+    let mut kept_here: HashSet<Key> = HashSet::new();
+    // May a repeat, of a block kept at `kept`, go from block `k` (of
+    // `chars` key characters, in paragraph `p`)?
+    let may_go = |key: Key, chars: u32, p: usize, kept: &Origin, here: &HashSet<Key>| {
+        scope.scope == Scope::All
+            || chars >= scope.long_chars
+            || in_passage[p]
+            || here.contains(&key)
+            || matches!(kept, Origin::ThisRun(h) if h.doc == prints.order)
+    };
     let mut out: Vec<Removal> = Vec::new();
     // Keys of this paragraph's surviving blocks, inserted once the
     // paragraph is known to stay.
@@ -77,16 +122,22 @@ pub fn resolve_with(
         // content is kept (its first line's copy, or the copy of what was
         // left of it).
         let mut moved: Option<Origin> = None;
+        // A repeat kept by the scope: an exact copy, never a near one.
+        let mut spared = false;
         if eligible(b) {
             match index.lookup(b.key) {
                 Some(kept) if rules.paragraph && b.sentence_like => {
-                    out.push(Removal {
-                        block: i,
-                        rule: DupRule::Paragraph,
-                        kept,
-                        near: None,
-                    });
-                    para_gone = true;
+                    if may_go(b.key, b.key_chars, i, &kept, &kept_here) {
+                        out.push(Removal {
+                            block: i,
+                            rule: DupRule::Paragraph,
+                            kept,
+                            near: None,
+                        });
+                        para_gone = true;
+                    } else {
+                        spared = true;
+                    }
                 }
                 Some(_) => {}
                 None => para_key = Some((b.key, at(i))),
@@ -109,12 +160,18 @@ pub fn resolve_with(
                     .map(|&(_, h)| Origin::ThisRun(h))
                     .or_else(|| index.lookup(l.key));
                 match seen {
-                    Some(kept) if rules.line && l.sentence_like => out.push(Removal {
-                        block: k,
-                        rule: DupRule::Line,
-                        kept,
-                        near: None,
-                    }),
+                    Some(kept)
+                        if rules.line
+                            && l.sentence_like
+                            && may_go(l.key, l.key_chars, i, &kept, &kept_here) =>
+                    {
+                        out.push(Removal {
+                            block: k,
+                            rule: DupRule::Line,
+                            kept,
+                            near: None,
+                        })
+                    }
                     Some(_) => {}
                     None => held.push((l.key, at(k))),
                 }
@@ -134,7 +191,20 @@ pub fn resolve_with(
                 para_gone = true;
                 moved = Some(kept);
             } else if gone > 0 && lines.len() - gone >= 2 {
-                moved = resolve_rest(index, prints, i, lines, para_at, &mut out, &mut held);
+                let may = |key: Key, chars: u32, kept: &Origin, here: &HashSet<Key>| {
+                    may_go(key, chars, i, kept, here)
+                };
+                moved = resolve_rest(
+                    index,
+                    prints,
+                    i,
+                    lines.clone(),
+                    para_at,
+                    &mut out,
+                    &mut held,
+                    &mut kept_here,
+                    &may,
+                );
                 para_gone = moved.is_some();
             }
         }
@@ -150,7 +220,7 @@ pub fn resolve_with(
                 }
                 _ => held.clear(),
             }
-        } else if out.len() == para_at && eligible(b) && b.sentence_like && {
+        } else if out.len() == para_at && eligible(b) && b.sentence_like && !spared && {
             let r = near(i);
             let gone = r.is_some();
             out.extend(r);
@@ -162,6 +232,15 @@ pub fn resolve_with(
             // A paragraph whose first line went starts, in the output,
             // at a later line: its key is remembered at the kept copy of
             // that first line, as when the whole paragraph goes.
+            let removed = &out[para_at..];
+            if removed.is_empty() && eligible(b) {
+                kept_here.insert(b.key);
+            }
+            for k in lines.clone() {
+                if eligible(&blocks[k]) && !removed.iter().any(|r| r.block == k) {
+                    kept_here.insert(blocks[k].key);
+                }
+            }
             let first_gone = out[para_at..].iter().find(|r| r.block == i + 1);
             let para_key = match (para_key, first_gone.map(|r| &r.kept)) {
                 (Some((key, _)), Some(Origin::ThisRun(h))) => Some((key, *h)),
@@ -284,10 +363,17 @@ pub fn resolve_run(
     (d, key.is_some())
 }
 
+/// The scope's say on a repeat: (key, key characters, kept copy, keys
+/// kept in this document) → may it go?
+type MayGo<'a> = &'a dyn Fn(Key, u32, &Origin, &HashSet<Key>) -> bool;
+
 /// The lines of paragraph `p` (blocks `lines`) left after the removals
 /// `out[from..]`: removed as one paragraph when they repeat a kept block
 /// (its kept copy returned), else held to be remembered at their first
-/// line.
+/// line. `may` is the scope's say on a repeat (key, key characters,
+/// kept copy, keys kept in this document); `kept_here` gets the key of
+/// a rest that stays.
+#[allow(clippy::too_many_arguments)]
 fn resolve_rest(
     index: &dyn SeenIndex,
     prints: &DocPrints,
@@ -296,6 +382,8 @@ fn resolve_rest(
     from: usize,
     out: &mut Vec<Removal>,
     held: &mut Vec<(Key, Here)>,
+    kept_here: &mut HashSet<Key>,
+    may: MayGo<'_>,
 ) -> Option<Origin> {
     let rules = prints.rules;
     let text = &prints.text.text;
@@ -313,7 +401,10 @@ fn resolve_rest(
     // Against what was kept before this paragraph: the rest of a
     // paragraph never repeats a line of itself.
     match index.lookup(key) {
-        Some(kept) if rest.iter().any(|l| segment::sentence_like(l)) => {
+        Some(kept)
+            if rest.iter().any(|l| segment::sentence_like(l))
+                && may(key, key_chars, &kept, kept_here) =>
+        {
             out.truncate(from);
             out.push(Removal {
                 block: p,
@@ -323,8 +414,12 @@ fn resolve_rest(
             });
             Some(kept)
         }
-        Some(_) => None,
+        Some(_) => {
+            kept_here.insert(key);
+            None
+        }
         None => {
+            kept_here.insert(key);
             held.push((
                 key,
                 Here {
@@ -394,4 +489,58 @@ pub fn resolve_document(index: &mut dyn SeenIndex, prints: &DocPrints) -> Option
             None
         }
     }
+}
+
+/// `scope = "passage"`: per block, whether its paragraph is one of a run
+/// of at least `passage_blocks` consecutive *repeated* paragraphs (a
+/// copied passage). A paragraph is repeated when it, or one of its lines,
+/// could be removed (eligible, reads as a sentence) and its key was kept
+/// before this document or occurs earlier in it; any other paragraph
+/// (new, a headline, too short, furniture) ends a run. Asked before the
+/// document inserts anything, so it depends only on the document and on
+/// what was kept before it: the same in one run and in nightly runs, for
+/// any thread count; and on the cleaned text again (a run that qualified
+/// lost all its repeats, one that did not is there whole), so a second
+/// run decides the same.
+fn passages(index: &dyn SeenIndex, prints: &DocPrints) -> Vec<bool> {
+    let blocks = &prints.blocks;
+    let rules = prints.rules;
+    let eligible = |b: &Block| b.key_chars >= rules.min_chars && !b.furniture;
+    let mut earlier: HashSet<Key> = HashSet::new();
+    let repeat = |b: &Block, earlier: &HashSet<Key>| {
+        eligible(b)
+            && b.sentence_like
+            && (earlier.contains(&b.key) || index.lookup(b.key).is_some())
+    };
+    // (paragraph block, repeated)
+    let mut paras: Vec<(usize, bool)> = Vec::new();
+    let mut i = 0;
+    while i < blocks.len() {
+        let b = &blocks[i];
+        let mut repeated = repeat(b, &earlier);
+        let mut j = i + 1;
+        while j < blocks.len() && blocks[j].kind == BlockKind::Line {
+            let l = &blocks[j];
+            repeated |= repeat(l, &earlier);
+            if eligible(l) {
+                earlier.insert(l.key);
+            }
+            j += 1;
+        }
+        if eligible(b) {
+            earlier.insert(b.key);
+        }
+        paras.push((i, repeated));
+        i = j;
+    }
+    let min = rules.scope.passage_blocks as usize;
+    let mut in_passage = vec![false; blocks.len()];
+    for run in paras.chunk_by(|a, b| a.1 == b.1) {
+        if run[0].1 && run.len() >= min {
+            for &(p, _) in run {
+                in_passage[p] = true;
+            }
+        }
+    }
+    in_passage
 }

@@ -16,10 +16,13 @@ const S: [&str; 7] = [
     "——",
 ];
 
-/// Clean `docs` in order as one corpus; the kept copies are named by
-/// their document number.
-fn clean_corpus(docs: &[String]) -> Vec<Cleaned> {
-    let cfg = Config::default();
+/// Clean `docs` in order as one corpus, with `[dedup] scope = scope`
+/// (the cases below repeat single paragraphs across documents: `All`);
+/// the kept copies are named by their document number.
+fn clean_corpus(docs: &[String], scope: crate::config::Scope) -> Vec<Cleaned> {
+    let mut s = crate::config::Settings::from(Config::default());
+    s.scope.scope = scope;
+    let cfg = Config::try_from(s).unwrap();
     let mut index = MemoryIndex::new();
     docs.iter()
         .enumerate()
@@ -71,7 +74,7 @@ fn a_kept_copy_is_a_block_that_survives() {
         format!("{intro}\n\n{p1}\n{p2}\n"),
         format!("{p1}\n{p2}\n\n{outro}\n"),
     ];
-    let out = clean_corpus(&docs);
+    let out = clean_corpus(&docs, crate::config::Scope::All);
     assert_eq!(out[0].text, docs[0]);
     assert_eq!(out[1].text, format!("{intro}\n"));
     assert_eq!(out[2].text, format!("{outro}\n"));
@@ -96,7 +99,7 @@ fn a_kept_copy_is_a_block_that_survives() {
 #[test]
 fn a_line_never_repeats_its_own_paragraph() {
     let docs = vec![format!("{}\n{}\n", S[0], S[6])];
-    let out = clean_corpus(&docs);
+    let out = clean_corpus(&docs, crate::config::Scope::Passage);
     assert!(out[0].edits.iter().all(|e| !e.rule.starts_with("dedup.")));
 }
 
@@ -120,10 +123,11 @@ fn corpus() -> impl Strategy<Value = Vec<String>> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
     /// Over random corpora of real sentences, every `duplicate_of` names a
-    /// block that survives.
+    /// block that survives, in either scope.
     #[test]
-    fn every_duplicate_of_names_a_surviving_block(docs in corpus()) {
-        let out = clean_corpus(&docs);
+    fn every_duplicate_of_names_a_surviving_block(docs in corpus(), all in any::<bool>()) {
+        use crate::config::Scope;
+        let out = clean_corpus(&docs, if all { Scope::All } else { Scope::Passage });
         assert_kept_copies_survive(&docs, &out)?;
     }
 }

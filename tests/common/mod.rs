@@ -294,7 +294,9 @@ where
 /// second copy is removed as a duplicate.
 pub(crate) const PARA_A: &str = "国家统计局今天发布数据，七月份全国居民消费价格同比上涨百分之一。";
 /// Another such paragraph.
-pub(crate) const PARA_B: &str = "中央气象台预计，未来三天华北地区将有一次明显降雨过程。";
+/// A long paragraph (111 key characters, `fixtures/scope/xwlb-20180317.txt`):
+/// a repeat of it in another file is a duplicate in every `[dedup] scope`.
+pub(crate) const PARA_B: &str = "现在播送中华人民共和国全国人民代表大会公告第二号：第十三届全国人民代表大会第一次会议于2018年3月17日选举习近平为中华人民共和国主席。现予公告。中华人民共和国第十三届全国人民代表大会第一次会议主席团2018年3月17日于北京。";
 
 /// A corpus with work to do, `<dir>/in`: `a.txt` with trailing spaces
 /// (whitespace.trailing) and `b.txt` repeating a paragraph of `a.txt`
