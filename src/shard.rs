@@ -119,6 +119,8 @@ struct Shard {
     blank: std::collections::HashMap<usize, Vec<u8>>,
     /// The line of a truncated stream's tail, if any.
     tail: Option<usize>,
+    /// The line of its last record: the stream is closed once it is read.
+    last_record: Option<usize>,
     /// The records' lines, read again as their records are analysed.
     input: Mutex<Input>,
     /// The output shard (and attribute file), written in line order.
@@ -138,7 +140,7 @@ struct Input {
     next: usize,
     /// Lines read and not yet settled; with the hash of the text decoded
     /// from it (its length and xxh3), once analysed.
-    held: std::collections::HashMap<usize, (std::sync::Arc<[u8]>, Option<(usize, u64)>)>,
+    held: std::collections::HashMap<usize, (std::sync::Arc<Vec<u8>>, Option<(usize, u64)>)>,
     /// Lines settled (their output line put): never held again.
     settled: Vec<bool>,
 }
@@ -403,6 +405,7 @@ pub(crate) fn corpus(files: Vec<SourceFile>, opts: &ShardOptions) -> Corpus {
             lines: 0,
             blank: Default::default(),
             tail: None,
+            last_record: None,
             input: Default::default(),
             out: Default::default(),
             written: Default::default(),
@@ -439,6 +442,7 @@ pub(crate) fn corpus(files: Vec<SourceFile>, opts: &ShardOptions) -> Corpus {
                     shard.blank.insert(n, raw);
                     continue;
                 };
+                shard.last_record = Some(n);
                 let id = id.unwrap_or_else(|| (n + 1).to_string());
                 // Shown as every name is (no control or bidi character
                 // reaches a page or a terminal); an id seen before in this
@@ -578,7 +582,7 @@ impl Corpus {
     /// read, or read from the stream (which is read from its start again
     /// for a line before it, e.g. a review page's text at the end). Lines
     /// passed on the way are held for their records, unless settled.
-    fn raw(&self, shard: usize, line: usize) -> std::io::Result<std::sync::Arc<[u8]>> {
+    fn raw(&self, shard: usize, line: usize) -> std::io::Result<std::sync::Arc<Vec<u8>>> {
         let s = &self.shards[shard];
         let mut g = s.input.lock().unwrap_or_else(|p| p.into_inner());
         if let Some((raw, _)) = g.held.get(&line) {
@@ -604,8 +608,12 @@ impl Corpus {
                 }
             };
             g.next += 1;
+            if Some(n) == s.last_record {
+                // Its buffers go (a zstd window, a few MiB).
+                g.reader = None;
+            }
             if n == line {
-                let raw: std::sync::Arc<[u8]> = l.into();
+                let raw = std::sync::Arc::new(l);
                 if !g.settled.get(n).copied().unwrap_or(true) {
                     g.held.insert(n, (raw.clone(), None));
                 }
@@ -615,7 +623,7 @@ impl Corpus {
             // Within the chunks in flight: analysed soon (further back,
             // a line is read again if it is asked for).
             if record && line - n <= AHEAD && !g.settled.get(n).copied().unwrap_or(true) {
-                g.held.insert(n, (l.into(), None));
+                g.held.insert(n, (std::sync::Arc::new(l), None));
             }
         }
     }
@@ -626,7 +634,7 @@ impl Corpus {
         &self,
         shard: usize,
         line: usize,
-    ) -> std::io::Result<(std::sync::Arc<[u8]>, Option<(usize, u64)>)> {
+    ) -> std::io::Result<(std::sync::Arc<Vec<u8>>, Option<(usize, u64)>)> {
         {
             let g = self.shards[shard]
                 .input
@@ -1217,6 +1225,10 @@ impl DocSource for Corpus {
         }
     }
 
+    fn rereads_in_order(&self) -> bool {
+        !self.shards.is_empty()
+    }
+
     fn write(&self, order: u32, out: &Tree, bytes: &[u8], fallback: bool) -> std::io::Result<()> {
         match &self.docs[order as usize] {
             Entry::File(i) => self.tree.write(*i as u32, out, bytes, fallback),
@@ -1246,20 +1258,23 @@ impl DocSource for Corpus {
                         return Err(e);
                     }
                 };
-                let changed = |span: &Range<usize>, cleaned: &str| match hash {
-                    Some((len, h)) => {
-                        len != cleaned.len()
-                            || h != xxhash_rust::xxh3::xxh3_64(cleaned.as_bytes())
-                    }
-                    None => Corpus::text(&raw, *line, span).ok().as_deref() != Some(cleaned),
+                let changed = |span: &Range<usize>| match hash {
+                    Some((len, h)) => len != bytes.len() || h != xxhash_rust::xxh3::xxh3_64(bytes),
+                    None => Corpus::text(&raw, *line, span)
+                        .map_or(true, |t| t.as_bytes() != bytes),
                 };
-                let new = match (text, std::str::from_utf8(bytes)) {
-                    (Ok(span), Ok(cleaned)) if !fallback && changed(span, cleaned) => {
-                        splice(&raw, span, cleaned)
-                    }
-                    // Unchanged, bad, or failed: the line as it was.
-                    _ => raw.to_vec(),
+                let spliced = match text {
+                    Ok(span) if !fallback && changed(span) => std::str::from_utf8(bytes)
+                        .ok()
+                        .map(|cleaned| splice(&raw, span, cleaned)),
+                    _ => None,
                 };
+                // Unchanged, bad, or failed: the line as it was (no longer
+                // held, so mostly not copied).
+                let new = spliced.unwrap_or_else(|| {
+                    self.settle(*shard, *line);
+                    std::sync::Arc::try_unwrap(raw).unwrap_or_else(|a| (*a).clone())
+                });
                 self.put_line(out, *shard, *line, new)
             }
         }
