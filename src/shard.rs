@@ -25,10 +25,18 @@
 //! ([`stdin_corpus`]), decoded as a file's bytes are, whose output (the
 //! cleaned text, or its bytes when they are no text) is kept for stdout.
 //!
-//! The shard is decompressed and held whole while its records are in the
-//! run (the file tree's bound of three chunks of text does not hold for
-//! shards yet); its output is assembled as its records are emitted and
-//! written, compressed, when the last one is.
+//! A shard is never held whole. It is read twice, as a stream: once when
+//! the corpus is built (each line located, in batches of at most
+//! [`BATCH_LINES`] lines or [`BATCH_BYTES`] bytes: the records' ids and
+//! where their text is; blank lines and a truncated stream's tail kept),
+//! and again during the run, a record's line held from its analysis until
+//! its output line is put ([`Input`]), so what is held is the driver's
+//! chunks in flight, as for files. The output shard (and its attribute
+//! file) is written, compressed, in line order as its lines arrive
+//! ([`Output`]: a line waits only for earlier ones still in flight) and
+//! named when its last line is written. A text read again after its line
+//! was let go (a kept copy's page) reads the shard again from its start,
+//! so those are read in corpus order (`DocSource::rereads_in_order`).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::ops::Range;
@@ -162,6 +170,8 @@ struct Output {
     bytes: u64,
     /// Writing failed (said once, to the record that met it).
     broken: bool,
+    /// A thread is writing lines (`file` and `attrs` are with it).
+    writing: bool,
 }
 
 /// An output file being written, compressed as its shard.
@@ -667,7 +677,9 @@ impl Corpus {
 
     /// Record (or tail) `line`'s output line is `bytes`: written, with the
     /// lines after it that are there, once every line before it is; the
-    /// shard is finished with its last line.
+    /// shard is finished with its last line. One thread at a time writes
+    /// (compresses) a shard's lines, without holding its lock: the others
+    /// leave theirs to it and go on.
     fn put_line(
         &self,
         out: &Tree,
@@ -683,50 +695,78 @@ impl Corpus {
         }
         let row = g.rows.remove(&line);
         g.pending.insert(line, (bytes, row));
-        let g = &mut *g;
-        let r = (|| {
+        if g.writing {
+            return Ok(());
+        }
+        loop {
+            let mut batch = Vec::new();
             while g.next < s.lines {
                 let n = g.next;
-                let (bytes, row) = if let Some(b) = s.blank.get(&n) {
+                let x = if let Some(b) = s.blank.get(&n) {
                     (b.clone(), None)
                 } else if let Some(x) = g.pending.remove(&n) {
                     x
                 } else {
                     break;
                 };
-                if g.file.is_none() {
-                    g.file = Some(Writer::create(out, &s.file.out_rel, s.compression)?);
-                    if let Some(at) = &self.attributes {
-                        g.attrs = Some(Writer::create(at, &s.file.out_rel, s.compression)?);
-                    }
-                }
-                g.file.as_mut().expect("created").write_all(&bytes)?;
-                if let (Some(w), Some(row)) = (g.attrs.as_mut(), row) {
-                    w.write_all(&row)?;
-                }
-                g.bytes += bytes.len() as u64;
+                batch.push(x);
                 g.next += 1;
             }
-            if g.next == s.lines {
-                if let Some(w) = g.file.take() {
-                    w.commit(out)?;
-                }
-                if let (Some(w), Some(at)) = (g.attrs.take(), &self.attributes) {
-                    w.commit(at)?;
-                }
-                s.written
-                    .store(g.bytes, std::sync::atomic::Ordering::Relaxed);
+            if batch.is_empty() {
+                return Ok(());
             }
-            Ok(())
-        })();
-        if r.is_err() {
-            g.broken = true;
-            g.pending.clear();
-            g.rows.clear();
-            g.file = None;
-            g.attrs = None;
+            let last = g.next == s.lines;
+            let (mut file, mut attrs) = (g.file.take(), g.attrs.take());
+            g.writing = true;
+            drop(g);
+            let r = (|| {
+                let w = match &mut file {
+                    Some(w) => w,
+                    None => {
+                        if let Some(at) = &self.attributes {
+                            attrs = Some(Writer::create(at, &s.file.out_rel, s.compression)?);
+                        }
+                        file.insert(Writer::create(out, &s.file.out_rel, s.compression)?)
+                    }
+                };
+                let mut n = 0;
+                for (bytes, row) in &batch {
+                    w.write_all(bytes)?;
+                    if let (Some(a), Some(row)) = (attrs.as_mut(), row) {
+                        a.write_all(row)?;
+                    }
+                    n += bytes.len() as u64;
+                }
+                if last {
+                    if let Some(w) = file.take() {
+                        w.commit(out)?;
+                    }
+                    if let (Some(w), Some(at)) = (attrs.take(), &self.attributes) {
+                        w.commit(at)?;
+                    }
+                }
+                Ok(n)
+            })();
+            g = s.out.lock().unwrap_or_else(|p| p.into_inner());
+            g.writing = false;
+            match r {
+                Ok(n) => {
+                    g.bytes += n;
+                    if last {
+                        s.written
+                            .store(g.bytes, std::sync::atomic::Ordering::Relaxed);
+                        return Ok(());
+                    }
+                    (g.file, g.attrs) = (file, attrs);
+                }
+                Err(e) => {
+                    g.broken = true;
+                    g.pending.clear();
+                    g.rows.clear();
+                    return Err(e);
+                }
+            }
         }
-        r
     }
 }
 
@@ -1260,8 +1300,7 @@ impl DocSource for Corpus {
                 };
                 let changed = |span: &Range<usize>| match hash {
                     Some((len, h)) => len != bytes.len() || h != xxhash_rust::xxh3::xxh3_64(bytes),
-                    None => Corpus::text(&raw, *line, span)
-                        .map_or(true, |t| t.as_bytes() != bytes),
+                    None => Corpus::text(&raw, *line, span).map_or(true, |t| t.as_bytes() != bytes),
                 };
                 let spliced = match text {
                     Ok(span) if !fallback && changed(span) => std::str::from_utf8(bytes)
