@@ -389,6 +389,22 @@ pub(crate) fn stdin_corpus(bytes: Vec<u8>, capture: bool) -> Corpus {
 /// records (more than the driver's chunks in flight).
 const AHEAD: usize = 4096;
 
+/// A batch of lines read when a shard is first read, and how the stream
+/// ended (`Eof` or `Broken`) if it did.
+fn read_batch(reader: &mut LineReader) -> (Vec<Vec<u8>>, Option<Next>) {
+    let (mut batch, mut bytes) = (Vec::new(), 0);
+    while batch.len() < BATCH_LINES && bytes < BATCH_BYTES {
+        match reader.next() {
+            Next::Line(l) => {
+                bytes += l.len();
+                batch.push(l);
+            }
+            end => return (batch, Some(end)),
+        }
+    }
+    (batch, None)
+}
+
 /// Lines located at once when a shard is first read (in parallel).
 const BATCH_LINES: usize = 1024;
 /// ... or bytes of them.
@@ -433,19 +449,21 @@ pub(crate) fn corpus(files: Vec<SourceFile>, opts: &ShardOptions) -> Corpus {
         };
         let rel = shard.file.rel.clone();
         let mut names = std::collections::HashSet::new();
-        let mut batch: Vec<Vec<u8>> = Vec::new();
-        let mut batch_bytes = 0;
-        // Located in parallel (parsing is most of reading a shard).
-        let mut flush = |batch: &mut Vec<Vec<u8>>, shard: &mut Shard, docs: &mut Vec<Entry>| {
+        let locate_all = |batch: &[Vec<u8>]| -> Vec<_> {
             use rayon::prelude::*;
-            let located: Vec<_> = batch
+            batch
                 .par_iter()
                 .map(|raw| {
                     (!raw.iter().all(u8::is_ascii_whitespace))
                         .then(|| locate(raw, &text_path, &id_path, &opts.text_field))
                 })
-                .collect();
-            for (raw, located) in batch.drain(..).zip(located) {
+                .collect()
+        };
+        let mut push = |batch: Vec<Vec<u8>>,
+                        located: Vec<Option<(Option<String>, Located)>>,
+                        shard: &mut Shard,
+                        docs: &mut Vec<Entry>| {
+            for (raw, located) in batch.into_iter().zip(located) {
                 let n = shard.lines;
                 shard.lines += 1;
                 let Some((id, text)) = located else {
@@ -473,25 +491,25 @@ pub(crate) fn corpus(files: Vec<SourceFile>, opts: &ShardOptions) -> Corpus {
                 });
             }
         };
+        // Located in parallel (parsing is most of reading a shard), while
+        // the next batch is decompressed.
+        let (mut batch, mut end) = read_batch(&mut reader);
         loop {
-            match reader.next() {
-                Next::Line(l) => {
-                    batch_bytes += l.len();
-                    batch.push(l);
-                    if batch.len() >= BATCH_LINES || batch_bytes >= BATCH_BYTES {
-                        flush(&mut batch, &mut shard, &mut docs);
-                        batch_bytes = 0;
-                    }
-                }
-                Next::Eof => {
-                    flush(&mut batch, &mut shard, &mut docs);
-                    break;
-                }
+            let ((next, next_end), located) = rayon::join(
+                || match end {
+                    None => read_batch(&mut reader),
+                    Some(_) => (Vec::new(), None),
+                },
+                || locate_all(&batch),
+            );
+            push(std::mem::take(&mut batch), located, &mut shard, &mut docs);
+            match end {
+                None => (batch, end) = (next, next_end),
+                Some(Next::Eof | Next::Line(_)) => break,
                 // A truncated stream: its last line (if not ended) is the
                 // tail; an empty tail stands for the bytes that could not
                 // be read.
-                Next::Broken(rest, e) => {
-                    flush(&mut batch, &mut shard, &mut docs);
+                Some(Next::Broken(rest, e)) => {
                     let t = shard.lines;
                     shard.lines += 1;
                     shard.tail = Some(t);
