@@ -148,10 +148,13 @@ struct Input {
     next: usize,
     /// Lines read and not yet settled; with the hash of the text decoded
     /// from it (its length and xxh3), once analysed.
-    held: std::collections::HashMap<usize, (std::sync::Arc<Vec<u8>>, Option<(usize, u64)>)>,
+    held: std::collections::HashMap<usize, Held>,
     /// Lines settled (their output line put): never held again.
     settled: Vec<bool>,
 }
+
+/// A held line, and the length and xxh3 of its decoded text once analysed.
+type Held = (std::sync::Arc<Vec<u8>>, Option<(usize, u64)>);
 
 /// The output of a shard: lines arrive in any order (records are emitted
 /// in parallel) and are written, compressed, as soon as every line before
@@ -657,12 +660,7 @@ impl Corpus {
     }
 
     /// [`Corpus::raw`], with the hash of its text noted when analysed.
-    #[allow(clippy::type_complexity)]
-    fn held(
-        &self,
-        shard: usize,
-        line: usize,
-    ) -> std::io::Result<(std::sync::Arc<Vec<u8>>, Option<(usize, u64)>)> {
+    fn held(&self, shard: usize, line: usize) -> std::io::Result<Held> {
         {
             let g = self.shards[shard]
                 .input
