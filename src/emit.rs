@@ -528,6 +528,59 @@ impl Write for AtomicFile<'_> {
     }
 }
 
+/// An [`AtomicFile`] let go of its tree for a while (an output shard
+/// written record by record while the run goes on, see `shard.rs`):
+/// written as a plain file, named by [`Detached::attach`] and
+/// [`AtomicFile::commit`]. Dropped unattached, an unnamed file vanishes; a
+/// temp name (the portable path) stays until the next run's scan.
+pub struct Detached {
+    file: std::fs::File,
+    dir: OwnedFd,
+    name: OsString,
+    temp: Option<OsString>,
+    dir_rel: PathBuf,
+}
+
+impl Write for Detached {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.file.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
+impl Detached {
+    /// The file again, of `tree` (the tree it was created in).
+    pub fn attach(self, tree: &Tree) -> AtomicFile<'_> {
+        AtomicFile {
+            file: self.file,
+            dir: Dir::Sub(self.dir),
+            name: self.name,
+            temp: self.temp,
+            dir_rel: self.dir_rel,
+            tree,
+        }
+    }
+}
+
+impl AtomicFile<'_> {
+    /// The file, without its borrow of the tree (its descriptors
+    /// duplicated), until [`Detached::attach`].
+    pub fn detach(mut self) -> io::Result<Detached> {
+        let file = self.file.try_clone()?;
+        let dir = self.dir.fd().try_clone_to_owned()?;
+        Ok(Detached {
+            file,
+            dir,
+            name: std::mem::take(&mut self.name),
+            // Taken, so that dropping `self` keeps the temp file.
+            temp: self.temp.take(),
+            dir_rel: std::mem::take(&mut self.dir_rel),
+        })
+    }
+}
+
 impl AtomicFile<'_> {
     /// Give the file its name (replacing an existing file or link of that
     /// name, never following it), after an fsync with

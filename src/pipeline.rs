@@ -250,6 +250,7 @@ pub fn run(
     // Before the first write: what is already in the output folder is
     // listed (to report what this run did not write), the old summary.json
     // goes; temp files of killed runs go from both.
+    source.set_writes(out_tree.is_some());
     let sink = TreeSink::new(out_tree)?;
     let rt = report_tree.as_ref();
     let mut report = FolderReport::start(rt, opts.reports, opts.stream, progress, source.len())?;

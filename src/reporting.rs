@@ -166,7 +166,26 @@ impl Report for FolderReport<'_> {
                 let order: HashMap<&str, u32> = (0..source.len() as u32)
                     .map(|i| (source.name(i), i))
                     .collect();
-                let text = |name: &str| source.text_again(*order.get(name)?);
+                // A source that reads texts again best in corpus order
+                // (shards: a stream each) has them read first, in order.
+                let ahead: Option<HashMap<&str, Option<String>>> =
+                    source.rereads_in_order().then(|| {
+                        let mut want: Vec<(u32, &str)> = w
+                            .kept
+                            .kept_files()
+                            .chain(w.near.kept_files())
+                            .filter_map(|n| order.get_key_value(n).map(|(&n, &o)| (o, n)))
+                            .collect();
+                        want.sort_unstable();
+                        want.dedup();
+                        want.into_iter()
+                            .map(|(o, n)| (n, source.text_again(o)))
+                            .collect()
+                    });
+                let text = |name: &str| match &ahead {
+                    Some(m) => m.get(name).cloned().flatten(),
+                    None => source.text_again(*order.get(name)?),
+                };
                 crate::report::kept::write_kept_pages(rt, &mut w, &text, &self.rows);
             }
             if let Some(e) = w.error.take() {

@@ -25,10 +25,18 @@
 //! ([`stdin_corpus`]), decoded as a file's bytes are, whose output (the
 //! cleaned text, or its bytes when they are no text) is kept for stdout.
 //!
-//! The shard is decompressed and held whole while its records are in the
-//! run (the file tree's bound of three chunks of text does not hold for
-//! shards yet); its output is assembled as its records are emitted and
-//! written, compressed, when the last one is.
+//! A shard is never held whole. It is read twice, as a stream: once when
+//! the corpus is built (each line located, in batches of at most
+//! [`BATCH_LINES`] lines or [`BATCH_BYTES`] bytes: the records' ids and
+//! where their text is; blank lines and a truncated stream's tail kept),
+//! and again during the run, a record's line held from its analysis until
+//! its output line is put ([`Input`]), so what is held is the driver's
+//! chunks in flight, as for files. The output shard (and its attribute
+//! file) is written, compressed, in line order as its lines arrive
+//! ([`Output`]: a line waits only for earlier ones still in flight) and
+//! named when its last line is written. A text read again after its line
+//! was let go (a kept copy's page) reads the shard again from its start,
+//! so those are read in corpus order (`DocSource::rereads_in_order`).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::ops::Range;
@@ -106,22 +114,211 @@ impl Compression {
     }
 }
 
-/// One shard, decompressed.
+/// One shard: what its first reading found (its lines, which of them are
+/// blank), the reader of the run, and its output being written.
 struct Shard {
     file: SourceFile,
     compression: Compression,
-    /// The decompressed bytes.
-    data: Vec<u8>,
-    /// Each line's bytes in `data`, its newline included.
-    lines: Vec<Range<usize>>,
-    /// The output lines so far (`None`: a record not yet emitted), and how
-    /// many are missing.
-    out: Mutex<(Vec<Option<Vec<u8>>>, usize)>,
+    /// Its lines (records, blank lines, a truncated stream's tail).
+    lines: usize,
+    /// The blank lines' bytes (passed through; no records).
+    blank: std::collections::HashMap<usize, Vec<u8>>,
+    /// The line of a truncated stream's tail, if any.
+    tail: Option<usize>,
+    /// The line of its last record: the stream is closed once it is read.
+    last_record: Option<usize>,
+    /// The records' lines, read again as their records are analysed.
+    input: Mutex<Input>,
+    /// The output shard (and attribute file), written in line order.
+    out: Mutex<Output>,
     /// Bytes of the output shard (its lines, decompressed), once written.
     written: std::sync::atomic::AtomicU64,
-    /// With `--attributes`: each line's attribute row (`None`: not yet
-    /// settled, or a blank line).
-    attrs: Mutex<Vec<Option<Vec<u8>>>>,
+}
+
+/// The reading of a shard during the run: records are analysed in corpus
+/// order (a few chunks at once), so the shard is decompressed again as a
+/// stream and each record's line is held from its analysis until its
+/// output line is settled; at most the run's chunks in flight are held.
+#[derive(Default)]
+struct Input {
+    /// The stream, at line `next`.
+    reader: Option<LineReader>,
+    next: usize,
+    /// Lines read and not yet settled; with the hash of the text decoded
+    /// from it (its length and xxh3), once analysed.
+    held: std::collections::HashMap<usize, Held>,
+    /// Lines settled (their output line put): never held again.
+    settled: Vec<bool>,
+}
+
+/// A held line, and the length and xxh3 of its decoded text once analysed.
+type Held = (std::sync::Arc<Vec<u8>>, Option<(usize, u64)>);
+
+/// The output of a shard: lines arrive in any order (records are emitted
+/// in parallel) and are written, compressed, as soon as every line before
+/// them is there; the attribute rows go along.
+#[derive(Default)]
+struct Output {
+    /// The next line to write.
+    next: usize,
+    /// Lines (with their attribute rows) waiting for an earlier one.
+    pending: std::collections::BTreeMap<usize, (Vec<u8>, Option<Vec<u8>>)>,
+    /// The attribute rows noted for lines not yet put.
+    rows: std::collections::HashMap<usize, Vec<u8>>,
+    file: Option<Writer>,
+    attrs: Option<Writer>,
+    /// Decompressed bytes written.
+    bytes: u64,
+    /// Writing failed (said once, to the record that met it).
+    broken: bool,
+    /// A thread is writing lines (`file` and `attrs` are with it).
+    writing: bool,
+}
+
+/// An output file being written, compressed as its shard.
+enum Writer {
+    Plain(std::io::BufWriter<crate::emit::Detached>),
+    Gzip(flate2::write::GzEncoder<crate::emit::Detached>),
+    Zstd(zstd::stream::write::Encoder<'static, crate::emit::Detached>),
+}
+
+impl Writer {
+    fn create(tree: &Tree, rel: &Path, c: Compression) -> std::io::Result<Writer> {
+        let f = tree.create(rel)?.detach()?;
+        Ok(match c {
+            Compression::Plain => Writer::Plain(std::io::BufWriter::with_capacity(1 << 16, f)),
+            Compression::Gzip => Writer::Gzip(flate2::write::GzEncoder::new(
+                f,
+                flate2::Compression::default(),
+            )),
+            Compression::Zstd => Writer::Zstd(zstd::stream::write::Encoder::new(f, 3)?),
+        })
+    }
+
+    fn write_all(&mut self, b: &[u8]) -> std::io::Result<()> {
+        match self {
+            Writer::Plain(w) => w.write_all(b),
+            Writer::Gzip(w) => w.write_all(b),
+            Writer::Zstd(w) => w.write_all(b),
+        }
+    }
+
+    /// Finish the stream and name the file in `tree`.
+    fn commit(self, tree: &Tree) -> std::io::Result<()> {
+        let f = match self {
+            Writer::Plain(w) => w.into_inner().map_err(|e| e.into_error())?,
+            Writer::Gzip(w) => w.finish()?,
+            Writer::Zstd(w) => w.finish()?,
+        };
+        f.attach(tree).commit(Durability::Deferred)
+    }
+}
+
+/// A shard's decompressed stream, line by line: read in chunks of 64 KiB
+/// until it ends or breaks (a truncated or damaged gzip/zstd stream).
+struct LineReader {
+    r: Box<dyn BufRead + Send>,
+    buf: Vec<u8>,
+    /// Where the unread bytes of `buf` start, and how far past that no
+    /// newline was found.
+    pos: usize,
+    scanned: usize,
+    /// The stream ended: cleanly (`None`) or broken (why).
+    end: Option<Option<String>>,
+    /// Everything was handed out.
+    done: bool,
+}
+
+/// What a [`LineReader`] hands out next.
+enum Next {
+    /// A line, its newline included (the last line may have none).
+    Line(Vec<u8>),
+    /// The end of the stream.
+    Eof,
+    /// The stream broke: the bytes after the last newline, and why.
+    Broken(Vec<u8>, String),
+}
+
+impl LineReader {
+    fn open(path: &Path, c: Compression) -> std::io::Result<LineReader> {
+        let file = std::fs::File::open(path)?;
+        if !file.metadata()?.is_file() {
+            return Err(std::io::Error::other("not a regular file"));
+        }
+        let file = BufReader::new(file);
+        let r: Box<dyn BufRead + Send> = match c {
+            Compression::Plain => Box::new(file),
+            Compression::Gzip => {
+                Box::new(BufReader::new(flate2::bufread::MultiGzDecoder::new(file)))
+            }
+            Compression::Zstd => Box::new(BufReader::new(
+                zstd::stream::read::Decoder::with_buffer(file)?,
+            )),
+        };
+        Ok(LineReader {
+            r,
+            buf: Vec::new(),
+            pos: 0,
+            scanned: 0,
+            end: None,
+            done: false,
+        })
+    }
+
+    fn next(&mut self) -> Next {
+        loop {
+            if self.done {
+                return Next::Eof;
+            }
+            let from = self.pos + self.scanned;
+            if let Some(i) = self.buf[from..].iter().position(|&b| b == b'\n') {
+                let end = from + i + 1;
+                let line = self.buf[self.pos..end].to_vec();
+                self.pos = end;
+                self.scanned = 0;
+                return Next::Line(line);
+            }
+            self.scanned = self.buf.len() - self.pos;
+            if let Some(end) = self.end.take() {
+                let rest = self.buf[self.pos..].to_vec();
+                self.buf = Vec::new();
+                self.pos = 0;
+                self.scanned = 0;
+                match end {
+                    Some(why) => {
+                        self.done = true;
+                        return Next::Broken(rest, why);
+                    }
+                    None if rest.is_empty() => {
+                        self.done = true;
+                        return Next::Eof;
+                    }
+                    None => {
+                        self.end = Some(None);
+                        return Next::Line(rest);
+                    }
+                }
+            }
+            if self.pos > 0 {
+                self.buf.drain(..self.pos);
+                self.pos = 0;
+            }
+            let old = self.buf.len();
+            self.buf.resize(old + (1 << 16), 0);
+            match self.r.read(&mut self.buf[old..]) {
+                Ok(0) => {
+                    self.buf.truncate(old);
+                    self.end = Some(None);
+                }
+                Ok(n) => self.buf.truncate(old + n),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => self.buf.truncate(old),
+                Err(e) => {
+                    self.buf.truncate(old);
+                    self.end = Some(Some(e.to_string()));
+                }
+            }
+        }
+    }
 }
 
 /// Where a record's text is in its line, or why it has none.
@@ -140,11 +337,12 @@ enum Entry {
         text: Located,
     },
     /// What was left of a truncated compressed stream (line `line`,
-    /// possibly empty) and why it ended.
+    /// possibly empty: its bytes) and why it ended.
     Tail {
         shard: usize,
         line: usize,
         name: String,
+        bytes: Vec<u8>,
         error: String,
     },
     /// A shard that could not be read at all.
@@ -168,6 +366,9 @@ pub(crate) struct Corpus {
     stdout: Mutex<Option<Vec<u8>>>,
     /// Stdin's output is kept for stdout (not with `--check`).
     capture: bool,
+    /// Outputs are written (not `--check`): a record's line is held from
+    /// its analysis until its output line is put.
+    writes: bool,
 }
 
 /// The corpus of input `-`: one text, read on stdin, whose output (when
@@ -181,11 +382,38 @@ pub(crate) fn stdin_corpus(bytes: Vec<u8>, capture: bool) -> Corpus {
         docs: vec![Entry::Stdin(bytes)],
         stdout: Mutex::new(None),
         capture,
+        writes: true,
     }
 }
 
+/// Lines passed on the way to a record's line that are held for their
+/// records (more than the driver's chunks in flight).
+const AHEAD: usize = 4096;
+
+/// A batch of lines read when a shard is first read, and how the stream
+/// ended (`Eof` or `Broken`) if it did.
+fn read_batch(reader: &mut LineReader) -> (Vec<Vec<u8>>, Option<Next>) {
+    let (mut batch, mut bytes) = (Vec::new(), 0);
+    while batch.len() < BATCH_LINES && bytes < BATCH_BYTES {
+        match reader.next() {
+            Next::Line(l) => {
+                bytes += l.len();
+                batch.push(l);
+            }
+            end => return (batch, Some(end)),
+        }
+    }
+    (batch, None)
+}
+
+/// Lines located at once when a shard is first read (in parallel).
+const BATCH_LINES: usize = 1024;
+/// ... or bytes of them.
+const BATCH_BYTES: usize = 8 << 20;
+
 /// Build the corpus of `files` (in corpus order): each shard among them
-/// is read and its lines located; every other file is a document as it is.
+/// is read as a stream, once, and its records located (their ids, where
+/// their text is); every other file is a document as it is.
 pub(crate) fn corpus(files: Vec<SourceFile>, opts: &ShardOptions) -> Corpus {
     let text_path: Vec<&str> = opts.text_field.split('.').collect();
     let id_path: Vec<&str> = opts.id_field.split('.').collect();
@@ -198,84 +426,58 @@ pub(crate) fn corpus(files: Vec<SourceFile>, opts: &ShardOptions) -> Corpus {
             continue;
         };
         let s = shards.len();
-        let (data, error) = match decompress(&f.path, compression) {
-            Ok(x) => x,
+        let mut shard = Shard {
+            file: f,
+            compression,
+            lines: 0,
+            blank: Default::default(),
+            tail: None,
+            last_record: None,
+            input: Default::default(),
+            out: Default::default(),
+            written: Default::default(),
+        };
+        let mut reader = match LineReader::open(&shard.file.path, compression) {
+            Ok(r) => r,
             Err(e) => {
                 docs.push(Entry::Unreadable {
                     shard: s,
                     error: e.to_string(),
                 });
-                shards.push(Shard {
-                    file: f,
-                    compression,
-                    data: Vec::new(),
-                    lines: Vec::new(),
-                    out: Mutex::new((Vec::new(), 1)),
-                    written: Default::default(),
-                    attrs: Default::default(),
-                });
+                shards.push(shard);
                 continue;
             }
         };
-        let mut lines = Vec::new();
-        let mut at = 0;
-        for l in data.split_inclusive(|&b| b == b'\n') {
-            lines.push(at..at + l.len());
-            at += l.len();
-        }
-        // A truncated stream: its last line (if not ended) is the tail;
-        // an empty tail stands for the bytes that could not be read.
-        let tail = error.map(|e| {
-            if lines
-                .last()
-                .is_some_and(|l| !data[l.clone()].ends_with(b"\n"))
-            {
-                (lines.len() - 1, e)
-            } else {
-                lines.push(data.len()..data.len());
-                (lines.len() - 1, e)
-            }
-        });
-        let mut out = Vec::with_capacity(lines.len());
-        let mut missing = 0;
+        let rel = shard.file.rel.clone();
         let mut names = std::collections::HashSet::new();
-        // Located in parallel (parsing is most of reading a shard).
-        use rayon::prelude::*;
-        let mut located: Vec<_> = lines
-            .par_iter()
-            .map(|l| {
-                let raw = &data[l.clone()];
-                (!raw.iter().all(u8::is_ascii_whitespace))
-                    .then(|| locate(raw, &text_path, &id_path, &opts.text_field))
-            })
-            .collect();
-        for (n, l) in lines.iter().enumerate() {
-            let raw = &data[l.clone()];
-            if let Some((t, e)) = tail.as_ref().filter(|(t, _)| *t == n) {
-                docs.push(Entry::Tail {
-                    shard: s,
-                    line: *t,
-                    name: format!("{}#{}", f.rel, t + 1),
-                    error: format!(
-                        "line {}: truncated {} stream ({e}); {} bytes of the line before the end passed through",
-                        t + 1,
-                        compression.name(),
-                        raw.len()
-                    ),
-                });
-                out.push(None);
-                missing += 1;
-            } else if raw.iter().all(u8::is_ascii_whitespace) {
-                out.push(Some(raw.to_vec()));
-            } else {
-                let (id, text) = located[n].take().expect("located");
+        let locate_all = |batch: &[Vec<u8>]| -> Vec<_> {
+            use rayon::prelude::*;
+            batch
+                .par_iter()
+                .map(|raw| {
+                    (!raw.iter().all(u8::is_ascii_whitespace))
+                        .then(|| locate(raw, &text_path, &id_path, &opts.text_field))
+                })
+                .collect()
+        };
+        let mut push = |batch: Vec<Vec<u8>>,
+                        located: Vec<Option<(Option<String>, Located)>>,
+                        shard: &mut Shard,
+                        docs: &mut Vec<Entry>| {
+            for (raw, located) in batch.into_iter().zip(located) {
+                let n = shard.lines;
+                shard.lines += 1;
+                let Some((id, text)) = located else {
+                    shard.blank.insert(n, raw);
+                    continue;
+                };
+                shard.last_record = Some(n);
                 let id = id.unwrap_or_else(|| (n + 1).to_string());
                 // Shown as every name is (no control or bidi character
                 // reaches a page or a terminal); an id seen before in this
                 // shard gets its line, so that no two records share a name.
                 let mut name = format!(
-                    "{}#{}",
-                    f.rel,
+                    "{rel}#{}",
                     crate::discover::escape_name(std::ffi::OsStr::new(&id))
                 );
                 if !names.insert(name.clone()) {
@@ -288,24 +490,48 @@ pub(crate) fn corpus(files: Vec<SourceFile>, opts: &ShardOptions) -> Corpus {
                     id,
                     text: text.map_err(|why| format!("line {}: {why}", n + 1)),
                 });
-                out.push(None);
-                missing += 1;
+            }
+        };
+        // Located in parallel (parsing is most of reading a shard), while
+        // the next batch is decompressed.
+        let (mut batch, mut end) = read_batch(&mut reader);
+        loop {
+            let ((next, next_end), located) = rayon::join(
+                || match end {
+                    None => read_batch(&mut reader),
+                    Some(_) => (Vec::new(), None),
+                },
+                || locate_all(&batch),
+            );
+            push(std::mem::take(&mut batch), located, &mut shard, &mut docs);
+            match end {
+                None => (batch, end) = (next, next_end),
+                Some(Next::Eof | Next::Line(_)) => break,
+                // A truncated stream: its last line (if not ended) is the
+                // tail; an empty tail stands for the bytes that could not
+                // be read.
+                Some(Next::Broken(rest, e)) => {
+                    let t = shard.lines;
+                    shard.lines += 1;
+                    shard.tail = Some(t);
+                    docs.push(Entry::Tail {
+                        shard: s,
+                        line: t,
+                        name: format!("{rel}#{}", t + 1),
+                        error: format!(
+                            "line {}: truncated {} stream ({e}); {} bytes of the line before the end passed through",
+                            t + 1,
+                            compression.name(),
+                            rest.len()
+                        ),
+                        bytes: rest,
+                    });
+                    break;
+                }
             }
         }
-        let attrs = if opts.attributes.is_some() {
-            vec![None; lines.len()]
-        } else {
-            Vec::new()
-        };
-        shards.push(Shard {
-            file: f,
-            compression,
-            data,
-            lines,
-            out: Mutex::new((out, missing)),
-            written: Default::default(),
-            attrs: Mutex::new(attrs),
-        });
+        shard.input.get_mut().expect("new").settled = vec![false; shard.lines];
+        shards.push(shard);
     }
     let mut c = Corpus {
         keep_duplicates: opts.keep_duplicates,
@@ -315,6 +541,7 @@ pub(crate) fn corpus(files: Vec<SourceFile>, opts: &ShardOptions) -> Corpus {
         docs,
         stdout: Mutex::new(None),
         capture: false,
+        writes: true,
     };
     c.fix_ids();
     c
@@ -343,18 +570,26 @@ impl Corpus {
         self.attributes = tree;
     }
 
+    /// Whether outputs are written (not with `--check`, nor in a staged
+    /// run's fingerprint stage): without, a record's line is let go of as
+    /// soon as it is analysed.
+    pub(crate) fn set_writes(&mut self, writes: bool) {
+        self.writes = writes;
+    }
+
     /// Line `line` of shard `shard` has its attribute row `row`, unless it
-    /// has one already (a record's changes are noted before it is written).
+    /// has one already (a record's changes are noted before it is written)
+    /// or its line was put.
     fn put_attrs(&self, shard: usize, line: usize, row: impl FnOnce() -> Vec<u8>) {
         if self.attributes.is_none() {
             return;
         }
         let mut g = self.shards[shard]
-            .attrs
+            .out
             .lock()
             .unwrap_or_else(|p| p.into_inner());
-        if let Some(slot @ None) = g.get_mut(line) {
-            *slot = Some(row());
+        if line >= g.next && !g.pending.contains_key(&line) && !g.rows.contains_key(&line) {
+            g.rows.insert(line, row());
         }
     }
 
@@ -372,20 +607,93 @@ impl Corpus {
         }
     }
 
-    fn line(&self, shard: usize, line: usize) -> &[u8] {
+    /// The bytes of record line `line` of shard `shard`: held since it was
+    /// read, or read from the stream (which is read from its start again
+    /// for a line before it, e.g. a review page's text at the end). Lines
+    /// passed on the way are held for their records, unless settled.
+    fn raw(&self, shard: usize, line: usize) -> std::io::Result<std::sync::Arc<Vec<u8>>> {
         let s = &self.shards[shard];
-        &s.data[s.lines[line].clone()]
+        let mut g = s.input.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((raw, _)) = g.held.get(&line) {
+            return Ok(raw.clone());
+        }
+        if line < g.next {
+            g.reader = None;
+        }
+        if g.reader.is_none() {
+            g.reader = Some(LineReader::open(&s.file.path, s.compression)?);
+            g.next = 0;
+        }
+        loop {
+            let n = g.next;
+            let l = match g.reader.as_mut().expect("opened").next() {
+                Next::Line(l) => l,
+                Next::Eof | Next::Broken(..) => {
+                    g.reader = None;
+                    return Err(std::io::Error::other(format!(
+                        "line {}: the shard changed while it was read (it has fewer lines now)",
+                        line + 1
+                    )));
+                }
+            };
+            g.next += 1;
+            if Some(n) == s.last_record {
+                // Its buffers go (a zstd window, a few MiB).
+                g.reader = None;
+            }
+            if n == line {
+                let raw = std::sync::Arc::new(l);
+                if !g.settled.get(n).copied().unwrap_or(true) {
+                    g.held.insert(n, (raw.clone(), None));
+                }
+                return Ok(raw);
+            }
+            let record = !s.blank.contains_key(&n) && s.tail != Some(n);
+            // Within the chunks in flight: analysed soon (further back,
+            // a line is read again if it is asked for).
+            if record && line - n <= AHEAD && !g.settled.get(n).copied().unwrap_or(true) {
+                g.held.insert(n, (std::sync::Arc::new(l), None));
+            }
+        }
     }
 
-    /// The decoded text of a located record.
-    fn text(&self, shard: usize, line: usize, span: &Range<usize>) -> Result<String, String> {
-        let raw = &self.line(shard, line)[span.clone()];
-        serde_json::from_slice::<String>(raw)
+    /// [`Corpus::raw`], with the hash of its text noted when analysed.
+    fn held(&self, shard: usize, line: usize) -> std::io::Result<Held> {
+        {
+            let g = self.shards[shard]
+                .input
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            if let Some(x) = g.held.get(&line) {
+                return Ok(x.clone());
+            }
+        }
+        Ok((self.raw(shard, line)?, None))
+    }
+
+    /// Line `line` is settled: its bytes are no longer held.
+    fn settle(&self, shard: usize, line: usize) {
+        let mut g = self.shards[shard]
+            .input
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        g.held.remove(&line);
+        if let Some(x) = g.settled.get_mut(line) {
+            *x = true;
+        }
+    }
+
+    /// The decoded text of a located record, from its line `raw`.
+    fn text(raw: &[u8], line: usize, span: &Range<usize>) -> Result<String, String> {
+        serde_json::from_slice::<String>(&raw[span.clone()])
             .map_err(|e| format!("line {}: text field is no valid JSON string: {e}", line + 1))
     }
 
-    /// Record (or tail) `order`'s output line is `bytes`; when it is the
-    /// shard's last, the shard is written.
+    /// Record (or tail) `line`'s output line is `bytes`: written, with the
+    /// lines after it that are there, once every line before it is; the
+    /// shard is finished with its last line. One thread at a time writes
+    /// (compresses) a shard's lines, without holding its lock: the others
+    /// leave theirs to it and go on.
     fn put_line(
         &self,
         out: &Tree,
@@ -393,25 +701,86 @@ impl Corpus {
         line: usize,
         bytes: Vec<u8>,
     ) -> std::io::Result<()> {
+        self.settle(shard, line);
         let s = &self.shards[shard];
         let mut g = s.out.lock().unwrap_or_else(|p| p.into_inner());
-        if g.0[line].is_none() {
-            g.0[line] = Some(bytes);
-            g.1 -= 1;
-        }
-        if g.1 > 0 {
+        if line < g.next || g.pending.contains_key(&line) || g.broken {
             return Ok(());
         }
-        let lines = std::mem::take(&mut g.0);
-        drop(g);
-        write_shard(out, &s.file.out_rel, s.compression, lines.iter().flatten())?;
-        if let Some(at) = &self.attributes {
-            let rows = std::mem::take(&mut *s.attrs.lock().unwrap_or_else(|p| p.into_inner()));
-            write_shard(at, &s.file.out_rel, s.compression, rows.iter().flatten())?;
+        let row = g.rows.remove(&line);
+        g.pending.insert(line, (bytes, row));
+        if g.writing {
+            return Ok(());
         }
-        let n = lines.iter().flatten().map(|l| l.len() as u64).sum();
-        s.written.store(n, std::sync::atomic::Ordering::Relaxed);
-        Ok(())
+        loop {
+            let mut batch = Vec::new();
+            while g.next < s.lines {
+                let n = g.next;
+                let x = if let Some(b) = s.blank.get(&n) {
+                    (b.clone(), None)
+                } else if let Some(x) = g.pending.remove(&n) {
+                    x
+                } else {
+                    break;
+                };
+                batch.push(x);
+                g.next += 1;
+            }
+            if batch.is_empty() {
+                return Ok(());
+            }
+            let last = g.next == s.lines;
+            let (mut file, mut attrs) = (g.file.take(), g.attrs.take());
+            g.writing = true;
+            drop(g);
+            let r = (|| {
+                let w = match &mut file {
+                    Some(w) => w,
+                    None => {
+                        if let Some(at) = &self.attributes {
+                            attrs = Some(Writer::create(at, &s.file.out_rel, s.compression)?);
+                        }
+                        file.insert(Writer::create(out, &s.file.out_rel, s.compression)?)
+                    }
+                };
+                let mut n = 0;
+                for (bytes, row) in &batch {
+                    w.write_all(bytes)?;
+                    if let (Some(a), Some(row)) = (attrs.as_mut(), row) {
+                        a.write_all(row)?;
+                    }
+                    n += bytes.len() as u64;
+                }
+                if last {
+                    if let Some(w) = file.take() {
+                        w.commit(out)?;
+                    }
+                    if let (Some(w), Some(at)) = (attrs.take(), &self.attributes) {
+                        w.commit(at)?;
+                    }
+                }
+                Ok(n)
+            })();
+            g = s.out.lock().unwrap_or_else(|p| p.into_inner());
+            g.writing = false;
+            match r {
+                Ok(n) => {
+                    g.bytes += n;
+                    if last {
+                        s.written
+                            .store(g.bytes, std::sync::atomic::Ordering::Relaxed);
+                        return Ok(());
+                    }
+                    (g.file, g.attrs) = (file, attrs);
+                }
+                Err(e) => {
+                    g.broken = true;
+                    g.pending.clear();
+                    g.rows.clear();
+                    return Err(e);
+                }
+            }
+        }
     }
 }
 
@@ -566,71 +935,141 @@ fn merge(row: &mut FileReport, r: FileReport) {
     }
 }
 
-/// Write the lines of an output shard beneath `out`, compressed as
-/// `compression` says, atomically.
-fn write_shard<'a>(
-    out: &Tree,
-    rel: &Path,
-    compression: Compression,
-    lines: impl Iterator<Item = &'a Vec<u8>>,
-) -> std::io::Result<()> {
-    let f = out.create(rel)?;
-    let f = match compression {
-        Compression::Plain => {
-            let mut w = std::io::BufWriter::new(f);
-            for l in lines {
-                w.write_all(l)?;
-            }
-            w.into_inner().map_err(|e| e.into_error())?
-        }
-        Compression::Gzip => {
-            let mut w = flate2::write::GzEncoder::new(f, flate2::Compression::default());
-            for l in lines {
-                w.write_all(l)?;
-            }
-            w.finish()?
-        }
-        Compression::Zstd => {
-            let mut w = zstd::stream::write::Encoder::new(f, 3)?;
-            for l in lines {
-                w.write_all(l)?;
-            }
-            w.finish()?
-        }
-    };
-    f.commit(Durability::Deferred)
-}
-
-/// Read and decompress a shard: its bytes, and why the stream ended early
-/// (a truncated or damaged gzip/zstd stream; the bytes before are kept).
-fn decompress(path: &Path, c: Compression) -> std::io::Result<(Vec<u8>, Option<String>)> {
-    let file = std::fs::File::open(path)?;
-    if !file.metadata()?.is_file() {
-        return Err(std::io::Error::other("not a regular file"));
-    }
-    let file = BufReader::new(file);
-    let mut r: Box<dyn BufRead> = match c {
-        Compression::Plain => Box::new(file),
-        Compression::Gzip => Box::new(BufReader::new(flate2::bufread::MultiGzDecoder::new(file))),
-        Compression::Zstd => Box::new(BufReader::new(zstd::stream::read::Decoder::with_buffer(
-            file,
-        )?)),
-    };
-    let mut data = Vec::new();
-    let mut chunk = vec![0u8; 1 << 16];
-    loop {
-        match r.read(&mut chunk) {
-            Ok(0) => return Ok((data, None)),
-            Ok(n) => data.extend_from_slice(&chunk[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Ok((data, Some(e.to_string()))),
-        }
-    }
-}
-
 /// The id of a record (if it has one) and the byte span of its text
 /// field's JSON string in `line`, or why it has none.
 fn locate(
+    line: &[u8],
+    text_path: &[&str],
+    id_path: &[&str],
+    text_field: &str,
+) -> (Option<String>, Located) {
+    // One pass over the line picks the two top-level fields; anything
+    // unusual (an error to explain) takes the slow path, whose messages
+    // these are.
+    if let Ok(json) = std::str::from_utf8(line) {
+        if let Some(found) = locate_fast(json, text_path, id_path, text_field) {
+            return found;
+        }
+    }
+    locate_slow(line, text_path, id_path, text_field)
+}
+
+/// [`locate`] in one pass of the JSON parser over a valid object: `None`
+/// when the line is no valid JSON object.
+fn locate_fast(
+    json: &str,
+    text_path: &[&str],
+    id_path: &[&str],
+    text_field: &str,
+) -> Option<(Option<String>, Located)> {
+    let (t0, i0) = (*text_path.first()?, *id_path.first()?);
+    let mut de = serde_json::Deserializer::from_str(json);
+    let (t, i) =
+        serde::Deserializer::deserialize_map(&mut de, TopFields { text: t0, id: i0 }).ok()?;
+    de.end().ok()?;
+    let t = match t {
+        Some(v) => field(v, &text_path[1..]),
+        None => None,
+    };
+    let i = match i {
+        Some(v) => field(v, &id_path[1..]),
+        None => None,
+    };
+    Some((id_of(i), text_span(json, t, text_field)))
+}
+
+/// Picks two fields of a JSON object (the last of each name, as a map
+/// would keep it), every other value checked and skipped.
+struct TopFields<'k> {
+    text: &'k str,
+    id: &'k str,
+}
+
+/// Two values a [`TopFields`] found.
+type Found<'de> = (Option<&'de RawValue>, Option<&'de RawValue>);
+
+impl<'de> serde::de::Visitor<'de> for TopFields<'_> {
+    type Value = Found<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Found<'de>, A::Error> {
+        let (mut text, mut id) = (None, None);
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            let (is_text, is_id) = (key.0 == self.text, key.0 == self.id);
+            if is_text || is_id {
+                let v: &'de RawValue = map.next_value()?;
+                if is_text {
+                    text = Some(v);
+                }
+                if is_id {
+                    id = Some(v);
+                }
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok((text, id))
+    }
+}
+
+/// An object key, borrowed from the line unless it has escapes.
+struct Key<'de>(std::borrow::Cow<'de, str>);
+
+impl<'de> serde::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(s.into()))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Key<'de>, E> {
+                Ok(Key(s.to_owned().into()))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// A record's id from its id field's value: a string's text, a number's
+/// or boolean's JSON; none for an object, an array or null.
+fn id_of(v: Option<&RawValue>) -> Option<String> {
+    v.and_then(|v| {
+        let raw = v.get();
+        if raw.starts_with('"') {
+            serde_json::from_str::<String>(raw).ok()
+        } else if raw.starts_with(['{', '[']) || raw == "null" {
+            None
+        } else {
+            Some(raw.to_string())
+        }
+    })
+}
+
+/// The byte span in `json` of the text field's value `v`, or why it is
+/// none.
+fn text_span(json: &str, v: Option<&RawValue>, text_field: &str) -> Located {
+    match v {
+        None => Err(format!("no text field `{text_field}`")),
+        Some(v) if !v.get().starts_with('"') => Err(format!(
+            "text field `{text_field}` is not a string: {}",
+            kind(v.get())
+        )),
+        Some(v) => {
+            let start = v.get().as_ptr() as usize - json.as_ptr() as usize;
+            Ok(start..start + v.get().len())
+        }
+    }
+}
+
+/// [`locate`] the slow way (three passes, the messages of a bad line).
+fn locate_slow(
     line: &[u8],
     text_path: &[&str],
     id_path: &[&str],
@@ -652,27 +1091,8 @@ fn locate(
     if !top.get().starts_with('{') {
         return (None, Err("not a JSON object".into()));
     }
-    let id = field(top, id_path).and_then(|v| {
-        let raw = v.get();
-        if raw.starts_with('"') {
-            serde_json::from_str::<String>(raw).ok()
-        } else if raw.starts_with(['{', '[']) || raw == "null" {
-            None
-        } else {
-            Some(raw.to_string())
-        }
-    });
-    let text = match field(top, text_path) {
-        None => Err(format!("no text field `{text_field}`")),
-        Some(v) if !v.get().starts_with('"') => Err(format!(
-            "text field `{text_field}` is not a string: {}",
-            kind(v.get())
-        )),
-        Some(v) => {
-            let start = v.get().as_ptr() as usize - json.as_ptr() as usize;
-            Ok(start..start + v.get().len())
-        }
-    };
+    let id = id_of(field(top, id_path));
+    let text = text_span(json, field(top, text_path), text_field);
     (id, text)
 }
 
@@ -765,29 +1185,49 @@ impl DocSource for Corpus {
                     bytes_in: 0,
                 }
             }
-            Entry::Tail {
-                shard, line, error, ..
-            } => {
-                let raw = self.line(*shard, *line);
+            Entry::Tail { bytes, error, .. } => {
                 return Analysis::Failed {
                     error: FileError::Record(error.clone()),
-                    bytes: Some(raw.to_vec()),
-                    bytes_in: raw.len() as u64,
+                    bytes: Some(bytes.clone()),
+                    bytes_in: bytes.len() as u64,
                 };
             }
             Entry::Record {
                 shard, line, text, ..
             } => (*shard, *line, text),
         };
-        let raw = self.line(shard, line);
+        let raw = match self.raw(shard, line) {
+            Ok(raw) => raw,
+            Err(e) => {
+                return Analysis::Failed {
+                    error: FileError::Record(format!("cannot read shard: {e}")),
+                    bytes: None,
+                    bytes_in: 0,
+                }
+            }
+        };
+        if !self.writes {
+            self.settle(shard, line);
+        }
+        let raw = &raw[..];
         let failed = |why: String| Analysis::Failed {
             error: FileError::Record(why),
             bytes: Some(raw.to_vec()),
             bytes_in: raw.len() as u64,
         };
         let text = match span {
-            Ok(span) => match self.text(shard, line, span) {
-                Ok(t) => t,
+            Ok(span) => match Corpus::text(raw, line, span) {
+                Ok(t) => {
+                    // For `write`: did the cleaning change the text?
+                    let mut g = self.shards[shard]
+                        .input
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner());
+                    if let Some((_, h)) = g.held.get_mut(&line) {
+                        *h = Some((t.len(), xxhash_rust::xxh3::xxh3_64(t.as_bytes())));
+                    }
+                    t
+                }
                 Err(why) => return failed(why),
             },
             Err(why) => return failed(why.clone()),
@@ -824,9 +1264,13 @@ impl DocSource for Corpus {
                 line,
                 text: Ok(span),
                 ..
-            } => self.text(*shard, *line, span).ok(),
+            } => Corpus::text(&self.raw(*shard, *line).ok()?, *line, span).ok(),
             _ => None,
         }
+    }
+
+    fn rereads_in_order(&self) -> bool {
+        !self.shards.is_empty()
     }
 
     fn write(&self, order: u32, out: &Tree, bytes: &[u8], fallback: bool) -> std::io::Result<()> {
@@ -834,8 +1278,10 @@ impl DocSource for Corpus {
             Entry::File(i) => self.tree.write(*i as u32, out, bytes, fallback),
             Entry::Unreadable { .. } => Ok(()),
             Entry::Stdin(_) => self.write_own(order, bytes),
-            Entry::Tail { shard, line, .. } => {
-                let raw = self.line(*shard, *line).to_vec();
+            Entry::Tail {
+                shard, line, bytes, ..
+            } => {
+                let raw = bytes.clone();
                 self.put_attrs(*shard, *line, || {
                     attribute_row(&(line + 1).to_string(), &[])
                 });
@@ -849,17 +1295,29 @@ impl DocSource for Corpus {
                 ..
             } => {
                 self.put_attrs(*shard, *line, || attribute_row(id, &[]));
-                let raw = self.line(*shard, *line);
-                let new = match (text, std::str::from_utf8(bytes)) {
-                    (Ok(span), Ok(cleaned))
-                        if !fallback
-                            && self.text(*shard, *line, span).ok().as_deref() != Some(cleaned) =>
-                    {
-                        splice(raw, span, cleaned)
+                let (raw, hash) = match self.held(*shard, *line) {
+                    Ok(x) => x,
+                    Err(e) => {
+                        let _ = self.put_line(out, *shard, *line, Vec::new());
+                        return Err(e);
                     }
-                    // Unchanged, bad, or failed: the line as it was.
-                    _ => raw.to_vec(),
                 };
+                let changed = |span: &Range<usize>| match hash {
+                    Some((len, h)) => len != bytes.len() || h != xxhash_rust::xxh3::xxh3_64(bytes),
+                    None => Corpus::text(&raw, *line, span).map_or(true, |t| t.as_bytes() != bytes),
+                };
+                let spliced = match text {
+                    Ok(span) if !fallback && changed(span) => std::str::from_utf8(bytes)
+                        .ok()
+                        .map(|cleaned| splice(&raw, span, cleaned)),
+                    _ => None,
+                };
+                // Unchanged, bad, or failed: the line as it was (no longer
+                // held, so mostly not copied).
+                let new = spliced.unwrap_or_else(|| {
+                    self.settle(*shard, *line);
+                    std::sync::Arc::try_unwrap(raw).unwrap_or_else(|a| (*a).clone())
+                });
                 self.put_line(out, *shard, *line, new)
             }
         }
@@ -869,7 +1327,7 @@ impl DocSource for Corpus {
         match &self.docs[order as usize] {
             Entry::Record { shard, line, .. } => {
                 let bytes = if self.keep_duplicates {
-                    mark_duplicate(self.line(*shard, *line), &self.kept_copy(kept))
+                    mark_duplicate(&self.raw(*shard, *line)?, &self.kept_copy(kept))
                 } else {
                     Vec::new()
                 };

@@ -38,6 +38,12 @@ pub(crate) trait DocSource: Sync {
     fn read(&self, order: u32) -> Result<Read, Analysis>;
     /// Its decoded text again (a review page of an unchanged kept copy).
     fn text_again(&self, order: u32) -> Option<String>;
+    /// Are texts read again ([`DocSource::text_again`]) best in corpus
+    /// order (a shard is a stream)? Then the kept copies' pages have them
+    /// read first, in that order, and held while the pages are written.
+    fn rereads_in_order(&self) -> bool {
+        false
+    }
     /// Write document `order`'s output beneath `out`: its cleaned text, or
     /// (`fallback`) what a failed document passes through. A tree file is
     /// `bytes` at `out_rel`; a shard's record is a line of its shard.

@@ -431,7 +431,8 @@ fn open_corpus(opts: &RunOptions) -> Result<(Plan, Corpus, Vec<discover::WalkErr
     let (files, walk_errors) =
         discover::discover(&opts.inputs, &plan.include, &plan.exclude).map_err(RunError::Usage)?;
     plan.check_found(opts, &files)?;
-    let corpus = crate::shard::corpus(files, &opts.shards);
+    let mut corpus = crate::shard::corpus(files, &opts.shards);
+    corpus.set_writes(!opts.check);
     Ok((plan, corpus, walk_errors))
 }
 

@@ -103,6 +103,11 @@ impl KeptRefs {
         self.refs.len()
     }
 
+    /// The kept files the pages show (once each per removed copy).
+    pub fn kept_files(&self) -> impl Iterator<Item = &str> {
+        self.refs.iter().map(|r| self.paths[r.0 as usize].as_str())
+    }
+
     /// Whether there is none.
     pub fn is_empty(&self) -> bool {
         self.refs.is_empty()
@@ -451,6 +456,14 @@ pub struct NearRefs {
 }
 
 impl NearRefs {
+    /// The kept files of this run the cards show (once each per member).
+    pub fn kept_files(&self) -> impl Iterator<Item = &str> {
+        self.members
+            .iter()
+            .filter(|m| m.kept.run.is_none())
+            .map(|m| m.kept.file.as_str())
+    }
+
     /// Add a file's members ([`near_in`]).
     pub fn add(&mut self, members: Vec<NearMember>) {
         self.members.extend(members);
