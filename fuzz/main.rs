@@ -1,5 +1,6 @@
 //! Fuzz driver: `cargo run --release --example fuzz -- [N] [--seed S]
-//! [--jobs J] [--bound-ms MS] [--only I]` (or `scripts/fuzz [N]`).
+//! [--jobs J] [--bound-ms MS] [--only I] [--corpus DIR]…` (or
+//! `scripts/fuzz [N] …`).
 //!
 //! Runs inputs `0..N` of seed `S` (see `harness.rs`) on `J` threads and
 //! prints the totals: inputs, panics, hangs, idempotence failures, rebuild
@@ -7,6 +8,11 @@
 //! the command that replays it. An input slower than the bound counts as a
 //! hang; one that has not returned after 30 s stops the run (its bytes are
 //! saved first). Exit 0 when nothing failed, 1 otherwise.
+//!
+//! The mutated texts are `fixtures/corpus`, or with `--corpus DIR`
+//! (repeatable) the files below those folders, e.g. the unpacked corpora
+//! (`harness::corpus_texts`); a replay with `--only` needs the same
+//! `--corpus` folders, and the failure file names carry a `c` for them.
 #![allow(missing_docs)]
 
 mod harness;
@@ -16,7 +22,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use harness::{check, input, seed_texts, Fault, Totals};
+use harness::{check, corpus_texts, input, seed_texts, Fault, Totals};
 use newsclean::Config;
 
 struct Args {
@@ -25,6 +31,7 @@ struct Args {
     jobs: usize,
     bound: Duration,
     only: Option<u64>,
+    corpus: Vec<PathBuf>,
 }
 
 fn parse() -> Args {
@@ -35,6 +42,7 @@ fn parse() -> Args {
         // Release build; a debug build is 10–20× slower.
         bound: Duration::from_millis(if cfg!(debug_assertions) { 30_000 } else { 2000 }),
         only: None,
+        corpus: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(x) = it.next() {
@@ -43,6 +51,11 @@ fn parse() -> Args {
                 .and_then(|v| v.replace('_', "").parse().ok())
                 .unwrap_or_else(|| panic!("{name} needs a number"))
         };
+        if x == "--corpus" {
+            let d = it.next().expect("--corpus needs a folder");
+            a.corpus.push(PathBuf::from(d));
+            continue;
+        }
         match x.as_str() {
             "--seed" => a.seed = val("--seed"),
             "--jobs" => a.jobs = val("--jobs").max(1) as usize,
@@ -69,7 +82,26 @@ fn save(dir: &Path, kind: &str, seed: u64, i: u64, bytes: &[u8]) -> PathBuf {
 fn main() {
     let args = parse();
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let seeds = Arc::new(seed_texts(&root));
+    let seeds = Arc::new(if args.corpus.is_empty() {
+        seed_texts(&root)
+    } else {
+        let s = corpus_texts(&args.corpus, 3000);
+        assert!(!s.is_empty(), "no text below the --corpus folders");
+        eprintln!(
+            "fuzz: {} seed texts from {} folders",
+            s.len(),
+            args.corpus.len()
+        );
+        s
+    });
+    let tag = if args.corpus.is_empty() { "" } else { "c" };
+    // The `--corpus` arguments of a replay command.
+    let extra: Arc<str> = args
+        .corpus
+        .iter()
+        .map(|d| format!(" --corpus {}", d.display()))
+        .collect::<String>()
+        .into();
     let fail_dir = root.join("target/fuzz-failures");
     let cfg = Arc::new(Config::default());
     // Panics are caught and counted per input; keep stderr readable.
@@ -123,6 +155,7 @@ fn main() {
         let current = current.clone();
         let seeds = seeds.clone();
         let fail_dir = fail_dir.clone();
+        let extra = extra.clone();
         let seed = args.seed;
         std::thread::spawn(move || loop {
             std::thread::sleep(Duration::from_secs(1));
@@ -130,9 +163,15 @@ fn main() {
             for (idx, since) in current.iter() {
                 let i = idx.load(Ordering::Acquire);
                 if i != u64::MAX && now.saturating_sub(since.load(Ordering::Acquire)) > 30_000 {
-                    let p = save(&fail_dir, "hang", seed, i, &input(seed, i, &seeds));
+                    let p = save(
+                        &fail_dir,
+                        &format!("hang{tag}"),
+                        seed,
+                        i,
+                        &input(seed, i, &seeds),
+                    );
                     eprintln!(
-                        "fuzz: input {i} has run for 30 s: hang; saved {} (replay: scripts/fuzz --seed {seed} --only {i})",
+                        "fuzz: input {i} has run for 30 s: hang; saved {} (replay: scripts/fuzz --seed {seed} --only {i}{extra})",
                         p.display()
                     );
                     std::process::exit(3);
@@ -143,8 +182,13 @@ fn main() {
 
     let workers: Vec<_> = (0..args.jobs)
         .map(|w| {
-            let (seeds, cfg, current, fail_dir) =
-                (seeds.clone(), cfg.clone(), current.clone(), fail_dir.clone());
+            let (seeds, cfg, current, fail_dir, extra) = (
+                seeds.clone(),
+                cfg.clone(),
+                current.clone(),
+                fail_dir.clone(),
+                extra.clone(),
+            );
             let (n, seed, jobs, bound) = (args.n, args.seed, args.jobs as u64, args.bound);
             std::thread::spawn(move || {
                 let mut t = Totals::default();
@@ -161,7 +205,7 @@ fn main() {
                     current[w].0.store(u64::MAX, Ordering::Release);
                     t.add(b.len(), &r, took);
                     if let Err(f) = &r {
-                        let p = save(&fail_dir, f.kind(), seed, i, &b);
+                        let p = save(&fail_dir, &format!("{}{tag}", f.kind()), seed, i, &b);
                         let what = match f {
                             Fault::Idempotence { once, twice }
                             | Fault::DedupIdempotence { once, twice } => {
@@ -170,7 +214,7 @@ fn main() {
                             other => format!("{other:?}"),
                         };
                         eprintln!(
-                            "fuzz: input {i}: {} — saved {} (replay: scripts/fuzz --seed {seed} --only {i})\n  {}",
+                            "fuzz: input {i}: {} — saved {} (replay: scripts/fuzz --seed {seed} --only {i}{extra})\n  {}",
                             f.kind(),
                             p.display(),
                             what.chars().take(600).collect::<String>()
