@@ -32,6 +32,7 @@ struct Args {
     bound: Duration,
     only: Option<u64>,
     corpus: Vec<PathBuf>,
+    minimise: Option<PathBuf>,
 }
 
 fn parse() -> Args {
@@ -43,6 +44,7 @@ fn parse() -> Args {
         bound: Duration::from_millis(if cfg!(debug_assertions) { 30_000 } else { 2000 }),
         only: None,
         corpus: Vec::new(),
+        minimise: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(x) = it.next() {
@@ -51,6 +53,11 @@ fn parse() -> Args {
                 .and_then(|v| v.replace('_', "").parse().ok())
                 .unwrap_or_else(|| panic!("{name} needs a number"))
         };
+        if x == "--minimise" {
+            let f = it.next().expect("--minimise needs a file");
+            a.minimise = Some(PathBuf::from(f));
+            continue;
+        }
         if x == "--corpus" {
             let d = it.next().expect("--corpus needs a folder");
             a.corpus.push(PathBuf::from(d));
@@ -77,6 +84,104 @@ fn save(dir: &Path, kind: &str, seed: u64, i: u64, bytes: &[u8]) -> PathBuf {
     let p = dir.join(format!("{kind}-{seed}-{i}.bin"));
     let _ = std::fs::write(&p, bytes);
     p
+}
+
+/// `--minimise FILE`: the shortest input found, removing lines, then
+/// pieces of halving size, then single characters, that still fails the
+/// same way as FILE (a saved failure), and for an idempotence failure
+/// with the same rule changing the text on the second run; printed as a
+/// Rust string literal and saved beside FILE as `.min`.
+/// `NEWSCLEAN_MIN_LINES=1` removes whole lines only.
+fn minimise(f: &Path, cfg: &Config, bound: Duration) {
+    let b = std::fs::read(f).expect("read the file to minimise");
+    let kind = match check(&b, cfg, bound) {
+        Err(fault) => fault.kind(),
+        Ok(_) => {
+            println!("{} passes: nothing to minimise", f.display());
+            return;
+        }
+    };
+    // For an idempotence failure, also the rule that changes the text on
+    // the second run: else the input shrinks to another fault.
+    let second = |x: &[u8]| -> Option<&'static str> {
+        let newsclean::decode::Decoded::Text { text, .. } = newsclean::decode::decode(x) else {
+            return None;
+        };
+        let once = newsclean::pipeline::clean_str(&text, cfg);
+        let (_, edits) = newsclean::pipeline::clean_edits(&once, cfg);
+        edits.iter().find(|e| !e.is_flag()).map(|e| e.rule)
+    };
+    let rule = second(&b);
+    let fails = |x: &[u8]| {
+        matches!(check(x, cfg, bound), Err(e) if e.kind() == kind)
+            && (rule.is_none() || second(x) == rule)
+    };
+    // Pieces: lines first, then byte runs cut at char boundaries.
+    let mut cur = b;
+    let split = |x: &[u8], size: usize| -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < x.len() {
+            let mut j = if size == 0 {
+                x[i..]
+                    .iter()
+                    .position(|&c| c == b'\n')
+                    .map_or(x.len(), |k| i + k + 1)
+            } else {
+                (i + size).min(x.len())
+            };
+            while j < x.len() && (0x80..0xC0).contains(&x[j]) {
+                j += 1;
+            }
+            out.push(x[i..j].to_vec());
+            i = j;
+        }
+        out
+    };
+    let mut sizes = vec![0usize];
+    // NEWSCLEAN_MIN_LINES=1: whole lines only (a readable case).
+    let mut s = if std::env::var_os("NEWSCLEAN_MIN_LINES").is_some() {
+        0
+    } else {
+        cur.len() / 2
+    };
+    while s >= 1 {
+        sizes.push(s);
+        s /= 2;
+    }
+    loop {
+        let before = cur.len();
+        for &size in &sizes {
+            let mut parts = split(&cur, size);
+            let mut k = 0;
+            while k < parts.len() {
+                let mut trial = parts.clone();
+                trial.remove(k);
+                let joined: Vec<u8> = trial.concat();
+                if fails(&joined) {
+                    parts = trial;
+                    cur = joined;
+                } else {
+                    k += 1;
+                }
+            }
+        }
+        if cur.len() == before {
+            break;
+        }
+    }
+    let out = f.with_extension("min");
+    let _ = std::fs::write(&out, &cur);
+    println!(
+        "{kind} ({}), {} bytes, saved {}: {:?}",
+        rule.unwrap_or("-"),
+        cur.len(),
+        out.display(),
+        String::from_utf8_lossy(&cur)
+    );
+    if !matches!(std::str::from_utf8(&cur), Ok(_)) {
+        println!("bytes: {cur:?}");
+    }
 }
 
 fn main() {
@@ -106,6 +211,11 @@ fn main() {
     let cfg = Arc::new(Config::default());
     // Panics are caught and counted per input; keep stderr readable.
     std::panic::set_hook(Box::new(|_| {}));
+
+    if let Some(f) = &args.minimise {
+        minimise(f, &cfg, args.bound);
+        return;
+    }
 
     if let Some(i) = args.only {
         let b = input(args.seed, i, &seeds);

@@ -277,6 +277,40 @@ fn a_chain_of_joins_after_a_han_line_is_settled_in_one_run() {
     assert_eq!(once, format!("战略{}\n", "？？”‘‘".repeat(14)));
 }
 
+/// The other direction: an English table whose last line has one Han
+/// character (a flipped byte). The boundary before that line is Chinese
+/// and joins; the joined line has Han, so the next round decided the
+/// boundary before it as Chinese too, one line per round, past the ten
+/// rounds (harness inputs 92453, 33470, 38950 … of seed 1 over the
+/// Reuters corpus, `--corpus`). The unit B starts also decides whether a
+/// boundary is Chinese.
+#[test]
+fn a_chain_of_joins_before_a_han_line_is_settled_in_one_run() {
+    let mut t =
+        String::from(" Reuter\n### 3903 RESTURANT ASSOCIATES INDUSTRIES INC <RAA>4TH QTR\n");
+    for row in [
+        "Shr 26 cts vs 36 cts",
+        "    Shr diluted 25 cts vs 36 cts",
+        "    Net 1,389,000 vs 1,412,000",
+        "    Revs 56.9 mln vs 35.1 mln",
+        "    Avg shrs 5,412,000 vs 3,962,000",
+        "    Year",
+        "    Shr 90 cts vs 75 cts",
+        "    Shr diluted 86 cts vs 75 cts",
+        "    Net 4,692,000 vs 2,961,000",
+        "    Revs 201.4 m\u{f935}ln vs 140.0 mln",
+    ] {
+        t.push_str(row);
+        t.push('\n');
+    }
+    let once = assert_idempotent(&t);
+    assert!(once.starts_with("Reuter### 3903"), "{once:?}");
+    assert!(
+        once.ends_with("Revs 201.4 m\u{8606}ln vs 140.0 mln\n"),
+        "{once:?}"
+    );
+}
+
 /// Running headers (C-P2, ≥ 3 identical short lines) are compared as the
 /// output will have the lines: three lines that differ only in spacing,
 /// or one that is short only once its spaces are gone, were removed only
