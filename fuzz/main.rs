@@ -179,7 +179,7 @@ fn minimise(f: &Path, cfg: &Config, bound: Duration) {
         out.display(),
         String::from_utf8_lossy(&cur)
     );
-    if !matches!(std::str::from_utf8(&cur), Ok(_)) {
+    if std::str::from_utf8(&cur).is_err() {
         println!("bytes: {cur:?}");
     }
 }
