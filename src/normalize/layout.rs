@@ -308,7 +308,7 @@ pub const RULES: &[RuleInfo] = &[
     RuleInfo {
         id: RUNNING_HEADER,
         spec: "C-P2",
-        doc: "running header/footer (short line repeated ≥ 3 times) removed",
+        doc: "running header/footer (short line with Han and a digit, repeated ≥ 3 times) removed",
     },
     RuleInfo {
         id: ECHO,
