@@ -357,6 +357,20 @@ fn lines_without_han_are_not_running_headers() {
     assert_eq!(once.matches("Record March 31").count(), 3, "{once:?}");
 }
 
+/// A headline ending in `的` is complete when it has a space (B-H2), but
+/// not a space that stage 4 removes: `“ 记党量的` (U+205F, a space after
+/// the chars stage) reads `“记党量的` in the output, and was joined to the
+/// next line only by a second run (harness input 196795 of seed 2 over
+/// the corpora).
+#[test]
+fn a_space_that_punctuation_removes_does_not_complete_a_headline() {
+    assert_eq!(assert_idempotent("“\u{205f}记党量的\n为"), "“记党量的为");
+    assert_eq!(
+        assert_idempotent("“\u{205f}\u{205f}牢记党量《的\n    发展历程，是为““了更好地"),
+        "“牢记党量《的发展历程，是为““了更好地"
+    );
+}
+
 /// Duplicate removal makes neighbours that layout joins (`…撒手锏⏎的问题…`,
 /// B-S11) into lines that repeat one another; they were removed only by
 /// a second run. The settled text's repeats within the file are removed
