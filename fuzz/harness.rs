@@ -89,6 +89,69 @@ pub fn seed_texts(root: &Path) -> Vec<String> {
     out
 }
 
+/// The texts mutated when the driver is given `--corpus DIR` (repeated):
+/// every file below each folder, decoded as the tool decodes it (binary
+/// and undecodable files left out), cut at line ends into pieces of about
+/// 16 KiB so a single large file (Reuters) is many seeds, and at most
+/// `per_dir` pieces of each folder, taken evenly through it, so that no
+/// corpus drowns the others. Sorted walk: the same seeds on every machine
+/// for the same folders.
+pub fn corpus_texts(dirs: &[std::path::PathBuf], per_dir: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for dir in dirs {
+        let mut stack = vec![dir.clone()];
+        let mut files = Vec::new();
+        while let Some(d) = stack.pop() {
+            let Ok(rd) = std::fs::read_dir(&d) else {
+                continue;
+            };
+            for e in rd.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.is_file() {
+                    files.push(p);
+                }
+            }
+        }
+        files.sort();
+        let mut pieces = Vec::new();
+        for f in files {
+            let Ok(bytes) = std::fs::read(&f) else {
+                continue;
+            };
+            let Decoded::Text { text, .. } = decode(&bytes) else {
+                continue;
+            };
+            let mut rest = text.as_str();
+            while !rest.is_empty() {
+                let mut cut = boundary(rest.as_bytes(), 16 * 1024);
+                if cut < rest.len() {
+                    cut = rest[..cut].rfind('\n').map_or(cut, |k| k + 1);
+                    if cut == 0 {
+                        cut = boundary(rest.as_bytes(), 16 * 1024).max(1);
+                    }
+                }
+                while !rest.is_char_boundary(cut) {
+                    cut += 1;
+                }
+                pieces.push(rest[..cut].to_string());
+                rest = &rest[cut..];
+            }
+        }
+        let n = pieces.len();
+        let keep = n.min(per_dir.max(1));
+        out.extend(
+            pieces
+                .into_iter()
+                .enumerate()
+                .filter(|(k, _)| keep == n || (k * keep / n) != ((k + 1) * keep / n))
+                .map(|(_, p)| p),
+        );
+    }
+    out
+}
+
 /// Nearest char boundary at or before `i` in (mostly) UTF-8 bytes.
 fn boundary(b: &[u8], mut i: usize) -> usize {
     i = i.min(b.len());

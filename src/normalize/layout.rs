@@ -308,7 +308,7 @@ pub const RULES: &[RuleInfo] = &[
     RuleInfo {
         id: RUNNING_HEADER,
         spec: "C-P2",
-        doc: "running header/footer (short line repeated ≥ 3 times) removed",
+        doc: "running header/footer (short line with Han and a digit, repeated ≥ 3 times) removed",
     },
     RuleInfo {
         id: ECHO,
@@ -1120,6 +1120,10 @@ fn decide_all(cx: &Ctx, items: &[usize], short_block: &[bool]) -> Pass {
     // made a chain of joins one round per line, longer than the ten rounds
     // of [`edits`] (issue 10, fuzz).
     let mut unit_han = false;
+    // Per boundary, for the backward sweep below: decided as English, and
+    // the state the Chinese decision reads.
+    let mut english = vec![false; items.len()];
+    let mut state = vec![(false, false, 0i32); items.len()];
     for k in 0..items.len() {
         let a = items[k];
         let ta = cx.content(a);
@@ -1138,7 +1142,9 @@ fn decide_all(cx: &Ctx, items: &[usize], short_block: &[bool]) -> Pass {
         // "follows a blank line or the start", generalised to soft breaks).
         let a_starts_unit = k == 0 || joins[k - 1].is_none();
         let tb = cx.content(b);
-        let d = if !unit_han && !has_han(tb) {
+        english[k] = !unit_han && !has_han(tb);
+        state[k] = (hard, a_starts_unit, open_quotes);
+        let d = if english[k] {
             let after_blank = k == 0 || items[k - 1] + 1 < a;
             let d = decide_en(
                 cx,
@@ -1207,6 +1213,43 @@ fn decide_all(cx: &Ctx, items: &[usize], short_block: &[bool]) -> Pass {
             unit += 1;
             open_quotes = 0;
             unit_han = false;
+        }
+    }
+
+    // The other direction: has the unit that B starts (B and the lines
+    // joined after it) Han? The next round reads that unit as one line with
+    // Han, so a boundary before it is a Chinese one even when neither A's
+    // unit nor B alone has Han. Deciding it as English here moved a chain
+    // of joins back one line per round, past the ten rounds of [`edits`]
+    // (an English table with one Han character in its last line; fuzz).
+    // From the end, so that each decision sees the joins after it.
+    let mut b_unit_han = items.last().is_some_and(|&i| has_han(cx.content(i)));
+    for k in (0..items.len().saturating_sub(1)).rev() {
+        let (a, b) = (items[k], items[k + 1]);
+        if english[k] && joins[k].is_none() && b_unit_han {
+            let (hard, a_starts_unit, open_quotes) = state[k];
+            let d = decide_zh_stable(cx, a, b, hard, a_starts_unit, open_quotes);
+            let echo = cfg.on(ECHO) && is_echo_pair(cx.content(a), cx.content(b));
+            if d.join && !echo && cfg.on(d.rule) {
+                breaks.retain(|e| e.start != lines[a].end);
+                if cx.reports {
+                    if let Some(r) = reports.get_mut(k) {
+                        r.join = true;
+                        r.score = d.score;
+                        r.signals = signal_texts(&d.signals);
+                        r.signals.push("B-unit has Han: decided as Chinese".into());
+                    }
+                }
+                joins[k] = Some(d);
+            }
+        }
+        b_unit_han = has_han(cx.content(a)) || (joins[k].is_some() && b_unit_han);
+    }
+    let mut unit = 0;
+    for k in 0..items.len() {
+        unit_of[k] = unit;
+        if joins[k].is_none() {
+            unit += 1;
         }
     }
 

@@ -163,6 +163,34 @@ pub(super) fn lead_repeats(ta: &str, tb: &str) -> bool {
     false
 }
 
+/// `t` has a run of ASCII spaces that stage 4 keeps: not one after an
+/// opening, pause or stop mark nor before a closing, pause or stop mark,
+/// which A-Z1 removes (`“ 记党量的` reads `“记党量的` in the output, and a
+/// second run reads it so; fuzz).
+pub(super) fn kept_space(t: &str) -> bool {
+    use crate::normalize::marks::{is_full_close, is_full_open, is_full_pause, is_full_stop};
+    let b = t.as_bytes();
+    let mut i = 0;
+    while let Some(k) = b[i..].iter().position(|&c| c == b' ') {
+        let start = i + k;
+        let mut end = start;
+        while end < b.len() && b[end] == b' ' {
+            end += 1;
+        }
+        let before = t[..start].chars().next_back();
+        let after = t[end..].chars().next();
+        let gone_after =
+            before.is_some_and(|c| is_full_open(c) || is_full_pause(c) || is_full_stop(c));
+        let gone_before = after
+            .is_some_and(|c| is_full_close(c) || is_full_pause(c) || is_full_stop(c) || c == '…');
+        if !gone_after && !gone_before {
+            return true;
+        }
+        i = end;
+    }
+    false
+}
+
 /// B-D3/B-H1 headline shape (without the position test) and B-H2.
 pub(super) fn headline_shape(t: &str) -> bool {
     // Ellipses, dots and dashes change their length in stage 4 (`...` →
@@ -187,7 +215,7 @@ pub(super) fn headline_shape(t: &str) -> bool {
     // practically never end a headline count as dangling.
     // `…是不可能的`, `…具有军事目的`, `普京：…的`: a complete headline.
     let de_complete = last == '的'
-        && (t.contains('：') || t.contains(':') || t.contains(' ') || t.ends_with("目的") || {
+        && (t.contains('：') || t.contains(':') || kept_space(t) || t.ends_with("目的") || {
             let tail: Vec<char> = t.chars().rev().take(8).collect();
             tail.contains(&'是')
         });

@@ -68,7 +68,8 @@ pub(super) fn output_form(s: &str, cfg: &Config) -> String {
 /// digit (`1，2`, `hungry，stay`). Han, ASCII letters and digits and
 /// full-width marks among Han keep their width. The slack is a bound on
 /// the width change: each changes it by one cell (a width changed or a
-/// space removed), a removed `\u{3000}` by two, counted twice.
+/// space removed), a removed `\u{3000}` by two, counted twice, and so is
+/// an ellipsis `…` or `⋯`, which A-E1 may write `……`.
 ///
 /// One byte pass for both (this runs on every line; a second pass for the
 /// slack cost about 9% of a run's CPU on xwlb).
@@ -106,6 +107,9 @@ pub(super) fn width_and_slack(s: &str) -> (usize, usize) {
             } else if full_alnum || prev_alnum {
                 n += 1;
             }
+        } else if x == 0xE2 && matches!((b[i + 1], b[i + 2]), (0x80, 0xA6) | (0x8B, 0xAF)) {
+            // A lone `…` or `⋯` that A-E1 writes `……`: two cells more.
+            n += 2;
         }
         (prev_alnum, prev_mark) = (false, mark);
         if let Some(v) = w {
