@@ -7,7 +7,7 @@
 mod common;
 
 use std::io::{Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use common::*;
 use serde_json::Value;
@@ -190,18 +190,15 @@ fn assert_kept_around_text(input: &[String], output: &[String]) {
     assert!(changed > 3, "the texts were cleaned: {changed}");
 }
 
-#[test]
-fn plain_gzip_and_zstd_shards_keep_every_other_field() {
-    let texts = corpus_texts();
-    let lines = shard_lines(&texts);
+/// `lines` as three shards in `dir/in`: `a.jsonl`, `b.jsonl.gz` (two gzip
+/// members, as concatenated shards are) and `c.jsonl.zst`.
+fn three_shards(dir: &Path, lines: &[String]) -> PathBuf {
     let plain = lines.concat().into_bytes();
-    // Two gzip members, as concatenated shards are.
     let half = lines.len() / 2;
     let mut gz = gzip(lines[..half].concat().as_bytes());
     gz.extend(gzip(lines[half..].concat().as_bytes()));
     let zst = zstd::encode_all(plain.as_slice(), 3).unwrap();
-    let d = tempfile::tempdir().unwrap();
-    let input = d.path().join("in");
+    let input = dir.join("in");
     for (name, bytes) in [
         ("a.jsonl", &plain),
         ("b.jsonl.gz", &gz),
@@ -209,6 +206,15 @@ fn plain_gzip_and_zstd_shards_keep_every_other_field() {
     ] {
         write(&input, name, bytes);
     }
+    input
+}
+
+#[test]
+fn plain_gzip_and_zstd_shards_keep_every_other_field() {
+    let texts = corpus_texts();
+    let lines = shard_lines(&texts);
+    let d = tempfile::tempdir().unwrap();
+    let input = three_shards(d.path(), &lines);
     let out = d.path().join("out");
     // Whole-document copies would be left out (see the test above): here
     // the bytes around the text are checked, on every record.
@@ -689,20 +695,8 @@ fn bad_encoding_on_stdin_is_an_error_and_passes_through() {
 fn kept_duplicates_stay_with_their_kept_copy_named() {
     let texts = corpus_texts();
     let lines = shard_lines(&texts);
-    let plain = lines.concat().into_bytes();
-    let half = lines.len() / 2;
-    let mut gz = gzip(lines[..half].concat().as_bytes());
-    gz.extend(gzip(lines[half..].concat().as_bytes()));
-    let zst = zstd::encode_all(plain.as_slice(), 3).unwrap();
     let d = tempfile::tempdir().unwrap();
-    let input = d.path().join("in");
-    for (name, bytes) in [
-        ("a.jsonl", &plain),
-        ("b.jsonl.gz", &gz),
-        ("c.jsonl.zst", &zst),
-    ] {
-        write(&input, name, bytes);
-    }
+    let input = three_shards(d.path(), &lines);
     let (keep, drop) = (d.path().join("keep"), d.path().join("drop"));
     clean(&input, &keep, &["--keep-duplicates"], 0);
     clean(&input, &drop, &[], 0);
