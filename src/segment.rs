@@ -248,14 +248,10 @@ pub fn fingerprint(text: &str, buf: &mut String) -> (BlockKey, u32) {
             k.gap = false;
         } else {
             let c = text[i..].chars().next().expect("char boundary");
-            if let Some(t) = common_key(c) {
-                t.feed(&mut k);
-            } else {
-                key_chars(c, |e| match e {
-                    Some(c) => k.keep(c),
-                    None => k.drop(),
-                });
-            }
+            key_events(c, |e| match e {
+                Some(c) => k.keep(c),
+                None => k.drop(),
+            });
             i += c.len_utf8();
         }
     }
@@ -337,23 +333,35 @@ struct Key {
 }
 
 impl Key {
+    /// The events of [`key_chars`], a run of drops as one.
     #[inline]
-    fn feed(&self, k: &mut KeyBuilder<'_>) {
+    fn events(&self, mut push: impl FnMut(Option<char>)) {
         if self.drop_before {
-            k.drop();
+            push(None);
         }
         if self.len > 0 {
-            k.keep(self.chars[0]);
+            push(Some(self.chars[0]));
         }
         if self.len > 1 {
             if self.drop_between {
-                k.drop();
+                push(None);
             }
-            k.keep(self.chars[1]);
+            push(Some(self.chars[1]));
         }
         if self.drop_after {
-            k.drop();
+            push(None);
         }
+    }
+}
+
+/// The key events of one character ([`key_chars`]), through the
+/// precomputed table for the frequent blocks: what the fingerprint key and
+/// the near-duplicate shingles (`near::shingle`) both read.
+#[inline]
+pub(crate) fn key_events(c: char, push: impl FnMut(Option<char>)) {
+    match common_key(c) {
+        Some(t) => t.events(push),
+        None => key_chars(c, push),
     }
 }
 

@@ -13,7 +13,6 @@
 //! shingles are not all in the kept copy) is told from a copy that only
 //! lost text.
 
-use unicode_normalization::char::decompose_compatible;
 use xxhash_rust::xxh3::xxh3_64;
 
 /// A character that is a token on its own: Han, kana, Hangul (scripts
@@ -67,21 +66,13 @@ impl Tokens {
             } else {
                 let c = text[i..].chars().next().expect("char boundary");
                 i += c.len_utf8();
-                if (0x3000..=0x303F).contains(&(c as u32)) && c != '〇' {
-                    // CJK punctuation: dropped by the key.
-                    self.drop_char();
-                    continue;
-                }
-                decompose_compatible(c, |d| {
-                    for l in d.to_lowercase() {
-                        if !l.is_alphanumeric() {
-                            self.drop_char();
-                        } else if is_cjk(l) {
-                            self.han(l as u32);
-                        } else {
-                            self.keep(l);
-                        }
-                    }
+                // The key's own reading of the character (its table for
+                // punctuation and full-width forms), so a shingle never
+                // drops what the key keeps (`々`, `〆`).
+                crate::segment::key_events(c, |e| match e {
+                    Some(l) if is_cjk(l) => self.han(l as u32),
+                    Some(l) => self.keep(l),
+                    None => self.drop_char(),
                 });
             }
         }
@@ -198,6 +189,15 @@ mod tests {
         );
         // Full-width Latin and digits read as ASCII.
         assert_eq!(toks("ＣＣＴＶ１２３").toks, toks("cctv123").toks);
+    }
+
+    #[test]
+    fn what_the_key_keeps_is_a_token() {
+        // `々` (U+3005) and `〇` sit among the CJK punctuation the key
+        // drops, but are letters the key keeps: tokens here too.
+        assert_eq!(toks("人々").toks.len(), 2);
+        assert_eq!(toks("二〇二六年").toks.len(), 5);
+        assert_eq!(toks("人、").toks.len(), 1);
     }
 
     #[test]
