@@ -623,11 +623,9 @@ impl NearIndex {
                         score,
                         remove,
                     };
-                    if remove {
-                        found = Some(m);
+                    if settle(&mut found, m) {
                         break;
                     }
-                    found.get_or_insert(m);
                 }
             }
             self.scratch = b;
@@ -716,11 +714,9 @@ impl NearIndex {
                     score,
                     remove,
                 };
-                if remove {
-                    found = Some(m);
+                if settle(&mut found, m) {
                     break;
                 }
-                found.get_or_insert(m);
             }
         }
         self.cand = cand;
@@ -730,6 +726,18 @@ impl NearIndex {
         TIMES[2].fetch_add(t0.elapsed().as_nanos() as u64, Relaxed);
         found
     }
+}
+
+/// The match a candidate gives, against the best so far: the first
+/// removing match wins at once (true: look no further), else the first
+/// flagging one is kept.
+fn settle(found: &mut Option<NearMatch>, m: NearMatch) -> bool {
+    if m.remove {
+        *found = Some(m);
+        return true;
+    }
+    found.get_or_insert(m);
+    false
 }
 
 #[cfg(test)]
