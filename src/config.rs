@@ -226,8 +226,8 @@ pub enum Scope {
     /// Every repeat of a kept block, however short and wherever it is.
     All,
     /// Only a long block (`long_chars`) or one of a run of at least
-    /// `passage_blocks` consecutive repeated paragraphs (a copied
-    /// passage): a formulaic sentence another article also has stays.
+    /// `passage_blocks` consecutive repeated lines (a one-line
+    /// paragraph is a line; a copied passage): a formulaic sentence another article also has stays.
     #[default]
     Passage,
 }

@@ -34,10 +34,11 @@
 //! `"all"` every repeat across documents is one too. With `"passage"`
 //! (the default) a repeat across documents goes only when it is long (a
 //! key of at least `long_chars` characters) or lies in a copied passage:
-//! a run of at least `passage_blocks` consecutive repeated paragraphs
-//! ([`passages`]); a one-sentence paragraph that another article also has
-//! (`工作人员宣读计票结果。`) stays, and is not remembered again (its first
-//! copy stays the kept one). Both criteria read only the document and
+//! a run of at least `passage_blocks` consecutive repeated lines (a
+//! one-line paragraph is a line; [`passages`]); a one-sentence
+//! paragraph that another article also has (`工作人员宣读计票结果。`)
+//! stays, and is not remembered again (its first copy stays the kept
+//! one). Both criteria read only the document and
 //! whether a key was kept before it, asked before the document inserts
 //! anything: so nightly runs in order decide as one run over all nights,
 //! a staged run as `clean`, and a second run over the cleaned text as the
@@ -99,11 +100,11 @@ pub fn resolve_with(
     // one is a duplicate within the document, whatever the scope.
     let mut kept_here: HashSet<Key> = HashSet::new();
     // May a repeat, of a block kept at `kept`, go from block `k` (of
-    // `chars` key characters, in paragraph `p`)?
-    let may_go = |key: Key, chars: u32, p: usize, kept: &Origin, here: &HashSet<Key>| {
+    // `chars` key characters)?
+    let may_go = |key: Key, chars: u32, k: usize, kept: &Origin, here: &HashSet<Key>| {
         scope.scope == Scope::All
             || chars >= scope.long_chars
-            || in_passage[p]
+            || in_passage[k]
             || here.contains(&key)
             || matches!(kept, Origin::ThisRun(h) if h.doc == prints.order)
     };
@@ -149,6 +150,11 @@ pub fn resolve_with(
         }
         let lines = i + 1..j;
         if !para_gone && !lines.is_empty() {
+            // Keys of this paragraph's lines that stay although an earlier
+            // document has them: a later copy in the paragraph repeats a
+            // block that stays in this document (as it would, each line a
+            // paragraph, once the blank lines around it went).
+            let mut spared_lines: Vec<Key> = Vec::new();
             for k in lines.clone() {
                 let l = &blocks[k];
                 if !eligible(l) {
@@ -163,7 +169,8 @@ pub fn resolve_with(
                     Some(kept)
                         if rules.line
                             && l.sentence_like
-                            && may_go(l.key, l.key_chars, i, &kept, &kept_here) =>
+                            && (spared_lines.contains(&l.key)
+                                || may_go(l.key, l.key_chars, k, &kept, &kept_here)) =>
                     {
                         out.push(Removal {
                             block: k,
@@ -172,7 +179,7 @@ pub fn resolve_with(
                             near: None,
                         })
                     }
-                    Some(_) => {}
+                    Some(_) => spared_lines.push(l.key),
                     None => held.push((l.key, at(k))),
                 }
             }
@@ -491,16 +498,23 @@ pub fn resolve_document(index: &mut dyn SeenIndex, prints: &DocPrints) -> Option
     }
 }
 
-/// `scope = "passage"`: per block, whether its paragraph is one of a run
-/// of at least `passage_blocks` consecutive *repeated* paragraphs (a
-/// copied passage). A paragraph is repeated when it, or one of its lines,
-/// could be removed (eligible, reads as a sentence) and its key was kept
-/// before this document or occurs earlier in it; any other paragraph
-/// (new, a headline, too short, furniture) ends a run. Asked before the
-/// document inserts anything, so it depends only on the document and on
-/// what was kept before it: the same in one run and in nightly runs, for
-/// any thread count; and on the cleaned text again (a run that qualified
-/// lost all its repeats, one that did not is there whole), so a second
+/// `scope = "passage"`: per block, whether it lies in a copied passage:
+/// a run of at least `passage_blocks` consecutive *repeated* lines (a
+/// paragraph of one line is a line; a paragraph of several counts each
+/// of its lines, and is in a passage when one of them is). A line is
+/// repeated when it could be removed (eligible, reads as a sentence) and
+/// its key was kept before this document or occurs earlier in it, or
+/// when its paragraph is (a one-line paragraph's key is its line's; the
+/// lines of a repeated paragraph that could not go alone go with it, and
+/// neither count nor end a run); any other line (new, a headline, too
+/// short, furniture) ends a run. Counting lines, not paragraphs, makes
+/// the decision independent of the blank-line convention: a document whose blank lines all go with the paragraphs
+/// around them is one paragraph per line in the cleaned text, and a
+/// second run counts the same lines. Asked before the document inserts
+/// anything, so it depends only on the document and on what was kept
+/// before it: the same in one run and in nightly runs, for any thread
+/// count; and on the cleaned text again (a run that qualified lost all
+/// its repeats, one that did not is there whole or shorter), so a second
 /// run decides the same.
 fn passages(index: &dyn SeenIndex, prints: &DocPrints) -> Vec<bool> {
     let blocks = &prints.blocks;
@@ -512,32 +526,45 @@ fn passages(index: &dyn SeenIndex, prints: &DocPrints) -> Vec<bool> {
             && b.sentence_like
             && (earlier.contains(&b.key) || index.lookup(b.key).is_some())
     };
-    // (paragraph block, repeated)
-    let mut paras: Vec<(usize, bool)> = Vec::new();
+    // (line block, its paragraph block, repeated)
+    let mut units: Vec<(usize, usize, bool)> = Vec::new();
     let mut i = 0;
     while i < blocks.len() {
         let b = &blocks[i];
-        let mut repeated = repeat(b, &earlier);
+        // A repeated paragraph goes as a whole: each of its lines that
+        // could go on its own counts as repeated, whether or not it is
+        // known on its own (a line break its earlier copy did not have);
+        // its other lines (a headline, a short line) go with it, and
+        // neither count nor end a run (at least one line counts).
+        let para = repeat(b, &earlier);
+        let from = units.len();
         let mut j = i + 1;
         while j < blocks.len() && blocks[j].kind == BlockKind::Line {
             let l = &blocks[j];
-            repeated |= repeat(l, &earlier);
+            if !para {
+                units.push((j, i, repeat(l, &earlier)));
+            } else if eligible(l) && l.sentence_like {
+                units.push((j, i, true));
+            }
             if eligible(l) {
                 earlier.insert(l.key);
             }
             j += 1;
         }
+        if units.len() == from {
+            units.push((i, i, para));
+        }
         if eligible(b) {
             earlier.insert(b.key);
         }
-        paras.push((i, repeated));
         i = j;
     }
     let min = rules.scope.passage_blocks as usize;
     let mut in_passage = vec![false; blocks.len()];
-    for run in paras.chunk_by(|a, b| a.1 == b.1) {
-        if run[0].1 && run.len() >= min {
-            for &(p, _) in run {
+    for run in units.chunk_by(|a, b| a.2 == b.2) {
+        if run[0].2 && run.len() >= min {
+            for &(k, p, _) in run {
+                in_passage[k] = true;
                 in_passage[p] = true;
             }
         }
