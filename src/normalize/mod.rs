@@ -111,10 +111,13 @@ pub fn normalize(original: &str, cfg: &Config) -> Composed {
 pub fn normalize_flagged(original: &str, cfg: &Config, flags: Vec<Edit>) -> Composed {
     let mut c = Composed::new(original.to_string());
     c.push_flags(flags);
+    // Did a stage after the layout stage change the text?
+    let mut after_layout = false;
     for (k, (stage, rules)) in STAGES.into_iter().enumerate() {
         if any_on(cfg, rules) {
             let before = c.text.len();
             let n = run_stage(&mut c, original, cfg, stage, rules);
+            after_layout |= k > LAYOUT && n > 0;
             // A join can bring a width mark next to a digit (`0⏎．9` →
             // `0．9`) or complete a reference (`&nbsp⏎;`): the entity and
             // character rules look at the joined text once more, so a
@@ -131,6 +134,29 @@ pub fn normalize_flagged(original: &str, cfg: &Config, flags: Vec<Edit>) -> Comp
             if k == CHARS && n > 0 {
                 recompose(&mut c, original, cfg);
             }
+        }
+    }
+    // The whitespace and punctuation edits change what the boundary
+    // decisions read (a line's length, a mark's width: `：` before Latin
+    // becomes `: `, a line of 40 characters one of 41): the layout stage
+    // looks at their output once more, as a second run would, and the
+    // stages after it follow what it changes (bounded; in practice once).
+    if after_layout && any_on(cfg, layout::RULES) {
+        for _ in 0..3 {
+            if run_stage(&mut c, original, cfg, layout::edits, layout::RULES) == 0 {
+                break;
+            }
+            for (stage, rules) in [
+                (entities::edits as Stage, entities::RULES),
+                (chars::edits, chars::RULES),
+                (whitespace::edits, whitespace::RULES),
+                (punct::edits, punct::RULES),
+            ] {
+                if any_on(cfg, rules) {
+                    run_stage(&mut c, original, cfg, stage, rules);
+                }
+            }
+            recompose(&mut c, original, cfg);
         }
     }
     // The later stages delete spaces and line breaks too (a join brings a
