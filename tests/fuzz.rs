@@ -106,6 +106,17 @@ fn a_join_that_brings_a_mark_to_its_letter_composes_in_one_run() {
     assert_idempotent("面试通Ｏ\u{b}\u{302}\u{301}过了，于1月22日到广东东莞体检");
 }
 
+/// A soft hyphen at the end of a wrapped English line (fuzz seed 1,
+/// input 251110, Reuters): the reflow turns the line break into a space,
+/// the same length, and the soft hyphen, kept before a line break, goes
+/// before the space in the same run.
+#[test]
+fn a_soft_hyphen_before_a_reflowed_break_goes_in_one_run() {
+    let text = "February to 7.16\nbillion stg from 6.73 billion in January. Exports rose to a\u{ad}\nrecord 6.1 billion stg.\n";
+    let once = assert_idempotent(text);
+    assert!(!once.contains('\u{ad}'), "{once:?}");
+}
+
 /// Long ZWJ runs: each run deleted one more joiner.
 #[test]
 fn zwj_runs_are_settled_in_one_run() {

@@ -115,14 +115,15 @@ pub fn normalize_flagged(original: &str, cfg: &Config, flags: Vec<Edit>) -> Comp
     let mut after_layout = false;
     for (k, (stage, rules)) in STAGES.into_iter().enumerate() {
         if any_on(cfg, rules) {
-            let before = c.text.len();
             let n = run_stage(&mut c, original, cfg, stage, rules);
             after_layout |= k > LAYOUT && n > 0;
             // A join can bring a width mark next to a digit (`0⏎．9` →
-            // `0．9`) or complete a reference (`&nbsp⏎;`): the entity and
+            // `0．9`), complete a reference (`&nbsp⏎;`) or put a space
+            // after a soft hyphen that ended a line (`a\u{ad}⏎record` →
+            // `a\u{ad} record`, the same length): the entity and
             // character rules look at the joined text once more, so a
             // second run finds nothing (idempotence).
-            if k == LAYOUT && c.text.len() != before {
+            if k == LAYOUT && n > 0 {
                 if any_on(cfg, entities::RULES) {
                     run_stage(&mut c, original, cfg, entities::edits, entities::RULES);
                 }
