@@ -34,7 +34,8 @@
 //!
 //! Where a window ends ([`next_cut`]): at a paragraph boundary after
 //! terminal punctuation (`。\n\n　　下一段`; in a file without blank lines,
-//! `。\n下一段`), where no rule looks across (a layout join needs an
+//! `。\n下一段`; in English, `.` before a blank line or an indented line,
+//! or any line before a `#` heading after a blank line), where no rule looks across (a layout join needs an
 //! unfinished sentence, the blank line between is exactly one): the single
 //! blank line between the windows passes through unchanged, and the
 //! windows are cleaned as texts of their own. Offsets, lines and columns of
@@ -179,7 +180,10 @@ pub(crate) fn next_cut(
         limit -= 1;
     }
     // A paragraph boundary: `X\n\nY` (or `X\nY` with one paragraph per
-    // line), X terminal punctuation, Y the start of a non-blank line.
+    // line), X terminal punctuation (or `.` ending an English paragraph:
+    // [`ends_period`]), Y the start of a non-blank line; or a heading
+    // (`# …`, `### 12 TITLE`) after a blank line, which starts a paragraph
+    // whatever ends the one before (C-R3; the Reuters bodies end `REUTER`).
     let mut i = from.max(start + 1);
     while i < limit {
         let Some(k) = b[i..limit].iter().position(|&x| x == b'\n') else {
@@ -203,8 +207,12 @@ pub(crate) fn next_cut(
             nl
         };
         if let Some(sep) = sep {
-            if line_starts_text(text, nl + 1 + sep)
-                && ends_sentence(&text[start..line_end])
+            let x = &text[start..line_end];
+            let y = nl + 1 + sep;
+            if line_starts_text(text, y)
+                && (ends_sentence(x)
+                    || (ends_period(x, &text[y..]) && (sep > 0 || indented(text, y)))
+                    || (sep > 0 && text[y..].starts_with('#')))
                 && !echo_like(text, start, line_end, nl + 1 + sep)
             {
                 return (nl + 1, sep, false);
@@ -276,6 +284,33 @@ fn echo_like(text: &str, start: usize, nl: usize, b_start: usize) -> bool {
 
 /// Does a non-blank line start at `i` (some character other than
 /// whitespace before its end)?
+/// Does `x` end a sentence with `.` before `y` (a line's text, indent
+/// allowed), as English paragraphs end: `y` neither a number's decimals
+/// (`3.⏎14`) nor going on in lower case (`Corp.⏎said`)? Only a paragraph
+/// boundary, a blank line or an indented line, makes it a cut: in
+/// English text hard-wrapped with indented paragraphs (Reuters) or
+/// reflowed into paragraphs between blank lines (its cleaned copy), the
+/// reflow never joins there; a line that ends in `.` before an unindented
+/// line may go on (a sentence inside a wrapped paragraph). Without it an
+/// English file had no cut but the long-line fallback inside a paragraph,
+/// whose place moves as the cleaned text is shorter: a second run joined
+/// there what the first had left apart.
+fn ends_period(x: &str, y: &str) -> bool {
+    let t = x.trim_end_matches(['"', '\'', ')']);
+    let before = t.strip_suffix('.').and_then(|t| t.chars().next_back());
+    let next = y.trim_start().chars().next();
+    before.is_some_and(|c| !c.is_whitespace())
+        && next.is_some_and(|c| !c.is_ascii_digit() && !c.is_lowercase())
+}
+
+/// Does the line at `i` start with an indent (spaces, a tab, U+3000)
+/// before its text?
+fn indented(text: &str, i: usize) -> bool {
+    let rest = &text[i.min(text.len())..];
+    let t = rest.trim_start_matches([' ', '\t', '\u{3000}']);
+    t.len() < rest.len() && t.starts_with(|c: char| !c.is_whitespace())
+}
+
 fn line_starts_text(text: &str, i: usize) -> bool {
     let rest = &text[i.min(text.len())..];
     let line = rest.split('\n').next().unwrap_or("");
