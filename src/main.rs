@@ -656,8 +656,20 @@ fn report_command(
     }
     if !quiet {
         out.line(&human_line(&outcome, false, paint));
+        if let Some(c) = &outcome.index_commit {
+            msg!(
+                "newsclean: index: {} keys added ({:.2} s to commit, {:.2} s merging {} segments)",
+                c.keys,
+                c.commit_secs,
+                c.merge_secs,
+                c.merged
+            );
+        }
     }
-    if let Some(e) = &outcome.report_error {
+    if let Some(e) = &outcome.index_error {
+        msg!("newsclean: report: the run is not recorded in the index (no summary.json): {e}");
+        e.exit_code()
+    } else if let Some(e) = &outcome.report_error {
         msg!("newsclean: the report is incomplete (no summary.json): {e}");
         73
     } else if outcome.failed() {

@@ -338,7 +338,7 @@ fn open_opt(dir: Option<&Path>, what: &str) -> Result<Option<Tree>, RunError> {
 
 /// The index after resolve: its health asked, then the run committed
 /// (before `summary.json` is written; see `index/nightly.rs`).
-fn commit_index(
+pub(crate) fn commit_index(
     index: RunIndex,
     opts: &RunOptions,
     plan: &Plan,

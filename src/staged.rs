@@ -56,9 +56,22 @@
 //! in corpus order, and finishes it as `clean` does: the kept-copy pages,
 //! the `stale` list of `--out`, `index.html`, `summary.json`.
 //!
-//! Off in staged mode, refused with a message (exit 64): `--index`
-//! (lookups against earlier nights would go into `resolve`; see
-//! `docs/scale-out.md`), the near-duplicate rules (`dedup.near*`, when
+//! **`--index`** (nightly runs): `apply` opens the store read-only and
+//! looks every key up there first (a key kept on an earlier run is
+//! `Origin::Earlier`, whatever the shards decided; no shard remembers
+//! it); its parts list every key the shard kept, and the `MANIFEST` it
+//! read. `report` opens the store as its one writer before it writes
+//! anything, refuses (exit 64) when another run committed since the
+//! shards read it, inserts the shards' kept keys in shard order (a key
+//! kept by two is remembered at the first) and commits the run as
+//! `clean` does, before `summary.json`. The lookups are in `apply`, not
+//! in `resolve` (partitioned by bucket, as docs/scale-out.md first
+//! sketched): every shard reads the whole store through `mmap`, which a
+//! shared filesystem serves to every node; `resolve` stays a pure
+//! function of the fingerprints.
+//!
+//! Off in staged mode, refused with a message (exit 64): the
+//! near-duplicate rules (`dedup.near*`, when
 //! the build has them: a comparison with every kept document, designed in
 //! `docs/scale-out.md`), `--check`/`--diff`, `--keep-duplicates`,
 //! `--attributes`, the input `-`, and files larger than the window
@@ -114,6 +127,8 @@ use crate::config::Config;
 use crate::discover;
 use crate::emit::Tree;
 use crate::index::memory::MemoryIndex;
+use crate::index::nightly::{IndexOptions, RunIndex};
+use crate::index::store::DiskIndex;
 use crate::index::{Here, Key, Origin, SeenIndex};
 use crate::pipeline::{RunError, RunOptions, RunOutcome};
 use crate::plan::Plan;
@@ -217,6 +232,21 @@ struct PartsHeader {
     config_file: Option<PathBuf>,
     config: Config,
     jobs: usize,
+    /// `--index` of apply: the store it looked earlier runs up in.
+    #[serde(default)]
+    index: Option<StagedIndex>,
+}
+
+/// The store of `--index` as apply read it: `report` commits the run into
+/// it, after checking that no other run committed in between.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct StagedIndex {
+    /// The index folder (absolute).
+    dir: PathBuf,
+    /// The run's id (`--run-id`, else the final component of `--out`).
+    run_id: String,
+    /// xxh3-64 of the `MANIFEST` apply read (0: no index there yet).
+    manifest: u64,
 }
 
 /// Last line of `apply/shard-i-of-N.parts`.
@@ -234,6 +264,11 @@ struct PartsTrailer {
     /// number, bytes), for its row's `bytes_out`.
     #[serde(default)]
     shards_written: Vec<(u32, u64)>,
+    /// With `--index`: every key this shard kept (block and document
+    /// keys), (hash, check, kept copy as order key), sorted: what `report`
+    /// commits as the run's.
+    #[serde(default)]
+    kept: Vec<(u64, u32, u64)>,
 }
 
 /// What a shard is told of its shard-crossing keys: the shard that keeps
@@ -392,11 +427,6 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RunError> {
 
 /// Refuse what the stages cannot do.
 fn check_options(opts: &RunOptions) -> Result<(), RunError> {
-    if opts.index.is_some() {
-        return Err(usage(
-            "--index is not supported in staged mode yet (its lookups against earlier runs belong in resolve, see docs/scale-out.md); run `newsclean clean --index`",
-        ));
-    }
     // Near-duplicates (`dedup.near-*`) compare each document with every
     // kept one before it: not one key per fingerprint, so not this shape
     // yet (the design is in docs/scale-out.md).
@@ -837,6 +867,9 @@ pub fn resolve(work: &Path, bucket: Part) -> Result<StageOutcome, RunError> {
 /// The index a shard is applied against: the view for keys first kept by
 /// an earlier shard, this shard's own kept keys for everything else.
 struct ShardIndex {
+    /// `--index`: the store, read-only; a key it holds was kept on an
+    /// earlier run, whatever the shards decided.
+    disk: Option<Box<DiskIndex>>,
     view: View,
     shard: u32,
     /// This shard's own candidates (a kept key that is none is the key of
@@ -860,6 +893,9 @@ fn answer(first: Option<&(u32, Here)>, shard: u32) -> Option<Here> {
 
 impl SeenIndex for ShardIndex {
     fn lookup(&self, key: Key) -> Option<Origin> {
+        if let Some(o) = self.disk.as_ref().and_then(|d| d.lookup(key)) {
+            return Some(o);
+        }
         match self.earlier(key) {
             Some(h) => Some(Origin::ThisRun(h)),
             None => self.local.lookup(key),
@@ -867,7 +903,10 @@ impl SeenIndex for ShardIndex {
     }
 
     fn insert(&mut self, key: Key, at: Here) {
-        if self.earlier(key).is_some() || self.local.lookup(key).is_some() {
+        if self.disk.as_ref().is_some_and(|d| d.lookup(key).is_some())
+            || self.earlier(key).is_some()
+            || self.local.lookup(key).is_some()
+        {
             return;
         }
         if !self.own.contains(&key) {
@@ -998,6 +1037,43 @@ fn decided_view(
 
 /// [`apply`] with the view `view` instead of the decisions' (a shard
 /// applied again by `report`, see [`settle`]).
+/// `--index` in apply: the store opened read-only (earlier runs' keys;
+/// a folder that is no index yet reads as empty), and what `report` needs
+/// to commit into it.
+fn open_earlier(
+    opts: &RunOptions,
+    plan: &Plan,
+) -> Result<(Option<Box<DiskIndex>>, Option<StagedIndex>), RunError> {
+    let Some(o) = opts.index.as_ref() else {
+        return Ok((None, None));
+    };
+    let run_id = crate::index::nightly::run_id(o, opts.out.as_deref())?;
+    let opened = RunIndex::open(
+        Some(o),
+        plan.out_dir.as_deref(),
+        plan.report_dir.as_deref(),
+        true,
+    )?;
+    let RunIndex::Disk { index, .. } = opened else {
+        unreachable!("--index opens the store");
+    };
+    let dir = std::path::absolute(&o.dir).unwrap_or_else(|_| o.dir.clone());
+    let manifest = manifest_sum(&dir);
+    Ok((
+        Some(index),
+        Some(StagedIndex {
+            dir,
+            run_id,
+            manifest,
+        }),
+    ))
+}
+
+/// xxh3-64 of the index's `MANIFEST` (0 when there is none).
+fn manifest_sum(dir: &Path) -> u64 {
+    std::fs::read(dir.join("MANIFEST")).map_or(0, |b| xxhash_rust::xxh3::xxh3_64(&b))
+}
+
 fn apply_with(
     opts: &RunOptions,
     work: &Path,
@@ -1024,6 +1100,7 @@ fn apply_with(
         )));
     }
     let docs = shard_docs(&corpus, shard);
+    let (disk, staged_index) = open_earlier(opts, &plan)?;
     let (decided, own) = decided_view(work, &manifests, shard)?;
     let view = view.unwrap_or(decided);
     let out_dir = plan.out_dir.clone().expect("--out");
@@ -1055,10 +1132,12 @@ fn apply_with(
         config_file: opts.config_file.clone(),
         config: opts.config.clone(),
         jobs: plan.jobs,
+        index: staged_index,
     };
     serde_json::to_writer(&mut w, &head).map_err(|e| io_err(&parts_path, e))?;
     w.write_all(b"\n").map_err(|e| io_err(&parts_path, e))?;
     let mut index = ShardIndex {
+        disk,
         shard: shard.i,
         view,
         own,
@@ -1091,6 +1170,11 @@ fn apply_with(
     if let Some(e) = report.error {
         return Err(io_err(&parts_path, e));
     }
+    // A damaged block met by a lookup: the shard's decisions are not
+    // trusted (as `clean` commits nothing then).
+    if let Some(d) = &index.disk {
+        d.health().map_err(RunError::Index)?;
+    }
     // Where this shard kept what other shards may ask for: `report`
     // checks it against what they were told.
     let writes = index
@@ -1114,6 +1198,17 @@ fn apply_with(
                     || corpus.record(d - 1).map(|r| r.0) != corpus.record(d).map(|r| r.0)
             })
             .collect(),
+        kept: if index.disk.is_some() {
+            let mut k: Vec<_> = index
+                .local
+                .entries()
+                .map(|(k, h)| (k.hash, k.check, pack(h)))
+                .collect();
+            k.sort_unstable();
+            k
+        } else {
+            Vec::new()
+        },
     };
     let mut w = report.out;
     serde_json::to_writer(&mut w, &trailer).map_err(|e| io_err(&parts_path, e))?;
@@ -1154,9 +1249,10 @@ pub fn report(work: &Path, report_dir: &Path) -> Result<RunOutcome, RunError> {
             || h.config_file != head.config_file
             || h.jobs != head.jobs
             || crate::report::Plan::from(h.reports) != crate::report::Plan::from(head.reports)
+            || h.index != head.index
     }) {
         return Err(usage(format!(
-            "shard {} was applied with other --out, --report, --reports, --config or --jobs than shard 0",
+            "shard {} was applied with other --out, --report, --reports, --config, --jobs or --index (or against another state of the index) than shard 0",
             h.shard
         )));
     }
@@ -1189,7 +1285,11 @@ pub fn report(work: &Path, report_dir: &Path) -> Result<RunOutcome, RunError> {
         allow_empty: true,
         stream: false,
         reports: head.reports.into(),
-        index: None,
+        index: head.index.as_ref().map(|x| IndexOptions {
+            dir: x.dir.clone(),
+            run_id: Some(x.run_id.clone()),
+            wait: false,
+        }),
     };
     let (trailers, rounds) = settle(work, &manifests, &opts, trailers)?;
     let settled = serde_json::json!({
@@ -1203,6 +1303,7 @@ pub fn report(work: &Path, report_dir: &Path) -> Result<RunOutcome, RunError> {
     )?;
     opts.report = Some(report_dir.to_path_buf());
     let (plan, corpus, walk_errors) = open_corpus(&opts)?;
+    let store = open_store(&opts, &plan, head)?;
     if corpus_hash(&corpus, &opts) != ident.corpus_hash {
         return Err(usage(
             "the inputs changed since they were fingerprinted (other files, or other names)",
@@ -1237,6 +1338,13 @@ pub fn report(work: &Path, report_dir: &Path) -> Result<RunOutcome, RunError> {
         corpus.set_written(*d, *n);
     }
     let inserted = trailers.iter().map(|t| t.inserted as usize).sum();
+    let (index_commit, index_error) = match store {
+        Some(index) => commit_staged(index, &opts, &plan, &corpus, &trailers, started),
+        None => (None, None),
+    };
+    if let Some(e) = &index_error {
+        report.error(format!("index not committed: {e}"));
+    }
     let mut parts = Some((walk_errors, stale));
     let mut summary = |rows: Vec<FileReport>| {
         let (walk_errors, stale) = parts.take().expect("one summary");
@@ -1251,10 +1359,67 @@ pub fn report(work: &Path, report_dir: &Path) -> Result<RunOutcome, RunError> {
         summary,
         report_dir: Some(report_dir.to_path_buf()),
         report_error,
-        index_error: None,
-        index_commit: None,
+        index_error,
+        index_commit,
         stdout: None,
     })
+}
+
+/// With `--index`: the store the shards read, opened as its one writer
+/// (before the report folder is written; another writer: exit 75), and
+/// refused when another run committed after the shards were applied
+/// (their lookups would be stale).
+fn open_store(
+    opts: &RunOptions,
+    plan: &Plan,
+    head: &PartsHeader,
+) -> Result<Option<RunIndex>, RunError> {
+    let Some(x) = &head.index else {
+        return Ok(None);
+    };
+    let index = RunIndex::open(
+        opts.index.as_ref(),
+        plan.out_dir.as_deref(),
+        plan.report_dir.as_deref(),
+        false,
+    )?;
+    // What apply read: no index yet (this task made an empty one), or
+    // the very MANIFEST there is now.
+    let same = match &index {
+        RunIndex::Disk { index: d, .. } if x.manifest == 0 => d.runs().is_empty(),
+        _ => manifest_sum(&x.dir) == x.manifest,
+    };
+    if !same {
+        return Err(usage(format!(
+            "--index {}: another run committed into the index after the shards were applied; apply them again",
+            x.dir.display()
+        )));
+    }
+    Ok(Some(index))
+}
+
+/// The run committed into `index` as `clean` commits it, the keys each
+/// shard kept inserted shard after shard (a key kept by two is remembered
+/// at the first).
+fn commit_staged(
+    mut index: RunIndex,
+    opts: &RunOptions,
+    plan: &Plan,
+    corpus: &Corpus,
+    trailers: &[PartsTrailer],
+    started: SystemTime,
+) -> (
+    Option<crate::index::store::CommitReport>,
+    Option<crate::index::store::IndexError>,
+) {
+    let mut doc_keys = 0;
+    for t in trailers {
+        doc_keys += t.kept.len() as u64 - t.inserted;
+        for &(hash, check, o) in &t.kept {
+            index.seen().insert(Key { hash, check }, unpack(o));
+        }
+    }
+    crate::pipeline::commit_index(index, opts, plan, corpus, started, doc_keys)
 }
 
 /// Shard `m`'s parts file: its header, its documents' parts (with

@@ -332,14 +332,6 @@ fn a_stage_with_other_options_or_a_missing_shard_is_refused() {
     // report before every shard is applied: refused.
     let o = run_in(cwd, &["report", "--work", "work", "--report", "out.report"]);
     assert_code(&o, 64);
-    // --index is refused in staged mode, with the reason.
-    let o = fp("0/2", &["--index", "idx"]);
-    assert_code(&o, 64);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(
-        err.contains("--index is not supported in staged mode"),
-        "{err}"
-    );
     // The near-duplicate rules are off in staged mode, with one notice
     // from the first shard's fingerprint; enabled by name, refused.
     let o = run_in(cwd, &["fingerprint", i, "--work", "w2", "--shard", "0/2"]);
@@ -481,4 +473,151 @@ fn jsonl_shards_beside_files_staged_are_clean_byte_for_byte() {
         s["totals"]
     );
     every_split(&c, tmp.path(), code, &[]);
+}
+
+/// Nightly runs staged: two nights with `--index` (given to `fingerprint`
+/// and `apply`, as the Ray driver passes the options; `report` commits
+/// into the store the shards read) clean as two nights of `clean
+/// --index`, byte for byte: night 2's copies of night 1's paragraphs and
+/// of its whole files go, naming night 1's kept copies, in 3 shards as in
+/// one. The store then knows both nights (a third `clean` night finds
+/// night 2's new text).
+#[test]
+fn nightly_runs_staged_with_an_index_are_clean_byte_for_byte() {
+    let tmp = tempfile::tempdir().unwrap();
+    let night1 = planted(tmp.path());
+    let s = paragraphs(&night1.join("seed/xinhua-2021-08-05-dump.txt"));
+    let x = paragraphs(&night1.join("xwlb/2018/20180910.txt"));
+    let night2 = tmp.path().join("night2");
+    write(
+        &night2,
+        "a/again.txt",
+        format!(
+            "第二天的新段落，只在第二天出现，是这一夜自己的内容。\n\n{}\n\n{}\n\n{}\n",
+            s[4], x[5], s[6]
+        ),
+    );
+    std::fs::create_dir_all(night2.join("b")).unwrap();
+    std::fs::copy(
+        night1.join("xwlb/2018/20180910.txt"),
+        night2.join("b/copy.txt"),
+    )
+    .unwrap();
+    write(
+        &night2,
+        "c/new.txt",
+        "第二天另一篇文章的第一段，也是全新的内容，不与第一天重复。\n\n第二天另一篇文章的第二段，同样是新的，只出现这一次而已。\n",
+    );
+    let all = scope_all(tmp.path());
+    let nights = [(&night1, "n1"), (&night2, "n2")];
+    for (what, idx) in [("clean", "clean.index"), ("staged", "staged.index")] {
+        let idx = tmp.path().join(idx);
+        for (k, (input, id)) in nights.iter().enumerate() {
+            let cfg = [
+                "--config",
+                all.as_str(),
+                "--index",
+                idx.to_str().unwrap(),
+                "--run-id",
+                id,
+            ];
+            let cwd = tmp.path().join(format!("{what}{k}"));
+            let (got, code) = match what {
+                "clean" => one_machine(&cwd, input, &cfg),
+                _ => staged(&cwd, input, 3, 2, &cfg),
+            };
+            assert_eq!(code, if k == 0 { 2 } else { 0 }, "{what} night {k}");
+            if what == "staged" {
+                let reference = trees(&tmp.path().join(format!("clean{k}")));
+                assert_same(&format!("night {k}"), &reference, &got);
+            }
+        }
+    }
+    // Night 2 removed what night 1 kept: the copied file went whole.
+    let s2 = common::summary(&tmp.path().join("staged1/out.report"));
+    let copy = s2["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "b/copy.txt")
+        .unwrap();
+    assert_eq!(copy["status"], "duplicate", "{copy}");
+    // Both nights are in the staged store: a third night repeating night
+    // 2's new file loses it.
+    let night3 = tmp.path().join("night3");
+    copy_tree(&night2.join("c"), &night3);
+    let idx = tmp.path().join("staged.index");
+    let (_, code) = one_machine(
+        &tmp.path().join("third"),
+        &night3,
+        &["--index", idx.to_str().unwrap(), "--run-id", "n3"],
+    );
+    assert_eq!(code, 0);
+    let s3 = common::summary(&tmp.path().join("third/out.report"));
+    assert_eq!(s3["files"][0]["status"], "duplicate", "{}", s3["files"]);
+}
+
+/// A run that commits into the index between `apply` and `report` would
+/// make the shards' lookups stale: `report` refuses (exit 64, naming the
+/// index) and commits nothing; applied again, the shards report.
+#[test]
+fn an_index_changed_after_apply_is_refused_by_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cwd = tmp.path().join("run");
+    std::fs::create_dir_all(&cwd).unwrap();
+    let input = corpus();
+    let i = input.to_str().unwrap();
+    let idx = tmp.path().join("index");
+    let x = idx.to_str().unwrap();
+    let o = run_in(
+        &cwd,
+        &["fingerprint", i, "--work", "work", "--shard", "0/1"],
+    );
+    assert_code(&o, 0);
+    let o = run_in(&cwd, &["resolve", "--work", "work", "--bucket", "0/1"]);
+    assert_code(&o, 0);
+    let apply = [
+        "apply", i, "--work", "work", "--shard", "0/1", "--out", "out", "--index", x, "--run-id",
+        "night",
+    ];
+    let o = run_in(&cwd, &apply);
+    assert!(matches!(common::code(&o), 0 | 2), "{o:?}");
+    let other = tmp.path().join("other");
+    write(
+        &other,
+        "a.txt",
+        "另一次运行的文本，在两步之间写进了同一个索引里面。\n",
+    );
+    let o = run_in(
+        tmp.path(),
+        &[
+            "clean",
+            other.to_str().unwrap(),
+            "--out",
+            "other.out",
+            "--index",
+            x,
+            "-q",
+        ],
+    );
+    assert_code(&o, 0);
+    let o = run_in(
+        &cwd,
+        &["report", "--work", "work", "--report", "out.report"],
+    );
+    assert_code(&o, 64);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("another run committed into the index"),
+        "{err}"
+    );
+    assert!(!cwd.join("out.report/summary.json").exists());
+    let o = run_in(&cwd, &apply);
+    assert!(matches!(common::code(&o), 0 | 2), "{o:?}");
+    let o = run_in(
+        &cwd,
+        &["report", "--work", "work", "--report", "out.report", "-q"],
+    );
+    assert!(matches!(common::code(&o), 0 | 2), "{o:?}");
+    assert!(cwd.join("out.report/summary.json").exists());
 }

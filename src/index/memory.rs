@@ -50,6 +50,20 @@ impl MemoryIndex {
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
     }
+
+    /// Every key held with its kept copy, in no particular order.
+    pub fn entries(&self) -> impl Iterator<Item = (Key, Here)> + '_ {
+        self.map.iter().map(|(p, &h)| {
+            let k = p.0;
+            (
+                Key {
+                    hash: u64::from(k[0]) | (u64::from(k[1]) << 32),
+                    check: k[2],
+                },
+                h,
+            )
+        })
+    }
 }
 
 impl SeenIndex for MemoryIndex {

@@ -139,7 +139,7 @@ impl RunIndex {
 }
 
 /// The run id: `--run-id`, else the final component of `--out`.
-fn run_id(o: &IndexOptions, out: Option<&Path>) -> Result<String, RunError> {
+pub(crate) fn run_id(o: &IndexOptions, out: Option<&Path>) -> Result<String, RunError> {
     let id = match (&o.run_id, out) {
         (Some(id), _) => id.clone(),
         (None, Some(out)) => std::path::absolute(out)
