@@ -1035,8 +1035,6 @@ fn decided_view(
     Ok((view, own))
 }
 
-/// [`apply`] with the view `view` instead of the decisions' (a shard
-/// applied again by `report`, see [`settle`]).
 /// `--index` in apply: the store opened read-only (earlier runs' keys;
 /// a folder that is no index yet reads as empty), and what `report` needs
 /// to commit into it.
@@ -1048,6 +1046,10 @@ fn open_earlier(
         return Ok((None, None));
     };
     let run_id = crate::index::nightly::run_id(o, opts.out.as_deref())?;
+    // Read before the store: a commit in between makes `report` refuse
+    // (the sum it sees is not this one), never pass unseen.
+    let dir = std::path::absolute(&o.dir).unwrap_or_else(|_| o.dir.clone());
+    let manifest = manifest_sum(&dir);
     let opened = RunIndex::open(
         Some(o),
         plan.out_dir.as_deref(),
@@ -1057,8 +1059,6 @@ fn open_earlier(
     let RunIndex::Disk { index, .. } = opened else {
         unreachable!("--index opens the store");
     };
-    let dir = std::path::absolute(&o.dir).unwrap_or_else(|_| o.dir.clone());
-    let manifest = manifest_sum(&dir);
     Ok((
         Some(index),
         Some(StagedIndex {
@@ -1074,6 +1074,8 @@ fn manifest_sum(dir: &Path) -> u64 {
     std::fs::read(dir.join("MANIFEST")).map_or(0, |b| xxhash_rust::xxh3::xxh3_64(&b))
 }
 
+/// [`apply`] with the view `view` instead of the decisions' (a shard
+/// applied again by `report`, see [`settle`]).
 fn apply_with(
     opts: &RunOptions,
     work: &Path,
