@@ -61,28 +61,28 @@ def without_timings(rel: str, data: bytes) -> bytes:
     return data
 
 
-def one_machine(inputs: list, tmp: Path) -> int:
+def one_machine(inputs: list, tmp: Path, *opts, at: str = "one") -> int:
     """`newsclean clean` in tmp/one (the wheel's command line: the
     binary's code) into out and report."""
-    (tmp / "one").mkdir()
+    (tmp / at).mkdir()
     r = subprocess.run(
         [sys.executable, "-m", "newsclean", "clean", *map(str, inputs),
          "--out", "out", "--report", "report", "--quiet", "-j", "2",
          # staged runs leave the near-duplicate rules off (README "Staged runs")
-         "--disable", "dedup.near-*"],
-        cwd=tmp / "one", env=ENV,
+         "--disable", "dedup.near-*", *opts],
+        cwd=tmp / at, env=ENV,
     )
     return r.returncode
 
 
-def ray_driver(inputs: list, tmp: Path, *opts) -> subprocess.Popen:
+def ray_driver(inputs: list, tmp: Path, *opts, at: str = "ray") -> subprocess.Popen:
     """`python -m newsclean.ray clean` in tmp/ray, the same names."""
-    (tmp / "ray").mkdir()
+    (tmp / at).mkdir()
     with open(tmp / "driver.err", "wb") as err:  # Ray's own logs: shown on failure
         return subprocess.Popen(
             [sys.executable, "-m", "newsclean.ray", "clean", *map(str, inputs),
              "--out", "out", "--report", "report", *opts, "--quiet", "-j", "2"],
-            cwd=tmp / "ray", env=ENV, stderr=err,
+            cwd=tmp / at, env=ENV, stderr=err,
         )
 
 
@@ -105,10 +105,10 @@ class SameBytes(unittest.TestCase):
             err = (self.tmp / "driver.err").read_bytes().decode("utf-8", "replace")
             self.fail(f"the driver exited {got}, not {code}; its stderr ends:\n{err[-6000:]}")
 
-    def assert_same(self, label: str):
+    def assert_same(self, label: str, one: str = "one", ray: str = "ray"):
         for part in ("out", "report"):
-            a = tree(self.tmp / "one" / part)
-            b = tree(self.tmp / "ray" / part)
+            a = tree(self.tmp / one / part)
+            b = tree(self.tmp / ray / part)
             self.assertTrue(a, f"one-machine {part} is empty")
             self.assertEqual(sorted(a), sorted(b), f"{label}: files of {part} differ")
             for rel in a:
@@ -183,6 +183,27 @@ class SameBytes(unittest.TestCase):
         p = ray_driver([corpus], self.tmp, "--shards", "3", "--local-workers", "2")
         self.assert_exit(p, 2)
         self.assert_same("a file that fails, a duplicate file across shards")
+
+    def test_nightly_runs_with_an_index_give_the_one_machine_bytes(self):
+        # Night 1: the fixture corpus; night 2: two of its files again and
+        # a new one. Each side keeps its own index; the Ray driver passes
+        # --index and --run-id to the stages, its report task commits.
+        night2 = self.tmp / "night2"
+        (night2 / "again").mkdir(parents=True)
+        shutil.copy(CORPUS / "xwlb/2018/20180910.txt", night2 / "again/copy.txt")
+        shutil.copy(CORPUS / "seed/xinhua-2021-08-05-dump.txt", night2 / "again/seed.txt")
+        (night2 / "new.txt").write_text("第二天的新文章，只在这一夜出现，不是第一天任何段落的副本。\n", encoding="utf-8")
+        for k, corpus in enumerate([CORPUS, night2]):
+            run_id = ["--run-id", f"night{k}"]
+            one = one_machine([corpus], self.tmp, "--index", str(self.tmp / "one.index"), *run_id, at=f"one{k}")
+            self.assertEqual(one, 0)
+            p = ray_driver([corpus], self.tmp, "--shards", "3", "--local-workers", "2",
+                           "--index", str(self.tmp / "ray.index"), *run_id, at=f"ray{k}")
+            self.assert_exit(p, 0)
+            self.assert_same(f"night {k} with --index, 3 shards", f"one{k}", f"ray{k}")
+        summary = json.loads((self.tmp / "ray1/report/summary.json").read_bytes())
+        status = {f["path"]: f["status"] for f in summary["files"]}
+        self.assertEqual(status.get("again/copy.txt"), "duplicate", status)
 
 
 if __name__ == "__main__":
