@@ -117,6 +117,21 @@ fn a_soft_hyphen_before_a_reflowed_break_goes_in_one_run() {
     assert!(!once.contains('\u{ad}'), "{once:?}");
 }
 
+/// A line broken inside a full-width figure (`１１８４⏎⏎⏎．７`, fuzz seed 1,
+/// input 596166): the join brings `．７` next to the digits, the
+/// character rules fold it (`1184.7`) after the layout stage, and the
+/// line is then an echo of the line before it; the layout stage reads the
+/// folded text in the same run.
+#[test]
+fn an_echo_made_by_folding_a_joined_figure_goes_in_one_run() {
+    let x =
+        "预计到2027年，全国283个海湾中，１１８４．７亿元将有40%左右基本建成“水清滩净、鱼鸥翔集、";
+    let broken = x.replace("１１８４．７", "１１８４\n\n\n．７");
+    let text = format!("{x}\n{x}\r\n\r\n{broken}");
+    let once = assert_idempotent(&text);
+    assert_eq!(once.matches("1184.7").count(), 2, "{once:?}");
+}
+
 /// Long ZWJ runs: each run deleted one more joiner.
 #[test]
 fn zwj_runs_are_settled_in_one_run() {

@@ -111,12 +111,15 @@ pub fn normalize(original: &str, cfg: &Config) -> Composed {
 pub fn normalize_flagged(original: &str, cfg: &Config, flags: Vec<Edit>) -> Composed {
     let mut c = Composed::new(original.to_string());
     c.push_flags(flags);
-    // Did a stage after the layout stage change the text?
-    let mut after_layout = false;
+    // The text when the layout stage was done: did anything after it (the
+    // character rules on joined text, whitespace, punctuation) change it?
+    let mut at_layout: Option<String> = None;
     for (k, (stage, rules)) in STAGES.into_iter().enumerate() {
         if any_on(cfg, rules) {
             let n = run_stage(&mut c, original, cfg, stage, rules);
-            after_layout |= k > LAYOUT && n > 0;
+            if k == LAYOUT {
+                at_layout = Some(c.text.clone());
+            }
             // A join can bring a width mark next to a digit (`0⏎．9` →
             // `0．9`), complete a reference (`&nbsp⏎;`) or put a space
             // after a soft hyphen that ended a line (`a\u{ad}⏎record` →
@@ -137,12 +140,14 @@ pub fn normalize_flagged(original: &str, cfg: &Config, flags: Vec<Edit>) -> Comp
             }
         }
     }
-    // The whitespace and punctuation edits change what the boundary
-    // decisions read (a line's length, a mark's width: `：` before Latin
-    // becomes `: `, a line of 40 characters one of 41): the layout stage
+    // The edits after the layout stage change what the boundary decisions
+    // read (a line's length, a mark's width: `：` before Latin becomes `: `,
+    // a line of 40 characters one of 41; `１１８４⏎．７` joined, then
+    // folded to `1184.7`, is an echo of the line before): the layout stage
     // looks at their output once more, as a second run would, and the
     // stages after it follow what it changes (bounded; in practice once).
-    if after_layout && any_on(cfg, layout::RULES) {
+    recompose(&mut c, original, cfg);
+    if at_layout.is_some_and(|t| t != c.text) {
         for _ in 0..3 {
             if run_stage(&mut c, original, cfg, layout::edits, layout::RULES) == 0 {
                 break;
