@@ -12,8 +12,10 @@
 //!                     immutable sorted segment files (layout in
 //!                     `segment.rs`): 20 bytes an entry (u64 hash, u32
 //!                     check, u32 document, u32 line) plus a fence key and
-//!                     a checksum per 256 entries and a table of the
-//!                     documents (run seq, path)
+//!                     a checksum per 256 entries, a table of the
+//!                     documents (run seq, path) and a key filter (a
+//!                     Bloom filter of 10 bits a key; format version 2,
+//!                     version-1 files without it are still read)
 //! DIR/MANIFEST.tmp    only between writing and renaming a manifest
 //! ```
 //!
@@ -610,16 +612,16 @@ impl DiskIndex {
     /// one of the oldest commit.
     fn lookup_earlier(&self, key: Key) -> Option<Origin> {
         use std::sync::atomic::Ordering;
-        let n = self.segments.len() as u64;
-        if self.release_pages && self.reads.fetch_add(n, Ordering::Relaxed) + n >= RELEASE_AFTER {
-            self.reads.store(0, Ordering::Relaxed);
-            for seg in &self.segments {
-                seg.release();
-            }
-        }
         let mut best: Option<(u32, Origin)> = None;
         let mut found = Vec::new();
+        let mut probed = 0;
         for seg in &self.segments {
+            // Its filter says the key is not there: nothing of its
+            // entries is read.
+            if !seg.may_contain(key) {
+                continue;
+            }
+            probed += 1;
             found.clear();
             if let Err(e) = seg.lookup(key, &mut found) {
                 self.fail(e);
@@ -647,6 +649,15 @@ impl DiskIndex {
                     }
                     Err(err) => self.fail(err),
                 }
+            }
+        }
+        if self.release_pages
+            && probed > 0
+            && self.reads.fetch_add(probed, Ordering::Relaxed) + probed >= RELEASE_AFTER
+        {
+            self.reads.store(0, Ordering::Relaxed);
+            for seg in &self.segments {
+                seg.release();
             }
         }
         best.map(|b| b.1)
@@ -709,7 +720,7 @@ impl DiskIndex {
         if !entries.is_empty() {
             let path = dir.join(segment_name(m.next_file));
             m.next_file += 1;
-            let mut w = SegmentWriter::create(&path, docs)?;
+            let mut w = SegmentWriter::create(&path, docs, entries.len() as u64)?;
             for e in entries {
                 w.push(e)?;
             }
@@ -855,7 +866,10 @@ fn merge(
     let seqs: Vec<u32> = docs.iter().map(|d| d.0).collect();
     let path = dir.join(segment_name(m.next_file));
     m.next_file += 1;
-    let mut w = SegmentWriter::create(&path, docs)?;
+    // Sized for all input entries: those of dead runs, left out, only
+    // make the filter a little emptier.
+    let expected = inputs.iter().map(|s| s.entries()).sum();
+    let mut w = SegmentWriter::create(&path, docs, expected)?;
     let mut readers = inputs
         .iter()
         .map(|s| s.reader())
