@@ -468,6 +468,9 @@ pub(crate) struct Segment {
     /// The fence, copied out of the mapping (8 bytes per 256 entries:
     /// 1.6 MB at 50 M keys), so that a search never faults on it.
     fence: Vec<u64>,
+    /// The block checksums, copied out the same way (a lookup would
+    /// otherwise fault a page of them for each block it reads).
+    sums: Vec<u64>,
     /// The key filter, copied out of the mapping; `None` in a version-1
     /// segment (every key may be in it).
     filter: Option<Filter>,
@@ -509,6 +512,9 @@ impl Segment {
                 .collect(),
             fence: (0..shape.blocks)
                 .map(|b| u64_at(&map, (shape.fence_off() + 8 * b) as usize))
+                .collect(),
+            sums: (0..shape.blocks)
+                .map(|b| u64_at(&map, (shape.sums_off() + 8 * b) as usize))
                 .collect(),
             filter: (shape.filters > 0).then(|| Filter {
                 words: map[shape.filter_off() as usize..shape.len() as usize]
@@ -598,8 +604,7 @@ impl Segment {
         let bytes = &self.map[start..start + (ENTRY * n) as usize];
         let (word, bit) = ((b / 64) as usize, 1u64 << (b % 64));
         if self.verified[word].load(Ordering::Relaxed) & bit == 0 {
-            let want = u64_at(&self.map, (self.shape.sums_off() + 8 * b) as usize);
-            if xxh3_64(bytes) != want {
+            if xxh3_64(bytes) != self.sums[b as usize] {
                 return Err(self.damaged(format!("checksum mismatch in block {b} of entries")));
             }
             self.verified[word].fetch_or(bit, Ordering::Relaxed);
@@ -660,13 +665,10 @@ impl Segment {
         let mut file = File::open(&self.path).map_err(|e| IndexError::io(&self.path, e))?;
         file.seek(SeekFrom::Start(HEADER))
             .map_err(|e| IndexError::io(&self.path, e))?;
-        let sums = (0..self.shape.blocks)
-            .map(|b| u64_at(&self.map, (self.shape.sums_off() + 8 * b) as usize))
-            .collect();
         Ok(SegmentReader {
             path: self.path.clone(),
             file: BufReader::with_capacity(1 << 20, file),
-            sums,
+            sums: self.sums.clone(),
             entries: self.shape.entries,
             next: 0,
             buf: Vec::new(),
