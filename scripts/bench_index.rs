@@ -3,7 +3,8 @@
 //! and inserted as resolve does, a tenth of them repeats of an earlier
 //! night), and at 1 M, 5 M, 10 M, 25 M and 50 M keys times 1 M lookups
 //! (half of them hits), then the commit of an xwlb-sized night (300 000
-//! keys). Prints peak RSS and bytes per key at the end.
+//! keys). Prints peak RSS (and the night of the build that reached it)
+//! and bytes per key at the end.
 //!
 //! `cargo run --release --example bench_index -- DIR [TOTAL_KEYS] [NIGHT]`
 
@@ -108,10 +109,16 @@ fn main() {
     let mut n = 0u32;
     let mut keys = 0u64;
     let (mut commits, mut merge_commits) = (Vec::new(), Vec::new());
+    // The night during which peak RSS last grew, and what it merged.
+    let mut peak_night = (0u64, 0u32, 0usize);
     let started = Instant::now();
     for &cp in checkpoints.iter().filter(|&&c| c <= total) {
         while keys < cp {
             let (_, c, mg, merged) = night(&dir, n, per_night, &mut rng);
+            let hwm = status("VmHWM:");
+            if hwm > peak_night.0 {
+                peak_night = (hwm, n, merged);
+            }
             commits.push(c);
             if merged > 0 {
                 merge_commits.push(mg);
@@ -159,8 +166,11 @@ fn main() {
         );
     }
     println!(
-        "built {keys} keys in {n} nights of {per_night} in {:.0} s",
-        started.elapsed().as_secs_f64()
+        "built {keys} keys in {n} nights of {per_night} in {:.0} s; peak RSS of the nights {} MiB, reached in night {} (its commit merged {} segments)",
+        started.elapsed().as_secs_f64(),
+        peak_night.0 / 1024,
+        peak_night.1,
+        peak_night.2
     );
     let mut all = commits.clone();
     all.sort_by(f64::total_cmp);

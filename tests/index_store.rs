@@ -513,13 +513,187 @@ fn a_newer_format_is_refused_with_exit_78() {
         .find(|p| p.extension().is_some_and(|x| x == "ncx"))
         .unwrap();
     let mut b = std::fs::read(&seg).unwrap();
-    b[8] = 2;
+    assert_eq!(b[8], 2, "this build writes segment format 2");
+    b[8] = 3;
     std::fs::write(&seg, &b).unwrap();
     let e = DiskIndex::open_read_only(&dir, "x").unwrap_err();
-    assert!(matches!(e, IndexError::NewerFormat { found: 2, .. }), "{e}");
+    assert!(matches!(e, IndexError::NewerFormat { found: 3, .. }), "{e}");
     let o = newsclean(["index", "stats", dir.to_str().unwrap()]);
     assert_eq!(code(&o), 78);
     assert!(String::from_utf8_lossy(&o.stderr).contains("newer newsclean"));
+}
+
+/// The segment files of `dir` (sorted by name).
+fn segment_files(dir: &Path) -> Vec<PathBuf> {
+    index_files(dir)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|x| x == "ncx"))
+        .collect()
+}
+
+fn u64_at(b: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(b[at..at + 8].try_into().unwrap())
+}
+
+/// Rewrites every segment file of `dir` as format 1 wrote it (the same
+/// bytes without the key filter: version 1, header bytes 56..64 zero,
+/// the tables checksum over bytes 0..48 and the fence to the end), and
+/// the manifest's records of them.
+fn rewrite_as_version_1(dir: &Path) {
+    let m = dir.join("MANIFEST");
+    let text = std::fs::read_to_string(&m).unwrap();
+    let (head, body) = text.split_once('\n').unwrap();
+    let mut j: serde_json::Value = serde_json::from_str(body).unwrap();
+    for rec in j["segments"].as_array_mut().unwrap() {
+        let path = dir.join(rec["file"].as_str().unwrap());
+        let mut b = std::fs::read(&path).unwrap();
+        assert_eq!(b[8], 2);
+        let (entries, filters) = (u64_at(&b, 16), u64_at(&b, 56));
+        b.truncate(b.len() - 64 * filters as usize);
+        b[8] = 1;
+        b[56..64].fill(0);
+        let mut tables = b[0..48].to_vec();
+        tables.extend_from_slice(&b[64 + 20 * entries as usize..]);
+        let sum = xxh3_64(&tables);
+        b[48..56].copy_from_slice(&sum.to_le_bytes());
+        std::fs::write(&path, &b).unwrap();
+        rec["bytes"] = b.len().into();
+        rec["tables_sum"] = sum.into();
+    }
+    let body = serde_json::to_vec_pretty(&j).unwrap();
+    let head = head.rsplit_once(' ').unwrap().0;
+    let mut out = format!("{head} {:016x}\n", xxh3_64(&body)).into_bytes();
+    out.extend_from_slice(&body);
+    std::fs::write(&m, out).unwrap();
+}
+
+/// Commits night `n` of `keys` (7 documents) and returns what the keys
+/// should answer from a later run.
+fn synth_night(dir: &Path, n: u32, keys: &[Key]) -> Vec<(Key, Origin)> {
+    let mut ix = DiskIndex::open(dir, &format!("night-{n:02}"), false).unwrap();
+    let mut expect = Vec::new();
+    for (i, &key) in keys.iter().enumerate() {
+        let i = i as u32;
+        if ix.lookup(key).is_none() {
+            ix.insert(
+                key,
+                Here {
+                    doc: i % 7,
+                    line: i + 1,
+                },
+            );
+            expect.push((
+                key,
+                Origin::Earlier {
+                    run: format!("night-{n:02}"),
+                    path: format!("night{n}/doc{}.txt", i % 7),
+                    line: i + 1,
+                },
+            ));
+        }
+    }
+    ix.commit(RunRecord {
+        date: "2026-12-01T02:00:00Z".into(),
+        inputs: vec!["dump".into()],
+        docs: (0..7).map(|d| format!("night{n}/doc{d}.txt")).collect(),
+        blocks_added: keys.len() as u64,
+    })
+    .unwrap();
+    expect
+}
+
+#[test]
+fn a_version_1_index_is_read_and_its_merge_writes_version_2() {
+    let t = tmp();
+    let dir = t.path().join("index");
+    let mut expect = Vec::new();
+    // Three nights of one size tier: three segments, not merged yet.
+    for n in 0..3 {
+        let keys: Vec<Key> = (0..300).map(|i| synth(n, i)).collect();
+        expect.extend(synth_night(&dir, n, &keys));
+    }
+    assert_eq!(segment_files(&dir).len(), 3);
+    let before = store::verify(&dir).unwrap();
+    rewrite_as_version_1(&dir);
+    for f in segment_files(&dir) {
+        assert_eq!(std::fs::read(&f).unwrap()[8], 1);
+    }
+    // Read as it was: the same entries, every key at its kept copy.
+    let v = store::verify(&dir).unwrap();
+    assert_eq!((v.keys, v.digest), (before.keys, before.digest));
+    let ix = DiskIndex::open_read_only(&dir, "next").unwrap();
+    for (key, origin) in &expect {
+        assert_eq!(ix.lookup(*key), Some(origin.clone()));
+    }
+    assert_eq!(ix.lookup(synth(99, 1)), None);
+    drop(ix);
+    // A fourth night of the tier merges the four into one of version 2.
+    let keys: Vec<Key> = (0..300).map(|i| synth(3, i)).collect();
+    expect.extend(synth_night(&dir, 3, &keys));
+    let files = segment_files(&dir);
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(std::fs::read(&files[0]).unwrap()[8], 2);
+    let ix = DiskIndex::open_read_only(&dir, "next").unwrap();
+    for (key, origin) in &expect {
+        assert_eq!(ix.lookup(*key), Some(origin.clone()));
+    }
+    assert_eq!(store::verify(&dir).unwrap().keys, 1200);
+}
+
+#[test]
+fn a_damaged_filter_byte_is_found_at_open() {
+    let (_t, dir, docs) = small_index();
+    for (pick, file) in segment_files(&dir).iter().enumerate() {
+        let good = std::fs::read(file).unwrap();
+        let filters = u64_at(&good, 56) as usize;
+        assert!(filters > 0);
+        // A byte inside the filter (the file's last 64·F bytes).
+        let mut bad = good.clone();
+        let at = good.len() - 64 * filters + (pick * 37) % (64 * filters);
+        bad[at] ^= 0x10;
+        std::fs::write(file, &bad).unwrap();
+        let e = DiskIndex::open_read_only(&dir, "next").unwrap_err();
+        assert!(e.to_string().contains("filter"), "{e}");
+        assert_damage_found(&dir, file, &docs);
+        std::fs::write(file, &good).unwrap();
+    }
+    assert!(store::verify(&dir).is_ok());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    /// No false negatives through the filters, before and after merges:
+    /// every key of every night is found at its kept copy, whatever the
+    /// keys (random hashes, nights of any size, repeats across nights).
+    #[test]
+    fn every_stored_key_is_found_through_the_filters(
+        nights in proptest::collection::vec(
+            proptest::collection::vec((any::<u64>(), any::<u32>()), 1..400), 1..7),
+        repeat in any::<prop::sample::Index>(),
+    ) {
+        let t = tmp();
+        let dir = t.path().join("index");
+        let mut expect: Vec<(Key, Origin)> = Vec::new();
+        for (n, keys) in nights.iter().enumerate() {
+            let mut keys: Vec<Key> =
+                keys.iter().map(|&(hash, check)| Key { hash, check }).collect();
+            // A key of an earlier night again: found there, not added.
+            if !expect.is_empty() {
+                keys.push(expect[repeat.index(expect.len())].0);
+            }
+            let ix = DiskIndex::open_read_only(&dir, "probe").unwrap();
+            for (key, origin) in &expect {
+                prop_assert_eq!(ix.lookup(*key), Some(origin.clone()));
+            }
+            drop(ix);
+            expect.extend(synth_night(&dir, n as u32, &keys));
+        }
+        let ix = DiskIndex::open_read_only(&dir, "probe").unwrap();
+        for (key, origin) in &expect {
+            prop_assert_eq!(ix.lookup(*key), Some(origin.clone()));
+        }
+    }
 }
 
 #[test]

@@ -12,8 +12,10 @@
 //!                     immutable sorted segment files (layout in
 //!                     `segment.rs`): 20 bytes an entry (u64 hash, u32
 //!                     check, u32 document, u32 line) plus a fence key and
-//!                     a checksum per 256 entries and a table of the
-//!                     documents (run seq, path)
+//!                     a checksum per 256 entries, a table of the
+//!                     documents (run seq, path) and a key filter (a
+//!                     Bloom filter of 10 bits a key; format version 2,
+//!                     version-1 files without it are still read)
 //! DIR/MANIFEST.tmp    only between writing and renaming a manifest
 //! ```
 //!
@@ -53,16 +55,27 @@
 //!
 //! # Reading
 //!
-//! Segments are mapped read-only; a lookup searches the block fences
-//! (copied into memory at open: 8 bytes per 256 keys) and one block from
-//! where the key's hash says it lies (hashes are uniform), so it touches
-//! a page or two of each segment. In an index of more than
-//! 128 MiB, after every 8 192 blocks read the segments give their
-//! touched pages back (`MADV_DONTNEED`; they stay in the page cache), to
-//! keep the process's memory from growing with the index. Measured with
-//! `scripts/bench-index` after 1 M lookups: 155 MiB of mapped pages at
-//! 10 M keys, but 429 MiB at 25 M keys, so the bound does not hold yet
-//! for large indexes (why is open). Every byte is checked before use: at open
+//! Segments are mapped read-only. A lookup first asks each segment's key
+//! filter (a Bloom filter of 10 bits a key, copied into memory at open)
+//! and searches only the segments it passes: the one that holds the key,
+//! and about 1% of the others, so a miss reads no entries at all. In a
+//! segment it searches the block fences and block checksums (both copied
+//! into memory at open: 16 bytes per 256 keys) and one block from where
+//! the key's hash says it lies (hashes are uniform), then the kept
+//! copy's document and path: a few pages. Each page fault maps up to 16
+//! neighbouring pages that are in the page cache as well (the kernel's
+//! fault-around, which `MADV_RANDOM` does not turn off), so in an index of
+//! more than 128 MiB, after every 1 024 segments searched the segments
+//! give their touched pages back (`MADV_DONTNEED`; they stay in the page
+//! cache), and a commit gives them back before it merges, to keep the
+//! process's memory from growing with the index. Measured with
+//! `scripts/bench-index` after 1 M lookups: 100 MiB of mapped pages at
+//! 10 M keys, 107 MiB at 25 M, 163 MiB at 50 M (peak RSS of the whole
+//! benchmark 445 MiB at 50 M keys; releasing after 8 192 searches cost
+//! 1 M lookups 45% less CPU but left 473 MiB mapped at 25 M keys and
+//! reached a peak RSS of 976 MiB at 50 M).
+//! Version-1 segments (no filter) are searched on every lookup. Every
+//! byte is checked before use: at open
 //! the header, the exact length, the version and the checksum of the
 //! tables; each block of entries on the first lookup that touches it. A
 //! damaged block found by a lookup cannot be reported through
@@ -118,12 +131,14 @@ const MANIFEST: &str = "MANIFEST";
 const MANIFEST_TMP: &str = "MANIFEST.tmp";
 const LOCK: &str = "LOCK";
 const MAGIC_LINE: &str = "newsclean-index";
-/// Block reads (over all segments) between two releases of the mapped
-/// pages: a block read maps a few 4 KiB pages; meant to keep the index's
-/// file-backed memory near 150 MiB (measured: 155 MiB at 10 M keys, but
-/// 429 MiB at 25 M, see the module doc). Releasing makes later lookups
-/// fault the pages in again: about 2× the CPU of lookups at 10 M keys.
-const RELEASE_AFTER: u64 = 8 * 1024;
+/// Segment searches (over all segments) between two releases of the
+/// mapped pages: a search faults a few pages, each mapping up to 16 with
+/// the kernel's fault-around; meant to keep the index's file-backed
+/// memory under ~170 MiB (measured at 10, 25 and 50 M keys: 100, 107 and
+/// 163 MiB, see the module doc). Releasing makes later lookups fault the
+/// pages in again: at 50 M keys 1 M lookups took 4.0 s of CPU releasing
+/// after 1 024 searches, 3.3 s after 2 048 and 2.3 s after 8 192.
+const RELEASE_AFTER: u64 = 1024;
 /// An index whose segment files are smaller than this in all is never
 /// released (it may as well stay mapped).
 const RELEASE_ABOVE: u64 = 128 << 20;
@@ -610,16 +625,16 @@ impl DiskIndex {
     /// one of the oldest commit.
     fn lookup_earlier(&self, key: Key) -> Option<Origin> {
         use std::sync::atomic::Ordering;
-        let n = self.segments.len() as u64;
-        if self.release_pages && self.reads.fetch_add(n, Ordering::Relaxed) + n >= RELEASE_AFTER {
-            self.reads.store(0, Ordering::Relaxed);
-            for seg in &self.segments {
-                seg.release();
-            }
-        }
         let mut best: Option<(u32, Origin)> = None;
         let mut found = Vec::new();
+        let mut probed = 0;
         for seg in &self.segments {
+            // Its filter says the key is not there: nothing of its
+            // entries is read.
+            if !seg.may_contain(key) {
+                continue;
+            }
+            probed += 1;
             found.clear();
             if let Err(e) = seg.lookup(key, &mut found) {
                 self.fail(e);
@@ -649,6 +664,15 @@ impl DiskIndex {
                 }
             }
         }
+        if self.release_pages
+            && probed > 0
+            && self.reads.fetch_add(probed, Ordering::Relaxed) + probed >= RELEASE_AFTER
+        {
+            self.reads.store(0, Ordering::Relaxed);
+            for seg in &self.segments {
+                seg.release();
+            }
+        }
         best.map(|b| b.1)
     }
 
@@ -658,6 +682,11 @@ impl DiskIndex {
     pub fn commit(self, rec: RunRecord) -> Result<CommitReport, IndexError> {
         let started = std::time::Instant::now();
         self.health()?;
+        // The night's lookups are over: give their mapped pages back
+        // before the merges add their own memory.
+        for seg in &self.segments {
+            seg.release();
+        }
         if self.lock.is_none() {
             return Err(IndexError::BadRecord(
                 "the index was opened read-only".into(),
@@ -709,7 +738,7 @@ impl DiskIndex {
         if !entries.is_empty() {
             let path = dir.join(segment_name(m.next_file));
             m.next_file += 1;
-            let mut w = SegmentWriter::create(&path, docs)?;
+            let mut w = SegmentWriter::create(&path, docs, entries.len() as u64)?;
             for e in entries {
                 w.push(e)?;
             }
@@ -855,7 +884,10 @@ fn merge(
     let seqs: Vec<u32> = docs.iter().map(|d| d.0).collect();
     let path = dir.join(segment_name(m.next_file));
     m.next_file += 1;
-    let mut w = SegmentWriter::create(&path, docs)?;
+    // Sized for all input entries: those of dead runs, left out, only
+    // make the filter a little emptier.
+    let expected = inputs.iter().map(|s| s.entries()).sum();
+    let mut w = SegmentWriter::create(&path, docs, expected)?;
     let mut readers = inputs
         .iter()
         .map(|s| s.reader())
