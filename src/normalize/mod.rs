@@ -146,6 +146,8 @@ pub fn normalize_flagged(original: &str, cfg: &Config, flags: Vec<Edit>) -> Comp
     // folded to `1184.7`, is an echo of the line before): the layout stage
     // looks at their output once more, as a second run would, and the
     // stages after it follow what it changes (bounded; in practice once).
+    // The later stages delete spaces and line breaks too (a join brings a
+    // combining mark to the letter on the line before): composed first.
     recompose(&mut c, original, cfg);
     if at_layout.is_some_and(|t| t != c.text) {
         for _ in 0..3 {
@@ -165,9 +167,6 @@ pub fn normalize_flagged(original: &str, cfg: &Config, flags: Vec<Edit>) -> Comp
             recompose(&mut c, original, cfg);
         }
     }
-    // The later stages delete spaces and line breaks too (a join brings a
-    // combining mark to the letter on the line before).
-    recompose(&mut c, original, cfg);
     let mut flags = Vec::new();
     if any_on(cfg, punct::RULES) {
         flags = punct::flags(&c.text, cfg);
