@@ -21,30 +21,36 @@ function rowsOf(pre,P,rules){
     if(cont){b.setAttribute("data-i",P+"e"+(ix>=0?ix:last));return;}
     last=ix>=0?ix:last+1;b.id=P+"e"+last;b.tabIndex=0;
   }
+  /* The row's elements as they are appended: its edits, its anchors. */
+  var bs=[],as=[];
   function end(){
-    var r=document.createElement("div"),first=c.firstChild;
+    var r=document.createElement("div"),first=c.firstChild,s;
     r.className="r";
-    if(first&&first.nodeName==="I"&&first.hasAttribute("data-n")){line=num(first.getAttribute("data-n"));c.removeChild(first);first=c.firstChild;}
+    if(first&&first.nodeName==="I"&&first.hasAttribute("data-n")){line=num(first.getAttribute("data-n"));c.removeChild(first);as.shift();first=c.firstChild;}
     if(first&&first.nodeName==="I"&&first.className==="g"){
       r.className="r g";r.appendChild(document.createElement("span")).className="n";
       line+=num(first.textContent);
     }else{
-      var n=line++,bs=c.getElementsByTagName("b");
+      var n=line++;
       r.id=P+"L"+n;
       if(bs.length){r.className=first&&first.nodeName==="B"&&/(^| )d( |$)/.test(first.className)?"r x d":"r x";}
-      Array.prototype.slice.call(bs).forEach(edit);
-      Array.prototype.slice.call(c.querySelectorAll("i[data-n]")).forEach(function(a){
+      bs.forEach(edit);
+      as.forEach(function(a){
         var e=document.createElement("span");
         last=a.hasAttribute("data-e")?num(a.getAttribute("data-e")):last+1;
         a.id=P+"L"+num(a.getAttribute("data-n"));e.id=P+"e"+last;a.parentNode.insertBefore(e,a.nextSibling);
       });
-      var s=document.createElement("span");s.className="n";s.textContent=String(n);r.appendChild(s);
+      s=document.createElement("span");s.className="n";s.textContent=String(n);r.appendChild(s);
     }
     c.className="c";r.appendChild(c);f.appendChild(r);
-    c=document.createElement("div");
+    c=document.createElement("div");bs=[];as=[];
   }
   nodes.forEach(function(x){
-    if(x.nodeType!==3){c.appendChild(x);return;}
+    if(x.nodeType!==3){
+      c.appendChild(x);
+      if(x.nodeName==="B")bs.push(x);else if(x.nodeName==="I"&&x.hasAttribute("data-n"))as.push(x);
+      return;
+    }
     var parts=x.data.split("\n");
     for(var k=0;k<parts.length;k++){
       if(k>0)end();
