@@ -137,6 +137,25 @@ fn attrs(html: &str, marker: &str, attr: &str) -> Vec<String> {
     v
 }
 
+/// The rule of each edit drawn in a section's text, in order: an edit is
+/// `<b class="rK …">` (a continued part has the token `c`), `K` the index
+/// of its rule in the section's rules table.
+fn edit_rules(section: &str) -> Vec<String> {
+    let table = attrs(section, "tr data-rule=", "data-rule");
+    let mut v = Vec::new();
+    for (i, _) in section.match_indices("<b class=") {
+        let tag = &section[i + "<b class=".len()..];
+        let cls = tag[..tag.find('>').unwrap()].trim_matches('"');
+        let toks: Vec<&str> = cls.split(' ').collect();
+        if toks.contains(&"c") {
+            continue;
+        }
+        let k: usize = toks[0].strip_prefix('r').unwrap().parse().unwrap();
+        v.push(table[k].clone());
+    }
+    v
+}
+
 /// The review page of `rel` as the index links it: (page file, id prefix
 /// of the file's section, the section's HTML).
 fn section(report: &Path, rel: &str) -> (PathBuf, String, String) {
@@ -208,26 +227,40 @@ fn minimal_escape(s: &str) -> String {
 #[test]
 fn file_page_highlights_edits_with_rule_ids() {
     let r = run();
-    let (_, p, page) = section(&r.report, "a.txt");
-    let rules = attrs(&page, "class=\"e\"", "data-rule");
+    let (path, p, page) = section(&r.report, "a.txt");
+    let rules = edit_rules(&page);
     assert!(!rules.is_empty(), "edits highlighted");
     assert!(rules.iter().any(|r| r == "whitespace.indent"), "{rules:?}");
     assert!(page.contains("<del"), "a deletion is drawn");
-    // Every rule id in the text is explained in the changes table.
+    // Every rule id in the text is in the section's rules table, and the
+    // page's table of descriptions (the script fills the first from the
+    // second) explains it.
+    let whole = read(&path);
+    let docs = &whole[whole
+        .find("<table id=\"rule-docs\" hidden>")
+        .expect("descriptions")..];
+    let docs = &docs[..docs.find("</table>").unwrap()];
     for id in &rules {
-        assert!(page.contains(&format!(
-            "<span class=\"tag f-{}\">{id}</span>",
-            id.split('.').next().unwrap()
-        )));
+        assert!(page.contains(&format!("<tr data-rule=\"{id}\"><td class=\"num\">")));
+        let doc = newsclean::rules::get(id).unwrap().doc;
+        let start = minimal_escape(doc.split('`').next().unwrap());
+        assert!(
+            docs.contains(&format!("<tr data-rule=\"{id}\"><td>{start}")),
+            "{id}: {docs}"
+        );
     }
-    // Line anchors for each line of the original.
-    let lines = page.matches("class=\"r").count();
+    // Line anchors for each line of the original, and one per edit (the
+    // page script sets them from the rows: `anchors` reads them the same
+    // way, with the section's prefix).
+    assert!(page.contains(&format!("data-p=\"{p}\"")));
+    let ids = newsclean::report::html::anchors(&page);
+    let lines = ids.iter().filter(|a| a.starts_with('L')).count();
     assert!(lines >= 7, "{lines} rows");
     for n in 1..=7 {
-        assert!(page.contains(&format!("id=\"{p}L{n}\"")), "anchor L{n}");
+        assert!(ids.contains(&format!("L{n}")), "anchor L{n}: {ids:?}");
     }
-    // Each edit's first part is focusable for keyboard navigation.
-    assert!(page.contains("tabindex=\"0\""));
+    let edits = ids.iter().filter(|a| a.starts_with('e')).count();
+    assert_eq!(edits, rules.len(), "{ids:?}");
 }
 
 #[test]
@@ -264,10 +297,12 @@ fn duplicate_links_to_kept_copy_and_line() {
         let b_href = format!("href=\"../files/0000.html#{b_p}L3\"");
         assert!(entry.contains(&b_href), "back link: {entry}");
         // The removed copy's row is there, and its text is not.
-        assert!(page_b.contains(&format!("id=\"{b_p}L3\"")));
+        assert!(newsclean::report::html::anchors(&page_b).contains(&"L3".to_string()));
+        assert!(page_b.contains(&format!("data-p=\"{b_p}\"")));
         assert!(!page_b.contains(DUP));
         // The kept line is on a.txt's page.
-        assert!(page_a.contains(&format!("id=\"{a_p}L5\"")));
+        assert!(newsclean::report::html::anchors(&page_a).contains(&"L5".to_string()));
+        assert!(page_a.contains(&format!("data-p=\"{a_p}\"")));
     }
 }
 

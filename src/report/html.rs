@@ -31,16 +31,23 @@
 //!   characters around each edit) and a removed duplicate's first
 //!   characters only (its text is in `changes.jsonl` and `changes.diff`);
 //!   the table of a section's changes is a JSON data block the page script
-//!   renders (`page::changes_data`), and a row's line number and text box
-//!   are added by the script too, so neither is written per row;
+//!   renders (`page::changes_data`); the text is a `<pre>` of one line
+//!   per row with each edit a `<b class="rK">` (`K` indexing the section's
+//!   rules table), and the script makes the rows, their line numbers and
+//!   ids, and each edit's class, rule, id and focus (`rows::rows_html` has
+//!   the format: markup was more than half of a page); a rule's
+//!   description is written once per page (`page::rule_docs`), not per
+//!   section;
 //!   sections are rendered in parallel as files are emitted and appended in
 //!   corpus order to pages of up to [`GROUP_FILES`] files ([`Pages`]), so a
 //!   corpus of thousands of files has a few hundred pages. The index embeds
 //!   one compact JSON row per file that is not unchanged (unchanged files
 //!   are only counted, unless flagged), and a few lines of vanilla JS
 //!   render, sort, filter and paginate the table.
-//! - **Links land.** Every row of a section carries `id="f<id>.L<n>"`
-//!   (1-based line of the original); a removed duplicate's row names its
+//! - **Links land.** Every row of a section gets `id="f<id>.L<n>"`
+//!   (1-based line of the original) from the page script, which then
+//!   scrolls to the link's target itself (the parser looked for it before
+//!   the ids were there) and marks it `tgt`; a removed duplicate's row names its
 //!   kept copy's file and line and links its entry on a kept-copy page,
 //!   which links that line on its own page and back to every removed copy.
 
@@ -68,12 +75,20 @@ mod tests;
 use index::*;
 pub use near::{near_index, near_page, NearCard};
 use page::*;
+pub use rows::anchors;
 pub(crate) use rows::preview;
 use rows::*;
 
 const INDEX_TEMPLATE: &str = include_str!("templates/index.html");
 const STYLE: &str = include_str!("templates/style.css");
-const FILE_JS: &str = include_str!("templates/file.js");
+/// The review pages' script: the rows' reader (`rows.js`, shared with the
+/// near-duplicate pages) and the page's own code, in one function.
+const FILE_JS: &str = concat!(
+    "(function(){\n\"use strict\";\n",
+    include_str!("templates/rows.js"),
+    include_str!("templates/file.js"),
+    "})();"
+);
 const INDEX_JS: &str = include_str!("templates/index.js");
 
 /// The shared style sheet, written once per run to `<report>/assets/` and
@@ -232,8 +247,12 @@ fn capped(original: &str, changes: &[ChangeRecord]) -> Option<(usize, Vec<Change
 
 /// Files on one page of several files, at most.
 pub const GROUP_FILES: usize = 50;
-/// A page of several files is closed once it holds this many bytes.
-pub const GROUP_BYTES: usize = 1 << 20;
+/// A page of several files is closed once it holds this many bytes: what
+/// the browser spends opening a page grows with its rows (a 1 MB page of
+/// today's markup is ~10,000 rows, twice the 1 MB of the markup before it,
+/// and took 2 s of script and layout in headless Chromium against 1 s), so
+/// the cap keeps a page near 5,000 rows.
+pub const GROUP_BYTES: usize = 1 << 19;
 
 /// The section of file `id` (corpus order) for a page of several files
 /// ([`Pages`]): ids prefixed `f<id>.`, links from `files/`; a text longer
@@ -255,12 +274,17 @@ pub fn file_section(id: u32, rel: &str, original: &str, changes: &[ChangeRecord]
 pub struct Pages<'t> {
     report: &'t Tree,
     next: u32,
-    open: Option<(
-        String,
-        usize,
-        usize,
-        io::BufWriter<crate::emit::AtomicFile<'t>>,
-    )>,
+    open: Option<Open<'t>>,
+}
+
+/// The page being written: its name, files and bytes so far, the rules of
+/// its sections (for their descriptions in its tail), the file.
+struct Open<'t> {
+    name: String,
+    files: usize,
+    bytes: usize,
+    rules: std::collections::BTreeSet<String>,
+    w: io::BufWriter<crate::emit::AtomicFile<'t>>,
 }
 
 impl<'t> Pages<'t> {
@@ -285,14 +309,21 @@ impl<'t> Pages<'t> {
             let mut head = String::new();
             page_head(&mut head, &format!("review page {}", self.next), "../");
             w.write_all(head.as_bytes())?;
-            self.open = Some((name, 0, 0, w));
+            self.open = Some(Open {
+                name,
+                files: 0,
+                bytes: 0,
+                rules: Default::default(),
+                w,
+            });
         }
-        let (name, files, bytes, w) = self.open.as_mut().expect("opened above");
-        w.write_all(section.as_bytes())?;
-        *files += 1;
-        *bytes += section.len();
-        let name = name.clone();
-        if *files >= GROUP_FILES || *bytes >= GROUP_BYTES {
+        let p = self.open.as_mut().expect("opened above");
+        p.w.write_all(section.as_bytes())?;
+        rules_in(section, &mut p.rules);
+        p.files += 1;
+        p.bytes += section.len();
+        let name = p.name.clone();
+        if p.files >= GROUP_FILES || p.bytes >= GROUP_BYTES {
             self.close()?;
         }
         Ok(name)
@@ -301,11 +332,11 @@ impl<'t> Pages<'t> {
     /// Close the open page: its tail, its name.
     pub fn close(&mut self) -> io::Result<()> {
         use std::io::Write as _;
-        let Some((_, _, _, mut w)) = self.open.take() else {
+        let Some(Open { rules, mut w, .. }) = self.open.take() else {
             return Ok(());
         };
         let mut tail = String::new();
-        page_tail(&mut tail);
+        page_tail(&mut tail, &rules);
         w.write_all(tail.as_bytes())?;
         w.into_inner()
             .map_err(|e| e.into_error())?
@@ -470,8 +501,10 @@ fn family(rule: &str) -> &str {
 }
 
 /// Make whitespace and invisible characters of an edited span visible:
-/// `·` space, `□` full-width space, `→` tab, `⏎` line break, and
-/// `⟨U+XXXX⟩` for other invisible or control characters.
+/// `·` space, `□` full-width space, `→` tab, `⏎` line break, `⍽` no-break
+/// space (U+00A0, the commonest invisible one in news text: three bytes
+/// instead of the twelve of its code point), and `⟨U+XXXX⟩` for other
+/// invisible or control characters.
 fn visible(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
@@ -480,6 +513,7 @@ fn visible(s: &str) -> String {
             '\u{3000}' => out.push('□'),
             '\t' => out.push('→'),
             '\n' => out.push('⏎'),
+            '\u{00A0}' => out.push('⍽'),
             '\r' => out.push_str("⟨CR⟩"),
             c if c.is_control() || is_invisible(c) => {
                 out.push_str(&format!("⟨U+{:04X}⟩", c as u32))

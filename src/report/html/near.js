@@ -1,12 +1,9 @@
-(function(){
-"use strict";
-function el(tag,cls,text){var e=document.createElement(tag);if(cls)e.className=cls;if(text!==undefined)e.textContent=text;return e;}
-/* Rows are written as <div class="r" id="P L n">text</div>: the line
-   number and the text's box are added here, as on the file pages. */
-document.querySelectorAll(".text>.r").forEach(function(r){
-  var c=el("div","c"),m=/L(\d+)$/.exec(r.id);
-  while(r.firstChild)c.appendChild(r.firstChild);
-  r.appendChild(el("span","n",m?m[1]:""));r.appendChild(c);
+/* The script of a near-duplicate page, inside one function with rows.js
+   (near.rs, NEAR_JS). A member's rows: its prefix is its text's data-p,
+   its one rule the member's. */
+document.querySelectorAll("pre.rows").forEach(function(pre){
+  var t=pre.closest(".text"),m=pre.closest(".member");
+  rowsOf(pre,t?t.getAttribute("data-p")||"":"",[m?m.getAttribute("data-rule"):""]);
 });
 /* Filters: a member is shown when its rule is the chosen one (or any) and
    its similarity is at least the chosen minimum (a member without a score
@@ -26,4 +23,3 @@ function apply(){
   out.textContent=cards+" clusters, "+members+" copies shown";
 }
 rule.onchange=apply;min.oninput=apply;apply();
-})();

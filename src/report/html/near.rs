@@ -19,7 +19,14 @@ use super::*;
 use crate::report::kept::{NearMember, NEAR_TEXT_CHARS};
 use crate::report::KeptCopy;
 
-const NEAR_JS: &str = include_str!("near.js");
+/// The cards' script: the rows' reader shared with the file pages and the
+/// filters, in one function.
+pub(super) const NEAR_JS: &str = concat!(
+    "(function(){\n\"use strict\";\n",
+    include_str!("../templates/rows.js"),
+    include_str!("near.js"),
+    "})();"
+);
 
 fn near_csp() -> &'static str {
     static CSP: OnceLock<String> = OnceLock::new();
@@ -85,24 +92,21 @@ pub(super) fn char_spans(kept: &str, copy: &str, rule: &'static str) -> Vec<Span
     spans
 }
 
-/// The rows of the diff of `copy` against `kept`, ids prefixed `prefix`,
-/// numbered from `first` (the kept copy's line in its file).
-pub(super) fn diff_rows(
-    kept: &str,
-    copy: &str,
-    rule: &'static str,
-    prefix: &str,
-    first: usize,
-) -> String {
+/// The rows of the diff of `copy` against `kept` ([`rows_html`]), numbered
+/// from `first` (the kept copy's line in its file).
+pub(super) fn diff_rows(kept: &str, copy: &str, rule: &'static str, first: usize) -> String {
     let spans = char_spans(kept, copy, rule);
     if spans.is_empty() {
-        return "<div class=\"r g\">the same text as the kept copy</div>\n".to_string();
+        return "<pre class=\"rows\">\n<i class=\"g\">the same text as the kept copy</i>\n</pre>\n"
+            .to_string();
     }
     let mut rows = build_rows(kept, &spans, &[]);
     for r in &mut rows {
         r.n += first.saturating_sub(1);
     }
-    rows_html(&compact(rows), prefix)
+    let mut o = String::new();
+    rows_html(&mut o, &compact(rows), &[rule]);
+    o
 }
 
 fn score(o: &mut String, name: &str, v: Option<f64>) {
@@ -206,19 +210,19 @@ fn card(o: &mut String, n: usize, c: &NearCard<'_>) {
         if m.cut {
             cut_note(o, "copy");
         }
-        o.push_str("<div class=\"text\" lang=\"zh\">\n");
+        // The rows' ids start with `c<n>m<k>.` (the script reads the
+        // prefix from `data-p`).
+        o.push_str("<div class=\"text\" lang=\"zh\" data-p=\"c");
+        push_num(o, n);
+        o.push('m');
+        push_num(o, k);
+        o.push_str(".\">\n");
         match &c.kept_text {
-            Some((t, _)) => o.push_str(&diff_rows(
-                t,
-                &m.text,
-                m.rule,
-                &format!("c{n}m{k}."),
-                c.kept.line,
-            )),
+            Some((t, _)) => o.push_str(&diff_rows(t, &m.text, m.rule, c.kept.line)),
             None => {
                 // No kept text: the copy's own lines, unmarked.
                 let rows = compact(build_rows(&m.text, &[], &[]));
-                o.push_str(&rows_html(&rows, &format!("c{n}m{k}.")));
+                rows_html(o, &rows, &[m.rule]);
             }
         }
         o.push_str("</div>\n</div>\n");

@@ -27,32 +27,60 @@ pub(super) struct DupLink {
     pub(super) line: usize,
 }
 
-/// The rows of a page's rules table (rule, count, description), each
-/// ended by `\n`; descriptions have their backtick spans as `<code>`.
+/// The rows of a section's rules table, each ended by `\n`: a rule and
+/// its count only (`<tr data-rule="id"><td class="num">n</td></tr>`); the
+/// page script adds the rule's tag and its description from the page's
+/// one table of the descriptions of its rules ([`rule_docs`]), instead of
+/// each of a page's sections repeating them.
 pub(super) fn rules_html(counts: BTreeMap<&'static str, usize>) -> String {
     let mut o = String::new();
     for (id, n) in counts {
         o.push_str("<tr data-rule=\"");
         escape_into(&mut o, id);
-        o.push_str("\"><td><span class=\"tag f-");
-        escape_into(&mut o, family(id));
-        o.push_str("\">");
-        escape_into(&mut o, id);
-        o.push_str("</span></td><td class=\"num\">");
+        o.push_str("\"><td class=\"num\">");
         push_num(&mut o, n);
-        o.push_str("</td><td class=\"doc\">");
+        o.push_str("</td></tr>\n");
+    }
+    o
+}
+
+/// The rule ids of the rules tables in `html` (sections as
+/// [`render_section`] writes them), added to `to`.
+pub(super) fn rules_in(html: &str, to: &mut std::collections::BTreeSet<String>) {
+    const KEY: &str = "<tr data-rule=\"";
+    for (at, _) in html.match_indices(KEY) {
+        let rest = &html[at + KEY.len()..];
+        if let Some(end) = rest.find('"') {
+            if !to.contains(&rest[..end]) {
+                to.insert(rest[..end].to_string());
+            }
+        }
+    }
+}
+
+/// The descriptions of `rules` (ids as [`rules_in`] reads them: rule ids
+/// have no character to escape)
+/// for the page script: `<table id="rule-docs" hidden>` of
+/// `<tr data-rule="id"><td>description</td></tr>`, backtick spans as
+/// `<code>`.
+pub(super) fn rule_docs(o: &mut String, rules: &std::collections::BTreeSet<String>) {
+    o.push_str("<table id=\"rule-docs\" hidden>\n");
+    for id in rules {
+        o.push_str("<tr data-rule=\"");
+        o.push_str(id);
+        o.push_str("\"><td>");
         for (code, part) in doc_parts(rule_doc(id)) {
             if code {
                 o.push_str("<code>");
-                escape_into(&mut o, part);
+                escape_into(o, part);
                 o.push_str("</code>");
             } else {
-                escape_into(&mut o, part);
+                escape_into(o, part);
             }
         }
         o.push_str("</td></tr>\n");
     }
-    o
+    o.push_str("</table>\n");
 }
 
 /// The "All changes" table as JSON for a `<script type="application/json">`
@@ -136,7 +164,9 @@ pub(super) fn render_file_page(
     let mut o = String::with_capacity(section.len() + 8192);
     page_head(&mut o, rel, &root);
     o.push_str(&section);
-    page_tail(&mut o);
+    let mut rules = std::collections::BTreeSet::new();
+    rules_in(&section, &mut rules);
+    page_tail(&mut o, &rules);
     Ok(o)
 }
 
@@ -159,9 +189,12 @@ pub(super) fn page_head(o: &mut String, title: &str, root: &str) {
     o.push_str(FILE_LEGEND);
 }
 
-/// The end of a review page: the tooltip and the page script.
-pub(super) fn page_tail(o: &mut String) {
-    o.push_str("\n</main>\n<div id=\"tip\" role=\"tooltip\" hidden></div>\n<script>");
+/// The end of a review page: the descriptions of its `rules`
+/// ([`rule_docs`]), the tooltip and the page script.
+pub(super) fn page_tail(o: &mut String, rules: &std::collections::BTreeSet<String>) {
+    o.push_str("\n</main>\n");
+    rule_docs(o, rules);
+    o.push_str("<div id=\"tip\" role=\"tooltip\" hidden></div>\n<script>");
     o.push_str(FILE_JS);
     o.push_str("</script>\n</body>\n</html>");
 }
@@ -303,13 +336,14 @@ pub(super) fn render_section(
         .count();
     let flags = changes.len() - edits;
     let dups = changes.iter().filter(|c| c.duplicate_of.is_some()).count();
-    let rows_html = rows_html(&rows, prefix);
+    let mut text = String::new();
+    rows_html(&mut text, &rows, &rule_ids);
     let changes_data = changes_data(&list, &rule_ids);
     // Written directly rather than through a template: rendering the page
     // with the template engine was a tenth of its cost. Every corpus
     // string goes through `escape_into`.
     let plural = |n: usize| if n == 1 { "" } else { "s" };
-    let mut o = String::with_capacity(rows_html.len() + changes_data.len() + 1024);
+    let mut o = String::with_capacity(text.len() + changes_data.len() + 1024);
     o.push_str("<section class=\"file\"");
     if let Some(id) = prefix.strip_suffix('.') {
         o.push_str(" id=\"");
@@ -364,7 +398,7 @@ pub(super) fn render_section(
         o.push_str(FILE_BANNER);
     }
     o.push_str("\n<div class=\"text\" lang=\"zh\">\n<div class=\"cols\" aria-hidden=\"true\"><span></span><span>original</span><span>cleaned</span></div>\n");
-    o.push_str(&rows_html);
+    o.push_str(&text);
     o.push_str("</div>\n");
     if !list.is_empty() {
         o.push_str("\n<h3>All changes (");
@@ -381,6 +415,6 @@ pub(super) fn render_section(
 pub(super) const FILE_HEAD_1: &str = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"";
 pub(super) const FILE_HEAD_2: &str = "\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"referrer\" content=\"no-referrer\">\n<title>";
 pub(super) const FILE_TOOLS: &str = "  <span class=\"noprint\" id=\"tools\">\n    <button type=\"button\" id=\"prev\" title=\"previous change (p or k)\">&uarr; prev</button>\n    <button type=\"button\" id=\"next\" title=\"next change (n or j)\">&darr; next</button>\n    <button type=\"button\" id=\"v-inline\" aria-pressed=\"true\" title=\"inline view (v)\">inline</button>\n    <button type=\"button\" id=\"v-sbs\" aria-pressed=\"false\" title=\"side by side view (v)\">side by side</button>\n    <button type=\"button\" id=\"only\" aria-pressed=\"false\" title=\"show only changed lines (c)\">changed lines only</button>\n";
-pub(super) const FILE_LEGEND: &str = "<p class=\"legend\">Original text. <span class=\"e\"><del>deleted</del></span> <span class=\"e\"><del class=\"ws\">·⏎</del></span> deleted whitespace <span class=\"e\"><ins>inserted</ins></span> <span class=\"e flag\"><mark>&#9873;</mark></span> flag (nothing changed) · whitespace shown as <code>·</code> space, <code>□</code> full-width space, <code>→</code> tab, <code>⏎</code> line break, <code>⟨U+00A0⟩</code> another invisible character by its code point (U+00A0 is a no-break space) · <span class=\"e dup\">paragraph removed</span> a removed duplicate, one line, linked to its kept copy · <code>⋯</code> unchanged lines left out, <code>…</code> text far from an edit left out (the diff has it all) · hover or focus an edit for its rule <span class=\"noprint\">· keys: <span class=\"kbd\">n</span>/<span class=\"kbd\">j</span> next, <span class=\"kbd\">p</span>/<span class=\"kbd\">k</span> previous, <span class=\"kbd\">v</span> view, <span class=\"kbd\">c</span> changed lines only</span></p>\n";
+pub(super) const FILE_LEGEND: &str = "<p class=\"legend\">Original text. <span class=\"e\"><del>deleted</del></span> <span class=\"e\"><s>·⏎</s></span> deleted whitespace <span class=\"e\"><ins>inserted</ins></span> <span class=\"e flag\"><mark>⚑</mark></span> flag (nothing changed) · whitespace shown as <code>·</code> space, <code>□</code> full-width space, <code>→</code> tab, <code>⏎</code> line break, <code>⍽</code> no-break space (U+00A0), <code>⟨U+200B⟩</code> another invisible character by its code point (U+200B is a zero-width space) · <span class=\"e dup\">paragraph removed</span> a removed duplicate, one line, linked to its kept copy · <code>⋯</code> unchanged lines left out, <code>…</code> text far from an edit left out (the diff has it all) · hover or focus an edit for its rule <span class=\"noprint\">· keys: <span class=\"kbd\">n</span>/<span class=\"kbd\">j</span> next, <span class=\"kbd\">p</span>/<span class=\"kbd\">k</span> previous, <span class=\"kbd\">v</span> view, <span class=\"kbd\">c</span> changed lines only</span></p>\n";
 pub(super) const FILE_BANNER: &str =
     "<p class=\"banner\">No edits in this file: only flags, which change nothing.</p>";

@@ -376,33 +376,69 @@ pub(super) fn continue_span(text: &str, s: &Span, ls: usize, le: usize, row: &mu
     span_part(text, s, ls, le, false, row)
 }
 
-/// The rows of the text view, one `<div class="r">` per line of the
-/// original. Written by hand rather than by the template engine: a page has
-/// one row per line and this loop was the bulk of the rendering time. A
-/// row is `<div class="r" id="PLn">text</div>` and a `\n`; the page script
-/// adds the line number and the text's box (`<span class="n">`,
-/// `<div class="c">`), which were half a row's bytes.
-pub(super) fn rows_html(rows: &[Row], prefix: &str) -> String {
+/// The rows of the text view as the page writes them: a
+/// `<pre class="rows">` whose lines are the rows, which the page script
+/// (`templates/rows.js`) turns into one `<div class="r">` per row with its
+/// line number, its id and its text's box. Written by hand rather than by
+/// the template engine (this loop was the bulk of the rendering time), and
+/// as little markup per row as the script can read back, since a page has
+/// a row per shown line and an element per edit:
+///
+/// - a row is its text and a `\n` (a blank line is one byte); its line is
+///   the previous row's plus one (plus a gap row's count), else it starts
+///   with `<i data-n="N"></i>` (after a removed duplicate, at the start of
+///   a near-duplicate's diff);
+/// - a gap row is `<i class="g">⋯ N unchanged lines</i>`, no number;
+/// - an edit is `<b class="rK">` (`K` indexes `rules`, the section's rules
+///   table, sorted) with the tokens `f` (a flag), `c` (a part continued
+///   from the line above), `d` (a removed duplicate's row) and `iN` (its
+///   index among the section's changes, written only when it is not the
+///   previous edit's plus one, or for `c` not the previous edit's);
+///   inside, `<del>` deleted text, `<s>` deleted whitespace, `<ins>`
+///   inserted text;
+/// - the script gives an edit `class="e"` (with `flag`, `dup`), its
+///   `data-rule`, `id="Pe<i>"` and `tabindex="0"` on its first part
+///   (`data-i` on the others), and a row `id="PL<n>"`; the removed
+///   duplicates after the first one of a run sharing a row are
+///   `<i data-n="N"></i>` (and `data-e` when their index is not the next),
+///   which become the anchors `PL<n>` and `Pe<i>`.
+///
+/// [`anchors`] reads the ids back the way the script does (for the tests;
+/// `scripts/browser-test` checks the script).
+pub(super) fn rows_html(o: &mut String, rows: &[Row], rules: &[&str]) {
     let size: usize = rows
         .iter()
-        .map(|r| 64 + r.pieces.iter().map(|p| p.s.len() + 96).sum::<usize>())
+        .map(|r| 4 + r.pieces.iter().map(|p| p.s.len() + 24).sum::<usize>())
         .sum();
-    let mut o = String::with_capacity(size);
+    o.reserve(size + 32);
+    o.push_str("<pre class=\"rows\">\n");
+    let rule_of = |rule: &str| rules.binary_search(&rule).unwrap_or(0);
+    // The line the script expects next, and the index of the last edit.
+    let mut line = 1usize;
+    let mut last: Option<usize> = None;
     let mut k = 0;
     while k < rows.len() {
         let r = &rows[k];
         k += 1;
         if r.gap > 0 {
-            o.push_str("<div class=\"r g\">⋯ ");
-            push_num(&mut o, r.gap);
+            if r.n != line {
+                line_mark(o, r.n);
+            }
+            o.push_str("<i class=\"g\">⋯ ");
+            push_num(o, r.gap);
             o.push_str(if r.gap == 1 {
                 " unchanged line"
             } else {
                 " unchanged lines"
             });
-            o.push_str("</div>\n");
+            o.push_str("</i>\n");
+            line = r.n + r.gap;
             continue;
         }
+        if r.n != line {
+            line_mark(o, r.n);
+        }
+        line = r.n + 1;
         if let Some(d) = &r.dup {
             // Removed duplicates one after the other, kept in one file, share
             // one row (a file removed whole is one line): the others leave
@@ -411,17 +447,11 @@ pub(super) fn rows_html(rows: &[Row], prefix: &str) -> String {
                 .iter()
                 .take_while(|n| n.dup.as_ref().is_some_and(|e| e.link.file == d.link.file))
                 .count();
-            let last = rows[k - 1 + run].dup.as_ref().expect("a duplicate row");
-            o.push_str("<div class=\"r x d\" id=\"");
-            o.push_str(prefix);
-            o.push('L');
-            push_num(&mut o, r.n);
-            o.push_str("\"><span class=\"e dup\" id=\"");
-            o.push_str(prefix);
-            o.push('e');
-            push_num(&mut o, d.i);
-            o.push_str("\" tabindex=\"0\" data-rule=\"");
-            escape_into(&mut o, d.rule);
+            let end = rows[k - 1 + run].dup.as_ref().expect("a duplicate row");
+            o.push_str("<b class=\"r");
+            push_num(o, rule_of(d.rule));
+            o.push_str(" d");
+            index_token(o, &mut last, d.i);
             o.push_str("\">");
             if run == 0 {
                 o.push_str(d.kind);
@@ -431,103 +461,190 @@ pub(super) fn rows_html(rows: &[Row], prefix: &str) -> String {
                     " removed: duplicate of <a class=\"dup\" href=\""
                 });
             } else {
-                push_num(&mut o, run + 1);
+                push_num(o, run + 1);
                 o.push_str(" blocks removed: duplicates of <a class=\"dup\" href=\"");
             }
-            escape_into(&mut o, &d.link.href);
+            escape_into(o, &d.link.href);
             o.push_str("\">");
-            escape_into(&mut o, &d.link.file);
+            escape_into(o, &d.link.file);
             o.push_str(" line ");
-            push_num(&mut o, d.link.line);
+            push_num(o, d.link.line);
             o.push_str("</a>");
             if run > 0 {
                 o.push_str(" to <a class=\"dup\" href=\"");
-                escape_into(&mut o, &last.link.href);
+                escape_into(o, &end.link.href);
                 o.push_str("\">line ");
-                push_num(&mut o, last.link.line);
+                push_num(o, end.link.line);
                 o.push_str("</a>");
             }
             o.push_str(" <q>");
-            escape_into(&mut o, &d.preview);
-            o.push_str("</q></span>");
+            escape_into(o, &d.preview);
+            o.push_str("</q></b>");
             for n in &rows[k..k + run] {
                 let e = n.dup.as_ref().expect("a duplicate row");
-                o.push_str("<span id=\"");
-                o.push_str(prefix);
-                o.push('L');
-                push_num(&mut o, n.n);
-                o.push_str("\"></span><span id=\"");
-                o.push_str(prefix);
-                o.push('e');
-                push_num(&mut o, e.i);
-                o.push_str("\"></span>");
+                o.push_str("<i data-n=\"");
+                push_num(o, n.n);
+                o.push('"');
+                if last.map_or(0, |l| l + 1) != e.i {
+                    o.push_str(" data-e=\"");
+                    push_num(o, e.i);
+                    o.push('"');
+                }
+                last = Some(e.i);
+                o.push_str("></i>");
             }
-            o.push_str("</div>\n");
+            o.push('\n');
             k += run;
             continue;
         }
-        o.push_str("<div class=\"r");
-        if r.x {
-            o.push_str(" x");
-        }
-        o.push_str("\" id=\"");
-        o.push_str(prefix);
-        o.push('L');
-        push_num(&mut o, r.n);
-        o.push_str("\">");
-        let last = r.pieces.len().saturating_sub(1);
+        let end = r.pieces.len().saturating_sub(1);
         for (k, p) in r.pieces.iter().enumerate() {
             let Some(i) = p.i else {
-                escape_into(&mut o, &elide(&p.s, k == 0, k == last));
+                escape_row(o, &elide(&p.s, k == 0, k == end));
                 continue;
             };
-            o.push_str("<span class=\"e");
-            if p.flag {
-                o.push_str(" flag");
-            }
-            o.push('"');
-            if p.first {
-                o.push_str(" id=\"");
-                o.push_str(prefix);
-                o.push('e');
-                push_num(&mut o, i);
-                o.push_str("\" tabindex=\"0\"");
-            } else {
-                o.push_str(" data-i=\"");
-                o.push_str(prefix);
-                o.push('e');
-                push_num(&mut o, i);
+            o.push_str("<b class=");
+            let quoted = p.flag || !p.first || last.map_or(0, |l| l + 1) != i;
+            if quoted {
                 o.push('"');
             }
-            o.push_str(" data-rule=\"");
-            escape_into(&mut o, p.rule);
-            o.push_str("\">");
-            escape_into(&mut o, &p.pre);
+            o.push('r');
+            push_num(o, rule_of(p.rule));
+            if p.flag {
+                o.push_str(" f");
+            }
+            if p.first {
+                index_token(o, &mut last, i);
+            } else {
+                o.push_str(" c");
+                if last != Some(i) {
+                    o.push_str(" i");
+                    push_num(o, i);
+                }
+            }
+            if quoted {
+                o.push('"');
+            }
+            o.push('>');
+            escape_row(o, &p.pre);
             if !p.s.is_empty() {
-                o.push_str(if p.ws { "<del class=\"ws\">" } else { "<del>" });
-                escape_into(&mut o, &p.s);
-                o.push_str("</del>");
+                o.push_str(if p.ws { "<s>" } else { "<del>" });
+                escape_row(o, &p.s);
+                o.push_str(if p.ws { "</s>" } else { "</del>" });
             }
             if p.nl {
                 o.push_str("<span class=\"j\" title=\"joined with the next line\">↪</span>");
             }
             if !p.a.is_empty() {
                 o.push_str("<ins>");
-                escape_into(&mut o, &p.a);
+                escape_row(o, &p.a);
                 o.push_str("</ins>");
             }
             if p.flag {
-                o.push_str("<mark>&#9873;</mark>");
+                o.push_str("<mark>⚑</mark>");
             }
-            escape_into(&mut o, &p.post);
+            escape_row(o, &p.post);
             if let Some(d) = &p.dup {
                 o.push_str("<a class=\"dup\" href=\"");
-                escape_into(&mut o, d);
-                o.push_str("\">&#8674; kept copy</a>");
+                escape_into(o, d);
+                o.push_str("\">⇢ kept copy</a>");
             }
-            o.push_str("</span>");
+            o.push_str("</b>");
         }
-        o.push_str("</div>\n");
+        o.push('\n');
     }
-    o
+    o.push_str("</pre>\n");
+}
+
+/// The ` iN` token of an edit's first part when its index `i` is not the
+/// one after `last`; `last` becomes `i`.
+fn index_token(o: &mut String, last: &mut Option<usize>, i: usize) {
+    if last.map_or(0, |l| l + 1) != i {
+        o.push_str(" i");
+        push_num(o, i);
+    }
+    *last = Some(i);
+}
+
+/// `<i data-n="N"></i>`: the row that follows is line `n`.
+fn line_mark(o: &mut String, n: usize) {
+    o.push_str("<i data-n=\"");
+    push_num(o, n);
+    o.push_str("\"></i>");
+}
+
+/// Corpus text inside the rows' `<pre>`: [`escape_into`], and a carriage
+/// return as `&#13;` (the HTML parser reads a raw one as a line break,
+/// which would start a row).
+fn escape_row(o: &mut String, s: &str) {
+    let mut rest = s;
+    while let Some(at) = rest.find('\r') {
+        escape_into(o, &rest[..at]);
+        o.push_str("&#13;");
+        rest = &rest[at + 1..];
+    }
+    escape_into(o, rest);
+}
+
+/// The ids the page script gives the rows of `html` (one section's or
+/// card's `<pre class="rows">`, as [`rows_html`] writes it), in order:
+/// `L<n>` for a row, `e<i>` for an edit's first part or a removed
+/// duplicate's anchor, without the prefix. What the tests read instead of
+/// running the script.
+pub fn anchors(html: &str) -> Vec<String> {
+    let Some(at) = html.find("<pre class=\"rows\">\n") else {
+        return Vec::new();
+    };
+    let body = &html[at + "<pre class=\"rows\">\n".len()..];
+    let body = &body[..body.find("</pre>").unwrap_or(body.len())];
+    let num = |s: &str, key: &str| -> Option<usize> {
+        let a = s.find(key)? + key.len();
+        let t = &s[a..];
+        t[..t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len())]
+            .parse()
+            .ok()
+    };
+    let mut out = Vec::new();
+    let (mut line, mut last): (usize, Option<usize>) = (1, None);
+    for row in body.split_terminator('\n') {
+        let mut rest = row;
+        if rest.starts_with("<i data-n=\"") {
+            let end = rest.find("</i>").expect("a closed mark") + 4;
+            line = num(rest, "data-n=\"").expect("a line");
+            rest = &rest[end..];
+        }
+        if rest.starts_with("<i class=\"g\">") {
+            line += num(rest, "⋯ ").unwrap_or(0);
+            continue;
+        }
+        out.push(format!("L{line}"));
+        line += 1;
+        let mut t = rest;
+        while let Some(b) = t.find("<b class=") {
+            t = &t[b + "<b class=".len()..];
+            let cls = t[..t.find('>').expect("a closed tag")].trim_matches('"');
+            let toks: Vec<&str> = cls.split(' ').collect();
+            let explicit = toks
+                .iter()
+                .find_map(|k| k.strip_prefix('i').and_then(|n| n.parse::<usize>().ok()));
+            if toks.contains(&"c") {
+                continue;
+            }
+            let i = explicit.unwrap_or(last.map_or(0, |l| l + 1));
+            last = Some(i);
+            out.push(format!("e{i}"));
+        }
+        let mut t = rest;
+        while let Some(m) = t.find("<i data-n=\"") {
+            t = &t[m..];
+            let n = num(t, "data-n=\"").expect("a line");
+            let end = t.find("</i>").expect("a closed mark");
+            let i = num(&t[..end], "data-e=\"").unwrap_or(last.map_or(0, |l| l + 1));
+            last = Some(i);
+            out.push(format!("L{n}"));
+            out.push(format!("e{i}"));
+            t = &t[end..];
+        }
+    }
+    out
 }

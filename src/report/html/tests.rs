@@ -89,7 +89,7 @@ fn hrefs_are_encoded_and_relative() {
 
 #[test]
 fn visible_whitespace() {
-    assert_eq!(visible(" \u{3000}\t\n\u{200B}"), "·□→⏎⟨U+200B⟩");
+    assert_eq!(visible(" \u{3000}\t\n\u{200B}\u{a0}"), "·□→⏎⟨U+200B⟩⍽");
 }
 
 #[test]
@@ -117,16 +117,16 @@ fn file_page_escapes_and_anchors() {
     let html = render_file_page("a/b.txt", orig, &recs, None).unwrap();
     assert!(!html.contains("<script>x"));
     assert!(html.contains("&lt;script&gt;x"));
-    for n in 1..=4 {
-        assert!(html.contains(&format!("id=\"L{n}\"")), "line {n}");
-    }
-    assert!(!html.contains("id=\"L5\""));
+    // The ids the page script gives: every line (the removed duplicate's
+    // row stands for line 4), every edit.
+    let ids = anchors(&html);
+    assert_eq!(ids, ["L1", "e0", "L2", "L3", "e1", "L4", "e2"], "{html}");
     assert!(html.contains(&format!(
         "href=\"../../{}\"",
         crate::report::kept::kept_href("k/<x>.txt", 7)
     )));
     assert!(html.contains("<del>,</del><ins>，</ins>"));
-    assert!(html.contains("<del class=\"ws\">·</del>"));
+    assert!(html.contains("<s>·</s>"));
 }
 
 #[test]
@@ -203,7 +203,7 @@ proptest::proptest! {
             pos = b.max(a + 1);
         }
         let html = render_file_page("t.txt", &text, &recs, None).unwrap();
-        proptest::prop_assert!(recs.is_empty() || html.contains("id=\"L"));
+        let ids = anchors(&html);
         let spans: Vec<Span> = recs.iter().enumerate().map(|(i, r)| Span {
             i, start: r.start, end: r.end, del_start: r.start, del_end: r.end,
             ins: r.after.clone(), flag: r.after.is_empty() && r.start == r.end, rule: r.rule, dup: None, dup_row: None,
@@ -228,6 +228,13 @@ proptest::proptest! {
         let expect = if rows.len() == text.matches('\n').count() { text.strip_suffix('\n').unwrap() } else { text.as_str() };
         proptest::prop_assert_eq!(back.join("\n"), expect);
         proptest::prop_assert!(firsts.iter().all(|&n| n == 1), "{:?}", firsts);
+        // The page script numbers the rows shown and the edits as they are.
+        let lines: Vec<String> = compact(rows).iter().filter(|r| r.gap == 0).map(|r| format!("L{}", r.n)).collect();
+        let shown: Vec<String> = ids.iter().filter(|a| a.starts_with('L')).cloned().collect();
+        proptest::prop_assert_eq!(shown, lines, "{}", html);
+        let edits: Vec<String> = ids.iter().filter(|a| a.starts_with('e')).cloned().collect();
+        let expect: Vec<String> = (0..recs.len()).map(|i| format!("e{i}")).collect();
+        proptest::prop_assert_eq!(edits, expect);
         for (i, r) in recs.iter().enumerate() {
             proptest::prop_assert_eq!(lasts[i], (!r.after.is_empty()) as usize);
         }
@@ -317,7 +324,8 @@ fn near_card_shows_kept_copy_members_scores_and_character_diff() {
     // The diff at character level: only the figure differs.
     assert!(html.contains("<del>0</del><ins>1</ins>"), "{html}");
     // The paragraph copy is shorter: what only the kept copy has is struck.
-    assert!(html.contains("id=\"c0m1.e0\""));
+    let m1 = &html[html.find("data-p=\"c0m1.\"").expect("member 1's rows")..];
+    assert!(anchors(m1).contains(&"e0".to_string()), "{m1}");
     // Filters, one option per rule present.
     assert!(
         html.contains("<option>dedup.near-document</option><option>dedup.near-paragraph</option>")
@@ -326,7 +334,7 @@ fn near_card_shows_kept_copy_members_scores_and_character_diff() {
     assert!(!html.contains("<b>") && html.contains("&lt;b&gt;"));
     assert!(!html.contains("http:") && !html.contains("https:"));
     assert_eq!(html.matches("<script>").count(), 1);
-    assert!(html.contains(&escape_html(&csp(include_str!("near.js")))));
+    assert!(html.contains(&escape_html(&csp(near::NEAR_JS))));
     let index = near_index(&[("07.html".into(), 1, 2)]);
     assert!(index.contains(
         "<a href=\"07.html\">07.html</a></td><td class=\"num\">1</td><td class=\"num\">2</td>"
@@ -401,6 +409,11 @@ fn near_records_become_members_with_their_block() {
             "dedup.near-paragraph"
         )
     )));
-    assert!(!html.contains("removed: near-duplicate of") && !html.contains("class=\"r x d\""));
-    assert!(html.contains("<mark>&#9873;</mark>"));
+    assert!(
+        !html.contains("removed: near-duplicate of")
+            && !html.contains("<b class=\"r0 d")
+            && html.contains("<b class=\"r0 f\">"),
+        "{html}"
+    );
+    assert!(html.contains("<mark>⚑</mark>"));
 }

@@ -1,13 +1,23 @@
-(function(){
-"use strict";
+/* The page script of a review page, inside one function with rows.js
+   (html.rs, FILE_JS). */
 var body=document.body,tip=document.getElementById("tip");
 function el(tag,cls,text){var e=document.createElement(tag);if(cls)e.className=cls;if(text!==undefined)e.textContent=text;return e;}
-/* Rows are written as <div class="r" id="P L n">text</div>: the line
-   number and the text's box are added here (half a row's bytes). */
-document.querySelectorAll(".text>.r").forEach(function(r){
-  var c=el("div","c"),m=/L(\d+)$/.exec(r.id);
-  while(r.firstChild)c.appendChild(r.firstChild);
-  r.appendChild(el("span","n",m?m[1]:""));r.appendChild(c);
+/* A section's rules table lists rule and count: the tag and the
+   description (from the page's one table of them, #rule-docs) are added. */
+var docs={};
+document.querySelectorAll("#rule-docs tr").forEach(function(t){docs[t.getAttribute("data-rule")]=t.cells[0];});
+document.querySelectorAll(".rules tr").forEach(function(t){
+  var id=t.getAttribute("data-rule"),td=el("td"),d=el("td","doc");
+  td.appendChild(el("span","tag f-"+id.split(".")[0],id));t.insertBefore(td,t.firstChild);
+  if(docs[id])docs[id].childNodes.forEach(function(n){d.appendChild(n.cloneNode(true));});
+  t.appendChild(d);
+});
+/* Each section's rows, with its id prefix (data-p) and its rules table
+   (the rule of an edit is an index into it). */
+document.querySelectorAll("pre.rows").forEach(function(pre){
+  var sec=pre.closest(".file"),rules=[];
+  (sec||document).querySelectorAll(".rules tr").forEach(function(t){rules.push(t.getAttribute("data-rule"));});
+  rowsOf(pre,sec?sec.getAttribute("data-p")||"":"",rules);
 });
 /* The "All changes" table of each section, from its JSON data block: one
    array per change, [line, col, rule (index into the rules table), before,
@@ -123,6 +133,16 @@ var h=document.querySelector("header.top");
 if(h)document.documentElement.style.setProperty("--toph",h.offsetHeight+"px");
 var qv=/[?&]view=(sbs|inline)/.exec(location.search);
 if(qv?qv[1]==="sbs":pref("view")==="sbs")view(true);
-var t0=location.hash.length>1&&document.getElementById(decodeURIComponent(location.hash.slice(1)));
-if(t0&&t0.matches(".e[tabindex]")){t0.scrollIntoView({block:"center"});t0.focus({preventScroll:true});}
-})();
+/* The ids of rows and edits are set above, after the parser looked for the
+   link's target: land on it here (and mark it, as :target would). */
+function land(){
+  document.querySelectorAll(".tgt").forEach(function(x){x.classList.remove("tgt");});
+  var t=location.hash.length>1&&document.getElementById(decodeURIComponent(location.hash.slice(1)));
+  if(!t)return;
+  t.classList.add("tgt");
+  if(t.matches(".e[tabindex]")){t.scrollIntoView({block:"center"});t.focus({preventScroll:true});}
+  else t.scrollIntoView();
+}
+land();
+window.addEventListener("hashchange",land);
+
