@@ -518,16 +518,8 @@ fn clean(args: cli::CleanArgs, color: ColorChoice, out: &mut Stdout) -> u8 {
             }
         }
     }
-    if let Some(c) = &outcome.index_commit {
-        if !args.quiet {
-            msg!(
-                "newsclean: index: {} keys added ({:.2} s to commit, {:.2} s merging {} segments)",
-                c.keys,
-                c.commit_secs,
-                c.merge_secs,
-                c.merged
-            );
-        }
+    if !args.quiet {
+        say_index_commit(&outcome);
     }
     if let Some(e) = &outcome.index_error {
         fail(&format!(
@@ -656,15 +648,7 @@ fn report_command(
     }
     if !quiet {
         out.line(&human_line(&outcome, false, paint));
-        if let Some(c) = &outcome.index_commit {
-            msg!(
-                "newsclean: index: {} keys added ({:.2} s to commit, {:.2} s merging {} segments)",
-                c.keys,
-                c.commit_secs,
-                c.merge_secs,
-                c.merged
-            );
-        }
+        say_index_commit(&outcome);
     }
     if let Some(e) = &outcome.index_error {
         msg!("newsclean: report: the run is not recorded in the index (no summary.json): {e}");
@@ -676,6 +660,20 @@ fn report_command(
         2
     } else {
         0
+    }
+}
+
+/// The index commit of a run (`clean --index`, or `report` of a staged
+/// run with `--index`), on stderr.
+fn say_index_commit(outcome: &newsclean::RunOutcome) {
+    if let Some(c) = &outcome.index_commit {
+        msg!(
+            "newsclean: index: {} keys added ({:.2} s to commit, {:.2} s merging {} segments)",
+            c.keys,
+            c.commit_secs,
+            c.merge_secs,
+            c.merged
+        );
     }
 }
 
