@@ -182,7 +182,7 @@ pub(crate) fn next_cut(
     // A paragraph boundary: `X\n\nY` (or `X\nY` with one paragraph per
     // line), X terminal punctuation (or `.` ending an English paragraph:
     // [`ends_period`]), Y the start of a non-blank line; or a heading
-    // (`# …`, `### 12 TITLE`) after a blank line, which starts a paragraph
+    // (`# …`, `### 12 TITLE`: [`markdown_heading`]) after a blank line, which starts a paragraph
     // whatever ends the one before (C-R3; the Reuters bodies end `REUTER`).
     let mut i = from.max(start + 1);
     while i < limit {
@@ -212,7 +212,7 @@ pub(crate) fn next_cut(
             if line_starts_text(text, y)
                 && (ends_sentence(x)
                     || (ends_period(x, &text[y..]) && (sep > 0 || indented(text, y)))
-                    || (sep > 0 && text[y..].starts_with('#')))
+                    || (sep > 0 && markdown_heading(&text[y..])))
                 && !echo_like(text, start, line_end, nl + 1 + sep)
             {
                 return (nl + 1, sep, false);
@@ -282,11 +282,12 @@ fn echo_like(text: &str, start: usize, nl: usize, b_start: usize) -> bool {
         && (long.starts_with(short.as_str()) || long.ends_with(short.as_str()))
 }
 
-/// Does a non-blank line start at `i` (some character other than
-/// whitespace before its end)?
 /// Does `x` end a sentence with `.` before `y` (a line's text, indent
-/// allowed), as English paragraphs end: `y` neither a number's decimals
-/// (`3.⏎14`) nor going on in lower case (`Corp.⏎said`)? Only a paragraph
+/// allowed), as English paragraphs end: an ASCII letter, digit or mark
+/// before the `.`, and `y` going on in ASCII but neither with a number's
+/// decimals (`3.⏎14`) nor in lower case (`Corp.⏎said`)? Not Chinese
+/// text: `U.S.⏎⏎总统` may be a sentence broken at a page break, which
+/// layout joins across the blank line. Only a paragraph
 /// boundary, a blank line or an indented line, makes it a cut: in
 /// English text hard-wrapped with indented paragraphs (Reuters) or
 /// reflowed into paragraphs between blank lines (its cleaned copy), the
@@ -299,8 +300,16 @@ fn ends_period(x: &str, y: &str) -> bool {
     let t = x.trim_end_matches(['"', '\'', ')']);
     let before = t.strip_suffix('.').and_then(|t| t.chars().next_back());
     let next = y.trim_start().chars().next();
-    before.is_some_and(|c| !c.is_whitespace())
-        && next.is_some_and(|c| !c.is_ascii_digit() && !c.is_lowercase())
+    before.is_some_and(|c| c.is_ascii() && !c.is_ascii_whitespace())
+        && next
+            .is_some_and(|c| c.is_ascii_graphic() && !c.is_ascii_digit() && !c.is_ascii_lowercase())
+}
+
+/// Does `y` start with a heading (`# …`, `### 12 TITLE`: one or more `#`,
+/// then a space)? Not a tag (`#话题#`), which may go on a sentence.
+fn markdown_heading(y: &str) -> bool {
+    let rest = y.trim_start_matches('#');
+    rest.len() < y.len() && rest.starts_with(' ')
 }
 
 /// Does the line at `i` start with an indent (spaces, a tab, U+3000)
@@ -311,6 +320,8 @@ fn indented(text: &str, i: usize) -> bool {
     t.len() < rest.len() && t.starts_with(|c: char| !c.is_whitespace())
 }
 
+/// Does a non-blank line start at `i` (some character other than
+/// whitespace before its end)?
 fn line_starts_text(text: &str, i: usize) -> bool {
     let rest = &text[i.min(text.len())..];
     let line = rest.split('\n').next().unwrap_or("");
@@ -1085,5 +1096,21 @@ mod tests {
         let (windowed, records) = clean_str_windowed(&t, &cfg, &s);
         assert_eq!(windowed.lines().count(), 2);
         assert!(records.iter().all(|r| !r.contains("\"dedup.")));
+    }
+
+    /// English paragraph ends and headings are cuts; Chinese text that a
+    /// page break may have cut (`U.S.⏎⏎总统`), decimals, a lower-case
+    /// continuation and a tag are not.
+    #[test]
+    fn english_cuts_are_english() {
+        assert!(ends_period("in 1987.", "The company said"));
+        assert!(ends_period("REUTER...", "### 12 TITLE"));
+        assert!(!ends_period("美国U.S.", "总统表示"));
+        assert!(!ends_period("rose 3.", "14 pct"));
+        assert!(!ends_period("Smith Corp.", "said it"));
+        assert!(markdown_heading("### 389 SENIOR ENGINEERING"));
+        assert!(markdown_heading("# Title"));
+        assert!(!markdown_heading("#话题#讨论"));
+        assert!(!markdown_heading("#1 pick"));
     }
 }
