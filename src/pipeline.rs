@@ -52,7 +52,6 @@
 //! still processed and listed, and [`RunOutcome::report_error`] says why
 //! no `summary.json` was written.
 
-use std::collections::HashSet;
 use std::ops::Range;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -275,11 +274,7 @@ pub fn run(
     });
     // What was in the output folder before this run and is not one of its
     // outputs: listed as stale, removed with --prune.
-    let ours: HashSet<&Path> = (0..source.len() as u32)
-        .zip(report.rows())
-        .filter(|(_, r)| !matches!(r.status, Status::Skipped | Status::Duplicate))
-        .map(|(i, _)| source.out_rel(i))
-        .collect();
+    let ours = source.outputs(report.rows());
     let (stale, prune_error) = sink.stale(&ours, opts.prune);
     if let Some(e) = prune_error {
         report.error(e);

@@ -38,6 +38,7 @@
 //! was let go (a kept copy's page) reads the shard again from its start,
 //! so those are read in corpus order (`DocSource::rereads_in_order`).
 
+use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::ops::Range;
 use std::path::Path;
@@ -814,9 +815,6 @@ impl Corpus {
         }
     }
 
-    /// The summary's rows: a file's as it is, one per shard for its
-    /// records (`rows` in corpus order, one per document), with their
-    /// counts; a failed record's reason is in its shard's.
     /// The bytes written of the output shard holding document `order`
     /// (`None` for a file): a staged run's `apply` hands them to its
     /// `report` ([`Corpus::set_written`]).
@@ -839,6 +837,26 @@ impl Corpus {
         }
     }
 
+    /// The outputs of this run in `--out`, from the rows of its documents
+    /// (in corpus order): a file's cleaned copy unless it was skipped or
+    /// removed as a duplicate; a JSONL shard's output shard whatever its
+    /// records' statuses (it is written even when every record went as a
+    /// duplicate: empty, or with them under `--keep-duplicates`), unless
+    /// the shard could not be read.
+    pub(crate) fn outputs<'a>(&'a self, rows: &[FileReport]) -> HashSet<&'a Path> {
+        (0..self.len() as u32)
+            .zip(rows)
+            .filter(|(i, r)| match self.docs[*i as usize] {
+                Entry::Record { .. } | Entry::Tail { .. } => true,
+                _ => !matches!(r.status, Status::Skipped | Status::Duplicate),
+            })
+            .map(|(i, _)| self.out_rel(i))
+            .collect()
+    }
+
+    /// The summary's rows: a file's as it is, one per shard for its
+    /// records (`rows` in corpus order, one per document), with their
+    /// counts; a failed record's reason is in its shard's.
     pub(crate) fn shard_rows(&self, rows: Vec<FileReport>) -> Vec<FileReport> {
         let mut out: Vec<FileReport> = Vec::new();
         let mut last = None;

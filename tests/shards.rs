@@ -744,6 +744,19 @@ fn kept_duplicates_stay_with_their_kept_copy_named() {
     let s = summary(&report_of(&keep));
     let row = file_row(&s, "c.jsonl.zst");
     assert_eq!(row["records"]["duplicate"], lines.len());
+    // Run again with --prune: an output shard whose every record went is
+    // still this run's output (not stale), kept whole, with or without
+    // its duplicates.
+    for (dir, extra) in [
+        (&keep, &["--keep-duplicates", "--prune"][..]),
+        (&drop, &["--prune"]),
+    ] {
+        let before = read(dir, "c.jsonl.zst");
+        clean(&input, dir, extra, 0);
+        let s = summary(&report_of(dir));
+        assert_eq!(s["stale"], serde_json::json!([]), "{extra:?}");
+        assert_eq!(read(dir, "c.jsonl.zst"), before, "{extra:?}");
+    }
 }
 
 /// The review page lists each shard with its changed records under it
