@@ -70,12 +70,18 @@
 //! shared filesystem serves to every node; `resolve` stays a pure
 //! function of the fingerprints.
 //!
+//! **Files above the window threshold** are cleaned in windows by `apply`
+//! as by `clean` (`window.rs`); `fingerprint` lists the blocks of each
+//! window (`window::window_prints`: the windows and their fingerprints as
+//! `clean` makes them; a windowed file has no document key).
+//! `--keep-duplicates` and `--attributes` work as in `clean`: a JSONL
+//! shard's output shard and attribute file are written by the one task
+//! that holds the shard.
+//!
 //! Off in staged mode, refused with a message (exit 64): the
 //! near-duplicate rules (`dedup.near*`, when
 //! the build has them: a comparison with every kept document, designed in
-//! `docs/scale-out.md`), `--check`/`--diff`, `--keep-duplicates`,
-//! `--attributes`, the input `-`, and files larger than the window
-//! threshold (cleaned in windows, `window.rs`).
+//! `docs/scale-out.md`), `--check`/`--diff`, and the input `-`.
 //!
 //! # The work folder
 //!
@@ -441,11 +447,6 @@ fn check_options(opts: &RunOptions) -> Result<(), RunError> {
     if opts.check || opts.stream {
         return Err(usage("--check and --diff are not supported in staged mode"));
     }
-    if opts.shards.keep_duplicates || opts.shards.attributes.is_some() {
-        return Err(usage(
-            "--keep-duplicates and --attributes are not supported in staged mode yet; run `newsclean clean`",
-        ));
-    }
     if opts.inputs.iter().any(|i| i.as_os_str() == "-") {
         return Err(usage(
             "the input `-` (stdin) is not supported in staged mode: every task reads the inputs again",
@@ -618,6 +619,18 @@ fn bucket_of(k: Key, buckets: u32) -> usize {
 /// The candidates of one fingerprinted document: every key `resolve`
 /// could remember, at its own place.
 fn candidates(p: &stage::DocPrints, out: &mut Vec<(Key, u64)>) {
+    block_candidates(p, out);
+    if p.rules.document {
+        if let Some(k) = stage::document_key(p) {
+            let line = p.lines.first().copied().unwrap_or(1);
+            out.push((k, pack(Here { doc: p.order, line })));
+        }
+    }
+}
+
+/// The candidates of `p`'s blocks (a window of a huge file has no
+/// document key).
+fn block_candidates(p: &stage::DocPrints, out: &mut Vec<(Key, u64)>) {
     let rules = p.rules;
     for (b, line) in p.blocks.iter().zip(&p.lines) {
         if b.key_chars >= rules.min_chars && !b.furniture {
@@ -628,12 +641,6 @@ fn candidates(p: &stage::DocPrints, out: &mut Vec<(Key, u64)>) {
                     line: *line,
                 }),
             ));
-        }
-    }
-    if rules.document {
-        if let Some(k) = stage::document_key(p) {
-            let line = p.lines.first().copied().unwrap_or(1);
-            out.push((k, pack(Here { doc: p.order, line })));
         }
     }
 }
@@ -739,10 +746,25 @@ pub fn fingerprint(
                     candidates(&t.prints, &mut v);
                     Ok(v)
                 }
-                Analysis::Huge => Err(usage(format!(
-                    "{}: larger than the window threshold; files cleaned in windows are not supported in staged mode yet (run `newsclean clean`)",
-                    corpus.name(i)
-                ))),
+                // Cleaned in windows by apply (`window.rs`): the blocks
+                // of each window, as apply will see them.
+                Analysis::Huge => {
+                    let mut v = Vec::new();
+                    if let Ok((original, encoding, replaced, _)) = corpus.read(i) {
+                        let flags = crate::source::replacement_flags(&replaced, &encoding);
+                        drop(replaced);
+                        let rel = corpus.name(i);
+                        crate::window::window_prints(
+                            &original,
+                            &flags,
+                            i,
+                            rel,
+                            &opts.config,
+                            &mut |p| block_candidates(p, &mut v),
+                        );
+                    }
+                    Ok(v)
+                }
                 // Skipped and failed documents have no keys; apply makes
                 // their rows.
                 _ => Ok(Vec::new()),
@@ -1084,7 +1106,12 @@ fn apply_with(
 ) -> Result<StageOutcome, RunError> {
     check_options(opts)?;
     let manifests = read_manifests(work)?;
-    let (plan, corpus, _) = open_corpus(opts)?;
+    let (plan, mut corpus, _) = open_corpus(opts)?;
+    // `--attributes`: each shard's attribute file is written by the task
+    // that writes its output shard (a JSONL shard is never split).
+    if let Some(d) = opts.shards.attributes.as_deref() {
+        corpus.set_attributes(Some(open_tree_locked(d, "attributes", false)?));
+    }
     let ident = manifests[0].ident;
     let mine = Ident {
         format: FORMAT,
@@ -1325,11 +1352,7 @@ pub fn report(work: &Path, report_dir: &Path) -> Result<RunOutcome, RunError> {
             report.file((row, Ok(p.jsonl.into_bytes()), p.diff, None));
         }
     }
-    let ours: HashSet<&Path> = (0..corpus.len() as u32)
-        .zip(report.rows())
-        .filter(|(_, r)| !matches!(r.status, Status::Skipped | Status::Duplicate))
-        .map(|(i, _)| corpus.out_rel(i))
-        .collect();
+    let ours = corpus.outputs(report.rows());
     // Files of this run are in --out already: the stale ones are what is
     // there besides them.
     let (stale, prune_error) = sink.stale(&ours, false);

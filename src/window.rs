@@ -360,6 +360,134 @@ pub(crate) struct Job<'a> {
     pub(crate) settings: &'a Settings,
 }
 
+/// One window of a huge file: `original[pos..end]`, then `sep` bytes of
+/// separator that belong to no window; `mid` when it ends inside a line.
+#[derive(Clone, Debug)]
+struct Window {
+    pos: usize,
+    end: usize,
+    sep: usize,
+    mid: bool,
+    /// The window before ended inside a line (this one starts inside it).
+    starts_mid: bool,
+    /// Lines of the original before `pos`, and (when `pos` is inside a
+    /// line) grapheme clusters between the line start and `pos`.
+    line_base: usize,
+    col_base: usize,
+    /// One paragraph per line (the file has no blank line).
+    per_line: bool,
+    /// The decoder's flags in this window, in its coordinates.
+    flags: Vec<Edit>,
+}
+
+impl Window {
+    /// The window as a document of its own, for the per-document core.
+    fn into_doc<'t>(self, original: &'t str, rel: &str, file: u32) -> Doc<'t> {
+        let mut doc = Doc::new(DocId::tree(rel), file, &original[self.pos..self.end]);
+        doc.flags = self.flags;
+        doc.piece = Piece {
+            per_line: Some(self.per_line),
+            cut_start: self.starts_mid,
+            cut_end: self.mid,
+            line_base: self.line_base as u32,
+        };
+        doc
+    }
+}
+
+/// The windows of a huge file, in order (where each ends: [`next_cut`]).
+struct Windows<'t> {
+    original: &'t str,
+    flags: std::iter::Peekable<std::slice::Iter<'t, Edit>>,
+    s: Settings,
+    per_line: bool,
+    pos: usize,
+    line_base: usize,
+    col_base: usize,
+    lines: stage::LineCursor,
+    starts_mid: bool,
+}
+
+impl<'t> Windows<'t> {
+    fn new(original: &'t str, flags: &'t [Edit], s: &Settings) -> Windows<'t> {
+        Windows {
+            original,
+            flags: flags.iter().peekable(),
+            s: *s,
+            per_line: !segment::has_blank_line(original),
+            pos: 0,
+            line_base: 0,
+            col_base: 0,
+            lines: stage::LineCursor::default(),
+            starts_mid: false,
+        }
+    }
+}
+
+impl Iterator for Windows<'_> {
+    type Item = Window;
+
+    fn next(&mut self) -> Option<Window> {
+        let (original, pos) = (self.original, self.pos);
+        if pos >= original.len() {
+            return None;
+        }
+        let (end, sep, mid) = next_cut(original, pos, &self.s, self.per_line);
+        let mut flags = Vec::new();
+        while let Some(f) = self.flags.next_if(|f| f.start < end + sep) {
+            let mut f = f.clone();
+            let at = f.start.clamp(pos, end) - pos;
+            f.start = at;
+            f.end = at;
+            flags.push(f);
+        }
+        let w = Window {
+            pos,
+            end,
+            sep,
+            mid,
+            starts_mid: self.starts_mid,
+            line_base: self.line_base,
+            col_base: self.col_base,
+            per_line: self.per_line,
+            flags,
+        };
+        // Advance the line and column bases.
+        self.line_base = self.lines.seek(original, end + sep) - 1;
+        if mid {
+            // A line break in this window: count from the line start.
+            self.col_base = if self.lines.line_start() > pos {
+                grapheme_count(&original[self.lines.line_start()..end])
+            } else {
+                self.col_base + grapheme_count(&original[pos..end])
+            };
+        } else {
+            self.col_base = 0;
+        }
+        self.starts_mid = mid;
+        self.pos = end + sep;
+        Some(w)
+    }
+}
+
+/// The fingerprints of each window of `original` (decoded, with the
+/// decoder's `flags`; document `file`, shown as `rel`), in order, as
+/// [`clean`] makes them before deciding: a staged run's `fingerprint`
+/// lists the candidates of a huge file from them.
+pub(crate) fn window_prints(
+    original: &str,
+    flags: &[Edit],
+    file: u32,
+    rel: &str,
+    cfg: &Config,
+    f: &mut dyn FnMut(&stage::DocPrints),
+) {
+    for w in Windows::new(original, flags, &Settings::get()) {
+        let doc = w.into_doc(original, rel, file);
+        f(&stage::fingerprint(&doc, cfg));
+    }
+}
+
 /// Clean `job.original` window by window, each window through the
 /// per-document core ([`stage::clean_doc`]), deciding duplicates against
 /// `index`. Report files go where `sinks` says. A panic inside a rule is
@@ -509,38 +637,19 @@ impl<'a> State<'a> {
             kept_path,
             settings: s,
         } = *job;
-        let per_line = !segment::has_blank_line(original);
-        let mut pos = 0usize;
-        // Lines of the original before `pos`, and (when `pos` is inside a
-        // line) grapheme clusters between the line start and `pos`.
-        let mut line_base = 0usize;
-        let mut col_base = 0usize;
-        let mut lines = stage::LineCursor::default();
-        let mut starts_mid = false;
         // The separator after the last window, not yet written.
         let mut pending_sep: Option<usize> = None;
         let mut any_output = false;
-        let mut flags = flags.iter().peekable();
-        while pos < original.len() {
-            let (end, sep, mid) = next_cut(original, pos, s, per_line);
-            let win = &original[pos..end];
-            // The decoder's flags in this window, in its coordinates.
-            let mut win_flags = Vec::new();
-            while let Some(f) = flags.next_if(|f| f.start < end + sep) {
-                let mut f = f.clone();
-                let at = f.start.clamp(pos, end) - pos;
-                f.start = at;
-                f.end = at;
-                win_flags.push(f);
-            }
-            let mut doc = Doc::new(DocId::tree(rel), file, win);
-            doc.flags = win_flags;
-            doc.piece = Piece {
-                per_line: Some(per_line),
-                cut_start: starts_mid,
-                cut_end: mid,
-                line_base: line_base as u32,
-            };
+        for w in Windows::new(original, flags, s) {
+            let Window {
+                pos,
+                end,
+                sep,
+                line_base,
+                col_base,
+                ..
+            } = w;
+            let doc = w.into_doc(original, rel, file);
             let (cleaned, _) = stage::clean_doc(&doc, index, cfg, kept_path);
             drop(doc);
             self.stats.blocks += cleaned.blocks;
@@ -623,20 +732,6 @@ impl<'a> State<'a> {
             if sep > 0 {
                 pending_sep = Some(end);
             }
-            // Advance the line and column bases.
-            line_base = lines.seek(original, end + sep) - 1;
-            if mid {
-                // A line break in this window: count from the line start.
-                col_base = if lines.line_start() > pos {
-                    grapheme_count(&original[lines.line_start()..end])
-                } else {
-                    col_base + grapheme_count(win)
-                };
-            } else {
-                col_base = 0;
-            }
-            starts_mid = mid;
-            pos = end + sep;
         }
         Ok(())
     }

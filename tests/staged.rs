@@ -17,9 +17,17 @@ use std::process::Output;
 use common::{assert_code, copy_tree, corpus, root, tree, write};
 use serde_json::Value;
 
+thread_local! {
+    /// Environment of the commands a test runs (on its own thread).
+    static ENV: std::cell::RefCell<Vec<(&'static str, &'static str)>> = const {
+        std::cell::RefCell::new(Vec::new())
+    };
+}
+
 fn run_in(cwd: &Path, args: &[&str]) -> Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_newsclean"))
         .args(args)
+        .envs(ENV.with(|e| e.borrow().clone()))
         .current_dir(cwd)
         .output()
         .expect("run newsclean")
@@ -51,8 +59,18 @@ fn one_machine(cwd: &Path, input: &Path, cfg: &[&str]) -> (Trees, i32) {
 
 type Trees = (BTreeMap<String, Vec<u8>>, BTreeMap<String, Vec<u8>>);
 
+/// The output tree (with the attribute files of `--attributes attrs`, as
+/// `attrs:PATH`, when there are any) and the report tree under `cwd`.
 fn trees(cwd: &Path) -> Trees {
-    (tree(&cwd.join("out")), tree(&cwd.join("out.report")))
+    let mut out = tree(&cwd.join("out"));
+    if cwd.join("attrs").is_dir() {
+        out.extend(
+            tree(&cwd.join("attrs"))
+                .into_iter()
+                .map(|(rel, b)| (format!("attrs:{rel}"), b)),
+        );
+    }
+    (out, tree(&cwd.join("out.report")))
 }
 
 /// `--config FILE` for `[dedup] scope = "all"` (every repeat across files
@@ -276,6 +294,42 @@ fn planted_duplicates_across_shards_and_a_bad_file_staged_are_clean_byte_for_byt
     every_split(&input, &tmp.path().join("passage"), 2, &[]);
 }
 
+/// Files above the window threshold, cleaned in windows (`window.rs`;
+/// here windows of 2 KiB, so files over 8 KiB: the seed dump, a sogouc
+/// article, an xwlb day and its copy), staged: each window's blocks are
+/// candidates as a file's are, so the copies of their paragraphs go
+/// across shards as in one `clean`.
+#[test]
+fn huge_files_cleaned_in_windows_staged_are_clean_byte_for_byte() {
+    ENV.with(|e| e.borrow_mut().push(("NEWSCLEAN_WINDOW", "2048")));
+    let tmp = tempfile::tempdir().unwrap();
+    let input = planted(tmp.path());
+    let all = scope_all(tmp.path());
+    let all = ["--config", all.as_str()];
+    let (reference, _) = one_machine(&tmp.path().join("probe"), &input, &all);
+    let s: Value = serde_json::from_slice(&reference.1["summary.json"]).unwrap();
+    let row = |p: &str| {
+        s["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"] == p)
+            .unwrap_or_else(|| panic!("no row {p}"))
+            .clone()
+    };
+    // Cleaned in windows, the copy of a whole file has no document key:
+    // it is cleaned, its paragraphs removed as copies of the first.
+    assert_eq!(row("zz/copy.txt")["status"], "cleaned");
+    assert!(row("zz/copy.txt")["duplicates_removed"].as_u64().unwrap() > 10);
+    assert!(
+        row("xwlb/2018/20180910.txt")["duplicates_removed"]
+            .as_u64()
+            .unwrap()
+            >= 2
+    );
+    every_split(&input, &tmp.path().join("all"), 2, &all);
+}
+
 #[test]
 fn a_stage_with_other_options_or_a_missing_shard_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
@@ -473,6 +527,27 @@ fn jsonl_shards_beside_files_staged_are_clean_byte_for_byte() {
         s["totals"]
     );
     every_split(&c, tmp.path(), code, &[]);
+    // The output options of shards: a record that repeats an earlier one
+    // (a shard copied whole) kept with its field, an attribute file per
+    // shard, each written by the task that writes its shard.
+    std::fs::create_dir_all(c.join("zz")).unwrap();
+    std::fs::copy(c.join("shards/xwlb.jsonl"), c.join("zz/again.jsonl")).unwrap();
+    let opts = ["--keep-duplicates", "--attributes", "attrs"];
+    let (reference, code) = one_machine(&tmp.path().join("options"), &c, &opts);
+    let attrs = reference.0.keys().filter(|k| k.starts_with("attrs:"));
+    assert_eq!(attrs.count(), 4, "one attribute file per shard");
+    let again = String::from_utf8_lossy(&reference.0["zz/again.jsonl"]).into_owned();
+    assert_eq!(
+        again.lines().count(),
+        again.matches("\"newsclean_duplicate_of\"").count(),
+        "every record of the copy kept with its kept copy named: {again}"
+    );
+    for (n, p) in [(3, 4), (7, 1)] {
+        let what = format!("--keep-duplicates --attributes, {n} shards, {p} buckets");
+        let (got, c2) = staged(&tmp.path().join(format!("o{n}p{p}")), &c, n, p, &opts);
+        assert_eq!(c2, code, "{what}: report's exit code");
+        assert_same(&what, &reference, &got);
+    }
 }
 
 /// Nightly runs staged: two nights with `--index` (given to `fingerprint`
