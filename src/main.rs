@@ -551,19 +551,6 @@ fn stage_command(stage: Stage, a: cli::StageArgs, out: &mut Stdout) -> u8 {
         msg!("newsclean: --work DIR is required");
         return 64;
     };
-    let mut a = a;
-    // Near-duplicates compare each document with every kept one before
-    // it, not one key per fingerprint: off in staged mode (README "Staged
-    // runs"), unless asked for by name, which `staged` then refuses.
-    if !a.clean.enable.iter().any(|p| p.contains("near")) {
-        a.clean.disable.push("dedup.near-*".into());
-        if matches!(stage, Stage::Fingerprint) && a.shard.i == 0 && !a.clean.quiet {
-            msg!(
-                "newsclean: near-duplicates (dedup.near-*) are off in staged mode; \
-                 the output equals `newsclean clean --disable 'dedup.near-*'`"
-            );
-        }
-    }
     let opts = match run_options(&a.clean) {
         Ok(o) => o,
         Err(e) => {

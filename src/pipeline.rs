@@ -594,6 +594,7 @@ pub(crate) fn drive_range(
     docs: Range<u32>,
     report: &mut (dyn Report + Send),
     index: &mut (dyn SeenIndex + Send),
+    near: &mut crate::near::NearIndex,
 ) -> u64 {
     let progress = |_: Progress<'_>| {};
     let run = Run {
@@ -606,9 +607,7 @@ pub(crate) fn drive_range(
         reports,
         doc_keys: Default::default(),
     };
-    // Staged runs refuse the near-duplicate rules (`staged.rs`), so the
-    // near index of a shard stays empty.
-    run.drive(docs, report, index, &mut crate::near::NearIndex::new());
+    run.drive(docs, report, index, near);
     run.doc_keys.into_inner()
 }
 

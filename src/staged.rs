@@ -78,16 +78,30 @@
 //! shard's output shard and attribute file are written by the one task
 //! that holds the shard.
 //!
-//! Off in staged mode, refused with a message (exit 64): the
-//! near-duplicate rules (`dedup.near*`, when
-//! the build has them: a comparison with every kept document, designed in
-//! `docs/scale-out.md`), `--check`/`--diff`, and the input `-`.
+//! **Near-duplicates** (`dedup.near-*`) compare a document with every kept
+//! document before it, not one key per fingerprint. `fingerprint` writes
+//! the near prints of each document with paragraphs (`near::Earlier`: its
+//! shingle sets, figures, bands, paragraph lines and keys) to the shard's
+//! `.near` file; `apply` of shard i holds those of shards 0..i in its near
+//! index before its first document, each held as kept, and its parts'
+//! trailer lists the earlier documents and paragraphs that were LSH
+//! candidates here (`near_consulted`), the documents it held itself and
+//! its paragraphs with bands it did not hold (`near_added`,
+//! `near_dropped`: removed or not asked). A candidate that was not kept
+//! is the only way a shard's near decisions can differ from one run's
+//! (candidates are visited in corpus order and each verdict reads only
+//! the pair), so `report` ([`settle`]) applies such a shard again, told
+//! exactly what the shards before it kept, as it does for exact keys.
+//!
+//! Off in staged mode, refused with a message (exit 64):
+//! `--check`/`--diff`, and the input `-`.
 //!
 //! # The work folder
 //!
 //! ```text
 //! WORK/fingerprint/shard-00003-of-00007.json            what shard 3 read (header, options, counts)
 //! WORK/fingerprint/shard-00003-of-00007.bucket-0001-of-0004.pairs
+//! WORK/fingerprint/shard-00003-of-00007.near                near-duplicate prints of shard 3's documents
 //! WORK/resolve/bucket-0001-of-0004.json                 what bucket 1 decided (header, counts)
 //! WORK/resolve/bucket-0001-of-0004.shard-00003-of-00007.decisions
 //! WORK/apply/shard-00003-of-00007.parts                 shard 3's report parts (JSON lines)
@@ -98,8 +112,10 @@
 //! task killed half-way leaves no file a later stage could take as done;
 //! a task run again replaces its files.
 //!
-//! Binary files (`.pairs`, `.decisions`) are a 64-byte header and then
-//! fixed-size little-endian records sorted by key:
+//! Binary files (`.pairs`, `.decisions`, `.near`) are a 64-byte header
+//! (kind 3 for `.near`, whose records are the `near::Earlier::encode`
+//! bytes of each document in corpus order, bucket 0) and then, for pairs
+//! and decisions, fixed-size little-endian records sorted by key:
 //!
 //! ```text
 //! header  magic "NCSTAGE\0" (8) · format u32 · kind u32 (1 pairs, 2 decisions)
@@ -154,6 +170,7 @@ const HEADER: usize = 64;
 const RECORD: usize = 20;
 const KIND_PAIRS: u32 = 1;
 const KIND_DECISIONS: u32 = 2;
+const KIND_NEAR: u32 = 3;
 
 /// `i/N`: part `i` (from 0) of `n`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -275,6 +292,70 @@ struct PartsTrailer {
     /// commits as the run's.
     #[serde(default)]
     kept: Vec<(u64, u32, u64)>,
+    /// Near-duplicates (`near::NearOutcome`): the earlier shards'
+    /// documents and paragraphs (`(document, paragraph number)`, `u32::MAX`
+    /// for a document) that were candidates here, this shard's documents
+    /// held as kept, and its paragraphs with bands not held.
+    #[serde(default)]
+    near_consulted: Vec<(u32, u32)>,
+    #[serde(default)]
+    near_added: Vec<u32>,
+    #[serde(default)]
+    near_dropped: Vec<(u32, u32)>,
+}
+
+/// What the near index of a shard is told of the earlier shards' kept
+/// documents and paragraphs (`report`'s [`settle`] applies a shard again
+/// with what they kept; a first `apply` holds every one as kept).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct NearKept {
+    added: HashSet<u32>,
+    dropped: HashSet<(u32, u32)>,
+}
+
+impl NearKept {
+    /// Was document `d` (paragraph `k`, `u32::MAX`: the document) kept?
+    fn kept(&self, d: u32, k: u32) -> bool {
+        self.added.contains(&d) && (k == u32::MAX || !self.dropped.contains(&(d, k)))
+    }
+
+    /// Add what a shard's trailer says it kept.
+    fn extend(&mut self, t: &PartsTrailer) {
+        self.added.extend(&t.near_added);
+        self.dropped.extend(&t.near_dropped);
+    }
+}
+
+/// The near index of shard `shard` before its first document: every
+/// document of the earlier shards with paragraphs (their near files),
+/// held as kept when `kept` says so (without it: all, and `report`
+/// checks those that were candidates).
+fn earlier_near(
+    work: &Path,
+    ident: &Ident,
+    shard: Part,
+    cfg: &Config,
+    kept: Option<&NearKept>,
+) -> Result<crate::near::NearIndex, RunError> {
+    let mut near = crate::near::NearIndex::new();
+    let rules = crate::near::NearRules::of(cfg);
+    if !rules.any() {
+        return Ok(near);
+    }
+    for i in 0..shard.i {
+        let s = Part { i, n: shard.n };
+        read_near(work, ident, s, &mut |e| {
+            let d = e.at.doc;
+            match kept {
+                None => near.add_earlier(&e, &rules, &|_| true),
+                Some(k) if k.kept(d, u32::MAX) => {
+                    near.add_earlier(&e, &rules, &|p| k.kept(d, p));
+                }
+                Some(_) => {}
+            }
+        })?;
+    }
+    Ok(near)
 }
 
 /// What a shard is told of its shard-crossing keys: the shard that keeps
@@ -337,6 +418,24 @@ struct Row {
     removed: Vec<(usize, Option<String>, String, usize)>,
     section: String,
     page: Option<String>,
+    /// Its near-duplicate members, for the cluster cards.
+    #[serde(default)]
+    near: Vec<NearRow>,
+}
+
+/// A `report::kept::NearMember` as stored.
+#[derive(Debug, Serialize, Deserialize)]
+struct NearRow {
+    kept: (Option<String>, String, usize),
+    file: String,
+    line: usize,
+    rule: String,
+    flag: bool,
+    similarity: Option<f64>,
+    containment: Option<f64>,
+    reason: String,
+    text: String,
+    cut: bool,
 }
 
 impl Row {
@@ -359,6 +458,21 @@ impl Row {
                 .collect(),
             section: std::mem::take(&mut r.section),
             page: r.page.clone(),
+            near: std::mem::take(&mut r.near)
+                .into_iter()
+                .map(|m| NearRow {
+                    kept: (m.kept.run, m.kept.file, m.kept.line),
+                    file: m.file,
+                    line: m.line,
+                    rule: m.rule.to_string(),
+                    flag: m.flag,
+                    similarity: m.similarity,
+                    containment: m.containment,
+                    reason: m.reason,
+                    text: m.text,
+                    cut: m.cut,
+                })
+                .collect(),
         }
     }
 
@@ -389,6 +503,28 @@ impl Row {
             .collect();
         r.section = self.section;
         r.page = self.page;
+        r.near = self
+            .near
+            .into_iter()
+            .map(|m| {
+                let rule = crate::rules::get(&m.rule)
+                    .ok_or_else(|| format!("unknown rule id {:?}", m.rule))?
+                    .id;
+                let (run, file, line) = m.kept;
+                Ok(crate::report::kept::NearMember {
+                    kept: KeptCopy { run, file, line },
+                    file: m.file,
+                    line: m.line,
+                    rule,
+                    flag: m.flag,
+                    similarity: m.similarity,
+                    containment: m.containment,
+                    reason: m.reason,
+                    text: m.text,
+                    cut: m.cut,
+                })
+            })
+            .collect::<Result<_, String>>()?;
         Ok(r)
     }
 }
@@ -433,17 +569,6 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RunError> {
 
 /// Refuse what the stages cannot do.
 fn check_options(opts: &RunOptions) -> Result<(), RunError> {
-    // Near-duplicates (`dedup.near-*`) compare each document with every
-    // kept one before it: not one key per fingerprint, so not this shape
-    // yet (the design is in docs/scale-out.md).
-    if let Some(r) =
-        crate::rules::all().find(|r| r.id.starts_with("dedup.near") && opts.config.on(r.id))
-    {
-        return Err(usage(format!(
-            "{} is not supported in staged mode yet (near-duplicates compare documents across shards, see docs/scale-out.md); staged runs leave them off unless --enable names them",
-            r.id
-        )));
-    }
     if opts.check || opts.stream {
         return Err(usage("--check and --diff are not supported in staged mode"));
     }
@@ -557,12 +682,43 @@ fn read_records(
     shard: u32,
     bucket: u32,
 ) -> Result<Vec<(Key, u64)>, RunError> {
-    let b = std::fs::read(path).map_err(|e| {
+    let b = read_stage_file(path)?;
+    let n = check_header(&b, path, ident, kind, shard, bucket)?;
+    if b.len() != HEADER + n as usize * RECORD {
+        return Err(usage(format!("{}: truncated", path.display())));
+    }
+    Ok(b[HEADER..]
+        .chunks_exact(RECORD)
+        .map(|r| {
+            let key = Key {
+                hash: u64::from_le_bytes(r[..8].try_into().expect("8")),
+                check: u32::from_le_bytes(r[8..12].try_into().expect("4")),
+            };
+            (key, u64::from_le_bytes(r[12..20].try_into().expect("8")))
+        })
+        .collect())
+}
+
+/// The bytes of a stage file.
+fn read_stage_file(path: &Path) -> Result<Vec<u8>, RunError> {
+    std::fs::read(path).map_err(|e| {
         usage(format!(
             "{}: {e} (has the stage that writes it run for this work folder?)",
             path.display()
         ))
-    })?;
+    })
+}
+
+/// Check the header of stage file `b` (at `path`) against what is
+/// expected of it; its record count.
+fn check_header(
+    b: &[u8],
+    path: &Path,
+    ident: &Ident,
+    kind: u32,
+    shard: u32,
+    bucket: u32,
+) -> Result<u64, RunError> {
     let bad = |why: &str| usage(format!("{}: {why}", path.display()));
     if b.len() < HEADER || &b[..8] != MAGIC {
         return Err(bad("not a newsclean stage file"));
@@ -596,20 +752,40 @@ fn read_records(
     {
         return Err(bad("written for another shard or bucket split"));
     }
-    let n = u64_at(48) as usize;
-    if b.len() != HEADER + n * RECORD {
-        return Err(bad("truncated"));
+    Ok(u64_at(48))
+}
+
+/// `WORK/fingerprint/shard-….near`: the near-duplicate prints of the
+/// shard's documents with paragraphs (`near::Earlier`, in corpus order).
+fn near_path(work: &Path, s: Part) -> PathBuf {
+    work.join("fingerprint")
+        .join(format!("{}.near", shard_name(s)))
+}
+
+/// Each document of shard `s`'s near file, in order.
+fn read_near(
+    work: &Path,
+    ident: &Ident,
+    s: Part,
+    f: &mut dyn FnMut(crate::near::Earlier),
+) -> Result<(), RunError> {
+    let path = near_path(work, s);
+    let b = read_stage_file(&path)?;
+    let n = check_header(&b, &path, ident, KIND_NEAR, s.i, 0)?;
+    let mut at = HEADER;
+    for _ in 0..n {
+        let (e, used) = crate::near::Earlier::decode(&b[at..])
+            .map_err(|e| usage(format!("{}: {e}", path.display())))?;
+        at += used;
+        f(e);
     }
-    Ok(b[HEADER..]
-        .chunks_exact(RECORD)
-        .map(|r| {
-            let key = Key {
-                hash: u64::from_le_bytes(r[..8].try_into().expect("8")),
-                check: u32::from_le_bytes(r[8..12].try_into().expect("4")),
-            };
-            (key, u64::from_le_bytes(r[12..20].try_into().expect("8")))
-        })
-        .collect())
+    if at != b.len() {
+        return Err(usage(format!(
+            "{}: bytes after the last document",
+            path.display()
+        )));
+    }
+    Ok(())
 }
 
 fn bucket_of(k: Key, buckets: u32) -> usize {
@@ -736,6 +912,9 @@ pub fn fingerprint(
         .num_threads(plan.jobs)
         .build()
         .map_err(|e| usage(format!("cannot start {} threads: {e}", plan.jobs)))?;
+    let near_on = crate::near::NearRules::of(&opts.config).any();
+    let mut near = Vec::new();
+    let mut near_docs = 0u64;
     let per_bucket: Result<Vec<Vec<(Key, u64)>>, RunError> = pool.install(|| {
         let cands = docs
             .clone()
@@ -744,7 +923,19 @@ pub fn fingerprint(
                 Analysis::Text(t) => {
                     let mut v = Vec::with_capacity(t.prints.blocks.len() + 1);
                     candidates(&t.prints, &mut v);
-                    Ok(v)
+                    // What a later shard's near index holds of it.
+                    let p = &t.prints;
+                    let mut b = Vec::new();
+                    if near_on && !p.near.paras.is_empty() {
+                        let at = Here {
+                            doc: p.order,
+                            line: p.lines.first().copied().unwrap_or(1),
+                        };
+                        let key = stage::document_key(p).map(|k| k.hash);
+                        crate::near::Earlier::of(&p.near, &p.blocks, &p.lines, at, key)
+                            .encode(&mut b);
+                    }
+                    Ok((v, b))
                 }
                 // Cleaned in windows by apply (`window.rs`): the blocks
                 // of each window, as apply will see them.
@@ -763,15 +954,20 @@ pub fn fingerprint(
                             &mut |p| block_candidates(p, &mut v),
                         );
                     }
-                    Ok(v)
+                    // Near-duplicates are decided on whole documents only.
+                    Ok((v, Vec::new()))
                 }
                 // Skipped and failed documents have no keys; apply makes
                 // their rows.
-                _ => Ok(Vec::new()),
+                _ => Ok((Vec::new(), Vec::new())),
             })
             .collect::<Result<Vec<_>, _>>()?;
         let mut out: Vec<Vec<(Key, u64)>> = vec![Vec::new(); buckets as usize];
-        for v in cands {
+        for (v, b) in cands {
+            if !b.is_empty() {
+                near.extend_from_slice(&b);
+                near_docs += 1;
+            }
             for (k, o) in v {
                 out[bucket_of(k, buckets)].push((k, o));
             }
@@ -790,6 +986,12 @@ pub fn fingerprint(
         let path = pairs_path(work, shard, b);
         bytes += write_records(&path, &ident, KIND_PAIRS, shard.i, b.i, recs)?;
         records += recs.len() as u64;
+    }
+    if near_on {
+        let mut b = header(&ident, KIND_NEAR, shard.i, 0, near_docs);
+        b.append(&mut near);
+        write_atomic(&near_path(work, shard), &b)?;
+        bytes += b.len() as u64;
     }
     let m = ShardManifest {
         ident,
@@ -1019,7 +1221,7 @@ impl DocSink for SharedSink {
 /// `shard`, against the decisions of every bucket; its cleaned copies go
 /// to `--out`, its report parts to the work folder.
 pub fn apply(opts: &RunOptions, work: &Path, shard: Part) -> Result<StageOutcome, RunError> {
-    apply_with(opts, work, shard, None)
+    apply_with(opts, work, shard, None, None)
 }
 
 /// The shard of document `doc`.
@@ -1103,6 +1305,7 @@ fn apply_with(
     work: &Path,
     shard: Part,
     view: Option<View>,
+    near_kept: Option<&NearKept>,
 ) -> Result<StageOutcome, RunError> {
     check_options(opts)?;
     let manifests = read_manifests(work)?;
@@ -1180,6 +1383,7 @@ fn apply_with(
         error: None,
         failed: 0,
     };
+    let mut near = earlier_near(work, &ident, shard, &opts.config, near_kept)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(plan.jobs)
         .build()
@@ -1194,8 +1398,10 @@ fn apply_with(
             docs.clone(),
             &mut report,
             &mut index,
+            &mut near,
         )
     });
+    let near = near.outcome();
     if let Some(e) = report.error {
         return Err(io_err(&parts_path, e));
     }
@@ -1216,6 +1422,9 @@ fn apply_with(
         })
         .collect();
     let trailer = PartsTrailer {
+        near_consulted: near.consulted,
+        near_added: near.added,
+        near_dropped: near.dropped,
         inserted: index.local.inserted() as u64 - doc_keys,
         writes,
         rest: index.rest.iter().map(|k| (k.hash, k.check)).collect(),
@@ -1516,6 +1725,9 @@ fn settle(
         let s = Part { i: m.shard, n };
         views.push(decided_view(work, manifests, s)?.0);
     }
+    // What each shard's near index was told of the earlier shards (`None`:
+    // every document and paragraph kept).
+    let mut near_told: Vec<Option<NearKept>> = vec![None; n as usize];
     let mut rounds = Vec::new();
     for _round in 0..=n {
         // What was kept first, by the first shard that kept it.
@@ -1556,13 +1768,28 @@ fn settle(
             }
         }
         let mut again = Vec::new();
+        // What the shards before each one kept for the near rules.
+        let mut near_before = NearKept::default();
         for (s, view) in views.iter_mut().enumerate() {
             let su = s as u32;
             let told_otherwise = view
                 .iter()
                 .any(|(k, first)| answer(Some(first), su) != answer(truth.get(k), su));
             let unknown = holds[s].iter().any(|k| !view.contains_key(k));
-            if told_otherwise || unknown {
+            // Near: told all were kept, a candidate that was not; or told
+            // otherwise than what was kept.
+            let near_wrong = match &near_told[s] {
+                None => trailers[s]
+                    .near_consulted
+                    .iter()
+                    .any(|&(d, k)| !near_before.kept(d, k)),
+                Some(told) => *told != near_before,
+            };
+            if near_wrong || told_otherwise || unknown {
+                near_told[s] = Some(near_before.clone());
+            }
+            near_before.extend(&trailers[s]);
+            if near_wrong || told_otherwise || unknown {
                 let keys: Vec<Key> = view.keys().chain(&holds[s]).copied().collect();
                 let mut fixed = View::new();
                 for k in keys {
@@ -1584,7 +1811,13 @@ fn settle(
         rounds.push(again.clone());
         for s in again {
             let part = Part { i: s, n };
-            apply_with(opts, work, part, Some(views[s as usize].clone()))?;
+            apply_with(
+                opts,
+                work,
+                part,
+                Some(views[s as usize].clone()),
+                near_told[s as usize].as_ref(),
+            )?;
             trailers[s as usize] = read_parts(work, &manifests[s as usize], &ident, false)?.2;
         }
     }

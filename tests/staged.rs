@@ -38,18 +38,7 @@ fn run_in(cwd: &Path, args: &[&str]) -> Output {
 fn one_machine(cwd: &Path, input: &Path, cfg: &[&str]) -> (Trees, i32) {
     std::fs::create_dir_all(cwd).unwrap();
     let i = input.to_str().unwrap();
-    // Staged runs leave the near-duplicate rules off (README "Staged runs").
-    let mut args = vec![
-        "clean",
-        i,
-        "--out",
-        "out",
-        "-j",
-        "2",
-        "-q",
-        "--disable",
-        "dedup.near-*",
-    ];
+    let mut args = vec!["clean", i, "--out", "out", "-j", "2", "-q"];
     args.extend_from_slice(cfg);
     let o = run_in(cwd, &args);
     let code = common::code(&o);
@@ -255,6 +244,69 @@ fn every_split(input: &Path, tmp: &Path, want_code: i32, cfg: &[&str]) {
     }
 }
 
+/// Near-duplicates staged (`fixtures/near`: planted edited copies of
+/// documents and paragraphs, see its SOURCES.md): a shard's near index
+/// holds the earlier shards' documents, and `report` applies a shard
+/// again when one of them it was compared with was not kept; the removals,
+/// flags and cluster cards of one `clean`, byte for byte.
+#[test]
+fn near_duplicates_across_shards_staged_are_clean_byte_for_byte() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = root().join("fixtures/near/corpus");
+    let (reference, code) = one_machine(&tmp.path().join("probe"), &input, &[]);
+    let s: Value = serde_json::from_slice(&reference.1["summary.json"]).unwrap();
+    for rule in ["dedup.near-document", "dedup.near-paragraph"] {
+        assert!(
+            s["rules"][rule].as_u64() > Some(5),
+            "{rule}: {}",
+            s["rules"]
+        );
+    }
+    assert!(
+        reference.1.keys().any(|k| k.starts_with("near/")),
+        "cluster cards"
+    );
+    every_split(&input, tmp.path(), code, &[]);
+}
+
+/// A near copy compared with an earlier shard's document that was not
+/// kept: `y` (shard 1) is `x` (shard 0) without its last paragraph,
+/// removed as its near copy; `z` (shard 2) is `y` with two paragraphs of
+/// its own, near `y` (similarity ~0.83) but not `x` (~0.72). One `clean`
+/// compares `z` with `x` only (`y` went) and leaves it alone; a first
+/// `apply` of shard 2 holds `y` as kept and flags `z`, so `report` applies
+/// it again with what shard 1 kept.
+#[test]
+fn a_near_copy_of_a_removed_document_in_another_shard_is_settled() {
+    let tmp = tempfile::tempdir().unwrap();
+    let c = tmp.path().join("corpus");
+    let ps = paragraphs(&corpus().join("xwlb/2018/20180910.txt"));
+    assert!(ps.len() > 22, "fixture text");
+    let base = [1, 2, 3, 4, 5, 10, 14, 15, 17]
+        .map(|i| ps[i].as_str())
+        .join("\n\n");
+    write(&c, "a/x.txt", format!("{base}\n\n{}\n", ps[16]));
+    write(&c, "b/y.txt", format!("{base}\n"));
+    write(
+        &c,
+        "c/z.txt",
+        format!("{base}\n\n{}\n\n{}\n", ps[21], ps[22]),
+    );
+    let (reference, code) = one_machine(&tmp.path().join("probe"), &c, &[]);
+    let changes = String::from_utf8_lossy(&reference.1["changes.jsonl"]).into_owned();
+    let near: Vec<&str> = changes
+        .lines()
+        .filter(|l| l.contains("dedup.near-"))
+        .collect();
+    assert_eq!(near.len(), 1, "{near:?}");
+    assert!(near[0].starts_with("{\"file\":\"b/y.txt\""), "{near:?}");
+    every_split(&c, tmp.path(), code, &[]);
+    let settled: Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("n3p1/work/report.json")).unwrap())
+            .unwrap();
+    assert_eq!(settled["applied_again"], serde_json::json!([[2]]));
+}
+
 #[test]
 fn the_example_corpus_staged_is_clean_byte_for_byte() {
     let tmp = tempfile::tempdir().unwrap();
@@ -386,20 +438,26 @@ fn a_stage_with_other_options_or_a_missing_shard_is_refused() {
     // report before every shard is applied: refused.
     let o = run_in(cwd, &["report", "--work", "work", "--report", "out.report"]);
     assert_code(&o, 64);
-    // The near-duplicate rules are off in staged mode, with one notice
-    // from the first shard's fingerprint; enabled by name, refused.
-    let o = run_in(cwd, &["fingerprint", i, "--work", "w2", "--shard", "0/2"]);
+    // A shard's near-duplicate prints cut short: refused by the apply of
+    // a later shard, naming the file.
+    let w2 = cwd.join("w2");
+    for s in ["0/2", "1/2"] {
+        let o = run_in(cwd, &["fingerprint", i, "--work", "w2", "--shard", s]);
+        assert_code(&o, 0);
+    }
+    let o = run_in(cwd, &["resolve", "--work", "w2", "--bucket", "0/1"]);
     assert_code(&o, 0);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(
-        err.contains("near-duplicates (dedup.near-*) are off"),
-        "{err}"
+    let near = w2.join("fingerprint/shard-00000-of-00002.near");
+    let b = std::fs::read(&near).unwrap();
+    std::fs::write(&near, &b[..b.len() - 3]).unwrap();
+    let o = run_in(
+        cwd,
+        &["apply", i, "--work", "w2", "--shard", "1/2", "--out", "o2"],
     );
-    let o = fp("0/2", &["--enable", "dedup.near-document"]);
     assert_code(&o, 64);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        err.contains("dedup.near-document is not supported"),
+        err.contains("shard-00000-of-00002.near") && err.contains("truncated"),
         "{err}"
     );
 }

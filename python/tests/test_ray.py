@@ -67,9 +67,7 @@ def one_machine(inputs: list, tmp: Path, *opts, at: str = "one") -> int:
     (tmp / at).mkdir()
     r = subprocess.run(
         [sys.executable, "-m", "newsclean", "clean", *map(str, inputs),
-         "--out", "out", "--report", "report", "--quiet", "-j", "2",
-         # staged runs leave the near-duplicate rules off (README "Staged runs")
-         "--disable", "dedup.near-*", *opts],
+         "--out", "out", "--report", "report", "--quiet", "-j", "2", *opts],
         cwd=tmp / at, env=ENV,
     )
     return r.returncode

@@ -23,7 +23,9 @@ pub struct Key {
 
 /// A kept copy in the current run: the document's number in corpus order
 /// and the 1-based line of the block in that document's original text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct Here {
     /// Document number in corpus order (0-based).
     pub doc: u32,

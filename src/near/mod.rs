@@ -46,20 +46,17 @@
 //! With `--index`, near-duplicates are found within the run only: the
 //! signatures of earlier nights are not persisted yet.
 //!
-//! Staged and distributed runs: everything `resolve` needs is in the
-//! stage types ([`NearPrints`] in `DocPrints::near`, the decisions in
-//! `DocDecisions::{near_document, near_paragraphs}` and `Removal::near`),
-//! so the one-machine run is one shard of a distributed one. A
-//! distributed resolve would (1) shuffle by band key (document and
-//! paragraph bands apart) to find candidate pairs, the earlier order key
-//! first; (2) verify each pair where both shingle sets are (a join by
-//! document id: the sets are ~4 bytes a Han character, so they travel
-//! once, to the pair's worker, not with every band); (3) decide in corpus
-//! order over the verified pairs only, which is small and sequential by
-//! nature (only kept copies are candidates, so a decision depends on the
-//! earlier ones), and independent per connected component of the pair
-//! graph; paragraph decisions after the exact block decisions of the same
-//! documents (a paragraph is asked only when it survived exact dedup).
+//! Staged and distributed runs (`staged.rs`): a shard's near index first
+//! holds every earlier shard's documents ([`Earlier`], written by
+//! `fingerprint`, [`NearIndex::add_earlier`]) and tells what it did
+//! ([`NearOutcome`]: the earlier items that were candidates, what it held
+//! itself); `report` applies a shard again when a candidate turned out not
+//! to be kept. Items are numbered in corpus order and candidates visited
+//! in that order, so only such a candidate can change a decision. This
+//! holds every earlier shard's shingle sets in each `apply`; the shape
+//! that scales past one machine's memory (a shuffle by band key, the
+//! candidate pairs verified where both sets are, one sequential pass over
+//! the verified pairs) is sketched in `docs/scale-out.md`.
 
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
@@ -384,6 +381,8 @@ struct ParaRec {
     n: u32,
     /// Its exact key's hash (an exact repeat is exact dedup's).
     key: u64,
+    /// Its number among its document's paragraphs.
+    k: u32,
 }
 
 /// A kept document's sets, each allocated at its size (one growing arena
@@ -477,6 +476,166 @@ pub struct NearIndex {
     para_lsh: Lsh,
     cand: Vec<u32>,
     scratch: Vec<u32>,
+    /// Documents (`docs`) and paragraphs (`paras`) below these numbers are
+    /// an earlier shard's ([`NearIndex::add_earlier`]).
+    earlier_docs: u32,
+    earlier_paras: u32,
+    /// What [`NearIndex::outcome`] tells: the earlier shards' items that
+    /// were candidates, and this run's documents held.
+    consulted: Vec<(u32, u32)>,
+    added: Vec<u32>,
+    /// Per paragraph of this run (from `earlier_paras` on): 0 without
+    /// bands, 1 with bands, 2 in the paragraph LSH table.
+    state: Vec<u8>,
+}
+
+/// A document of an earlier shard of a staged run, as the near index
+/// holds a kept one: written by `fingerprint` for each document with
+/// paragraphs, read by the `apply` of every later shard (`staged.rs`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Earlier {
+    /// Where it starts (its order key and first line).
+    pub at: Here,
+    /// Its document key's hash (see `DocRec::key`).
+    pub key: Option<u64>,
+    /// Its prints.
+    pub prints: NearPrints,
+    /// Per paragraph of `prints.paras`: its line.
+    pub lines: Vec<u32>,
+    /// Per paragraph of `prints.paras`: its block's key hash.
+    pub keys: Vec<u64>,
+}
+
+impl Earlier {
+    /// The document `prints` (paragraph blocks `blocks` at `lines`) that
+    /// starts at `at`, with document key `key`.
+    pub fn of(
+        prints: &NearPrints,
+        blocks: &[Block],
+        lines: &[u32],
+        at: Here,
+        key: Option<u64>,
+    ) -> Earlier {
+        Earlier {
+            at,
+            key,
+            prints: prints.clone(),
+            lines: prints
+                .paras
+                .iter()
+                .map(|x| lines[x.block as usize])
+                .collect(),
+            keys: prints
+                .paras
+                .iter()
+                .map(|x| blocks[x.block as usize].key.hash)
+                .collect(),
+        }
+    }
+
+    /// Append its bytes (little-endian) to `out`.
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        let p = &self.prints;
+        let mut u = |x: u32| out.extend_from_slice(&x.to_le_bytes());
+        u(self.at.doc);
+        u(self.at.line);
+        u(u32::from(self.key.is_some()));
+        for n in [
+            p.paras.len(),
+            p.shingles.len(),
+            p.figures.len(),
+            p.bands.len(),
+            p.doc_bands.len(),
+        ] {
+            u(n as u32);
+        }
+        out.extend_from_slice(&self.key.unwrap_or(0).to_le_bytes());
+        for ((x, line), key) in p.paras.iter().zip(&self.lines).zip(&self.keys) {
+            for v in [x.block, x.sh, x.n, x.fig, x.figs, x.band, *line] {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+            out.extend_from_slice(&key.to_le_bytes());
+        }
+        for v in [&p.shingles, &p.figures, &p.bands, &p.doc_bands] {
+            for x in v.iter() {
+                out.extend_from_slice(&x.to_le_bytes());
+            }
+        }
+    }
+
+    /// Read one from the start of `b`: it and the bytes it took, or why
+    /// not (too short, or sizes that do not fit).
+    pub fn decode(b: &[u8]) -> Result<(Earlier, usize), String> {
+        let mut at = 0usize;
+        let mut take = |n: usize| -> Result<&[u8], String> {
+            let s = b.get(at..at + n).ok_or("truncated near-duplicate prints")?;
+            at += n;
+            Ok(s)
+        };
+        let mut head = [0u32; 8];
+        for h in &mut head {
+            *h = u32::from_le_bytes(take(4)?.try_into().expect("4"));
+        }
+        let key = u64::from_le_bytes(take(8)?.try_into().expect("8"));
+        let [doc, line, has_key, np, ns, nf, nb, nd] = head.map(|x| x as usize);
+        let mut e = Earlier {
+            at: Here {
+                doc: doc as u32,
+                line: line as u32,
+            },
+            key: (has_key == 1).then_some(key),
+            ..Earlier::default()
+        };
+        for _ in 0..np {
+            let r = take(36)?;
+            let v = |i: usize| u32::from_le_bytes(r[4 * i..4 * i + 4].try_into().expect("4"));
+            let x = ParaPrint {
+                block: v(0),
+                sh: v(1),
+                n: v(2),
+                fig: v(3),
+                figs: v(4),
+                band: v(5),
+            };
+            if (x.sh + x.n) as usize > ns
+                || (x.fig + x.figs) as usize > nf
+                || (x.band != u32::MAX && x.band as usize > nb)
+            {
+                return Err("near-duplicate prints out of range".into());
+            }
+            e.prints.paras.push(x);
+            e.lines.push(v(6));
+            e.keys
+                .push(u64::from_le_bytes(r[28..36].try_into().expect("8")));
+        }
+        let mut words = |n: usize| -> Result<Vec<u32>, String> {
+            Ok(take(4 * n)?
+                .chunks_exact(4)
+                .map(|c| u32::from_le_bytes(c.try_into().expect("4")))
+                .collect())
+        };
+        e.prints.shingles = words(ns)?;
+        e.prints.figures = words(nf)?;
+        e.prints.bands = words(nb)?;
+        e.prints.doc_bands = words(nd)?;
+        Ok((e, at))
+    }
+}
+
+/// What a run's near index did that a staged run's `report` checks
+/// (`staged.rs`): the earlier shards' documents and paragraphs that were
+/// candidates (`(document, paragraph number)`; `u32::MAX` for the
+/// document itself), this run's documents held (those with paragraphs),
+/// and its paragraphs with bands that were not held as kept (they went,
+/// or were not asked about: a line of them removed).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NearOutcome {
+    /// Earlier shards' items that were candidates, sorted.
+    pub consulted: Vec<(u32, u32)>,
+    /// This run's documents held, in order.
+    pub added: Vec<u32>,
+    /// This run's paragraphs with bands not held as kept, in order.
+    pub dropped: Vec<(u32, u32)>,
 }
 
 /// `|a ∩ b|` of two sorted sets.
@@ -573,6 +732,74 @@ impl NearIndex {
         &self.sets[r.doc as usize].shingles[r.sh as usize..(r.sh + r.n) as usize]
     }
 
+    /// Hold a document of an earlier shard as kept (before any document
+    /// of this run): its sets, its bands, and the bands of its paragraphs
+    /// for which `kept_para` (its paragraph number) says they were kept.
+    pub fn add_earlier(&mut self, e: &Earlier, rules: &NearRules, kept_para: &dyn Fn(u32) -> bool) {
+        debug_assert!(self.added.is_empty() && self.state.is_empty());
+        let p = &e.prints;
+        let first = self.paras.len() as u32;
+        let doc = self.sets.len() as u32;
+        self.sets.push(DocSets {
+            shingles: p.shingles.as_slice().into(),
+        });
+        for (k, x) in p.paras.iter().enumerate() {
+            self.paras.push(ParaRec {
+                at: Here {
+                    doc: e.at.doc,
+                    line: e.lines[k],
+                },
+                doc,
+                sh: x.sh,
+                n: x.n,
+                key: e.keys[k],
+                k: k as u32,
+            });
+        }
+        if !p.doc_bands.is_empty() {
+            let d = self.docs.len() as u32;
+            self.docs.push(DocRec {
+                at: e.at,
+                para: first,
+                paras: p.paras.len() as u32,
+                key: e.key,
+            });
+            self.doc_lsh.insert(&p.doc_bands, d);
+        }
+        let nb = rules.bands as usize;
+        for (k, x) in p.paras.iter().enumerate() {
+            if x.band != u32::MAX && kept_para(k as u32) {
+                let bands = &p.bands[x.band as usize..x.band as usize + nb];
+                self.para_lsh.insert(bands, first + k as u32);
+            }
+        }
+        self.earlier_docs = self.docs.len() as u32;
+        self.earlier_paras = self.paras.len() as u32;
+    }
+
+    /// What this run's near index did (see [`NearOutcome`]).
+    pub fn outcome(&self) -> NearOutcome {
+        let mut consulted = self.consulted.clone();
+        consulted.sort_unstable();
+        consulted.dedup();
+        let base = self.earlier_paras as usize;
+        let dropped = self
+            .state
+            .iter()
+            .enumerate()
+            .filter(|&(_, &st)| st == 1)
+            .map(|(i, _)| {
+                let r = &self.paras[base + i];
+                (r.at.doc, r.k)
+            })
+            .collect();
+        NearOutcome {
+            consulted,
+            added: self.added.clone(),
+            dropped,
+        }
+    }
+
     /// Is document `p` (order `order`) a near copy of a kept document? The
     /// earliest kept document it may be removed against, else the
     /// earliest it is similar to (a flag).
@@ -589,6 +816,10 @@ impl NearIndex {
         let t0 = Instant::now();
         let mut cand = std::mem::take(&mut self.cand);
         self.doc_lsh.candidates(&p.doc_bands, &mut cand);
+        for &d in cand.iter().take_while(|&&d| d < self.earlier_docs) {
+            self.consulted
+                .push((self.docs[d as usize].at.doc, u32::MAX));
+        }
         let mut found: Option<NearMatch> = None;
         // An exact copy of a kept document (it shares all its bands, so it
         // is a candidate) is exact dedup's alone: `dedup.document`, or
@@ -651,7 +882,10 @@ impl NearIndex {
         self.sets.push(DocSets {
             shingles: p.shingles.as_slice().into(),
         });
-        for x in &p.paras {
+        if !p.paras.is_empty() {
+            self.added.push(at.doc);
+        }
+        for (k, x) in p.paras.iter().enumerate() {
             self.paras.push(ParaRec {
                 at: Here {
                     doc: at.doc,
@@ -661,7 +895,9 @@ impl NearIndex {
                 sh: x.sh,
                 n: x.n,
                 key: blocks[x.block as usize].key.hash,
+                k: k as u32,
             });
+            self.state.push(u8::from(x.band != u32::MAX));
         }
         if !p.doc_bands.is_empty() {
             let d = self.docs.len() as u32;
@@ -696,6 +932,10 @@ impl NearIndex {
         let bands = &p.bands[x.band as usize..x.band as usize + rules.bands as usize];
         let mut cand = std::mem::take(&mut self.cand);
         self.para_lsh.candidates(bands, &mut cand);
+        for &c in cand.iter().take_while(|&&c| c < self.earlier_paras) {
+            let r = &self.paras[c as usize];
+            self.consulted.push((r.at.doc, r.k));
+        }
         let me = self.paras[(first as usize) + k];
         let a = &p.shingles[x.sh as usize..(x.sh + x.n) as usize];
         let af = &p.figures[x.fig as usize..(x.fig + x.figs) as usize];
@@ -722,6 +962,7 @@ impl NearIndex {
         self.cand = cand;
         if !found.as_ref().is_some_and(|m| m.remove) {
             self.para_lsh.insert(bands, first + k as u32);
+            self.state[(first as usize) + k - self.earlier_paras as usize] = 2;
         }
         TIMES[2].fetch_add(t0.elapsed().as_nanos() as u64, Relaxed);
         found
