@@ -597,9 +597,9 @@ impl Earlier {
                 figs: v(4),
                 band: v(5),
             };
-            if (x.sh + x.n) as usize > ns
-                || (x.fig + x.figs) as usize > nf
-                || (x.band != u32::MAX && x.band as usize > nb)
+            if x.sh as usize + x.n as usize > ns
+                || x.fig as usize + x.figs as usize > nf
+                || (x.band != u32::MAX && x.band as usize >= nb)
             {
                 return Err("near-duplicate prints out of range".into());
             }
@@ -768,8 +768,12 @@ impl NearIndex {
         }
         let nb = rules.bands as usize;
         for (k, x) in p.paras.iter().enumerate() {
-            if x.band != u32::MAX && kept_para(k as u32) {
-                let bands = &p.bands[x.band as usize..x.band as usize + nb];
+            // (Bands past the end: prints of another config, which the
+            // stage files' config hash rules out; held without them.)
+            let bands = p
+                .bands
+                .get(x.band as usize..(x.band as usize).saturating_add(nb));
+            if let Some(bands) = bands.filter(|_| x.band != u32::MAX && kept_para(k as u32)) {
                 self.para_lsh.insert(bands, first + k as u32);
             }
         }
@@ -984,6 +988,46 @@ fn settle(found: &mut Option<NearMatch>, m: NearMatch) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An earlier shard's document goes through its bytes unchanged, and
+    /// cut bytes are an error, never a panic.
+    #[test]
+    fn earlier_documents_round_trip_their_bytes() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/corpus/xwlb/2018/20180910.txt"
+        ))
+        .unwrap();
+        let blocks = crate::segment::blocks(&text);
+        let rules = NearRules {
+            document: true,
+            paragraph: Some(NearMode::Flag),
+            ..NearRules::default()
+        };
+        let p = prints(&text, &blocks, &rules);
+        assert!(p.paras.len() > 10 && !p.doc_bands.is_empty());
+        let lines: Vec<u32> = (0..blocks.len() as u32).map(|i| 2 * i + 1).collect();
+        let at = Here { doc: 7, line: 1 };
+        let e = Earlier::of(&p, &blocks, &lines, at, Some(42));
+        let mut b = Vec::new();
+        e.encode(&mut b);
+        e.encode(&mut b);
+        let (got, used) = Earlier::decode(&b).unwrap();
+        assert_eq!((&got, used * 2), (&e, b.len()));
+        assert_eq!(Earlier::decode(&b[used..]).unwrap().0, e);
+        for cut in [0, 5, 40, used / 2, used - 1] {
+            assert!(Earlier::decode(&b[..cut]).is_err(), "cut at {cut}");
+        }
+        // Held as kept: a copy finds it, and the outcome names it as a
+        // candidate (the copy itself was not held).
+        let mut near = NearIndex::new();
+        near.add_earlier(&e, &rules, &|_| true);
+        let m = near.document(&p, Some(43), &rules, 8).expect("a near copy");
+        assert_eq!((m.kept, m.remove), (Origin::ThisRun(at), true));
+        let o = near.outcome();
+        assert_eq!(o.consulted, vec![(7, u32::MAX)]);
+        assert!(o.added.is_empty() && o.dropped.is_empty());
+    }
 
     #[test]
     fn intersection_of_sorted_sets() {
