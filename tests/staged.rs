@@ -272,10 +272,11 @@ fn near_duplicates_across_shards_staged_are_clean_byte_for_byte() {
 /// A near copy compared with an earlier shard's document that was not
 /// kept: `y` (shard 1) is `x` (shard 0) without its last paragraph,
 /// removed as its near copy; `z` (shard 2) is `y` with two paragraphs of
-/// its own, near `y` (similarity ~0.83) but not `x` (~0.72). One `clean`
-/// compares `z` with `x` only (`y` went) and leaves it alone; a first
-/// `apply` of shard 2 holds `y` as kept and flags `z`, so `report` applies
-/// it again with what shard 1 kept.
+/// its own, near `y` (similarity ~0.83) and less so `x` (~0.72, below the
+/// threshold: a review flag). One `clean` compares `z` with `x` only (`y`
+/// went) and flags it against `x`; a first `apply` of shard 2 holds `y` as
+/// kept and flags `z` against `y` (a match at the threshold comes first),
+/// so `report` applies it again with what shard 1 kept.
 #[test]
 fn a_near_copy_of_a_removed_document_in_another_shard_is_settled() {
     let tmp = tempfile::tempdir().unwrap();
@@ -298,8 +299,13 @@ fn a_near_copy_of_a_removed_document_in_another_shard_is_settled() {
         .lines()
         .filter(|l| l.contains("dedup.near-"))
         .collect();
-    assert_eq!(near.len(), 1, "{near:?}");
+    assert_eq!(near.len(), 2, "{near:?}");
     assert!(near[0].starts_with("{\"file\":\"b/y.txt\""), "{near:?}");
+    assert!(
+        near[1].starts_with("{\"file\":\"c/z.txt\"")
+            && near[1].contains("\"duplicate_of\":{\"file\":\"a/x.txt\""),
+        "{near:?}"
+    );
     every_split(&c, tmp.path(), code, &[]);
     let settled: Value =
         serde_json::from_slice(&std::fs::read(tmp.path().join("n3p1/work/report.json")).unwrap())

@@ -19,8 +19,9 @@
 //! - MinHash ([`minhash`]): one-permutation MinHash of `permutations`
 //!   bins with optimal densification (one multiply per shingle; see its
 //!   module doc for the measurement); LSH: `bands` bands of
-//!   `permutations / bands` rows. A document's raw bins are the
-//!   element-wise minimum of its paragraphs'.
+//!   `permutations / bands` rows for paragraphs, `document_bands` for
+//!   documents. A document's raw bins are the element-wise minimum of its
+//!   paragraphs'.
 //! - Verification: every candidate is compared on the shingle sets
 //!   themselves (`similarity` = Jaccard, `containment` = share of this
 //!   copy's shingles in the kept one); LSH only proposes.
@@ -32,7 +33,10 @@
 //!   the kept one (in shingles), contained in it (≥ [`CONTAINMENT`]) and
 //!   has no shingle with a figure that the kept one lacks (a changed
 //!   figure makes such shingles); otherwise it is flagged (text
-//!   untouched). A paragraph of ≥ `min_shingles` shingles that survived
+//!   untouched). A document at `flag_threshold` or more but below
+//!   `threshold` is flagged, never removed (document signatures are
+//!   banded apart, `document_bands`, so that such copies are
+//!   candidates). A paragraph of ≥ `min_shingles` shingles that survived
 //!   exact dedup and is similar to a kept paragraph is flagged
 //!   (`dedup.near-paragraph`), or removed with `near_paragraph = "remove"`
 //!   under the same conditions as a document; a paragraph is also
@@ -120,8 +124,17 @@ pub struct NearConfig {
     pub ngram: u32,
     /// MinHash permutations.
     pub permutations: u32,
-    /// LSH bands (of `permutations / bands` rows).
+    /// LSH bands of paragraph signatures (of `permutations / bands` rows).
     pub bands: u32,
+    /// Verified similarity at which a document below `threshold` is still
+    /// flagged as a near copy (a review flag, never a removal): an edited
+    /// copy with a paragraph added or rewritten. Above `threshold`, it is
+    /// `threshold`.
+    pub flag_threshold: f32,
+    /// LSH bands of document signatures (of `permutations /
+    /// document_bands` rows): more, shorter bands than the paragraphs'
+    /// so that copies near `flag_threshold` become candidates.
+    pub document_bands: u32,
 }
 
 impl Eq for NearConfig {}
@@ -134,6 +147,8 @@ impl Default for NearConfig {
             ngram: 5,
             permutations: 128,
             bands: 20,
+            flag_threshold: 0.5,
+            document_bands: 32,
         }
     }
 }
@@ -159,11 +174,22 @@ impl NearConfig {
                 self.permutations
             ));
         }
-        let rows = self.permutations.checked_div(self.bands).unwrap_or(0);
-        if self.bands == 0 || rows == 0 || rows as usize > MAX_ROWS {
+        for (key, bands) in [
+            ("bands", self.bands),
+            ("document_bands", self.document_bands),
+        ] {
+            let rows = self.permutations.checked_div(bands).unwrap_or(0);
+            if bands == 0 || rows == 0 || rows as usize > MAX_ROWS {
+                return Err(format!(
+                    "dedup.near.{key} must be 1..=permutations with at most {MAX_ROWS} rows a band, not {bands} (of {} permutations)",
+                    self.permutations
+                ));
+            }
+        }
+        if !(self.flag_threshold > 0.0 && self.flag_threshold <= 1.0) {
             return Err(format!(
-                "dedup.near.bands must be 1..=permutations with at most {MAX_ROWS} rows a band, not {} (of {} permutations)",
-                self.bands, self.permutations
+                "dedup.near.flag_threshold must be in (0, 1], not {}",
+                self.flag_threshold
             ));
         }
         Ok(())
@@ -186,6 +212,10 @@ pub struct NearRules {
     pub permutations: u32,
     /// [`NearConfig::bands`].
     pub bands: u32,
+    /// [`NearConfig::flag_threshold`], at most `threshold`.
+    pub flag_threshold: f32,
+    /// [`NearConfig::document_bands`].
+    pub document_bands: u32,
 }
 
 impl Eq for NearRules {}
@@ -201,6 +231,8 @@ impl Default for NearRules {
             ngram: n.ngram,
             permutations: n.permutations,
             bands: n.bands,
+            flag_threshold: n.flag_threshold,
+            document_bands: n.document_bands,
         }
     }
 }
@@ -216,12 +248,19 @@ impl NearRules {
             ngram: n.ngram,
             permutations: n.permutations,
             bands: n.bands,
+            flag_threshold: n.flag_threshold.min(n.threshold),
+            document_bands: n.document_bands,
         }
     }
 
-    /// Rows a band.
+    /// Rows a band of a paragraph signature.
     pub fn rows(&self) -> usize {
         (self.permutations / self.bands) as usize
+    }
+
+    /// Rows a band of a document signature.
+    pub fn document_rows(&self) -> usize {
+        (self.permutations / self.document_bands) as usize
     }
 
     /// Either rule is on.
@@ -361,7 +400,12 @@ pub fn prints(text: &str, blocks: &[Block], rules: &NearRules) -> NearPrints {
     if rules.document && total >= MIN_SHINGLES {
         let t1 = Instant::now();
         minhash::densify(&doc_raw, &mut sig);
-        minhash::band_keys(&sig, rules.bands as usize, rules.rows(), &mut out.doc_bands);
+        minhash::band_keys(
+            &sig,
+            rules.document_bands as usize,
+            rules.document_rows(),
+            &mut out.doc_bands,
+        );
         hashing += t1.elapsed().as_nanos() as u64;
     }
     TIMES[0].fetch_add(shingling, Relaxed);
@@ -698,15 +742,26 @@ fn verdict(
     let cb = i as f64 / b.len() as f64;
     let contained =
         paragraph && j as f32 >= CONTAINED_SIMILARITY && (c.max(cb) as f32) >= CONTAINMENT;
-    if (j as f32) < rules.threshold && !contained {
+    let near = j as f32 >= rules.threshold || contained;
+    // A document below the threshold but at `flag_threshold` or more: an
+    // edited copy, flagged for review, never removed.
+    let similar = !paragraph && j as f32 >= rules.flag_threshold;
+    if !near && !similar {
         return None;
     }
-    let remove = a.len() <= b.len() && c as f32 >= CONTAINMENT && subset(af, b);
+    let remove = near && a.len() <= b.len() && c as f32 >= CONTAINMENT && subset(af, b);
+    let mut measured = format!("exact: {}-gram shingle sets, this run", rules.ngram);
+    if !near {
+        measured.push_str(&format!(
+            "; below the threshold {} (at least {}): a review flag only",
+            rules.threshold, rules.flag_threshold
+        ));
+    }
     Some((
         Similarity {
             similarity: round3(j),
             containment: round3(c),
-            measured: format!("exact: {}-gram shingle sets, this run", rules.ngram),
+            measured,
         },
         remove,
     ))
@@ -858,7 +913,7 @@ impl NearIndex {
                         score,
                         remove,
                     };
-                    if settle(&mut found, m) {
+                    if settle(&mut found, m, rules.threshold) {
                         break;
                     }
                 }
@@ -958,7 +1013,7 @@ impl NearIndex {
                     score,
                     remove,
                 };
-                if settle(&mut found, m) {
+                if settle(&mut found, m, rules.threshold) {
                     break;
                 }
             }
@@ -975,13 +1030,19 @@ impl NearIndex {
 
 /// The match a candidate gives, against the best so far: the first
 /// removing match wins at once (true: look no further), else the first
-/// flagging one is kept.
-fn settle(found: &mut Option<NearMatch>, m: NearMatch) -> bool {
+/// flagging one at the threshold, else the first below it (`threshold`).
+fn settle(found: &mut Option<NearMatch>, m: NearMatch, threshold: f32) -> bool {
     if m.remove {
         *found = Some(m);
         return true;
     }
-    found.get_or_insert(m);
+    match found {
+        Some(f) if f.score.similarity < threshold && m.score.similarity >= threshold => {
+            *found = Some(m)
+        }
+        Some(_) => {}
+        None => *found = Some(m),
+    }
     false
 }
 
@@ -1046,6 +1107,8 @@ mod tests {
             ngram: 5,
             permutations: 128,
             bands: 20,
+            flag_threshold: 0.5,
+            document_bands: 32,
         };
         let kept: Vec<u32> = (0..100).collect();
         // 95 of the kept 100 (5 with a figure, all kept): J 0.95, contained.
@@ -1061,14 +1124,26 @@ mod tests {
         changed.sort_unstable();
         let (_, remove) = verdict(&changed, &[1000], &kept, &rules, false).unwrap();
         assert!(!remove);
-        // Half the same: nothing.
+        // Half the same (J 0.33): nothing.
         let half: Vec<u32> = (50..150).collect();
         assert!(verdict(&half, &[], &kept, &rules, true).is_none());
-        // A paragraph with a quarter dropped (J 0.75, contained): near; a
-        // document at that similarity is not.
+        assert!(verdict(&half, &[], &kept, &rules, false).is_none());
+        // A paragraph with a quarter dropped (J 0.75, contained): near,
+        // removable; a document at that similarity is only flagged, and
+        // says why.
         let three: Vec<u32> = (0..75).collect();
         assert!(verdict(&three, &[], &kept, &rules, true).unwrap().1);
-        assert!(verdict(&three, &[], &kept, &rules, false).is_none());
+        let (s, remove) = verdict(&three, &[], &kept, &rules, false).unwrap();
+        assert!(
+            !remove && s.measured.contains("below the threshold 0.8"),
+            "{s:?}"
+        );
+        // A document with a quarter of its text its own (J 0.6): flagged;
+        // below flag_threshold (J 0.45): nothing.
+        let other: Vec<u32> = (25..125).collect();
+        assert!(!verdict(&other, &[], &kept, &rules, false).unwrap().1);
+        let less: Vec<u32> = (38..138).collect();
+        assert!(verdict(&less, &[], &kept, &rules, false).is_none());
         // One with a quarter added: near, flagged (longer).
         assert!(!verdict(&kept, &[], &three, &rules, true).unwrap().1);
     }
@@ -1082,6 +1157,10 @@ mod tests {
             c.validate().is_err()
         };
         assert!(bad(|c| c.threshold = 0.0));
+        assert!(bad(|c| c.flag_threshold = 1.5));
+        assert!(bad(|c| c.flag_threshold = 0.0));
+        assert!(bad(|c| c.document_bands = 0));
+        assert!(bad(|c| c.document_bands = 1));
         assert!(bad(|c| c.threshold = 1.5));
         assert!(bad(|c| c.ngram = 0));
         assert!(bad(|c| c.bands = 0));
