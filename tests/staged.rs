@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{assert_code, copy_tree, corpus, root, tree, write};
+use common::{assert_code, copy_tree, corpus, file_row, root, tree, write};
 use serde_json::Value;
 
 thread_local! {
@@ -330,15 +330,7 @@ fn planted_duplicates_across_shards_and_a_bad_file_staged_are_clean_byte_for_byt
     let all = ["--config", all.as_str()];
     let (reference, _) = one_machine(&tmp.path().join("probe"), &input, &all);
     let s: Value = serde_json::from_slice(&reference.1["summary.json"]).unwrap();
-    let row = |p: &str| {
-        s["files"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["path"] == p)
-            .unwrap_or_else(|| panic!("no row {p}"))
-            .clone()
-    };
+    let row = |p: &str| file_row(&s, p).clone();
     assert_eq!(row("zz/copy.txt")["status"], "duplicate");
     assert_eq!(row("mm/invalid-utf8.txt")["status"], "failed");
     assert!(row("zz/mixed.txt")["duplicates_removed"].as_u64().unwrap() >= 2);
@@ -366,15 +358,7 @@ fn huge_files_cleaned_in_windows_staged_are_clean_byte_for_byte() {
     let all = ["--config", all.as_str()];
     let (reference, _) = one_machine(&tmp.path().join("probe"), &input, &all);
     let s: Value = serde_json::from_slice(&reference.1["summary.json"]).unwrap();
-    let row = |p: &str| {
-        s["files"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["path"] == p)
-            .unwrap_or_else(|| panic!("no row {p}"))
-            .clone()
-    };
+    let row = |p: &str| file_row(&s, p).clone();
     // Cleaned in windows, the copy of a whole file has no document key:
     // it is cleaned, its paragraphs removed as copies of the first.
     assert_eq!(row("zz/copy.txt")["status"], "cleaned");
