@@ -171,6 +171,9 @@ const RECORD: usize = 20;
 const KIND_PAIRS: u32 = 1;
 const KIND_DECISIONS: u32 = 2;
 const KIND_NEAR: u32 = 3;
+/// Documents `fingerprint` reads at a time (in parallel) before it writes
+/// their near prints.
+const FINGERPRINT_CHUNK: usize = 1024;
 
 /// `i/N`: part `i` (from 0) of `n`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -913,70 +916,84 @@ pub fn fingerprint(
         .build()
         .map_err(|e| usage(format!("cannot start {} threads: {e}", plan.jobs)))?;
     let near_on = crate::near::NearRules::of(&opts.config).any();
-    let mut near = Vec::new();
+    // The near prints go to their file as each chunk of documents is done
+    // (they are ~1.6× the text: never all in memory); the header, with
+    // the count, is written last.
+    let dir = work.join("fingerprint");
+    std::fs::create_dir_all(&dir).map_err(|e| io_err(&dir, e))?;
+    let mut near = match near_on {
+        true => {
+            let t = tempfile::NamedTempFile::new_in(&dir).map_err(|e| io_err(&dir, e))?;
+            let mut w = BufWriter::new(t);
+            w.write_all(&[0u8; HEADER]).map_err(|e| io_err(&dir, e))?;
+            Some(w)
+        }
+        false => None,
+    };
     let mut near_docs = 0u64;
     let per_bucket: Result<Vec<Vec<(Key, u64)>>, RunError> = pool.install(|| {
-        let cands = docs
-            .clone()
-            .into_par_iter()
-            .map(|i| match corpus.analyse(i, &opts.config) {
-                Analysis::Text(t) => {
-                    let mut v = Vec::with_capacity(t.prints.blocks.len() + 1);
-                    candidates(&t.prints, &mut v);
-                    // What a later shard's near index holds of it.
-                    let p = &t.prints;
-                    let mut b = Vec::new();
-                    if near_on && !p.near.paras.is_empty() {
-                        let at = Here {
-                            doc: p.order,
-                            line: p.lines.first().copied().unwrap_or(1),
-                        };
-                        let key = stage::document_key(p).map(|k| k.hash);
-                        crate::near::Earlier::of(&p.near, &p.blocks, &p.lines, at, key)
-                            .encode(&mut b);
-                    }
-                    Ok((v, b))
-                }
-                // Cleaned in windows by apply (`window.rs`): the blocks
-                // of each window, as apply will see them.
-                Analysis::Huge => {
-                    let mut v = Vec::new();
-                    if let Ok((original, encoding, replaced, _)) = corpus.read(i) {
-                        let flags = crate::source::replacement_flags(&replaced, &encoding);
-                        drop(replaced);
-                        let rel = corpus.name(i);
-                        crate::window::window_prints(
-                            &original,
-                            &flags,
-                            i,
-                            rel,
-                            &opts.config,
-                            &mut |p| block_candidates(p, &mut v),
-                        );
-                    }
-                    // Near-duplicates are decided on whole documents only.
-                    Ok((v, Vec::new()))
-                }
-                // Skipped and failed documents have no keys; apply makes
-                // their rows.
-                _ => Ok((Vec::new(), Vec::new())),
-            })
-            .collect::<Result<Vec<_>, _>>()?;
         let mut out: Vec<Vec<(Key, u64)>> = vec![Vec::new(); buckets as usize];
-        for (v, b) in cands {
-            if !b.is_empty() {
-                near.extend_from_slice(&b);
-                near_docs += 1;
-            }
-            for (k, o) in v {
-                out[bucket_of(k, buckets)].push((k, o));
+        for chunk in docs.clone().step_by(FINGERPRINT_CHUNK) {
+            let chunk = chunk..(chunk + FINGERPRINT_CHUNK as u32).min(docs.end);
+            let cands = chunk
+                .into_par_iter()
+                .map(|i| match corpus.analyse(i, &opts.config) {
+                    Analysis::Text(t) => {
+                        let mut v = Vec::with_capacity(t.prints.blocks.len() + 1);
+                        candidates(&t.prints, &mut v);
+                        // What a later shard's near index holds of it.
+                        let p = &t.prints;
+                        let mut b = Vec::new();
+                        if near_on && !p.near.paras.is_empty() {
+                            let at = Here {
+                                doc: p.order,
+                                line: p.lines.first().copied().unwrap_or(1),
+                            };
+                            let key = stage::document_key(p).map(|k| k.hash);
+                            crate::near::Earlier::of(&p.near, &p.blocks, &p.lines, at, key)
+                                .encode(&mut b);
+                        }
+                        Ok((v, b))
+                    }
+                    // Cleaned in windows by apply (`window.rs`): the blocks
+                    // of each window, as apply will see them.
+                    Analysis::Huge => {
+                        let mut v = Vec::new();
+                        if let Ok((original, encoding, replaced, _)) = corpus.read(i) {
+                            let flags = crate::source::replacement_flags(&replaced, &encoding);
+                            drop(replaced);
+                            let rel = corpus.name(i);
+                            crate::window::window_prints(
+                                &original,
+                                &flags,
+                                i,
+                                rel,
+                                &opts.config,
+                                &mut |p| block_candidates(p, &mut v),
+                            );
+                        }
+                        // Near-duplicates are decided on whole documents only.
+                        Ok((v, Vec::new()))
+                    }
+                    // Skipped and failed documents have no keys; apply makes
+                    // their rows.
+                    _ => Ok((Vec::new(), Vec::new())),
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            for (v, b) in cands {
+                if let (Some(w), false) = (near.as_mut(), b.is_empty()) {
+                    w.write_all(&b).map_err(|e| io_err(&dir, e))?;
+                    near_docs += 1;
+                }
+                for (k, o) in v {
+                    out[bucket_of(k, buckets)].push((k, o));
+                }
             }
         }
         out.par_iter_mut().for_each(combine);
         Ok(out)
     });
     let per_bucket = per_bucket?;
-    let dir = work.join("fingerprint");
     let (mut bytes, mut records) = (0, 0);
     for (j, recs) in per_bucket.iter().enumerate() {
         let b = Part {
@@ -987,11 +1004,16 @@ pub fn fingerprint(
         bytes += write_records(&path, &ident, KIND_PAIRS, shard.i, b.i, recs)?;
         records += recs.len() as u64;
     }
-    if near_on {
-        let mut b = header(&ident, KIND_NEAR, shard.i, 0, near_docs);
-        b.append(&mut near);
-        write_atomic(&near_path(work, shard), &b)?;
-        bytes += b.len() as u64;
+    if let Some(w) = near {
+        let path = near_path(work, shard);
+        let mut t = w.into_inner().map_err(|e| io_err(&path, e.error()))?;
+        use std::io::{Seek, SeekFrom};
+        let written = t
+            .seek(SeekFrom::Start(0))
+            .and_then(|_| t.write_all(&header(&ident, KIND_NEAR, shard.i, 0, near_docs)))
+            .and_then(|()| t.seek(SeekFrom::End(0)));
+        bytes += written.map_err(|e| io_err(&path, e))?;
+        t.persist(&path).map_err(|e| io_err(&path, e.error))?;
     }
     let m = ShardManifest {
         ident,
