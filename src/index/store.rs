@@ -67,17 +67,20 @@
 //! the one that holds the key, and about 1% of the others, so a miss
 //! reads no entries at all. In a segment it picks the block from the
 //! fence (near where the key's hash says it lies: hashes are uniform) and
-//! reads that one block of entries (5 KiB, one `pread`); only the kept
-//! copy it answers has its document's path read (two small reads). A
+//! reads that block of entries with one `pread`: whole (5 KiB) the
+//! first time, to verify it, then only the 48 entries around the key's
+//! place (960 bytes; the whole block if the key is not among them).
+//! Only the kept copy it answers has its document's path read (two
+//! small reads). A
 //! segment holding no live run for this open (only dropped runs, or this
 //! run id's earlier attempt that a re-run replaces) is not searched at
 //! all. The answers of the segments are remembered for the last few
 //! thousand keys (a slot per key hash, `MEMO_SLOTS`): resolve asks
 //! about most keys more than once, a few hundred lookups apart.
 //! Version-1 segments (no filter) are searched on every lookup. Every
-//! byte is checked before use: at open
-//! the header, the exact length, the version and the checksum of the
-//! tables; each block of entries on the first lookup that touches it. A
+//! byte is checked before use: at open the header, the exact length, the
+//! version and the checksum of the tables; each block of entries on the
+//! first lookup that reads it. A
 //! damaged block found by a lookup cannot be reported through
 //! [`SeenIndex::lookup`]; it is remembered, [`DiskIndex::health`] returns
 //! it and [`DiskIndex::commit`] refuses to commit.
