@@ -60,18 +60,17 @@
 //! memory does not grow with the index (the file's pages stay in the
 //! kernel's page cache, not in the process). At open each segment's
 //! header and tables are read and checked, and the fence, the block
-//! checksums (16 bytes per 256 keys), each document's run seq (4 bytes a
-//! document) and the key filter (a Bloom filter of 10 bits a key) are
-//! kept in memory; the document paths stay in the file. A lookup asks
+//! checksums (16 bytes per 256 keys), the document table and its paths
+//! (12 bytes a document and its path) and the key filter (a Bloom filter
+//! of 10 bits a key) are kept in memory; only the entries stay in the
+//! file. A lookup asks
 //! each segment's filter first and searches only the segments it passes:
 //! the one that holds the key, and about 1% of the others, so a miss
 //! reads no entries at all. In a segment it picks the block from the
 //! fence (near where the key's hash says it lies: hashes are uniform) and
 //! reads that block of entries with one `pread`: whole (5 KiB) the
 //! first time, to verify it, then only the 48 entries around the key's
-//! place (960 bytes; the whole block if the key is not among them).
-//! Only the kept copy it answers has its document's path read (two
-//! small reads). A
+//! place (960 bytes; the whole block if the key is not among them). A
 //! segment holding no live run for this open (only dropped runs, or this
 //! run id's earlier attempt that a re-run replaces) is not searched at
 //! all. The answers of the segments are remembered for the last few
@@ -587,7 +586,7 @@ impl DiskIndex {
             .collect();
         let searched = segments
             .iter()
-            .map(|s| s.seqs().iter().any(|q| live.contains_key(q)))
+            .map(|s| s.seqs().any(|q| live.contains_key(&q)))
             .collect();
         DiskIndex {
             dir: dir.to_path_buf(),
@@ -663,10 +662,10 @@ impl DiskIndex {
             }
         }
         let (seq, seg, e) = best?;
-        match seg.doc_path(e.doc) {
-            Ok(path) => Some(Origin::Earlier {
+        match seg.doc(e.doc) {
+            Ok((_, path)) => Some(Origin::Earlier {
                 run: self.manifest.runs[self.live[&seq]].id.clone(),
-                path,
+                path: path.to_string(),
                 line: e.line,
             }),
             Err(err) => {
@@ -864,12 +863,12 @@ fn merge(
     let mut docs = Vec::new();
     let mut remap: Vec<Vec<Option<u32>>> = Vec::with_capacity(inputs.len());
     for seg in inputs {
-        let table = seg.doc_table()?;
-        let mut r = Vec::with_capacity(table.len());
-        for (seq, path) in table {
+        let mut r = Vec::with_capacity(seg.docs() as usize);
+        for d in 0..seg.docs() {
+            let (seq, path) = seg.doc(d)?;
             if live.contains(&seq) {
                 r.push(Some(docs.len() as u32));
-                docs.push((seq, path));
+                docs.push((seq, path.to_string()));
             } else {
                 r.push(None);
             }
@@ -1079,21 +1078,10 @@ pub fn verify(dir: &Path) -> Result<Verified, IndexError> {
     let mut digest = 0u64;
     let mut buf = Vec::new();
     for seg in &segs {
-        let table = seg.doc_table()?;
         let mut rd = seg.reader()?;
         let mut last: Option<(Key, u32)> = None;
         while let Some(e) = rd.next_entry()? {
-            let (seq, path) = table.get(e.doc as usize).ok_or_else(|| {
-                IndexError::corrupt(
-                    seg.path(),
-                    format!(
-                        "entry names document {}, the table has {}",
-                        e.doc,
-                        table.len()
-                    ),
-                )
-            })?;
-            let seq = *seq;
+            let (seq, path) = seg.doc(e.doc)?;
             if last.is_some_and(|l| l >= (e.key, seq)) {
                 return Err(IndexError::corrupt(
                     seg.path(),
