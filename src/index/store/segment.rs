@@ -563,13 +563,18 @@ impl Segment {
         let mut header = [0u8; HEADER as usize];
         let got = read_full_at(&file, &mut header, 0).map_err(io)?;
         let shape = Shape::parse(&header[..got], len, &path)?;
-        // Fence, block checksums, documents and path text in one read; the
-        // filter in pieces, straight into its words (no second copy of it).
-        let mut tables = vec![0u8; (shape.filter_off() - shape.fence_off()) as usize];
+        // Fence and block checksums in one read, the documents and paths
+        // in another (kept as read); the filter in pieces, straight into
+        // its words (no second copy of it).
+        let mut tables = vec![0u8; (shape.docs_off() - shape.fence_off()) as usize];
         file.read_exact_at(&mut tables, shape.fence_off())
+            .map_err(io)?;
+        let mut docs = vec![0u8; (shape.filter_off() - shape.docs_off()) as usize];
+        file.read_exact_at(&mut docs, shape.docs_off())
             .map_err(io)?;
         let mut sum = tables_hasher(shape.version, &header);
         sum.update(&tables);
+        sum.update(&docs);
         let mut words = Vec::with_capacity((8 * shape.filters) as usize);
         let mut piece = vec![0u8; (1 << 20).min(FILTER_BLOCK * shape.filters) as usize];
         let mut at = shape.filter_off();
@@ -609,8 +614,6 @@ impl Segment {
                 format!("fence not sorted at block {b}"),
             ));
         }
-        let docs = tables[16 * blocks..].to_vec();
-        drop(tables);
         let (rows, text) = docs.split_at((DOC * shape.docs) as usize);
         if let Err(why) = (0..shape.docs as u32).try_for_each(|d| doc_in(rows, text, d).map(|_| ()))
         {
