@@ -55,29 +55,31 @@
 //!
 //! # Reading
 //!
-//! Segments are mapped read-only. A lookup first asks each segment's key
-//! filter (a Bloom filter of 10 bits a key, copied into memory at open)
-//! and searches only the segments it passes: the one that holds the key,
-//! and about 1% of the others, so a miss reads no entries at all. In a
-//! segment it searches the block fences and block checksums (both copied
-//! into memory at open: 16 bytes per 256 keys) and one block from where
-//! the key's hash says it lies (hashes are uniform), then the kept
-//! copy's document and path: a few pages. Each page fault maps up to 16
-//! neighbouring pages that are in the page cache as well (the kernel's
-//! fault-around, which `MADV_RANDOM` does not turn off), so in an index of
-//! more than 128 MiB, after every 1 024 segments searched the segments
-//! give their touched pages back (`MADV_DONTNEED`; they stay in the page
-//! cache), and a commit gives them back before it merges, to keep the
-//! process's memory from growing with the index. Measured with
-//! `scripts/bench-index` after 1 M lookups: 100 MiB of mapped pages at
-//! 10 M keys, 107 MiB at 25 M, 163 MiB at 50 M (peak RSS of the whole
-//! benchmark 445 MiB at 50 M keys; releasing after 8 192 searches cost
-//! 1 M lookups 45% less CPU but left 473 MiB mapped at 25 M keys and
-//! reached a peak RSS of 976 MiB at 50 M).
+//! Segments are read with positioned reads (`pread`), never mapped: a
+//! lookup reads what it needs into a buffer of its own, so the process's
+//! memory does not grow with the index (the file's pages stay in the
+//! kernel's page cache, not in the process). At open each segment's
+//! header and tables are read and checked, and the fence, the block
+//! checksums (16 bytes per 256 keys), the document table and its paths
+//! (12 bytes a document and its path) and the key filter (a Bloom filter
+//! of 10 bits a key) are kept in memory; only the entries stay in the
+//! file. A lookup asks
+//! each segment's filter first and searches only the segments it passes:
+//! the one that holds the key, and about 1% of the others, so a miss
+//! reads no entries at all. In a segment it picks the block from the
+//! fence (near where the key's hash says it lies: hashes are uniform) and
+//! reads that block of entries with one `pread`: whole (5 KiB) the
+//! first time, to verify it, then only the 48 entries around the key's
+//! place (960 bytes; the whole block if the key is not among them). A
+//! segment holding no live run for this open (only dropped runs, or this
+//! run id's earlier attempt that a re-run replaces) is not searched at
+//! all. The answers of the segments are remembered for the last few
+//! thousand keys (a slot per key hash, `MEMO_SLOTS`): resolve asks
+//! about most keys more than once, a few hundred lookups apart.
 //! Version-1 segments (no filter) are searched on every lookup. Every
-//! byte is checked before use: at open
-//! the header, the exact length, the version and the checksum of the
-//! tables; each block of entries on the first lookup that touches it. A
+//! byte is checked before use: at open the header, the exact length, the
+//! version and the checksum of the tables; each block of entries on the
+//! first lookup that reads it. A
 //! damaged block found by a lookup cannot be reported through
 //! [`SeenIndex::lookup`]; it is remembered, [`DiskIndex::health`] returns
 //! it and [`DiskIndex::commit`] refuses to commit.
@@ -131,17 +133,11 @@ const MANIFEST: &str = "MANIFEST";
 const MANIFEST_TMP: &str = "MANIFEST.tmp";
 const LOCK: &str = "LOCK";
 const MAGIC_LINE: &str = "newsclean-index";
-/// Segment searches (over all segments) between two releases of the
-/// mapped pages: a search faults a few pages, each mapping up to 16 with
-/// the kernel's fault-around; meant to keep the index's file-backed
-/// memory under ~170 MiB (measured at 10, 25 and 50 M keys: 100, 107 and
-/// 163 MiB, see the module doc). Releasing makes later lookups fault the
-/// pages in again: at 50 M keys 1 M lookups took 4.0 s of CPU releasing
-/// after 1 024 searches, 3.3 s after 2 048 and 2.3 s after 8 192.
-const RELEASE_AFTER: u64 = 1024;
-/// An index whose segment files are smaller than this in all is never
-/// released (it may as well stay mapped).
-const RELEASE_ABOVE: u64 = 128 << 20;
+/// Slots of [`DiskIndex`]'s memo of segment answers (a power of two).
+/// Measured on a night of xwlb (1.16 M segment lookups of 518 k keys):
+/// 54% of the lookups ask a key asked within the last 256, 55% within
+/// the last 65 536.
+const MEMO_SLOTS: usize = 4096;
 /// Segments of one size tier merged together.
 const MERGE_FAN: usize = 4;
 
@@ -405,6 +401,9 @@ fn write_manifest(dir: &Path, m: &Manifest) -> Result<(), IndexError> {
 
 type KeyMap<V> = HashMap<Key, V, BuildHasherDefault<KeyHasher>>;
 
+/// A key and the earlier runs' answer for it.
+type Answer = (Key, Option<Origin>);
+
 /// The on-disk index of one run: earlier runs' keys from the segment
 /// files, this run's inserts in memory until [`commit`](Self::commit).
 pub struct DiskIndex {
@@ -416,16 +415,19 @@ pub struct DiskIndex {
     segments: Vec<Segment>,
     /// Live run seqs (other than this run id's) → index into `manifest.runs`.
     live: HashMap<u32, usize>,
+    /// Whether `segments[i]` holds a document of a live run: a segment
+    /// that holds only dropped runs or this run id's earlier attempt (a
+    /// re-run's own last try) is never searched, its entries could not
+    /// answer.
+    searched: Vec<bool>,
     mine: KeyMap<Here>,
-    /// The last key a lookup found nowhere, so that the insert that
-    /// usually follows does not search the segments again.
-    last_miss: Mutex<Option<Key>>,
+    /// The segments' last answers, one slot per [`MEMO_SLOTS`] (picked by
+    /// the key's hash): resolve asks about most keys twice or more (a
+    /// lookup for the decision, an insert once the paragraph stays, and a
+    /// line's key may be a paragraph's), within a few hundred lookups.
+    memo: Mutex<Vec<Option<Answer>>>,
     /// The first damage a lookup met (file, reason).
     failure: Mutex<Option<(PathBuf, String)>>,
-    /// Block reads since the mapped pages were last released.
-    reads: std::sync::atomic::AtomicU64,
-    /// Whether the segments are large enough to release pages at all.
-    release_pages: bool,
 }
 
 // Resolve may hold the index across threads.
@@ -575,12 +577,16 @@ impl DiskIndex {
         manifest: Manifest,
         segments: Vec<Segment>,
     ) -> DiskIndex {
-        let live = manifest
+        let live: HashMap<u32, usize> = manifest
             .runs
             .iter()
             .enumerate()
             .filter(|(_, r)| r.id != run_id)
             .map(|(i, r)| (r.seq, i))
+            .collect();
+        let searched = segments
+            .iter()
+            .map(|s| s.seqs().any(|q| live.contains_key(&q)))
             .collect();
         DiskIndex {
             dir: dir.to_path_buf(),
@@ -588,11 +594,10 @@ impl DiskIndex {
             lock,
             segments,
             live,
+            searched,
             mine: KeyMap::default(),
-            last_miss: Mutex::new(None),
+            memo: Mutex::new(vec![None; MEMO_SLOTS]),
             failure: Mutex::new(None),
-            reads: std::sync::atomic::AtomicU64::new(0),
-            release_pages: manifest.segments.iter().map(|s| s.bytes).sum::<u64>() > RELEASE_ABOVE,
             manifest,
         }
     }
@@ -624,37 +629,29 @@ impl DiskIndex {
     /// The kept copy of `key` in an earlier run: of the live entries, the
     /// one of the oldest commit.
     fn lookup_earlier(&self, key: Key) -> Option<Origin> {
-        use std::sync::atomic::Ordering;
-        let mut best: Option<(u32, Origin)> = None;
+        // (run seq, segment, entry) of the oldest live entry so far; its
+        // path is read once, at the end.
+        let mut best: Option<(u32, &Segment, Entry)> = None;
         let mut found = Vec::new();
-        let mut probed = 0;
-        for seg in &self.segments {
+        for (seg, _) in self.segments.iter().zip(&self.searched).filter(|s| *s.1) {
             // Its filter says the key is not there: nothing of its
             // entries is read.
             if !seg.may_contain(key) {
                 continue;
             }
-            probed += 1;
             found.clear();
             if let Err(e) = seg.lookup(key, &mut found) {
                 self.fail(e);
                 continue;
             }
             for e in &found {
-                match seg.doc(e.doc) {
-                    Ok((seq, path)) => {
-                        let Some(&run) = self.live.get(&seq) else {
+                match seg.seq(e.doc) {
+                    Ok(seq) => {
+                        if !self.live.contains_key(&seq) {
                             continue;
-                        };
+                        }
                         if best.as_ref().is_none_or(|b| seq < b.0) {
-                            best = Some((
-                                seq,
-                                Origin::Earlier {
-                                    run: self.manifest.runs[run].id.clone(),
-                                    path: path.to_string(),
-                                    line: e.line,
-                                },
-                            ));
+                            best = Some((seq, seg, *e));
                         }
                         // Stored in ascending seq: the first live one is
                         // this segment's oldest.
@@ -664,16 +661,18 @@ impl DiskIndex {
                 }
             }
         }
-        if self.release_pages
-            && probed > 0
-            && self.reads.fetch_add(probed, Ordering::Relaxed) + probed >= RELEASE_AFTER
-        {
-            self.reads.store(0, Ordering::Relaxed);
-            for seg in &self.segments {
-                seg.release();
+        let (seq, seg, e) = best?;
+        match seg.doc(e.doc) {
+            Ok((_, path)) => Some(Origin::Earlier {
+                run: self.manifest.runs[self.live[&seq]].id.clone(),
+                path: path.to_string(),
+                line: e.line,
+            }),
+            Err(err) => {
+                self.fail(err);
+                None
             }
         }
-        best.map(|b| b.1)
     }
 
     /// Writes this run's inserts as a committed run of the index and
@@ -682,11 +681,6 @@ impl DiskIndex {
     pub fn commit(self, rec: RunRecord) -> Result<CommitReport, IndexError> {
         let started = std::time::Instant::now();
         self.health()?;
-        // The night's lookups are over: give their mapped pages back
-        // before the merges add their own memory.
-        for seg in &self.segments {
-            seg.release();
-        }
         if self.lock.is_none() {
             return Err(IndexError::BadRecord(
                 "the index was opened read-only".into(),
@@ -940,29 +934,32 @@ fn merge(
     w.finish()
 }
 
+impl DiskIndex {
+    /// The earlier runs' answer for `key`: from the memo, or searched
+    /// and remembered there. (The segments do not change during a run.)
+    fn earlier(&self, key: Key) -> Option<Origin> {
+        let slot = key.hash as usize & (MEMO_SLOTS - 1);
+        if let Some((k, answer)) = &self.memo.lock().unwrap_or_else(|p| p.into_inner())[slot] {
+            if *k == key {
+                return answer.clone();
+            }
+        }
+        let answer = self.lookup_earlier(key);
+        self.memo.lock().unwrap_or_else(|p| p.into_inner())[slot] = Some((key, answer.clone()));
+        answer
+    }
+}
+
 impl SeenIndex for DiskIndex {
     fn lookup(&self, key: Key) -> Option<Origin> {
-        if let Some(o) = self.lookup_earlier(key) {
+        if let Some(o) = self.earlier(key) {
             return Some(o);
         }
-        if let Some(&h) = self.mine.get(&key) {
-            return Some(Origin::ThisRun(h));
-        }
-        *self.last_miss.lock().unwrap_or_else(|p| p.into_inner()) = Some(key);
-        None
+        self.mine.get(&key).map(|&h| Origin::ThisRun(h))
     }
 
     fn insert(&mut self, key: Key, at: Here) {
-        if self.mine.contains_key(&key) {
-            return;
-        }
-        let missed = self
-            .last_miss
-            .get_mut()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
-            == Some(key);
-        if !missed && self.lookup_earlier(key).is_some() {
+        if self.mine.contains_key(&key) || self.earlier(key).is_some() {
             return;
         }
         self.mine.insert(key, at);

@@ -47,9 +47,8 @@
 //! not in the segment; the false-positive rate is about 1% (measured by
 //! the unit test below). So a lookup touches only the segments that may
 //! hold the key: a miss (half of a night's lookups) reads one cache line
-//! of each segment's filter and no entries at all. The filter is copied
-//! out of the mapping at open (1.25 bytes a key: 62 MiB at 50 M keys),
-//! so checking it never faults on a released page.
+//! of each segment's filter and no entries at all. The filter is read
+//! into memory at open (1.25 bytes a key: 62 MiB at 50 M keys).
 //!
 //! # Checks
 //!
@@ -57,16 +56,31 @@
 //! the magic, the version (a newer one is refused, never read), the length
 //! and the tables checksum, so everything but the entries is verified
 //! before use (the filter too); each block of entries is verified against
-//! its checksum the first time a lookup touches it (a bitmap remembers the
+//! its checksum the first time a lookup reads it (a bitmap remembers the
 //! verified ones), and `index verify` and every merge read and verify all
-//! of them. A lookup therefore never acts on a byte that was not verified.
+//! of them. A lookup therefore never acts on a byte that was not verified
+//! (segment files are written once and never modified, so a block read
+//! again, or part of it, reads the same bytes).
+//!
+//! # Reading
+//!
+//! The file is read with positioned reads (`pread`) into buffers of the
+//! reader's own, never mapped: at open the header and the tables (the
+//! filter in 1 MiB pieces, straight into its words); a lookup reads its
+//! key's block of entries into a buffer on its stack, whole (256 · 20
+//! bytes) the first time to verify it, later only `WINDOW` entries
+//! around the key's place in it; merges and verify read the entries in
+//! order ([`SegmentReader`]). So the process holds only what it keeps
+//! (the fence, the block checksums, the document table and its paths,
+//! the filter: see [`Segment`]), never the entries, whatever the size of
+//! the index: the file's pages are the page cache's.
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use memmap2::Mmap;
 use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 
 use super::IndexError;
@@ -303,13 +317,19 @@ impl Shape {
 /// The tables checksum of a file: of `header` (bytes 0..48, and 56..64
 /// from version 2) and of `tables` (from the fence to the end).
 fn tables_digest(version: u32, header: &[u8], tables: &[u8]) -> u64 {
+    let mut h = tables_hasher(version, header);
+    h.update(tables);
+    h.digest()
+}
+
+/// The tables checksum's hasher, fed with the header's part of it.
+fn tables_hasher(version: u32, header: &[u8]) -> Xxh3 {
     let mut h = Xxh3::new();
     h.update(&header[0..48]);
     if version >= 2 {
         h.update(&header[56..64]);
     }
-    h.update(tables);
-    h.digest()
+    h
 }
 
 /// Writes one segment: entries are pushed in sorted order and streamed to
@@ -459,37 +479,113 @@ fn file_name(p: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// An open segment: its mapping and the verified-block bitmap.
+/// An open segment: its file, the tables it keeps in memory and the
+/// verified-block bitmap.
 pub(crate) struct Segment {
     path: PathBuf,
-    map: Mmap,
+    /// Read with positioned reads (`pread`): blocks of entries by lookups
+    /// (merges and verify read it in order, [`SegmentReader`]).
+    file: File,
     shape: Shape,
     verified: Vec<AtomicU64>,
-    /// The fence, copied out of the mapping (8 bytes per 256 entries:
-    /// 1.6 MB at 50 M keys), so that a search never faults on it.
+    /// The fence, read into memory at open (8 bytes per 256 entries:
+    /// 1.6 MB at 50 M keys).
     fence: Vec<u64>,
-    /// The block checksums, copied out the same way (a lookup would
-    /// otherwise fault a page of them for each block it reads).
+    /// The block checksums, read the same way.
     sums: Vec<u64>,
-    /// The key filter, copied out of the mapping; `None` in a version-1
+    /// The document table (12 bytes a document: run seq, path offset,
+    /// length) and the path text after it, read into memory at open and
+    /// checked then, so that a lookup tells a live entry from a dead one
+    /// and names the kept copy's path without reading the file (at 50 M
+    /// keys of 5 000-document nights of xwlb, about 500 000 documents:
+    /// some 16 MiB).
+    docs: Vec<u8>,
+    /// The key filter, read into memory at open; `None` in a version-1
     /// segment (every key may be in it).
     filter: Option<Filter>,
 }
 
+/// Bytes of one block of entries (the buffer a lookup reads it into).
+const BLOCK_BYTES: usize = (BLOCK * ENTRY) as usize;
+/// Entries a lookup reads of a verified block: around the place the
+/// key's hash gives it in the block, which is off by about 8 entries
+/// (the standard deviation of uniform hashes among 256), so ±24 miss it
+/// about once in 400 lookups (then the whole block is read). 960 bytes
+/// instead of 5 120: most of a `pread`'s cost is the copy and the pages
+/// it looks up.
+const WINDOW: usize = 48;
+
+/// Fills `buf` from `at` in `file` as far as the file goes; returns how
+/// many bytes were read (fewer than `buf.len()` only at the end).
+fn read_full_at(file: &File, buf: &mut [u8], at: u64) -> std::io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match file.read_at(&mut buf[got..], at + got as u64) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
+}
+
+/// Document `d` of a document table (`rows`: 12 bytes a document) and its
+/// path text: its run seq and path, or what is wrong with it.
+fn doc_in<'t>(rows: &[u8], text: &'t [u8], d: u32) -> Result<(u32, &'t str), String> {
+    let at = DOC as usize * d as usize;
+    if at + DOC as usize > rows.len() {
+        return Err(format!(
+            "entry names document {d}, the table has {}",
+            rows.len() / DOC as usize
+        ));
+    }
+    let seq = u32_at(rows, at);
+    let off = u32_at(rows, at + 4) as usize;
+    let len = u32_at(rows, at + 8) as usize;
+    let path = text
+        .get(off..off + len)
+        .ok_or_else(|| format!("document {d}'s path lies outside the path text"))?;
+    let path =
+        std::str::from_utf8(path).map_err(|_| format!("document {d}'s path is not UTF-8"))?;
+    Ok((seq, path))
+}
+
 impl Segment {
-    /// Maps `dir/meta.file` and checks it against the manifest's record
-    /// and its own header and tables checksum.
+    /// Opens `dir/meta.file` and checks it against the manifest's record
+    /// and its own header and tables checksum; reads the fence, the block
+    /// checksums, the document table and paths and the filter into memory.
     pub(crate) fn open(dir: &Path, meta: &SegMeta) -> Result<Segment, IndexError> {
         let path = dir.join(&meta.file);
-        let file = File::open(&path).map_err(|e| IndexError::io(&path, e))?;
-        let len = file.metadata().map_err(|e| IndexError::io(&path, e))?.len();
-        let map = map_file(&file, &path)?;
-        // Lookups jump around: no read-ahead around each touched page.
-        let _ = map.advise(memmap2::Advice::Random);
-        let shape = Shape::parse(&map[..map.len().min(HEADER as usize)], len, &path)?;
-        if tables_digest(shape.version, &map, &map[shape.fence_off() as usize..])
-            != shape.tables_sum
-        {
+        let io = |e| IndexError::io(&path, e);
+        let file = File::open(&path).map_err(io)?;
+        let len = file.metadata().map_err(io)?.len();
+        let mut header = [0u8; HEADER as usize];
+        let got = read_full_at(&file, &mut header, 0).map_err(io)?;
+        let shape = Shape::parse(&header[..got], len, &path)?;
+        // Fence and block checksums in one read, the documents and paths
+        // in another (kept as read); the filter in pieces, straight into
+        // its words (no second copy of it).
+        let mut tables = vec![0u8; (shape.docs_off() - shape.fence_off()) as usize];
+        file.read_exact_at(&mut tables, shape.fence_off())
+            .map_err(io)?;
+        let mut docs = vec![0u8; (shape.filter_off() - shape.docs_off()) as usize];
+        file.read_exact_at(&mut docs, shape.docs_off())
+            .map_err(io)?;
+        let mut sum = tables_hasher(shape.version, &header);
+        sum.update(&tables);
+        sum.update(&docs);
+        let mut words = Vec::with_capacity((8 * shape.filters) as usize);
+        let mut piece = vec![0u8; (1 << 20).min(FILTER_BLOCK * shape.filters) as usize];
+        let mut at = shape.filter_off();
+        while at < shape.len() {
+            let n = (shape.len() - at).min(piece.len() as u64) as usize;
+            file.read_exact_at(&mut piece[..n], at).map_err(io)?;
+            sum.update(&piece[..n]);
+            words.extend(piece[..n].chunks_exact(8).map(|w| u64_at(w, 0)));
+            at += n as u64;
+        }
+        if sum.digest() != shape.tables_sum {
             return Err(IndexError::corrupt(
                 &path,
                 "tables checksum mismatch (fence, block checksums, documents or filter damaged)"
@@ -506,48 +602,43 @@ impl Segment {
                 ),
             ));
         }
-        let seg = Segment {
+        let blocks = shape.blocks as usize;
+        let fence: Vec<u64> = (0..blocks).map(|b| u64_at(&tables, 8 * b)).collect();
+        let sums = (0..blocks)
+            .map(|b| u64_at(&tables, 8 * (blocks + b)))
+            .collect();
+        // Fence ascending, every document's path inside the text and UTF-8.
+        if let Some(b) = (1..blocks).find(|&b| fence[b] < fence[b - 1]) {
+            return Err(IndexError::corrupt(
+                &path,
+                format!("fence not sorted at block {b}"),
+            ));
+        }
+        let (rows, text) = docs.split_at((DOC * shape.docs) as usize);
+        if let Err(why) = (0..shape.docs as u32).try_for_each(|d| doc_in(rows, text, d).map(|_| ()))
+        {
+            return Err(IndexError::corrupt(&path, why));
+        }
+        Ok(Segment {
             verified: (0..shape.blocks.div_ceil(64))
                 .map(|_| AtomicU64::new(0))
                 .collect(),
-            fence: (0..shape.blocks)
-                .map(|b| u64_at(&map, (shape.fence_off() + 8 * b) as usize))
-                .collect(),
-            sums: (0..shape.blocks)
-                .map(|b| u64_at(&map, (shape.sums_off() + 8 * b) as usize))
-                .collect(),
-            filter: (shape.filters > 0).then(|| Filter {
-                words: map[shape.filter_off() as usize..shape.len() as usize]
-                    .chunks_exact(8)
-                    .map(|w| u64_at(w, 0))
-                    .collect(),
-            }),
+            fence,
+            sums,
+            docs,
+            filter: (shape.filters > 0).then_some(Filter { words }),
             path,
-            map,
+            file,
             shape,
-        };
-        // Fence ascending, every document's path inside the text and UTF-8.
-        for b in 1..shape.blocks {
-            if seg.fence(b) < seg.fence(b - 1) {
-                return Err(seg.damaged(format!("fence not sorted at block {b}")));
-            }
-        }
-        for d in 0..shape.docs {
-            seg.doc(d as u32)?;
-        }
-        // The checks above touched all the tables: let them go.
-        release(&seg.map);
-        Ok(seg)
+        })
     }
 
     fn damaged(&self, why: String) -> IndexError {
         IndexError::corrupt(&self.path, why)
     }
 
-    /// Gives back the pages of the mapping this process touched (they
-    /// stay in the page cache).
-    pub(crate) fn release(&self) {
-        release(&self.map);
+    fn io(&self, e: std::io::Error) -> IndexError {
+        IndexError::io(&self.path, e)
     }
 
     /// The segment file's path.
@@ -566,53 +657,72 @@ impl Segment {
         self.shape.entries
     }
 
+    fn fence(&self, b: u64) -> u64 {
+        self.fence[b as usize]
+    }
+
+    /// Each document's run seq, in document order.
+    pub(crate) fn seqs(&self) -> impl Iterator<Item = u32> + '_ {
+        self.docs[..(DOC * self.shape.docs) as usize]
+            .chunks_exact(DOC as usize)
+            .map(|row| u32_at(row, 0))
+    }
+
+    /// Document `d`: its run seq and path (from memory, checked at open).
+    pub(crate) fn doc(&self, d: u32) -> Result<(u32, &str), IndexError> {
+        let (rows, text) = self.docs.split_at((DOC * self.shape.docs) as usize);
+        doc_in(rows, text, d).map_err(|why| self.damaged(why))
+    }
+
+    /// Document `d`'s run seq.
+    pub(crate) fn seq(&self, d: u32) -> Result<u32, IndexError> {
+        self.doc(d).map(|(seq, _)| seq)
+    }
+
     /// Number of documents in its table.
     pub(crate) fn docs(&self) -> u32 {
         self.shape.docs as u32
     }
 
-    fn fence(&self, b: u64) -> u64 {
-        self.fence[b as usize]
+    /// Number of entries in block `b`.
+    fn block_len(&self, b: u64) -> usize {
+        BLOCK.min(self.shape.entries - b * BLOCK) as usize
     }
 
-    /// Document `d`: its run seq and path.
-    pub(crate) fn doc(&self, d: u32) -> Result<(u32, &str), IndexError> {
-        if u64::from(d) >= self.shape.docs {
-            return Err(self.damaged(format!(
-                "entry names document {d}, the table has {}",
-                self.shape.docs
-            )));
-        }
-        let at = (self.shape.docs_off() + DOC * u64::from(d)) as usize;
-        let seq = u32_at(&self.map, at);
-        let off = u64::from(u32_at(&self.map, at + 4));
-        let len = u64::from(u32_at(&self.map, at + 8));
-        if off + len > self.shape.paths {
-            return Err(self.damaged(format!("document {d}'s path lies outside the path text")));
-        }
-        let start = (self.shape.paths_off() + off) as usize;
-        let text = std::str::from_utf8(&self.map[start..start + len as usize])
-            .map_err(|_| self.damaged(format!("document {d}'s path is not UTF-8")))?;
-        Ok((seq, text))
+    fn is_verified(&self, b: u64) -> bool {
+        self.verified[(b / 64) as usize].load(Ordering::Relaxed) & 1 << (b % 64) != 0
     }
 
-    /// Block `b`'s entries, verified against its checksum the first time.
-    fn block(&self, b: u64) -> Result<&[u8], IndexError> {
-        let first = b * BLOCK;
-        let n = BLOCK.min(self.shape.entries - first);
-        let start = (HEADER + ENTRY * first) as usize;
-        let bytes = &self.map[start..start + (ENTRY * n) as usize];
-        let (word, bit) = ((b / 64) as usize, 1u64 << (b % 64));
-        if self.verified[word].load(Ordering::Relaxed) & bit == 0 {
+    /// Reads entries `lo..hi` of block `b` into the start of `buf`. A block
+    /// not verified yet must be read whole, and is verified against its
+    /// checksum (and remembered as verified).
+    fn read(
+        &self,
+        b: u64,
+        lo: usize,
+        hi: usize,
+        buf: &mut [u8; BLOCK_BYTES],
+    ) -> Result<(), IndexError> {
+        let whole = lo == 0 && hi == self.block_len(b);
+        debug_assert!(whole || self.is_verified(b), "part of an unverified block");
+        let bytes = &mut buf[..ENTRY as usize * (hi - lo)];
+        self.file
+            .read_exact_at(bytes, HEADER + ENTRY * (b * BLOCK + lo as u64))
+            .map_err(|e| self.io(e))?;
+        if whole && !self.is_verified(b) {
             if xxh3_64(bytes) != self.sums[b as usize] {
                 return Err(self.damaged(format!("checksum mismatch in block {b} of entries")));
             }
-            self.verified[word].fetch_or(bit, Ordering::Relaxed);
+            self.verified[(b / 64) as usize].fetch_or(1 << (b % 64), Ordering::Relaxed);
         }
-        Ok(bytes)
+        Ok(())
     }
 
     /// Every entry with this key, in stored order (ascending run seq).
+    ///
+    /// Reads the key's block whole the first time (to verify it), and
+    /// after that only [`WINDOW`] entries around where the key's hash says
+    /// it lies (the whole block when the key is not inside them).
     pub(crate) fn lookup(&self, key: Key, out: &mut Vec<Entry>) -> Result<(), IndexError> {
         let blocks = self.shape.blocks;
         if blocks == 0 {
@@ -626,8 +736,7 @@ impl Segment {
         let guess = ((u128::from(key.hash) * u128::from(blocks)) >> 64) as u64;
         let lb = gallop(blocks, guess, |b| self.fence(b) < key.hash);
         let mut b = lb.saturating_sub(1);
-        let bytes = self.block(b)?;
-        let n = (bytes.len() / ENTRY as usize) as u64;
+        let mut n = self.block_len(b);
         let first = self.fence(b);
         let next = if b + 1 < blocks {
             self.fence(b + 1)
@@ -635,21 +744,55 @@ impl Segment {
             u64::MAX
         };
         let span = u128::from(next - first) + 1;
-        let guess = (u128::from(key.hash.saturating_sub(first)) * u128::from(n) / span) as u64;
-        let at = |i: u64| Entry::decode(&bytes[(i * ENTRY) as usize..]);
-        let lo = gallop(n, guess.min(n), |i| at(i).key < key) as usize;
-        let mut i = lo;
-        let mut bytes = bytes;
-        loop {
-            if i == bytes.len() / ENTRY as usize {
-                b += 1;
-                if b == blocks {
-                    return Ok(());
-                }
-                bytes = self.block(b)?;
-                i = 0;
+        let guess = (u128::from(key.hash.saturating_sub(first)) * n as u128 / span) as usize;
+        let guess = guess.min(n);
+        let at = |buf: &[u8], i: usize| Entry::decode(&buf[i * ENTRY as usize..]);
+        let mut buf = [0u8; BLOCK_BYTES];
+        // `buf` holds entries lo..hi of block b; `i` is the next one to
+        // compare (lo ≤ i ≤ hi).
+        let mut placed = None;
+        if self.is_verified(b) {
+            let lo = guess
+                .saturating_sub(WINDOW / 2)
+                .min(n.saturating_sub(WINDOW));
+            let hi = (lo + WINDOW).min(n);
+            self.read(b, lo, hi, &mut buf)?;
+            let p = lo
+                + gallop((hi - lo) as u64, (guess - lo) as u64, |j| {
+                    at(&buf, j as usize).key < key
+                }) as usize;
+            // The key's place is known when an entry below it, or the
+            // block's start, is inside the window, and an entry not
+            // below it, or the block's end.
+            if (p > lo || lo == 0) && (p < hi || hi == n) {
+                placed = Some((lo, hi, p));
             }
-            let e = Entry::decode(&bytes[i * ENTRY as usize..]);
+        }
+        let (mut lo, mut hi, mut i) = match placed {
+            Some(p) => p,
+            None => {
+                self.read(b, 0, n, &mut buf)?;
+                let p = gallop(n as u64, guess as u64, |j| at(&buf, j as usize).key < key);
+                (0, n, p as usize)
+            }
+        };
+        loop {
+            if i == hi {
+                if hi < n {
+                    // The rest of this (verified) block.
+                    self.read(b, hi, n, &mut buf)?;
+                    (lo, hi) = (hi, n);
+                } else {
+                    b += 1;
+                    if b == blocks {
+                        return Ok(());
+                    }
+                    n = self.block_len(b);
+                    self.read(b, 0, n, &mut buf)?;
+                    (lo, hi, i) = (0, n, 0);
+                }
+            }
+            let e = at(&buf, i - lo);
             if e.key != key {
                 return Ok(());
             }
@@ -658,9 +801,8 @@ impl Segment {
         }
     }
 
-    /// A sequential reader of all entries through ordinary reads (not the
-    /// mapping, so a merge or a verify does not fill the process's memory
-    /// with the file), verifying every block.
+    /// A sequential reader of all entries through buffered reads,
+    /// verifying every block.
     pub(crate) fn reader(&self) -> Result<SegmentReader, IndexError> {
         let mut file = File::open(&self.path).map_err(|e| IndexError::io(&self.path, e))?;
         file.seek(SeekFrom::Start(HEADER))
@@ -779,45 +921,16 @@ fn gallop(n: u64, guess: u64, less: impl Fn(u64) -> bool) -> u64 {
     lo
 }
 
-/// Lets the kernel take back the pages of `map` that this process has
-/// touched (`madvise(MADV_DONTNEED)`): a lookup touches a page or two of
-/// each segment, and without this a night of lookups would make most of
-/// the index resident in the process (file-backed RSS). The pages stay in
-/// the page cache; the next touch maps them again.
-#[allow(unsafe_code)]
-fn release(map: &Mmap) {
-    // SAFETY: `Mmap::map` makes a read-only shared mapping of a file that
-    // is never modified (see `map_file`), so after MADV_DONTNEED every
-    // byte reads back exactly as before, from the file's pages; nothing
-    // is lost (that loss is what makes the advice unsafe for private or
-    // written mappings). A failure only leaves the pages mapped.
-    let _ = unsafe { map.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
-}
-
-/// Maps a segment file read-only.
-#[allow(unsafe_code)]
-fn map_file(file: &File, path: &Path) -> Result<Mmap, IndexError> {
-    // SAFETY: `Mmap::map` is unsafe because the mapped bytes change (or a
-    // shrinking file raises SIGBUS) if the file is modified while mapped.
-    // Segment files are written once under a fresh name before the
-    // manifest names them and are never opened for writing again: merges
-    // and drops write new files, and an old file is only unlinked, which
-    // leaves an existing mapping intact. Nothing here writes through the
-    // mapping. Only a foreign process truncating the file in place could
-    // break this; every read of the mapping is bounds-checked against the
-    // length checked at open.
-    unsafe { Mmap::map(file) }.map_err(|e| IndexError::io(path, e))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// Lookups answer the same before and after the mapped pages are
-    /// given back, for keys present and absent, across block edges.
+    /// Lookups find every key present and none absent, across block
+    /// edges, the first time a block is read (verified) and again (read
+    /// into the buffer anew, already verified); the documents read back.
     #[test]
-    fn lookups_survive_releasing_the_pages() {
+    fn lookups_find_every_key_read_after_read() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("seg-0000000000.ncx");
         let docs = vec![(3, "a/1.txt".to_string()), (3, "a/2.txt".to_string())];
@@ -859,7 +972,9 @@ mod tests {
                 assert!(none.is_empty());
             }
             assert_eq!(seg.doc(1).unwrap(), (3, "a/2.txt"));
-            seg.release();
+            assert_eq!(seg.seq(0).unwrap(), 3);
+            assert!(seg.doc(2).is_err());
+            assert_eq!(seg.seqs().collect::<Vec<_>>(), [3, 3]);
         }
     }
 
@@ -887,6 +1002,75 @@ mod tests {
         let meta = w.finish().unwrap();
         let seg = Segment::open(dir, &meta).unwrap();
         (meta, seg)
+    }
+
+    /// A key stored for many runs (more entries than a lookup's window,
+    /// some across a block edge) is found whole, its entries in run
+    /// order, on the first lookup (blocks read whole) and on later ones
+    /// (windows); so is every key of a segment whose hashes are far from
+    /// uniform (where the window misses the key and the block is read
+    /// whole), and absent keys are not.
+    #[test]
+    fn lookups_find_runs_of_one_key_and_skewed_hashes_past_the_window() {
+        for skewed in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("seg-0000000002.ncx");
+            let runs = 70u32;
+            let docs: Vec<(u32, String)> = (0..runs).map(|q| (q, format!("{q}.txt"))).collect();
+            let hash = |i: u64| {
+                if skewed {
+                    // Dense at the start, sparse at the end of the space.
+                    (i * i * i) << 20
+                } else {
+                    xxh3_64(&i.to_le_bytes())
+                }
+            };
+            let mut keys: Vec<Key> = (0..3000u64)
+                .map(|i| Key {
+                    hash: hash(i),
+                    check: i as u32,
+                })
+                .collect();
+            keys.sort();
+            // Keys stored once for every run: spread over the segment.
+            let many: Vec<Key> = [5, 255, 700, 1800, 2999].map(|i| keys[i]).to_vec();
+            let mut w = SegmentWriter::create(&path, docs, 3000 + 5 * u64::from(runs)).unwrap();
+            for &key in &keys {
+                let count = if many.contains(&key) { runs } else { 1 };
+                for q in 0..count {
+                    w.push(Entry {
+                        key,
+                        doc: q,
+                        line: q + 1,
+                    })
+                    .unwrap();
+                }
+            }
+            let meta = w.finish().unwrap();
+            let seg = Segment::open(dir.path(), &meta).unwrap();
+            for round in 0..2 {
+                for &key in &keys {
+                    let mut found = Vec::new();
+                    seg.lookup(key, &mut found).unwrap();
+                    let want = if many.contains(&key) { runs } else { 1 };
+                    assert_eq!(found.len(), want as usize, "skewed {skewed} round {round}");
+                    assert!(found
+                        .iter()
+                        .zip(0..)
+                        .all(|(e, q)| e.key == key && e.doc == q));
+                    let mut none = Vec::new();
+                    seg.lookup(
+                        Key {
+                            check: key.check ^ 1 << 31,
+                            ..key
+                        },
+                        &mut none,
+                    )
+                    .unwrap();
+                    assert!(none.is_empty());
+                }
+            }
+        }
     }
 
     /// The filter's false-positive rate at the sizing the writer uses
