@@ -66,7 +66,7 @@
 //! kept by two is remembered at the first) and commits the run as
 //! `clean` does, before `summary.json`. The lookups are in `apply`, not
 //! in `resolve` (partitioned by bucket, as docs/scale-out.md first
-//! sketched): every shard reads the whole store through `mmap`, which a
+//! sketched): every shard reads the whole store (positioned reads), which a
 //! shared filesystem serves to every node; `resolve` stays a pure
 //! function of the fingerprints.
 //!
