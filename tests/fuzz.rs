@@ -480,6 +480,30 @@ fn a_reference_decoded_to_a_non_nfc_character_is_composed_in_one_run() {
     assert_eq!(assert_idempotent("世界&#26408&#894;水平"), "世界木水平");
 }
 
+/// In a hard-wrapped file (B-S8wrap), a line wider than the wrap width
+/// does not fill it: it was never wrapped, or an earlier round of the
+/// layout stage joined it. Read as full, the joined unit `…从经济建建`
+/// joined the short line after it, and the longer unit the next one, one
+/// line per round past the stage's ten rounds (harness input 908920 of
+/// seed 6 over the corpora: the 27-character lines give the wrap width;
+/// a private-use character of the input is `的` here).
+#[test]
+fn a_line_wider_than_the_wrap_width_does_not_fill_it() {
+    let x = "希望包括关西地区在内的日本经济界继续积极参与中国的经济";
+    let t = format!(
+        "两国老一辈政治家面对巨大的政治困难和的障碍，从经济建\n建\n内济\n继\n内济\n内\n希中\n\
+         希建\n希望\n{x}\n\n建\n{x}\n\n建\n{x}\n\n济建\n希建\n希望\n建\n{}{x}",
+        format!("{x}\n\n建\n").repeat(24)
+    );
+    let once = assert_idempotent(&t);
+    assert!(
+        once.starts_with(
+            "两国老一辈政治家面对巨大的政治困难和的障碍，从经济建建内济继\n内济\n内\n"
+        ),
+        "{once:?}"
+    );
+}
+
 // Property tests over the pieces that broke idempotence.
 
 /// Pieces of text around the characters that broke idempotence; with

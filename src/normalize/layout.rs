@@ -153,7 +153,9 @@
 //!   on the seed (not read), precision unchanged; no output of xwlb,
 //!   sogouc, bbc or reuters changed.
 //! - **B-S8wrap** (6, no veto): in a hard-wrapped file a line that fills
-//!   the wrap width, with no paragraph mark after it, continues. The wrap
+//!   the wrap width (`w − 2` to `w` cells: a wider line was never wrapped
+//!   there, or is a unit an earlier round joined), with no paragraph mark
+//!   after it, continues. The wrap
 //!   width is also found when only 40% of the lines fill it, if no line is
 //!   wider (short paragraphs). The width is the widest line of the
 //!   cluster around the most common width (full lines are `w` or `w − 1`
@@ -669,7 +671,7 @@ fn decide_zh(
         // `plain` reads no indent, as a second run will;
         // `decide_zh_stable` keeps such a break and makes it explicit.
         let para_mark = para_break || (!plain && cx.geo.indent_informative && lb.indented());
-        if !para_mark && width_a() + 2 >= w {
+        if !para_mark && fills_wrap(width_a(), w) {
             d.score = 6;
             d.signals.push(Signal::Weight("B-S8wrap", None, 6));
             return finish(cx, d, ta, tb);
@@ -852,7 +854,7 @@ fn decide_zh(
     }
     if let Some(w) = geo.wrap_width {
         let wa = width_a();
-        if wa + 2 >= w {
+        if fills_wrap(wa, w) {
             add(&mut d, "B-S8full", 2);
         } else if terminal && wa * 10 < w * 7 {
             add(&mut d, "B-S8short", -1);
@@ -931,6 +933,18 @@ fn decide_zh(
         add(&mut d, "B-R13", -1);
     }
     finish(cx, d, ta, tb)
+}
+
+/// Does a line `wa` cells wide fill the wrap width `w` (B-S8wrap,
+/// B-S8full)? Full lines are `w` or `w − 1` cells wide (and two cells
+/// less before a mark that could not open the next line); a wider line was
+/// not wrapped there: a paragraph that never was wrapped, or a unit that an
+/// earlier round of the stage joined. Read as full, such a unit joined the
+/// line after it, and the longer unit the next one, one line per round
+/// past the stage's ten rounds (fuzz input 908920 of seed 6 over the
+/// corpora: short lines after a line that a join made full).
+fn fills_wrap(wa: usize, w: usize) -> bool {
+    wa + 2 >= w && wa <= w
 }
 
 /// Threshold the score; two Latin words joined keep a space between them.
