@@ -504,6 +504,34 @@ fn a_line_wider_than_the_wrap_width_does_not_fill_it() {
     );
 }
 
+/// An English heading (all capitals, title case, `#`) is a unit of its
+/// own: a short capital line joined to the line before it is read by the
+/// next round as part of that unit. Read as a heading, each ` A D` kept
+/// the break after it, and the unit joined one line per round past the
+/// stage's ten rounds (harness input 370914 of seed 7 over the corpora,
+/// reduced by `--minimise`; its breaks were CRs).
+#[test]
+fn a_capital_line_joined_to_the_line_before_is_no_heading() {
+    let t = format!(
+        "ifferent Story, which is being shown at the Berlin Fi A D{}\n",
+        "\n A D".repeat(41)
+    );
+    assert_eq!(
+        assert_idempotent(&t),
+        format!(
+            "ifferent Story, which is being shown at the Berlin Fi{}\n",
+            " A D".repeat(42)
+        )
+    );
+    assert_eq!(
+        assert_idempotent(&t.replace('\n', "\r")),
+        format!(
+            "ifferent Story, which is being shown at the Berlin Fi{}\n",
+            " A D".repeat(42)
+        )
+    );
+}
+
 // Property tests over the pieces that broke idempotence.
 
 /// Pieces of text around the characters that broke idempotence; with

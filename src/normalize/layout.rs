@@ -210,7 +210,8 @@
 //!   unit as one line, and a chain of such joins took a round per line.
 //!   Likewise the open `“` (B-S4) and the open brackets (B-S4b) are
 //!   counted over that unit, not over A alone (`㲥(⏎�⏎�⏎…` joined one line
-//!   per round).
+//!   per round), and the English heading tests (C-R3: capitals, title
+//!   case) read the unit (`…Berlin Fi A D⏎ A D⏎ A D…`).
 //! - The stage runs on its own output until nothing changes (at most ten
 //!   rounds, only when a round edited something) and the rounds are folded
 //!   into one edit list ([`edits`]).
@@ -1167,6 +1168,13 @@ fn decide_all(cx: &Ctx, items: &[usize], short_block: &[bool]) -> Pass {
     // the state the Chinese decision reads.
     let mut english = vec![false; items.len()];
     let mut state = vec![(false, false, UnitState::default()); items.len()];
+    // A's unit as the next round will read it (the joins applied), for the
+    // English heading tests: its text and word count while it has at most
+    // ten words (no heading has more; `None` when A is the unit), and
+    // whether it follows a blank line or the start.
+    let mut unit_text: Option<String> = None;
+    let mut unit_words = 0usize;
+    let mut unit_after_blank = true;
     for k in 0..items.len() {
         let a = items[k];
         let ta = cx.content(a);
@@ -1190,6 +1198,36 @@ fn decide_all(cx: &Ctx, items: &[usize], short_block: &[bool]) -> Pass {
         state[k] = (hard, a_starts_unit, unit_state);
         let d = if english[k] {
             let after_blank = k == 0 || items[k - 1] + 1 < a;
+            if a_starts_unit {
+                unit_text = None;
+                unit_words = word_count(ta);
+                unit_after_blank = after_blank;
+            } else if unit_words <= 10 {
+                if let Some(d) = &joins[k - 1] {
+                    let p = &lines[items[k - 1]];
+                    let mut u = unit_text
+                        .take()
+                        .unwrap_or_else(|| cx.text[p.cs..p.ce].to_string());
+                    // The join replaces `d.start..` (A's end, or its
+                    // hyphen) up to B's content.
+                    u.truncate(u.len().saturating_sub(p.ce.saturating_sub(d.start)));
+                    // A join without a space glues two words into one.
+                    let glued = d.replacement.is_empty()
+                        && u.ends_with(|c: char| !c.is_whitespace())
+                        && ta.starts_with(|c: char| !c.is_whitespace());
+                    unit_words = (unit_words + word_count(ta)).saturating_sub(usize::from(glued));
+                    u.push_str(d.replacement);
+                    u.push_str(ta);
+                    unit_text = Some(u);
+                }
+            }
+            let unit_a = if a_starts_unit {
+                Some(ta)
+            } else if unit_words <= 10 {
+                unit_text.as_deref()
+            } else {
+                None
+            };
             let d = decide_en(
                 cx,
                 a,
@@ -1197,7 +1235,8 @@ fn decide_all(cx: &Ctx, items: &[usize], short_block: &[bool]) -> Pass {
                 hard,
                 furniture,
                 short_block[k],
-                after_blank,
+                unit_after_blank,
+                unit_a,
                 false,
             );
             // Idempotence: a break kept only because B is indented would be
@@ -1207,7 +1246,18 @@ fn decide_all(cx: &Ctx, items: &[usize], short_block: &[bool]) -> Pass {
                 && !hard
                 && (lines[b].indented() || lines[b].spaces > 0 || lines[b].tabs > 0)
                 && cfg.on(PARAGRAPH_BREAK)
-                && decide_en(cx, a, b, hard, furniture, short_block[k], after_blank, true).join
+                && decide_en(
+                    cx,
+                    a,
+                    b,
+                    hard,
+                    furniture,
+                    short_block[k],
+                    unit_after_blank,
+                    unit_a,
+                    true,
+                )
+                .join
             {
                 breaks.push(Edit::new(
                     lines[a].end,
