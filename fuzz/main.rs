@@ -225,6 +225,11 @@ fn main() {
             b.len(),
             String::from_utf8_lossy(&b)
         );
+        if let Err(f) = &r {
+            // Saved as in a run, for `--minimise`.
+            let p = save(&fail_dir, &format!("{}{tag}", f.kind()), args.seed, i, &b);
+            println!("saved {}", p.display());
+        }
         match &r {
             Err(Fault::Idempotence { once, twice } | Fault::DedupIdempotence { once, twice }) => {
                 println!(

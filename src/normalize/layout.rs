@@ -142,7 +142,8 @@
 //! - **B-S9dict** (+3): a word of the jieba dictionary spans the break
 //!   (`words`: `部|门`, `乘|客`, `诸|葛`), by its max-probability
 //!   segmentation of six characters each side.
-//! - **B-S4b** (+3, +5 when B closes it): a bracket left open in A.
+//! - **B-S4b** (+3, +5 when B closes it): a bracket left open in A (in
+//!   A's unit: A and the lines joined before it).
 //! - **B-S11** (`grammar`): B opens with a particle that cannot begin a
 //!   sentence (`…74岁⏎的王忠芬`, +5, lifts the shape vetoes like B-S3), or
 //!   A ends on a conjunction or bare adverb (`…仅⏎需…`, +3). Written from
@@ -152,7 +153,9 @@
 //!   on the seed (not read), precision unchanged; no output of xwlb,
 //!   sogouc, bbc or reuters changed.
 //! - **B-S8wrap** (6, no veto): in a hard-wrapped file a line that fills
-//!   the wrap width, with no paragraph mark after it, continues. The wrap
+//!   the wrap width (`w − 2` to `w` cells: a wider line was never wrapped
+//!   there, or is a unit an earlier round joined), with no paragraph mark
+//!   after it, continues. The wrap
 //!   width is also found when only 40% of the lines fill it, if no line is
 //!   wider (short paragraphs). The width is the widest line of the
 //!   cluster around the most common width (full lines are `w` or `w − 1`
@@ -205,6 +208,10 @@
 //! - A boundary after a unit (A and the lines joined before it) with Han
 //!   is Chinese even when A alone has none: the next round reads the
 //!   unit as one line, and a chain of such joins took a round per line.
+//!   Likewise the open `“` (B-S4) and the open brackets (B-S4b) are
+//!   counted over that unit, not over A alone (`㲥(⏎�⏎�⏎…` joined one line
+//!   per round), and the English heading tests (C-R3: capitals, title
+//!   case) read the unit (`…Berlin Fi A D⏎ A D⏎ A D…`).
 //! - The stage runs on its own output until nothing changes (at most ten
 //!   rounds, only when a round edited something) and the rounds are folded
 //!   into one edit list ([`edits`]).
@@ -590,17 +597,30 @@ impl Ctx<'_> {
     }
 }
 
+/// What a boundary reads of the unit that A ends (A and the lines joined
+/// before it in this pass): the next round reads that unit as one line, so
+/// evidence that depends on the whole of A is counted over the unit.
+#[derive(Debug, Clone, Copy, Default)]
+struct UnitState {
+    /// The unclosed `“` of the unit.
+    open_quotes: i32,
+    /// The brackets left open in the unit (B-S4b). Read from A alone, a
+    /// bracket opened on the unit's first line gave one join per round
+    /// (`㲥(⏎�⏎�⏎…`, one line per round past the stage's ten rounds; fuzz
+    /// inputs 307884, 329836, 748318 of seed 2 over the corpora).
+    brackets: Brackets,
+}
+
 /// Chinese boundary (B-rules). `a`/`b` are line indices; `hard` = blank
-/// line(s) or furniture between them; `prev_terminal` = the line before A
-/// (or the document start / a blank line) closes a unit; `open_quotes` = the
-/// unclosed `“` of A's paragraph so far.
+/// line(s) or furniture between them; `a_starts_unit` = the boundary before
+/// A was kept (or A is the first line); `unit` = what A's unit holds so far.
 fn decide_zh(
     cx: &Ctx,
     a: usize,
     b: usize,
     hard: bool,
     a_starts_unit: bool,
-    open_quotes: i32,
+    unit: UnitState,
     plain: bool,
 ) -> Decision {
     let ta = cx.content(a);
@@ -652,7 +672,7 @@ fn decide_zh(
         // `plain` reads no indent, as a second run will;
         // `decide_zh_stable` keeps such a break and makes it explicit.
         let para_mark = para_break || (!plain && cx.geo.indent_informative && lb.indented());
-        if !para_mark && width_a() + 2 >= w {
+        if !para_mark && fills_wrap(width_a(), w) {
             d.score = 6;
             d.signals.push(Signal::Weight("B-S8wrap", None, 6));
             return finish(cx, d, ta, tb);
@@ -675,10 +695,10 @@ fn decide_zh(
         d.signals.push(Signal::Veto(id));
         d.score = i32::MIN / 2;
     };
-    // B-S4b: a bracket left open at the end of A; stronger when B closes
-    // it (`（记者诸⏎葛仓麟）`). A bracket that B closes also lifts the
-    // dateline and byline vetoes: the line is not finished.
-    let bracket = open_bracket_across(ta, tb);
+    // B-S4b: a bracket left open at the end of A's unit; stronger when B
+    // closes it (`（记者诸⏎葛仓麟）`). A bracket that B closes also lifts
+    // the dateline and byline vetoes: the line is not finished.
+    let bracket = unit.brackets.across(tb);
     // Strong evidence that A is unfinished lifts the shape vetoes (headline,
     // glued headline, label, speaker, parallel item), which read a line's
     // shape and so also fire on the first half of a broken sentence: B
@@ -807,7 +827,7 @@ fn decide_zh(
         // strong as a dictionary word across, no veto lifted.
         add_detail(&mut d, "B-S11", w.to_string(), 3);
     }
-    if open_quotes > 0 {
+    if unit.open_quotes > 0 {
         let close = tb.find('”');
         let open = tb.find('“');
         if let Some(c) = close {
@@ -835,7 +855,7 @@ fn decide_zh(
     }
     if let Some(w) = geo.wrap_width {
         let wa = width_a();
-        if wa + 2 >= w {
+        if fills_wrap(wa, w) {
             add(&mut d, "B-S8full", 2);
         } else if terminal && wa * 10 < w * 7 {
             add(&mut d, "B-S8short", -1);
@@ -916,6 +936,18 @@ fn decide_zh(
     finish(cx, d, ta, tb)
 }
 
+/// Does a line `wa` cells wide fill the wrap width `w` (B-S8wrap,
+/// B-S8full)? Full lines are `w` or `w − 1` cells wide (and two cells
+/// less before a mark that could not open the next line); a wider line was
+/// not wrapped there: a paragraph that never was wrapped, or a unit that an
+/// earlier round of the stage joined. Read as full, such a unit joined the
+/// line after it, and the longer unit the next one, one line per round
+/// past the stage's ten rounds (fuzz input 908920 of seed 6 over the
+/// corpora: short lines after a line that a join made full).
+fn fills_wrap(wa: usize, w: usize) -> bool {
+    wa + 2 >= w && wa <= w
+}
+
 /// Threshold the score; two Latin words joined keep a space between them.
 fn finish(cx: &Ctx, mut d: Decision, ta: &str, tb: &str) -> Decision {
     d.join = d.score >= cx.cfg.join_threshold;
@@ -935,45 +967,57 @@ fn finish(cx: &Ctx, mut d: Decision, ta: &str, tb: &str) -> Decision {
 /// stage later gives a mixed pair one width, and a second run must read the
 /// bracket as this one did (issue 10).
 fn open_bracket_across(ta: &str, tb: &str) -> Option<bool> {
-    /// Each pair kind: its opens and its closes.
-    const PAIRS: [(&[char], &[char]); 5] = [
-        (&['（', '('], &['）', ')']),
-        (&['《'], &['》']),
-        (&['【'], &['】']),
-        (&['〔'], &['〕']),
-        (&['［', '['], &['］', ']']),
-    ];
-    // One pass: the depth of each pair (a close never goes below zero).
-    let mut depth = [0u32; PAIRS.len()];
-    let mut any = false;
-    for x in ta.chars() {
-        // Cheap rejection: every bracket of `PAIRS` is one of these.
-        if !matches!(
-            x as u32,
-            0x28 | 0x29 | 0x5B | 0x5D | 0x3008..=0x3015 | 0xFF08 | 0xFF09 | 0xFF3B | 0xFF3D
-        ) {
-            continue;
-        }
-        for (k, &(o, c)) in PAIRS.iter().enumerate() {
-            if o.contains(&x) {
-                depth[k] += 1;
-                any = true;
-            } else if c.contains(&x) {
-                depth[k] = depth[k].saturating_sub(1);
+    let mut d = Brackets::default();
+    d.feed(ta);
+    d.across(tb)
+}
+
+/// Each bracket pair kind of [`open_bracket_across`]: its opens and its
+/// closes.
+const PAIRS: [(&[char], &[char]); 5] = [
+    (&['（', '('], &['）', ')']),
+    (&['《'], &['》']),
+    (&['【'], &['】']),
+    (&['〔'], &['〕']),
+    (&['［', '['], &['］', ']']),
+];
+
+/// The depth of each bracket pair of [`PAIRS`] over the text fed so far (a
+/// close never goes below zero), so that a unit of several lines is read
+/// line by line as one text.
+#[derive(Debug, Clone, Copy, Default)]
+struct Brackets([u32; PAIRS.len()]);
+
+impl Brackets {
+    fn feed(&mut self, s: &str) {
+        for x in s.chars() {
+            // Cheap rejection: every bracket of `PAIRS` is one of these.
+            if !matches!(
+                x as u32,
+                0x28 | 0x29 | 0x5B | 0x5D | 0x3008..=0x3015 | 0xFF08 | 0xFF09 | 0xFF3B | 0xFF3D
+            ) {
+                continue;
+            }
+            for (k, &(o, c)) in PAIRS.iter().enumerate() {
+                if o.contains(&x) {
+                    self.0[k] += 1;
+                } else if c.contains(&x) {
+                    self.0[k] = self.0[k].saturating_sub(1);
+                }
             }
         }
     }
-    if !any {
-        return None;
+
+    /// [`open_bracket_across`] for the text fed so far as A.
+    fn across(&self, tb: &str) -> Option<bool> {
+        let (o, c) = PAIRS
+            .iter()
+            .zip(self.0)
+            .find(|(_, d)| *d > 0)
+            .map(|(&p, _)| p)?;
+        let close = tb.find(c);
+        Some(close.is_some_and(|k| tb.find(o).is_none_or(|j| k < j)))
     }
-    let open = PAIRS
-        .iter()
-        .zip(depth)
-        .find(|(_, d)| *d > 0)
-        .map(|(&p, _)| p);
-    let (o, c) = open?;
-    let close = tb.find(c);
-    Some(close.is_some_and(|k| tb.find(o).is_none_or(|j| k < j)))
 }
 
 /// [`decide_zh`] made idempotent. Stage 3 removes the indentation, so a
@@ -989,9 +1033,9 @@ fn decide_zh_stable(
     b: usize,
     hard: bool,
     a_starts_unit: bool,
-    open_quotes: i32,
+    unit: UnitState,
 ) -> Decision {
-    let d = decide_zh(cx, a, b, hard, a_starts_unit, open_quotes, false);
+    let d = decide_zh(cx, a, b, hard, a_starts_unit, unit, false);
     if d.join
         || !(cx.geo.indent_informative
             || cx.lines[a].indented()
@@ -1000,7 +1044,7 @@ fn decide_zh_stable(
     {
         return d;
     }
-    let mut p = decide_zh(cx, a, b, hard, a_starts_unit, open_quotes, true);
+    let mut p = decide_zh(cx, a, b, hard, a_starts_unit, unit, true);
     // A full line of a wrapped file before an indented line: the indent is
     // the paragraph mark (kept), which a second run, without the indent,
     // would read as a wrap. The caller makes the break a blank line.
@@ -1111,7 +1155,7 @@ fn decide_all(cx: &Ctx, items: &[usize], short_block: &[bool]) -> Pass {
     // unit_of[k] = index of the unit (joined run) containing items[k].
     let mut unit_of = vec![0usize; items.len()];
     let mut unit = 0usize;
-    let mut open_quotes: i32 = 0;
+    let mut unit_state = UnitState::default();
     let mut joins: Vec<Option<Decision>> = vec![None; items.len()];
     let mut breaks: Vec<Edit> = Vec::new();
     // Has the unit that A ends (A and the lines joined before it) Han? The
@@ -1123,11 +1167,19 @@ fn decide_all(cx: &Ctx, items: &[usize], short_block: &[bool]) -> Pass {
     // Per boundary, for the backward sweep below: decided as English, and
     // the state the Chinese decision reads.
     let mut english = vec![false; items.len()];
-    let mut state = vec![(false, false, 0i32); items.len()];
+    let mut state = vec![(false, false, UnitState::default()); items.len()];
+    // A's unit as the next round will read it (the joins applied), for the
+    // English heading tests: its text and word count while it has at most
+    // ten words (no heading has more; `None` when A is the unit), and
+    // whether it follows a blank line or the start.
+    let mut unit_text: Option<String> = None;
+    let mut unit_words = 0usize;
+    let mut unit_after_blank = true;
     for k in 0..items.len() {
         let a = items[k];
         let ta = cx.content(a);
-        open_quotes += curly_double_balance(ta);
+        unit_state.open_quotes += curly_double_balance(ta);
+        unit_state.brackets.feed(ta);
         unit_han = unit_han || has_han(ta);
         unit_of[k] = unit;
         if k + 1 == items.len() {
@@ -1143,9 +1195,39 @@ fn decide_all(cx: &Ctx, items: &[usize], short_block: &[bool]) -> Pass {
         let a_starts_unit = k == 0 || joins[k - 1].is_none();
         let tb = cx.content(b);
         english[k] = !unit_han && !has_han(tb);
-        state[k] = (hard, a_starts_unit, open_quotes);
+        state[k] = (hard, a_starts_unit, unit_state);
         let d = if english[k] {
             let after_blank = k == 0 || items[k - 1] + 1 < a;
+            if a_starts_unit {
+                unit_text = None;
+                unit_words = word_count(ta);
+                unit_after_blank = after_blank;
+            } else if unit_words <= 10 {
+                if let Some(d) = &joins[k - 1] {
+                    let p = &lines[items[k - 1]];
+                    let mut u = unit_text
+                        .take()
+                        .unwrap_or_else(|| cx.text[p.cs..p.ce].to_string());
+                    // The join replaces `d.start..` (A's end, or its
+                    // hyphen) up to B's content.
+                    u.truncate(u.len().saturating_sub(p.ce.saturating_sub(d.start)));
+                    // A join without a space glues two words into one.
+                    let glued = d.replacement.is_empty()
+                        && u.ends_with(|c: char| !c.is_whitespace())
+                        && ta.starts_with(|c: char| !c.is_whitespace());
+                    unit_words = (unit_words + word_count(ta)).saturating_sub(usize::from(glued));
+                    u.push_str(d.replacement);
+                    u.push_str(ta);
+                    unit_text = Some(u);
+                }
+            }
+            let unit_a = if a_starts_unit {
+                Some(ta)
+            } else if unit_words <= 10 {
+                unit_text.as_deref()
+            } else {
+                None
+            };
             let d = decide_en(
                 cx,
                 a,
@@ -1153,7 +1235,8 @@ fn decide_all(cx: &Ctx, items: &[usize], short_block: &[bool]) -> Pass {
                 hard,
                 furniture,
                 short_block[k],
-                after_blank,
+                unit_after_blank,
+                unit_a,
                 false,
             );
             // Idempotence: a break kept only because B is indented would be
@@ -1163,7 +1246,18 @@ fn decide_all(cx: &Ctx, items: &[usize], short_block: &[bool]) -> Pass {
                 && !hard
                 && (lines[b].indented() || lines[b].spaces > 0 || lines[b].tabs > 0)
                 && cfg.on(PARAGRAPH_BREAK)
-                && decide_en(cx, a, b, hard, furniture, short_block[k], after_blank, true).join
+                && decide_en(
+                    cx,
+                    a,
+                    b,
+                    hard,
+                    furniture,
+                    short_block[k],
+                    unit_after_blank,
+                    unit_a,
+                    true,
+                )
+                .join
             {
                 breaks.push(Edit::new(
                     lines[a].end,
@@ -1174,7 +1268,7 @@ fn decide_all(cx: &Ctx, items: &[usize], short_block: &[bool]) -> Pass {
             }
             d
         } else {
-            let d = decide_zh_stable(cx, a, b, hard, a_starts_unit, open_quotes);
+            let d = decide_zh_stable(cx, a, b, hard, a_starts_unit, unit_state);
             if d.signals.last() == Some(&Signal::Note("B-S8: indent made a blank line"))
                 && cfg.on(PARAGRAPH_BREAK)
             {
@@ -1211,7 +1305,7 @@ fn decide_all(cx: &Ctx, items: &[usize], short_block: &[bool]) -> Pass {
             joins[k] = Some(d);
         } else {
             unit += 1;
-            open_quotes = 0;
+            unit_state = UnitState::default();
             unit_han = false;
         }
     }
@@ -1227,8 +1321,8 @@ fn decide_all(cx: &Ctx, items: &[usize], short_block: &[bool]) -> Pass {
     for k in (0..items.len().saturating_sub(1)).rev() {
         let (a, b) = (items[k], items[k + 1]);
         if english[k] && joins[k].is_none() && b_unit_han {
-            let (hard, a_starts_unit, open_quotes) = state[k];
-            let d = decide_zh_stable(cx, a, b, hard, a_starts_unit, open_quotes);
+            let (hard, a_starts_unit, unit_state) = state[k];
+            let d = decide_zh_stable(cx, a, b, hard, a_starts_unit, unit_state);
             let echo = cfg.on(ECHO) && is_echo_pair(cx.content(a), cx.content(b));
             if d.join && !echo && cfg.on(d.rule) {
                 breaks.retain(|e| e.start != lines[a].end);

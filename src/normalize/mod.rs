@@ -11,7 +11,8 @@
 //!    character width (A-W); then NFC again where these made new
 //!    compositions.
 //!    U+3000 and leading spaces are kept here: layout reads indentation.
-//!    [`entities`] then decodes HTML character references (`&nbsp;`).
+//!    [`entities`] then decodes HTML character references (`&nbsp;`),
+//!    composed again where what they decode to is not NFC (`&#894;`).
 //! 2. [`layout`]: page furniture (B-P1, C-P), paragraph joins (B, C-R/C-H),
 //!    echo fragments (B-E).
 //! 3. [`whitespace`]: indentation, trailing spaces, space runs, blank-line
@@ -50,14 +51,21 @@ const STAGES: [(Stage, &[RuleInfo]); 6] = [
     (punct::edits, punct::RULES),
 ];
 
+/// Index of the character-reference stage in [`STAGES`].
+const ENTITIES: usize = 1;
+
 /// Index of the character stage in [`STAGES`].
 const CHARS: usize = 2;
 
 /// Index of the layout stage in [`STAGES`].
 const LAYOUT: usize = 3;
 
-/// After the character rules or a join changed the text: character
-/// references and NFC again, in the same pass. Width folding and deletions
+/// After the character references, the character rules or a join changed
+/// the text: character references and NFC again, in the same pass. A
+/// decoded reference need not be NFC (`&#894;` is U+037E, whose NFC is
+/// `;`): composed only at the end, after the punctuation stage, it left
+/// a `;` between Han that a second run made `；` (fuzz inputs 514268 and
+/// 657950 of seed 6 over the corpora). Width folding and deletions
 /// make new compositions (`Ａ\u{308}` → `A\u{308}` → `Ä`,
 /// `e\u{200B}\u{301}` → `é`) and new references (`&#82\u{200B}05;` →
 /// `&#8205;`) that a second run would otherwise decode (issue 10, row 12).
@@ -135,7 +143,7 @@ pub fn normalize_flagged(original: &str, cfg: &Config, flags: Vec<Edit>) -> Comp
                 }
                 recompose(&mut c, original, cfg);
             }
-            if k == CHARS && n > 0 {
+            if (k == ENTITIES || k == CHARS) && n > 0 {
                 recompose(&mut c, original, cfg);
             }
         }

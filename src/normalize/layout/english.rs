@@ -170,7 +170,10 @@ pub(super) fn is_table_row(t: &str) -> bool {
 
 /// English boundary (C-R, C-H). `short_block` = every line of A's soft
 /// block has < 5 words (C-R2); `furniture` = page furniture was removed in
-/// the gap (C-R4).
+/// the gap (C-R4); `unit_a` = A's unit (A and the lines joined before it
+/// in this pass) as the next round will read it, `None` when it has more
+/// than ten words (no heading has more); `a_after_blank` = that unit
+/// follows a blank line or the start.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn decide_en(
     cx: &Ctx,
@@ -180,6 +183,7 @@ pub(super) fn decide_en(
     furniture: bool,
     short_block: bool,
     a_after_blank: bool,
+    unit_a: Option<&str>,
     plain: bool,
 ) -> Decision {
     let ta = cx.content(a);
@@ -237,10 +241,17 @@ pub(super) fn decide_en(
             Some("C-R3table")
         } else if is_mail_header(tb) || (is_mail_header(ta) && !ta.ends_with(',')) {
             Some("C-R3mail")
-        } else if ta.starts_with('#')
-            || (is_all_caps_heading(ta) && hyphen.is_none())
-            || (a_after_blank && is_title_case_heading(ta) && hyphen.is_none())
-            || (ends_terminal(ta) && (is_all_caps_heading(tb) || is_title_case_heading(tb)))
+        } else if unit_a.is_some_and(|u| {
+            // A heading is read on A's unit, as the next round reads it:
+            // read on A alone, each `A D` of `…at the Berlin Fi A D⏎ A D⏎
+            // A D…` was a heading and kept its break, and the unit joined
+            // one line per round past the stage's ten rounds (fuzz input
+            // 370914 of seed 7 over the corpora).
+            u.starts_with('#')
+                || (is_all_caps_heading(u) && hyphen.is_none())
+                || (a_after_blank && is_title_case_heading(u) && hyphen.is_none())
+        }) || (ends_terminal(ta)
+            && (is_all_caps_heading(tb) || is_title_case_heading(tb)))
         {
             Some("C-R3heading")
         } else if short_block && hyphen.is_none() && !dash_end {
