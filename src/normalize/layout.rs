@@ -1228,25 +1228,9 @@ fn decide_all(cx: &Ctx, items: &[usize], short_block: &[bool]) -> Pass {
             } else {
                 None
             };
-            let d = decide_en(
-                cx,
-                a,
-                b,
-                hard,
-                furniture,
-                short_block[k],
-                unit_after_blank,
-                unit_a,
-                false,
-            );
-            // Idempotence: a break kept only because B is indented would be
-            // reflowed on a second run, after stage 3 removed the indent. The
-            // indent marks a paragraph, so the break is made a blank line.
-            if !d.join
-                && !hard
-                && (lines[b].indented() || lines[b].spaces > 0 || lines[b].tabs > 0)
-                && cfg.on(PARAGRAPH_BREAK)
-                && decide_en(
+            // `indent_gone`: as a second run reads it, without B's indent.
+            let decide = |indent_gone| {
+                decide_en(
                     cx,
                     a,
                     b,
@@ -1255,9 +1239,18 @@ fn decide_all(cx: &Ctx, items: &[usize], short_block: &[bool]) -> Pass {
                     short_block[k],
                     unit_after_blank,
                     unit_a,
-                    true,
+                    indent_gone,
                 )
-                .join
+            };
+            let d = decide(false);
+            // Idempotence: a break kept only because B is indented would be
+            // reflowed on a second run, after stage 3 removed the indent. The
+            // indent marks a paragraph, so the break is made a blank line.
+            if !d.join
+                && !hard
+                && (lines[b].indented() || lines[b].spaces > 0 || lines[b].tabs > 0)
+                && cfg.on(PARAGRAPH_BREAK)
+                && decide(true).join
             {
                 breaks.push(Edit::new(
                     lines[a].end,
