@@ -319,16 +319,23 @@ fn the_example_corpus_staged_is_clean_byte_for_byte() {
     every_split(&corpus(), tmp.path(), 0, &[]);
 }
 
+/// The planted corpus under `tmp`, the `scope = "all"` config file, and
+/// one `clean` of it with that config.
+fn planted_scope_all(tmp: &Path) -> (PathBuf, String, Trees) {
+    let input = planted(tmp);
+    let all = scope_all(tmp);
+    let (reference, _) = one_machine(&tmp.join("probe"), &input, &["--config", all.as_str()]);
+    (input, all, reference)
+}
+
 #[test]
 fn planted_duplicates_across_shards_and_a_bad_file_staged_are_clean_byte_for_byte() {
     let tmp = tempfile::tempdir().unwrap();
-    let input = planted(tmp.path());
     // The planted copies are removed across shards, naming files of other
     // shards (under `scope = "all"`: they are single paragraphs); the
     // whole copy goes as a document; the bad file fails.
-    let all = scope_all(tmp.path());
+    let (input, all, reference) = planted_scope_all(tmp.path());
     let all = ["--config", all.as_str()];
-    let (reference, _) = one_machine(&tmp.path().join("probe"), &input, &all);
     let s: Value = serde_json::from_slice(&reference.1["summary.json"]).unwrap();
     let row = |p: &str| file_row(&s, p).clone();
     assert_eq!(row("zz/copy.txt")["status"], "duplicate");
@@ -353,10 +360,8 @@ fn planted_duplicates_across_shards_and_a_bad_file_staged_are_clean_byte_for_byt
 fn huge_files_cleaned_in_windows_staged_are_clean_byte_for_byte() {
     ENV.with(|e| e.borrow_mut().push(("NEWSCLEAN_WINDOW", "2048")));
     let tmp = tempfile::tempdir().unwrap();
-    let input = planted(tmp.path());
-    let all = scope_all(tmp.path());
+    let (input, all, reference) = planted_scope_all(tmp.path());
     let all = ["--config", all.as_str()];
-    let (reference, _) = one_machine(&tmp.path().join("probe"), &input, &all);
     let s: Value = serde_json::from_slice(&reference.1["summary.json"]).unwrap();
     let row = |p: &str| file_row(&s, p).clone();
     // Cleaned in windows, the copy of a whole file has no document key:
