@@ -202,6 +202,10 @@ pub struct DedupSection {
     /// repeated paragraphs is a copied passage, removed whole.
     #[serde(default = "default_passage_blocks")]
     pub passage_blocks: u32,
+    /// `scope = "passage"`: a repeated block goes from the `N`-th document
+    /// that has it on (boilerplate); 0: never for that reason.
+    #[serde(default = "default_many_documents")]
+    pub many_documents: u32,
 }
 
 impl Default for DedupSection {
@@ -213,6 +217,7 @@ impl Default for DedupSection {
             scope: Scope::default(),
             long_chars: default_long_chars(),
             passage_blocks: default_passage_blocks(),
+            many_documents: default_many_documents(),
         }
     }
 }
@@ -242,6 +247,14 @@ pub struct ScopeRules {
     pub long_chars: u32,
     /// `[dedup] passage_blocks`.
     pub passage_blocks: u32,
+    /// `[dedup] many_documents` (0: off). Left out of the serialised
+    /// settings when 0, so that configs without it keep their hash.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub many_documents: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl Default for ScopeRules {
@@ -250,6 +263,7 @@ impl Default for ScopeRules {
             scope: Scope::default(),
             long_chars: default_long_chars(),
             passage_blocks: default_passage_blocks(),
+            many_documents: default_many_documents(),
         }
     }
 }
@@ -264,6 +278,12 @@ impl ScopeRules {
                 "dedup.passage_blocks must be at least 2 (1 would be scope = \"all\")".into(),
             );
         }
+        if matches!(self.many_documents, 1 | 2) {
+            return Err(
+                "dedup.many_documents must be 0 (off) or at least 3 (2 would be scope = \"all\")"
+                    .into(),
+            );
+        }
         Ok(())
     }
 }
@@ -274,6 +294,10 @@ fn default_long_chars() -> u32 {
 
 fn default_passage_blocks() -> u32 {
     3
+}
+
+fn default_many_documents() -> u32 {
+    0
 }
 
 fn default_min_chars() -> usize {
@@ -467,6 +491,7 @@ impl Config {
                 scope: file.dedup.scope,
                 long_chars: file.dedup.long_chars,
                 passage_blocks: file.dedup.passage_blocks,
+                many_documents: file.dedup.many_documents,
             },
         })
         .map_err(in_file)

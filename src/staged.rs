@@ -121,7 +121,7 @@
 //! header  magic "NCSTAGE\0" (8) · format u32 · kind u32 (1 pairs, 2 decisions)
 //!         · config hash u64 · corpus hash u64 · shard u32 · shards u32
 //!         · bucket u32 · buckets u32 · records u64 · reserved u64
-//! record  key hash u64 · key check u32 · order key u64 (document << 32 | line)   = 20 bytes
+//! record  key hash u64 · key check u32 · order key u64 (document << 32 | line) · documents u32   = 24 bytes
 //! ```
 //!
 //! The config hash is `Config::hash` (every setting that changes output);
@@ -151,7 +151,7 @@ use crate::emit::Tree;
 use crate::index::memory::MemoryIndex;
 use crate::index::nightly::{IndexOptions, RunIndex};
 use crate::index::store::DiskIndex;
-use crate::index::{Here, Key, Origin, SeenIndex};
+use crate::index::{Here, Key, Origin, Repeats, SeenIndex};
 use crate::pipeline::{RunError, RunOptions, RunOutcome};
 use crate::plan::Plan;
 use crate::report::summary::Summary;
@@ -163,11 +163,11 @@ use crate::source::{Analysis, DocSource};
 use crate::stage;
 
 /// Version of the work folder's files.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 
 const MAGIC: &[u8; 8] = b"NCSTAGE\0";
 const HEADER: usize = 64;
-const RECORD: usize = 20;
+const RECORD: usize = 24;
 const KIND_PAIRS: u32 = 1;
 const KIND_DECISIONS: u32 = 2;
 const KIND_NEAR: u32 = 3;
@@ -305,6 +305,13 @@ struct PartsTrailer {
     near_added: Vec<u32>,
     #[serde(default)]
     near_dropped: Vec<(u32, u32)>,
+    /// Repeat counts (`[dedup] many_documents`): in how many of this
+    /// shard's documents each key was a repeat, (hash, check, documents),
+    /// sorted; and the counts of the shards before it that it was told.
+    #[serde(default)]
+    repeats: Vec<(u64, u32, u32)>,
+    #[serde(default)]
+    told: Vec<(u64, u32, u32)>,
 }
 
 /// What the near index of a shard is told of the earlier shards' kept
@@ -657,21 +664,22 @@ fn header(ident: &Ident, kind: u32, shard: u32, bucket: u32, records: u64) -> Ve
     b
 }
 
-/// A records file: header then `(key, order)` records.
+/// A records file: header then `(key, order, documents)` records.
 fn write_records(
     path: &Path,
     ident: &Ident,
     kind: u32,
     shard: u32,
     bucket: u32,
-    recs: &[(Key, u64)],
+    recs: &[(Key, u64, u32)],
 ) -> Result<u64, RunError> {
     let mut b = header(ident, kind, shard, bucket, recs.len() as u64);
     b.reserve(recs.len() * RECORD);
-    for (k, o) in recs {
+    for (k, o, n) in recs {
         b.extend_from_slice(&k.hash.to_le_bytes());
         b.extend_from_slice(&k.check.to_le_bytes());
         b.extend_from_slice(&o.to_le_bytes());
+        b.extend_from_slice(&n.to_le_bytes());
     }
     write_atomic(path, &b)?;
     Ok(b.len() as u64)
@@ -684,7 +692,7 @@ fn read_records(
     kind: u32,
     shard: u32,
     bucket: u32,
-) -> Result<Vec<(Key, u64)>, RunError> {
+) -> Result<Vec<(Key, u64, u32)>, RunError> {
     let b = read_stage_file(path)?;
     let n = check_header(&b, path, ident, kind, shard, bucket)?;
     if b.len() != HEADER + n as usize * RECORD {
@@ -697,7 +705,11 @@ fn read_records(
                 hash: u64::from_le_bytes(r[..8].try_into().expect("8")),
                 check: u32::from_le_bytes(r[8..12].try_into().expect("4")),
             };
-            (key, u64::from_le_bytes(r[12..20].try_into().expect("8")))
+            (
+                key,
+                u64::from_le_bytes(r[12..20].try_into().expect("8")),
+                u32::from_le_bytes(r[20..24].try_into().expect("4")),
+            )
         })
         .collect())
 }
@@ -824,10 +836,26 @@ fn block_candidates(p: &stage::DocPrints, out: &mut Vec<(Key, u64)>) {
     }
 }
 
-/// Sort by key and keep the smallest order key per key.
-fn combine(v: &mut Vec<(Key, u64)>) {
+/// Sort by key: per key the smallest order key and the number of
+/// documents that list it (what `resolve` sums into the repeat counts
+/// each shard is told, `[dedup] many_documents`).
+fn combine(v: &mut Vec<(Key, u64)>) -> Vec<(Key, u64, u32)> {
     v.par_sort_unstable();
-    v.dedup_by(|later, first| later.0 == first.0);
+    let mut out: Vec<(Key, u64, u32)> = Vec::with_capacity(v.len());
+    let mut last_doc = None;
+    for &(k, o) in v.iter() {
+        let doc = o >> 32;
+        match out.last_mut() {
+            Some(l) if l.0 == k => {
+                if last_doc != Some(doc) {
+                    l.2 += 1;
+                }
+            }
+            _ => out.push((k, o, 1)),
+        }
+        last_doc = Some(doc);
+    }
+    out
 }
 
 fn read_manifests(work: &Path) -> Result<Vec<ShardManifest>, RunError> {
@@ -931,7 +959,7 @@ pub fn fingerprint(
         false => None,
     };
     let mut near_docs = 0u64;
-    let per_bucket: Result<Vec<Vec<(Key, u64)>>, RunError> = pool.install(|| {
+    let per_bucket: Result<Vec<Vec<(Key, u64, u32)>>, RunError> = pool.install(|| {
         let mut out: Vec<Vec<(Key, u64)>> = vec![Vec::new(); buckets as usize];
         for chunk in docs.clone().step_by(FINGERPRINT_CHUNK) {
             let chunk = chunk..(chunk + FINGERPRINT_CHUNK as u32).min(docs.end);
@@ -990,8 +1018,7 @@ pub fn fingerprint(
                 }
             }
         }
-        out.par_iter_mut().for_each(combine);
-        Ok(out)
+        Ok(out.par_iter_mut().map(combine).collect())
     });
     let per_bucket = per_bucket?;
     let (mut bytes, mut records) = (0, 0);
@@ -1052,8 +1079,8 @@ pub fn resolve(work: &Path, bucket: Part) -> Result<StageOutcome, RunError> {
             ident.buckets
         )));
     }
-    // (key, order, shard): one per key and shard.
-    let mut all: Vec<(Key, u64, u32)> = Vec::new();
+    // (key, order, shard, documents): one per key and shard.
+    let mut all: Vec<(Key, u64, u32, u32)> = Vec::new();
     for m in &manifests {
         let s = Part {
             i: m.shard,
@@ -1061,10 +1088,10 @@ pub fn resolve(work: &Path, bucket: Part) -> Result<StageOutcome, RunError> {
         };
         let path = pairs_path(work, s, bucket);
         let recs = read_records(&path, &ident, KIND_PAIRS, s.i, bucket.i)?;
-        all.extend(recs.into_iter().map(|(k, o)| (k, o, s.i)));
+        all.extend(recs.into_iter().map(|(k, o, n)| (k, o, s.i, n)));
     }
     all.par_sort_unstable();
-    let mut per_shard: Vec<Vec<(Key, u64)>> = vec![Vec::new(); ident.shards as usize];
+    let mut per_shard: Vec<Vec<(Key, u64, u32)>> = vec![Vec::new(); ident.shards as usize];
     let mut keys = 0u64;
     let mut g = 0;
     while g < all.len() {
@@ -1075,10 +1102,15 @@ pub fn resolve(work: &Path, bucket: Part) -> Result<StageOutcome, RunError> {
         }
         keys += 1;
         if e - g > 1 {
-            // Sorted by (key, order): the first is the smallest order key.
+            // Sorted by (key, order): the first is the smallest order key
+            // (and shards are ranges of the order: in shard order). Each
+            // shard is told the documents of the shards before it that
+            // list the key.
             let first = all[g].1;
-            for &(_, _, s) in &all[g..e] {
-                per_shard[s as usize].push((k, first));
+            let mut before = 0u32;
+            for &(_, _, s, n) in &all[g..e] {
+                per_shard[s as usize].push((k, first, before));
+                before = before.saturating_add(n);
             }
         }
         g = e;
@@ -1123,6 +1155,9 @@ struct ShardIndex {
     own: HashSet<Key>,
     local: MemoryIndex,
     rest: Vec<Key>,
+    /// The repeat counts of the shards before this one, for the keys it
+    /// shares with them.
+    told: Repeats,
 }
 
 impl ShardIndex {
@@ -1163,6 +1198,17 @@ impl SeenIndex for ShardIndex {
 
     fn inserted(&self) -> usize {
         self.local.inserted()
+    }
+
+    fn repeats(&self, key: Key) -> u32 {
+        let disk = self.disk.as_ref().map_or(0, |d| d.repeats(key));
+        let told = self.told.get(&key).copied().unwrap_or(0);
+        disk.saturating_add(told)
+            .saturating_add(self.local.repeats(key))
+    }
+
+    fn add_repeats(&mut self, keys: &[Key]) {
+        self.local.add_repeats(keys);
     }
 }
 
@@ -1253,32 +1299,36 @@ fn shard_of(manifests: &[ShardManifest], doc: u32) -> u32 {
 }
 
 /// The view of `shard` from the decisions of every bucket (the first
-/// candidate of each key is where it is first kept), and its candidates.
+/// candidate of each key is where it is first kept), the documents of the
+/// shards before it that list each of those keys, and its candidates.
 fn decided_view(
     work: &Path,
     manifests: &[ShardManifest],
     shard: Part,
-) -> Result<(View, HashSet<Key>), RunError> {
+) -> Result<(View, Repeats, HashSet<Key>), RunError> {
     let ident = manifests[0].ident;
-    let (mut view, mut own) = (View::new(), HashSet::new());
+    let (mut view, mut listed, mut own) = (View::new(), Repeats::default(), HashSet::new());
     for j in 0..ident.buckets {
         let b = Part {
             i: j,
             n: ident.buckets,
         };
         let path = decisions_path(work, shard, b);
-        for (k, o) in read_records(&path, &ident, KIND_DECISIONS, shard.i, j)? {
+        for (k, o, n) in read_records(&path, &ident, KIND_DECISIONS, shard.i, j)? {
             let h = unpack(o);
             view.insert(k, (shard_of(manifests, h.doc), h));
+            if n > 0 {
+                listed.insert(k, n);
+            }
         }
         let path = pairs_path(work, shard, b);
         own.extend(
             read_records(&path, &ident, KIND_PAIRS, shard.i, j)?
                 .into_iter()
-                .map(|(k, _)| k),
+                .map(|(k, _, _)| k),
         );
     }
-    Ok((view, own))
+    Ok((view, listed, own))
 }
 
 /// `--index` in apply: the store opened read-only (earlier runs' keys;
@@ -1326,7 +1376,7 @@ fn apply_with(
     opts: &RunOptions,
     work: &Path,
     shard: Part,
-    view: Option<View>,
+    view: Option<(View, Repeats)>,
     near_kept: Option<&NearKept>,
 ) -> Result<StageOutcome, RunError> {
     check_options(opts)?;
@@ -1355,8 +1405,21 @@ fn apply_with(
     }
     let docs = shard_docs(&corpus, shard);
     let (disk, staged_index) = open_earlier(opts, &plan)?;
-    let (decided, own) = decided_view(work, &manifests, shard)?;
-    let view = view.unwrap_or(decided);
+    let (decided, listed, own) = decided_view(work, &manifests, shard)?;
+    // Told by `report` (settled), or from the fingerprints: a key's
+    // documents in the shards before this one, but its kept copy's (none
+    // when an earlier run kept it: then every one was a repeat).
+    let (view, told) = view.unwrap_or_else(|| {
+        let told = listed
+            .into_iter()
+            .map(|(k, n)| {
+                let kept_before = disk.as_ref().is_some_and(|d| d.lookup(k).is_some());
+                (k, if kept_before { n } else { n - 1 })
+            })
+            .filter(|&(_, n)| n > 0)
+            .collect();
+        (decided, told)
+    });
     let out_dir = plan.out_dir.clone().expect("--out");
     let report_dir = plan.report_dir.clone().expect("a report folder");
     let sink = SharedSink(open_tree_locked(&out_dir, "output", false)?);
@@ -1397,6 +1460,7 @@ fn apply_with(
         own,
         local: MemoryIndex::new(),
         rest: Vec::new(),
+        told,
     };
     let mut report = PartsReport {
         out: w,
@@ -1458,6 +1522,8 @@ fn apply_with(
                     || corpus.record(d - 1).map(|r| r.0) != corpus.record(d).map(|r| r.0)
             })
             .collect(),
+        repeats: sorted_counts(index.local.repeat_counts()),
+        told: sorted_counts(index.told.iter().map(|(&k, &n)| (k, n))),
         kept: if index.disk.is_some() {
             let mut k: Vec<_> = index
                 .local
@@ -1487,6 +1553,13 @@ fn apply_with(
         records: 0,
         failed: report.failed,
     })
+}
+
+/// Repeat counts as a trailer lists them: (hash, check, documents), sorted.
+fn sorted_counts(it: impl Iterator<Item = (Key, u32)>) -> Vec<(u64, u32, u32)> {
+    let mut v: Vec<_> = it.map(|(k, n)| (k.hash, k.check, n)).collect();
+    v.sort_unstable();
+    v
 }
 
 /// `newsclean report`: the shard parts merged, in corpus order, into the
@@ -1674,6 +1747,11 @@ fn commit_staged(
         for &(hash, check, o) in &t.kept {
             index.seen().insert(Key { hash, check }, unpack(o));
         }
+        for &(hash, check, n) in &t.repeats {
+            for _ in 0..n {
+                index.seen().add_repeats(&[Key { hash, check }]);
+            }
+        }
     }
     crate::pipeline::commit_index(index, opts, plan, corpus, started, doc_keys)
 }
@@ -1747,6 +1825,10 @@ fn settle(
         let s = Part { i: m.shard, n };
         views.push(decided_view(work, manifests, s)?.0);
     }
+    // Repeat counts change decisions only with `many_documents` on, and
+    // only up to it.
+    let cap = opts.config.scope.many_documents;
+    let mut tolds: Vec<Repeats> = vec![Repeats::default(); n as usize];
     // What each shard's near index was told of the earlier shards (`None`:
     // every document and paragraph kept).
     let mut near_told: Vec<Option<NearKept>> = vec![None; n as usize];
@@ -1783,7 +1865,7 @@ fn settle(
                     let recs = read_records(&pairs_path(work, s, b), &ident, KIND_PAIRS, s.i, j)?;
                     holds[m.shard as usize].extend(
                         recs.into_iter()
-                            .map(|(k, _)| k)
+                            .map(|(k, _, _)| k)
                             .filter(|k| rest.contains(k)),
                     );
                 }
@@ -1792,6 +1874,8 @@ fn settle(
         let mut again = Vec::new();
         // What the shards before each one kept for the near rules.
         let mut near_before = NearKept::default();
+        // The repeat counts of the shards before each one.
+        let mut counts_before = Repeats::default();
         for (s, view) in views.iter_mut().enumerate() {
             let su = s as u32;
             let told_otherwise = view
@@ -1807,11 +1891,30 @@ fn settle(
                     .any(|&(d, k)| !near_before.kept(d, k)),
                 Some(told) => *told != near_before,
             };
-            if near_wrong || told_otherwise || unknown {
+            let counts_wrong = cap > 0 && {
+                let told: Repeats = trailers[s]
+                    .told
+                    .iter()
+                    .map(|&(hash, check, c)| (Key { hash, check }, c))
+                    .collect();
+                let at = |t: &Repeats, k: &Key| t.get(k).copied().unwrap_or(0).min(cap);
+                view.keys().any(|k| at(&told, k) != at(&counts_before, k))
+            };
+            let wrong = near_wrong || told_otherwise || unknown || counts_wrong;
+            if wrong {
                 near_told[s] = Some(near_before.clone());
+                tolds[s] = view
+                    .keys()
+                    .chain(&holds[s])
+                    .filter_map(|k| Some((*k, *counts_before.get(k).filter(|&&c| c > 0)?)))
+                    .collect();
             }
             near_before.extend(&trailers[s]);
-            if near_wrong || told_otherwise || unknown {
+            for &(hash, check, c) in &trailers[s].repeats {
+                let slot = counts_before.entry(Key { hash, check }).or_insert(0);
+                *slot = slot.saturating_add(c);
+            }
+            if wrong {
                 let keys: Vec<Key> = view.keys().chain(&holds[s]).copied().collect();
                 let mut fixed = View::new();
                 for k in keys {
@@ -1837,7 +1940,7 @@ fn settle(
                 opts,
                 work,
                 part,
-                Some(views[s as usize].clone()),
+                Some((views[s as usize].clone(), tolds[s as usize].clone())),
                 near_told[s as usize].as_ref(),
             )?;
             trailers[s as usize] = read_parts(work, &manifests[s as usize], &ident, false)?.2;

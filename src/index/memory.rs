@@ -6,17 +6,19 @@
 //! nothing: a key already is a uniformly distributed hash, so its 64-bit
 //! `hash` is the table's hash and the `check` is only compared. It never
 //! answers [`Origin::Earlier`]: it starts empty, and everything in it was
-//! inserted by this run.
+//! inserted by this run. Repeat counts ([`SeenIndex::repeats`]) are a
+//! second, small table: only keys that some document repeated.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 
-use super::{Here, Key, KeyHasher, Origin, SeenIndex};
+use super::{count_repeats, Here, Key, KeyHasher, Origin, Repeats, SeenIndex};
 
 /// The index of one run, in memory.
 #[derive(Default, Debug)]
 pub struct MemoryIndex {
     map: HashMap<Packed, Here, BuildHasherDefault<KeyHasher>>,
+    repeats: Repeats,
 }
 
 /// A [`Key`] as three `u32`s (align 4: an entry is 20 bytes, not 24).
@@ -51,6 +53,11 @@ impl MemoryIndex {
         self.map.is_empty()
     }
 
+    /// Every repeat count ([`SeenIndex::repeats`]), in no particular order.
+    pub fn repeat_counts(&self) -> impl Iterator<Item = (Key, u32)> + '_ {
+        self.repeats.iter().map(|(&k, &n)| (k, n))
+    }
+
     /// Every key held with its kept copy, in no particular order.
     pub fn entries(&self) -> impl Iterator<Item = (Key, Here)> + '_ {
         self.map.iter().map(|(p, &h)| {
@@ -80,6 +87,14 @@ impl SeenIndex for MemoryIndex {
     fn inserted(&self) -> usize {
         self.map.len()
     }
+
+    fn repeats(&self, key: Key) -> u32 {
+        self.repeats.get(&key).copied().unwrap_or(0)
+    }
+
+    fn add_repeats(&mut self, keys: &[Key]) {
+        count_repeats(&mut self.repeats, keys);
+    }
 }
 
 #[cfg(test)]
@@ -108,5 +123,11 @@ mod tests {
         ix.insert(key(7, 2), at(1, 1));
         assert_eq!(ix.lookup(key(7, 2)), Some(Origin::ThisRun(at(1, 1))));
         assert_eq!(ix.inserted(), 2);
+        // Repeats are counted per call, per key.
+        assert_eq!(ix.repeats(key(7, 1)), 0);
+        ix.add_repeats(&[key(7, 1), key(7, 2)]);
+        ix.add_repeats(&[key(7, 1)]);
+        assert_eq!((ix.repeats(key(7, 1)), ix.repeats(key(7, 2))), (2, 1));
+        assert_eq!(ix.repeats(key(8, 1)), 0);
     }
 }

@@ -59,6 +59,27 @@ pub trait SeenIndex {
     fn insert(&mut self, key: Key, at: Here);
     /// Number of keys this run has inserted.
     fn inserted(&self) -> usize;
+    /// How many documents after the kept copy's repeated `key` so far
+    /// (earlier runs' included): the documents that have a block are the
+    /// kept copy's and these. Counted by [`add_repeats`](Self::add_repeats),
+    /// for `[dedup] many_documents`.
+    fn repeats(&self, key: Key) -> u32;
+    /// One more document repeated each of `keys`: distinct keys of its
+    /// blocks that were kept in another document before it (asked before
+    /// the document inserted anything).
+    fn add_repeats(&mut self, keys: &[Key]);
+}
+
+/// A table of repeat counts, keyed on the key's hash.
+pub(crate) type Repeats =
+    std::collections::HashMap<Key, u32, std::hash::BuildHasherDefault<KeyHasher>>;
+
+/// Add one to each of `keys` in `table`.
+pub(crate) fn count_repeats(table: &mut Repeats, keys: &[Key]) {
+    for &k in keys {
+        let n = table.entry(k).or_insert(0);
+        *n = n.saturating_add(1);
+    }
 }
 
 /// Hasher of the index tables, whose keys are hashes already: no second

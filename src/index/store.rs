@@ -16,6 +16,11 @@
 //!                     documents (run seq, path) and a key filter (a
 //!                     Bloom filter of 10 bits a key; format version 2,
 //!                     version-1 files without it are still read)
+//! DIR/rep-NNNNNNNNNN.ncr
+//!                     a run's repeat counts (`repeats.rs`): the keys its
+//!                     documents repeated and in how many, for `[dedup]
+//!                     many_documents`; named by its run in the manifest,
+//!                     read whole at open
 //! DIR/MANIFEST.tmp    only between writing and renaming a manifest
 //! ```
 //!
@@ -32,8 +37,8 @@
 //! # Commit protocol
 //!
 //! A run's inserts stay in memory. [`DiskIndex::commit`] then (1) writes
-//! the run's keys, sorted, as a new segment under a fresh file number and
-//! fsyncs it and the folder; (2) writes `MANIFEST.tmp`, fsyncs it,
+//! the run's keys, sorted, as a new segment under a fresh file number
+//! (and its repeat counts as a repeat file) and fsyncs them and the folder; (2) writes `MANIFEST.tmp`, fsyncs it,
 //! renames it over `MANIFEST` and fsyncs the folder: the run is
 //! committed. Then, as upkeep, (3) it merges segments where the size
 //! tiers call for it (four segments of one tier, a tier being a power of
@@ -110,6 +115,7 @@
 //! written; 66 no index in that folder (`index stats`, `verify`, `drop`);
 //! 64 `index drop` of a run the index does not have.
 
+mod repeats;
 mod segment;
 
 use std::collections::{BinaryHeap, HashMap, HashSet};
@@ -123,7 +129,9 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
-use super::{Here, Key, KeyHasher, Origin, SeenIndex};
+use super::{count_repeats, Here, Key, KeyHasher, Origin, Repeats, SeenIndex};
+use repeats::is_repeats_name;
+pub use repeats::RepeatsMeta;
 use segment::{Entry, SegMeta, Segment, SegmentWriter};
 
 /// The index format this build writes; it reads this one and refuses
@@ -276,6 +284,10 @@ pub struct RunInfo {
     pub blocks_added: u64,
     /// Keys it added.
     pub keys: u64,
+    /// Its repeat counts (`[dedup] many_documents`): the keys its
+    /// documents repeated and in how many; none when it repeated nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repeats: Option<RepeatsMeta>,
 }
 
 /// What a run tells [`DiskIndex::commit`] about itself.
@@ -367,6 +379,11 @@ fn read_manifest(dir: &Path) -> Result<Option<Manifest>, IndexError> {
             return Err(corrupt(&format!("bad segment file name {:?}", s.file)));
         }
     }
+    for r in &m.runs {
+        if let Some(f) = r.repeats.as_ref().filter(|f| !is_repeats_name(&f.file)) {
+            return Err(corrupt(&format!("bad repeat file name {:?}", f.file)));
+        }
+    }
     Ok(Some(m))
 }
 
@@ -421,6 +438,10 @@ pub struct DiskIndex {
     /// answer.
     searched: Vec<bool>,
     mine: KeyMap<Here>,
+    /// The live earlier runs' repeat counts, summed (read at open).
+    earlier_repeats: Repeats,
+    /// This run's repeat counts, committed with its keys.
+    my_repeats: Repeats,
     /// The segments' last answers, one slot per [`MEMO_SLOTS`] (picked by
     /// the key's hash): resolve asks about most keys twice or more (a
     /// lookup for the decision, an insert once the paragraph stays, and a
@@ -521,14 +542,32 @@ fn manifest_or_new(dir: &Path) -> Result<(Manifest, bool), IndexError> {
     Ok((Manifest::default(), true))
 }
 
-/// Removes segment files the manifest does not name, and a stale
-/// `MANIFEST.tmp` (only with the writer lock held).
+/// The files `m` names: its segments and its runs' repeat files.
+fn named_files(m: &Manifest) -> HashSet<&str> {
+    m.segments
+        .iter()
+        .map(|s| s.file.as_str())
+        .chain(
+            m.runs
+                .iter()
+                .filter_map(|r| Some(r.repeats.as_ref()?.file.as_str())),
+        )
+        .collect()
+}
+
+/// Whether `name` is an index data file (a segment or a repeat file).
+fn is_data_name(name: &str) -> bool {
+    is_segment_name(name) || is_repeats_name(name)
+}
+
+/// Removes segment and repeat files the manifest does not name, and a
+/// stale `MANIFEST.tmp` (only with the writer lock held).
 fn remove_unnamed(dir: &Path, m: &Manifest) -> Result<(), IndexError> {
-    let named: HashSet<&str> = m.segments.iter().map(|s| s.file.as_str()).collect();
+    let named = named_files(m);
     for e in fs::read_dir(dir).map_err(|e| IndexError::io(dir, e))? {
         let e = e.map_err(|e| IndexError::io(dir, e))?;
         let name = e.file_name().to_string_lossy().into_owned();
-        if (is_segment_name(&name) && !named.contains(name.as_str())) || name == MANIFEST_TMP {
+        if (is_data_name(&name) && !named.contains(name.as_str())) || name == MANIFEST_TMP {
             let p = dir.join(&name);
             fs::remove_file(&p).map_err(|e| IndexError::io(&p, e))?;
         }
@@ -538,6 +577,18 @@ fn remove_unnamed(dir: &Path, m: &Manifest) -> Result<(), IndexError> {
 
 fn open_segments(dir: &Path, m: &Manifest) -> Result<Vec<Segment>, IndexError> {
     m.segments.iter().map(|s| Segment::open(dir, s)).collect()
+}
+
+/// The repeat counts of `m`'s runs other than `run_id` (whose earlier
+/// attempt a re-run replaces), summed.
+fn load_repeats(dir: &Path, m: &Manifest, run_id: &str) -> Result<Repeats, IndexError> {
+    let mut t = Repeats::default();
+    for r in m.runs.iter().filter(|r| r.id != run_id) {
+        if let Some(f) = &r.repeats {
+            repeats::read_into(dir, f, &mut t)?;
+        }
+    }
+    Ok(t)
 }
 
 impl DiskIndex {
@@ -554,12 +605,12 @@ impl DiskIndex {
         }
         remove_unnamed(dir, &manifest)?;
         let segments = open_segments(dir, &manifest)?;
+        let reps = load_repeats(dir, &manifest, run_id)?;
         Ok(DiskIndex::assemble(
             dir,
             run_id,
             Some(lock),
-            manifest,
-            segments,
+            (manifest, segments, reps),
         ))
     }
 
@@ -567,15 +618,20 @@ impl DiskIndex {
     /// file written; a folder that is not an index yet reads as empty.
     pub fn open_read_only(dir: &Path, run_id: &str) -> Result<DiskIndex, IndexError> {
         let (manifest, segments) = read_snapshot(dir)?;
-        Ok(DiskIndex::assemble(dir, run_id, None, manifest, segments))
+        let reps = load_repeats(dir, &manifest, run_id)?;
+        Ok(DiskIndex::assemble(
+            dir,
+            run_id,
+            None,
+            (manifest, segments, reps),
+        ))
     }
 
     fn assemble(
         dir: &Path,
         run_id: &str,
         lock: Option<File>,
-        manifest: Manifest,
-        segments: Vec<Segment>,
+        (manifest, segments, earlier_repeats): (Manifest, Vec<Segment>, Repeats),
     ) -> DiskIndex {
         let live: HashMap<u32, usize> = manifest
             .runs
@@ -596,6 +652,8 @@ impl DiskIndex {
             live,
             searched,
             mine: KeyMap::default(),
+            earlier_repeats,
+            my_repeats: Repeats::default(),
             memo: Mutex::new(vec![None; MEMO_SLOTS]),
             failure: Mutex::new(None),
             manifest,
@@ -724,6 +782,7 @@ impl DiskIndex {
             files: rec.docs.len() as u64,
             blocks_added: rec.blocks_added,
             keys: entries.len() as u64,
+            repeats: None,
         });
         m.next_seq = seq
             .checked_add(1)
@@ -739,6 +798,12 @@ impl DiskIndex {
             let meta = w.finish()?;
             segments.push(Segment::open(&dir, &meta)?);
             m.segments.push(meta);
+        }
+        if !self.my_repeats.is_empty() {
+            let name = repeats::repeats_name(m.next_file);
+            m.next_file += 1;
+            let meta = repeats::write(&dir, &name, &self.my_repeats)?;
+            m.runs.last_mut().expect("pushed above").repeats = Some(meta);
         }
         // The run is committed here; merging is upkeep after it, with a
         // commit of its own, so a night's commit never waits for a merge
@@ -968,6 +1033,15 @@ impl SeenIndex for DiskIndex {
     fn inserted(&self) -> usize {
         self.mine.len()
     }
+
+    fn repeats(&self, key: Key) -> u32 {
+        let earlier = self.earlier_repeats.get(&key).copied().unwrap_or(0);
+        earlier.saturating_add(self.my_repeats.get(&key).copied().unwrap_or(0))
+    }
+
+    fn add_repeats(&mut self, keys: &[Key]) {
+        count_repeats(&mut self.my_repeats, keys);
+    }
 }
 
 /// `newsclean index stats`: the runs, the keys and the bytes on disk.
@@ -1040,6 +1114,11 @@ pub fn stats(dir: &Path) -> Result<Stats, IndexError> {
     let (m, segs) = existing(dir)?;
     let mut bytes = fs::metadata(dir.join(MANIFEST)).map_or(0, |md| md.len());
     bytes += m.segments.iter().map(|s| s.bytes).sum::<u64>();
+    bytes += m
+        .runs
+        .iter()
+        .filter_map(|r| Some(r.repeats.as_ref()?.bytes))
+        .sum::<u64>();
     Ok(Stats {
         format: FORMAT_VERSION,
         keys: m.runs.iter().map(|r| r.keys).sum(),
@@ -1105,6 +1184,20 @@ pub fn verify(dir: &Path) -> Result<Verified, IndexError> {
     }
     let manifest = dir.join(MANIFEST);
     for r in &m.runs {
+        let Some(f) = &r.repeats else { continue };
+        let mut t = Repeats::default();
+        repeats::read_into(dir, f, &mut t)?;
+        for (k, n) in t {
+            buf.clear();
+            buf.extend_from_slice(b"repeats\0");
+            buf.extend_from_slice(&k.hash.to_le_bytes());
+            buf.extend_from_slice(&k.check.to_le_bytes());
+            buf.extend_from_slice(&n.to_le_bytes());
+            buf.extend_from_slice(r.id.as_bytes());
+            digest = digest.wrapping_add(xxh3_64(&buf));
+        }
+    }
+    for r in &m.runs {
         let found = counts.get(&r.seq).copied().unwrap_or(0);
         if found != r.keys {
             return Err(IndexError::corrupt(
@@ -1116,7 +1209,7 @@ pub fn verify(dir: &Path) -> Result<Verified, IndexError> {
             ));
         }
     }
-    let named: HashSet<&str> = m.segments.iter().map(|s| s.file.as_str()).collect();
+    let named = named_files(&m);
     let mut unnamed = Vec::new();
     for e in fs::read_dir(dir).map_err(|e| IndexError::io(dir, e))? {
         let name = e
@@ -1124,7 +1217,7 @@ pub fn verify(dir: &Path) -> Result<Verified, IndexError> {
             .file_name()
             .to_string_lossy()
             .into_owned();
-        if (is_segment_name(&name) && !named.contains(name.as_str())) || name == MANIFEST_TMP {
+        if (is_data_name(&name) && !named.contains(name.as_str())) || name == MANIFEST_TMP {
             unnamed.push(name);
         }
     }

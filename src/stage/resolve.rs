@@ -96,6 +96,9 @@ pub fn resolve_with(
         Scope::Passage => passages(index, prints),
         Scope::All => Vec::new(),
     };
+    // The keys this document repeats (counted once it is resolved), and
+    // those that many documents had before it (`many_documents`).
+    let (repeated, many) = repeated_keys(index, prints);
     // Keys of this document's blocks that survive so far: a repeat of
     // one is a duplicate within the document, whatever the scope.
     let mut kept_here: HashSet<Key> = HashSet::new();
@@ -105,6 +108,7 @@ pub fn resolve_with(
         scope.scope == Scope::All
             || chars >= scope.long_chars
             || in_passage[k]
+            || many.contains(&key)
             || here.contains(&key)
             || matches!(kept, Origin::ThisRun(h) if h.doc == prints.order)
     };
@@ -260,11 +264,48 @@ pub fn resolve_with(
         }
         i = j;
     }
+    index.add_repeats(&repeated);
     DocDecisions {
         schema: Schema,
         removals: out,
         ..DocDecisions::default()
     }
+}
+
+/// The distinct keys of `prints`' eligible blocks (paragraphs and lines)
+/// that were kept in another document before it, in block order, and
+/// which of them go as boilerplate under `scope = "passage"` with
+/// `many_documents = N`: those that at least `N - 1` documents had before
+/// this one (the kept copy's and [`SeenIndex::repeats`] more), so this
+/// is at least the `N`-th. Asked before the document inserts anything:
+/// the count reads only documents before it in corpus order, so nightly
+/// runs and staged runs count as one run does, for any thread count; a
+/// second run over the cleaned text counts at most `N - 2` repeats of
+/// any block (the later copies are gone), so it removes nothing more.
+fn repeated_keys(index: &dyn SeenIndex, prints: &DocPrints) -> (Vec<Key>, HashSet<Key>) {
+    let rules = prints.rules;
+    let mut seen: HashSet<Key> = HashSet::new();
+    let mut repeated = Vec::new();
+    for b in &prints.blocks {
+        if b.key_chars >= rules.min_chars
+            && !b.furniture
+            && seen.insert(b.key)
+            && index.lookup(b.key).is_some()
+        {
+            repeated.push(b.key);
+        }
+    }
+    let n = rules.scope.many_documents;
+    let many = if n == 0 || rules.scope.scope == Scope::All {
+        HashSet::new()
+    } else {
+        repeated
+            .iter()
+            .copied()
+            .filter(|&k| index.repeats(k).saturating_add(2) >= n)
+            .collect()
+    };
+    (repeated, many)
 }
 
 /// The decisions of one whole document of the run, in corpus order:
