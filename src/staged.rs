@@ -261,6 +261,12 @@ struct PartsHeader {
     /// `--index` of apply: the store it looked earlier runs up in.
     #[serde(default)]
     index: Option<StagedIndex>,
+    /// `--keep-duplicates` and `--attributes` of apply: a shard that
+    /// `report` applies again writes its output shards as apply did.
+    #[serde(default)]
+    keep_duplicates: bool,
+    #[serde(default)]
+    attributes: Option<PathBuf>,
 }
 
 /// The store of `--index` as apply read it: `report` commits the run into
@@ -1450,6 +1456,8 @@ fn apply_with(
         config: opts.config.clone(),
         jobs: plan.jobs,
         index: staged_index,
+        keep_duplicates: opts.shards.keep_duplicates,
+        attributes: opts.shards.attributes.clone(),
     };
     serde_json::to_writer(&mut w, &head).map_err(|e| io_err(&parts_path, e))?;
     w.write_all(b"\n").map_err(|e| io_err(&parts_path, e))?;
@@ -1583,9 +1591,11 @@ pub fn report(work: &Path, report_dir: &Path) -> Result<RunOutcome, RunError> {
             || h.jobs != head.jobs
             || crate::report::Plan::from(h.reports) != crate::report::Plan::from(head.reports)
             || h.index != head.index
+            || h.keep_duplicates != head.keep_duplicates
+            || h.attributes != head.attributes
     }) {
         return Err(usage(format!(
-            "shard {} was applied with other --out, --report, --reports, --config, --jobs or --index (or against another state of the index) than shard 0",
+            "shard {} was applied with other --out, --report, --reports, --config, --jobs, --index (or against another state of the index), --keep-duplicates or --attributes than shard 0",
             h.shard
         )));
     }
@@ -1608,7 +1618,8 @@ pub fn report(work: &Path, report_dir: &Path) -> Result<RunOutcome, RunError> {
         shards: crate::shard::ShardOptions {
             text_field: m.text_field.clone(),
             id_field: m.id_field.clone(),
-            ..Default::default()
+            keep_duplicates: head.keep_duplicates,
+            attributes: head.attributes.clone(),
         },
         jobs: head.jobs,
         check: false,
