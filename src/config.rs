@@ -297,7 +297,7 @@ fn default_passage_blocks() -> u32 {
 }
 
 fn default_many_documents() -> u32 {
-    0
+    10
 }
 
 fn default_min_chars() -> usize {

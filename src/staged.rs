@@ -50,6 +50,18 @@
 //! xwlb in 7 shards one round applies 2 shards again. `WORK/report.json`
 //! lists the shards applied again per round.
 //!
+//! **Repeat counts** (`[dedup] many_documents`: a block goes from the
+//! N-th document that has it on): each pair also carries the number of
+//! the shard's documents that list the key, and each decision the sum
+//! over the shards before the one it is for; apply takes that, less the
+//! kept copy's document (unless an earlier run kept it), as the repeats
+//! of the earlier shards. A document removed whole lists its keys but is
+//! no repeat, so the parts' trailer lists the repeats the shard counted
+//! and the counts it was told, and `settle` applies a shard again when
+//! what it was told differs, up to N, from what the shards before it
+//! counted. With `--index`, `report` commits the shards' counts as the
+//! run's.
+//!
 //! **Report** replays the shard parts (each document's row, its review-page
 //! section, `changes.jsonl` lines and diff, as the driver's `Report` got
 //! them) through the report folder of `clean` (`reporting::FolderReport`),
@@ -377,6 +389,9 @@ fn earlier_near(
 /// What a shard is told of its shard-crossing keys: the shard that keeps
 /// each first, and where.
 type View = HashMap<Key, (u32, Here)>;
+
+/// A record of a pairs or decisions file: key, order key, documents.
+type Pair = (Key, u64, u32);
 
 /// `report::Plan` as stored.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize)]
@@ -845,9 +860,9 @@ fn block_candidates(p: &stage::DocPrints, out: &mut Vec<(Key, u64)>) {
 /// Sort by key: per key the smallest order key and the number of
 /// documents that list it (what `resolve` sums into the repeat counts
 /// each shard is told, `[dedup] many_documents`).
-fn combine(v: &mut Vec<(Key, u64)>) -> Vec<(Key, u64, u32)> {
+fn combine(v: &mut [(Key, u64)]) -> Vec<Pair> {
     v.par_sort_unstable();
-    let mut out: Vec<(Key, u64, u32)> = Vec::with_capacity(v.len());
+    let mut out: Vec<Pair> = Vec::with_capacity(v.len());
     let mut last_doc = None;
     for &(k, o) in v.iter() {
         let doc = o >> 32;
@@ -965,7 +980,7 @@ pub fn fingerprint(
         false => None,
     };
     let mut near_docs = 0u64;
-    let per_bucket: Result<Vec<Vec<(Key, u64, u32)>>, RunError> = pool.install(|| {
+    let per_bucket: Result<Vec<Vec<Pair>>, RunError> = pool.install(|| {
         let mut out: Vec<Vec<(Key, u64)>> = vec![Vec::new(); buckets as usize];
         for chunk in docs.clone().step_by(FINGERPRINT_CHUNK) {
             let chunk = chunk..(chunk + FINGERPRINT_CHUNK as u32).min(docs.end);
@@ -1024,7 +1039,7 @@ pub fn fingerprint(
                 }
             }
         }
-        Ok(out.par_iter_mut().map(combine).collect())
+        Ok(out.par_iter_mut().map(|v| combine(v)).collect())
     });
     let per_bucket = per_bucket?;
     let (mut bytes, mut records) = (0, 0);

@@ -462,3 +462,94 @@ fn passage_thresholds_are_configurable() {
         stderr(&o)
     );
 }
+
+// ---- `[dedup] many_documents`: a block repeated in many documents ----
+
+/// The twelve meeting reports of `fixtures/scope/many` (each ends in
+/// `会议还研究了其他事项。`, line 5) as a corpus, and their names in order.
+fn many_corpus(dir: &Path) -> (PathBuf, Vec<String>) {
+    let from = root().join("fixtures/scope/many");
+    let input = dir.join("in");
+    copy_tree(&from, &input);
+    let mut names: Vec<String> = std::fs::read_dir(&from)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 12);
+    (input, names)
+}
+
+/// The files that lost the shared sentence, each record's kept copy.
+fn lost_formula(report: &Path) -> Vec<(String, String, u64)> {
+    let mut v: Vec<_> = changes(report)
+        .iter()
+        .filter(|c| {
+            c["before"]
+                .as_str()
+                .is_some_and(|b| b.contains("会议还研究了其他事项。"))
+        })
+        .map(|c| {
+            assert_eq!(c["rule"], "dedup.paragraph", "{c}");
+            (
+                c["file"].as_str().unwrap().to_string(),
+                c["duplicate_of"]["file"].as_str().unwrap().to_string(),
+                c["duplicate_of"]["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_sentence_in_many_documents_goes_from_the_tenth_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (input, names) = many_corpus(tmp.path());
+    // The default (many_documents = 10): the first nine reports keep the
+    // formulaic sentence (one other report having it is no boilerplate),
+    // the tenth to twelfth lose it, naming the first copy.
+    let out = tmp.path().join("out");
+    clean(&input, &out, &["--no-config"], 0);
+    let want: Vec<_> = names[9..]
+        .iter()
+        .map(|n| (n.clone(), names[0].clone(), 5))
+        .collect();
+    assert_eq!(lost_formula(&report_of(&out)), want);
+    for (k, n) in names.iter().enumerate() {
+        let text = std::fs::read_to_string(out.join(n)).unwrap();
+        assert_eq!(text.contains("会议还研究了其他事项。"), k < 9, "{n}");
+        // The report's own text stays whole.
+        assert!(text.lines().filter(|l| !l.trim().is_empty()).count() >= 2);
+    }
+    // A second run over the cleaned copies removes nothing more.
+    let again = tmp.path().join("again");
+    clean(&out, &again, &["--no-config"], 0);
+    assert_eq!(lost_formula(&report_of(&again)), vec![]);
+    // Configurable: from the fifth on; 0 turns it off; 2 is refused.
+    let cfg = tmp.path().join("newsclean.toml");
+    std::fs::write(&cfg, "[dedup]\nmany_documents = 5\n").unwrap();
+    let five = tmp.path().join("five");
+    clean(&input, &five, &["--config", cfg.to_str().unwrap()], 0);
+    let got: Vec<String> = lost_formula(&report_of(&five))
+        .into_iter()
+        .map(|r| r.0)
+        .collect();
+    assert_eq!(got, names[4..].to_vec());
+    std::fs::write(&cfg, "[dedup]\nmany_documents = 0\n").unwrap();
+    let off = tmp.path().join("off");
+    clean(&input, &off, &["--config", cfg.to_str().unwrap()], 0);
+    assert_eq!(lost_formula(&report_of(&off)), vec![]);
+    std::fs::write(&cfg, "[dedup]\nmany_documents = 2\n").unwrap();
+    let o = clean(
+        &input,
+        &tmp.path().join("two"),
+        &["--config", cfg.to_str().unwrap()],
+        78,
+    );
+    assert!(
+        stderr(&o).contains("many_documents must be 0 (off) or at least 3"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -88,7 +88,28 @@ fn make_nights(root: &Path) -> [PathBuf; 3] {
         at("工作人员宣读计票结果。"),
     ];
     write(&nights[1], "npc/copied.txt", copied.join("\n\n") + "\n");
+    // `[dedup] many_documents` (10): twelve meeting reports ending in the
+    // same formulaic sentence, four a night; the tenth on is boilerplate.
+    for (k, (name, text)) in many_fixture().into_iter().enumerate() {
+        write(&nights[k / 4], &format!("many/{name}"), text);
+    }
     nights
+}
+
+/// The twelve reports of `fixtures/scope/many`, in name order.
+fn many_fixture() -> Vec<(String, String)> {
+    let dir = root().join("fixtures/scope/many");
+    let mut v: Vec<(String, String)> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read_to_string(&p).unwrap())
+        })
+        .collect();
+    v.sort();
+    assert_eq!(v.len(), 12, "fixtures/scope/many");
+    v
 }
 
 fn election(name: &str) -> String {
@@ -222,12 +243,37 @@ fn three_nights_in_order_equal_one_run_over_all() {
         .all(|r| r["duplicate_of"]["run"] == "n1" && r["duplicate_of"]["file"] == "npc/2018.txt"));
     let copied = String::from_utf8(all_out["n2/npc/copied.txt"].clone()).unwrap();
     assert!(copied.contains("工作人员宣读计票结果。"), "{copied}");
+    // Boilerplate across nights: the sentence the twelve reports share
+    // goes from the tenth on (night 3's last three), naming night 1's
+    // first copy; the counts of nights 1 and 2 came from the index.
+    let n3 = changes(&report_of(&tmp.path().join("clean/n3")));
+    let mut many: Vec<&str> = n3
+        .iter()
+        .filter(|r| {
+            r["before"]
+                .as_str()
+                .is_some_and(|b| b.contains("会议还研究了其他事项。"))
+        })
+        .map(|r| {
+            assert_eq!(r["duplicate_of"]["run"], "n1", "{r}");
+            assert_eq!(r["duplicate_of"]["file"], "many/xwlb-20151104.txt", "{r}");
+            r["file"].as_str().unwrap()
+        })
+        .collect();
+    many.sort();
+    let names: Vec<String> = many_fixture().into_iter().map(|(n, _)| n).collect();
+    let want: Vec<String> = names[9..].iter().map(|n| format!("many/{n}")).collect();
+    assert_eq!(many, want);
     // Provenance names the run, the file as it recorded it, and the line;
     // night 3 repeats paragraphs 2..8 of night 1's story.
     let n3 = changes(&report_of(&tmp.path().join("clean/n3")));
     let from_n1 = n3
         .iter()
-        .find(|r| r["duplicate_of"]["run"] == "n1" && r["rule"] != "dedup.document")
+        .find(|r| {
+            r["duplicate_of"]["run"] == "n1"
+                && r["rule"] != "dedup.document"
+                && r["file"] == "story.txt"
+        })
         .expect("night 3 removes a block kept on night 1");
     assert_eq!(from_n1["duplicate_of"]["file"], "story.txt");
     assert!(from_n1["duplicate_of"]["line"].as_u64().unwrap() > 1);
@@ -443,8 +489,20 @@ fn a_damaged_index_is_a_clear_error() {
     let err = refused("flipped");
     assert!(err.contains("damaged index file"), "{err}");
     assert_code(&index_cmd(&["verify".as_ref(), ix.as_os_str()]), 78);
-    // A manifest that is not one.
+    // The run's repeat counts (`many_documents`) damaged: refused when
+    // opened, naming the file; `index verify` finds it too.
     std::fs::write(&seg, &good).unwrap();
+    let rep = ix.join("rep-0000000001.ncr");
+    let counts = std::fs::read(&rep).expect("night 1's repeat file");
+    let mut bad = counts.clone();
+    *bad.last_mut().unwrap() ^= 1;
+    std::fs::write(&rep, &bad).unwrap();
+    let err = refused("repeats");
+    assert!(err.contains("rep-0000000001.ncr"), "{err}");
+    assert_code(&index_cmd(&["verify".as_ref(), ix.as_os_str()]), 78);
+    std::fs::write(&rep, &counts).unwrap();
+    assert_code(&index_cmd(&["verify".as_ref(), ix.as_os_str()]), 0);
+    // A manifest that is not one.
     std::fs::write(ix.join("MANIFEST"), "garbage\n").unwrap();
     let err = refused("manifest");
     assert!(err.contains("MANIFEST"), "{err}");
@@ -486,8 +544,10 @@ fn a_file_that_repeats_a_kept_file_goes_whole() {
     };
     check(&n1, "cctv/z-copy.txt", None, "cctv/a.txt");
     // The index counts block keys apart from document keys: night 1's
-    // three kept files (story.txt, cctv/a.txt, npc/2018.txt; not the
-    // copy) have one document key each.
+    // seven kept files (story.txt, cctv/a.txt, npc/2018.txt, the four
+    // many/ reports; not the copy) have one document key each; the
+    // sentence the reports share is its one repeated key (three
+    // repeats), kept in its repeat file.
     let stats = index_cmd(&["stats".as_ref(), ix.as_os_str(), "--json".as_ref()]);
     assert_code(&stats, 0);
     let stats: Value = serde_json::from_slice(&stats.stdout).unwrap();
@@ -495,9 +555,10 @@ fn a_file_that_repeats_a_kept_file_goes_whole() {
     assert_eq!(run1["id"], "n1");
     assert_eq!(
         run1["keys"].as_u64().unwrap() - run1["blocks_added"].as_u64().unwrap(),
-        3,
+        7,
         "{run1}"
     );
+    assert_eq!(run1["repeats"]["keys"], 1, "{run1}");
     check(&n3, "old/story.txt", Some("n1"), "story.txt");
     let rules = newsclean(["rules"]);
     assert!(String::from_utf8_lossy(&rules.stdout).contains("dedup.document"));

@@ -762,3 +762,44 @@ fn an_index_changed_after_apply_is_refused_by_report() {
     assert!(matches!(common::code(&o), 0 | 2), "{o:?}");
     assert!(cwd.join("out.report/summary.json").exists());
 }
+
+/// `[dedup] many_documents` staged: the repeat counts a shard is told
+/// come from the fingerprints (the documents of earlier shards that list
+/// a key), and a document removed whole lists its keys but is no repeat.
+/// Here the second report is copied whole (`dedup.document`), so shards
+/// after it are told one document too many, and `report` applies them
+/// again with the counts the shards before them made: one `clean`, byte
+/// for byte, with the shared sentence gone from the tenth report on.
+#[test]
+fn repeat_counts_across_shards_are_settled() {
+    let tmp = tempfile::tempdir().unwrap();
+    let c = tmp.path().join("corpus");
+    copy_tree(&root().join("fixtures/scope/many"), &c);
+    let second = std::fs::read_to_string(c.join("xwlb-20151123.txt")).unwrap();
+    write(&c, "xwlb-20151123b.txt", &second);
+    let (reference, code) = one_machine(&tmp.path().join("probe"), &c, &[]);
+    assert_eq!(code, 0);
+    let changes = String::from_utf8_lossy(&reference.1["changes.jsonl"]).into_owned();
+    let lost: Vec<&str> = changes
+        .lines()
+        .filter(|l| l.contains("会议还研究了其他事项。") && l.contains("\"dedup.paragraph\""))
+        .map(|l| &l[9..l.find(".txt").unwrap() + 4])
+        .collect();
+    // Thirteen files, one a copy: the tenth report counted is the
+    // eleventh file (counting the copy, it would be `xwlb-20160214.txt`).
+    assert_eq!(
+        lost,
+        [
+            "xwlb-20160222.txt",
+            "xwlb-20160224.txt",
+            "xwlb-20160325.txt"
+        ],
+        "{changes}"
+    );
+    assert!(changes.contains("\"dedup.document\""), "{changes}");
+    every_split(&c, tmp.path(), code, &[]);
+    let settled: Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("n3p1/work/report.json")).unwrap())
+            .unwrap();
+    assert_ne!(settled["applied_again"], serde_json::json!([]), "{settled}");
+}

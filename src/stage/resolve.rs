@@ -33,7 +33,8 @@
 //! whose kept copy is in this document), whatever the scope. With
 //! `"all"` every repeat across documents is one too. With `"passage"`
 //! (the default) a repeat across documents goes only when it is long (a
-//! key of at least `long_chars` characters) or lies in a copied passage:
+//! key of at least `long_chars` characters), is boilerplate (below), or
+//! lies in a copied passage:
 //! a run of at least `passage_blocks` consecutive repeated lines (a
 //! one-line paragraph is a line; [`passages`]); a one-sentence
 //! paragraph that another article also has (`工作人员宣读计票结果。`)
@@ -43,11 +44,15 @@
 //! anything: so nightly runs in order decide as one run over all nights,
 //! a staged run as `clean`, and a second run over the cleaned text as the
 //! first (a passage loses all its repeats, a run too short loses none).
-//! How many documents repeat a block is not a criterion: it would need a
-//! count per key carried across nights and summed across the shards of a
-//! staged run (the index stores only the kept copy), and on xwlb the
-//! blocks it would add are formulaic lines of single reports
-//! (`王沪宁、栗战书、杨洁篪等参加会见。`), not boilerplate. A paragraph kept by the scope is an exact copy, so the
+//! The third criterion is boilerplate: a block that many documents have
+//! (`many_documents` = N, default 10) goes from the N-th document that
+//! has it on, counted in corpus order ([`repeated_keys`]): the index
+//! counts, per key, the documents after the kept copy's that repeated it
+//! ([`SeenIndex::repeats`]; the store keeps a run's counts in a repeat
+//! file, a staged run's shards are told the earlier shards' counts and
+//! settled). A sentence that nine documents share stays in all nine;
+//! `会议还研究了其他事项。`, which 474 xwlb transcripts end a meeting report
+//! with, stays in the first nine and goes from the tenth on. A paragraph kept by the scope is an exact copy, so the
 //! near-duplicate rules are not asked about it. In a huge file cleaned in
 //! windows, "this document" is the window for a block whose key an
 //! earlier document also has.
