@@ -559,6 +559,14 @@ fn a_file_that_repeats_a_kept_file_goes_whole() {
         "{run1}"
     );
     assert_eq!(run1["repeats"]["keys"], 1, "{run1}");
+    let listed: u64 = stats["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["repeats"]["keys"].as_u64().unwrap_or(0))
+        .sum();
+    assert!(listed > 1, "nights 2 and 3 repeat night 1: {stats}");
+    assert_eq!(stats["repeated_keys"], listed, "{stats}");
     check(&n3, "old/story.txt", Some("n1"), "story.txt");
     let rules = newsclean(["rules"]);
     assert!(String::from_utf8_lossy(&rules.stdout).contains("dedup.document"));

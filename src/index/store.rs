@@ -1057,7 +1057,10 @@ pub struct Stats {
     pub entries: u64,
     /// Segment files.
     pub segments: usize,
-    /// Bytes of the manifest and the segment files.
+    /// Keys listed in the runs' repeat files (`[dedup] many_documents`),
+    /// summed over the runs.
+    pub repeated_keys: u64,
+    /// Bytes of the manifest, the segment files and the repeat files.
     pub bytes: u64,
 }
 
@@ -1087,11 +1090,12 @@ impl fmt::Display for Stats {
         };
         write!(
             f,
-            "{} runs, {} keys ({} entries stored) in {} segment files, {} bytes on disk{per_key}, format {}",
+            "{} runs, {} keys ({} entries stored) in {} segment files, {} repeat counts, {} bytes on disk{per_key}, format {}",
             self.runs.len(),
             self.keys,
             self.entries,
             self.segments,
+            self.repeated_keys,
             self.bytes,
             self.format
         )
@@ -1124,6 +1128,11 @@ pub fn stats(dir: &Path) -> Result<Stats, IndexError> {
         keys: m.runs.iter().map(|r| r.keys).sum(),
         entries: segs.iter().map(|s| s.entries()).sum(),
         segments: m.segments.len(),
+        repeated_keys: m
+            .runs
+            .iter()
+            .filter_map(|r| Some(r.repeats.as_ref()?.keys))
+            .sum(),
         runs: m.runs,
         bytes,
     })
