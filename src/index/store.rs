@@ -38,8 +38,9 @@
 //!
 //! A run's inserts stay in memory. [`DiskIndex::commit`] then (1) writes
 //! the run's keys, sorted, as a new segment under a fresh file number
-//! (and its repeat counts as a repeat file) and fsyncs them and the folder; (2) writes `MANIFEST.tmp`, fsyncs it,
-//! renames it over `MANIFEST` and fsyncs the folder: the run is
+//! (and its repeat counts as a repeat file) and fsyncs them and the
+//! folder; (2) writes `MANIFEST.tmp`, fsyncs it, renames it over
+//! `MANIFEST` and fsyncs the folder: the run is
 //! committed. Then, as upkeep, (3) it merges segments where the size
 //! tiers call for it (four segments of one tier, a tier being a power of
 //! four in entries, become one; entries of dropped or replaced runs are

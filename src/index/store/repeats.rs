@@ -14,6 +14,10 @@
 //! record  key hash u64 · key check u32 · documents u32   = 16 bytes, sorted by key
 //! ```
 //!
+//! A run dropped (`index drop`) or replaced by a re-run takes its counts
+//! with it; a later run's repeats of a key whose kept copy went with a
+//! dropped run still count (the key is new again, its count is not).
+//!
 //! Written to its final name, fsync'd, before the manifest that names it
 //! (with its exact length and checksum) is renamed into place; a file no
 //! manifest names is removed by the next writer, as a segment is.
