@@ -53,49 +53,115 @@ fn probe(i: usize, t: u64, k: u64) -> usize {
     (((h >> 32) * k) >> 32) as usize
 }
 
+/// The first [`TABLED_PROBES`] targets of every bin's probe sequence for
+/// one `k`, both ways round.
+#[derive(Default)]
+struct Probes {
+    /// The `k` they were built for (0: none yet).
+    k: usize,
+    /// Bin `i`'s targets at `i * TABLED_PROBES..`.
+    targets: Vec<u32>,
+    /// The probes that land on bin `j`, as `t << 16 | i`, at
+    /// `landing[start[j]..start[j + 1]]` (`k` ≤ 1024 bins).
+    start: Vec<u32>,
+    landing: Vec<u32>,
+    /// Per bin, the least `t << 32 | value` of the sparse pass (scratch).
+    best: Vec<u64>,
+}
+
+impl Probes {
+    fn build(&mut self, k: usize) {
+        assert!(k <= 1 << 16, "a bin number fits 16 bits");
+        self.targets.clear();
+        for i in 0..k {
+            self.targets
+                .extend((0..TABLED_PROBES as u64).map(|t| probe(i, t, k as u64) as u32));
+        }
+        let mut by_bin: Vec<Vec<u32>> = vec![Vec::new(); k];
+        for (n, &j) in self.targets.iter().enumerate() {
+            let (i, t) = (n / TABLED_PROBES, n % TABLED_PROBES);
+            by_bin[j as usize].push(((t as u32) << 16) | i as u32);
+        }
+        self.start.clear();
+        self.landing.clear();
+        for l in &by_bin {
+            self.start.push(self.landing.len() as u32);
+            self.landing.extend_from_slice(l);
+        }
+        self.start.push(self.landing.len() as u32);
+        self.best = vec![u64::MAX; k];
+        self.k = k;
+    }
+}
+
 thread_local! {
-    /// The first [`TABLED_PROBES`] targets of every bin's probe sequence,
-    /// `TABLED_PROBES` a bin, for the `k` it was built for (a few KiB a
-    /// thread; rebuilt when another `k` comes).
-    static PROBES: std::cell::RefCell<(usize, Vec<u32>)> =
-        const { std::cell::RefCell::new((0, Vec::new())) };
+    /// The probe tables of this thread (a few tens of KiB for k = 128;
+    /// rebuilt when another `k` comes).
+    static PROBES: std::cell::RefCell<Probes> = std::cell::RefCell::new(Probes::default());
 }
 
 /// The densified signature of the raw bins `raw` into `sig` (same
 /// length): a non-empty bin as it is, an empty one the value of the first
 /// non-empty bin of its own probe sequence. All bins empty: all [`EMPTY`].
+///
+/// Two ways to the same values: with few bins filled (most paragraphs:
+/// ~18 of 128 for 20 shingles) each filled bin `j` lowers the bins whose
+/// sequences land on it, keeping the least `t` (a branch-free minimum of
+/// `t << 32 | value`: one `t` of a bin lands on one `j` only); otherwise
+/// each empty bin walks its own sequence. A bin none of whose first
+/// [`TABLED_PROBES`] targets is filled goes on hashing from there.
 pub(crate) fn densify(raw: &[u32], sig: &mut [u32]) {
     sig.copy_from_slice(raw);
     let k = raw.len();
-    if raw.iter().all(|&v| v == EMPTY) {
+    let filled = raw.iter().filter(|&&v| v != EMPTY).count();
+    if filled == 0 {
         return;
     }
-    PROBES.with_borrow_mut(|(built_for, table)| {
-        if *built_for != k {
-            table.clear();
-            for i in 0..k {
-                table.extend((0..TABLED_PROBES as u64).map(|t| probe(i, t, k as u64) as u32));
+    PROBES.with_borrow_mut(|p| {
+        if p.k != k {
+            p.build(k);
+        }
+        let hashed_from_table_end = |i: usize| -> u32 {
+            let mut t = TABLED_PROBES as u64;
+            loop {
+                let j = probe(i, t, k as u64);
+                if raw[j] != EMPTY {
+                    return raw[j];
+                }
+                t += 1;
             }
-            *built_for = k;
+        };
+        if filled * 4 < k {
+            p.best.fill(u64::MAX);
+            for (j, &v) in raw.iter().enumerate() {
+                if v == EMPTY {
+                    continue;
+                }
+                let (a, b) = (p.start[j] as usize, p.start[j + 1] as usize);
+                for &e in &p.landing[a..b] {
+                    let (t, i) = (u64::from(e >> 16), (e & 0xFFFF) as usize);
+                    p.best[i] = p.best[i].min(t << 32 | u64::from(v));
+                }
+            }
+            for (i, s) in sig.iter_mut().enumerate() {
+                if *s == EMPTY {
+                    *s = match p.best[i] {
+                        u64::MAX => hashed_from_table_end(i),
+                        b => b as u32,
+                    };
+                }
+            }
+            return;
         }
         for (i, s) in sig.iter_mut().enumerate() {
             if *s != EMPTY {
                 continue;
             }
-            let tabled = &table[i * TABLED_PROBES..(i + 1) * TABLED_PROBES];
-            if let Some(&j) = tabled.iter().find(|&&j| raw[j as usize] != EMPTY) {
-                *s = raw[j as usize];
-                continue;
-            }
-            let mut t = TABLED_PROBES as u64;
-            loop {
-                let j = probe(i, t, k as u64);
-                if raw[j] != EMPTY {
-                    *s = raw[j];
-                    break;
-                }
-                t += 1;
-            }
+            let tabled = &p.targets[i * TABLED_PROBES..(i + 1) * TABLED_PROBES];
+            *s = match tabled.iter().find(|&&j| raw[j as usize] != EMPTY) {
+                Some(&j) => raw[j as usize],
+                None => hashed_from_table_end(i),
+            };
         }
     });
 }
@@ -191,9 +257,10 @@ mod tests {
     #[test]
     fn tabled_probes_densify_as_hashed_ones() {
         // From one shingle (probe sequences far past the table) to full,
-        // and another k after the first (the table rebuilt).
-        for k in [128usize, 64, 128, 7] {
-            for n in [1u32, 2, 5, 20, 100, 1000] {
+        // both sides of the sparse pass's threshold (32 of 128 bins), and
+        // another k after the first (the tables rebuilt).
+        for k in [128usize, 64, 128, 7, 1024] {
+            for n in [1u32, 2, 5, 20, 30, 34, 40, 100, 1000] {
                 let set = hashes(0..n);
                 let mut r = vec![EMPTY; k];
                 update(&set, &mut r);
