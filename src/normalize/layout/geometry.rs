@@ -18,19 +18,14 @@ pub(super) struct Geometry {
     /// separated ones), so a single `\n` is a paragraph break. Stage 3 keeps
     /// the separators, so this reads the same on the output (idempotence).
     pub(super) line_paragraphs: bool,
-    /// The file's own style: how many long paragraph-final lines (≥ 60
-    /// bytes; those ending in a pause or a character also ≥ 20 Han) end with a pause mark `，、` or without any mark (a Han
-    /// character or digit), not counting lines that B plainly continues (B
-    /// opens with a mark that cannot start a line, closes A's bracket, or a
-    /// dictionary word spans the break: damage, not style); see
+    /// The file's own style, read from its long paragraph-final lines (≥
+    /// 60 bytes) and the paragraph-final lines with ≥ 4 Han that end with a
+    /// pause mark `，、` or without any mark (a Han character or digit; not
+    /// counting lines that B plainly continues: B opens with a mark that
+    /// cannot start a line, closes A's bracket, or a dictionary word spans
+    /// the break: damage, not style), the questionable lines; see
     /// [`Geometry::edited`].
-    pub(super) pause_ends: usize,
-    pub(super) unstopped_ends: usize,
-    /// Long paragraph-final lines.
-    pub(super) long_ends: usize,
-    /// Line `i` is a paragraph-final line counted in `pause_ends` or
-    /// `unstopped_ends` (a boundary is judged by the *other* lines).
-    pub(super) questionable: Vec<bool>,
+    pub(super) style: Style,
     /// Per line: the display width of its content (after the
     /// indentation) as the output will read it, once the whitespace and
     /// punctuation stages have run ([`output_width`]); measured so only
@@ -215,6 +210,21 @@ fn fast_cjk_width(b: &[u8], i: usize) -> Option<usize> {
     }
 }
 
+/// Where a file reads as edited text ([`Geometry::edited`]): at least 20
+/// long paragraph ends, and no questionable line other than the boundary's
+/// own. Only that is kept of the style counts, so the dictionary test of a
+/// questionable line runs only while it can still matter (fewer than 20
+/// long ends, or two questionable lines found, settle it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Style {
+    /// Not edited at any line.
+    Unedited,
+    /// Edited at every line (no questionable line).
+    Edited,
+    /// Edited only at this questionable line (the only one).
+    EditedAt(usize),
+}
+
 impl Geometry {
     /// Edited text: at least 20 long paragraph ends, and no other
     /// paragraph-final line with ≥ 4 Han (headlines and labels included)
@@ -226,8 +236,11 @@ impl Geometry {
     /// whole of xwlb, dropping those rules in such files joined 19 real
     /// paragraph ends for 3 real breaks.
     pub(super) fn edited(&self, a: usize) -> bool {
-        self.long_ends >= 20
-            && self.pause_ends + self.unstopped_ends - usize::from(self.questionable[a]) == 0
+        match self.style {
+            Style::Unedited => false,
+            Style::Edited => true,
+            Style::EditedAt(q) => q == a,
+        }
     }
 }
 
@@ -294,8 +307,11 @@ pub(super) fn geometry(text: &str, lines: &[Line], cfg: &Config) -> Geometry {
     }
     let line_paragraphs = soft >= 2 && soft >= 2 * hard;
     // Paragraph-final long lines and how they end (the file's style).
-    let (mut pause, mut unstopped, mut long_ends) = (0usize, 0usize, 0usize);
-    let mut questionable = vec![false; lines.len()];
+    let mut long_ends = 0usize;
+    // Questionable lines, and the lines that are unless a dictionary word
+    // spans their break (the line and its next), in line order.
+    let mut questionable: Vec<usize> = Vec::new();
+    let mut unless_word: Vec<(usize, usize)> = Vec::new();
     if wrap_width.is_none() {
         let mut prev: Option<usize> = None;
         let mut tally = |i: usize, next: Option<usize>| {
@@ -315,21 +331,15 @@ pub(super) fn geometry(text: &str, lines: &[Line], cfg: &Config) -> Geometry {
             }
             if let Some(j) = next {
                 let tb = &text[lines[j].cs..lines[j].ce];
-                if opens_prohibited(tb)
-                    || open_bracket_across(t, tb) == Some(true)
-                    || (is_han(c)
-                        && first_char(tb).is_some_and(is_han)
-                        && words::word_across(t, tb).is_some())
-                {
+                if opens_prohibited(tb) || open_bracket_across(t, tb) == Some(true) {
+                    return;
+                }
+                if is_han(c) && first_char(tb).is_some_and(is_han) {
+                    unless_word.push((i, j));
                     return;
                 }
             }
-            questionable[i] = true;
-            if is_p {
-                pause += 1;
-            } else {
-                unstopped += 1;
-            }
+            questionable.push(i);
         };
         for (i, l) in lines.iter().enumerate() {
             if l.blank || l.furniture != Furniture::None {
@@ -352,14 +362,34 @@ pub(super) fn geometry(text: &str, lines: &[Line], cfg: &Config) -> Geometry {
             tally(p, None);
         }
     }
+    let style = if long_ends < 20 {
+        Style::Unedited
+    } else {
+        // Two questionable lines leave no line edited: the dictionary is
+        // asked only until then.
+        for &(i, j) in &unless_word {
+            if questionable.len() >= 2 {
+                break;
+            }
+            let (t, tb) = (
+                &text[lines[i].cs..lines[i].ce],
+                &text[lines[j].cs..lines[j].ce],
+            );
+            if words::word_across(t, tb).is_none() {
+                questionable.push(i);
+            }
+        }
+        match questionable[..] {
+            [] => Style::Edited,
+            [q] => Style::EditedAt(q),
+            _ => Style::Unedited,
+        }
+    };
     Geometry {
         indent_informative,
         wrap_width,
         line_paragraphs,
-        pause_ends: pause,
-        unstopped_ends: unstopped,
-        long_ends,
-        questionable,
+        style,
         out_width,
     }
 }
