@@ -1,7 +1,9 @@
-//! Real xwlb files (`fixtures/layout-damaged`, see its SOURCES.md) whose
-//! own breaks say they are damaged: the layout stage reads that from the
-//! file and joins the breaks a transcript's priors would keep, and still
-//! keeps a credit line apart.
+//! Damage the layout stage reads from the file in front of it. Real xwlb
+//! files (`fixtures/layout-damaged`, see its SOURCES.md) whose own breaks
+//! say they are damaged: the stage joins the breaks a transcript's priors
+//! would keep, and still keeps a credit line apart. A headline whose tail
+//! a page break repeated as a line of its own (an xwlb headline and lead,
+//! the echo made here): the echo goes, the headline stays.
 
 use newsclean::normalize::normalize;
 use newsclean::Config;
@@ -54,5 +56,34 @@ fn a_credit_line_stays_apart_though_a_word_spans_its_break() {
     assert!(
         !joins(&t).contains(&at),
         "国防部新闻发言人　耿雁生 kept apart from 日方调整…"
+    );
+}
+
+#[test]
+fn the_tail_of_a_headline_repeated_as_its_own_line_is_an_echo() {
+    let headline = "外交部长王毅召见日驻华大使向日方提出严正交涉和强烈抗议";
+    let lead = "\u{3000}\u{3000}央视网消息（新闻联播）：中国外交部部长王毅26号下午召见日本驻华大使木寺昌人，代表中国政府提出严正交涉和强烈抗议。";
+    let text = format!("{headline}\n\n日驻华大使向日方提出严正交涉和强烈抗议\n\n{lead}\n");
+    let out = normalize(&text, &Config::default());
+    let echoes: Vec<_> = out
+        .edits
+        .iter()
+        .filter(|p| p.edit.rule == "layout.echo")
+        .collect();
+    assert_eq!(echoes.len(), 1, "{:?}", out.text);
+    assert!(
+        out.text.starts_with(&format!("{headline}\n\n央视网消息")),
+        "{:?}",
+        out.text
+    );
+    // The headline's tail alone after a paragraph (not a headline) is
+    // not taken for an echo: it reads as the next story's headline.
+    let para = "中国外交部部长王毅二十六日下午召见日本驻华大使木寺昌人，代表中国政府就此向日方提出严正交涉和强烈抗议";
+    let text = format!("{para}\n\n向日方提出严正交涉和强烈抗议\n\n{lead}\n");
+    let out = normalize(&text, &Config::default());
+    assert!(
+        out.edits.iter().all(|p| p.edit.rule != "layout.echo"),
+        "{:?}",
+        out.text
     );
 }

@@ -36,7 +36,9 @@
 //! 3. A boundary where neither line has Han is English (C-R1…C-R4, C-H);
 //!    any other boundary is scored with the B-rules.
 //! 4. Echo paragraphs (B-E1 suffix, B-E2 prefix) are removed from the
-//!    joined units.
+//!    joined units. A unit of a headline's shape is guarded (it reads as
+//!    the next story's headline), except as the suffix echo of a one-line
+//!    headline: a headline's tail repeated by a page break.
 //! 5. [`flags`] runs on the final text and reports unbalanced quotes and
 //!    brackets (B-Q) without editing.
 //!
@@ -1538,7 +1540,13 @@ fn analyse(text: &str, cfg: &Config, reports: bool) -> (Vec<Edit>, Vec<BoundaryR
             }) {
                 let prev = len_of(pk);
                 if p < prev && p * 10 < prev * 8 {
-                    if guarded() {
+                    // A headline's tail repeated as its own line is an
+                    // echo too (`…李鹏为核工业总公司工作会议发来贺信⏎⏎业总公司
+                    // 工作会议发来贺信`): a headline-shaped unit is guarded
+                    // only after a unit that is not a one-line headline.
+                    let (pf, pl) = unit_items[pk];
+                    let after_headline = pf == pl && headline_shape(cx.content(items[pf]));
+                    if unit_guarded(u) || (!after_headline && guarded()) {
                         kept.push(u);
                         continue;
                     }
