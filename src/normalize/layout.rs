@@ -36,7 +36,9 @@
 //! 3. A boundary where neither line has Han is English (C-R1…C-R4, C-H);
 //!    any other boundary is scored with the B-rules.
 //! 4. Echo paragraphs (B-E1 suffix, B-E2 prefix) are removed from the
-//!    joined units.
+//!    joined units. A unit of a headline's shape is guarded (it reads as
+//!    the next story's headline), except as the suffix echo of a one-line
+//!    headline: a headline's tail repeated by a page break.
 //! 5. [`flags`] runs on the final text and reports unbalanced quotes and
 //!    brackets (B-Q) without editing.
 //!
@@ -734,6 +736,45 @@ fn decide_zh(
     } else {
         grammar::bound_opening(ta, tb)
     };
+    // B-D3 on A alone is lifted by a whole dictionary word across the
+    // break after a line that does not end like a finished phrase: the
+    // head of a cut paragraph reads like a headline (`　　第十一届环青海湖
+    // 国际公路自⏎行车赛今天…`, `　　预计十二五末，陕西⏎中低收入…`), but a
+    // headline does not end inside a word. Not when B opens like a lead
+    // (`据…`, `今天…`, `央视网消息…`): a headline's last character and the
+    // lead's first can read as one word, and so can they when the lead
+    // repeats the headline (read on all of xwlb: `北京：百姓宣讲 迎接十八大⏎
+    // 为迎接党的十八大…` is `大为`, `…耿雁生⏎日方…` `生日`, `…成功我大⏎
+    // 同是…` `大同`): only a line whose next line shares none of its
+    // bigrams (`lead_shares_bigram`) is lifted, and not a `title name`
+    // line with a space (`国防部新闻发言人 耿雁生⏎日方…`, `生日`).
+    let word_lifts_headline = || {
+        ta.chars().count() > 8
+            && !ta.contains([' ', '\u{3000}', '\u{a0}'])
+            && !lead_shares_bigram(ta, tb)
+            && !starts_with_opener(tb)
+            && !tb.starts_with("央视网")
+            && !tb.starts_with("新华社")
+            && !tb.starts_with("本报")
+            && dict_word().is_some()
+            && words::whole_word_across(ta, tb).is_some()
+    };
+    // A of a headline's shape whose line after it repeats none of its
+    // bigrams: not a veto, −2 (`B-D3soft`, below), so B-S1 alone keeps the
+    // break (`习近平发表重要讲话⏎李强主持`), and so does B-S1 with B-H2
+    // (`跨专业，做我想做的⏎我没考化学类的，…`, a subhead of sogouc).
+    // Only where B is a whole paragraph's head: not in a hard-wrapped file
+    // (B is one line of the lead, `我国探明一处特大型金矿⏎国土资源部消息，
+    // 经过10⏎年勘探…`), and not after a line of eight characters or fewer
+    // (list options, `正在追着看⏎看过n遍`), and not a line with a space in
+    // it (a `title name` credit, `国防部新闻发言人　耿雁生⏎日方调整…`; a
+    // headline of spaced parts).
+    let a_headline = a_starts_unit && (headline_shape(ta) || short_deck(ta));
+    let soft_headline = a_headline
+        && geo.wrap_width.is_none()
+        && ta.chars().count() > 8
+        && !ta.contains([' ', '\u{3000}', '\u{a0}'])
+        && !lead_shares_bigram(ta, tb);
     let unfinished = bracket == Some(true)
         || opens_prohibited(tb)
         || bound.is_some()
@@ -764,7 +805,7 @@ fn decide_zh(
         veto(&mut d, "B-R3");
     } else if unfinished {
         d.signals.push("B-D:lifted".into());
-    } else if (a_starts_unit && (headline_shape(ta) || short_deck(ta))) || headline_shape(tb) {
+    } else if headline_shape(tb) || (a_headline && !word_lifts_headline() && !soft_headline) {
         veto(&mut d, "B-D3");
     } else if glued_headline(ta, tb, a_starts_unit) {
         veto(&mut d, "B-R10");
@@ -810,7 +851,9 @@ fn decide_zh(
         add(&mut d, "B-S1b", 4);
         if para_break
             && geo.wrap_width.is_none()
-            && (!geo.edited(a) || !is_pause(ca) || matches!(ca, '；' | ';'))
+            && (!is_pause(ca)
+                || matches!(ca, '；' | ';')
+                || !(geo.edited(a) || geo.damaged(cx.text, cx.lines)))
         {
             add(&mut d, "B-R5", -3);
             if starts_with_continuation(tb) {
@@ -930,8 +973,15 @@ fn decide_zh(
         .signals
         .iter()
         .all(|s| matches!(s, Signal::Weight("B-S1", None, _)));
-    if para_break && only_s1 && (head_fragment_len(tb) > 5 || cb == '“' || cb == '"') {
+    if para_break
+        && only_s1
+        && !(ta.chars().count() > 30 && geo.damaged(cx.text, cx.lines))
+        && (head_fragment_len(tb) > 5 || cb == '“' || cb == '"')
+    {
         add(&mut d, "B-R13", -1);
+    }
+    if soft_headline && !unfinished && !headline_shape(tb) && !word_lifts_headline() {
+        add(&mut d, "B-D3soft", -2);
     }
     finish(cx, d, ta, tb)
 }
@@ -1490,7 +1540,13 @@ fn analyse(text: &str, cfg: &Config, reports: bool) -> (Vec<Edit>, Vec<BoundaryR
             }) {
                 let prev = len_of(pk);
                 if p < prev && p * 10 < prev * 8 {
-                    if guarded() {
+                    // A headline's tail repeated as its own line is an
+                    // echo too (`…李鹏为核工业总公司工作会议发来贺信⏎⏎业总公司
+                    // 工作会议发来贺信`): a headline-shaped unit is guarded
+                    // only after a unit that is not a one-line headline.
+                    let (pf, pl) = unit_items[pk];
+                    let after_headline = pf == pl && headline_shape(cx.content(items[pf]));
+                    if unit_guarded(u) || (!after_headline && guarded()) {
                         kept.push(u);
                         continue;
                     }

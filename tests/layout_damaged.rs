@@ -1,0 +1,89 @@
+//! Damage the layout stage reads from the file in front of it. Real xwlb
+//! files (`fixtures/layout-damaged`, see its SOURCES.md) whose own breaks
+//! say they are damaged: the stage joins the breaks a transcript's priors
+//! would keep, and still keeps a credit line apart. A headline whose tail
+//! a page break repeated as a line of its own (an xwlb headline and lead,
+//! the echo made here): the echo goes, the headline stays.
+
+use newsclean::normalize::normalize;
+use newsclean::Config;
+
+fn fixture(name: &str) -> String {
+    let path = format!(
+        "{}/fixtures/layout-damaged/xwlb/2013/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Byte offsets where a `layout.join` edit starts.
+fn joins(text: &str) -> Vec<usize> {
+    normalize(text, &Config::default())
+        .edits
+        .iter()
+        .filter(|p| p.edit.rule == "layout.join")
+        .map(|p| p.edit.start)
+        .collect()
+}
+
+/// The offset just after `a` (which must occur once in `text`).
+fn after(text: &str, a: &str) -> usize {
+    assert_eq!(text.matches(a).count(), 1, "{a:?} occurs once");
+    text.find(a).unwrap() + a.len()
+}
+
+#[test]
+fn a_damaged_transcript_joins_after_a_pause_mark_and_inside_words() {
+    let t = fixture("20131222.txt");
+    let j = joins(&t);
+    for a in ["剩下的5000多万元，裴春亮表示，这些年，", "扰乱正常"] {
+        let at = after(&t, a);
+        assert!(j.contains(&at), "break after {a:?} joined: {j:?}");
+    }
+    let out = normalize(&t, &Config::default()).text;
+    assert!(out.contains("这些年，自己企业干得不错"), "joined text");
+    assert!(out.contains("扰乱正常医疗秩序违法犯罪活动"), "joined text");
+}
+
+#[test]
+fn a_credit_line_stays_apart_though_a_word_spans_its_break() {
+    let t = fixture("20131226.txt");
+    let at = after(&t, "国防部新闻发言人\u{3000}耿雁生");
+    assert!(
+        t[at..].starts_with("\n\n\u{3000}\u{3000}日方调整"),
+        "the fixture has the credit before 日方调整"
+    );
+    assert!(
+        !joins(&t).contains(&at),
+        "国防部新闻发言人　耿雁生 kept apart from 日方调整…"
+    );
+}
+
+#[test]
+fn the_tail_of_a_headline_repeated_as_its_own_line_is_an_echo() {
+    let headline = "外交部长王毅召见日驻华大使向日方提出严正交涉和强烈抗议";
+    let lead = "\u{3000}\u{3000}央视网消息（新闻联播）：中国外交部部长王毅26号下午召见日本驻华大使木寺昌人，代表中国政府提出严正交涉和强烈抗议。";
+    let text = format!("{headline}\n\n日驻华大使向日方提出严正交涉和强烈抗议\n\n{lead}\n");
+    let out = normalize(&text, &Config::default());
+    let echoes: Vec<_> = out
+        .edits
+        .iter()
+        .filter(|p| p.edit.rule == "layout.echo")
+        .collect();
+    assert_eq!(echoes.len(), 1, "{:?}", out.text);
+    assert!(
+        out.text.starts_with(&format!("{headline}\n\n央视网消息")),
+        "{:?}",
+        out.text
+    );
+    // The headline's tail alone after a paragraph (not a headline) is
+    // not taken for an echo: it reads as the next story's headline.
+    let para = "中国外交部部长王毅二十六日下午召见日本驻华大使木寺昌人，代表中国政府就此向日方提出严正交涉和强烈抗议";
+    let text = format!("{para}\n\n向日方提出严正交涉和强烈抗议\n\n{lead}\n");
+    let out = normalize(&text, &Config::default());
+    assert!(
+        out.edits.iter().all(|p| p.edit.rule != "layout.echo"),
+        "{:?}",
+        out.text
+    );
+}
