@@ -92,6 +92,7 @@ fn night(dir: &std::path::Path, n: u32, keys: u32, rng: &mut Rng) -> (f64, f64, 
             inputs: vec![format!("dumps/{n:04}")],
             docs,
             blocks_added: 0,
+            near: None,
         })
         .expect("commit");
     (looked, r.commit_secs, r.merge_secs, r.merged)

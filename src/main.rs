@@ -518,6 +518,9 @@ fn clean(args: cli::CleanArgs, color: ColorChoice, out: &mut Stdout) -> u8 {
             }
         }
     }
+    for w in &outcome.warnings {
+        msg!("newsclean: warning: {w}");
+    }
     if !args.quiet {
         say_index_commit(&outcome);
     }

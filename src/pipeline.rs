@@ -137,6 +137,9 @@ pub struct RunOutcome {
     pub index_error: Option<IndexError>,
     /// What the index commit did (`--index`, not `--check`).
     pub index_commit: Option<CommitReport>,
+    /// Things the user should know that did not fail the run (printed on
+    /// stderr): an earlier run's near-duplicate signatures not used.
+    pub warnings: Vec<String>,
     /// Input `-`: the output of the text read on stdin (its cleaned text,
     /// or its bytes unchanged when it failed), for stdout; `None` with
     /// `check` or other inputs.
@@ -237,6 +240,7 @@ pub fn run(
     progress(Progress::Discovered(source.len()));
     let (out_dir, report_dir) = (plan.out_dir.as_deref(), plan.report_dir.as_deref());
     let mut index = RunIndex::open(opts.index.as_ref(), out_dir, report_dir, opts.check)?;
+    let (mut near, warnings) = near_index(&index, &opts.config)?;
     let (out_tree, report_tree) = (
         open_opt(out_dir, "output")?,
         open_opt(report_dir, "report")?,
@@ -264,14 +268,11 @@ pub fn run(
             reports: opts.reports,
             doc_keys: Default::default(),
         };
-        run.drive(
-            0..source.len() as u32,
-            &mut report,
-            index.seen(),
-            &mut crate::near::NearIndex::new(),
-        );
+        run.drive(0..source.len() as u32, &mut report, index.seen(), &mut near);
         run.doc_keys.into_inner()
     });
+    let near_export = near_export(&mut near, &opts.config, &source);
+    drop(near);
     // What was in the output folder before this run and is not one of its
     // outputs: listed as stale, removed with --prune.
     let ours = source.outputs(report.rows());
@@ -282,7 +283,8 @@ pub fn run(
     // Block keys only, as before document keys existed (those are counted
     // by the rows with status `duplicate` and the index commit).
     let inserted = index.inserted() - doc_keys as usize;
-    let (index_commit, index_error) = commit_index(index, opts, &plan, &source, started, doc_keys);
+    let (index_commit, index_error) =
+        commit_index(index, opts, &plan, &source, started, doc_keys, near_export);
     if let Some(e) = &index_error {
         report.error(format!("index not committed: {e}"));
     }
@@ -303,6 +305,7 @@ pub fn run(
         report_error,
         index_error,
         index_commit,
+        warnings,
         stdout: source.take_stdout(),
     })
 }
@@ -340,6 +343,7 @@ pub(crate) fn commit_index(
     source: &dyn DocSource,
     started: SystemTime,
     doc_keys: u64,
+    near: Option<(u64, u64, Vec<u8>)>,
 ) -> (Option<CommitReport>, Option<IndexError>) {
     if let Err(e) = index.health() {
         return (None, Some(e));
@@ -349,10 +353,57 @@ pub(crate) fn commit_index(
         .map(|i| source.name(i).to_string())
         .collect();
     let blocks = index.inserted() as u64 - doc_keys;
-    match index.commit(info.started, info.inputs, docs, blocks) {
+    match index.commit(info.started, info.inputs, docs, blocks, near) {
         Ok(c) => (c, None),
         Err(e) => (None, Some(e)),
     }
+}
+
+/// The run's near index: with `--index`, first every document the live
+/// earlier runs kept (their near files, oldest first), so near copies are
+/// found across nights as one run over all of them finds them; set to
+/// export what this run keeps when the run will commit. A run whose near
+/// settings differ from an earlier run's cannot compare signatures with
+/// it: that run's are not used, and a warning says so.
+fn near_index(
+    index: &RunIndex,
+    cfg: &crate::Config,
+) -> Result<(crate::near::NearIndex, Vec<String>), RunError> {
+    let mut near = crate::near::NearIndex::new();
+    let mut warnings = Vec::new();
+    let rules = crate::near::NearRules::of(cfg);
+    if !rules.any() {
+        return Ok((near, warnings));
+    }
+    let (past, commits) = index.past_near().map_err(RunError::Index)?;
+    let settings = rules.settings();
+    for p in past {
+        if p.settings != settings {
+            warnings.push(format!(
+                "{}: run {:?} made its near-duplicate signatures with other [dedup.near] settings (ngram, permutations, bands, document_bands); they are not used, near copies of its documents are not found",
+                p.path.display(),
+                p.run
+            ));
+            continue;
+        }
+        near.add_past(&p.run, &p.body, &rules)
+            .map_err(|why| RunError::Index(IndexError::corrupt(&p.path, why)))?;
+    }
+    if commits {
+        near.enable_export();
+    }
+    Ok((near, warnings))
+}
+
+/// What the run's near index exports for the index commit (see
+/// [`near_index`]): settings fingerprint, documents, body.
+fn near_export(
+    near: &mut crate::near::NearIndex,
+    cfg: &crate::Config,
+    source: &dyn DocSource,
+) -> Option<(u64, u64, Vec<u8>)> {
+    let (docs, body) = near.export(&|i| source.name(i).to_string());
+    (docs > 0).then(|| (crate::near::NearRules::of(cfg).settings(), docs, body))
 }
 
 /// The summary's run block.

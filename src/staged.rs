@@ -68,6 +68,11 @@
 //! in corpus order, and finishes it as `clean` does: the kept-copy pages,
 //! the `stale` list of `--out`, `index.html`, `summary.json`.
 //!
+//! Near-duplicates of a staged run with `--index` are found within the
+//! run only: the earlier runs' near files are not read, and `report`
+//! commits no near file for the run (a later nightly `clean` does not see
+//! this run's documents as near candidates).
+//!
 //! **`--index`** (nightly runs): `apply` opens the store read-only and
 //! looks every key up there first (a key kept on an earlier run is
 //! `Origin::Earlier`, whatever the shards decided; no shard remembers
@@ -1716,6 +1721,7 @@ pub fn report(work: &Path, report_dir: &Path) -> Result<RunOutcome, RunError> {
         report_error,
         index_error,
         index_commit,
+        warnings: Vec::new(),
         stdout: None,
     })
 }
@@ -1779,7 +1785,10 @@ fn commit_staged(
             }
         }
     }
-    crate::pipeline::commit_index(index, opts, plan, corpus, started, doc_keys)
+    // A staged run records no near-duplicate signatures (see the module
+    // doc): a later night finds near copies of its documents only within
+    // itself.
+    crate::pipeline::commit_index(index, opts, plan, corpus, started, doc_keys, None)
 }
 
 /// Shard `m`'s parts file: its header, its documents' parts (with

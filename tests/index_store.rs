@@ -97,6 +97,7 @@ fn night(dir: &Path, run: &str, docs: &[&Doc]) -> Vec<Option<Origin>> {
         inputs: vec![format!("dumps/{run}")],
         docs: docs.iter().map(|d| d.path.clone()).collect(),
         blocks_added: n,
+        near: None,
     })
     .unwrap();
     answers
@@ -277,6 +278,7 @@ fn many_nights_merge_and_every_key_keeps_its_provenance() {
                 inputs: vec!["dump".into()],
                 docs: (0..7).map(|d| format!("night{n}/doc{d}.txt")).collect(),
                 blocks_added: 300,
+                near: None,
             })
             .unwrap();
         assert!(r.segments <= 8, "{r:?}");
@@ -346,6 +348,7 @@ fn a_second_writer_is_refused_at_once_naming_the_index_and_the_holder() {
             inputs: vec!["d".into()],
             docs: vec!["x.txt".into()],
             blocks_added: 1,
+            near: None,
         })
         .unwrap();
     let s = store::stats(&dir).unwrap();
@@ -374,6 +377,7 @@ fn a_waiting_writer_gets_the_index_when_the_first_commits() {
             inputs: vec![],
             docs: vec!["a.txt".into()],
             blocks_added: 1,
+            near: None,
         })
         .unwrap();
     assert_eq!(
@@ -597,6 +601,7 @@ fn synth_night(dir: &Path, n: u32, keys: &[Key]) -> Vec<(Key, Origin)> {
         inputs: vec!["dump".into()],
         docs: (0..7).map(|d| format!("night{n}/doc{d}.txt")).collect(),
         blocks_added: keys.len() as u64,
+        near: None,
     })
     .unwrap();
     expect
@@ -800,6 +805,7 @@ fn kill_night(dir: &Path, n: u32, announce: bool) -> Duration {
         inputs: vec![format!("dumps/{n}")],
         docs,
         blocks_added: 0,
+        near: None,
     })
     .unwrap();
     t.elapsed()
@@ -1021,6 +1027,7 @@ proptest! {
                         inputs: vec![],
                         docs: (0..3).map(|d| format!("{id}/doc{d}.txt")).collect(),
                         blocks_added: mine.len() as u64,
+                        near: None,
                     }).unwrap();
                     model.retain(|(r, _)| *r != id);
                     model.push((id, mine));

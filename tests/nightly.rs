@@ -203,29 +203,24 @@ fn three_nights_in_order_equal_one_run_over_all() {
         earlier >= 10,
         "the nights repeat blocks of earlier nights: {earlier}"
     );
-    // Near-duplicates are found within a night only (their signatures are
-    // not in the index; README "Near-duplicates"): the one run also flags
-    // `n2/cctv/a-again.txt` (night 1's transcript with an item appended)
-    // as an edited copy of `n1/cctv/a.txt`. Such records are
-    // flags only (the cleaned copies above are the same); every other
-    // record is the one run's.
-    let (near, all_changes): (Vec<&Value>, Vec<&Value>) = all_changes.iter().partition(|r| {
-        r["rule"]
-            .as_str()
-            .is_some_and(|r| r.starts_with("dedup.near-"))
-    });
+    // Near-duplicates too (their signatures are in the index): the one
+    // run flags `n2/cctv/a-again.txt` (night 1's transcript with an item
+    // appended) as an edited copy of `n1/cctv/a.txt`, and night 2 does so
+    // against night 1's copy, naming the run.
+    let near_flags = |v: &[Value]| {
+        v.iter()
+            .filter(|r| {
+                r["rule"]
+                    .as_str()
+                    .is_some_and(|r| r.starts_with("dedup.near-"))
+            })
+            .count()
+    };
     assert!(
-        near.iter().all(|r| r["start"] == r["end"]),
-        "flags only: {near:?}"
+        near_flags(&all_changes) > 0,
+        "the one run finds near copies"
     );
-    let nightly_changes: Vec<&Value> = nightly_changes
-        .iter()
-        .filter(|r| {
-            !r["rule"]
-                .as_str()
-                .is_some_and(|r| r.starts_with("dedup.near-"))
-        })
-        .collect();
+    assert_eq!(near_flags(&nightly_changes), near_flags(&all_changes));
     assert_eq!(nightly_changes.len(), all_changes.len());
     for (a, b) in nightly_changes.iter().zip(&all_changes) {
         assert_eq!(a, b);
@@ -502,6 +497,21 @@ fn a_damaged_index_is_a_clear_error() {
     assert_code(&index_cmd(&["verify".as_ref(), ix.as_os_str()]), 78);
     std::fs::write(&rep, &counts).unwrap();
     assert_code(&index_cmd(&["verify".as_ref(), ix.as_os_str()]), 0);
+    // The run's near-duplicate signatures damaged: the same.
+    let near = std::fs::read_dir(&ix)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "ncn"))
+        .expect("night 1's near file");
+    let sigs = std::fs::read(&near).unwrap();
+    let mut bad = sigs.clone();
+    bad[sigs.len() / 2] ^= 1;
+    std::fs::write(&near, &bad).unwrap();
+    let err = refused("near");
+    assert!(err.contains(&near.display().to_string()), "{err}");
+    assert_code(&index_cmd(&["verify".as_ref(), ix.as_os_str()]), 78);
+    std::fs::write(&near, &sigs).unwrap();
+    assert_code(&index_cmd(&["verify".as_ref(), ix.as_os_str()]), 0);
     // A manifest that is not one.
     std::fs::write(ix.join("MANIFEST"), "garbage\n").unwrap();
     let err = refused("manifest");
@@ -628,4 +638,139 @@ fn check_reads_the_index_and_never_writes_it_and_names_are_the_shown_ones() {
     ]);
     assert_code(&o, 1);
     assert!(!none.exists());
+}
+
+/// The planted near-duplicates of `fixtures/near` (edited copies of
+/// documents and paragraphs of real news, see its SOURCES.md) over three
+/// nights: the originals on night 1, their edited copies on night 2, the
+/// documents hosting copied paragraphs and the negatives on night 3.
+fn near_nights(root: &Path) -> [PathBuf; 3] {
+    let corpus = self::root().join("fixtures/near/corpus");
+    let nights = [root.join("n1"), root.join("n2"), root.join("n3")];
+    for (night, part) in [
+        (&nights[0], "0base"),
+        (&nights[1], "1copy"),
+        (&nights[2], "2host"),
+        (&nights[2], "3neg"),
+    ] {
+        copy_tree(&corpus.join(part), &night.join(part));
+    }
+    nights
+}
+
+#[test]
+fn near_duplicates_across_nights_equal_one_run_over_all() {
+    let tmp = tempfile::tempdir().unwrap();
+    let nights = near_nights(&tmp.path().join("dumps"));
+    let all = tmp.path().join("all");
+    let mut args: Vec<OsString> = vec!["clean".into()];
+    args.extend(nights.iter().map(|n| n.clone().into_os_string()));
+    args.extend(["--out".into(), all.clone().into(), "--quiet".into()]);
+    assert_code(&newsclean(&args), 0);
+    let all_out = tree(&all);
+    let all_changes = changes(&report_of(&all));
+    let all_rows = summary(&report_of(&all));
+
+    let ix = tmp.path().join("index");
+    let mut nightly_changes = Vec::new();
+    let mut duplicates = 0;
+    for (k, night) in nights.iter().enumerate() {
+        let name = format!("n{}", k + 1);
+        let out = tmp.path().join("clean").join(&name);
+        run_night(night, &out, &ix, &[]);
+        for (rel, bytes) in tree(&out) {
+            let want = all_out
+                .get(&format!("{name}/{rel}"))
+                .unwrap_or_else(|| panic!("{name}/{rel} not in the one run"));
+            assert!(*want == bytes, "{name}/{rel} differs from the one run");
+        }
+        // The same documents removed whole as the one run removes.
+        let s = summary(&report_of(&out));
+        for row in s["files"].as_array().unwrap() {
+            let rel = format!("{name}/{}", row["path"].as_str().unwrap());
+            assert_eq!(row["status"], file_row(&all_rows, &rel)["status"], "{rel}");
+            duplicates += usize::from(row["status"] == "duplicate");
+        }
+        nightly_changes.extend(as_one_run(&name, changes(&report_of(&out))));
+    }
+    assert!(
+        duplicates >= 10,
+        "edited copies removed whole: {duplicates}"
+    );
+    // Every record the same, near ones included, kept copies on earlier
+    // nights named with their run.
+    let near = |v: &[Value], rule: &str| v.iter().filter(|r| r["rule"] == rule).count();
+    for rule in ["dedup.near-document", "dedup.near-paragraph"] {
+        assert!(near(&all_changes, rule) > 0, "the one run has {rule}");
+        assert_eq!(
+            near(&nightly_changes, rule),
+            near(&all_changes, rule),
+            "{rule}"
+        );
+    }
+    assert_eq!(nightly_changes.len(), all_changes.len());
+    for (a, b) in nightly_changes.iter().zip(&all_changes) {
+        assert_eq!(a, b);
+    }
+    let n2 = changes(&report_of(&tmp.path().join("clean/n2")));
+    let across = n2
+        .iter()
+        .find(|r| r["rule"] == "dedup.near-document")
+        .expect("night 2 has near copies of night 1's documents");
+    assert_eq!(across["duplicate_of"]["run"], "n1", "{across}");
+    assert!(
+        across["duplicate_of"]["file"]
+            .as_str()
+            .unwrap()
+            .starts_with("0base/"),
+        "{across}"
+    );
+}
+
+#[test]
+fn near_signatures_of_other_settings_are_not_used_and_a_warning_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let nights = near_nights(&tmp.path().join("dumps"));
+    let ix = tmp.path().join("index");
+    let cfg = tmp.path().join("other.toml");
+    std::fs::write(&cfg, "[dedup.near]\nbands = 16\n").unwrap();
+    let other = ["--config", cfg.to_str().unwrap()];
+    let out = |n: &str| tmp.path().join(n);
+    let near_of_n1 = |n: &str| {
+        changes(&report_of(&out(n)))
+            .iter()
+            .filter(|r| {
+                r["rule"].as_str().unwrap().starts_with("dedup.near-")
+                    && r["duplicate_of"]["run"] == "n1"
+            })
+            .count()
+    };
+    run_night(&nights[0], &out("n1"), &ix, &[]);
+    // Night 3 with other settings; night 2 with night 1's: it finds the
+    // near copies of night 1 and says night 3's signatures are not used.
+    let o = run_night(&nights[2], &out("n3"), &ix, &other);
+    let err = stderr(&o);
+    assert!(
+        err.contains("warning") && err.contains("run \"n1\"") && err.contains("[dedup.near]"),
+        "{err}"
+    );
+    let o = run_night(&nights[1], &out("n2"), &ix, &[]);
+    let err = stderr(&o);
+    assert!(
+        err.contains("run \"n3\"") && !err.contains("run \"n1\""),
+        "{err}"
+    );
+    assert!(near_of_n1("n2") > 0, "night 2 finds night 1's near copies");
+    // Night 2 again with the other settings: none of night 1's found.
+    assert_code(
+        &index_cmd(&["drop".as_ref(), ix.as_os_str(), "n2".as_ref()]),
+        0,
+    );
+    let o = run_night(&nights[1], &out("n2"), &ix, &other);
+    assert!(stderr(&o).contains("run \"n1\""), "{}", stderr(&o));
+    assert_eq!(
+        near_of_n1("n2"),
+        0,
+        "no near copy of night 1 with other settings"
+    );
 }

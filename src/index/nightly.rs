@@ -15,7 +15,7 @@
 use std::path::{Path, PathBuf};
 
 use super::memory::MemoryIndex;
-use super::store::{CommitReport, DiskIndex, IndexError, RunRecord};
+use super::store::{CommitReport, DiskIndex, IndexError, PastNear, RunRecord};
 use super::SeenIndex;
 use crate::pipeline::RunError;
 
@@ -110,16 +110,28 @@ impl RunIndex {
         }
     }
 
+    /// The near-duplicate signatures of the live earlier runs (none in
+    /// memory), oldest first, verified; and whether this run's will be
+    /// committed (a run on the store that is not `--check`).
+    pub(crate) fn past_near(&self) -> Result<(Vec<PastNear>, bool), IndexError> {
+        match self {
+            RunIndex::Memory(_) => Ok((Vec::new(), false)),
+            RunIndex::Disk { index, read_only } => Ok((index.past_near()?, !read_only)),
+        }
+    }
+
     /// Commit the run's kept keys (nothing in memory or read-only). `docs`
     /// are the documents' shown names in corpus order (unique, also when
     /// two inputs hold the same relative path), `blocks` the run's block
-    /// keys added.
+    /// keys added, `near` its near-duplicate signatures (see
+    /// [`RunRecord::near`]).
     pub(crate) fn commit(
         self,
         date: String,
         inputs: Vec<String>,
         docs: Vec<String>,
         blocks: u64,
+        near: Option<(u64, u64, Vec<u8>)>,
     ) -> Result<Option<CommitReport>, IndexError> {
         match self {
             RunIndex::Memory(_)
@@ -132,6 +144,7 @@ impl RunIndex {
                     inputs,
                     docs,
                     blocks_added: blocks,
+                    near,
                 })
                 .map(Some),
         }

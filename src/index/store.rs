@@ -21,6 +21,11 @@
 //!                     documents repeated and in how many, for `[dedup]
 //!                     many_documents`; named by its run in the manifest,
 //!                     read whole at open
+//! DIR/near-NNNNNNNNNN.ncn
+//!                     a run's near-duplicate signatures (`near.rs`): the
+//!                     documents it kept, as its near index held them;
+//!                     named by its run in the manifest, read whole when
+//!                     a run's near index is made
 //! DIR/MANIFEST.tmp    only between writing and renaming a manifest
 //! ```
 //!
@@ -100,8 +105,11 @@
 //! let mut ix = DiskIndex::open(dir, run_id, wait)?;      // --check: open_read_only
 //! …resolve: ix.lookup(key), and ix.insert(key, here) on a miss…
 //! ix.health()?;                                         // before writing outputs
-//! ix.commit(RunRecord { date, inputs, docs, blocks_added })?;
+//! ix.commit(RunRecord { date, inputs, docs, blocks_added, near })?;
 //! ```
+//!
+//! The run's near index is made first from [`DiskIndex::past_near`] (the
+//! live earlier runs' near files) and its export is the record's `near`.
 //!
 //! `docs[i]` is the path of document `i` ([`Here::doc`]) relative to its
 //! input, as `duplicate_of` of a later run will name it. Dropping the
@@ -116,6 +124,7 @@
 //! written; 66 no index in that folder (`index stats`, `verify`, `drop`);
 //! 64 `index drop` of a run the index does not have.
 
+mod near;
 mod repeats;
 mod segment;
 
@@ -131,6 +140,7 @@ use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::{count_repeats, Here, Key, KeyHasher, Origin, Repeats, SeenIndex};
+pub use near::{NearMeta, PastNear};
 use repeats::is_repeats_name;
 pub use repeats::RepeatsMeta;
 use segment::{Entry, SegMeta, Segment, SegmentWriter};
@@ -289,6 +299,10 @@ pub struct RunInfo {
     /// documents repeated and in how many; none when it repeated nothing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repeats: Option<RepeatsMeta>,
+    /// Its near-duplicate signatures: the documents it kept; none when
+    /// the near rules were off or it kept no document with paragraphs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub near: Option<NearMeta>,
 }
 
 /// What a run tells [`DiskIndex::commit`] about itself.
@@ -303,6 +317,10 @@ pub struct RunRecord {
     pub docs: Vec<String>,
     /// How many of the inserted keys are block keys.
     pub blocks_added: u64,
+    /// Its near-duplicate signatures (`NearIndex::export`): the settings
+    /// fingerprint, the number of documents and the body; none to write
+    /// no near file.
+    pub near: Option<(u64, u64, Vec<u8>)>,
 }
 
 /// What a commit did.
@@ -383,6 +401,12 @@ fn read_manifest(dir: &Path) -> Result<Option<Manifest>, IndexError> {
     for r in &m.runs {
         if let Some(f) = r.repeats.as_ref().filter(|f| !is_repeats_name(&f.file)) {
             return Err(corrupt(&format!("bad repeat file name {:?}", f.file)));
+        }
+        if let Some(f) = r.near.as_ref().filter(|f| !near::is_near_name(&f.file)) {
+            return Err(corrupt(&format!(
+                "bad near-duplicate file name {:?}",
+                f.file
+            )));
         }
     }
     Ok(Some(m))
@@ -543,7 +567,7 @@ fn manifest_or_new(dir: &Path) -> Result<(Manifest, bool), IndexError> {
     Ok((Manifest::default(), true))
 }
 
-/// The files `m` names: its segments and its runs' repeat files.
+/// The files `m` names: its segments and its runs' repeat and near files.
 fn named_files(m: &Manifest) -> HashSet<&str> {
     m.segments
         .iter()
@@ -553,15 +577,20 @@ fn named_files(m: &Manifest) -> HashSet<&str> {
                 .iter()
                 .filter_map(|r| Some(r.repeats.as_ref()?.file.as_str())),
         )
+        .chain(
+            m.runs
+                .iter()
+                .filter_map(|r| Some(r.near.as_ref()?.file.as_str())),
+        )
         .collect()
 }
 
-/// Whether `name` is an index data file (a segment or a repeat file).
+/// Whether `name` is an index data file (a segment, a repeat or a near file).
 fn is_data_name(name: &str) -> bool {
-    is_segment_name(name) || is_repeats_name(name)
+    is_segment_name(name) || is_repeats_name(name) || near::is_near_name(name)
 }
 
-/// Removes segment and repeat files the manifest does not name, and a
+/// Removes segment, repeat and near files the manifest does not name, and a
 /// stale `MANIFEST.tmp` (only with the writer lock held).
 fn remove_unnamed(dir: &Path, m: &Manifest) -> Result<(), IndexError> {
     let named = named_files(m);
@@ -659,6 +688,19 @@ impl DiskIndex {
             failure: Mutex::new(None),
             manifest,
         }
+    }
+
+    /// The near-duplicate signatures of the live runs other than this run
+    /// id (whose earlier attempt a re-run replaces), oldest commit first,
+    /// each file read whole and verified.
+    pub fn past_near(&self) -> Result<Vec<PastNear>, IndexError> {
+        self.manifest
+            .runs
+            .iter()
+            .filter(|r| r.id != self.run_id)
+            .filter_map(|r| Some((r, r.near.as_ref()?)))
+            .map(|(r, f)| near::read(&self.dir, f, &r.id))
+            .collect()
     }
 
     /// The committed runs (oldest commit first).
@@ -784,6 +826,7 @@ impl DiskIndex {
             blocks_added: rec.blocks_added,
             keys: entries.len() as u64,
             repeats: None,
+            near: None,
         });
         m.next_seq = seq
             .checked_add(1)
@@ -805,6 +848,12 @@ impl DiskIndex {
             m.next_file += 1;
             let meta = repeats::write(&dir, &name, &self.my_repeats)?;
             m.runs.last_mut().expect("pushed above").repeats = Some(meta);
+        }
+        if let Some((settings, documents, body)) = rec.near.filter(|n| n.1 > 0) {
+            let name = near::near_name(m.next_file);
+            m.next_file += 1;
+            let meta = near::write(&dir, &name, settings, documents, &body)?;
+            m.runs.last_mut().expect("pushed above").near = Some(meta);
         }
         // The run is committed here; merging is upkeep after it, with a
         // commit of its own, so a night's commit never waits for a merge
@@ -1124,6 +1173,11 @@ pub fn stats(dir: &Path) -> Result<Stats, IndexError> {
         .iter()
         .filter_map(|r| Some(r.repeats.as_ref()?.bytes))
         .sum::<u64>();
+    bytes += m
+        .runs
+        .iter()
+        .filter_map(|r| Some(r.near.as_ref()?.bytes))
+        .sum::<u64>();
     Ok(Stats {
         format: FORMAT_VERSION,
         keys: m.runs.iter().map(|r| r.keys).sum(),
@@ -1193,6 +1247,12 @@ pub fn verify(dir: &Path) -> Result<Verified, IndexError> {
         }
     }
     let manifest = dir.join(MANIFEST);
+    // The near files: read whole, checksum and length checked.
+    for r in &m.runs {
+        if let Some(f) = &r.near {
+            near::read(dir, f, &r.id)?;
+        }
+    }
     for r in &m.runs {
         let Some(f) = &r.repeats else { continue };
         let mut t = Repeats::default();

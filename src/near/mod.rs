@@ -47,8 +47,13 @@
 //!   document (4 bytes a shingle, about one shingle per Han character),
 //!   a record per paragraph, and two LSH tables of 32-bit band keys.
 //!
-//! With `--index`, near-duplicates are found within the run only: the
-//! signatures of earlier nights are not persisted yet.
+//! Nightly runs (`--index`): the index holds, per run, the documents its
+//! near index held as kept ([`NearIndex::export`], the store's near file);
+//! a run's near index first holds those of every live earlier run, oldest
+//! first ([`NearIndex::add_past`]), so candidates are met in the order one
+//! run over all the nights meets them, and a match names the earlier run
+//! ([`Origin::Earlier`]). Staged runs with `--index` do not (yet): within
+//! the run only, and they record no signatures.
 //!
 //! Staged and distributed runs (`staged.rs`): a shard's near index first
 //! holds every earlier shard's documents ([`Earlier`], written by
@@ -98,6 +103,9 @@ pub const MAX_ROWS: usize = 64;
 pub const CONTAINMENT: f32 = 0.9;
 /// Paragraphs with fewer shingles are left to exact dedup.
 pub const MIN_SHINGLES: u32 = 20;
+/// Version of the shingles, MinHash and band keys: a change to any of them
+/// makes signatures an index holds incomparable (bump it then).
+pub const SIGNATURE_VERSION: u32 = 1;
 
 /// What `[dedup] near_paragraph` does with a near-identical paragraph.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -238,6 +246,23 @@ impl Default for NearRules {
 }
 
 impl NearRules {
+    /// Fingerprint of the settings the signatures depend on (what an
+    /// index's near file was made with; see `index/store/near.rs`).
+    pub fn settings(&self) -> u64 {
+        let mut b = Vec::with_capacity(24);
+        for x in [
+            SIGNATURE_VERSION,
+            self.ngram,
+            self.permutations,
+            self.bands,
+            self.document_bands,
+            MIN_SHINGLES,
+        ] {
+            b.extend_from_slice(&x.to_le_bytes());
+        }
+        xxhash_rust::xxh3::xxh3_64(&b)
+    }
+
     /// The near rules of `cfg`.
     pub fn of(cfg: &crate::config::Config) -> NearRules {
         let n = cfg.near;
@@ -427,7 +452,13 @@ struct ParaRec {
     key: u64,
     /// Its number among its document's paragraphs.
     k: u32,
+    /// Kept on an earlier run: its document in `NearIndex::past`
+    /// ([`THIS_RUN`] otherwise).
+    past: u32,
 }
+
+/// `past` of an item kept in this run (or an earlier shard of it).
+const THIS_RUN: u32 = u32::MAX;
 
 /// A kept document's sets, each allocated at its size (one growing arena
 /// would copy everything at each doubling and hold both copies then).
@@ -445,6 +476,17 @@ struct DocRec {
     /// Its document key's hash: an exact copy is `dedup.document`'s (or,
     /// with that rule off, kept), never a near-duplicate.
     key: Option<u64>,
+    /// See `ParaRec::past`.
+    past: u32,
+}
+
+/// A document kept on an earlier run (`--index`), as its run recorded it.
+#[derive(Debug)]
+struct PastDoc {
+    /// That run's id.
+    run: std::sync::Arc<str>,
+    /// Its path relative to that run's input, as recorded then.
+    path: String,
 }
 
 /// Hasher of the LSH tables: their keys are hashes already.
@@ -528,9 +570,27 @@ pub struct NearIndex {
     /// were candidates, and this run's documents held.
     consulted: Vec<(u32, u32)>,
     added: Vec<u32>,
+    /// Documents kept on earlier runs (`--index`, [`NearIndex::add_past`]),
+    /// held before everything else: items below `past_docs` and
+    /// `past_paras` are theirs.
+    past: Vec<PastDoc>,
+    past_docs: u32,
+    past_paras: u32,
+    /// With `--index` (not `--check`): what this run holds, for the store
+    /// ([`NearIndex::export`]).
+    export: Option<Export>,
     /// Per paragraph of this run (from `earlier_paras` on): 0 without
     /// bands, 1 with bands, 2 in the paragraph LSH table.
     state: Vec<u8>,
+}
+
+/// What [`NearIndex::export`] writes: each held document encoded as an
+/// [`Earlier`] when it was added, with its order, its first paragraph
+/// number, its number of paragraphs and where its bytes start.
+#[derive(Default)]
+struct Export {
+    bytes: Vec<u8>,
+    docs: Vec<(u32, u32, u32, usize)>,
 }
 
 /// A document of an earlier shard of a staged run, as the near index
@@ -773,6 +833,100 @@ impl NearIndex {
         NearIndex::default()
     }
 
+    /// Keep what this run holds as kept, for [`NearIndex::export`] (a
+    /// nightly run that commits; before any document is added).
+    pub fn enable_export(&mut self) {
+        self.export = Some(Export::default());
+    }
+
+    /// The documents this run held as kept, for the index (`--index`),
+    /// each with its shown name (`name_of` its order in the run) and
+    /// which of its paragraphs were held as kept: the body of the run's
+    /// near file (see [`NearIndex::add_past`] for the reading side).
+    /// Returns the number of documents and the body; none without
+    /// [`NearIndex::enable_export`] or when nothing was held.
+    pub fn export(&mut self, name_of: &dyn Fn(u32) -> String) -> (u64, Vec<u8>) {
+        let Some(x) = self.export.take() else {
+            return (0, Vec::new());
+        };
+        let mut out = Vec::with_capacity(x.bytes.len() + x.docs.len() * 64);
+        let base = self.earlier_paras as usize;
+        for (k, &(doc, first, n, start)) in x.docs.iter().enumerate() {
+            let end = x.docs.get(k + 1).map_or(x.bytes.len(), |d| d.3);
+            let name = name_of(doc);
+            out.extend_from_slice(&(name.len() as u32).to_le_bytes());
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(&x.bytes[start..end]);
+            for i in 0..n as usize {
+                out.push(u8::from(self.state[first as usize + i - base] == 2));
+            }
+        }
+        (x.docs.len() as u64, out)
+    }
+
+    /// Hold the documents an earlier run kept (`body`: the run's near
+    /// file, [`NearIndex::export`] of that run) as kept, before anything
+    /// of this run: their sets, their document bands, the bands of the
+    /// paragraphs that run held as kept. A match against one names that
+    /// run, the document's path and line ([`Origin::Earlier`]). Runs are
+    /// added in the order they ran, so candidates are visited in the order
+    /// one run over all the nights would meet them.
+    pub fn add_past(&mut self, run: &str, body: &[u8], rules: &NearRules) -> Result<usize, String> {
+        debug_assert!(self.added.is_empty() && self.state.is_empty());
+        debug_assert!(self.earlier_docs == self.past_docs);
+        let run: std::sync::Arc<str> = run.into();
+        let mut at = 0usize;
+        let mut n = 0usize;
+        while at < body.len() {
+            let len = body
+                .get(at..at + 4)
+                .map(|b| u32::from_le_bytes(b.try_into().expect("4")) as usize)
+                .ok_or("truncated near-duplicate record")?;
+            at += 4;
+            let name = body
+                .get(at..at + len)
+                .and_then(|b| std::str::from_utf8(b).ok())
+                .ok_or("a near-duplicate record's name is cut or not UTF-8")?;
+            at += len;
+            let (e, used) = Earlier::decode(&body[at..])?;
+            at += used;
+            let np = e.prints.paras.len();
+            let mask = body
+                .get(at..at + np)
+                .ok_or("truncated near-duplicate record")?;
+            at += np;
+            let past = self.past.len() as u32;
+            self.past.push(PastDoc {
+                run: run.clone(),
+                path: name.to_string(),
+            });
+            let (d0, p0) = (self.docs.len(), self.paras.len());
+            self.add_earlier(&e, rules, &|k| mask[k as usize] == 1);
+            for d in &mut self.docs[d0..] {
+                d.past = past;
+            }
+            for r in &mut self.paras[p0..] {
+                r.past = past;
+            }
+            n += 1;
+        }
+        self.past_docs = self.docs.len() as u32;
+        self.past_paras = self.paras.len() as u32;
+        Ok(n)
+    }
+
+    /// The kept copy an item names.
+    fn origin(&self, at: Here, past: u32) -> Origin {
+        match self.past.get(past as usize) {
+            None => Origin::ThisRun(at),
+            Some(d) => Origin::Earlier {
+                run: d.run.to_string(),
+                path: d.path.clone(),
+                line: at.line,
+            },
+        }
+    }
+
     /// The shingle sets held, in bytes (for the memory figures).
     pub fn bytes(&self) -> usize {
         self.sets
@@ -809,6 +963,7 @@ impl NearIndex {
                 n: x.n,
                 key: e.keys[k],
                 k: k as u32,
+                past: THIS_RUN,
             });
         }
         if !p.doc_bands.is_empty() {
@@ -818,6 +973,7 @@ impl NearIndex {
                 para: first,
                 paras: p.paras.len() as u32,
                 key: e.key,
+                past: THIS_RUN,
             });
             self.doc_lsh.insert(&p.doc_bands, d);
         }
@@ -875,7 +1031,11 @@ impl NearIndex {
         let t0 = Instant::now();
         let mut cand = std::mem::take(&mut self.cand);
         self.doc_lsh.candidates(&p.doc_bands, &mut cand);
-        for &d in cand.iter().take_while(|&&d| d < self.earlier_docs) {
+        for &d in cand
+            .iter()
+            .skip_while(|&&d| d < self.past_docs)
+            .take_while(|&&d| d < self.earlier_docs)
+        {
             self.consulted
                 .push((self.docs[d as usize].at.doc, u32::MAX));
         }
@@ -903,13 +1063,13 @@ impl NearIndex {
             let mut b = std::mem::take(&mut self.scratch);
             for &d in &cand {
                 let rec = self.docs[d as usize];
-                debug_assert!(rec.at.doc < order);
+                debug_assert!(rec.past != THIS_RUN || rec.at.doc < order);
                 let ps = &self.paras[rec.para as usize..(rec.para + rec.paras) as usize];
                 union_into(ps.iter().map(|x| self.set_of(x)), &mut b);
                 if let Some((score, remove)) = verdict(&a, &af, &b, rules, false) {
                     let m = NearMatch {
                         block: 0,
-                        kept: Origin::ThisRun(rec.at),
+                        kept: self.origin(rec.at, rec.past),
                         score,
                         remove,
                     };
@@ -943,6 +1103,11 @@ impl NearIndex {
         });
         if !p.paras.is_empty() {
             self.added.push(at.doc);
+            if let Some(x) = self.export.as_mut() {
+                let start = x.bytes.len();
+                Earlier::of(p, blocks, lines, at, key).encode(&mut x.bytes);
+                x.docs.push((at.doc, first, p.paras.len() as u32, start));
+            }
         }
         for (k, x) in p.paras.iter().enumerate() {
             self.paras.push(ParaRec {
@@ -955,6 +1120,7 @@ impl NearIndex {
                 n: x.n,
                 key: blocks[x.block as usize].key.hash,
                 k: k as u32,
+                past: THIS_RUN,
             });
             self.state.push(u8::from(x.band != u32::MAX));
         }
@@ -965,6 +1131,7 @@ impl NearIndex {
                 para: first,
                 paras: p.paras.len() as u32,
                 key,
+                past: THIS_RUN,
             });
             self.doc_lsh.insert(&p.doc_bands, d);
         }
@@ -991,7 +1158,11 @@ impl NearIndex {
         let bands = &p.bands[x.band as usize..x.band as usize + rules.bands as usize];
         let mut cand = std::mem::take(&mut self.cand);
         self.para_lsh.candidates(bands, &mut cand);
-        for &c in cand.iter().take_while(|&&c| c < self.earlier_paras) {
+        for &c in cand
+            .iter()
+            .skip_while(|&&c| c < self.past_paras)
+            .take_while(|&&c| c < self.earlier_paras)
+        {
             let r = &self.paras[c as usize];
             self.consulted.push((r.at.doc, r.k));
         }
@@ -1009,7 +1180,7 @@ impl NearIndex {
                 let remove = removable && mode == NearMode::Remove;
                 let m = NearMatch {
                     block: x.block as usize,
-                    kept: Origin::ThisRun(rec.at),
+                    kept: self.origin(rec.at, rec.past),
                     score,
                     remove,
                 };
