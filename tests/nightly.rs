@@ -577,6 +577,17 @@ fn a_file_that_repeats_a_kept_file_goes_whole() {
         .sum();
     assert!(listed > 1, "nights 2 and 3 repeat night 1: {stats}");
     assert_eq!(stats["repeated_keys"], listed, "{stats}");
+    // Each night's near-duplicate signatures: the documents it kept with
+    // paragraphs, counted and sized.
+    let near: u64 = stats["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["near"]["documents"].as_u64().unwrap_or(0))
+        .sum();
+    assert!(near >= 6, "{stats}");
+    assert_eq!(stats["near_documents"], near, "{stats}");
+    assert!(stats["near_bytes"].as_u64().unwrap() < stats["bytes"].as_u64().unwrap());
     check(&n3, "old/story.txt", Some("n1"), "story.txt");
     let rules = newsclean(["rules"]);
     assert!(String::from_utf8_lossy(&rules.stdout).contains("dedup.document"));

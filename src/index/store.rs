@@ -1110,7 +1110,11 @@ pub struct Stats {
     /// Keys listed in the runs' repeat files (`[dedup] many_documents`),
     /// summed over the runs.
     pub repeated_keys: u64,
-    /// Bytes of the manifest, the segment files and the repeat files.
+    /// Documents in the runs' near files (near-duplicate signatures).
+    pub near_documents: u64,
+    /// Bytes of the near files.
+    pub near_bytes: u64,
+    /// Bytes of the manifest, the segment, repeat and near files.
     pub bytes: u64,
 }
 
@@ -1134,18 +1138,23 @@ impl fmt::Display for Stats {
             )?;
         }
         let per_key = if self.keys > 0 {
-            format!(" ({:.1} bytes a key)", self.bytes as f64 / self.keys as f64)
+            format!(
+                " ({:.1} bytes a key without the signatures)",
+                (self.bytes - self.near_bytes) as f64 / self.keys as f64
+            )
         } else {
             String::new()
         };
         write!(
             f,
-            "{} runs, {} keys ({} entries stored) in {} segment files, {} repeat counts, {} bytes on disk{per_key}, format {}",
+            "{} runs, {} keys ({} entries stored) in {} segment files, {} repeat counts, near-duplicate signatures of {} documents ({} bytes), {} bytes on disk{per_key}, format {}",
             self.runs.len(),
             self.keys,
             self.entries,
             self.segments,
             self.repeated_keys,
+            self.near_documents,
+            self.near_bytes,
             self.bytes,
             self.format
         )
@@ -1173,11 +1182,12 @@ pub fn stats(dir: &Path) -> Result<Stats, IndexError> {
         .iter()
         .filter_map(|r| Some(r.repeats.as_ref()?.bytes))
         .sum::<u64>();
-    bytes += m
+    let near_bytes = m
         .runs
         .iter()
         .filter_map(|r| Some(r.near.as_ref()?.bytes))
         .sum::<u64>();
+    bytes += near_bytes;
     Ok(Stats {
         format: FORMAT_VERSION,
         keys: m.runs.iter().map(|r| r.keys).sum(),
@@ -1188,6 +1198,12 @@ pub fn stats(dir: &Path) -> Result<Stats, IndexError> {
             .iter()
             .filter_map(|r| Some(r.repeats.as_ref()?.keys))
             .sum(),
+        near_documents: m
+            .runs
+            .iter()
+            .filter_map(|r| Some(r.near.as_ref()?.documents))
+            .sum(),
+        near_bytes,
         runs: m.runs,
         bytes,
     })
