@@ -154,7 +154,7 @@ impl Default for NearConfig {
             threshold: 0.8,
             ngram: 5,
             permutations: 128,
-            bands: 20,
+            bands: 32,
             flag_threshold: 0.5,
             document_bands: 32,
         }
