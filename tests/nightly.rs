@@ -155,6 +155,35 @@ fn as_one_run(night: &str, records: Vec<Value>) -> Vec<Value> {
         .collect()
 }
 
+/// One run over `nights` together (into `tmp/all`), then the nights in
+/// order against one index (into `tmp/clean/nK`, run id `nK`), each
+/// night's cleaned copies checked against the one run's. Returns the one
+/// run's output folder and each night's name and output folder.
+fn one_run_and_nights(tmp: &Path, nights: &[PathBuf]) -> (PathBuf, Vec<(String, PathBuf)>) {
+    let all = tmp.join("all");
+    let mut args: Vec<OsString> = vec!["clean".into()];
+    args.extend(nights.iter().map(|n| n.clone().into_os_string()));
+    args.extend(["--out".into(), all.clone().into(), "--quiet".into()]);
+    assert_code(&newsclean(&args), 0);
+    let all_out = tree(&all);
+    let ix = tmp.join("index");
+    let mut outs = Vec::new();
+    for (k, night) in nights.iter().enumerate() {
+        let name = format!("n{}", k + 1);
+        let out = tmp.join("clean").join(&name);
+        run_night(night, &out, &ix, &[]);
+        // Same cleaned copies as the one run.
+        for (rel, bytes) in tree(&out) {
+            let want = all_out
+                .get(&format!("{name}/{rel}"))
+                .unwrap_or_else(|| panic!("{name}/{rel} not in the one run"));
+            assert!(*want == bytes, "{name}/{rel} differs from the one run");
+        }
+        outs.push((name, out));
+    }
+    (all, outs)
+}
+
 fn index_cmd(args: &[&std::ffi::OsStr]) -> std::process::Output {
     let mut a: Vec<&std::ffi::OsStr> = vec!["index".as_ref()];
     a.extend_from_slice(args);
@@ -165,35 +194,19 @@ fn index_cmd(args: &[&std::ffi::OsStr]) -> std::process::Output {
 fn three_nights_in_order_equal_one_run_over_all() {
     let tmp = tempfile::tempdir().unwrap();
     let nights = make_nights(&tmp.path().join("dumps"));
-    let all = tmp.path().join("all");
-    let mut args: Vec<OsString> = vec!["clean".into()];
-    args.extend(nights.iter().map(|n| n.clone().into_os_string()));
-    args.extend(["--out".into(), all.clone().into(), "--quiet".into()]);
-    assert_code(&newsclean(&args), 0);
+    let (all, outs) = one_run_and_nights(tmp.path(), &nights);
     let all_out = tree(&all);
     let all_changes = changes(&report_of(&all));
     assert!(all_out.contains_key("n1/story.txt"), "{:?}", all_out.keys());
-
-    let ix = tmp.path().join("index");
     let mut nightly_changes = Vec::new();
     let mut earlier = 0;
-    for (k, night) in nights.iter().enumerate() {
-        let name = format!("n{}", k + 1);
-        let out = tmp.path().join("clean").join(&name);
-        run_night(night, &out, &ix, &[]);
-        // Same cleaned copies as the one run.
-        for (rel, bytes) in tree(&out) {
-            let want = all_out
-                .get(&format!("{name}/{rel}"))
-                .unwrap_or_else(|| panic!("{name}/{rel} not in the one run"));
-            assert!(*want == bytes, "{name}/{rel} differs from the one run");
-        }
-        let recs = changes(&report_of(&out));
+    for (name, out) in &outs {
+        let recs = changes(&report_of(out));
         earlier += recs
             .iter()
             .filter(|r| r["duplicate_of"].get("run").is_some())
             .count();
-        nightly_changes.extend(as_one_run(&name, recs));
+        nightly_changes.extend(as_one_run(name, recs));
     }
     let nightly_files: usize = (1..=3)
         .map(|k| tree(&tmp.path().join(format!("clean/n{k}"))).len())
@@ -673,36 +686,20 @@ fn near_nights(root: &Path) -> [PathBuf; 3] {
 fn near_duplicates_across_nights_equal_one_run_over_all() {
     let tmp = tempfile::tempdir().unwrap();
     let nights = near_nights(&tmp.path().join("dumps"));
-    let all = tmp.path().join("all");
-    let mut args: Vec<OsString> = vec!["clean".into()];
-    args.extend(nights.iter().map(|n| n.clone().into_os_string()));
-    args.extend(["--out".into(), all.clone().into(), "--quiet".into()]);
-    assert_code(&newsclean(&args), 0);
-    let all_out = tree(&all);
+    let (all, outs) = one_run_and_nights(tmp.path(), &nights);
     let all_changes = changes(&report_of(&all));
     let all_rows = summary(&report_of(&all));
-
-    let ix = tmp.path().join("index");
     let mut nightly_changes = Vec::new();
     let mut duplicates = 0;
-    for (k, night) in nights.iter().enumerate() {
-        let name = format!("n{}", k + 1);
-        let out = tmp.path().join("clean").join(&name);
-        run_night(night, &out, &ix, &[]);
-        for (rel, bytes) in tree(&out) {
-            let want = all_out
-                .get(&format!("{name}/{rel}"))
-                .unwrap_or_else(|| panic!("{name}/{rel} not in the one run"));
-            assert!(*want == bytes, "{name}/{rel} differs from the one run");
-        }
+    for (name, out) in &outs {
         // The same documents removed whole as the one run removes.
-        let s = summary(&report_of(&out));
+        let s = summary(&report_of(out));
         for row in s["files"].as_array().unwrap() {
             let rel = format!("{name}/{}", row["path"].as_str().unwrap());
             assert_eq!(row["status"], file_row(&all_rows, &rel)["status"], "{rel}");
             duplicates += usize::from(row["status"] == "duplicate");
         }
-        nightly_changes.extend(as_one_run(&name, changes(&report_of(&out))));
+        nightly_changes.extend(as_one_run(name, changes(&report_of(out))));
     }
     assert!(
         duplicates >= 10,

@@ -412,6 +412,48 @@ fn read_manifest(dir: &Path) -> Result<Option<Manifest>, IndexError> {
     Ok(Some(m))
 }
 
+/// Reads the data file `dir/file` whole (a repeat or near file): at
+/// least `header` bytes, starting with `magic` and a format version (u32
+/// at byte 8) this build reads, else an error naming it (`what` says
+/// which kind of file it should be). Returns its path and bytes.
+fn read_data_file(
+    dir: &Path,
+    file: &str,
+    magic: &[u8; 8],
+    (header, version): (usize, u32),
+    what: &str,
+) -> Result<(PathBuf, Vec<u8>), IndexError> {
+    let path = dir.join(file);
+    let bytes = fs::read(&path).map_err(|e| IndexError::io(&path, e))?;
+    if bytes.len() < header || &bytes[..8] != magic {
+        return Err(IndexError::corrupt(
+            &path,
+            format!("not a newsclean {what} file"),
+        ));
+    }
+    let found = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
+    if found > version {
+        return Err(IndexError::NewerFormat {
+            file: path,
+            found,
+            supported: version,
+        });
+    }
+    Ok((path, bytes))
+}
+
+/// Writes `parts` one after the other to `dir/name` and fsyncs it; its
+/// length.
+fn write_data_file(dir: &Path, name: &str, parts: &[&[u8]]) -> Result<u64, IndexError> {
+    let path = dir.join(name);
+    let mut f = File::create(&path).map_err(|e| IndexError::io(&path, e))?;
+    for p in parts {
+        f.write_all(p).map_err(|e| IndexError::io(&path, e))?;
+    }
+    f.sync_all().map_err(|e| IndexError::io(&path, e))?;
+    Ok(parts.iter().map(|p| p.len() as u64).sum())
+}
+
 fn is_segment_name(name: &str) -> bool {
     name.strip_prefix("seg-")
         .and_then(|n| n.strip_suffix(".ncx"))

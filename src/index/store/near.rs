@@ -22,8 +22,6 @@
 //! before the manifest that names it (with its exact length) is renamed
 //! into place; a file no manifest names is removed by the next writer.
 
-use std::fs::{self, File};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -87,37 +85,20 @@ pub(super) fn write(
     bytes.extend_from_slice(&documents.to_le_bytes());
     bytes.extend_from_slice(&settings.to_le_bytes());
     bytes.extend_from_slice(&xxh3_64(body).to_le_bytes());
-    let path = dir.join(name);
-    let mut f = File::create(&path).map_err(|e| IndexError::io(&path, e))?;
-    f.write_all(&bytes)
-        .and_then(|_| f.write_all(body))
-        .and_then(|_| f.sync_all())
-        .map_err(|e| IndexError::io(&path, e))?;
+    let written = super::write_data_file(dir, name, &[&bytes, body])?;
     Ok(NearMeta {
         file: name.to_string(),
         documents,
-        bytes: (bytes.len() + body.len()) as u64,
+        bytes: written,
     })
 }
 
 /// Reads the file `meta` names in `dir` (of run `run`), every byte checked.
 pub(super) fn read(dir: &Path, meta: &NearMeta, run: &str) -> Result<PastNear, IndexError> {
-    let path = dir.join(&meta.file);
-    let mut bytes = fs::read(&path).map_err(|e| IndexError::io(&path, e))?;
+    let (path, mut bytes) =
+        super::read_data_file(dir, &meta.file, MAGIC, (HEADER, VERSION), "near-duplicate")?;
     let corrupt = |why: String| IndexError::corrupt(&path, why);
-    if bytes.len() < HEADER || &bytes[..8] != MAGIC {
-        return Err(corrupt("not a newsclean near-duplicate file".into()));
-    }
-    let u32_at = |o: usize| u32::from_le_bytes(bytes[o..o + 4].try_into().expect("4 bytes"));
     let u64_at = |o: usize| u64::from_le_bytes(bytes[o..o + 8].try_into().expect("8 bytes"));
-    let version = u32_at(8);
-    if version > VERSION {
-        return Err(IndexError::NewerFormat {
-            file: path,
-            found: version,
-            supported: VERSION,
-        });
-    }
     if bytes.len() as u64 != meta.bytes || u64_at(16) != meta.documents {
         return Err(corrupt(format!(
             "truncated or damaged: {} bytes and {} documents, the manifest says {} bytes and {} documents",
@@ -143,6 +124,7 @@ pub(super) fn read(dir: &Path, meta: &NearMeta, run: &str) -> Result<PastNear, I
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     #[test]
     fn a_written_file_reads_back_and_damage_is_refused() {

@@ -22,8 +22,6 @@
 //! (with its exact length and checksum) is renamed into place; a file no
 //! manifest names is removed by the next writer, as a segment is.
 
-use std::fs::{self, File};
-use std::io::Write;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -77,15 +75,11 @@ pub(super) fn write(dir: &Path, name: &str, table: &Repeats) -> Result<RepeatsMe
     bytes.extend_from_slice(&(recs.len() as u64).to_le_bytes());
     bytes.extend_from_slice(&xxh3_64(&body).to_le_bytes());
     bytes.extend_from_slice(&body);
-    let path = dir.join(name);
-    let mut f = File::create(&path).map_err(|e| IndexError::io(&path, e))?;
-    f.write_all(&bytes)
-        .and_then(|_| f.sync_all())
-        .map_err(|e| IndexError::io(&path, e))?;
+    let written = super::write_data_file(dir, name, &[&bytes])?;
     Ok(RepeatsMeta {
         file: name.to_string(),
         keys: recs.len() as u64,
-        bytes: bytes.len() as u64,
+        bytes: written,
     })
 }
 
@@ -96,22 +90,10 @@ pub(super) fn read_into(
     meta: &RepeatsMeta,
     into: &mut Repeats,
 ) -> Result<(), IndexError> {
-    let path = dir.join(&meta.file);
-    let bytes = fs::read(&path).map_err(|e| IndexError::io(&path, e))?;
+    let (path, bytes) =
+        super::read_data_file(dir, &meta.file, MAGIC, (HEADER, VERSION), "repeat-count")?;
     let corrupt = |why: String| IndexError::corrupt(&path, why);
-    if bytes.len() < HEADER || &bytes[..8] != MAGIC {
-        return Err(corrupt("not a newsclean repeat-count file".into()));
-    }
-    let u32_at = |o: usize| u32::from_le_bytes(bytes[o..o + 4].try_into().expect("4 bytes"));
     let u64_at = |o: usize| u64::from_le_bytes(bytes[o..o + 8].try_into().expect("8 bytes"));
-    let version = u32_at(8);
-    if version > VERSION {
-        return Err(IndexError::NewerFormat {
-            file: path,
-            found: version,
-            supported: VERSION,
-        });
-    }
     let records = u64_at(16);
     let want = (HEADER as u64).checked_add(records.saturating_mul(RECORD as u64));
     if want != Some(bytes.len() as u64) || bytes.len() as u64 != meta.bytes {
@@ -140,6 +122,7 @@ pub(super) fn read_into(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     #[test]
     fn a_written_file_reads_back_and_damage_is_refused() {
