@@ -359,9 +359,10 @@ pub(crate) fn commit_index(
     }
 }
 
-/// The run's near index: with `--index`, first every document the live
-/// earlier runs kept (their near files, oldest first), so near copies are
-/// found across nights as one run over all of them finds them; set to
+/// The run's near index: with `--index`, first every document the latest
+/// `[dedup.near] index_runs` live earlier runs kept (their near files,
+/// oldest first), so near copies are found across nights as one run over
+/// them finds them; set to
 /// export what this run keeps when the run will commit. A run whose near
 /// settings differ from an earlier run's cannot compare signatures with
 /// it: that run's are not used, and a warning says so.
@@ -375,7 +376,9 @@ fn near_index(
     if !rules.any() {
         return Ok((near, warnings));
     }
-    let (past, commits) = index.past_near().map_err(RunError::Index)?;
+    let (past, commits) = index
+        .past_near(cfg.near.index_runs as usize)
+        .map_err(RunError::Index)?;
     let settings = rules.settings();
     for p in past {
         if p.settings != settings {

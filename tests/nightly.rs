@@ -782,3 +782,38 @@ fn near_signatures_of_other_settings_are_not_used_and_a_warning_says_so() {
         "no near copy of night 1 with other settings"
     );
 }
+
+#[test]
+fn near_candidates_across_nights_are_the_latest_index_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let nights = near_nights(&tmp.path().join("dumps"));
+    let near_of = |out: &Path, run: &str| {
+        changes(&report_of(out))
+            .iter()
+            .filter(|r| {
+                r["rule"].as_str().unwrap().starts_with("dedup.near-")
+                    && r["duplicate_of"]["run"] == run
+            })
+            .count()
+    };
+    let mut found = Vec::new();
+    for runs in ["7", "1"] {
+        let ix = tmp.path().join(format!("index-{runs}"));
+        let cfg = tmp.path().join(format!("runs-{runs}.toml"));
+        std::fs::write(&cfg, format!("[dedup.near]\nindex_runs = {runs}\n")).unwrap();
+        let c = ["--config", cfg.to_str().unwrap()];
+        let out = |k: usize| tmp.path().join(format!("{runs}/n{k}"));
+        for (k, night) in nights.iter().enumerate() {
+            run_night(night, &out(k + 1), &ix, &c);
+        }
+        // Night 2 always sees night 1; night 3 sees night 1's
+        // documents only while it is among the latest `index_runs`.
+        assert!(near_of(&out(2), "n1") > 0, "index_runs {runs}");
+        found.push(near_of(&out(3), "n1"));
+    }
+    assert!(
+        found[0] > 0,
+        "night 3 has near copies of night 1: {found:?}"
+    );
+    assert_eq!(found[1], 0, "with index_runs = 1 night 1 is out of reach");
+}

@@ -110,13 +110,13 @@ impl RunIndex {
         }
     }
 
-    /// The near-duplicate signatures of the live earlier runs (none in
-    /// memory), oldest first, verified; and whether this run's will be
-    /// committed (a run on the store that is not `--check`).
-    pub(crate) fn past_near(&self) -> Result<(Vec<PastNear>, bool), IndexError> {
+    /// The near-duplicate signatures of the latest `runs` live earlier
+    /// runs (none in memory), oldest first, verified; and whether this
+    /// run's will be committed (a run on the store that is not `--check`).
+    pub(crate) fn past_near(&self, runs: usize) -> Result<(Vec<PastNear>, bool), IndexError> {
         match self {
             RunIndex::Memory(_) => Ok((Vec::new(), false)),
-            RunIndex::Disk { index, read_only } => Ok((index.past_near()?, !read_only)),
+            RunIndex::Disk { index, read_only } => Ok((index.past_near(runs)?, !read_only)),
         }
     }
 

@@ -732,14 +732,18 @@ impl DiskIndex {
         }
     }
 
-    /// The near-duplicate signatures of the live runs other than this run
-    /// id (whose earlier attempt a re-run replaces), oldest commit first,
-    /// each file read whole and verified.
-    pub fn past_near(&self) -> Result<Vec<PastNear>, IndexError> {
-        self.manifest
+    /// The near-duplicate signatures of the latest `runs` live runs other
+    /// than this run id (whose earlier attempt a re-run replaces), oldest
+    /// commit first, each file read whole and verified.
+    pub fn past_near(&self, runs: usize) -> Result<Vec<PastNear>, IndexError> {
+        let earlier: Vec<&RunInfo> = self
+            .manifest
             .runs
             .iter()
             .filter(|r| r.id != self.run_id)
+            .collect();
+        earlier[earlier.len().saturating_sub(runs)..]
+            .iter()
             .filter_map(|r| Some((r, r.near.as_ref()?)))
             .map(|(r, f)| near::read(&self.dir, f, &r.id))
             .collect()

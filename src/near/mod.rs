@@ -143,6 +143,10 @@ pub struct NearConfig {
     /// document_bands` rows): more, shorter bands than the paragraphs'
     /// so that copies near `flag_threshold` become candidates.
     pub document_bands: u32,
+    /// With `--index`: how many of the latest earlier runs' documents are
+    /// near candidates (their signatures are held in memory; 0: none).
+    /// Exact keys are looked up in every run whatever this is.
+    pub index_runs: u32,
 }
 
 impl Eq for NearConfig {}
@@ -157,6 +161,7 @@ impl Default for NearConfig {
             bands: 32,
             flag_threshold: 0.5,
             document_bands: 32,
+            index_runs: 7,
         }
     }
 }
