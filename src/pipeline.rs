@@ -376,11 +376,9 @@ fn near_index(
     if !rules.any() {
         return Ok((near, warnings));
     }
-    let (past, commits) = index
-        .past_near(cfg.near.index_runs as usize)
-        .map_err(RunError::Index)?;
     let settings = rules.settings();
-    for p in past {
+    for p in index.past_near(cfg.near.index_runs as usize) {
+        let p = p.map_err(RunError::Index)?;
         if p.settings != settings {
             warnings.push(format!(
                 "{}: run {:?} made its near-duplicate signatures with other [dedup.near] settings (ngram, permutations, bands, document_bands); they are not used, near copies of its documents are not found",
@@ -392,7 +390,7 @@ fn near_index(
         near.add_past(&p.run, &p.body, &rules)
             .map_err(|why| RunError::Index(IndexError::corrupt(&p.path, why)))?;
     }
-    if commits {
+    if index.commits() {
         near.enable_export();
     }
     Ok((near, warnings))

@@ -111,13 +111,28 @@ impl RunIndex {
     }
 
     /// The near-duplicate signatures of the latest `runs` live earlier
-    /// runs (none in memory), oldest first, verified; and whether this
-    /// run's will be committed (a run on the store that is not `--check`).
-    pub(crate) fn past_near(&self, runs: usize) -> Result<(Vec<PastNear>, bool), IndexError> {
+    /// runs (none in memory), oldest first, each read and verified when
+    /// the iterator comes to it.
+    pub(crate) fn past_near(
+        &self,
+        runs: usize,
+    ) -> Box<dyn Iterator<Item = Result<PastNear, IndexError>> + '_> {
         match self {
-            RunIndex::Memory(_) => Ok((Vec::new(), false)),
-            RunIndex::Disk { index, read_only } => Ok((index.past_near(runs)?, !read_only)),
+            RunIndex::Memory(_) => Box::new(std::iter::empty()),
+            RunIndex::Disk { index, .. } => Box::new(index.past_near(runs)),
         }
+    }
+
+    /// Whether this run's near-duplicate signatures will be committed (a
+    /// run on the store that is not `--check`).
+    pub(crate) fn commits(&self) -> bool {
+        matches!(
+            self,
+            RunIndex::Disk {
+                read_only: false,
+                ..
+            }
+        )
     }
 
     /// Commit the run's kept keys (nothing in memory or read-only). `docs`

@@ -734,19 +734,24 @@ impl DiskIndex {
 
     /// The near-duplicate signatures of the latest `runs` live runs other
     /// than this run id (whose earlier attempt a re-run replaces), oldest
-    /// commit first, each file read whole and verified.
-    pub fn past_near(&self, runs: usize) -> Result<Vec<PastNear>, IndexError> {
+    /// commit first, each file read whole and verified when the iterator
+    /// comes to it (one file in memory at a time).
+    pub fn past_near(
+        &self,
+        runs: usize,
+    ) -> impl Iterator<Item = Result<PastNear, IndexError>> + '_ {
         let earlier: Vec<&RunInfo> = self
             .manifest
             .runs
             .iter()
             .filter(|r| r.id != self.run_id)
             .collect();
-        earlier[earlier.len().saturating_sub(runs)..]
-            .iter()
+        let from = earlier.len().saturating_sub(runs);
+        earlier
+            .into_iter()
+            .skip(from)
             .filter_map(|r| Some((r, r.near.as_ref()?)))
             .map(|(r, f)| near::read(&self.dir, f, &r.id))
-            .collect()
     }
 
     /// The committed runs (oldest commit first).
