@@ -733,6 +733,29 @@ fn near_duplicates_across_nights_equal_one_run_over_all() {
             .starts_with("0base/"),
         "{across}"
     );
+    // The review page's card of a paragraph kept on night 1 names the run
+    // and shows the flagged copy's text (there is no kept text to diff).
+    let flag = changes(&report_of(&tmp.path().join("clean/n3")))
+        .into_iter()
+        .find(|r| r["rule"] == "dedup.near-paragraph" && r["duplicate_of"]["run"] == "n1")
+        .expect("night 3 flags a paragraph kept on night 1");
+    let text = std::fs::read_to_string(nights[2].join(flag["file"].as_str().unwrap())).unwrap();
+    let line = text
+        .lines()
+        .nth(flag["line"].as_u64().unwrap() as usize - 1)
+        .unwrap();
+    let piece: String = line.trim().chars().take(12).collect();
+    let pages: Vec<String> = tree(&report_of(&tmp.path().join("clean/n3")))
+        .into_iter()
+        .filter(|(rel, _)| rel.starts_with("near/"))
+        .map(|(_, b)| String::from_utf8(b).unwrap())
+        .collect();
+    assert!(
+        pages
+            .iter()
+            .any(|p| p.contains("Kept: run <span class=\"mono\">n1</span>") && p.contains(&piece)),
+        "a near card names night 1 and shows {piece:?}"
+    );
 }
 
 #[test]

@@ -220,8 +220,9 @@ fn card(o: &mut String, n: usize, c: &NearCard<'_>) {
         match &c.kept_text {
             Some((t, _)) => o.push_str(&diff_rows(t, &m.text, m.rule, c.kept.line)),
             None => {
-                // No kept text: the copy's own lines, unmarked.
-                let rows = compact(build_rows(&m.text, &[], &[]));
+                // No kept text: the copy's own lines, unmarked and whole
+                // (nothing in them is a change to collapse around).
+                let rows = build_rows(&m.text, &[], &[]);
                 rows_html(o, &rows, &[m.rule]);
             }
         }
