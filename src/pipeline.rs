@@ -64,7 +64,7 @@ use crate::discover;
 use crate::edit::Edit;
 use crate::emit::Tree;
 use crate::index::nightly::{IndexOptions, RunIndex};
-use crate::index::store::{CommitReport, IndexError};
+use crate::index::store::{CommitReport, DiskIndex, IndexError};
 use crate::index::{memory::MemoryIndex, SeenIndex};
 use crate::plan::Plan;
 use crate::report::summary::{rfc3339, RunInfo, Summary};
@@ -359,41 +359,73 @@ pub(crate) fn commit_index(
     }
 }
 
-/// The run's near index: with `--index`, first every document the latest
-/// `[dedup.near] index_runs` live earlier runs kept (their near files,
-/// oldest first), so near copies are found across nights as one run over
-/// them finds them; set to
-/// export what this run keeps when the run will commit. A run whose near
-/// settings differ from an earlier run's cannot compare signatures with
-/// it: that run's are not used, and a warning says so.
+/// The run's near index: with `--index`, first the documents of the
+/// earlier nights ([`add_past_nights`]); set to export what this run keeps
+/// when the run will commit. Returns it and the warnings.
 fn near_index(
     index: &RunIndex,
     cfg: &crate::Config,
 ) -> Result<(crate::near::NearIndex, Vec<String>), RunError> {
     let mut near = crate::near::NearIndex::new();
-    let mut warnings = Vec::new();
-    let rules = crate::near::NearRules::of(cfg);
-    if !rules.any() {
-        return Ok((near, warnings));
-    }
-    let settings = rules.settings();
-    for p in index.past_near(cfg.near.index_runs as usize) {
-        let p = p.map_err(RunError::Index)?;
-        if p.settings != settings {
-            warnings.push(format!(
-                "{}: run {:?} made its near-duplicate signatures with other [dedup.near] settings (ngram, permutations, bands, document_bands); they are not used, near copies of its documents are not found",
-                p.path.display(),
-                p.run
-            ));
-            continue;
-        }
-        near.add_past(&p.run, &p.body, &rules)
-            .map_err(|why| RunError::Index(IndexError::corrupt(&p.path, why)))?;
-    }
-    if index.commits() {
+    let warnings = match index.disk() {
+        Some(d) => add_past_nights(&mut near, d, cfg)?,
+        None => Vec::new(),
+    };
+    if index.commits() && crate::near::NearRules::of(cfg).any() {
         near.enable_export();
     }
     Ok((near, warnings))
+}
+
+/// Hold every document the latest `[dedup.near] index_runs` live earlier
+/// runs of `index` kept (their near files, oldest commit first, one read
+/// at a time), before anything of this run, so near copies are found
+/// across nights as one run over them finds them. A run whose signatures
+/// were made with other near settings cannot be compared: it is not read,
+/// and a warning says so (returned).
+pub(crate) fn add_past_nights(
+    near: &mut crate::near::NearIndex,
+    index: &DiskIndex,
+    cfg: &crate::Config,
+) -> Result<Vec<String>, RunError> {
+    let rules = crate::near::NearRules::of(cfg);
+    if !rules.any() {
+        return Ok(Vec::new());
+    }
+    let (past, warnings) = past_nights(index, cfg);
+    for (run, meta) in past {
+        let p = index.read_near(&run, &meta).map_err(RunError::Index)?;
+        near.add_past(&p.run, &p.body, &rules)
+            .map_err(|why| RunError::Index(IndexError::corrupt(&p.path, why)))?;
+    }
+    Ok(warnings)
+}
+
+/// The near files [`add_past_nights`] reads (those made with this run's
+/// settings) and the warnings about the others.
+pub(crate) fn past_nights(
+    index: &DiskIndex,
+    cfg: &crate::Config,
+) -> (Vec<(String, crate::index::store::NearMeta)>, Vec<String>) {
+    let rules = crate::near::NearRules::of(cfg);
+    if !rules.any() {
+        return (Vec::new(), Vec::new());
+    }
+    let settings = rules.settings();
+    let (same, other): (Vec<_>, Vec<_>) = index
+        .past_near(cfg.near.index_runs as usize)
+        .into_iter()
+        .partition(|(_, m)| m.settings == settings);
+    let warnings = other
+        .into_iter()
+        .map(|(run, m)| {
+            format!(
+                "{}: run {run:?} made its near-duplicate signatures with other [dedup.near] settings (ngram, permutations, bands, document_bands); they are not used, near copies of its documents are not found",
+                index.dir().join(&m.file).display()
+            )
+        })
+        .collect();
+    (same, warnings)
 }
 
 /// What the run's near index exports for the index commit (see

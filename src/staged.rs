@@ -68,10 +68,14 @@
 //! in corpus order, and finishes it as `clean` does: the kept-copy pages,
 //! the `stale` list of `--out`, `index.html`, `summary.json`.
 //!
-//! Near-duplicates of a staged run with `--index` are found within the
-//! run only: the earlier runs' near files are not read, and `report`
-//! commits no near file for the run (a later nightly `clean` does not see
-//! this run's documents as near candidates).
+//! Near-duplicates across nights (`--index`): each `apply` holds the
+//! earlier nights' documents first, as `clean` does
+//! (`pipeline::add_past_nights`, before the earlier shards'; they are
+//! fixed, never candidates `report` settles), and `report` commits the
+//! run's near file from the shards' near files and settled trailers
+//! ([`staged_near_export`]: the documents held as kept, with the
+//! paragraphs kept), so a later night reads a staged night as a `clean`
+//! one.
 //!
 //! **`--index`** (nightly runs): `apply` opens the store read-only and
 //! looks every key up there first (a key kept on an earlier run is
@@ -359,21 +363,28 @@ impl NearKept {
     }
 }
 
-/// The near index of shard `shard` before its first document: every
-/// document of the earlier shards with paragraphs (their near files),
-/// held as kept when `kept` says so (without it: all, and `report`
-/// checks those that were candidates).
+/// The near index of shard `shard` before its first document: with
+/// `--index`, the documents of the earlier nights first (as `clean` holds
+/// them, `pipeline::add_past_nights`); then every document of the earlier
+/// shards with paragraphs (their near files), held as kept when `kept`
+/// says so (without it: all, and `report` checks those that were
+/// candidates).
 fn earlier_near(
     work: &Path,
     ident: &Ident,
     shard: Part,
     cfg: &Config,
     kept: Option<&NearKept>,
+    disk: Option<&DiskIndex>,
 ) -> Result<crate::near::NearIndex, RunError> {
     let mut near = crate::near::NearIndex::new();
     let rules = crate::near::NearRules::of(cfg);
     if !rules.any() {
         return Ok(near);
+    }
+    if let Some(d) = disk {
+        // The warnings are `report`'s to give (it reads the same manifest).
+        crate::pipeline::add_past_nights(&mut near, d, cfg)?;
     }
     for i in 0..shard.i {
         let s = Part { i, n: shard.n };
@@ -1481,6 +1492,14 @@ fn apply_with(
     };
     serde_json::to_writer(&mut w, &head).map_err(|e| io_err(&parts_path, e))?;
     w.write_all(b"\n").map_err(|e| io_err(&parts_path, e))?;
+    let mut near = earlier_near(
+        work,
+        &ident,
+        shard,
+        &opts.config,
+        near_kept,
+        disk.as_deref(),
+    )?;
     let mut index = ShardIndex {
         disk,
         shard: shard.i,
@@ -1497,7 +1516,6 @@ fn apply_with(
         error: None,
         failed: 0,
     };
-    let mut near = earlier_near(work, &ident, shard, &opts.config, near_kept)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(plan.jobs)
         .build()
@@ -1698,8 +1716,19 @@ pub fn report(work: &Path, report_dir: &Path) -> Result<RunOutcome, RunError> {
         corpus.set_written(*d, *n);
     }
     let inserted = trailers.iter().map(|t| t.inserted as usize).sum();
+    let warnings = match store.as_ref().and_then(|i| i.disk()) {
+        Some(d) => crate::pipeline::past_nights(d, &opts.config).1,
+        None => Vec::new(),
+    };
     let (index_commit, index_error) = match store {
-        Some(index) => commit_staged(index, &opts, &plan, &corpus, &trailers, started),
+        Some(index) => {
+            let near =
+                staged_near_export(work, &ident, &manifests, &trailers, &opts.config, &corpus);
+            match near {
+                Ok(near) => commit_staged(index, &opts, &plan, &corpus, &trailers, started, near),
+                Err(e) => (None, Some(e)),
+            }
+        }
         None => (None, None),
     };
     if let Some(e) = &index_error {
@@ -1721,7 +1750,7 @@ pub fn report(work: &Path, report_dir: &Path) -> Result<RunOutcome, RunError> {
         report_error,
         index_error,
         index_commit,
-        warnings: Vec::new(),
+        warnings,
         stdout: None,
     })
 }
@@ -1769,6 +1798,7 @@ fn commit_staged(
     corpus: &Corpus,
     trailers: &[PartsTrailer],
     started: SystemTime,
+    near: Option<(u64, u64, Vec<u8>)>,
 ) -> (
     Option<crate::index::store::CommitReport>,
     Option<crate::index::store::IndexError>,
@@ -1785,10 +1815,49 @@ fn commit_staged(
             }
         }
     }
-    // A staged run records no near-duplicate signatures (see the module
-    // doc): a later night finds near copies of its documents only within
-    // itself.
-    crate::pipeline::commit_index(index, opts, plan, corpus, started, doc_keys, None)
+    crate::pipeline::commit_index(index, opts, plan, corpus, started, doc_keys, near)
+}
+
+/// The run's near-duplicate signatures for the index, as `clean`'s near
+/// index exports them (`NearIndex::export`): the documents the shards held
+/// as kept (their trailers, settled), from the shards' near files, each
+/// with its name and which of its paragraphs with bands were kept.
+fn staged_near_export(
+    work: &Path,
+    ident: &Ident,
+    manifests: &[ShardManifest],
+    trailers: &[PartsTrailer],
+    cfg: &Config,
+    corpus: &Corpus,
+) -> Result<Option<(u64, u64, Vec<u8>)>, crate::index::store::IndexError> {
+    let rules = crate::near::NearRules::of(cfg);
+    if !rules.any() {
+        return Ok(None);
+    }
+    let mut kept = NearKept::default();
+    for t in trailers {
+        kept.extend(t);
+    }
+    let (mut docs, mut body) = (0u64, Vec::new());
+    let n = manifests.len() as u32;
+    for i in 0..n {
+        read_near(work, ident, Part { i, n }, &mut |e| {
+            let d = e.at.doc;
+            if !kept.kept(d, u32::MAX) || e.prints.paras.is_empty() {
+                return;
+            }
+            let name = corpus.name(d);
+            body.extend_from_slice(&(name.len() as u32).to_le_bytes());
+            body.extend_from_slice(name.as_bytes());
+            e.encode(&mut body);
+            for (k, x) in e.prints.paras.iter().enumerate() {
+                body.push(u8::from(x.band != u32::MAX && kept.kept(d, k as u32)));
+            }
+            docs += 1;
+        })
+        .map_err(|e| crate::index::store::IndexError::BadRecord(e.to_string()))?;
+    }
+    Ok((docs > 0).then(|| (rules.settings(), docs, body)))
 }
 
 /// Shard `m`'s parts file: its header, its documents' parts (with

@@ -803,3 +803,57 @@ fn repeat_counts_across_shards_are_settled() {
             .unwrap();
     assert_ne!(settled["applied_again"], serde_json::json!([]), "{settled}");
 }
+
+/// Near-duplicates across nights staged: `fixtures/near` over three nights
+/// (originals, their edited copies, the documents hosting copied
+/// paragraphs and the negatives), each night staged in 3 shards with
+/// `--index`, clean as three nights of `clean --index`, byte for byte:
+/// the shards hold the earlier nights' signatures, `report` commits the
+/// night's, and the next night reads them as it reads `clean`'s.
+#[test]
+fn near_duplicates_across_nights_staged_are_clean_byte_for_byte() {
+    let tmp = tempfile::tempdir().unwrap();
+    let corpus = root().join("fixtures/near/corpus");
+    let nights = [
+        tmp.path().join("n1"),
+        tmp.path().join("n2"),
+        tmp.path().join("n3"),
+    ];
+    for (night, part) in [
+        (&nights[0], "0base"),
+        (&nights[1], "1copy"),
+        (&nights[2], "2host"),
+        (&nights[2], "3neg"),
+    ] {
+        copy_tree(&corpus.join(part), &night.join(part));
+    }
+    for (what, idx) in [("clean", "clean.index"), ("staged", "staged.index")] {
+        let idx = tmp.path().join(idx);
+        for (k, input) in nights.iter().enumerate() {
+            let id = format!("n{}", k + 1);
+            let cfg = ["--index", idx.to_str().unwrap(), "--run-id", id.as_str()];
+            let cwd = tmp.path().join(format!("{what}{k}"));
+            let (got, code) = match what {
+                "clean" => one_machine(&cwd, input, &cfg),
+                _ => staged(&cwd, input, 3, 2, &cfg),
+            };
+            assert_eq!(code, 0, "{what} night {k}");
+            if what == "staged" {
+                let reference = trees(&tmp.path().join(format!("clean{k}")));
+                assert_same(&format!("night {k}"), &reference, &got);
+            }
+        }
+    }
+    // Nights 2 and 3 found near copies of night 1's documents and
+    // paragraphs, staged as in one machine.
+    for k in [1, 2] {
+        let recs = common::changes(&tmp.path().join(format!("staged{k}/out.report")));
+        assert!(
+            recs.iter()
+                .any(|r| r["rule"].as_str().unwrap().starts_with("dedup.near-")
+                    && r["duplicate_of"]["run"] == "n1"),
+            "night {}: a near copy of night 1",
+            k + 1
+        );
+    }
+}

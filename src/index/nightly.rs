@@ -15,7 +15,7 @@
 use std::path::{Path, PathBuf};
 
 use super::memory::MemoryIndex;
-use super::store::{CommitReport, DiskIndex, IndexError, PastNear, RunRecord};
+use super::store::{CommitReport, DiskIndex, IndexError, RunRecord};
 use super::SeenIndex;
 use crate::pipeline::RunError;
 
@@ -110,16 +110,11 @@ impl RunIndex {
         }
     }
 
-    /// The near-duplicate signatures of the latest `runs` live earlier
-    /// runs (none in memory), oldest first, each read and verified when
-    /// the iterator comes to it.
-    pub(crate) fn past_near(
-        &self,
-        runs: usize,
-    ) -> Box<dyn Iterator<Item = Result<PastNear, IndexError>> + '_> {
+    /// The on-disk store (`--index`), if the run has one.
+    pub(crate) fn disk(&self) -> Option<&DiskIndex> {
         match self {
-            RunIndex::Memory(_) => Box::new(std::iter::empty()),
-            RunIndex::Disk { index, .. } => Box::new(index.past_near(runs)),
+            RunIndex::Memory(_) => None,
+            RunIndex::Disk { index, .. } => Some(index),
         }
     }
 

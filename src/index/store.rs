@@ -732,14 +732,10 @@ impl DiskIndex {
         }
     }
 
-    /// The near-duplicate signatures of the latest `runs` live runs other
-    /// than this run id (whose earlier attempt a re-run replaces), oldest
-    /// commit first, each file read whole and verified when the iterator
-    /// comes to it (one file in memory at a time).
-    pub fn past_near(
-        &self,
-        runs: usize,
-    ) -> impl Iterator<Item = Result<PastNear, IndexError>> + '_ {
+    /// The near files of the latest `runs` live runs other than this run
+    /// id (whose earlier attempt a re-run replaces), oldest commit first,
+    /// with their run ids (read each with [`DiskIndex::read_near`]).
+    pub fn past_near(&self, runs: usize) -> Vec<(String, NearMeta)> {
         let earlier: Vec<&RunInfo> = self
             .manifest
             .runs
@@ -750,8 +746,18 @@ impl DiskIndex {
         earlier
             .into_iter()
             .skip(from)
-            .filter_map(|r| Some((r, r.near.as_ref()?)))
-            .map(|(r, f)| near::read(&self.dir, f, &r.id))
+            .filter_map(|r| Some((r.id.clone(), r.near.clone()?)))
+            .collect()
+    }
+
+    /// The index folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Run `run`'s near file `meta`, read whole and verified.
+    pub fn read_near(&self, run: &str, meta: &NearMeta) -> Result<PastNear, IndexError> {
+        near::read(&self.dir, meta, run)
     }
 
     /// The committed runs (oldest commit first).

@@ -52,8 +52,8 @@
 //! a run's near index first holds those of every live earlier run, oldest
 //! first ([`NearIndex::add_past`]), so candidates are met in the order one
 //! run over all the nights meets them, and a match names the earlier run
-//! ([`Origin::Earlier`]). Staged runs with `--index` do not (yet): within
-//! the run only, and they record no signatures.
+//! ([`Origin::Earlier`]). Staged runs do the same (their `apply` holds
+//! the earlier nights first, their `report` commits the run's file).
 //!
 //! Staged and distributed runs (`staged.rs`): a shard's near index first
 //! holds every earlier shard's documents ([`Earlier`], written by

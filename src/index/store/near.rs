@@ -42,6 +42,9 @@ pub struct NearMeta {
     pub documents: u64,
     /// Exact length in bytes.
     pub bytes: u64,
+    /// The settings fingerprint its signatures were made with (also in
+    /// its header): a run with other settings does not read it.
+    pub settings: u64,
 }
 
 /// A live earlier run's near file, read and verified.
@@ -90,6 +93,7 @@ pub(super) fn write(
         file: name.to_string(),
         documents,
         bytes: written,
+        settings,
     })
 }
 
@@ -109,6 +113,12 @@ pub(super) fn read(dir: &Path, meta: &NearMeta, run: &str) -> Result<PastNear, I
         )));
     }
     let (settings, sum) = (u64_at(24), u64_at(32));
+    if settings != meta.settings {
+        return Err(corrupt(format!(
+            "settings {settings:016x} in the header, {:016x} in the manifest",
+            meta.settings
+        )));
+    }
     if xxh3_64(&bytes[HEADER..]) != sum {
         return Err(corrupt("checksum mismatch (truncated or damaged)".into()));
     }
