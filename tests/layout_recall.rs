@@ -75,3 +75,41 @@ fn the_head_of_a_cut_paragraph_is_no_heading() {
     let out = clean(&d);
     assert!(out.contains("The President has presented"), "{out:?}");
 }
+
+/// The xwlb excerpt (a headline, its lead, four paragraphs).
+fn xwlb() -> String {
+    fixture("xwlb/20120811-excerpt.txt")
+}
+
+#[test]
+fn a_page_number_inside_a_chinese_sentence_is_a_page_break() {
+    let t = xwlb();
+    // After a Han character: without the page line the break is kept (a
+    // transcript drops its final `。`, B-R13); with it, joined.
+    let blank = cut(&t, "刚刚进入新集体时，肖加", 0, "\n\n");
+    assert!(
+        !clean(&blank).contains("肖加泽朗心里"),
+        "a blank line alone stays a paragraph end"
+    );
+    let d = cut(&t, "刚刚进入新集体时，肖加", 0, "\n\n- 7 -\n\n");
+    let out = clean(&d);
+    assert!(
+        out.contains("刚刚进入新集体时，肖加泽朗心里却有些忐忑"),
+        "{out:?}"
+    );
+    assert!(!out.contains("- 7 -"), "page number removed: {out:?}");
+    // After `，` (B-R5 off across the page line).
+    let d = cut(&t, "刚刚进入新集体时，", 0, "\n\n12\n\n");
+    let out = clean(&d);
+    assert!(out.contains("刚刚进入新集体时，肖加泽朗心里"), "{out:?}");
+}
+
+#[test]
+fn a_chinese_headline_before_a_page_number_stays_apart() {
+    let t = xwlb();
+    let h = "9+3的故事：梦想在异乡起航";
+    let d = cut(&t, h, 1, "\n\n第7页\n\n");
+    let out = clean(&d);
+    let at = out.find(h).expect("headline kept") + h.len();
+    assert!(out[at..].starts_with("\n\n"), "{:?}", &out[..at + 40]);
+}
