@@ -113,3 +113,18 @@ fn a_chinese_headline_before_a_page_number_stays_apart() {
     let at = out.find(h).expect("headline kept") + h.len();
     assert!(out[at..].starts_with("\n\n"), "{:?}", &out[..at + 40]);
 }
+
+#[test]
+fn a_whole_word_across_the_break_lifts_the_glued_headline_veto() {
+    let t = fixture("xwlb/20120702-excerpt.txt");
+    let d = cut(&t, "重启了大饭核电站3号机", 0, "\n\n");
+    let out = clean(&d);
+    assert!(
+        out.contains("大饭核电站3号机组反应堆，从而结束了"),
+        "{out:?}"
+    );
+    assert!(
+        out.contains("日本重启核电站 结束“零核电”状态\n\n7月1号"),
+        "the subhead stays apart: {out:?}"
+    );
+}

@@ -169,7 +169,11 @@
 //!   cannot start a line, or a whole dictionary word (not two words of ≥ 2
 //!   characters, `第三|世界`) spans the break after an indented A (a
 //!   paragraph's first line, not a headline). A dictionary word also lifts
-//!   the speaker veto (`…消息(新闻联播)：…向社会一⏎次性公示`).
+//!   the speaker veto (`…消息(新闻联播)：…向社会一⏎次性公示`), and a whole
+//!   word the glued-headline veto B-R10 when B does not open like a lead
+//!   (`…大饭核电站3号机⏎组反应堆…`; from the xwlb misses of
+//!   `scripts/layout-eval`: random+page recall 0.784 → 0.789 on xwlb,
+//!   0.806 → 0.808 on sogouc, held out; no output of the corpora changed).
 //!
 //! - **Page breaks.** Across a removed page-number or jump line the break
 //!   is where the page filled, so B-R5 (except after `；`) and B-R13, the
@@ -791,6 +795,16 @@ fn decide_zh(
     // (list options, `正在追着看⏎看过n遍`), and not a line with a space in
     // it (a `title name` credit, `国防部新闻发言人　耿雁生⏎日方调整…`; a
     // headline of spaced parts).
+    // B-R10 is lifted by a whole dictionary word across the break
+    // (`…大饭核电站3号机⏎组反应堆…`, `…总统穆尔⏎西下台…`): a headline glued
+    // after A's last stop ends with a whole word, and the lead after it
+    // opens with one. Not when B opens like a lead (`据…`, `今天…`).
+    let word_lifts_glued = || {
+        !starts_with_opener(tb)
+            && !starts_new_sentence(tb)
+            && dict_word().is_some()
+            && words::whole_word_across(ta, tb).is_some()
+    };
     let a_headline = a_starts_unit && (headline_shape(ta) || short_deck(ta));
     let soft_headline = a_headline
         && geo.wrap_width.is_none()
@@ -829,7 +843,7 @@ fn decide_zh(
         d.signals.push("B-D:lifted".into());
     } else if headline_shape(tb) || (a_headline && !word_lifts_headline() && !soft_headline) {
         veto(&mut d, "B-D3");
-    } else if glued_headline(ta, tb, a_starts_unit) {
+    } else if glued_headline(ta, tb, a_starts_unit) && !word_lifts_glued() {
         veto(&mut d, "B-R10");
     } else if is_caption_label(ta)
         || is_caption_label(after_last_stop(ta))
