@@ -102,6 +102,11 @@ fn a_page_number_inside_a_chinese_sentence_is_a_page_break() {
     let d = cut(&t, "刚刚进入新集体时，", 0, "\n\n12\n\n");
     let out = clean(&d);
     assert!(out.contains("刚刚进入新集体时，肖加泽朗心里"), "{out:?}");
+    // After `，`, before a clause that reads like an opener (`在…，`, B-R9
+    // off across the page line).
+    let d = cut(&t, "9+3，", 0, "\n\n- 7 -\n\n");
+    let out = clean(&d);
+    assert!(out.contains("9+3，在数学上是一个"), "{out:?}");
 }
 
 #[test]
