@@ -1,0 +1,135 @@
+//! Join recall of English breaks on real BBC text (`fixtures/layout-recall`,
+//! see its SOURCES.md), damaged as `scripts/layout-eval` damages it: a
+//! page-number line inside a sentence is looked across (C-R4) when A ends
+//! on a word that ends no sentence or is longer than any heading, and the
+//! head of a cut paragraph is not read as a title-case heading (C-R3) when
+//! it ends on a function word or the next line goes on in lowercase. A
+//! headline before a page-number line stays apart.
+
+use newsclean::normalize::normalize;
+use newsclean::Config;
+
+fn fixture(name: &str) -> String {
+    let path = format!(
+        "{}/fixtures/layout-recall/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// `text` with `ins` put after the first occurrence of `a` (which must
+/// occur, followed by `skip` bytes that are dropped: the space of a cut).
+fn cut(text: &str, a: &str, skip: usize, ins: &str) -> String {
+    let at = text
+        .find(a)
+        .unwrap_or_else(|| panic!("{a:?} in the fixture"))
+        + a.len();
+    format!("{}{ins}{}", &text[..at], &text[at + skip..])
+}
+
+fn clean(text: &str) -> String {
+    normalize(text, &Config::default()).text
+}
+
+#[test]
+fn a_page_number_inside_a_sentence_is_looked_across() {
+    let t = fixture("bbc-business-001.txt");
+    // After a preposition (B opens with a capital: no C-R4 before).
+    let d = cut(&t, "Quarterly profits at", 1, "\n\n- 7 -\n\n");
+    let out = clean(&d);
+    assert!(
+        out.contains("Quarterly profits at US media giant"),
+        "{out:?}"
+    );
+    assert!(!out.contains("- 7 -"), "page number removed: {out:?}");
+    // After a line of more than ten words that ends without a mark.
+    let d = cut(&t, "a profit dip at Warner", 1, "\n\n12\n\n");
+    let out = clean(&d);
+    assert!(out.contains("a profit dip at Warner Bros, and"), "{out:?}");
+}
+
+#[test]
+fn a_headline_before_a_page_number_stays_apart() {
+    let t = fixture("bbc-business-001.txt");
+    let d = cut(&t, "Ad sales boost Time Warner profit", 2, "\n\n- 7 -\n\n");
+    let out = clean(&d);
+    assert!(
+        out.starts_with("Ad sales boost Time Warner profit\n\nQuarterly profits"),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn the_head_of_a_cut_paragraph_is_no_heading() {
+    let t = fixture("bbc-business-249.txt");
+    let d = cut(&t, "President Bush", 1, "\n");
+    let out = clean(&d);
+    assert!(out.contains("President Bush has presented"), "{out:?}");
+    assert!(
+        out.starts_with("Bush budget seeks deep cutbacks\n\n"),
+        "{out:?}"
+    );
+    // A paragraph whose first line is `The` (a function word): `The⏎
+    // President…` is the same sentence, though B opens with a capital.
+    let d = t.replacen("President Bush has", "The\nPresident has", 1);
+    let out = clean(&d);
+    assert!(out.contains("The President has presented"), "{out:?}");
+}
+
+/// The xwlb excerpt (a headline, its lead, four paragraphs).
+fn xwlb() -> String {
+    fixture("xwlb/20120811-excerpt.txt")
+}
+
+#[test]
+fn a_page_number_inside_a_chinese_sentence_is_a_page_break() {
+    let t = xwlb();
+    // After a Han character: without the page line the break is kept (a
+    // transcript drops its final `。`, B-R13); with it, joined.
+    let blank = cut(&t, "刚刚进入新集体时，肖加", 0, "\n\n");
+    assert!(
+        !clean(&blank).contains("肖加泽朗心里"),
+        "a blank line alone stays a paragraph end"
+    );
+    let d = cut(&t, "刚刚进入新集体时，肖加", 0, "\n\n- 7 -\n\n");
+    let out = clean(&d);
+    assert!(
+        out.contains("刚刚进入新集体时，肖加泽朗心里却有些忐忑"),
+        "{out:?}"
+    );
+    assert!(!out.contains("- 7 -"), "page number removed: {out:?}");
+    // After `，` (B-R5 off across the page line).
+    let d = cut(&t, "刚刚进入新集体时，", 0, "\n\n12\n\n");
+    let out = clean(&d);
+    assert!(out.contains("刚刚进入新集体时，肖加泽朗心里"), "{out:?}");
+    // After `，`, before a clause that reads like an opener (`在…，`, B-R9
+    // off across the page line).
+    let d = cut(&t, "9+3，", 0, "\n\n- 7 -\n\n");
+    let out = clean(&d);
+    assert!(out.contains("9+3，在数学上是一个"), "{out:?}");
+}
+
+#[test]
+fn a_chinese_headline_before_a_page_number_stays_apart() {
+    let t = xwlb();
+    let h = "9+3的故事：梦想在异乡起航";
+    let d = cut(&t, h, 1, "\n\n第7页\n\n");
+    let out = clean(&d);
+    let at = out.find(h).expect("headline kept") + h.len();
+    assert!(out[at..].starts_with("\n\n"), "{:?}", &out[..at + 40]);
+}
+
+#[test]
+fn a_whole_word_across_the_break_lifts_the_glued_headline_veto() {
+    let t = fixture("xwlb/20120702-excerpt.txt");
+    let d = cut(&t, "重启了大饭核电站3号机", 0, "\n\n");
+    let out = clean(&d);
+    assert!(
+        out.contains("大饭核电站3号机组反应堆，从而结束了"),
+        "{out:?}"
+    );
+    assert!(
+        out.contains("日本重启核电站 结束“零核电”状态\n\n7月1号"),
+        "the subhead stays apart: {out:?}"
+    );
+}
