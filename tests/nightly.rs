@@ -664,24 +664,6 @@ fn check_reads_the_index_and_never_writes_it_and_names_are_the_shown_ones() {
     assert!(!none.exists());
 }
 
-/// The planted near-duplicates of `fixtures/near` (edited copies of
-/// documents and paragraphs of real news, see its SOURCES.md) over three
-/// nights: the originals on night 1, their edited copies on night 2, the
-/// documents hosting copied paragraphs and the negatives on night 3.
-fn near_nights(root: &Path) -> [PathBuf; 3] {
-    let corpus = self::root().join("fixtures/near/corpus");
-    let nights = [root.join("n1"), root.join("n2"), root.join("n3")];
-    for (night, part) in [
-        (&nights[0], "0base"),
-        (&nights[1], "1copy"),
-        (&nights[2], "2host"),
-        (&nights[2], "3neg"),
-    ] {
-        copy_tree(&corpus.join(part), &night.join(part));
-    }
-    nights
-}
-
 #[test]
 fn near_duplicates_across_nights_equal_one_run_over_all() {
     let tmp = tempfile::tempdir().unwrap();

@@ -813,20 +813,7 @@ fn repeat_counts_across_shards_are_settled() {
 #[test]
 fn near_duplicates_across_nights_staged_are_clean_byte_for_byte() {
     let tmp = tempfile::tempdir().unwrap();
-    let corpus = root().join("fixtures/near/corpus");
-    let nights = [
-        tmp.path().join("n1"),
-        tmp.path().join("n2"),
-        tmp.path().join("n3"),
-    ];
-    for (night, part) in [
-        (&nights[0], "0base"),
-        (&nights[1], "1copy"),
-        (&nights[2], "2host"),
-        (&nights[2], "3neg"),
-    ] {
-        copy_tree(&corpus.join(part), &night.join(part));
-    }
+    let nights = common::near_nights(tmp.path());
     for (what, idx) in [("clean", "clean.index"), ("staged", "staged.index")] {
         let idx = tmp.path().join(idx);
         for (k, input) in nights.iter().enumerate() {

@@ -413,3 +413,22 @@ pub(crate) fn kill_at_random(
     let _ = child.wait();
     landed
 }
+
+/// The planted near-duplicates of `fixtures/near` (edited copies of
+/// documents and paragraphs of real news, see its SOURCES.md) over three
+/// nights `n1`..`n3` under `root`: the originals on night 1, their edited
+/// copies on night 2, the documents hosting copied paragraphs and the
+/// negatives on night 3.
+pub(crate) fn near_nights(root: &Path) -> [PathBuf; 3] {
+    let corpus = self::root().join("fixtures/near/corpus");
+    let nights = [root.join("n1"), root.join("n2"), root.join("n3")];
+    for (night, part) in [
+        (&nights[0], "0base"),
+        (&nights[1], "1copy"),
+        (&nights[2], "2host"),
+        (&nights[2], "3neg"),
+    ] {
+        copy_tree(&corpus.join(part), &night.join(part));
+    }
+    nights
+}
