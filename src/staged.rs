@@ -1015,8 +1015,9 @@ pub fn fingerprint(
                                 line: p.lines.first().copied().unwrap_or(1),
                             };
                             let key = stage::document_key(p).map(|k| k.hash);
-                            crate::near::Earlier::of(&p.near, &p.blocks, &p.lines, at, key)
-                                .encode(&mut b);
+                            crate::near::Earlier::encode_of(
+                                &p.near, &p.blocks, &p.lines, at, key, &mut b,
+                            );
                         }
                         Ok((v, b))
                     }
@@ -1846,13 +1847,13 @@ fn staged_near_export(
             if !kept.kept(d, u32::MAX) || e.prints.paras.is_empty() {
                 return;
             }
-            let name = corpus.name(d);
-            body.extend_from_slice(&(name.len() as u32).to_le_bytes());
-            body.extend_from_slice(name.as_bytes());
-            e.encode(&mut body);
-            for (k, x) in e.prints.paras.iter().enumerate() {
-                body.push(u8::from(x.band != u32::MAX && kept.kept(d, k as u32)));
-            }
+            let held = e
+                .prints
+                .paras
+                .iter()
+                .enumerate()
+                .map(|(k, x)| x.band != u32::MAX && kept.kept(d, k as u32));
+            crate::near::push_past_record(&mut body, corpus.name(d), |o| e.encode(o), held);
             docs += 1;
         })
         .map_err(|e| crate::index::store::IndexError::BadRecord(e.to_string()))?;

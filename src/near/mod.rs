@@ -615,6 +615,60 @@ pub struct Earlier {
     pub keys: Vec<u64>,
 }
 
+/// The bytes of [`Earlier::encode`], from its parts: `line_of(k)` and
+/// `key_of(k)` are paragraph `k`'s line and block key hash.
+fn encode_parts(
+    at: Here,
+    key: Option<u64>,
+    p: &NearPrints,
+    line_of: impl Fn(usize) -> u32,
+    key_of: impl Fn(usize) -> u64,
+    out: &mut Vec<u8>,
+) {
+    let mut u = |x: u32| out.extend_from_slice(&x.to_le_bytes());
+    u(at.doc);
+    u(at.line);
+    u(u32::from(key.is_some()));
+    for n in [
+        p.paras.len(),
+        p.shingles.len(),
+        p.figures.len(),
+        p.bands.len(),
+        p.doc_bands.len(),
+    ] {
+        u(n as u32);
+    }
+    out.extend_from_slice(&key.unwrap_or(0).to_le_bytes());
+    for (k, x) in p.paras.iter().enumerate() {
+        for v in [x.block, x.sh, x.n, x.fig, x.figs, x.band, line_of(k)] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        out.extend_from_slice(&key_of(k).to_le_bytes());
+    }
+    for v in [&p.shingles, &p.figures, &p.bands, &p.doc_bands] {
+        for x in v.iter() {
+            out.extend_from_slice(&x.to_le_bytes());
+        }
+    }
+}
+
+/// Append one record of a run's near file (what [`NearIndex::add_past`]
+/// reads): the document's name, the document as [`Earlier::encode`]
+/// writes it (`encode`), and one byte a paragraph, 1 when it was held as
+/// kept (`kept`, in paragraph order). Written by [`NearIndex::export`] and
+/// by a staged run's `report`.
+pub fn push_past_record(
+    out: &mut Vec<u8>,
+    name: &str,
+    encode: impl FnOnce(&mut Vec<u8>),
+    kept: impl Iterator<Item = bool>,
+) {
+    out.extend_from_slice(&(name.len() as u32).to_le_bytes());
+    out.extend_from_slice(name.as_bytes());
+    encode(out);
+    out.extend(kept.map(u8::from));
+}
+
 impl Earlier {
     /// The document `prints` (paragraph blocks `blocks` at `lines`) that
     /// starts at `at`, with document key `key`.
@@ -644,32 +698,35 @@ impl Earlier {
 
     /// Append its bytes (little-endian) to `out`.
     pub fn encode(&self, out: &mut Vec<u8>) {
-        let p = &self.prints;
-        let mut u = |x: u32| out.extend_from_slice(&x.to_le_bytes());
-        u(self.at.doc);
-        u(self.at.line);
-        u(u32::from(self.key.is_some()));
-        for n in [
-            p.paras.len(),
-            p.shingles.len(),
-            p.figures.len(),
-            p.bands.len(),
-            p.doc_bands.len(),
-        ] {
-            u(n as u32);
-        }
-        out.extend_from_slice(&self.key.unwrap_or(0).to_le_bytes());
-        for ((x, line), key) in p.paras.iter().zip(&self.lines).zip(&self.keys) {
-            for v in [x.block, x.sh, x.n, x.fig, x.figs, x.band, *line] {
-                out.extend_from_slice(&v.to_le_bytes());
-            }
-            out.extend_from_slice(&key.to_le_bytes());
-        }
-        for v in [&p.shingles, &p.figures, &p.bands, &p.doc_bands] {
-            for x in v.iter() {
-                out.extend_from_slice(&x.to_le_bytes());
-            }
-        }
+        encode_parts(
+            self.at,
+            self.key,
+            &self.prints,
+            |k| self.lines[k],
+            |k| self.keys[k],
+            out,
+        );
+    }
+
+    /// `Earlier::of(prints, blocks, lines, at, key).encode(out)`, without
+    /// making the copy (the nightly export, on the resolve thread).
+    pub fn encode_of(
+        prints: &NearPrints,
+        blocks: &[Block],
+        lines: &[u32],
+        at: Here,
+        key: Option<u64>,
+        out: &mut Vec<u8>,
+    ) {
+        let block = |k: usize| prints.paras[k].block as usize;
+        encode_parts(
+            at,
+            key,
+            prints,
+            |k| lines[block(k)],
+            |k| blocks[block(k)].key.hash,
+            out,
+        );
     }
 
     /// Read one from the start of `b`: it and the bytes it took, or why
@@ -858,13 +915,13 @@ impl NearIndex {
         let base = self.earlier_paras as usize;
         for (k, &(doc, first, n, start)) in x.docs.iter().enumerate() {
             let end = x.docs.get(k + 1).map_or(x.bytes.len(), |d| d.3);
-            let name = name_of(doc);
-            out.extend_from_slice(&(name.len() as u32).to_le_bytes());
-            out.extend_from_slice(name.as_bytes());
-            out.extend_from_slice(&x.bytes[start..end]);
-            for i in 0..n as usize {
-                out.push(u8::from(self.state[first as usize + i - base] == 2));
-            }
+            let held = (0..n as usize).map(|i| self.state[first as usize + i - base] == 2);
+            push_past_record(
+                &mut out,
+                &name_of(doc),
+                |o| o.extend_from_slice(&x.bytes[start..end]),
+                held,
+            );
         }
         (x.docs.len() as u64, out)
     }
@@ -1110,7 +1167,7 @@ impl NearIndex {
             self.added.push(at.doc);
             if let Some(x) = self.export.as_mut() {
                 let start = x.bytes.len();
-                Earlier::of(p, blocks, lines, at, key).encode(&mut x.bytes);
+                Earlier::encode_of(p, blocks, lines, at, key, &mut x.bytes);
                 x.docs.push((at.doc, first, p.paras.len() as u32, start));
             }
         }
@@ -1251,6 +1308,10 @@ mod tests {
         e.encode(&mut b);
         let (got, used) = Earlier::decode(&b).unwrap();
         assert_eq!((&got, used * 2), (&e, b.len()));
+        // Encoded from the parts, without the copy: the same bytes.
+        let mut direct = Vec::new();
+        Earlier::encode_of(&p, &blocks, &lines, at, Some(42), &mut direct);
+        assert_eq!(direct, b[..used]);
         assert_eq!(Earlier::decode(&b[used..]).unwrap().0, e);
         for cut in [0, 5, 40, used / 2, used - 1] {
             assert!(Earlier::decode(&b[..cut]).is_err(), "cut at {cut}");

@@ -776,13 +776,21 @@ fn decide_zh(
     // 同是…` `大同`): only a line whose next line shares none of its
     // bigrams (`lead_shares_bigram`) is lifted, and not a `title name`
     // line with a space (`国防部新闻发言人 耿雁生⏎日方…`, `生日`).
+    // A line that does not read like its next line's headline: longer
+    // than eight characters, without a space, and B's lead repeats none
+    // of its bigrams (asked once; both rules below read it).
+    let unlike_headline = std::cell::OnceCell::new();
+    let unlike_headline = || {
+        *unlike_headline.get_or_init(|| {
+            ta.chars().count() > 8
+                && !ta.contains([' ', '\u{3000}', '\u{a0}'])
+                && !lead_shares_bigram(ta, tb)
+        })
+    };
+    // (`starts_with_opener` has `新华社`, `央视`: the leads of xwlb.)
     let word_lifts_headline = || {
-        ta.chars().count() > 8
-            && !ta.contains([' ', '\u{3000}', '\u{a0}'])
-            && !lead_shares_bigram(ta, tb)
+        unlike_headline()
             && !starts_with_opener(tb)
-            && !tb.starts_with("央视网")
-            && !tb.starts_with("新华社")
             && !tb.starts_with("本报")
             && dict_word().is_some()
             && words::whole_word_across(ta, tb).is_some()
@@ -808,11 +816,7 @@ fn decide_zh(
             && words::whole_word_across(ta, tb).is_some()
     };
     let a_headline = a_starts_unit && (headline_shape(ta) || short_deck(ta));
-    let soft_headline = a_headline
-        && geo.wrap_width.is_none()
-        && ta.chars().count() > 8
-        && !ta.contains([' ', '\u{3000}', '\u{a0}'])
-        && !lead_shares_bigram(ta, tb);
+    let soft_headline = a_headline && geo.wrap_width.is_none() && unlike_headline();
     let unfinished = bracket == Some(true)
         || opens_prohibited(tb)
         || bound.is_some()
