@@ -435,6 +435,13 @@ fn clean(args: cli::CleanArgs, color: ColorChoice, out: &mut Stdout) -> u8 {
     if std::env::var_os("NEWSCLEAN_NEAR_PROFILE").is_some() {
         let [s, h, v] = newsclean::near::times();
         msg!("near: shingling {s:.2} s, hashing {h:.2} s, resolve and verification {v:.2} s (summed over threads)");
+        let sizes = newsclean::near::SIZES
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or_default();
+        if !sizes.is_empty() {
+            msg!("near: held {sizes}");
+        }
     }
     *out = streamed.into_inner().unwrap_or_else(|e| e.into_inner());
     if let Some(b) = &bar {

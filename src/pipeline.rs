@@ -271,6 +271,9 @@ pub fn run(
         run.drive(0..source.len() as u32, &mut report, index.seen(), &mut near);
         run.doc_keys.into_inner()
     });
+    if std::env::var_os("NEWSCLEAN_NEAR_PROFILE").is_some() {
+        *crate::near::SIZES.lock().unwrap_or_else(|e| e.into_inner()) = near.sizes();
+    }
     let near_export = near_export(&mut near, &opts.config, &source);
     drop(near);
     // What was in the output folder before this run and is not one of its

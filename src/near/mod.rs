@@ -67,8 +67,6 @@
 //! candidate pairs verified where both sets are, one sequential pass over
 //! the verified pairs) is sketched in `docs/scale-out.md`.
 
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Instant;
 
@@ -369,6 +367,10 @@ pub struct NearPrints {
 /// binary with `NEWSCLEAN_NEAR_PROFILE=1`.
 pub static TIMES: [AtomicU64; 3] = [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)];
 
+/// What the run's near index held at its end ([`NearIndex::sizes`]),
+/// printed with [`TIMES`] under `NEWSCLEAN_NEAR_PROFILE=1`.
+pub static SIZES: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());
+
 /// The three times of [`TIMES`], in seconds.
 pub fn times() -> [f64; 3] {
     [0, 1, 2].map(|i| TIMES[i].load(Relaxed) as f64 / 1e9)
@@ -494,61 +496,89 @@ struct PastDoc {
     path: String,
 }
 
-/// Hasher of the LSH tables: their keys are hashes already.
-#[derive(Default)]
-struct BandHasher(u64);
-
-impl std::hash::Hasher for BandHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-    fn write_u32(&mut self, n: u32) {
-        self.0 = u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
-
-/// An LSH table: band key → the kept items with that key, in insertion
-/// (corpus) order. The first item of a key is held in the map itself; the
-/// rare others apart.
+/// An LSH table: band key → the kept items with that key. One open-
+/// addressing table of `key << 32 | item + 1` words (0: empty slot),
+/// linear probing, at most 3/4 full: an item under each of its keys,
+/// found by walking from the key's home slot to the next empty one. A
+/// paragraph asks for its 32 keys at once, so their home slots are
+/// loaded together first (the table is far larger than the caches; each
+/// lookup is a miss, and misses issued together overlap), and inserting
+/// after asking walks chains the lookup has just brought into cache.
 #[derive(Default)]
 struct Lsh {
-    first: HashMap<u32, u32, BuildHasherDefault<BandHasher>>,
-    more: HashMap<u32, Vec<u32>, BuildHasherDefault<BandHasher>>,
+    slots: Vec<u64>,
+    /// Occupied slots.
+    len: usize,
 }
 
 impl Lsh {
-    fn insert(&mut self, keys: &[u32], item: u32) {
-        for &k in keys {
-            match self.first.entry(k) {
-                std::collections::hash_map::Entry::Vacant(v) => {
-                    v.insert(item);
-                }
-                std::collections::hash_map::Entry::Occupied(o) => {
-                    if *o.get() != item {
-                        let m = self.more.entry(k).or_default();
-                        if m.last() != Some(&item) {
-                            m.push(item);
-                        }
-                    }
-                }
-            }
+    /// The home slot of `key` in a table of `slots` (a power of two).
+    fn home(key: u32, slots: usize) -> usize {
+        // Band keys are hashes already; the multiply spreads them over
+        // the high bits the shift keeps.
+        let h = u64::from(key).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (h >> (64 - slots.trailing_zeros())) as usize
+    }
+
+    /// Load the home slot of each key, all before any is used: the loads
+    /// are independent, so their cache misses overlap, and the walks that
+    /// follow find the slots in cache.
+    fn prefetch(&self, keys: &[u32]) {
+        if self.slots.is_empty() {
+            return;
         }
+        let n = self.slots.len();
+        let heads = keys
+            .iter()
+            .fold(0u64, |x, &k| x ^ self.slots[Self::home(k, n)]);
+        std::hint::black_box(heads);
+    }
+
+    fn put(slots: &mut [u64], word: u64) {
+        let mask = slots.len() - 1;
+        let mut i = Self::home((word >> 32) as u32, slots.len());
+        while slots[i] != 0 {
+            i = (i + 1) & mask;
+        }
+        slots[i] = word;
+    }
+
+    fn insert(&mut self, keys: &[u32], item: u32) {
+        if (self.len + keys.len()) * 4 > self.slots.len() * 3 {
+            let size = ((self.len + keys.len()) * 2).next_power_of_two().max(1024);
+            let mut slots = vec![0u64; size];
+            for &w in self.slots.iter().filter(|&&w| w != 0) {
+                Self::put(&mut slots, w);
+            }
+            self.slots = slots;
+        }
+        self.prefetch(keys);
+        let tag = u64::from(item) + 1;
+        for &k in keys {
+            Self::put(&mut self.slots, u64::from(k) << 32 | tag);
+        }
+        self.len += keys.len();
     }
 
     /// The items sharing a band key with `keys`, ascending, unique.
     fn candidates(&self, keys: &[u32], out: &mut Vec<u32>) {
         out.clear();
-        for k in keys {
-            if let Some(&f) = self.first.get(k) {
-                out.push(f);
-                if let Some(m) = self.more.get(k) {
-                    out.extend_from_slice(m);
+        if self.slots.is_empty() {
+            return;
+        }
+        self.prefetch(keys);
+        let mask = self.slots.len() - 1;
+        for &k in keys {
+            let mut i = Self::home(k, self.slots.len());
+            loop {
+                let w = self.slots[i];
+                if w == 0 {
+                    break;
                 }
+                if (w >> 32) as u32 == k {
+                    out.push((w as u32).wrapping_sub(1));
+                }
+                i = (i + 1) & mask;
             }
         }
         out.sort_unstable();
@@ -1003,6 +1033,21 @@ impl NearIndex {
         &self.sets[r.doc as usize].shingles[r.sh as usize..(r.sh + r.n) as usize]
     }
 
+    /// What the index holds, for `NEWSCLEAN_NEAR_PROFILE`: shingles held,
+    /// paragraphs and documents, LSH entries and table slots.
+    pub fn sizes(&self) -> String {
+        let shingles: usize = self.sets.iter().map(|s| s.shingles.len()).sum();
+        let lsh = |l: &Lsh| format!("{} entries ({} slots)", l.len, l.slots.len());
+        format!(
+            "{} shingles in {} documents, {} paragraphs; paragraph LSH {}; document LSH {}",
+            shingles,
+            self.sets.len(),
+            self.paras.len(),
+            lsh(&self.para_lsh),
+            lsh(&self.doc_lsh)
+        )
+    }
+
     /// Hold a document of an earlier shard as kept (before any document
     /// of this run): its sets, its bands, and the bands of its paragraphs
     /// for which `kept_para` (its paragraph number) says they were kept.
@@ -1282,6 +1327,38 @@ fn settle(found: &mut Option<NearMatch>, m: NearMatch, threshold: f32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The LSH table gives every item filed under any of the asked keys,
+    /// ascending and once, across its growth, and nothing else.
+    #[test]
+    fn lsh_finds_every_item_of_a_key_across_growth() {
+        let mut l = Lsh::default();
+        let mut out = vec![9];
+        l.candidates(&[1, 2], &mut out);
+        assert!(out.is_empty());
+        // 5,000 items of 32 keys each; key k*7 % 1000 shared by many, and
+        // key 0 (the empty word's high half) used too.
+        for item in 0..5000u32 {
+            let keys: Vec<u32> = (0..32)
+                .map(|j| {
+                    if j == 0 {
+                        item % 1000 * 7
+                    } else {
+                        item * 64 + j + 7000
+                    }
+                })
+                .collect();
+            l.insert(&keys, item);
+        }
+        assert_eq!(l.len, 5000 * 32);
+        assert!(l.slots.len() * 3 >= l.len * 4);
+        l.candidates(&[0], &mut out);
+        assert_eq!(out, vec![0, 1000, 2000, 3000, 4000]);
+        l.candidates(&[7 * 3, 42 * 64 + 5 + 7000, 7 * 3], &mut out);
+        assert_eq!(out, vec![3, 42, 1003, 2003, 3003, 4003]);
+        l.candidates(&[6, 1_000_000_000], &mut out);
+        assert!(out.is_empty());
+    }
 
     /// An earlier shard's document goes through its bytes unchanged, and
     /// cut bytes are an error, never a panic.
