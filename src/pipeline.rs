@@ -274,6 +274,7 @@ pub fn run(
     if std::env::var_os("NEWSCLEAN_NEAR_PROFILE").is_some() {
         *crate::near::SIZES.lock().unwrap_or_else(|e| e.into_inner()) = near.sizes();
     }
+    let near_failure = near.failure();
     let near_export = near_export(&mut near, &opts.config, &source);
     drop(near);
     // What was in the output folder before this run and is not one of its
@@ -286,8 +287,12 @@ pub fn run(
     // Block keys only, as before document keys existed (those are counted
     // by the rows with status `duplicate` and the index commit).
     let inserted = index.inserted() - doc_keys as usize;
-    let (index_commit, index_error) =
-        commit_index(index, opts, &plan, &source, started, doc_keys, near_export);
+    // An earlier night's near file that could not be read again: the
+    // run's near decisions are not trusted; nothing is committed.
+    let (index_commit, index_error) = match near_failure {
+        Some((file, why)) => (None, Some(IndexError::corrupt(Path::new(&file), why))),
+        None => commit_index(index, opts, &plan, &source, started, doc_keys, near_export),
+    };
     if let Some(e) = &index_error {
         report.error(format!("index not committed: {e}"));
     }
@@ -398,7 +403,8 @@ pub(crate) fn add_past_nights(
     let (past, warnings) = past_nights(index, cfg);
     for (run, meta) in past {
         let p = index.read_near(&run, &meta).map_err(RunError::Index)?;
-        near.add_past(&p.run, &p.body, &rules)
+        let file = (p.file, p.body_at, p.path.display().to_string());
+        near.add_past(&p.run, &p.body, &rules, Some(file))
             .map_err(|why| RunError::Index(IndexError::corrupt(&p.path, why)))?;
     }
     Ok(warnings)

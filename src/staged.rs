@@ -1534,14 +1534,22 @@ fn apply_with(
             &mut near,
         )
     });
+    let near_failure = near.failure();
     let near = near.outcome();
     if let Some(e) = report.error {
         return Err(io_err(&parts_path, e));
     }
-    // A damaged block met by a lookup: the shard's decisions are not
-    // trusted (as `clean` commits nothing then).
+    // A damaged block met by a lookup, or an earlier night's near file
+    // that could not be read again: the shard's decisions are not trusted
+    // (as `clean` commits nothing then).
     if let Some(d) = &index.disk {
         d.health().map_err(RunError::Index)?;
+    }
+    if let Some((file, why)) = near_failure {
+        return Err(RunError::Index(crate::index::store::IndexError::corrupt(
+            Path::new(&file),
+            why,
+        )));
     }
     // Where this shard kept what other shards may ask for: `report`
     // checks it against what they were told.

@@ -420,11 +420,27 @@ fn read_data_file(
     dir: &Path,
     file: &str,
     magic: &[u8; 8],
-    (header, version): (usize, u32),
+    header: (usize, u32),
     what: &str,
 ) -> Result<(PathBuf, Vec<u8>), IndexError> {
+    read_data_file_open(dir, file, magic, header, what).map(|(p, b, _)| (p, b))
+}
+
+/// [`read_data_file`], also giving the file it read, still open (a reader
+/// that reads parts again later reads the bytes it checked: a file of the
+/// store is replaced by renaming a new one over it, never rewritten).
+fn read_data_file_open(
+    dir: &Path,
+    file: &str,
+    magic: &[u8; 8],
+    (header, version): (usize, u32),
+    what: &str,
+) -> Result<(PathBuf, Vec<u8>, File), IndexError> {
     let path = dir.join(file);
-    let bytes = fs::read(&path).map_err(|e| IndexError::io(&path, e))?;
+    let mut f = File::open(&path).map_err(|e| IndexError::io(&path, e))?;
+    let mut bytes = Vec::new();
+    f.read_to_end(&mut bytes)
+        .map_err(|e| IndexError::io(&path, e))?;
     if bytes.len() < header || &bytes[..8] != magic {
         return Err(IndexError::corrupt(
             &path,
@@ -439,7 +455,7 @@ fn read_data_file(
             supported: version,
         });
     }
-    Ok((path, bytes))
+    Ok((path, bytes, f))
 }
 
 /// Writes `parts` one after the other to `dir/name` and fsyncs it; its

@@ -467,11 +467,29 @@ struct ParaRec {
 /// `past` of an item kept in this run (or an earlier shard of it).
 const THIS_RUN: u32 = u32::MAX;
 
-/// A kept document's sets, each allocated at its size (one growing arena
-/// would copy everything at each doubling and hold both copies then).
+/// A kept document's shingle sets (every paragraph's, one after the
+/// other): held in memory, each allocated at its size (one growing arena
+/// would copy everything at each doubling and hold both copies then), or,
+/// for a document of an earlier run, where they are in that run's near
+/// file, read when the document or one of its paragraphs is a candidate
+/// (so earlier nights cost memory only for their LSH entries).
 #[derive(Debug)]
-struct DocSets {
-    shingles: Box<[u32]>,
+enum DocSets {
+    Held(Box<[u32]>),
+    Past {
+        /// Its near file in `NearIndex::past_files`.
+        file: u32,
+        /// Offset of the first shingle in the file.
+        at: u64,
+    },
+}
+
+/// A near file of an earlier run, open (see [`DocSets::Past`]).
+#[derive(Debug)]
+struct PastFile {
+    file: std::sync::Mutex<std::fs::File>,
+    /// Its path, for the message if a read fails.
+    path: String,
 }
 
 /// A kept document: where it starts, its paragraphs in `NearIndex::paras`.
@@ -611,6 +629,14 @@ pub struct NearIndex {
     past: Vec<PastDoc>,
     past_docs: u32,
     past_paras: u32,
+    /// The earlier runs' near files, open, their sets read on demand.
+    past_files: Vec<PastFile>,
+    /// The first read of an earlier run's sets that failed (file and
+    /// reason); see [`NearIndex::failure`].
+    failure: std::cell::RefCell<Option<(String, String)>>,
+    /// Where an earlier run's sets are read into.
+    read_buf: Vec<u32>,
+    read_bytes: std::cell::RefCell<Vec<u8>>,
     /// With `--index` (not `--check`): what this run holds, for the store
     /// ([`NearIndex::export`]).
     export: Option<Export>,
@@ -963,10 +989,23 @@ impl NearIndex {
     /// run, the document's path and line ([`Origin::Earlier`]). Runs are
     /// added in the order they ran, so candidates are visited in the order
     /// one run over all the nights would meet them.
-    pub fn add_past(&mut self, run: &str, body: &[u8], rules: &NearRules) -> Result<usize, String> {
+    pub fn add_past(
+        &mut self,
+        run: &str,
+        body: &[u8],
+        rules: &NearRules,
+        file: Option<(std::fs::File, u64, String)>,
+    ) -> Result<usize, String> {
         debug_assert!(self.added.is_empty() && self.state.is_empty());
         debug_assert!(self.earlier_docs == self.past_docs);
         let run: std::sync::Arc<str> = run.into();
+        let source = file.map(|(f, body_at, path)| {
+            self.past_files.push(PastFile {
+                file: std::sync::Mutex::new(f),
+                path,
+            });
+            (self.past_files.len() as u32 - 1, body_at)
+        });
         let mut at = 0usize;
         let mut n = 0usize;
         while at < body.len() {
@@ -981,6 +1020,14 @@ impl NearIndex {
                 .ok_or("a near-duplicate record's name is cut or not UTF-8")?;
             at += len;
             let (e, used) = Earlier::decode(&body[at..])?;
+            // The shingles follow the 40-byte head and 36 bytes a
+            // paragraph (see `encode_parts`).
+            let shingles_at = at + 40 + 36 * e.prints.paras.len();
+            debug_assert!(e
+                .prints
+                .shingles
+                .first()
+                .is_none_or(|&s| { body[shingles_at..shingles_at + 4] == s.to_le_bytes() }));
             at += used;
             let np = e.prints.paras.len();
             let mask = body
@@ -993,7 +1040,14 @@ impl NearIndex {
                 path: name.to_string(),
             });
             let (d0, p0) = (self.docs.len(), self.paras.len());
-            self.add_earlier(&e, rules, &|k| mask[k as usize] == 1);
+            let sets = match source {
+                Some((file, body_at)) => DocSets::Past {
+                    file,
+                    at: body_at + shingles_at as u64,
+                },
+                None => DocSets::Held(e.prints.shingles.as_slice().into()),
+            };
+            self.hold_earlier(&e, rules, &|k| mask[k as usize] == 1, sets);
             for d in &mut self.docs[d0..] {
                 d.past = past;
             }
@@ -1021,25 +1075,74 @@ impl NearIndex {
 
     /// The shingle sets held, in bytes (for the memory figures).
     pub fn bytes(&self) -> usize {
-        self.sets
-            .iter()
-            .map(|d| d.shingles.len() * 4)
-            .sum::<usize>()
-            + self.paras.capacity() * std::mem::size_of::<ParaRec>()
+        self.held_shingles() * 4 + self.paras.capacity() * std::mem::size_of::<ParaRec>()
     }
 
-    /// The shingle set of kept paragraph `r`.
-    fn set_of(&self, r: &ParaRec) -> &[u32] {
-        &self.sets[r.doc as usize].shingles[r.sh as usize..(r.sh + r.n) as usize]
+    fn held_shingles(&self) -> usize {
+        self.sets
+            .iter()
+            .map(|d| match d {
+                DocSets::Held(s) => s.len(),
+                DocSets::Past { .. } => 0,
+            })
+            .sum()
+    }
+
+    /// The shingles `sh..sh + n` of kept document `doc`: held, or read
+    /// from its run's near file into `buf`. `None` if that read fails
+    /// (the first failure is kept for [`NearIndex::failure`]).
+    fn shingles_of<'a>(
+        &'a self,
+        doc: u32,
+        sh: u32,
+        n: u32,
+        buf: &'a mut Vec<u32>,
+    ) -> Option<&'a [u32]> {
+        match &self.sets[doc as usize] {
+            DocSets::Held(s) => Some(&s[sh as usize..(sh + n) as usize]),
+            &DocSets::Past { file, at } => {
+                let f = &self.past_files[file as usize];
+                let mut bytes = self.read_bytes.borrow_mut();
+                bytes.resize(n as usize * 4, 0);
+                let read = (|| {
+                    use std::io::{Read, Seek, SeekFrom};
+                    let mut h = f.file.lock().unwrap_or_else(|e| e.into_inner());
+                    h.seek(SeekFrom::Start(at + 4 * u64::from(sh)))?;
+                    h.read_exact(&mut bytes)
+                })();
+                if let Err(e) = read {
+                    let mut failure = self.failure.borrow_mut();
+                    if failure.is_none() {
+                        *failure =
+                            Some((f.path.clone(), format!("reading near-duplicate sets: {e}")));
+                    }
+                    return None;
+                }
+                buf.clear();
+                buf.extend(
+                    bytes
+                        .chunks_exact(4)
+                        .map(|c| u32::from_le_bytes(c.try_into().expect("4"))),
+                );
+                Some(buf)
+            }
+        }
+    }
+
+    /// The first read of an earlier run's near file that failed during
+    /// the run (its path and why): a candidate of that run could not be
+    /// verified, so the run's decisions must not be trusted.
+    pub fn failure(&self) -> Option<(String, String)> {
+        self.failure.borrow().clone()
     }
 
     /// What the index holds, for `NEWSCLEAN_NEAR_PROFILE`: shingles held,
     /// paragraphs and documents, LSH entries and table slots.
     pub fn sizes(&self) -> String {
-        let shingles: usize = self.sets.iter().map(|s| s.shingles.len()).sum();
+        let shingles = self.held_shingles();
         let lsh = |l: &Lsh| format!("{} entries ({} slots)", l.len, l.slots.len());
         format!(
-            "{} shingles in {} documents, {} paragraphs; paragraph LSH {}; document LSH {}",
+            "{} shingles held in {} documents, {} paragraphs; paragraph LSH {}; document LSH {}",
             shingles,
             self.sets.len(),
             self.paras.len(),
@@ -1052,13 +1155,22 @@ impl NearIndex {
     /// of this run): its sets, its bands, and the bands of its paragraphs
     /// for which `kept_para` (its paragraph number) says they were kept.
     pub fn add_earlier(&mut self, e: &Earlier, rules: &NearRules, kept_para: &dyn Fn(u32) -> bool) {
+        let sets = DocSets::Held(e.prints.shingles.as_slice().into());
+        self.hold_earlier(e, rules, kept_para, sets);
+    }
+
+    fn hold_earlier(
+        &mut self,
+        e: &Earlier,
+        rules: &NearRules,
+        kept_para: &dyn Fn(u32) -> bool,
+        sets: DocSets,
+    ) {
         debug_assert!(self.added.is_empty() && self.state.is_empty());
         let p = &e.prints;
         let first = self.paras.len() as u32;
         let doc = self.sets.len() as u32;
-        self.sets.push(DocSets {
-            shingles: p.shingles.as_slice().into(),
-        });
+        self.sets.push(sets);
         for (k, x) in p.paras.iter().enumerate() {
             self.paras.push(ParaRec {
                 at: Here {
@@ -1168,11 +1280,25 @@ impl NearIndex {
                 &mut af,
             );
             let mut b = std::mem::take(&mut self.scratch);
+            let mut buf = std::mem::take(&mut self.read_buf);
             for &d in &cand {
                 let rec = self.docs[d as usize];
                 debug_assert!(rec.past != THIS_RUN || rec.at.doc < order);
                 let ps = &self.paras[rec.para as usize..(rec.para + rec.paras) as usize];
-                union_into(ps.iter().map(|x| self.set_of(x)), &mut b);
+                // The document's sets are one run of shingles from its
+                // first paragraph's on.
+                let (Some(p0), Some(pn)) = (ps.first(), ps.last()) else {
+                    continue;
+                };
+                let (lo, hi) = (p0.sh, pn.sh + pn.n);
+                let Some(all) = self.shingles_of(p0.doc, lo, hi - lo, &mut buf) else {
+                    continue;
+                };
+                union_into(
+                    ps.iter()
+                        .map(|x| &all[(x.sh - lo) as usize..(x.sh - lo + x.n) as usize]),
+                    &mut b,
+                );
                 if let Some((score, remove)) = verdict(&a, &af, &b, rules, false) {
                     let m = NearMatch {
                         block: 0,
@@ -1186,6 +1312,7 @@ impl NearIndex {
                 }
             }
             self.scratch = b;
+            self.read_buf = buf;
         }
         self.cand = cand;
         TIMES[2].fetch_add(t0.elapsed().as_nanos() as u64, Relaxed);
@@ -1205,9 +1332,7 @@ impl NearIndex {
     ) -> u32 {
         let first = self.paras.len() as u32;
         let doc = self.sets.len() as u32;
-        self.sets.push(DocSets {
-            shingles: p.shingles.as_slice().into(),
-        });
+        self.sets.push(DocSets::Held(p.shingles.as_slice().into()));
         if !p.paras.is_empty() {
             self.added.push(at.doc);
             if let Some(x) = self.export.as_mut() {
@@ -1277,12 +1402,15 @@ impl NearIndex {
         let a = &p.shingles[x.sh as usize..(x.sh + x.n) as usize];
         let af = &p.figures[x.fig as usize..(x.fig + x.figs) as usize];
         let mut found: Option<NearMatch> = None;
+        let mut buf = std::mem::take(&mut self.read_buf);
         for &c in &cand {
             let rec = self.paras[c as usize];
             if rec.key == me.key {
                 continue;
             }
-            let b = self.set_of(&rec);
+            let Some(b) = self.shingles_of(rec.doc, rec.sh, rec.n, &mut buf) else {
+                continue;
+            };
             if let Some((score, removable)) = verdict(a, af, b, rules, true) {
                 let remove = removable && mode == NearMode::Remove;
                 let m = NearMatch {
@@ -1297,6 +1425,7 @@ impl NearIndex {
             }
         }
         self.cand = cand;
+        self.read_buf = buf;
         if !found.as_ref().is_some_and(|m| m.remove) {
             self.para_lsh.insert(bands, first + k as u32);
             self.state[(first as usize) + k - self.earlier_paras as usize] = 2;
@@ -1358,6 +1487,87 @@ mod tests {
         assert_eq!(out, vec![3, 42, 1003, 2003, 3003, 4003]);
         l.candidates(&[6, 1_000_000_000], &mut out);
         assert!(out.is_empty());
+    }
+
+    /// An earlier run's documents are held by their place in its near file
+    /// and read from it when they are candidates: a copy finds the
+    /// document and a paragraph of it, nothing of their sets is held in
+    /// memory, and a file that can no longer be read is a failure the run
+    /// is told of (the candidate is not taken), never a panic.
+    #[test]
+    fn an_earlier_runs_sets_are_read_from_its_near_file() {
+        use std::io::Write;
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/corpus/xwlb/2018/20180910.txt"
+        ))
+        .unwrap();
+        let blocks = crate::segment::blocks(&text);
+        let rules = NearRules {
+            document: true,
+            paragraph: Some(NearMode::Flag),
+            ..NearRules::default()
+        };
+        let p = prints(&text, &blocks, &rules);
+        let lines: Vec<u32> = (0..blocks.len() as u32).map(|i| 2 * i + 1).collect();
+        let e = Earlier::of(&p, &blocks, &lines, Here { doc: 0, line: 1 }, Some(42));
+        let mut body = Vec::new();
+        let held = p.paras.iter().map(|x| x.band != u32::MAX);
+        push_past_record(&mut body, "a/b.txt", |o| e.encode(o), held);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("near");
+        let mut f = std::fs::File::create(&path).unwrap();
+        f.write_all(b"12345678").unwrap();
+        f.write_all(&body).unwrap();
+        drop(f);
+        let open = || {
+            let f = std::fs::File::open(&path).unwrap();
+            Some((f, 8, path.display().to_string()))
+        };
+        let mut near = NearIndex::new();
+        assert_eq!(near.add_past("night-1", &body, &rules, open()), Ok(1));
+        assert_eq!(
+            near.bytes(),
+            near.paras.capacity() * std::mem::size_of::<ParaRec>()
+        );
+        let earlier = Origin::Earlier {
+            run: "night-1".into(),
+            path: "a/b.txt".into(),
+            line: 1,
+        };
+        let m = near.document(&p, Some(43), &rules, 0).expect("a near copy");
+        assert_eq!((m.kept, m.remove), (earlier, true));
+        let k = p.paras.iter().position(|x| x.band != u32::MAX).unwrap();
+        let first = near.add_document(&p, &blocks, Some(43), Here { doc: 0, line: 1 }, &lines);
+        // (The same paragraph is exact dedup's; another key is asked for.)
+        near.paras[first as usize + k].key ^= 1;
+        let m = near
+            .paragraph(&p, k, first, &rules)
+            .expect("a near paragraph");
+        assert_eq!(
+            m.kept,
+            Origin::Earlier {
+                run: "night-1".into(),
+                path: "a/b.txt".into(),
+                line: lines[p.paras[k].block as usize]
+            }
+        );
+        assert_eq!(near.failure(), None);
+        // The file cut short under the open handle: not found, and told.
+        let mut near = NearIndex::new();
+        near.add_past("night-1", &body, &rules, open()).unwrap();
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(8)
+            .unwrap();
+        assert!(near.document(&p, Some(43), &rules, 0).is_none());
+        let (file, why) = near.failure().expect("the failed read is told");
+        assert!(
+            file.ends_with("near") && why.contains("reading near-duplicate sets"),
+            "{why}"
+        );
     }
 
     /// An earlier shard's document goes through its bytes unchanged, and

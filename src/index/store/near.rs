@@ -58,6 +58,11 @@ pub struct PastNear {
     pub settings: u64,
     /// Its body.
     pub body: Vec<u8>,
+    /// The file, still open, and where the body starts in it: a reader
+    /// may read parts of the body again from it (the bytes checked).
+    pub file: std::fs::File,
+    /// Offset of the body in `file`.
+    pub body_at: u64,
 }
 
 /// Whether `name` is a near file's name.
@@ -99,8 +104,8 @@ pub(super) fn write(
 
 /// Reads the file `meta` names in `dir` (of run `run`), every byte checked.
 pub(super) fn read(dir: &Path, meta: &NearMeta, run: &str) -> Result<PastNear, IndexError> {
-    let (path, mut bytes) =
-        super::read_data_file(dir, &meta.file, MAGIC, (HEADER, VERSION), "near-duplicate")?;
+    let (path, mut bytes, file) =
+        super::read_data_file_open(dir, &meta.file, MAGIC, (HEADER, VERSION), "near-duplicate")?;
     let corrupt = |why: String| IndexError::corrupt(&path, why);
     let u64_at = |o: usize| u64::from_le_bytes(bytes[o..o + 8].try_into().expect("8 bytes"));
     if bytes.len() as u64 != meta.bytes || u64_at(16) != meta.documents {
@@ -128,6 +133,8 @@ pub(super) fn read(dir: &Path, meta: &NearMeta, run: &str) -> Result<PastNear, I
         path,
         settings,
         body: bytes,
+        file,
+        body_at: HEADER as u64,
     })
 }
 
