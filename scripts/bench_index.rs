@@ -93,6 +93,7 @@ fn night(dir: &std::path::Path, n: u32, keys: u32, rng: &mut Rng) -> (f64, f64, 
             docs,
             blocks_added: 0,
             near: None,
+            near_keep: None,
         })
         .expect("commit");
     (looked, r.commit_secs, r.merge_secs, r.merged)

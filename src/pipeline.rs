@@ -361,7 +361,12 @@ pub(crate) fn commit_index(
         .map(|i| source.name(i).to_string())
         .collect();
     let blocks = index.inserted() as u64 - doc_keys;
-    match index.commit(info.started, info.inputs, docs, blocks, near) {
+    // With near-duplicates on, the near files of runs older than the
+    // window the next run reads go.
+    let near_keep = crate::near::NearRules::of(&opts.config)
+        .any()
+        .then_some(opts.config.near.index_runs as usize);
+    match index.commit(info.started, info.inputs, docs, blocks, near, near_keep) {
         Ok(c) => (c, None),
         Err(e) => (None, Some(e)),
     }

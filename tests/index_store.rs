@@ -98,6 +98,7 @@ fn night(dir: &Path, run: &str, docs: &[&Doc]) -> Vec<Option<Origin>> {
         docs: docs.iter().map(|d| d.path.clone()).collect(),
         blocks_added: n,
         near: None,
+        near_keep: None,
     })
     .unwrap();
     answers
@@ -279,6 +280,7 @@ fn many_nights_merge_and_every_key_keeps_its_provenance() {
                 docs: (0..7).map(|d| format!("night{n}/doc{d}.txt")).collect(),
                 blocks_added: 300,
                 near: None,
+                near_keep: None,
             })
             .unwrap();
         assert!(r.segments <= 8, "{r:?}");
@@ -349,6 +351,7 @@ fn a_second_writer_is_refused_at_once_naming_the_index_and_the_holder() {
             docs: vec!["x.txt".into()],
             blocks_added: 1,
             near: None,
+            near_keep: None,
         })
         .unwrap();
     let s = store::stats(&dir).unwrap();
@@ -378,6 +381,7 @@ fn a_waiting_writer_gets_the_index_when_the_first_commits() {
             docs: vec!["a.txt".into()],
             blocks_added: 1,
             near: None,
+            near_keep: None,
         })
         .unwrap();
     assert_eq!(
@@ -602,6 +606,7 @@ fn synth_night(dir: &Path, n: u32, keys: &[Key]) -> Vec<(Key, Origin)> {
         docs: (0..7).map(|d| format!("night{n}/doc{d}.txt")).collect(),
         blocks_added: keys.len() as u64,
         near: None,
+        near_keep: None,
     })
     .unwrap();
     expect
@@ -806,6 +811,7 @@ fn kill_night(dir: &Path, n: u32, announce: bool) -> Duration {
         docs,
         blocks_added: 0,
         near: None,
+        near_keep: None,
     })
     .unwrap();
     t.elapsed()
@@ -1028,6 +1034,7 @@ proptest! {
                         docs: (0..3).map(|d| format!("{id}/doc{d}.txt")).collect(),
                         blocks_added: mine.len() as u64,
                         near: None,
+                        near_keep: None,
                     }).unwrap();
                     model.retain(|(r, _)| *r != id);
                     model.push((id, mine));

@@ -815,6 +815,18 @@ fn near_candidates_across_nights_are_the_latest_index_runs() {
         // documents only while it is among the latest `index_runs`.
         assert!(near_of(&out(2), "n1") > 0, "index_runs {runs}");
         found.push(near_of(&out(3), "n1"));
+        // The near files no later run reads are gone with the commit
+        // that put them out of the window: the index keeps the latest
+        // `index_runs` runs' signatures (and every run's keys).
+        let near_files = std::fs::read_dir(&ix)
+            .unwrap()
+            .filter(|e| {
+                let name = e.as_ref().unwrap().file_name();
+                let name = name.to_string_lossy();
+                name.starts_with("near-") && name.ends_with(".ncn")
+            })
+            .count();
+        assert_eq!(near_files, nights.len().min(runs.parse().unwrap()), "index_runs {runs}");
     }
     assert!(
         found[0] > 0,

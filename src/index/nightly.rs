@@ -134,7 +134,8 @@ impl RunIndex {
     /// are the documents' shown names in corpus order (unique, also when
     /// two inputs hold the same relative path), `blocks` the run's block
     /// keys added, `near` its near-duplicate signatures (see
-    /// [`RunRecord::near`]).
+    /// [`RunRecord::near`]), `near_keep` how many runs' near files are
+    /// kept (see [`RunRecord::near_keep`]).
     pub(crate) fn commit(
         self,
         date: String,
@@ -142,6 +143,7 @@ impl RunIndex {
         docs: Vec<String>,
         blocks: u64,
         near: Option<(u64, u64, Vec<u8>)>,
+        near_keep: Option<usize>,
     ) -> Result<Option<CommitReport>, IndexError> {
         match self {
             RunIndex::Memory(_)
@@ -155,6 +157,7 @@ impl RunIndex {
                     docs,
                     blocks_added: blocks,
                     near,
+                    near_keep,
                 })
                 .map(Some),
         }

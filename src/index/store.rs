@@ -105,7 +105,7 @@
 //! let mut ix = DiskIndex::open(dir, run_id, wait)?;      // --check: open_read_only
 //! …resolve: ix.lookup(key), and ix.insert(key, here) on a miss…
 //! ix.health()?;                                         // before writing outputs
-//! ix.commit(RunRecord { date, inputs, docs, blocks_added, near })?;
+//! ix.commit(RunRecord { date, inputs, docs, blocks_added, near, near_keep })?;
 //! ```
 //!
 //! The run's near index is made first from [`DiskIndex::past_near`] (the
@@ -321,6 +321,10 @@ pub struct RunRecord {
     /// fingerprint, the number of documents and the body; none to write
     /// no near file.
     pub near: Option<(u64, u64, Vec<u8>)>,
+    /// Keep the near files of only the latest this many runs, this one
+    /// included (`[dedup.near] index_runs`: the runs a later run reads);
+    /// the older runs' go (their keys stay). `None`: keep all.
+    pub near_keep: Option<usize>,
 }
 
 /// What a commit did.
@@ -927,6 +931,14 @@ impl DiskIndex {
             m.next_file += 1;
             let meta = near::write(&dir, &name, settings, documents, &body)?;
             m.runs.last_mut().expect("pushed above").near = Some(meta);
+        }
+        // Near files no later run reads (older than its window) go with
+        // this commit: the index grows with the window, not every night.
+        if let Some(keep) = rec.near_keep {
+            let old = m.runs.len().saturating_sub(keep);
+            for r in &mut m.runs[..old] {
+                r.near = None;
+            }
         }
         // The run is committed here; merging is upkeep after it, with a
         // commit of its own, so a night's commit never waits for a merge
