@@ -826,7 +826,11 @@ fn near_candidates_across_nights_are_the_latest_index_runs() {
                 name.starts_with("near-") && name.ends_with(".ncn")
             })
             .count();
-        assert_eq!(near_files, nights.len().min(runs.parse().unwrap()), "index_runs {runs}");
+        assert_eq!(
+            near_files,
+            nights.len().min(runs.parse().unwrap()),
+            "index_runs {runs}"
+        );
     }
     assert!(
         found[0] > 0,
