@@ -351,7 +351,7 @@ pub(crate) fn commit_index(
     source: &dyn DocSource,
     started: SystemTime,
     doc_keys: u64,
-    near: Option<(u64, u64, Vec<u8>)>,
+    near: Option<(u64, u64, crate::near::Body)>,
 ) -> (Option<CommitReport>, Option<IndexError>) {
     if let Err(e) = index.health() {
         return (None, Some(e));
@@ -448,7 +448,7 @@ fn near_export(
     near: &mut crate::near::NearIndex,
     cfg: &crate::Config,
     source: &dyn DocSource,
-) -> Option<(u64, u64, Vec<u8>)> {
+) -> Option<(u64, u64, crate::near::Body)> {
     let (docs, body) = near.export(&|i| source.name(i).to_string());
     (docs > 0).then(|| (crate::near::NearRules::of(cfg).settings(), docs, body))
 }

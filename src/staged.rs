@@ -1807,7 +1807,7 @@ fn commit_staged(
     corpus: &Corpus,
     trailers: &[PartsTrailer],
     started: SystemTime,
-    near: Option<(u64, u64, Vec<u8>)>,
+    near: Option<(u64, u64, crate::near::Body)>,
 ) -> (
     Option<crate::index::store::CommitReport>,
     Option<crate::index::store::IndexError>,
@@ -1838,7 +1838,7 @@ fn staged_near_export(
     trailers: &[PartsTrailer],
     cfg: &Config,
     corpus: &Corpus,
-) -> Result<Option<(u64, u64, Vec<u8>)>, crate::index::store::IndexError> {
+) -> Result<Option<(u64, u64, crate::near::Body)>, crate::index::store::IndexError> {
     let rules = crate::near::NearRules::of(cfg);
     if !rules.any() {
         return Ok(None);
@@ -1847,7 +1847,7 @@ fn staged_near_export(
     for t in trailers {
         kept.extend(t);
     }
-    let (mut docs, mut body) = (0u64, Vec::new());
+    let (mut docs, mut body) = (0u64, crate::near::Body::default());
     let n = manifests.len() as u32;
     for i in 0..n {
         read_near(work, ident, Part { i, n }, &mut |e| {
@@ -1861,7 +1861,12 @@ fn staged_near_export(
                 .iter()
                 .enumerate()
                 .map(|(k, x)| x.band != u32::MAX && kept.kept(d, k as u32));
-            crate::near::push_past_record(&mut body, corpus.name(d), |o| e.encode(o), held);
+            let name = corpus.name(d);
+            let len = 4
+                + name.len()
+                + crate::near::Earlier::encoded_len(&e.prints)
+                + e.prints.paras.len();
+            crate::near::push_past_record(body.room(len), name, |o| e.encode(o), held);
             docs += 1;
         })
         .map_err(|e| crate::index::store::IndexError::BadRecord(e.to_string()))?;

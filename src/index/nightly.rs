@@ -142,7 +142,7 @@ impl RunIndex {
         inputs: Vec<String>,
         docs: Vec<String>,
         blocks: u64,
-        near: Option<(u64, u64, Vec<u8>)>,
+        near: Option<(u64, u64, crate::near::Body)>,
         near_keep: Option<usize>,
     ) -> Result<Option<CommitReport>, IndexError> {
         match self {

@@ -320,7 +320,7 @@ pub struct RunRecord {
     /// Its near-duplicate signatures (`NearIndex::export`): the settings
     /// fingerprint, the number of documents and the body; none to write
     /// no near file.
-    pub near: Option<(u64, u64, Vec<u8>)>,
+    pub near: Option<(u64, u64, crate::near::Body)>,
     /// Keep the near files of only the latest this many runs, this one
     /// included (`[dedup.near] index_runs`: the runs a later run reads);
     /// the older runs' go (their keys stay). `None`: keep all.

@@ -647,11 +647,65 @@ pub struct NearIndex {
 
 /// What [`NearIndex::export`] writes: each held document encoded as an
 /// [`Earlier`] when it was added, with its order, its first paragraph
-/// number, its number of paragraphs and where its bytes start.
+/// number, its number of paragraphs and where its bytes are (chunk,
+/// start, end).
 #[derive(Default)]
 struct Export {
-    bytes: Vec<u8>,
-    docs: Vec<(u32, u32, u32, usize)>,
+    bytes: Body,
+    docs: Vec<(u32, u32, u32, u32, usize, usize)>,
+}
+
+/// Bytes in chunks of at most [`Body::CHUNK`] (or one record, if larger):
+/// a run's near file body, or what it is made of, grows without ever
+/// being copied to a larger buffer (a doubling buffer of the body of a
+/// run over xwlb would hold 384 MB to give 192).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Body {
+    chunks: Vec<Vec<u8>>,
+}
+
+impl Body {
+    /// Bytes a chunk is made for.
+    pub const CHUNK: usize = 8 << 20;
+
+    /// The body of one chunk.
+    pub fn from_vec(v: Vec<u8>) -> Body {
+        Body { chunks: vec![v] }
+    }
+
+    /// The chunk to append a record of `len` bytes to (the last, or a new
+    /// one when the record does not fit in it).
+    pub fn room(&mut self, len: usize) -> &mut Vec<u8> {
+        let fits = self
+            .chunks
+            .last()
+            .is_some_and(|c| c.len() + len <= c.capacity());
+        if !fits {
+            self.chunks.push(Vec::with_capacity(len.max(Self::CHUNK)));
+        }
+        let last = self.chunks.len() - 1;
+        &mut self.chunks[last]
+    }
+
+    /// Its chunks, in order.
+    pub fn parts(&self) -> impl Iterator<Item = &[u8]> {
+        self.chunks.iter().map(Vec::as_slice)
+    }
+
+    /// Its length in bytes.
+    pub fn len(&self) -> usize {
+        self.chunks.iter().map(Vec::len).sum()
+    }
+
+    /// No bytes.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// All of it in one buffer (tests, small bodies).
+    pub fn to_vec(&self) -> Vec<u8> {
+        self.chunks.concat()
+    }
 }
 
 /// A document of an earlier shard of a staged run, as the near index
@@ -750,6 +804,12 @@ impl Earlier {
                 .map(|x| blocks[x.block as usize].key.hash)
                 .collect(),
         }
+    }
+
+    /// The length of the encoding of a document of prints `p`.
+    pub fn encoded_len(p: &NearPrints) -> usize {
+        40 + 36 * p.paras.len()
+            + 4 * (p.shingles.len() + p.figures.len() + p.bands.len() + p.doc_bands.len())
     }
 
     /// Append its bytes (little-endian) to `out`.
@@ -963,21 +1023,25 @@ impl NearIndex {
     /// near file (see [`NearIndex::add_past`] for the reading side).
     /// Returns the number of documents and the body; none without
     /// [`NearIndex::enable_export`] or when nothing was held.
-    pub fn export(&mut self, name_of: &dyn Fn(u32) -> String) -> (u64, Vec<u8>) {
-        let Some(x) = self.export.take() else {
-            return (0, Vec::new());
+    pub fn export(&mut self, name_of: &dyn Fn(u32) -> String) -> (u64, Body) {
+        let Some(mut x) = self.export.take() else {
+            return (0, Body::default());
         };
-        let mut out = Vec::with_capacity(x.bytes.len() + x.docs.len() * 64);
+        let mut out = Body::default();
         let base = self.earlier_paras as usize;
-        for (k, &(doc, first, n, start)) in x.docs.iter().enumerate() {
-            let end = x.docs.get(k + 1).map_or(x.bytes.len(), |d| d.3);
+        for &(doc, first, n, chunk, start, end) in &x.docs {
+            // The chunks before this one are written out: freed as the
+            // output grows, so the two are never both held whole.
+            for c in &mut x.bytes.chunks[..chunk as usize] {
+                if c.capacity() > 0 {
+                    *c = Vec::new();
+                }
+            }
+            let bytes = &x.bytes.chunks[chunk as usize][start..end];
+            let name = name_of(doc);
             let held = (0..n as usize).map(|i| self.state[first as usize + i - base] == 2);
-            push_past_record(
-                &mut out,
-                &name_of(doc),
-                |o| o.extend_from_slice(&x.bytes[start..end]),
-                held,
-            );
+            let room = out.room(4 + name.len() + bytes.len() + n as usize);
+            push_past_record(room, &name, |o| o.extend_from_slice(bytes), held);
         }
         (x.docs.len() as u64, out)
     }
@@ -1336,9 +1400,13 @@ impl NearIndex {
         if !p.paras.is_empty() {
             self.added.push(at.doc);
             if let Some(x) = self.export.as_mut() {
-                let start = x.bytes.len();
-                Earlier::encode_of(p, blocks, lines, at, key, &mut x.bytes);
-                x.docs.push((at.doc, first, p.paras.len() as u32, start));
+                let room = x.bytes.room(Earlier::encoded_len(p));
+                let start = room.len();
+                Earlier::encode_of(p, blocks, lines, at, key, room);
+                let end = room.len();
+                let chunk = x.bytes.chunks.len() as u32 - 1;
+                x.docs
+                    .push((at.doc, first, p.paras.len() as u32, chunk, start, end));
             }
         }
         for (k, x) in p.paras.iter().enumerate() {

@@ -84,16 +84,23 @@ pub(super) fn write(
     name: &str,
     settings: u64,
     documents: u64,
-    body: &[u8],
+    body: &crate::near::Body,
 ) -> Result<NearMeta, IndexError> {
-    let mut bytes = Vec::with_capacity(HEADER + body.len());
+    let mut bytes = Vec::with_capacity(HEADER);
     bytes.extend_from_slice(MAGIC);
     bytes.extend_from_slice(&VERSION.to_le_bytes());
     bytes.extend_from_slice(&0u32.to_le_bytes());
     bytes.extend_from_slice(&documents.to_le_bytes());
     bytes.extend_from_slice(&settings.to_le_bytes());
-    bytes.extend_from_slice(&xxh3_64(body).to_le_bytes());
-    let written = super::write_data_file(dir, name, &[&bytes, body])?;
+    let mut sum = xxhash_rust::xxh3::Xxh3::new();
+    for p in body.parts() {
+        sum.update(p);
+    }
+    bytes.extend_from_slice(&sum.digest().to_le_bytes());
+    let parts: Vec<&[u8]> = std::iter::once(bytes.as_slice())
+        .chain(body.parts())
+        .collect();
+    let written = super::write_data_file(dir, name, &parts)?;
     Ok(NearMeta {
         file: name.to_string(),
         documents,
@@ -146,10 +153,19 @@ mod tests {
     #[test]
     fn a_written_file_reads_back_and_damage_is_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let body = b"some body bytes".to_vec();
-        let meta = write(dir.path(), &near_name(7), 42, 3, &body).unwrap();
-        assert_eq!((meta.documents, meta.bytes), (3, 40 + 15));
+        // Two chunks: the file holds them one after the other, with the
+        // checksum of the whole.
+        let mut chunks = crate::near::Body::default();
+        chunks.room(15).extend_from_slice(b"some body bytes");
+        let big = crate::near::Body::CHUNK;
+        chunks.room(big).extend((0..big).map(|i| i as u8));
+        assert_eq!(chunks.parts().count(), 2);
+        let body = chunks.to_vec();
+        let meta = write(dir.path(), &near_name(7), 42, 3, &chunks).unwrap();
+        assert_eq!((meta.documents, meta.bytes), (3, 40 + 15 + big as u64));
         assert!(is_near_name(&meta.file) && !is_near_name("rep-0000000007.ncr"));
+        let file = fs::read(dir.path().join(&meta.file)).unwrap();
+        assert_eq!(file[32..40], xxh3_64(&body).to_le_bytes());
         let back = read(dir.path(), &meta, "night-1").unwrap();
         assert_eq!(
             (back.settings, back.body, back.run),
