@@ -646,13 +646,26 @@ pub struct NearIndex {
 }
 
 /// What [`NearIndex::export`] writes: each held document encoded as an
-/// [`Earlier`] when it was added, with its order, its first paragraph
-/// number, its number of paragraphs and where its bytes are (chunk,
-/// start, end).
+/// [`Earlier`] when it was added but for its shingles (they are in
+/// `NearIndex::sets` already, and go in between at export), with its
+/// order, its first paragraph number, its number of paragraphs, its sets
+/// and where its bytes are (chunk, start, where the shingles go, end).
 #[derive(Default)]
 struct Export {
     bytes: Body,
-    docs: Vec<(u32, u32, u32, u32, usize, usize)>,
+    docs: Vec<ExportDoc>,
+}
+
+#[derive(Clone, Copy)]
+struct ExportDoc {
+    doc: u32,
+    first: u32,
+    n: u32,
+    sets: u32,
+    chunk: u32,
+    start: usize,
+    shingles: usize,
+    end: usize,
 }
 
 /// Bytes in chunks of at most [`Body::CHUNK`] (or one record, if larger):
@@ -735,6 +748,28 @@ fn encode_parts(
     key_of: impl Fn(usize) -> u64,
     out: &mut Vec<u8>,
 ) {
+    let shingles = encode_without_shingles(at, key, p, line_of, key_of, out);
+    let tail = out.split_off(shingles);
+    put_words(&p.shingles, out);
+    out.extend_from_slice(&tail);
+}
+
+fn put_words(v: &[u32], out: &mut Vec<u8>) {
+    for x in v {
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+}
+
+/// [`encode_parts`] without the shingles (the sizes say how many there
+/// are): returns where in `out` they belong.
+fn encode_without_shingles(
+    at: Here,
+    key: Option<u64>,
+    p: &NearPrints,
+    line_of: impl Fn(usize) -> u32,
+    key_of: impl Fn(usize) -> u64,
+    out: &mut Vec<u8>,
+) -> usize {
     let mut u = |x: u32| out.extend_from_slice(&x.to_le_bytes());
     u(at.doc);
     u(at.line);
@@ -755,11 +790,11 @@ fn encode_parts(
         }
         out.extend_from_slice(&key_of(k).to_le_bytes());
     }
-    for v in [&p.shingles, &p.figures, &p.bands, &p.doc_bands] {
-        for x in v.iter() {
-            out.extend_from_slice(&x.to_le_bytes());
-        }
+    let shingles = out.len();
+    for v in [&p.figures, &p.bands, &p.doc_bands] {
+        put_words(v, out);
     }
+    shingles
 }
 
 /// Append one record of a run's near file (what [`NearIndex::add_past`]
@@ -1022,26 +1057,46 @@ impl NearIndex {
     /// which of its paragraphs were held as kept: the body of the run's
     /// near file (see [`NearIndex::add_past`] for the reading side).
     /// Returns the number of documents and the body; none without
-    /// [`NearIndex::enable_export`] or when nothing was held.
+    /// [`NearIndex::enable_export`] or when nothing was held. The end of
+    /// the run: what the index held is freed as the body is made (ask
+    /// nothing of it after this).
     pub fn export(&mut self, name_of: &dyn Fn(u32) -> String) -> (u64, Body) {
         let Some(mut x) = self.export.take() else {
             return (0, Body::default());
         };
+        // The end of the run: the tables go first, and each document's
+        // sets once written, so the body is never held beside all of them.
+        self.para_lsh = Lsh::default();
+        self.doc_lsh = Lsh::default();
         let mut out = Body::default();
         let base = self.earlier_paras as usize;
-        for &(doc, first, n, chunk, start, end) in &x.docs {
+        for d in &x.docs {
             // The chunks before this one are written out: freed as the
             // output grows, so the two are never both held whole.
-            for c in &mut x.bytes.chunks[..chunk as usize] {
+            for c in &mut x.bytes.chunks[..d.chunk as usize] {
                 if c.capacity() > 0 {
                     *c = Vec::new();
                 }
             }
-            let bytes = &x.bytes.chunks[chunk as usize][start..end];
-            let name = name_of(doc);
-            let held = (0..n as usize).map(|i| self.state[first as usize + i - base] == 2);
-            let room = out.room(4 + name.len() + bytes.len() + n as usize);
-            push_past_record(room, &name, |o| o.extend_from_slice(bytes), held);
+            let bytes = &x.bytes.chunks[d.chunk as usize];
+            let DocSets::Held(shingles) = &self.sets[d.sets as usize] else {
+                unreachable!("this run's sets are held");
+            };
+            let name = name_of(d.doc);
+            let (first, n) = (d.first as usize, d.n as usize);
+            let held = (0..n).map(|i| self.state[first + i - base] == 2);
+            let len = 4 + name.len() + d.end - d.start + 4 * shingles.len() + n;
+            push_past_record(
+                out.room(len),
+                &name,
+                |o| {
+                    o.extend_from_slice(&bytes[d.start..d.shingles]);
+                    put_words(shingles, o);
+                    o.extend_from_slice(&bytes[d.shingles..d.end]);
+                },
+                held,
+            );
+            self.sets[d.sets as usize] = DocSets::Held(Box::default());
         }
         (x.docs.len() as u64, out)
     }
@@ -1400,13 +1455,28 @@ impl NearIndex {
         if !p.paras.is_empty() {
             self.added.push(at.doc);
             if let Some(x) = self.export.as_mut() {
-                let room = x.bytes.room(Earlier::encoded_len(p));
+                let room = x.bytes.room(Earlier::encoded_len(p) - 4 * p.shingles.len());
                 let start = room.len();
-                Earlier::encode_of(p, blocks, lines, at, key, room);
+                let block = |k: usize| p.paras[k].block as usize;
+                let shingles = encode_without_shingles(
+                    at,
+                    key,
+                    p,
+                    |k| lines[block(k)],
+                    |k| blocks[block(k)].key.hash,
+                    room,
+                );
                 let end = room.len();
-                let chunk = x.bytes.chunks.len() as u32 - 1;
-                x.docs
-                    .push((at.doc, first, p.paras.len() as u32, chunk, start, end));
+                x.docs.push(ExportDoc {
+                    doc: at.doc,
+                    first,
+                    n: p.paras.len() as u32,
+                    sets: doc,
+                    chunk: x.bytes.chunks.len() as u32 - 1,
+                    start,
+                    shingles,
+                    end,
+                });
             }
         }
         for (k, x) in p.paras.iter().enumerate() {
