@@ -24,8 +24,12 @@
 //! DIR/near-NNNNNNNNNN.ncn
 //!                     a run's near-duplicate signatures (`near.rs`): the
 //!                     documents it kept, as its near index held them;
-//!                     named by its run in the manifest, read whole when
-//!                     a run's near index is made
+//!                     named by its run in the manifest, read whole and
+//!                     checked when a run's near index is made (and its
+//!                     shingle sets read again, by offset, from the open
+//!                     file when candidates); only the latest
+//!                     `[dedup.near] index_runs` runs keep theirs (a
+//!                     commit unnames the older ones)
 //! DIR/MANIFEST.tmp    only between writing and renaming a manifest
 //! ```
 //!
