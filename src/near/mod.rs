@@ -1635,14 +1635,9 @@ mod tests {
         assert!(out.is_empty());
     }
 
-    /// An earlier run's documents are held by their place in its near file
-    /// and read from it when they are candidates: a copy finds the
-    /// document and a paragraph of it, nothing of their sets is held in
-    /// memory, and a file that can no longer be read is a failure the run
-    /// is told of (the candidate is not taken), never a panic.
-    #[test]
-    fn an_earlier_runs_sets_are_read_from_its_near_file() {
-        use std::io::Write;
+    /// The blocks and near prints of an xwlb fixture file, and the rules
+    /// they were made with (both levels on).
+    fn fixture_prints() -> (Vec<Block>, NearRules, NearPrints) {
         let text = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/fixtures/corpus/xwlb/2018/20180910.txt"
@@ -1655,6 +1650,18 @@ mod tests {
             ..NearRules::default()
         };
         let p = prints(&text, &blocks, &rules);
+        (blocks, rules, p)
+    }
+
+    /// An earlier run's documents are held by their place in its near file
+    /// and read from it when they are candidates: a copy finds the
+    /// document and a paragraph of it, nothing of their sets is held in
+    /// memory, and a file that can no longer be read is a failure the run
+    /// is told of (the candidate is not taken), never a panic.
+    #[test]
+    fn an_earlier_runs_sets_are_read_from_its_near_file() {
+        use std::io::Write;
+        let (blocks, rules, p) = fixture_prints();
         let lines: Vec<u32> = (0..blocks.len() as u32).map(|i| 2 * i + 1).collect();
         let e = Earlier::of(&p, &blocks, &lines, Here { doc: 0, line: 1 }, Some(42));
         let mut body = Vec::new();
@@ -1720,18 +1727,7 @@ mod tests {
     /// cut bytes are an error, never a panic.
     #[test]
     fn earlier_documents_round_trip_their_bytes() {
-        let text = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/fixtures/corpus/xwlb/2018/20180910.txt"
-        ))
-        .unwrap();
-        let blocks = crate::segment::blocks(&text);
-        let rules = NearRules {
-            document: true,
-            paragraph: Some(NearMode::Flag),
-            ..NearRules::default()
-        };
-        let p = prints(&text, &blocks, &rules);
+        let (blocks, rules, p) = fixture_prints();
         assert!(p.paras.len() > 10 && !p.doc_bands.is_empty());
         let lines: Vec<u32> = (0..blocks.len() as u32).map(|i| 2 * i + 1).collect();
         let at = Here { doc: 7, line: 1 };
