@@ -747,35 +747,17 @@ pub struct Earlier {
 }
 
 /// The bytes of [`Earlier::encode`], from its parts: `line_of(k)` and
-/// `key_of(k)` are paragraph `k`'s line and block key hash.
+/// `key_of(k)` are paragraph `k`'s line and block key hash. Without
+/// `shingles`, the shingles are left out (the sizes still say how many
+/// there are; the export puts them in later). Returns where in `out` the
+/// shingles start (or belong).
 fn encode_parts(
     at: Here,
     key: Option<u64>,
     p: &NearPrints,
     line_of: impl Fn(usize) -> u32,
     key_of: impl Fn(usize) -> u64,
-    out: &mut Vec<u8>,
-) {
-    let shingles = encode_without_shingles(at, key, p, line_of, key_of, out);
-    let tail = out.split_off(shingles);
-    put_words(&p.shingles, out);
-    out.extend_from_slice(&tail);
-}
-
-fn put_words(v: &[u32], out: &mut Vec<u8>) {
-    for x in v {
-        out.extend_from_slice(&x.to_le_bytes());
-    }
-}
-
-/// [`encode_parts`] without the shingles (the sizes say how many there
-/// are): returns where in `out` they belong.
-fn encode_without_shingles(
-    at: Here,
-    key: Option<u64>,
-    p: &NearPrints,
-    line_of: impl Fn(usize) -> u32,
-    key_of: impl Fn(usize) -> u64,
+    shingles: bool,
     out: &mut Vec<u8>,
 ) -> usize {
     let mut u = |x: u32| out.extend_from_slice(&x.to_le_bytes());
@@ -798,11 +780,20 @@ fn encode_without_shingles(
         }
         out.extend_from_slice(&key_of(k).to_le_bytes());
     }
-    let shingles = out.len();
+    let at_shingles = out.len();
+    if shingles {
+        put_words(&p.shingles, out);
+    }
     for v in [&p.figures, &p.bands, &p.doc_bands] {
         put_words(v, out);
     }
-    shingles
+    at_shingles
+}
+
+fn put_words(v: &[u32], out: &mut Vec<u8>) {
+    for x in v {
+        out.extend_from_slice(&x.to_le_bytes());
+    }
 }
 
 /// Append one record of a run's near file (what [`NearIndex::add_past`]
@@ -863,12 +854,13 @@ impl Earlier {
             &self.prints,
             |k| self.lines[k],
             |k| self.keys[k],
+            true,
             out,
         );
     }
 
     /// `Earlier::of(prints, blocks, lines, at, key).encode(out)`, without
-    /// making the copy (the nightly export, on the resolve thread).
+    /// making the copy (a staged run's fingerprint).
     pub fn encode_of(
         prints: &NearPrints,
         blocks: &[Block],
@@ -884,6 +876,7 @@ impl Earlier {
             prints,
             |k| lines[block(k)],
             |k| blocks[block(k)].key.hash,
+            true,
             out,
         );
     }
@@ -1466,12 +1459,13 @@ impl NearIndex {
                 let room = x.bytes.room(Earlier::encoded_len(p) - 4 * p.shingles.len());
                 let start = room.len();
                 let block = |k: usize| p.paras[k].block as usize;
-                let shingles = encode_without_shingles(
+                let shingles = encode_parts(
                     at,
                     key,
                     p,
                     |k| lines[block(k)],
                     |k| blocks[block(k)].key.hash,
+                    false,
                     room,
                 );
                 let end = room.len();
