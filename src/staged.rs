@@ -1861,12 +1861,8 @@ fn staged_near_export(
                 .iter()
                 .enumerate()
                 .map(|(k, x)| x.band != u32::MAX && kept.kept(d, k as u32));
-            let name = corpus.name(d);
-            let len = 4
-                + name.len()
-                + crate::near::Earlier::encoded_len(&e.prints)
-                + e.prints.paras.len();
-            crate::near::push_past_record(body.room(len), name, |o| e.encode(o), held);
+            let len = crate::near::Earlier::encoded_len(&e.prints);
+            crate::near::push_past_record(&mut body, corpus.name(d), len, |o| e.encode(o), held);
             docs += 1;
         })
         .map_err(|e| crate::index::store::IndexError::BadRecord(e.to_string()))?;

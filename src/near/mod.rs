@@ -689,11 +689,6 @@ impl Body {
     /// Bytes a chunk is made for.
     pub const CHUNK: usize = 8 << 20;
 
-    /// The body of one chunk.
-    pub fn from_vec(v: Vec<u8>) -> Body {
-        Body { chunks: vec![v] }
-    }
-
     /// The chunk to append a record of `len` bytes to (the last, or a new
     /// one when the record does not fit in it).
     pub fn room(&mut self, len: usize) -> &mut Vec<u8> {
@@ -711,16 +706,6 @@ impl Body {
     /// Its chunks, in order.
     pub fn parts(&self) -> impl Iterator<Item = &[u8]> {
         self.chunks.iter().map(Vec::as_slice)
-    }
-
-    /// Its length in bytes.
-    pub fn len(&self) -> usize {
-        self.chunks.iter().map(Vec::len).sum()
-    }
-
-    /// No bytes.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     /// All of it in one buffer (tests, small bodies).
@@ -799,14 +784,17 @@ fn put_words(v: &[u32], out: &mut Vec<u8>) {
 /// Append one record of a run's near file (what [`NearIndex::add_past`]
 /// reads): the document's name, the document as [`Earlier::encode`]
 /// writes it (`encode`), and one byte a paragraph, 1 when it was held as
-/// kept (`kept`, in paragraph order). Written by [`NearIndex::export`] and
-/// by a staged run's `report`.
+/// kept (`kept`, in paragraph order). `encoded` is the length `encode`
+/// writes: the record goes whole into one chunk of `body`. Written by
+/// [`NearIndex::export`] and by a staged run's `report`.
 pub fn push_past_record(
-    out: &mut Vec<u8>,
+    body: &mut Body,
     name: &str,
+    encoded: usize,
     encode: impl FnOnce(&mut Vec<u8>),
-    kept: impl Iterator<Item = bool>,
+    kept: impl ExactSizeIterator<Item = bool>,
 ) {
+    let out = body.room(4 + name.len() + encoded + kept.len());
     out.extend_from_slice(&(name.len() as u32).to_le_bytes());
     out.extend_from_slice(name.as_bytes());
     encode(out);
@@ -1071,13 +1059,13 @@ impl NearIndex {
         self.doc_lsh = Lsh::default();
         let mut out = Body::default();
         let base = self.earlier_paras as usize;
+        let mut freed = 0;
         for d in &x.docs {
             // The chunks before this one are written out: freed as the
             // output grows, so the two are never both held whole.
-            for c in &mut x.bytes.chunks[..d.chunk as usize] {
-                if c.capacity() > 0 {
-                    *c = Vec::new();
-                }
+            while freed < d.chunk as usize {
+                x.bytes.chunks[freed] = Vec::new();
+                freed += 1;
             }
             let bytes = &x.bytes.chunks[d.chunk as usize];
             let DocSets::Held(shingles) = &self.sets[d.sets as usize] else {
@@ -1086,10 +1074,10 @@ impl NearIndex {
             let name = name_of(d.doc);
             let (first, n) = (d.first as usize, d.n as usize);
             let held = (0..n).map(|i| self.state[first + i - base] == 2);
-            let len = 4 + name.len() + d.end - d.start + 4 * shingles.len() + n;
             push_past_record(
-                out.room(len),
+                &mut out,
                 &name,
+                d.end - d.start + 4 * shingles.len(),
                 |o| {
                     o.extend_from_slice(&bytes[d.start..d.shingles]);
                     put_words(shingles, o);
@@ -1658,9 +1646,11 @@ mod tests {
         let (blocks, rules, p) = fixture_prints();
         let lines: Vec<u32> = (0..blocks.len() as u32).map(|i| 2 * i + 1).collect();
         let e = Earlier::of(&p, &blocks, &lines, Here { doc: 0, line: 1 }, Some(42));
-        let mut body = Vec::new();
+        let mut chunks = Body::default();
         let held = p.paras.iter().map(|x| x.band != u32::MAX);
-        push_past_record(&mut body, "a/b.txt", |o| e.encode(o), held);
+        let len = Earlier::encoded_len(&p);
+        push_past_record(&mut chunks, "a/b.txt", len, |o| e.encode(o), held);
+        let body = chunks.to_vec();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("near");
         let mut f = std::fs::File::create(&path).unwrap();
