@@ -387,12 +387,18 @@ struct Line {
     toks: Vec<Tok>,
     /// `han[i]` = number of Han tokens before token `i` (len = toks + 1).
     han: Vec<u32>,
+    /// The line's bytes, and where the line starts in the whole text.
+    bytes: Vec<u8>,
+    base: usize,
 }
 
 impl Line {
     /// Tokenize one line (`l` starts at byte `base` of the text).
     fn load(&mut self, l: &str, base: usize) {
         self.toks.clear();
+        self.bytes.clear();
+        self.bytes.extend_from_slice(l.as_bytes());
+        self.base = base;
         let b = l.as_bytes();
         let mut i = 0;
         while i < b.len() {
@@ -616,7 +622,10 @@ impl Line {
                 }
                 continue;
             }
-            if !next.is_some_and(|c| is_full_close(c) || c == '"') {
+            // The closing mark, through spaces (A-Z removes the one in
+            // `aa？ ）`, after which the next run would see the phrase end).
+            let close = (k + 1..n).map(|m| self.toks[m].c).find(|&c| !is_space(c));
+            if !close.is_some_and(|c| is_full_close(c) || c == '"') {
                 continue;
             }
             // The phrase: back to an opening mark or the line start.
@@ -638,7 +647,7 @@ impl Line {
                 }
                 m -= 1;
             }
-            if ok && words >= 2 {
+            if ok && words >= 2 && !self.glues_to_url(k) {
                 self.set(k, ascii.chars().next().unwrap_or('.'), ascii, LATIN);
             }
         }
@@ -1146,6 +1155,31 @@ impl Line {
         self.embedded_token(i) && r.is_none_or(is_han) && !self.next_c(i).is_some_and(is_space)
     }
 
+    /// A-0: the full-width mark at token `i`, written as ASCII with
+    /// nothing after it, would make a URL of the text around it or
+    /// lengthen one. A URL runs over printable ASCII and a full-width mark
+    /// ends it, so `http://，,a` becomes the URL `http://,,a` once `，` is
+    /// `,`, and the next run would read what follows as part of that URL.
+    /// True when the printable ASCII run before the mark holds `://` or
+    /// `www.`, and a printable ASCII character follows the mark (a mark at
+    /// the end of a URL, before a space or the line end, is trimmed from
+    /// it) or the mark is `）` (kept in a URL with an open `(`).
+    fn glues_to_url(&self, i: usize) -> bool {
+        let b = &self.bytes;
+        let printable = |x: u8| (0x21..=0x7E).contains(&x);
+        let (s, e) = (self.toks[i].start - self.base, self.toks[i].end - self.base);
+        if !b.get(e).is_some_and(|&x| printable(x)) && self.toks[i].c != '）' {
+            return false;
+        }
+        let mut k = s;
+        while k > 0 && printable(b[k - 1]) {
+            k -= 1;
+        }
+        let run = &b[k..s];
+        run.windows(3).any(|w| w == b"://")
+            || run.windows(4).any(|w| w.eq_ignore_ascii_case(b"www."))
+    }
+
     /// A URL scheme name (`http`, `https`, …) directly before `i`.
     fn url_scheme_before(&self, i: usize) -> bool {
         let t = &self.toks;
@@ -1318,6 +1352,9 @@ impl Line {
                 '。' => (".", ". "),
                 // `The（Convertible Amount）case` → `The (Convertible Amount) case`
                 '（' => {
+                    if self.glues_to_url(i) {
+                        continue;
+                    }
                     let sp = i > 0 && t[i - 1].c.is_ascii_alphanumeric();
                     out.push(Edit::new(
                         k.start,
@@ -1331,6 +1368,9 @@ impl Line {
                 _ => continue,
             };
             let word_follows = t.get(i + 1).is_some_and(|n| n.c.is_ascii_alphanumeric());
+            if !word_follows && self.glues_to_url(i) {
+                continue;
+            }
             out.push(Edit::new(
                 k.start,
                 k.end,
@@ -2192,6 +2232,24 @@ mod tests {
         same("Hello, world");
         same("if(a){b=c;}；");
         same("ニュース：本日");
+        // A mark that would make a URL longer (or make one) once ASCII
+        // stays: the next run would read what follows as part of the URL.
+        same("http://，,a`中`》,");
+        assert_eq!(run("\"a,aa？ ）中"), "\"a,aa?）中");
+        assert_eq!(run("a（www.，,aa"), "a (www.，,aa");
+        same("See http://a.com/x，,then");
+        assert_eq!(
+            run("See http://a.com/x，then go"),
+            "See http://a.com/x, then go"
+        );
+        for s in [
+            "http://，,a`中`》,",
+            "See www.a.com（b）c",
+            "Go to http://a.com/x！\"x\" now",
+        ] {
+            let once = run(s);
+            assert_eq!(run(&once), once, "{s}");
+        }
     }
 
     #[test]
