@@ -561,6 +561,10 @@ impl fmt::Debug for DiskIndex {
     }
 }
 
+/// Tries of the writer lock, 10 ms apart, before another writer is
+/// reported as holding it.
+const BUSY_RETRIES: u32 = 20;
+
 /// Takes the writer lock of `dir` (created if missing) for `holder`.
 fn lock_dir(dir: &Path, holder: &str, wait: bool) -> Result<File, IndexError> {
     if !dir.exists() {
@@ -577,7 +581,19 @@ fn lock_dir(dir: &Path, holder: &str, wait: bool) -> Result<File, IndexError> {
         .truncate(false)
         .open(&path)
         .map_err(|e| IndexError::io(&path, e))?;
-    match f.try_lock() {
+    // A lock the holder has just released can still be held for a moment
+    // by a child process forked from another thread of the holder before
+    // it runs its program (the lock belongs to the open file, which the
+    // child shares until exec): a few short retries before "busy".
+    let mut got = f.try_lock();
+    for _ in 0..BUSY_RETRIES {
+        if !matches!(got, Err(fs::TryLockError::WouldBlock)) || wait {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        got = f.try_lock();
+    }
+    match got {
         Ok(()) => {}
         Err(fs::TryLockError::WouldBlock) if wait => {
             f.lock().map_err(|e| IndexError::io(&path, e))?;
@@ -689,8 +705,9 @@ fn load_repeats(dir: &Path, m: &Manifest, run_id: &str) -> Result<Repeats, Index
 
 impl DiskIndex {
     /// Opens (creating it on first use) the index in `dir` for run
-    /// `run_id`, as its one writer. Another writer makes this fail at once
-    /// with [`IndexError::Busy`] (exit 75), or, with `wait`, wait for it.
+    /// `run_id`, as its one writer. Another writer makes this fail within
+    /// 0.2 s (a few retries, for a lock a forked child still shares) with [`IndexError::Busy`] (exit 75),
+    /// or, with `wait`, wait for it.
     /// Entries of an earlier attempt of the same run id are not seen: the
     /// commit replaces them.
     pub fn open(dir: &Path, run_id: &str, wait: bool) -> Result<DiskIndex, IndexError> {
