@@ -434,7 +434,7 @@ pub(crate) fn past_nights(
         .into_iter()
         .map(|(run, m)| {
             format!(
-                "{}: run {run:?} made its near-duplicate signatures with other [dedup.near] settings (ngram, permutations, bands, document_bands); they are not used, near copies of its documents are not found",
+                "{}: run {run:?} made its near-duplicate signatures with other [dedup.near] settings (ngram, permutations, bands, document_bands) or an older shingling of newsclean; they are not used, near copies of its documents are not found",
                 index.dir().join(&m.file).display()
             )
         })

@@ -13,9 +13,10 @@
 //! ```
 //!
 //! - Shingles ([`shingle`]): the block's text read as its fingerprint key
-//!   reads it; Han characters are tokens, Latin words and numbers are
-//!   tokens; a shingle is `ngram` consecutive tokens (character n-grams on
-//!   Han, word n-grams on Latin). Digits are kept: a figure is a token.
+//!   reads it; Han characters are tokens, numbers are tokens, and so is
+//!   each Latin letter (with the letters before it, [`shingle::LATIN_SPAN`]);
+//!   a shingle is `ngram` consecutive tokens (character n-grams on
+//!   Han, letter n-grams on Latin). Digits are kept: a figure is a token.
 //! - MinHash ([`minhash`]): one-permutation MinHash of `permutations`
 //!   bins with optimal densification (one multiply per shingle; see its
 //!   module doc for the measurement); LSH: `bands` bands of
@@ -110,8 +111,9 @@ pub const CONTAINMENT: f32 = 0.9;
 /// Paragraphs with fewer shingles are left to exact dedup.
 pub const MIN_SHINGLES: u32 = 20;
 /// Version of the shingles, MinHash and band keys: a change to any of them
-/// makes signatures an index holds incomparable (bump it then).
-pub const SIGNATURE_VERSION: u32 = 1;
+/// makes signatures an index holds incomparable (bump it then). 2: Latin
+/// letters are tokens (`shingle::LATIN_SPAN`), not words.
+pub const SIGNATURE_VERSION: u32 = 2;
 
 /// What `[dedup] near_paragraph` does with a near-identical paragraph.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
