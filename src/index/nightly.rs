@@ -3,7 +3,7 @@
 //! stages as a [`SeenIndex`] and finishes.
 //!
 //! With `--index DIR` the store is opened before any output is written
-//! (another writer: exit 75 at once, or with `--wait` a wait; `--check`
+//! (another writer: exit 75 within 0.2 s, or with `--wait` a wait; `--check`
 //! opens it read-only and never writes it); after the documents are
 //! resolved its [`DiskIndex::health`] is asked (a damaged block met by a
 //! lookup: the run's decisions are not trusted, nothing is committed and

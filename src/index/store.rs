@@ -586,12 +586,11 @@ fn lock_dir(dir: &Path, holder: &str, wait: bool) -> Result<File, IndexError> {
     // it runs its program (the lock belongs to the open file, which the
     // child shares until exec): a few short retries before "busy".
     let mut got = f.try_lock();
-    for _ in 0..BUSY_RETRIES {
-        if !matches!(got, Err(fs::TryLockError::WouldBlock)) || wait {
-            break;
-        }
+    let mut tries = 0;
+    while !wait && tries < BUSY_RETRIES && matches!(got, Err(fs::TryLockError::WouldBlock)) {
         std::thread::sleep(std::time::Duration::from_millis(10));
         got = f.try_lock();
+        tries += 1;
     }
     match got {
         Ok(()) => {}
@@ -706,8 +705,8 @@ fn load_repeats(dir: &Path, m: &Manifest, run_id: &str) -> Result<Repeats, Index
 impl DiskIndex {
     /// Opens (creating it on first use) the index in `dir` for run
     /// `run_id`, as its one writer. Another writer makes this fail within
-    /// 0.2 s (a few retries, for a lock a forked child still shares) with [`IndexError::Busy`] (exit 75),
-    /// or, with `wait`, wait for it.
+    /// 0.2 s (a few retries, for a lock a forked child still shares) with
+    /// [`IndexError::Busy`] (exit 75), or, with `wait`, wait for it.
     /// Entries of an earlier attempt of the same run id are not seen: the
     /// commit replaces them.
     pub fn open(dir: &Path, run_id: &str, wait: bool) -> Result<DiskIndex, IndexError> {

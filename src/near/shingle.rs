@@ -7,7 +7,7 @@
 //! token of its own; a run of other letters and digits with a digit in it
 //! (a number, `covid19`) is one token; in a word of letters only, every
 //! letter is a token, the hash of it and the letters before it in the run
-//! of Latin text (across words, up to [`LATIN_SPAN`] letters). A shingle
+//! of Latin text (across words, up to [`LATIN_SPAN`] bytes). A shingle
 //! is `n` consecutive tokens, so a Han run gives character n-grams and
 //! Latin text n-grams of letters that reach `n - 1 + LATIN_SPAN` letters
 //! back (12 for `n` = 5). Letters, not words, so that a typo or a changed
@@ -26,9 +26,9 @@
 
 use xxhash_rust::xxh3::xxh3_64;
 
-/// Letters a Latin token spans: each letter of a word of letters is a
-/// token, the hash of it and the letters before it in the run (up to
-/// this many, across words). Measured on the planted copies of
+/// Bytes a Latin token spans (letters, for ASCII): each letter of a word
+/// of letters is a token, the hash of it and the letters before it in
+/// the run (up to this many bytes of them, across words). Measured on the planted copies of
 /// `scripts/neardup-eval` (docs in the module doc).
 pub(crate) const LATIN_SPAN: usize = 8;
 
@@ -144,7 +144,7 @@ impl Tokens {
         }
         if !self.word_digit {
             // A word of letters: a token per letter, the hash of the last
-            // `span` letters of the run (across words, as Han runs are read).
+            // LATIN_SPAN bytes of the run (across words, as Han runs are read).
             let mut buf = [0u8; 4];
             for c in self.word.chars() {
                 let e = c.encode_utf8(&mut buf).as_bytes();
@@ -162,8 +162,9 @@ impl Tokens {
             }
         } else {
             let h = xxh3_64(self.word.as_bytes()) & !(1 << 40);
+            // A word with a digit: one token, a figure.
             self.toks.push(h);
-            self.figs.push(self.word_digit);
+            self.figs.push(true);
             self.nletters = 0;
         }
         self.word.clear();

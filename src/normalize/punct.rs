@@ -82,7 +82,7 @@ pub fn edits(text: &str, cfg: &Config) -> Vec<Edit> {
     for (base, l) in crate::segment::split_lines(text) {
         if needs_work(l, on.corner) {
             line.load(l, base);
-            line.convert(&on, &mut out);
+            line.convert(l.as_bytes(), &on, &mut out);
         }
     }
     out
@@ -387,8 +387,7 @@ struct Line {
     toks: Vec<Tok>,
     /// `han[i]` = number of Han tokens before token `i` (len = toks + 1).
     han: Vec<u32>,
-    /// The line's bytes, and where the line starts in the whole text.
-    bytes: Vec<u8>,
+    /// Where the line starts in the whole text.
     base: usize,
 }
 
@@ -396,8 +395,6 @@ impl Line {
     /// Tokenize one line (`l` starts at byte `base` of the text).
     fn load(&mut self, l: &str, base: usize) {
         self.toks.clear();
-        self.bytes.clear();
-        self.bytes.extend_from_slice(l.as_bytes());
         self.base = base;
         let b = l.as_bytes();
         let mut i = 0;
@@ -536,14 +533,15 @@ impl Line {
 
     // -----------------------------------------------------------------------
 
-    /// Decide every conversion of the line and append its edits to `out`.
-    fn convert(&mut self, on: &On, out: &mut Vec<Edit>) {
+    /// Decide every conversion of the line (`l`, as loaded) and append
+    /// its edits to `out`.
+    fn convert(&mut self, l: &[u8], on: &On, out: &mut Vec<Edit>) {
         if self.toks.is_empty() {
             return;
         }
         if self.han[self.toks.len()] == 0 {
             if on.latin {
-                self.latin_line(out);
+                self.latin_line(l, out);
             }
             return;
         }
@@ -563,7 +561,7 @@ impl Line {
             }
         }
         if on.latin {
-            self.latin_phrases();
+            self.latin_phrases(l);
         }
         self.spaces(on);
         self.emit(out);
@@ -574,7 +572,7 @@ impl Line {
     /// `，；：` directly between two Latin words, and `。！？` after the last
     /// word of a quoted or bracketed phrase of ≥ 2 Latin words without Han,
     /// right before its closing mark.
-    fn latin_phrases(&mut self) {
+    fn latin_phrases(&mut self, l: &[u8]) {
         let n = self.toks.len();
         for k in 1..n {
             let t = self.toks[k];
@@ -647,7 +645,7 @@ impl Line {
                 }
                 m -= 1;
             }
-            if ok && words >= 2 && !self.glues_to_url(k) {
+            if ok && words >= 2 && !self.glues_to_url(l, k) {
                 self.set(k, ascii.chars().next().unwrap_or('.'), ascii, LATIN);
             }
         }
@@ -1155,17 +1153,16 @@ impl Line {
         self.embedded_token(i) && r.is_none_or(is_han) && !self.next_c(i).is_some_and(is_space)
     }
 
-    /// the full-width mark at token `i`, written as ASCII with
-    /// nothing after it, would make a URL of the text around it or
-    /// lengthen one. A URL runs over printable ASCII and a full-width mark
+    /// the full-width mark at token `i` of line `b`, written as
+    /// ASCII with nothing after it, would make a URL of the text around it
+    /// or lengthen one. A URL runs over printable ASCII and a full-width mark
     /// ends it, so `http://，,a` becomes the URL `http://,,a` once `，` is
     /// `,`, and the next run would read what follows as part of that URL.
     /// True when the printable ASCII run before the mark holds `://` or
     /// `www.`, and a printable ASCII character follows the mark (a mark at
     /// the end of a URL, before a space or the line end, is trimmed from
     /// it) or the mark is `）` (kept in a URL with an open `(`).
-    fn glues_to_url(&self, i: usize) -> bool {
-        let b = &self.bytes;
+    fn glues_to_url(&self, b: &[u8], i: usize) -> bool {
         let printable = |x: u8| (0x21..=0x7E).contains(&x);
         let (s, e) = (self.toks[i].start - self.base, self.toks[i].end - self.base);
         if !b.get(e).is_some_and(|&x| printable(x)) && self.toks[i].c != '）' {
@@ -1309,7 +1306,7 @@ impl Line {
     }
 
     /// A-L1: full-width marks in an English line become ASCII.
-    fn latin_line(&self, out: &mut Vec<Edit>) {
+    fn latin_line(&self, l: &[u8], out: &mut Vec<Edit>) {
         let t = &self.toks;
         // The first letter, after opening quotes and brackets.
         let first = t
@@ -1352,7 +1349,7 @@ impl Line {
                 '。' => (".", ". "),
                 // `The（Convertible Amount）case` → `The (Convertible Amount) case`
                 '（' => {
-                    if self.glues_to_url(i) {
+                    if self.glues_to_url(l, i) {
                         continue;
                     }
                     let sp = i > 0 && t[i - 1].c.is_ascii_alphanumeric();
@@ -1368,7 +1365,7 @@ impl Line {
                 _ => continue,
             };
             let word_follows = t.get(i + 1).is_some_and(|n| n.c.is_ascii_alphanumeric());
-            if !word_follows && self.glues_to_url(i) {
+            if !word_follows && self.glues_to_url(l, i) {
                 continue;
             }
             out.push(Edit::new(
