@@ -84,12 +84,21 @@ fn xwlb() -> String {
 #[test]
 fn a_page_number_inside_a_chinese_sentence_is_a_page_break() {
     let t = xwlb();
-    // After a Han character: without the page line the break is kept (a
-    // transcript drops its final `。`, B-R13); with it, joined.
-    let blank = cut(&t, "刚刚进入新集体时，肖加", 0, "\n\n");
+    // After a Han character: without the page line, a blank line before
+    // a B that carries the paragraph indent is kept (a transcript drops
+    // its final `。`, B-R13); without the indent B goes on with the
+    // indented A (B-S8cont); with the page line, joined.
+    let indent = "\u{a0} \u{a0} \u{a0} \u{a0} ";
+    let blank = cut(&t, "刚刚进入新集体时，肖加", 0, &format!("\n\n{indent}"));
     assert!(
         !clean(&blank).contains("肖加泽朗心里"),
-        "a blank line alone stays a paragraph end"
+        "a blank line and the indent stay a paragraph end"
+    );
+    let blank = cut(&t, "刚刚进入新集体时，肖加", 0, "\n\n");
+    assert!(
+        clean(&blank).contains("肖加泽朗心里"),
+        "{:?}",
+        clean(&blank)
     );
     let d = cut(&t, "刚刚进入新集体时，肖加", 0, "\n\n- 7 -\n\n");
     let out = clean(&d);
@@ -131,5 +140,41 @@ fn a_whole_word_across_the_break_lifts_the_glued_headline_veto() {
     assert!(
         out.contains("日本重启核电站 结束“零核电”状态\n\n7月1号"),
         "the subhead stays apart: {out:?}"
+    );
+}
+
+#[test]
+fn the_indented_head_of_a_paragraph_is_no_headline() {
+    // In a file whose paragraphs carry the indent, B without it goes on
+    // with the indented A (B-S8cont), and a whole word across lifts the
+    // headline veto although the rest of the paragraph repeats A's
+    // bigrams (`建设`).
+    let t = fixture("xwlb/20120920-excerpt.txt");
+    let d = cut(&t, "贾庆林非常重视城乡建设和民", 0, "\n\n");
+    let out = clean(&d);
+    assert!(out.contains("城乡建设和民生改善。他强调"), "{out:?}");
+    assert!(
+        out.starts_with("[视频]贾庆林在江苏和山东调研\n央视网消息"),
+        "the headline stays apart: {out:?}"
+    );
+}
+
+#[test]
+fn a_news_source_label_is_no_speaker_label() {
+    // `央视网消息(新闻联播)：` opens a lead, not a speaker's words: a lead
+    // broken off unfinished is joined (B-R8 vetoed it).
+    let t = fixture("xwlb/20121030-excerpt.txt");
+    let d = cut(&t, "加速推进农村", 0, "\n\n");
+    let out = clean(&d);
+    assert!(out.contains("加速推进农村危房改造。"), "{out:?}");
+}
+
+#[test]
+fn an_indented_subhead_over_its_lead_stays_apart() {
+    let t = fixture("xwlb/20120728-excerpt.txt");
+    let out = clean(&t);
+    assert!(
+        out.contains("叙政府军与反对派激战阿勒颇\n\n27号，"),
+        "{out:?}"
     );
 }

@@ -421,6 +421,25 @@ pub(super) fn is_speaker_label(t: &str) -> bool {
     false
 }
 
+/// A line that opens with a news source's label (`央视网消息（新闻联播）：`,
+/// `本台消息：`, `新华网消息：`): the lead of a story, not a speaker's
+/// words, so a line of that shape that breaks off unfinished is not kept
+/// apart as a speaker label is (B-R8 reads A only past such a label).
+pub(super) fn starts_with_source_label(t: &str) -> bool {
+    let Some(i) = t
+        .find(['：', ':'])
+        .filter(|&i| t[..i].chars().count() <= 20)
+    else {
+        return false;
+    };
+    let label = t[..i].trim_end();
+    let label = match label.strip_suffix(['）', ')']) {
+        Some(l) => l.rfind(['（', '(']).map_or(l, |o| &l[..o]),
+        None => label,
+    };
+    label.trim_end().ends_with("消息")
+}
+
 /// B-R7: B opens a new sentence in the way paragraphs usually start.
 pub(super) fn starts_with_opener(t: &str) -> bool {
     const OPENERS: &[&str] = &[

@@ -11,6 +11,11 @@ use super::*;
 pub(super) struct Geometry {
     /// Indentation marks paragraph starts (some lines indented, most not).
     pub(super) indent_informative: bool,
+    /// The file's paragraphs carry the indent: at least half of its lines
+    /// are indented, and some are not (headlines, or damage: the second
+    /// half of a broken paragraph). B-S8cont and the indented-head lift
+    /// of B-D3 read it.
+    pub(super) indented_paragraphs: bool,
     /// Modal display width when the file is hard-wrapped at a fixed width.
     pub(super) wrap_width: Option<usize>,
     /// One paragraph per line: consecutive lines are mostly separated by a
@@ -295,6 +300,7 @@ pub(super) fn geometry(text: &str, lines: &[Line], cfg: &Config) -> Geometry {
     let indented = content.iter().filter(|l| l.indented()).count();
     let plain = content.len() - indented;
     let indent_informative = indented > 0 && plain * 5 >= content.len() && plain > 0;
+    let indented_paragraphs = indented * 2 >= content.len() && plain > 0;
     // Widths as the output will read them; measured exactly (the later
     // stages run on the line) only when they could give the file a wrap
     // width, with indentation or without.
@@ -433,6 +439,7 @@ pub(super) fn geometry(text: &str, lines: &[Line], cfg: &Config) -> Geometry {
     };
     Geometry {
         indent_informative,
+        indented_paragraphs,
         wrap_width,
         line_paragraphs,
         style,
