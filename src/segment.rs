@@ -202,8 +202,18 @@ fn blocks_in(text: &str, per_line: Option<bool>) -> Vec<Block> {
 
 /// Does a line read as a sentence (terminal punctuation, or ≥ 40 chars)?
 pub(crate) fn sentence_like(line: &str) -> bool {
-    let t = line.trim_end_matches(['”', '’', '」', '』', '）', ')', '"', '\'']);
-    t.ends_with(['。', '！', '？', '…', '.', '!', '?', '；', ';']) || t.chars().nth(39).is_some()
+    ends_sentence(line) || trim_closers(line).chars().nth(39).is_some()
+}
+
+/// `line` without the closing quotes and brackets at its end.
+fn trim_closers(line: &str) -> &str {
+    line.trim_end_matches(['”', '’', '」', '』', '）', ')', '"', '\''])
+}
+
+/// Does `line` end with a sentence's last mark (`。！？…` and their ASCII
+/// forms, `；`), closing quotes and brackets after it allowed?
+pub(crate) fn ends_sentence(line: &str) -> bool {
+    trim_closers(line).ends_with(['。', '！', '？', '…', '.', '!', '?', '；', ';'])
 }
 
 /// Fingerprint of a block: (96 bits of the xxh3-128 of the key, key

@@ -262,6 +262,96 @@ fn an_edited_paragraph_is_flagged_or_removed_as_configured() {
     assert_eq!(t, format!("{}\n", day2().trim_end()));
 }
 
+/// Day 1 with its second and third paragraphs on adjacent lines (no
+/// blank line between), the shape many dumps give the head of an
+/// article: one block of two sentence lines.
+fn day1_adjacent() -> (String, String) {
+    let d = day1();
+    let ps = paras(&d);
+    let third = ps[2].trim_end().to_string();
+    let t = d.replacen(
+        &format!("{}\n\n", ps[1].trim_end()),
+        &format!("{}\n", ps[1].trim_end()),
+        1,
+    );
+    assert!(t.contains(&format!("\n{third}")));
+    (t, third)
+}
+
+#[test]
+fn a_line_of_a_block_of_sentence_lines_is_compared_on_its_own() {
+    // Kept as a line: an edited copy of the third paragraph in another
+    // file is flagged against that line (as the two lines together it
+    // measured J 0.47 and was missed).
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, third) = day1_adjacent();
+    let edited = third.replacen("重要阶段", "关键阶段", 1);
+    assert_ne!(edited, third);
+    let c = format!("{}\n\n{edited}\n", day2().trim_end());
+    let line = a.lines().position(|l| l == third).unwrap() + 1;
+    let input = corpus(tmp.path(), &[("a.txt", &a), ("c.txt", &c)]);
+    let (_, ch) = run(&input, &tmp.path().join("out"), &[]);
+    assert!(near_records(&ch, "a.txt").is_empty());
+    let r = near_records(&ch, "c.txt");
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert_eq!(r[0]["rule"], "dedup.near-paragraph");
+    assert_eq!(r[0]["duplicate_of"]["file"], "a.txt");
+    assert_eq!(r[0]["duplicate_of"]["line"], line);
+    assert!(r[0]["detail"]["similarity"].as_f64().unwrap() >= 0.8);
+
+    // The copy as a line: flagged at its line, and with near_paragraph =
+    // "remove" still only flagged (its paragraph stays whole).
+    let b = day1();
+    let (c, _) = day1_adjacent();
+    let c = c.replacen("重要阶段", "关键阶段", 1);
+    let c = format!(
+        "{}\n\n{}",
+        day2().trim_end(),
+        c.split_once("\n\n").unwrap().1
+    );
+    let line = day2().trim_end().lines().count() + 2 + 1;
+    assert!(c.lines().nth(line - 1).unwrap().contains("关键阶段"));
+    let input = corpus(&tmp.path().join("2"), &[("a.txt", &b), ("c.txt", &c)]);
+    let cfg = tmp.path().join("near.toml");
+    std::fs::write(&cfg, "[dedup]\nnear_paragraph = \"remove\"\n").unwrap();
+    let out = tmp.path().join("out2");
+    let (_, ch) = run(&input, &out, &["--config", cfg.to_str().unwrap()]);
+    let at: Vec<(u64, &str, u64)> = near_records(&ch, "c.txt")
+        .iter()
+        .map(|r| {
+            (
+                r["line"].as_u64().unwrap(),
+                r["before"].as_str().unwrap(),
+                r["duplicate_of"]["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(at.contains(&(line as u64, "", 6)), "{at:?}");
+    assert!(std::fs::read_to_string(out.join("c.txt"))
+        .unwrap()
+        .contains("关键阶段"));
+}
+
+#[test]
+fn a_lead_repeating_its_headline_is_not_its_near_copy() {
+    // xwlb 2020-05-20: a headline ending with `?` and its lead, two
+    // sentence lines of one block, compared line by line; the lead
+    // repeats the headline (J 0.51) and is not flagged against it.
+    let tmp = tempfile::tempdir().unwrap();
+    let t = "[视频]国际锐评：谎话连篇的美国政客想给历史留下“甩锅大王”之名吗?\n\
+             央视网消息（新闻联播）：本台今天（5月20日）播发国际锐评《谎话连篇的美国政客想给历史留下“甩锅大王”之名吗？》。\n";
+    let input = corpus(
+        tmp.path(),
+        &[("a.txt", &format!("{}\n\n{t}", day2().trim_end()))],
+    );
+    let (_, ch) = run(&input, &tmp.path().join("out"), &[]);
+    assert!(
+        near_records(&ch, "a.txt").is_empty(),
+        "{:?}",
+        near_records(&ch, "a.txt")
+    );
+}
+
 /// `p` with a typo every 120 letters (the letter after it in the
 /// alphabet), no word boundary moved.
 fn with_typos(p: &str) -> String {

@@ -43,7 +43,8 @@
 //!   under the same conditions as a document; a paragraph is also
 //!   near-identical when one of the two is contained in the other (≥
 //!   [`CONTAINMENT`]) at similarity ≥ [`CONTAINED_SIMILARITY`] (a clause
-//!   dropped or added).
+//!   dropped or added). A paragraph of two or more sentence lines is
+//!   compared line by line ([`units`]), each line flagged at most.
 //! - Memory of one run ([`NearIndex`]): the shingle sets of every kept
 //!   document (4 bytes a shingle, about one shingle per Han character),
 //!   a record per paragraph, and two LSH tables (open addressing, 8 bytes
@@ -112,8 +113,9 @@ pub const CONTAINMENT: f32 = 0.9;
 pub const MIN_SHINGLES: u32 = 20;
 /// Version of the shingles, MinHash and band keys: a change to any of them
 /// makes signatures an index holds incomparable (bump it then). 2: Latin
-/// letters are tokens (`shingle::LATIN_SPAN`), not words.
-pub const SIGNATURE_VERSION: u32 = 2;
+/// letters are tokens (`shingle::LATIN_SPAN`), not words. 3: a paragraph
+/// of sentence lines is compared line by line ([`units`]).
+pub const SIGNATURE_VERSION: u32 = 3;
 
 /// What `[dedup] near_paragraph` does with a near-identical paragraph.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -396,10 +398,8 @@ pub fn prints(text: &str, blocks: &[Block], rules: &NearRules) -> NearPrints {
     let mut raw = vec![minhash::EMPTY; k];
     let mut sig = vec![0u32; k];
     let mut total = 0u32;
-    for (i, b) in blocks.iter().enumerate() {
-        if b.kind != BlockKind::Paragraph {
-            continue;
-        }
+    for i in units(text, blocks) {
+        let b = &blocks[i];
         let t0 = Instant::now();
         toks.read(&text[b.start..b.end]);
         let (sh, fig) = (out.shingles.len(), out.figures.len());
@@ -453,6 +453,41 @@ pub fn prints(text: &str, blocks: &[Block], rules: &NearRules) -> NearPrints {
     TIMES[0].fetch_add(shingling, Relaxed);
     TIMES[1].fetch_add(hashing, Relaxed);
     out
+}
+
+/// The blocks compared as paragraphs, in text order: each paragraph,
+/// except that a paragraph of two or more lines each of which ends a
+/// sentence (`segment::ends_sentence`) is compared line by line. Dumps
+/// often put a paragraph or two on adjacent lines at the head of a file
+/// whose other paragraphs are blank-line separated (a dateline paragraph,
+/// then the lead): a copy of one of those lines elsewhere measures J ≈ 0.4
+/// against the two lines together. A line's match is only ever flagged
+/// (see `NearIndex::paragraph`).
+pub(crate) fn units<'a>(text: &'a str, blocks: &'a [Block]) -> impl Iterator<Item = usize> + 'a {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < blocks.len() && blocks[i].kind != BlockKind::Paragraph {
+            i += 1;
+        }
+        let p = i;
+        let mut j = p + 1;
+        while j < blocks.len() && blocks[j].kind == BlockKind::Line {
+            j += 1;
+        }
+        (p < blocks.len()).then_some(())?;
+        i = j;
+        let lines = p + 1..j;
+        if lines.len() >= 2
+            && blocks[lines.clone()]
+                .iter()
+                .all(|l| crate::segment::ends_sentence(&text[l.start..l.end]))
+        {
+            Some(lines)
+        } else {
+            Some(p..p + 1)
+        }
+    })
+    .flatten()
 }
 
 /// A kept paragraph.
@@ -1503,13 +1538,18 @@ impl NearIndex {
     /// Paragraph `k` of `p` (held at paragraph number `first + k` by
     /// [`NearIndex::add_document`]), which survived exact dedup: its
     /// verdict against the kept paragraphs; it is remembered as kept
-    /// unless it goes.
+    /// unless it goes. `line_of`: `k` is a line compared on its own
+    /// ([`units`]) and its paragraph's first line is paragraph `line_of`
+    /// of `p`; such a line is only flagged (its paragraph stays), and
+    /// never against another line of its paragraph (a lead repeating its
+    /// headline, `[视频]国际锐评：…吗?⏎央视网消息…播发国际锐评《…》。`).
     pub fn paragraph(
         &mut self,
         p: &NearPrints,
         k: usize,
         first: u32,
         rules: &NearRules,
+        line_of: Option<usize>,
     ) -> Option<NearMatch> {
         let x = p.paras[k];
         let mode = rules.paragraph?;
@@ -1533,16 +1573,17 @@ impl NearIndex {
         let af = &p.figures[x.fig as usize..(x.fig + x.figs) as usize];
         let mut found: Option<NearMatch> = None;
         let mut buf = std::mem::take(&mut self.read_buf);
+        let siblings = first + line_of.unwrap_or(k) as u32;
         for &c in &cand {
             let rec = self.paras[c as usize];
-            if rec.key == me.key {
+            if rec.key == me.key || c >= siblings {
                 continue;
             }
             let Some(b) = self.shingles_of(rec.doc, rec.sh, rec.n, &mut buf) else {
                 continue;
             };
             if let Some((score, removable)) = verdict(a, af, b, rules, true) {
-                let remove = removable && mode == NearMode::Remove;
+                let remove = removable && line_of.is_none() && mode == NearMode::Remove;
                 let m = NearMatch {
                     block: x.block as usize,
                     kept: self.origin(rec.at, rec.past),
@@ -1681,7 +1722,7 @@ mod tests {
         // (The same paragraph is exact dedup's; another key is asked for.)
         near.paras[first as usize + k].key ^= 1;
         let m = near
-            .paragraph(&p, k, first, &rules)
+            .paragraph(&p, k, first, &rules, None)
             .expect("a near paragraph");
         assert_eq!(
             m.kept,

@@ -396,8 +396,24 @@ pub fn resolve_run(
     let mut flags = Vec::new();
     let mut ask = |i: usize| {
         let paras = &prints.near.paras;
-        let k = paras.binary_search_by_key(&(i as u32), |x| x.block).ok()?;
-        let m = near.paragraph(&prints.near, k, first, &nr)?;
+        let k = paras.partition_point(|x| (x.block as usize) < i);
+        if paras.get(k).is_none_or(|x| x.block as usize != i) {
+            // Compared line by line (`near::units`): the lines that
+            // follow paragraph `i`, each flagged at most.
+            let blocks = &prints.blocks;
+            let end = k + paras[k..]
+                .iter()
+                .take_while(|x| {
+                    let b = &blocks[x.block as usize];
+                    b.kind == BlockKind::Line && b.para == i
+                })
+                .count();
+            for j in k..end {
+                flags.extend(near.paragraph(&prints.near, j, first, &nr, Some(k)));
+            }
+            return None;
+        }
+        let m = near.paragraph(&prints.near, k, first, &nr, None)?;
         if m.remove {
             Some(Removal {
                 block: i,
