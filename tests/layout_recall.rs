@@ -153,6 +153,12 @@ fn the_indented_head_of_a_paragraph_is_no_headline() {
     let d = cut(&t, "贾庆林非常重视城乡建设和民", 0, "\n\n");
     let out = clean(&d);
     assert!(out.contains("城乡建设和民生改善。他强调"), "{out:?}");
+    // After `，` too: the transcript prior that reads a blank line after a
+    // pause mark as a paragraph end (B-R5) is off before a B without the
+    // indent.
+    let d = cut(&t, "山东调研时强调，", 0, "\n\n");
+    let out = clean(&d);
+    assert!(out.contains("调研时强调，要深入学习"), "{out:?}");
     assert!(
         out.starts_with("[视频]贾庆林在江苏和山东调研\n央视网消息"),
         "the headline stays apart: {out:?}"

@@ -183,14 +183,17 @@
 //!   (at least half of the lines indented, some not:
 //!   `Geometry::indented_paragraphs`), B without the indent after an
 //!   indented A that starts its unit and ends without a stop goes on with
-//!   it (`B-S8cont` +1, the mirror of B-S8indent), and a whole dictionary
-//!   word across lifts the headline veto B-D3 after such an A even when B
-//!   repeats its bigrams (the rest of a paragraph is on its topic:
-//!   `　　贾庆林非常重视城乡建设和民⏎生改善。他强调，要切实加强文化建设…`).
+//!   it (`B-S8cont` +1, the mirror of B-S8indent; the priors that read a
+//!   blank line as a paragraph end are off there, as across a page line:
+//!   B-R5 after a pause mark other than `；`, B-R13, B-R7, B-R9 and
+//!   B-D3soft), and a whole dictionary word across lifts the headline
+//!   veto B-D3 after such an A even when B repeats its bigrams (the rest
+//!   of a paragraph is on its topic: `　　贾庆林非常重视城乡建设和民⏎生改善。
+//!   他强调，要切实加强文化建设…`).
 //!   Read on the xwlb misses of `scripts/layout-eval` (sogouc, the seed
 //!   and PD98 held out), with the source label above: random+page recall
-//!   0.793 → 0.842 on xwlb, 0.810 → 0.828 on sogouc, 0.717 → 0.755 on
-//!   the seed, 0.777 → 0.813 on PD98, no new false join in any source.
+//!   0.793 → 0.876 on xwlb, 0.810 → 0.845 on sogouc, 0.717 → 0.755 on
+//!   the seed, 0.777 → 0.841 on PD98, no new false join in any source.
 //!   The whole of xwlb has three such boundaries in its indented files:
 //!   two breaks, joined before, and a subhead over its lead
 //!   (`　　叙政府军与反对派激战阿勒颇⏎27号，…`, no word across), kept; of
@@ -917,6 +920,13 @@ fn decide_zh(
     let Some(ca) = last_char(ta) else { return d };
     let Some(cb) = first_char(tb) else { return d };
     let terminal = ends_terminal(ta);
+    // B-S8cont: in a file whose paragraphs carry the indent, B without it
+    // after an indented A that ends without a stop does not start a
+    // paragraph (the mirror of B-S8indent; a headline B is vetoed above):
+    // +1, and the priors that read a blank line as a paragraph end (B-R5
+    // after a pause mark other than `；`, B-R13, the opener penalties
+    // B-R7 and B-R9, B-D3soft) are off, as across a page line.
+    let cont = indented_paragraphs && la.indented() && !b_indented && !terminal && a_starts_unit;
     if terminal {
         add(&mut d, "B-S2", -3);
     } else if is_han(ca) || ca.is_alphanumeric() {
@@ -926,7 +936,7 @@ fn decide_zh(
     } else if is_pause(ca) || is_open(ca) {
         add(&mut d, "B-S1b", 4);
         if para_break
-            && (!page_gap() || matches!(ca, '；' | ';'))
+            && (!(page_gap() || cont) || matches!(ca, '；' | ';'))
             && geo.wrap_width.is_none()
             && (!is_pause(ca)
                 || matches!(ca, '；' | ';')
@@ -992,12 +1002,12 @@ fn decide_zh(
     let page_pause = is_pause(ca) && !matches!(ca, '；' | ';') && page_gap();
     if !terminal && !opens_prohibited(tb) {
         if starts_with_opener(tb) {
-            if !page_pause {
+            if !page_pause && !cont {
                 add(&mut d, "B-R7", -2);
             }
             opens_sentence = true;
         } else if starts_new_sentence(tb) {
-            if !page_pause {
+            if !page_pause && !cont {
                 add(&mut d, "B-R9", -2);
             }
             opens_sentence = true;
@@ -1060,18 +1070,16 @@ fn decide_zh(
     if para_break
         && only_s1
         && !page_gap()
+        && !cont
         && !(ta.chars().count() > 30 && geo.damaged(cx.text, cx.lines))
         && (head_fragment_len(tb) > 5 || cb == '“' || cb == '"')
     {
         add(&mut d, "B-R13", -1);
     }
-    // B-S8cont: in a file whose indentation marks paragraph starts, B
-    // without the indent after an indented A does not start a paragraph
-    // (the mirror of B-S8indent; a headline B is vetoed above).
-    if indented_paragraphs && la.indented() && !b_indented && !terminal && a_starts_unit {
+    if cont {
         add(&mut d, "B-S8cont", 1);
     }
-    if soft_headline && !unfinished && !headline_shape(tb) && !word_lifts_headline() {
+    if soft_headline && !cont && !unfinished && !headline_shape(tb) && !word_lifts_headline() {
         add(&mut d, "B-D3soft", -2);
     }
     finish(cx, d, ta, tb)
