@@ -159,6 +159,10 @@ fn the_indented_head_of_a_paragraph_is_no_headline() {
     let d = cut(&t, "山东调研时强调，", 0, "\n\n");
     let out = clean(&d);
     assert!(out.contains("调研时强调，要深入学习"), "{out:?}");
+    // And after a head that reads like a bare name (a byline, B-D2).
+    let d = cut(&t, "　　贾庆林", 0, "\n\n");
+    let out = clean(&d);
+    assert!(out.contains("贾庆林非常重视"), "{out:?}");
     assert!(
         out.starts_with("[视频]贾庆林在江苏和山东调研\n央视网消息"),
         "the headline stays apart: {out:?}"

@@ -186,18 +186,22 @@
 //!   it (`B-S8cont` +1, the mirror of B-S8indent; the priors that read a
 //!   blank line as a paragraph end are off there, as across a page line:
 //!   B-R5 after a pause mark other than `；`, B-R13, B-R7, B-R9 and
-//!   B-D3soft), and a whole dictionary word across lifts the headline
-//!   veto B-D3 after such an A even when B repeats its bigrams (the rest
-//!   of a paragraph is on its topic: `　　贾庆林非常重视城乡建设和民⏎生改善。
-//!   他强调，要切实加强文化建设…`).
+//!   B-D3soft, and the byline veto B-D2 on A), and a whole dictionary
+//!   word across lifts the headline veto B-D3 after such an A even when B
+//!   repeats its bigrams (the rest of a paragraph is on its topic:
+//!   `　　贾庆林非常重视城乡建设和民⏎生改善。他强调，要切实加强文化建设…`).
 //!   Read on the xwlb misses of `scripts/layout-eval` (sogouc, the seed
 //!   and PD98 held out), with the source label above: random+page recall
-//!   0.793 → 0.876 on xwlb, 0.810 → 0.845 on sogouc, 0.717 → 0.755 on
-//!   the seed, 0.777 → 0.841 on PD98, no new false join in any source.
+//!   0.793 → 0.881 on xwlb, 0.810 → 0.856 on sogouc, 0.717 → 0.755 on
+//!   the seed, 0.777 → 0.850 on PD98, no new false join in any source.
 //!   The whole of xwlb has three such boundaries in its indented files:
 //!   two breaks, joined before, and a subhead over its lead
 //!   (`　　叙政府军与反对派激战阿勒颇⏎27号，…`, no word across), kept; of
 //!   the four corpora's outputs one sogouc join is new (`为什么呢，⏎因为…`).
+//!   Tried and dropped: a whole word of three or more characters lifting
+//!   the headline veto whatever B repeats (+15 xwlb cuts joined, but on
+//!   the real xwlb a headline joined its lead: `…最终接头起运⏎港珠澳…`,
+//!   `起运港`).
 //! - **Page breaks.** Across a removed page-number or jump line the break
 //!   is where the page filled, so B-R5 (except after `；`) and B-R13, the
 //!   transcript priors that read a blank line as a paragraph end, are off
@@ -852,6 +856,16 @@ fn decide_zh(
             && words::whole_word_across(ta, tb).is_some()
     };
     let a_headline = a_starts_unit && (headline_shape(ta) || short_deck(ta));
+    // B-S8cont: in a file whose paragraphs carry the indent, B without it
+    // after an indented A that ends without a stop does not start a
+    // paragraph (the mirror of B-S8indent; a headline B is vetoed below):
+    // +1, and the priors that read a blank line as a paragraph end (B-R5
+    // after a pause mark other than `；`, B-R13, the opener penalties
+    // B-R7 and B-R9, B-D3soft) are off, as across a page line; so is the
+    // byline veto on A (a bare name has no line of text without the
+    // indent under it).
+    let cont =
+        indented_paragraphs && la.indented() && !b_indented && !ends_terminal(ta) && a_starts_unit;
     let soft_headline = a_headline && geo.wrap_width.is_none() && unlike_headline();
     let unfinished = bracket == Some(true)
         || opens_prohibited(tb)
@@ -864,7 +878,7 @@ fn decide_zh(
     // Structure vetoes (B-D1…B-D6, B-R).
     if bracket != Some(true) && (is_dateline_line(ta) || dateline_end(tb).is_some()) {
         veto(&mut d, "B-D1");
-    } else if !unfinished && (is_byline(ta) || is_byline(tb)) {
+    } else if !unfinished && ((is_byline(ta) && !cont) || is_byline(tb)) {
         veto(&mut d, "B-D2");
     } else if is_marker(ta, Some(tb)) || is_marker(tb, next_after_b.map(|k| cx.content(k))) {
         veto(&mut d, "B-D4");
@@ -920,13 +934,6 @@ fn decide_zh(
     let Some(ca) = last_char(ta) else { return d };
     let Some(cb) = first_char(tb) else { return d };
     let terminal = ends_terminal(ta);
-    // B-S8cont: in a file whose paragraphs carry the indent, B without it
-    // after an indented A that ends without a stop does not start a
-    // paragraph (the mirror of B-S8indent; a headline B is vetoed above):
-    // +1, and the priors that read a blank line as a paragraph end (B-R5
-    // after a pause mark other than `；`, B-R13, the opener penalties
-    // B-R7 and B-R9, B-D3soft) are off, as across a page line.
-    let cont = indented_paragraphs && la.indented() && !b_indented && !terminal && a_starts_unit;
     if terminal {
         add(&mut d, "B-S2", -3);
     } else if is_han(ca) || ca.is_alphanumeric() {
