@@ -150,19 +150,17 @@ fn the_indented_head_of_a_paragraph_is_no_headline() {
     // headline veto although the rest of the paragraph repeats A's
     // bigrams (`建设`).
     let t = fixture("xwlb/20120920-excerpt.txt");
-    let d = cut(&t, "贾庆林非常重视城乡建设和民", 0, "\n\n");
-    let out = clean(&d);
-    assert!(out.contains("城乡建设和民生改善。他强调"), "{out:?}");
+    let out = cut_and_clean(
+        &t,
+        "贾庆林非常重视城乡建设和民",
+        "城乡建设和民生改善。他强调",
+    );
     // After `，` too: the transcript prior that reads a blank line after a
     // pause mark as a paragraph end (B-R5) is off before a B without the
     // indent.
-    let d = cut(&t, "山东调研时强调，", 0, "\n\n");
-    let out = clean(&d);
-    assert!(out.contains("调研时强调，要深入学习"), "{out:?}");
+    cut_and_clean(&t, "山东调研时强调，", "调研时强调，要深入学习");
     // And after a head that reads like a bare name (a byline, B-D2).
-    let d = cut(&t, "　　贾庆林", 0, "\n\n");
-    let out = clean(&d);
-    assert!(out.contains("贾庆林非常重视"), "{out:?}");
+    cut_and_clean(&t, "　　贾庆林", "贾庆林非常重视");
     assert!(
         out.starts_with("[视频]贾庆林在江苏和山东调研\n央视网消息"),
         "the headline stays apart: {out:?}"
@@ -174,9 +172,15 @@ fn a_news_source_label_is_no_speaker_label() {
     // `央视网消息(新闻联播)：` opens a lead, not a speaker's words: a lead
     // broken off unfinished is joined (B-R8 vetoed it).
     let t = fixture("xwlb/20121030-excerpt.txt");
-    let d = cut(&t, "加速推进农村", 0, "\n\n");
-    let out = clean(&d);
-    assert!(out.contains("加速推进农村危房改造。"), "{out:?}");
+    cut_and_clean(&t, "加速推进农村", "加速推进农村危房改造。");
+}
+
+/// `text` cut by a blank line after `at`, cleaned: the output, which
+/// must hold `joined` (the break repaired).
+fn cut_and_clean(text: &str, at: &str, joined: &str) -> String {
+    let out = clean(&cut(text, at, 0, "\n\n"));
+    assert!(out.contains(joined), "cut after {at:?}: {out:?}");
+    out
 }
 
 #[test]
