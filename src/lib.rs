@@ -39,3 +39,4 @@ mod window;
 
 pub use config::Config;
 pub use pipeline::{run, RunOptions, RunOutcome};
+pub use window::set_huge_file_hook;

@@ -648,6 +648,7 @@ impl Run<'_> {
     /// against `index`), write its cleaned copy and reports: the analysis
     /// the emit phase passes through.
     fn clean_huge(&self, i: u32, index: &mut dyn SeenIndex, records: bool) -> Analysis {
+        window::huge_file_ahead();
         let (original, encoding, replaced, bytes_in) = match self.source.read(i) {
             Ok(x) => x,
             Err(a) => return a,

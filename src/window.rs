@@ -341,6 +341,26 @@ pub(crate) struct Sinks<'a> {
     pub(crate) records: bool,
 }
 
+/// What the embedding program does before a run's first huge file (see
+/// [`set_huge_file_hook`]).
+static HUGE_FILE_HOOK: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
+
+/// Have `hook()` called before each huge file is read and cleaned in
+/// windows. The binary uses it to have mimalloc return freed memory at
+/// once from then on, for the rest of the run: the window buffers come
+/// and go faster than mimalloc's delay (`src/main.rs`). Set once per
+/// process; a later call is ignored.
+pub fn set_huge_file_hook(hook: fn()) {
+    let _ = HUGE_FILE_HOOK.set(hook);
+}
+
+/// Call the huge-file hook, if one is set.
+pub(crate) fn huge_file_ahead() {
+    if let Some(hook) = HUGE_FILE_HOOK.get() {
+        hook();
+    }
+}
+
 /// One huge file to clean in windows.
 #[derive(Clone, Copy)]
 pub(crate) struct Job<'a> {
