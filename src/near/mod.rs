@@ -474,7 +474,9 @@ pub(crate) fn units<'a>(text: &'a str, blocks: &'a [Block]) -> impl Iterator<Ite
         while j < blocks.len() && blocks[j].kind == BlockKind::Line {
             j += 1;
         }
-        (p < blocks.len()).then_some(())?;
+        if p >= blocks.len() {
+            return None;
+        }
         i = j;
         let lines = p + 1..j;
         if lines.len() >= 2

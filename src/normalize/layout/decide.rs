@@ -1,0 +1,580 @@
+//! The decision at one boundary of Chinese text (the B-rules of
+//! `spec/normalization.md`): [`decide_zh`] reads lines A and B, the gap
+//! between them and what the file shows of itself (`Geometry`), applies
+//! the structure vetoes (headline, byline, dateline, label, list item,
+//! speaker) and adds the weights of the evidence for a join; the score
+//! against the join threshold decides ([`finish`]). [`decide_zh_stable`]
+//! decides a boundary the same with or without the indentation (a second
+//! run reads the output without it). The brackets left open in A's unit
+//! ([`Brackets`], B-S4b) are counted here too.
+
+use super::*;
+
+/// Chinese boundary (B-rules). `a`/`b` are line indices; `hard` = blank
+/// line(s) or furniture between them; `a_starts_unit` = the boundary before
+/// A was kept (or A is the first line); `unit` = what A's unit holds so far.
+fn decide_zh(
+    cx: &Ctx,
+    a: usize,
+    b: usize,
+    hard: bool,
+    a_starts_unit: bool,
+    unit: UnitState,
+    plain: bool,
+) -> Decision {
+    let ta = cx.content(a);
+    let tb = cx.content(b);
+    let la = &cx.lines[a];
+    let lb = &cx.lines[b];
+    // `plain`: decide as stage 3's output will be decided, without the
+    // indentation (idempotence, see `decide_zh_stable`).
+    let b_indented = !plain && lb.indented();
+    let indent_informative = !plain && cx.geo.indent_informative;
+    let geo = if plain { cx.geo_plain } else { cx.geo };
+    // Line widths: without the indentation when `plain`.
+    // The content as the output will read it (`Geometry::out_width`).
+    let width_a = || {
+        let indent = if plain {
+            0
+        } else {
+            width_cjk(&cx.text[la.start..la.cs])
+        };
+        indent + cx.geo.out_width[a]
+    };
+    let mut d = Decision {
+        join: false,
+        rule: JOIN,
+        start: la.ce,
+        replacement: "",
+        score: 0,
+        signals: Vec::new(),
+    };
+    // A paragraph break in the input: blank line(s), or B carries the
+    // paragraph indent (首行缩进) in a file that is not hard-wrapped.
+    // Stage 3 removes the indentation and keeps single `\n`s, so a boundary
+    // must be decided the same with or without the indent (idempotence):
+    // only a non-indented line in a file where indentation marks paragraph
+    // starts, or a line of a hard-wrapped file, continues a paragraph.
+    let para_break = hard
+        || (geo.wrap_width.is_none()
+            && if indent_informative {
+                b_indented
+            } else {
+                geo.line_paragraphs
+            });
+    // B-S8wrap: in a hard-wrapped file, a line that fills the wrap width
+    // and is followed by no paragraph mark (blank line, or the indent when
+    // indentation marks paragraphs) continues its paragraph, whatever its
+    // last character: geometry is the strongest evidence there is, and it
+    // outweighs the shape vetoes (a wrapped headline or dateline line).
+    if let Some(w) = geo.wrap_width {
+        // `plain` reads no indent, as a second run will;
+        // `decide_zh_stable` keeps such a break and makes it explicit.
+        let para_mark = para_break || (!plain && cx.geo.indent_informative && lb.indented());
+        if !para_mark && fills_wrap(width_a(), w) {
+            d.score = 6;
+            d.signals.push(Signal::Weight("B-S8wrap", None, 6));
+            return finish(cx, d, ta, tb);
+        }
+    }
+    // Fast path (most boundaries end a sentence): after a TERMINAL A the
+    // best reachable score without B-S3 is B-S2 −3 + B-S4 +3 + B-S8full +2
+    // = 2, so below a threshold of 3 or more the boundary is kept whatever
+    // the detectors say.
+    if cx.cfg.join_threshold > 2 && ends_terminal(ta) && !opens_prohibited(tb) {
+        d.score = -3;
+        d.signals.push(Signal::Weight("B-S2", None, -3));
+        return d;
+    }
+    let next_after_b = cx.lines[b + 1..]
+        .iter()
+        .position(|l| !l.blank)
+        .map(|k| b + 1 + k);
+    // The gap holds a page-number or jump line (B-P1, C-P3): the break is
+    // where the page filled, not where a paragraph ended, so the
+    // transcript priors that read a blank line as a paragraph end (B-R5
+    // after `，`, B-R13) do not apply; the structure vetoes do. A
+    // paragraph ending with `；` (a list item) keeps B-R5. Not a running
+    // header (C-P2): found by repetition alone, it can be a line of the
+    // text (the wrapped `央视网消息（新闻联播）：今天（5` of a hard-wrapped
+    // xwlb file), and the break around it a real paragraph end.
+    let page_gap = || {
+        cx.lines[a + 1..b]
+            .iter()
+            .any(|l| matches!(l.furniture, Furniture::PageNumber | Furniture::Jump))
+    };
+    let veto = |d: &mut Decision, id: &'static str| {
+        d.signals.push(Signal::Veto(id));
+        d.score = i32::MIN / 2;
+    };
+    // B-S4b: a bracket left open at the end of A's unit; stronger when B
+    // closes it (`（记者诸⏎葛仓麟）`). A bracket that B closes also lifts
+    // the dateline and byline vetoes: the line is not finished.
+    let bracket = unit.brackets.across(tb);
+    // Strong evidence that A is unfinished lifts the shape vetoes (headline,
+    // glued headline, label, speaker, parallel item), which read a line's
+    // shape and so also fire on the first half of a broken sentence: B
+    // closes A's bracket, or B opens with a mark that cannot start a line.
+    // A dictionary word lifts the speaker veto only (`…消息：…向社会一⏎
+    // 次性公示`): a headline's last word and the lead's first can read as
+    // one word (`…世界第三⏎世界知识产权组织…`).
+    // Looked up only when a decision needs it (the segmenter is the
+    // costliest signal).
+    let dict_cell = std::cell::OnceCell::new();
+    let dict_word = || {
+        dict_cell
+            .get_or_init(|| {
+                if !ends_terminal(ta)
+                    && last_char(ta).is_some_and(is_han)
+                    && first_char(tb).is_some_and(is_han)
+                {
+                    words::word_across(ta, tb)
+                } else {
+                    None
+                }
+            })
+            .as_deref()
+    };
+    // A whole word across the break after a short indented A (the head of
+    // a paragraph's first line, not a headline: `　　双方高度评⏎价中欧关系…`;
+    // headlines are longer than eight characters; a `title name` list line
+    // has a space) lifts them too.
+    // B-S11: B opens with a particle that cannot begin a sentence
+    // (`…74岁⏎的王忠芬`); only past the fast path.
+    let bound = if ends_terminal(ta) {
+        None
+    } else {
+        grammar::bound_opening(ta, tb)
+    };
+    // B-D3 on A alone is lifted by a whole dictionary word across the
+    // break after a line that does not end like a finished phrase: the
+    // head of a cut paragraph reads like a headline (`　　第十一届环青海湖
+    // 国际公路自⏎行车赛今天…`, `　　预计十二五末，陕西⏎中低收入…`), but a
+    // headline does not end inside a word. Not when B opens like a lead
+    // (`据…`, `今天…`, `央视网消息…`): a headline's last character and the
+    // lead's first can read as one word, and so can they when the lead
+    // repeats the headline (read on all of xwlb: `北京：百姓宣讲 迎接十八大⏎
+    // 为迎接党的十八大…` is `大为`, `…耿雁生⏎日方…` `生日`, `…成功我大⏎
+    // 同是…` `大同`): only a line whose next line shares none of its
+    // bigrams (`lead_shares_bigram`) is lifted, and not a `title name`
+    // line with a space (`国防部新闻发言人 耿雁生⏎日方…`, `生日`).
+    // A line that does not read like its next line's headline: longer
+    // than eight characters, without a space, and B's lead repeats none
+    // of its bigrams (asked once; both rules below read it).
+    let unlike_headline = std::cell::OnceCell::new();
+    let unlike_headline = || {
+        *unlike_headline.get_or_init(|| {
+            ta.chars().count() > 8
+                && !ta.contains([' ', '\u{3000}', '\u{a0}'])
+                && !lead_shares_bigram(ta, tb)
+        })
+    };
+    // (`starts_with_opener` has `新华社`, `央视`: the leads of xwlb.)
+    // In a file whose indentation marks paragraph starts, an indented A
+    // before a line without the indent is the head of a paragraph that B
+    // goes on with, not a headline over its lead, even when B repeats
+    // its bigrams (the rest of a paragraph is on its topic: `　　贾庆林非常
+    // 重视城乡建设和民⏎生改善。他强调，要切实加强文化建设…`).
+    let indented_paragraphs = !plain && geo.indented_paragraphs;
+    let indented_head = || {
+        indented_paragraphs
+            && la.indented()
+            && !b_indented
+            && ta.chars().count() > 8
+            && !ta.trim_start().contains([' ', '\u{3000}', '\u{a0}'])
+    };
+    let word_lifts_headline = || {
+        (unlike_headline() || indented_head())
+            && !starts_with_opener(tb)
+            && !tb.starts_with("本报")
+            && dict_word().is_some()
+            && words::whole_word_across(ta, tb).is_some()
+    };
+    // A of a headline's shape whose line after it repeats none of its
+    // bigrams: not a veto, −2 (`B-D3soft`, below), so B-S1 alone keeps the
+    // break (`习近平发表重要讲话⏎李强主持`), and so does B-S1 with B-H2
+    // (`跨专业，做我想做的⏎我没考化学类的，…`, a subhead of sogouc).
+    // Only where B is a whole paragraph's head: not in a hard-wrapped file
+    // (B is one line of the lead, `我国探明一处特大型金矿⏎国土资源部消息，
+    // 经过10⏎年勘探…`), and not after a line of eight characters or fewer
+    // (list options, `正在追着看⏎看过n遍`), and not a line with a space in
+    // it (a `title name` credit, `国防部新闻发言人　耿雁生⏎日方调整…`; a
+    // headline of spaced parts).
+    // B-R10 is lifted by a whole dictionary word across the break
+    // (`…大饭核电站3号机⏎组反应堆…`, `…总统穆尔⏎西下台…`): a headline glued
+    // after A's last stop ends with a whole word, and the lead after it
+    // opens with one. Not when B opens like a lead (`据…`, `今天…`).
+    let word_lifts_glued = || {
+        !starts_with_opener(tb)
+            && !starts_new_sentence(tb)
+            && dict_word().is_some()
+            && words::whole_word_across(ta, tb).is_some()
+    };
+    let a_headline = a_starts_unit && (headline_shape(ta) || short_deck(ta));
+    // B-S8cont: in a file whose paragraphs carry the indent, B without it
+    // after an indented A that ends without a stop does not start a
+    // paragraph (the mirror of B-S8indent; a headline B is vetoed below):
+    // +1, and the priors that read a blank line as a paragraph end (B-R5
+    // after a pause mark other than `；`, B-R13, the opener penalties
+    // B-R7 and B-R9, B-D3soft) are off, as across a page line; so is the
+    // byline veto on A (a bare name has no line of text without the
+    // indent under it).
+    let cont =
+        indented_paragraphs && la.indented() && !b_indented && !ends_terminal(ta) && a_starts_unit;
+    let soft_headline = a_headline && geo.wrap_width.is_none() && unlike_headline();
+    let unfinished = bracket == Some(true)
+        || opens_prohibited(tb)
+        || bound.is_some()
+        || (la.indented()
+            && ta.chars().count() <= 8
+            && !ta.contains([' ', '\u{3000}', '\u{a0}'])
+            && dict_word().is_some()
+            && words::whole_word_across(ta, tb).is_some());
+    // Structure vetoes (B-D1…B-D6, B-R).
+    if bracket != Some(true) && (is_dateline_line(ta) || dateline_end(tb).is_some()) {
+        veto(&mut d, "B-D1");
+    } else if !unfinished && ((is_byline(ta) && !cont) || is_byline(tb)) {
+        veto(&mut d, "B-D2");
+    } else if is_marker(ta, Some(tb)) || is_marker(tb, next_after_b.map(|k| cx.content(k))) {
+        veto(&mut d, "B-D4");
+    } else if is_lead_dash(ta) || is_lead_dash(tb) {
+        veto(&mut d, "B-D5");
+    } else if enumerator_len(tb).is_some()
+        || (numbered_row(tb) && !last_char(ta).is_some_and(is_han))
+        || is_year_range(tb)
+        || is_year_range(ta)
+        || (enumerator_len(ta).is_some() && ta.chars().count() <= 40 && !ta.chars().any(is_stop))
+        || ta.starts_with("[视频]")
+        || tb.starts_with("[视频]")
+        || is_date_line(ta)
+        || is_date_line(tb)
+    {
+        veto(&mut d, "B-R3");
+    } else if unfinished {
+        d.signals.push("B-D:lifted".into());
+    } else if headline_shape(tb) || (a_headline && !word_lifts_headline() && !soft_headline) {
+        veto(&mut d, "B-D3");
+    } else if glued_headline(ta, tb, a_starts_unit) && !word_lifts_glued() {
+        veto(&mut d, "B-R10");
+    } else if is_caption_label(ta)
+        || is_caption_label(after_last_stop(ta))
+        || is_attribution(ta)
+        || ends_with_credit(ta)
+    {
+        veto(&mut d, "B-R11");
+    } else if (tb.ends_with('：') || tb.ends_with(':'))
+        && tb.chars().count() <= 30
+        && !tb.chars().any(is_stop)
+    {
+        veto(&mut d, "B-R1");
+    } else if (is_speaker_label(tb)
+        || (is_speaker_label(ta) && ta.chars().count() <= 40 && !starts_with_source_label(ta)))
+        && dict_word().is_none()
+    {
+        veto(&mut d, "B-R8");
+    } else if is_parallel_item(ta, tb) {
+        veto(&mut d, "B-R4");
+    }
+    if d.score < 0 {
+        return d;
+    }
+    let add = |d: &mut Decision, id: &'static str, w: i32| {
+        d.score += w;
+        d.signals.push(Signal::Weight(id, None, w));
+    };
+    let add_detail = |d: &mut Decision, id: &'static str, x: String, w: i32| {
+        d.score += w;
+        d.signals.push(Signal::Weight(id, Some(x), w));
+    };
+    let Some(ca) = last_char(ta) else { return d };
+    let Some(cb) = first_char(tb) else { return d };
+    let terminal = ends_terminal(ta);
+    if terminal {
+        add(&mut d, "B-S2", -3);
+    } else if is_han(ca) || ca.is_alphanumeric() {
+        add(&mut d, "B-S1", 3);
+    } else if ca == '：' || ca == ':' {
+        d.signals.push("B-R1:label".into());
+    } else if is_pause(ca) || is_open(ca) {
+        add(&mut d, "B-S1b", 4);
+        if para_break
+            && (!(page_gap() || cont) || matches!(ca, '；' | ';'))
+            && geo.wrap_width.is_none()
+            && (!is_pause(ca)
+                || matches!(ca, '；' | ';')
+                || !(geo.edited(a) || geo.damaged(cx.text, cx.lines)))
+        {
+            add(&mut d, "B-R5", -3);
+            if starts_with_continuation(tb) {
+                add(&mut d, "B-R6", 2);
+            }
+        }
+    }
+    if opens_prohibited(tb) {
+        add(&mut d, "B-S3", 5);
+    } else if let Some(w) = bound {
+        add_detail(&mut d, "B-S11", w.to_string(), 5);
+    } else if let Some(w) = (!terminal).then(|| grammar::dangling_end(ta, tb)).flatten() {
+        // A function word left at A's end (`…仅⏎需两个半小时`): as
+        // strong as a dictionary word across, no veto lifted.
+        add_detail(&mut d, "B-S11", w.to_string(), 3);
+    }
+    if unit.open_quotes > 0 {
+        let close = tb.find('”');
+        let open = tb.find('“');
+        if let Some(c) = close {
+            if open.is_none_or(|o| c < o) {
+                add(&mut d, "B-S4", 3);
+            }
+        }
+    }
+    if (cb == '“' || cb == '"') && terminal {
+        add(&mut d, "B-S5", -2);
+    }
+    if !terminal {
+        match bracket {
+            Some(true) => add(&mut d, "B-S4b", 5),
+            Some(false) => add(&mut d, "B-S4b", 3),
+            None => {}
+        }
+    }
+    if ca.is_ascii_digit() && is_unit(cb) {
+        add(&mut d, "B-S7", 2);
+    }
+    // B-S8: indentation and line width.
+    if indent_informative && b_indented {
+        add(&mut d, "B-S8indent", -4);
+    }
+    if let Some(w) = geo.wrap_width {
+        let wa = width_a();
+        if fills_wrap(wa, w) {
+            add(&mut d, "B-S8full", 2);
+        } else if terminal && wa * 10 < w * 7 {
+            add(&mut d, "B-S8short", -1);
+        }
+    }
+    // B-S10 language switch.
+    let (sa, sb) = (script(ta), script(tb));
+    if (sa == Script::Cjk && sb == Script::Latin) || (sa == Script::Latin && sb == Script::Cjk) {
+        add(&mut d, "B-S10", -2);
+    }
+    let mut opens_sentence = false;
+    // Across a page line after `，` or `、` the sentence goes on: a clause
+    // that reads like an opener (`据了解，`, `在…，`) is its next clause.
+    let page_pause = is_pause(ca) && !matches!(ca, '；' | ';') && page_gap();
+    if !terminal && !opens_prohibited(tb) {
+        if starts_with_opener(tb) {
+            if !page_pause && !cont {
+                add(&mut d, "B-R7", -2);
+            }
+            opens_sentence = true;
+        } else if starts_new_sentence(tb) {
+            if !page_pause && !cont {
+                add(&mut d, "B-R9", -2);
+            }
+            opens_sentence = true;
+        }
+    }
+    if matches!(ca, '了' | '吗' | '呢' | '吧' | '啊' | '呀' | '嘛') {
+        add(&mut d, "B-R12", -2);
+    }
+    // A dictionary word across the break (B-S9, `部|门`, `乘|客`) is strong
+    // evidence even when B's fragment looks like an opener (`根|据`).
+    if let Some(wd) = dict_word() {
+        add_detail(&mut d, "B-S9dict", wd.to_string(), 3);
+    } else if !terminal && (time_word_across(ca, cb) || (!opens_sentence && word_across(ca, cb))) {
+        // A tie-breaker only: not against a sentence opener
+        // (`…3万多人⏎受强降雨影响，`).
+        add(&mut d, "B-S9", 2);
+    }
+    if !terminal && is_han(ca) && starts_with_quantity(tb) {
+        add(&mut d, "B-S7b", 2);
+    }
+    if !terminal && is_han(ca) && starts_with_predicate(tb) {
+        add(&mut d, "B-R14", 2);
+    }
+    if !terminal && ends_with_auxiliary(ta) {
+        add(&mut d, "B-R15", 2);
+    }
+    // B-H2 as evidence: A ends with a function character that cannot end a
+    // sentence (`…上饶市的⏎⏎信州区…`).
+    if matches!(
+        ca,
+        '的' | '和'
+            | '与'
+            | '及'
+            | '或'
+            | '把'
+            | '被'
+            | '将'
+            | '从'
+            | '向'
+            | '之'
+            | '其'
+            | '这'
+            | '那'
+            | '着'
+            | '而'
+            | '并'
+            | '等'
+    ) && !terminal
+    {
+        add(&mut d, "B-H2", 1);
+    }
+    // B-R13 (calibrated on xwlb, where transcribed paragraphs often end
+    // without `。`): across a paragraph break, B-S1 alone is weak evidence.
+    // A real break leaves a short fragment at the head of B (`多了。`,
+    // `年以来,`, `业将被关停，`); a new paragraph opens with a full clause.
+    let only_s1 = d
+        .signals
+        .iter()
+        .all(|s| matches!(s, Signal::Weight("B-S1", None, _)));
+    if para_break
+        && only_s1
+        && !page_gap()
+        && !cont
+        && !(ta.chars().count() > 30 && geo.damaged(cx.text, cx.lines))
+        && (head_fragment_len(tb) > 5 || cb == '“' || cb == '"')
+    {
+        add(&mut d, "B-R13", -1);
+    }
+    if cont {
+        add(&mut d, "B-S8cont", 1);
+    }
+    if soft_headline && !cont && !unfinished && !headline_shape(tb) && !word_lifts_headline() {
+        add(&mut d, "B-D3soft", -2);
+    }
+    finish(cx, d, ta, tb)
+}
+
+/// Does a line `wa` cells wide fill the wrap width `w` (B-S8wrap,
+/// B-S8full)? Full lines are `w` or `w − 1` cells wide (and two cells
+/// less before a mark that could not open the next line); a wider line was
+/// not wrapped there: a paragraph that never was wrapped, or a unit that an
+/// earlier round of the stage joined. Read as full, such a unit joined the
+/// line after it, and the longer unit the next one, one line per round
+/// past the stage's ten rounds (fuzz input 908920 of seed 6 over the
+/// corpora: short lines after a line that a join made full).
+fn fills_wrap(wa: usize, w: usize) -> bool {
+    wa + 2 >= w && wa <= w
+}
+
+/// Threshold the score; two Latin words joined keep a space between them.
+fn finish(cx: &Ctx, mut d: Decision, ta: &str, tb: &str) -> Decision {
+    d.join = d.score >= cx.cfg.join_threshold;
+    if d.join
+        && last_char(ta).is_some_and(is_ascii_word)
+        && first_char(tb).is_some_and(is_ascii_word)
+    {
+        d.replacement = " ";
+    }
+    d
+}
+
+/// A bracket (`（ ( 《 【 〔 ［ [`) left open in A: `Some(true)` when B
+/// closes it before opening another, `Some(false)` when B does not close
+/// it, `None` when A closes all its brackets. A full-width and an ASCII
+/// round (or square) bracket count as one pair, `（…)`: the punctuation
+/// stage later gives a mixed pair one width, and a second run must read the
+/// bracket as this one did (issue 10).
+pub(super) fn open_bracket_across(ta: &str, tb: &str) -> Option<bool> {
+    let mut d = Brackets::default();
+    d.feed(ta);
+    d.across(tb)
+}
+
+/// Each bracket pair kind of [`open_bracket_across`]: its opens and its
+/// closes.
+const PAIRS: [(&[char], &[char]); 5] = [
+    (&['（', '('], &['）', ')']),
+    (&['《'], &['》']),
+    (&['【'], &['】']),
+    (&['〔'], &['〕']),
+    (&['［', '['], &['］', ']']),
+];
+
+/// The depth of each bracket pair of [`PAIRS`] over the text fed so far (a
+/// close never goes below zero), so that a unit of several lines is read
+/// line by line as one text.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Brackets([u32; PAIRS.len()]);
+
+impl Brackets {
+    pub(super) fn feed(&mut self, s: &str) {
+        for x in s.chars() {
+            // Cheap rejection: every bracket of `PAIRS` is one of these.
+            if !matches!(
+                x as u32,
+                0x28 | 0x29 | 0x5B | 0x5D | 0x3008..=0x3015 | 0xFF08 | 0xFF09 | 0xFF3B | 0xFF3D
+            ) {
+                continue;
+            }
+            for (k, &(o, c)) in PAIRS.iter().enumerate() {
+                if o.contains(&x) {
+                    self.0[k] += 1;
+                } else if c.contains(&x) {
+                    self.0[k] = self.0[k].saturating_sub(1);
+                }
+            }
+        }
+    }
+
+    /// [`open_bracket_across`] for the text fed so far as A.
+    fn across(&self, tb: &str) -> Option<bool> {
+        let (o, c) = PAIRS
+            .iter()
+            .zip(self.0)
+            .find(|(_, d)| *d > 0)
+            .map(|(&p, _)| p)?;
+        let close = tb.find(c);
+        Some(close.is_some_and(|k| tb.find(o).is_none_or(|j| k < j)))
+    }
+}
+
+/// [`decide_zh`] made idempotent. Stage 3 removes the indentation, so a
+/// boundary that the indentation kept (B-S8indent, or B's indent read as a
+/// paragraph start) would be decided again without it on a second run and
+/// could join then. The indentation may therefore only ever *add* a join:
+/// a boundary is joined when it joins with the indentation or without it
+/// (the README case of sogouc `C000022/14.txt`, `…正要⏎　　引进…`, is a
+/// mid-sentence break that was re-indented).
+pub(super) fn decide_zh_stable(
+    cx: &Ctx,
+    a: usize,
+    b: usize,
+    hard: bool,
+    a_starts_unit: bool,
+    unit: UnitState,
+) -> Decision {
+    let d = decide_zh(cx, a, b, hard, a_starts_unit, unit, false);
+    if d.join
+        || !(cx.geo.indent_informative
+            || cx.lines[a].indented()
+            || cx.lines[b].indented()
+            || cx.geo_plain.wrap_width != cx.geo.wrap_width)
+    {
+        return d;
+    }
+    let mut p = decide_zh(cx, a, b, hard, a_starts_unit, unit, true);
+    // A full line of a wrapped file before an indented line: the indent is
+    // the paragraph mark (kept), which a second run, without the indent,
+    // would read as a wrap. The caller makes the break a blank line.
+    if p.join
+        && !hard
+        && cx.geo.indent_informative
+        && cx.lines[b].indented()
+        && p.signals.first() == Some(&Signal::Weight("B-S8wrap", None, 6))
+    {
+        let mut d = d;
+        d.signals
+            .push(Signal::Note("B-S8: indent made a blank line"));
+        return d;
+    }
+    if p.join {
+        p.signals
+            .push("B-S8:decided without the indentation".into());
+        p
+    } else {
+        d
+    }
+}
