@@ -41,14 +41,10 @@ use encoding_rs::{
 };
 
 use crate::normalize::han::is_han;
-use crate::rules::RuleInfo;
 
-/// Rules of the decoder: flags only, never a text change.
-pub const RULES: &[RuleInfo] = &[RuleInfo {
-    id: "decode.replacement",
-    spec: "U-5",
-    doc: "a malformed byte sequence of the source encoding, decoded as U+FFFD (flag; the run exits 2)",
-}];
+// The ids and descriptions of this module's rules: the rule catalog
+// (`src/rules/catalog.rs`).
+pub use crate::rules::catalog::decode::RULES;
 
 /// Result of decoding one file.
 #[derive(Debug)]

@@ -11,28 +11,8 @@ use std::collections::HashMap;
 use crate::edit::{Detail, Edit};
 use crate::index::Origin;
 use crate::near::NearMatch;
-use crate::rules::RuleInfo;
 use crate::segment::{Block, BlockKind};
 use crate::stage::Removal;
-
-/// Rules of this module.
-pub(crate) const RULES: &[RuleInfo] = &[
-    RuleInfo {
-        id: "dedup.paragraph",
-        spec: "design: blocks and duplicates",
-        doc: "paragraph seen earlier in this file or an earlier file (first copy kept)",
-    },
-    RuleInfo {
-        id: "dedup.line",
-        spec: "design: blocks and duplicates",
-        doc: "line of a multi-line paragraph seen earlier (first copy kept)",
-    },
-    RuleInfo {
-        id: "dedup.document",
-        spec: "design: blocks and duplicates",
-        doc: "whole file whose paragraphs repeat an earlier kept file's, in order (removed as one unit, no output file)",
-    },
-];
 
 /// The one edit of a file removed as a whole (`dedup.document`), in
 /// coordinates of its text: all of it, naming the kept file's first line.

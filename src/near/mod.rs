@@ -83,25 +83,10 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use crate::index::{Here, Origin};
-use crate::rules::RuleInfo;
 use crate::segment::{Block, BlockKind};
 
 pub(crate) mod minhash;
 pub(crate) mod shingle;
-
-/// Rules of this module.
-pub(crate) const RULES: &[RuleInfo] = &[
-    RuleInfo {
-        id: "dedup.near-document",
-        spec: "issue 16: near-duplicates",
-        doc: "whole file near-identical to an earlier kept file (verified similarity and containment): removed as one unit, else flagged",
-    },
-    RuleInfo {
-        id: "dedup.near-paragraph",
-        spec: "issue 16: near-duplicates",
-        doc: "paragraph near-identical to an earlier kept paragraph (verified): flagged, or removed with near_paragraph = \"remove\"",
-    },
-];
 
 /// Longest `ngram` accepted.
 pub const MAX_NGRAM: usize = 16;

@@ -23,41 +23,10 @@ use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 use super::han::is_han;
 use crate::config::Config;
 use crate::edit::{push_merged, Edit};
-use crate::rules::RuleInfo;
 
-/// Rules of this stage.
-pub const RULES: &[RuleInfo] = &[
-    RuleInfo {
-        id: "whitespace.line-ending",
-        spec: "D-1",
-        doc: "CRLF, CR, VT, FF, NEL and U+2028 become a line feed; U+2029 a blank line",
-    },
-    RuleInfo {
-        id: "whitespace.control",
-        spec: "D-4",
-        doc: "NUL and other C0/C1 control characters deleted (TAB and line breaks are kept or become line feeds)",
-    },
-    RuleInfo {
-        id: "whitespace.zero-width",
-        spec: "D-4",
-        doc: "zero-width, bidi-control and BOM characters deleted (emoji joiners kept)",
-    },
-    RuleInfo {
-        id: "whitespace.space-like",
-        spec: "D-3",
-        doc: "NBSP and other space-like characters become an ASCII space",
-    },
-    RuleInfo {
-        id: "punct.nfc",
-        spec: "U-3",
-        doc: "Unicode NFC, including CJK compatibility ideographs (never NFKC)",
-    },
-    RuleInfo {
-        id: "punct.width",
-        spec: "A-W1 A-W2 A-W3 A-W4",
-        doc: "full-width ASCII letters, digits and symbols to ASCII; half-width CJK marks to full width",
-    },
-];
+// The ids and descriptions of this module's rules: the rule catalog
+// (`src/rules/catalog.rs`).
+pub use crate::rules::catalog::chars::RULES;
 
 /// Stage 1 edits of `text`.
 pub fn edits(text: &str, _cfg: &Config) -> Vec<Edit> {

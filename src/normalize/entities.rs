@@ -22,17 +22,10 @@
 
 use crate::config::Config;
 use crate::edit::Edit;
-use crate::rules::RuleInfo;
 
-/// The rule id.
-pub const ENTITY: &str = "whitespace.entity";
-
-/// Rules of this stage.
-pub const RULES: &[RuleInfo] = &[RuleInfo {
-    id: ENTITY,
-    spec: "D-3",
-    doc: "HTML character references (`&nbsp;` `&amp;` `&#12288;` …) decoded, except on lines about markup or code",
-}];
+// The ids and descriptions of this module's rules: the rule catalog
+// (`src/rules/catalog.rs`).
+pub use crate::rules::catalog::entities::{ENTITY, RULES};
 
 const NAMED: &[(&str, char)] = &[
     ("nbsp", '\u{a0}'),

@@ -309,77 +309,13 @@ use super::han::is_han;
 use super::marks::{is_close, is_cn_numeral, is_open, is_pause, is_stop, is_ws};
 use crate::config::Config;
 use crate::edit::{Composed, Detail, Edit};
-use crate::rules::RuleInfo;
 
-/// Rule id: Chinese paragraph join (B-S decision).
-pub const JOIN: &str = "layout.join";
-/// Rule id: English hard-wrap join (C-R1…C-R4).
-pub const REFLOW: &str = "layout.reflow";
-/// Rule id: join at a line-end hyphen (C-H0…C-H7).
-pub const DEHYPHEN: &str = "layout.dehyphen";
-/// Rule id: page-number line removed (C-P1, B-P1).
-pub const PAGE_NUMBER: &str = "layout.page-number";
-/// Rule id: newspaper jump line removed (C-P3).
-pub const JUMP_LINE: &str = "layout.jump-line";
-/// Rule id: running header/footer removed (C-P2 without page boundaries).
-pub const RUNNING_HEADER: &str = "layout.running-header";
-/// Rule id: echo paragraph removed (B-E1, B-E2).
-pub const ECHO: &str = "layout.echo";
-/// Rule id: a paragraph break marked only by indentation (English, or a
-/// hard-wrapped Chinese file) made
-/// explicit with a blank line (stage 3 removes the indentation).
-pub const PARAGRAPH_BREAK: &str = "layout.paragraph-break";
-/// Rule id: quote/bracket balance flag (B-Q).
-pub const QUOTE_BALANCE: &str = "layout.quote-balance";
-
-/// Rules of this module.
-pub const RULES: &[RuleInfo] = &[
-    RuleInfo {
-        id: JOIN,
-        spec: "B-S1…B-S10 B-D1…B-D6 B-H2 B-R",
-        doc: "broken Chinese paragraph joined (scored boundary, structure vetoes)",
-    },
-    RuleInfo {
-        id: REFLOW,
-        spec: "C-R1…C-R4",
-        doc: "hard-wrapped English lines joined with one space",
-    },
-    RuleInfo {
-        id: DEHYPHEN,
-        spec: "C-H0…C-H7",
-        doc: "line-end hyphen resolved and the word joined",
-    },
-    RuleInfo {
-        id: PAGE_NUMBER,
-        spec: "C-P1 B-P1",
-        doc: "page-number line removed",
-    },
-    RuleInfo {
-        id: JUMP_LINE,
-        spec: "C-P3",
-        doc: "newspaper jump line (下转第4版) removed",
-    },
-    RuleInfo {
-        id: RUNNING_HEADER,
-        spec: "C-P2",
-        doc: "running header/footer (short line with Han and a digit, repeated ≥ 3 times) removed",
-    },
-    RuleInfo {
-        id: ECHO,
-        spec: "B-E1 B-E2",
-        doc: "echo paragraph (repeated suffix or prefix) removed",
-    },
-    RuleInfo {
-        id: PARAGRAPH_BREAK,
-        spec: "C-R3 D-5",
-        doc: "paragraph break marked only by indentation (English, or a hard-wrapped Chinese file) made a blank line",
-    },
-    RuleInfo {
-        id: QUOTE_BALANCE,
-        spec: "B-Q",
-        doc: "unbalanced quotes or brackets flagged (no edit)",
-    },
-];
+// The ids and descriptions of this module's rules: the rule catalog
+// (`src/rules/catalog.rs`).
+pub use crate::rules::catalog::layout::{
+    DEHYPHEN, ECHO, JOIN, JUMP_LINE, PAGE_NUMBER, PARAGRAPH_BREAK, QUOTE_BALANCE, REFLOW, RULES,
+    RUNNING_HEADER,
+};
 
 // ---------------------------------------------------------------------------
 // Character classes (both widths: stage 4 has not converted ASCII marks yet)

@@ -38,47 +38,17 @@ use protected::*;
 
 use crate::config::Config;
 use crate::edit::Edit;
-use crate::rules::RuleInfo;
 
 use super::han::is_han;
 use super::marks::{is_cn_digit, is_full_close, is_full_open, is_full_pause, is_full_stop};
 
-const COMMA: &str = "punct.comma";
-const PERIOD: &str = "punct.period";
-const COLON: &str = "punct.colon";
-const SEMICOLON: &str = "punct.semicolon";
-const QX: &str = "punct.question-exclaim";
-const PAREN: &str = "punct.paren";
-const QUOTE: &str = "punct.quote";
-const ELLIPSIS: &str = "punct.ellipsis";
-const DASH: &str = "punct.dash";
-const TILDE: &str = "punct.tilde";
-const INTERPUNCT: &str = "punct.interpunct";
-const ZERO: &str = "punct.zero";
-const SPACE: &str = "punct.space";
-const LATIN: &str = "punct.latin";
-const BRACKET_FLAG: &str = "punct.bracket-imbalance";
-const QUOTE_FLAG: &str = "punct.quote-imbalance";
-
-/// Rules of this module.
-pub const RULES: &[RuleInfo] = &[
-    RuleInfo { id: COMMA, spec: "A-C1, A-C2", doc: "`,` in Chinese context becomes `，` (never inside numbers or between Latin words)" },
-    RuleInfo { id: PERIOD, spec: "A-S1, A-S1b, A-S1c", doc: "`.` ending a Chinese sentence becomes `。` (decimals, abbreviations and enumerators kept)" },
-    RuleInfo { id: COLON, spec: "A-K1", doc: "`:` in Chinese context becomes `：` (times, ratios and URL schemes kept)" },
-    RuleInfo { id: SEMICOLON, spec: "A-K2", doc: "`;` in Chinese context becomes `；` (entities and emoticons kept)" },
-    RuleInfo { id: QX, spec: "A-X1, A-X1b", doc: "`?` and `!` runs after Chinese become `？` and `！`" },
-    RuleInfo { id: PAREN, spec: "A-P1, A-Z2", doc: "matched `(…)` in Chinese context become `（…）`, with the spaces between them and Han" },
-    RuleInfo { id: QUOTE, spec: "A-Q1, A-Q2, A-Q4", doc: "paired `\"…\"` and inner `'…'` around or beside Han become `“…”` and `‘…’`; optionally `「」『』` become `“”‘’`" },
-    RuleInfo { id: ELLIPSIS, spec: "A-E1", doc: "`...`, `。。。`, `…` and `⋯` in Chinese context become `……`" },
-    RuleInfo { id: DASH, spec: "A-D1, A-D3", doc: "two-character dashes (`--`, `――`, `──`, `⸺`) in Chinese context become `——`; a lone `―` between Han becomes `—`" },
-    RuleInfo { id: TILDE, spec: "A-T1", doc: "`~` or `〜` in a numeric or Han range becomes `～`" },
-    RuleInfo { id: INTERPUNCT, spec: "A-M1", doc: "a lone `・` `•` `‧` `∙` `⋅` between name parts becomes `·` (U+00B7)" },
-    RuleInfo { id: ZERO, spec: "A-N1", doc: "`0` `O` `o` `○` inside a run of Chinese digits becomes `〇`" },
-    RuleInfo { id: SPACE, spec: "A-Z1", doc: "spaces before `，、；：。！？…` and closing marks, or after `，、；：。！？` and opening marks, are removed" },
-    RuleInfo { id: LATIN, spec: "A-L1", doc: "full-width `，：；！？。（）` in an English line, and `，；：。！？` of an English phrase inside a Chinese line, become ASCII (plus a space before a following word)" },
-    RuleInfo { id: BRACKET_FLAG, spec: "A-P2", doc: "flag: an unmatched `(` `)` `（` `）` in a Chinese paragraph (text unchanged)" },
-    RuleInfo { id: QUOTE_FLAG, spec: "A-Q1", doc: "flag: an odd number of ASCII `\"` in a Chinese paragraph, left unconverted" },
-];
+// The ids and descriptions of this module's rules: the rule catalog
+// (`src/rules/catalog.rs`).
+pub use crate::rules::catalog::punct::RULES;
+use crate::rules::catalog::punct::{
+    BRACKET_FLAG, COLON, COMMA, DASH, ELLIPSIS, INTERPUNCT, LATIN, PAREN, PERIOD, QUOTE,
+    QUOTE_FLAG, QX, SEMICOLON, SPACE, TILDE, ZERO,
+};
 
 /// Stage 4: contextual punctuation edits of `text`, sorted and
 /// non-overlapping, for every rule of [`RULES`] that `cfg` has on.

@@ -16,46 +16,10 @@ use super::han::is_han;
 use super::marks::is_ws;
 use crate::config::Config;
 use crate::edit::Edit;
-use crate::rules::RuleInfo;
 
-/// Rules of this stage.
-pub const RULES: &[RuleInfo] = &[
-    RuleInfo {
-        id: "whitespace.indent",
-        spec: "D-5",
-        doc: "leading indentation (spaces, TAB, U+3000) removed",
-    },
-    RuleInfo {
-        id: "whitespace.trailing",
-        spec: "D-2",
-        doc: "trailing whitespace removed",
-    },
-    RuleInfo {
-        id: "whitespace.ideographic-space",
-        spec: "D-5 F-18",
-        doc: "U+3000 inside a line becomes one ASCII space",
-    },
-    RuleInfo {
-        id: "whitespace.space-run",
-        spec: "D-5 D-9",
-        doc: "a run of spaces becomes one space",
-    },
-    RuleInfo {
-        id: "whitespace.tab",
-        spec: "D-3",
-        doc: "a TAB inside a line becomes a space (not on table rows)",
-    },
-    RuleInfo {
-        id: "whitespace.letter-spacing",
-        spec: "D-7",
-        doc: "letter-spaced Han line (≥ 4 single characters) closed up",
-    },
-    RuleInfo {
-        id: "whitespace.blank-lines",
-        spec: "D-6",
-        doc: "runs of blank lines become one; blank lines at start and end removed",
-    },
-];
+// The ids and descriptions of this module's rules: the rule catalog
+// (`src/rules/catalog.rs`).
+pub use crate::rules::catalog::whitespace::RULES;
 
 /// Stage 3 edits of `text`.
 pub fn edits(text: &str, _cfg: &Config) -> Vec<Edit> {

@@ -2,9 +2,12 @@
 //! [`RuleId`], an id that is known to be in it.
 //!
 //! Rule ids are stable dotted names in five families (`decode.*`,
-//! `whitespace.*`, `punct.*`, `layout.*`, `dedup.*`). Each rule module lists its own rules
-//! next to its code; this module only joins the lists, so the config, the
-//! `rules` subcommand and the review page all see the same set.
+//! `whitespace.*`, `punct.*`, `layout.*`, `dedup.*`). Every module's rules
+//! are listed in [`catalog`], a leaf that uses no other module of the
+//! crate: each rule module takes its ids from there, and this module only
+//! joins the lists, so the config, the `rules` subcommand and the review
+//! page all see the same set, and the registry depends on no rule stage
+//! (config → registry → catalog, stage → config and catalog: no circle).
 //!
 //! A misspelt id cannot pass for a rule: [`RuleId::new`] checks the id
 //! against the registry while compiling when it builds a constant
@@ -18,27 +21,20 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-/// A rule id and what it does.
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct RuleInfo {
-    /// Stable id, e.g. `punct.comma`.
-    pub id: &'static str,
-    /// Spec references, e.g. `A-C1`.
-    pub spec: &'static str,
-    /// One line for the reports.
-    pub doc: &'static str,
-}
+pub mod catalog;
+
+pub use catalog::RuleInfo;
 
 /// The rule lists of the modules, in family order.
 const LISTS: &[&[RuleInfo]] = &[
-    crate::decode::RULES,
-    crate::normalize::entities::RULES,
-    crate::normalize::chars::RULES,
-    crate::normalize::whitespace::RULES,
-    crate::normalize::punct::RULES,
-    crate::normalize::layout::RULES,
-    crate::dedup::RULES,
-    crate::near::RULES,
+    catalog::decode::RULES,
+    catalog::entities::RULES,
+    catalog::chars::RULES,
+    catalog::whitespace::RULES,
+    catalog::punct::RULES,
+    catalog::layout::RULES,
+    catalog::dedup::RULES,
+    catalog::near::RULES,
 ];
 
 /// The rule families, the part of an id before the first `.`.
