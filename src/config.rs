@@ -15,6 +15,11 @@
 //! A [`Config`] serialises (serde, both ways: a worker receives the
 //! config of the run) as its settings; [`Config::hash`] is the hash of
 //! that serialised form, so every setting is in it.
+//!
+//! The config depends on the rule registry only (`crate::rules`), never on
+//! a rule stage: the settings of the near-duplicate engine
+//! ([`NearConfig`], [`NearMode`]) are defined here, and the stages read
+//! the config.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -45,9 +50,9 @@ pub struct Config {
     /// Minimum join score for the layout repair (B-S decision threshold).
     pub join_threshold: i32,
     /// `[dedup.near]`: the near-duplicate engine (issue 16).
-    pub near: crate::near::NearConfig,
+    pub near: NearConfig,
     /// `[dedup] near_paragraph`: flag or remove near-identical paragraphs.
-    pub near_paragraph: crate::near::NearMode,
+    pub near_paragraph: NearMode,
     /// `[dedup] scope`, `long_chars`, `passage_blocks`: which repeats
     /// across documents are duplicates.
     pub scope: ScopeRules,
@@ -77,10 +82,10 @@ pub struct Settings {
     pub join_threshold: i32,
     /// [`Config::near`].
     #[serde(default)]
-    pub near: crate::near::NearConfig,
+    pub near: NearConfig,
     /// [`Config::near_paragraph`].
     #[serde(default)]
-    pub near_paragraph: crate::near::NearMode,
+    pub near_paragraph: NearMode,
     /// [`Config::scope`].
     #[serde(default)]
     pub scope: ScopeRules,
@@ -186,10 +191,10 @@ pub struct DedupSection {
     pub min_chars: usize,
     /// Near-identical paragraphs: `"flag"` (default) or `"remove"`.
     #[serde(default)]
-    pub near_paragraph: crate::near::NearMode,
+    pub near_paragraph: NearMode,
     /// `[dedup.near]`.
     #[serde(default)]
-    pub near: crate::near::NearConfig,
+    pub near: NearConfig,
     /// Which repeats across documents are duplicates: `"passage"`
     /// (default) or `"all"`.
     #[serde(default)]
@@ -546,6 +551,117 @@ fn matching(pat: &str, all: &[RuleId]) -> Result<Vec<RuleId>, ConfigError> {
         )));
     }
     Ok(hits)
+}
+
+// ---------------------------------------------------------------------------
+// `[dedup.near]`: the settings of the near-duplicate engine (`crate::near`),
+// here so that the config depends on no rule stage.
+
+/// Longest `ngram` accepted.
+pub const MAX_NGRAM: usize = 16;
+/// Most rows a band may have.
+pub const MAX_ROWS: usize = 64;
+
+/// What `[dedup] near_paragraph` does with a near-identical paragraph.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NearMode {
+    /// A review flag; the text is untouched.
+    #[default]
+    Flag,
+    /// Removed (when contained in the kept one, not longer, no changed
+    /// figure).
+    Remove,
+}
+
+/// `[dedup.near]`: the settings of the engine.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NearConfig {
+    /// Near-duplicate detection on (both rules can also be disabled by id).
+    pub enabled: bool,
+    /// Verified Jaccard similarity of the shingle sets at which two copies
+    /// are near-identical.
+    pub threshold: f32,
+    /// Tokens per shingle.
+    pub ngram: u32,
+    /// MinHash permutations.
+    pub permutations: u32,
+    /// LSH bands of paragraph signatures (of `permutations / bands` rows).
+    pub bands: u32,
+    /// Verified similarity at which a document below `threshold` is still
+    /// flagged as a near copy (a review flag, never a removal): an edited
+    /// copy with a paragraph added or rewritten. Above `threshold`, it is
+    /// `threshold`.
+    pub flag_threshold: f32,
+    /// LSH bands of document signatures (of `permutations /
+    /// document_bands` rows): more, shorter bands than the paragraphs'
+    /// so that copies near `flag_threshold` become candidates.
+    pub document_bands: u32,
+    /// With `--index`: how many of the latest earlier runs' documents are
+    /// near candidates (their signatures are held in memory; 0: none).
+    /// Exact keys are looked up in every run whatever this is.
+    pub index_runs: u32,
+}
+
+impl Eq for NearConfig {}
+
+impl Default for NearConfig {
+    fn default() -> Self {
+        NearConfig {
+            enabled: true,
+            threshold: 0.8,
+            ngram: 5,
+            permutations: 128,
+            bands: 32,
+            flag_threshold: 0.5,
+            document_bands: 32,
+            index_runs: 7,
+        }
+    }
+}
+
+impl NearConfig {
+    /// Check the values; the error names the key.
+    pub fn validate(&self) -> Result<(), String> {
+        if !(self.threshold > 0.0 && self.threshold <= 1.0) {
+            return Err(format!(
+                "dedup.near.threshold must be in (0, 1], not {}",
+                self.threshold
+            ));
+        }
+        if self.ngram == 0 || self.ngram as usize > MAX_NGRAM {
+            return Err(format!(
+                "dedup.near.ngram must be 1..={MAX_NGRAM}, not {}",
+                self.ngram
+            ));
+        }
+        if self.permutations == 0 || self.permutations > 1024 {
+            return Err(format!(
+                "dedup.near.permutations must be 1..=1024, not {}",
+                self.permutations
+            ));
+        }
+        for (key, bands) in [
+            ("bands", self.bands),
+            ("document_bands", self.document_bands),
+        ] {
+            let rows = self.permutations.checked_div(bands).unwrap_or(0);
+            if bands == 0 || rows == 0 || rows as usize > MAX_ROWS {
+                return Err(format!(
+                    "dedup.near.{key} must be 1..=permutations with at most {MAX_ROWS} rows a band, not {bands} (of {} permutations)",
+                    self.permutations
+                ));
+            }
+        }
+        if !(self.flag_threshold > 0.0 && self.flag_threshold <= 1.0) {
+            return Err(format!(
+                "dedup.near.flag_threshold must be in (0, 1], not {}",
+                self.flag_threshold
+            ));
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

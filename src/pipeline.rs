@@ -917,3 +917,53 @@ pub fn clean_edits(text: &str, cfg: &Config) -> (String, Vec<Edit>) {
     let (c, _) = stage::clean_doc(&doc, &mut MemoryIndex::new(), cfg, &|_| String::new());
     (c.text, c.edits)
 }
+
+/// The per-rule test entry point: the edits (and flags) that `rule`
+/// alone makes on `input`, every other rule off ([`Config::only`]), in
+/// original byte offsets. `tests/rule_cases.rs` snapshot-tests it over
+/// `tests/rule-cases/RULE-ID.txt`, so a new rule is its code and one file
+/// of cases.
+///
+/// The text rules (`whitespace.*`, `punct.*`, `layout.*`), and
+/// `dedup.paragraph` and `dedup.line` within `input` (a block seen
+/// earlier in the same text, through the whole per-document core).
+/// `decode.*` rules read bytes, `dedup.document` and the near-duplicate
+/// rules compare whole files with each other, so they answer with `None`
+/// ([`NOT_ALONE`](crate::rules::NOT_ALONE) names their tests).
+///
+/// [`Config::only`]: crate::Config::only
+pub fn edits_alone(rule: crate::rules::RuleId, input: &str) -> Option<Vec<crate::edit::Edit>> {
+    if rule.family() == "decode"
+        || crate::rules::NOT_ALONE
+            .iter()
+            .any(|(id, _)| *id == rule.as_str())
+    {
+        return None;
+    }
+    let cfg = crate::Config::only(rule);
+    if rule.family() == "dedup" {
+        return Some(clean_edits(input, &cfg).1);
+    }
+    let c = crate::normalize::normalize(input, &cfg);
+    Some(c.edits.into_iter().map(|p| p.edit).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_rule_alone_makes_only_its_own_edits() {
+        let comma = crate::rule_id!("punct.comma");
+        let edits = super::edits_alone(comma, "我们,你们。今天,明天.").unwrap();
+        assert_eq!(edits.len(), 2, "{edits:?}");
+        assert!(edits
+            .iter()
+            .all(|e| e.rule == "punct.comma" && e.replacement == "，"));
+        assert!(super::edits_alone(crate::rule_id!("dedup.document"), "x").is_none());
+        assert!(super::edits_alone(crate::rule_id!("decode.replacement"), "x").is_none());
+        assert!(
+            super::edits_alone(crate::rule_id!("whitespace.trailing"), "我们,你们。")
+                .unwrap()
+                .is_empty()
+        );
+    }
+}

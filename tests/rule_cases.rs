@@ -1,5 +1,5 @@
 //! Every rule on its own, on its cases: `tests/rule-cases/RULE-ID.txt`
-//! holds the cases of one rule, `rules::edits_alone` runs that rule alone
+//! holds the cases of one rule, `pipeline::edits_alone` runs that rule alone
 //! on each, and the edits and the cleaned text are an insta snapshot per
 //! rule (`tests/snapshots/rule_cases__RULE-ID.snap`). A new rule is its
 //! code and one file of cases; `cargo insta review` shows what changed.
@@ -149,8 +149,8 @@ fn every_rule_on_its_cases() {
         }
         let mut snap = String::new();
         for c in &cases {
-            let edits = rules::edits_alone(rule, &c.input)
-                .unwrap_or_else(|| panic!("{rule}: not a text rule (see rules::edits_alone)"));
+            let edits = newsclean::pipeline::edits_alone(rule, &c.input)
+                .unwrap_or_else(|| panic!("{rule}: not a text rule (see pipeline::edits_alone)"));
             let own = edits.iter().filter(|e| e.rule == rule.as_str()).count();
             if own != edits.len() {
                 problems.push(format!(

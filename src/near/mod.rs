@@ -88,10 +88,7 @@ use crate::segment::{Block, BlockKind};
 pub(crate) mod minhash;
 pub(crate) mod shingle;
 
-/// Longest `ngram` accepted.
-pub const MAX_NGRAM: usize = 16;
-/// Most rows a band may have.
-pub const MAX_ROWS: usize = 64;
+pub use crate::config::{NearConfig, NearMode, MAX_NGRAM, MAX_ROWS};
 /// Containment a copy needs in the kept one to be removed.
 pub const CONTAINMENT: f32 = 0.9;
 /// Paragraphs with fewer shingles are left to exact dedup.
@@ -101,108 +98,6 @@ pub const MIN_SHINGLES: u32 = 20;
 /// letters are tokens (`shingle::LATIN_SPAN`), not words. 3: a paragraph
 /// of sentence lines is compared line by line ([`units`]).
 pub const SIGNATURE_VERSION: u32 = 3;
-
-/// What `[dedup] near_paragraph` does with a near-identical paragraph.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum NearMode {
-    /// A review flag; the text is untouched.
-    #[default]
-    Flag,
-    /// Removed (when contained in the kept one, not longer, no changed
-    /// figure).
-    Remove,
-}
-
-/// `[dedup.near]`: the settings of the engine.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct NearConfig {
-    /// Near-duplicate detection on (both rules can also be disabled by id).
-    pub enabled: bool,
-    /// Verified Jaccard similarity of the shingle sets at which two copies
-    /// are near-identical.
-    pub threshold: f32,
-    /// Tokens per shingle.
-    pub ngram: u32,
-    /// MinHash permutations.
-    pub permutations: u32,
-    /// LSH bands of paragraph signatures (of `permutations / bands` rows).
-    pub bands: u32,
-    /// Verified similarity at which a document below `threshold` is still
-    /// flagged as a near copy (a review flag, never a removal): an edited
-    /// copy with a paragraph added or rewritten. Above `threshold`, it is
-    /// `threshold`.
-    pub flag_threshold: f32,
-    /// LSH bands of document signatures (of `permutations /
-    /// document_bands` rows): more, shorter bands than the paragraphs'
-    /// so that copies near `flag_threshold` become candidates.
-    pub document_bands: u32,
-    /// With `--index`: how many of the latest earlier runs' documents are
-    /// near candidates (their signatures are held in memory; 0: none).
-    /// Exact keys are looked up in every run whatever this is.
-    pub index_runs: u32,
-}
-
-impl Eq for NearConfig {}
-
-impl Default for NearConfig {
-    fn default() -> Self {
-        NearConfig {
-            enabled: true,
-            threshold: 0.8,
-            ngram: 5,
-            permutations: 128,
-            bands: 32,
-            flag_threshold: 0.5,
-            document_bands: 32,
-            index_runs: 7,
-        }
-    }
-}
-
-impl NearConfig {
-    /// Check the values; the error names the key.
-    pub fn validate(&self) -> Result<(), String> {
-        if !(self.threshold > 0.0 && self.threshold <= 1.0) {
-            return Err(format!(
-                "dedup.near.threshold must be in (0, 1], not {}",
-                self.threshold
-            ));
-        }
-        if self.ngram == 0 || self.ngram as usize > MAX_NGRAM {
-            return Err(format!(
-                "dedup.near.ngram must be 1..={MAX_NGRAM}, not {}",
-                self.ngram
-            ));
-        }
-        if self.permutations == 0 || self.permutations > 1024 {
-            return Err(format!(
-                "dedup.near.permutations must be 1..=1024, not {}",
-                self.permutations
-            ));
-        }
-        for (key, bands) in [
-            ("bands", self.bands),
-            ("document_bands", self.document_bands),
-        ] {
-            let rows = self.permutations.checked_div(bands).unwrap_or(0);
-            if bands == 0 || rows == 0 || rows as usize > MAX_ROWS {
-                return Err(format!(
-                    "dedup.near.{key} must be 1..=permutations with at most {MAX_ROWS} rows a band, not {bands} (of {} permutations)",
-                    self.permutations
-                ));
-            }
-        }
-        if !(self.flag_threshold > 0.0 && self.flag_threshold <= 1.0) {
-            return Err(format!(
-                "dedup.near.flag_threshold must be in (0, 1], not {}",
-                self.flag_threshold
-            ));
-        }
-        Ok(())
-    }
-}
 
 /// What `resolve` applies of the near settings (part of
 /// [`crate::stage::DedupRules`]).

@@ -169,33 +169,7 @@ impl AsRuleId for &str {
     }
 }
 
-/// The per-rule test entry point: the edits (and flags) that `rule`
-/// alone makes on `input`, every other rule off ([`Config::only`]), in
-/// original byte offsets. `tests/rule_cases.rs` snapshot-tests it over
-/// `tests/rule-cases/RULE-ID.txt`, so a new rule is its code and one file
-/// of cases.
-///
-/// The text rules (`whitespace.*`, `punct.*`, `layout.*`), and
-/// `dedup.paragraph` and `dedup.line` within `input` (a block seen
-/// earlier in the same text, through the whole per-document core).
-/// `decode.*` rules read bytes, `dedup.document` and the near-duplicate
-/// rules compare whole files with each other, so they answer with `None`
-/// ([`NOT_ALONE`] names their tests).
-///
-/// [`Config::only`]: crate::Config::only
-pub fn edits_alone(rule: RuleId, input: &str) -> Option<Vec<crate::edit::Edit>> {
-    if rule.family() == "decode" || NOT_ALONE.iter().any(|(id, _)| *id == rule.as_str()) {
-        return None;
-    }
-    let cfg = crate::Config::only(rule);
-    if rule.family() == "dedup" {
-        return Some(crate::pipeline::clean_edits(input, &cfg).1);
-    }
-    let c = crate::normalize::normalize(input, &cfg);
-    Some(c.edits.into_iter().map(|p| p.edit).collect())
-}
-
-/// The rules [`edits_alone`] cannot run on one text, with the tests that
+/// The rules [`edits_alone`](crate::pipeline::edits_alone) cannot run on one text, with the tests that
 /// cover them instead.
 pub const NOT_ALONE: &[(&str, &str)] = &[
     (
@@ -275,23 +249,6 @@ mod tests {
             assert!(msg.contains(&format!("{bad:?}")), "{msg}");
         }
         assert!(std::panic::catch_unwind(|| RuleId::new("dedup.paragraf")).is_err());
-    }
-
-    #[test]
-    fn a_rule_alone_makes_only_its_own_edits() {
-        let comma = crate::rule_id!("punct.comma");
-        let edits = super::edits_alone(comma, "我们,你们。今天,明天.").unwrap();
-        assert_eq!(edits.len(), 2, "{edits:?}");
-        assert!(edits
-            .iter()
-            .all(|e| e.rule == "punct.comma" && e.replacement == "，"));
-        assert!(super::edits_alone(crate::rule_id!("dedup.document"), "x").is_none());
-        assert!(super::edits_alone(crate::rule_id!("decode.replacement"), "x").is_none());
-        assert!(
-            super::edits_alone(crate::rule_id!("whitespace.trailing"), "我们,你们。")
-                .unwrap()
-                .is_empty()
-        );
     }
 
     #[test]
