@@ -396,3 +396,57 @@ fn english_windows_end_between_paragraphs_and_a_second_run_changes_nothing() {
     assert!(recs.is_empty(), "{recs:?}");
     assert!(!changes(&report_of(&once)).is_empty());
 }
+
+/// The huge-file hook (`newsclean::set_huge_file_hook`, with which the
+/// binary has mimalloc return freed memory at once) is called for a file
+/// cleaned in windows, and not for a run of ordinary files.
+#[test]
+fn the_huge_file_hook_is_called_for_huge_files_only() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static CALLS: AtomicUsize = AtomicUsize::new(0);
+    fn hook() {
+        CALLS.fetch_add(1, Ordering::SeqCst);
+    }
+    newsclean::set_huge_file_hook(hook);
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    let small = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/corpus/xwlb/2018/20180910.txt"
+    ))
+    .unwrap();
+    std::fs::write(input.join("small.txt"), &small).unwrap();
+    let run = |out: &str| {
+        let opts = newsclean::RunOptions {
+            inputs: vec![input.clone()],
+            out: Some(dir.path().join(out)),
+            report: None,
+            include: Vec::new(),
+            exclude: Vec::new(),
+            shards: Default::default(),
+            jobs: 2,
+            check: false,
+            prune: false,
+            config: newsclean::Config::default(),
+            config_file: None,
+            allow_empty: false,
+            stream: false,
+            reports: Default::default(),
+            index: None,
+        };
+        newsclean::run(&opts, &|_| {}).expect("the run");
+    };
+    run("out1");
+    assert_eq!(CALLS.load(Ordering::SeqCst), 0, "no huge file, no call");
+    // Over the 2 MiB threshold: the same text, distinct paragraphs.
+    let mut big = String::new();
+    let mut n = 0;
+    while big.len() < 3 << 20 {
+        n += 1;
+        big.push_str(&format!("第{n}段。\n\n{small}\n\n"));
+    }
+    std::fs::write(input.join("big.txt"), &big).unwrap();
+    run("out2");
+    assert_eq!(CALLS.load(Ordering::SeqCst), 1, "one huge file, one call");
+}
