@@ -14,6 +14,9 @@ use crate::near::NearMatch;
 use crate::segment::{Block, BlockKind};
 use crate::stage::Removal;
 
+// The ids and descriptions of this module's rules: the rule catalog
+// (`src/rules/catalog.rs`).
+
 /// The one edit of a file removed as a whole (`dedup.document`), in
 /// coordinates of its text: all of it, naming the kept file's first line.
 pub(crate) fn document_edit(

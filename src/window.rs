@@ -341,7 +341,7 @@ pub(crate) struct Sinks<'a> {
     pub(crate) records: bool,
 }
 
-/// What the embedding program does before a run's first huge file (see
+/// What the embedding program does before each huge file (see
 /// [`set_huge_file_hook`]).
 static HUGE_FILE_HOOK: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
 

@@ -88,6 +88,8 @@ use crate::segment::{Block, BlockKind};
 pub(crate) mod minhash;
 pub(crate) mod shingle;
 
+// The ids and descriptions of this module's rules: the rule catalog
+// (`src/rules/catalog.rs`); its settings: `crate::config`.
 pub use crate::config::{NearConfig, NearMode, MAX_NGRAM, MAX_ROWS};
 /// Containment a copy needs in the kept one to be removed.
 pub const CONTAINMENT: f32 = 0.9;
