@@ -10,6 +10,12 @@
 
 use super::*;
 
+/// The segmentation gain (natural log) from which a word across the break
+/// counts as strong evidence (`strong_word` in [`decide_zh`]); chosen on
+/// the xwlb cuts of `scripts/layout-eval` (5: +0.9 pt recall there, no
+/// false join in any source of the eval or on the four corpora).
+const STRONG_WORD_GAIN: f64 = 5.0;
+
 /// Chinese boundary (B-rules). `a`/`b` are line indices; `hard` = blank
 /// line(s) or furniture between them; `a_starts_unit` = the boundary before
 /// A was kept (or A is the first line); `unit` = what A's unit holds so far.
@@ -210,7 +216,19 @@ fn decide_zh(
             && dict_word().is_some()
             && words::whole_word_across(ta, tb).is_some()
     };
-    let a_headline = a_starts_unit && (headline_shape(ta) || short_deck(ta));
+    // A break the segmenter reads far more likely inside one run than
+    // between two (`words::join_gain` ≥ [`STRONG_WORD_GAIN`] nats: `布宜诺斯艾
+    // ⏎利斯`, `国际货⏎币基金组织`) is strong evidence of a cut: it lifts the
+    // headline veto on A and weighs +5 as B-S9dict. Not when B opens like
+    // a lead or retells A (a trigram of A in B's lead: `…最终接头起运⏎
+    // 港珠澳大桥…`, `起运港`).
+    let strong_word = || {
+        !starts_with_opener(tb)
+            && !lead_shares_trigram(ta, tb)
+            && words::join_gain(ta, tb) >= STRONG_WORD_GAIN
+    };
+    let a_headline =
+        a_starts_unit && (headline_shape(ta) || short_deck(ta)) && !opens_paragraph(ta, tb);
     // B-S8cont: in a file whose paragraphs carry the indent, B without it
     // after an indented A that ends without a stop does not start a
     // paragraph (the mirror of B-S8indent; a headline B is vetoed below):
@@ -222,7 +240,14 @@ fn decide_zh(
     let cont =
         indented_paragraphs && la.indented() && !b_indented && !ends_terminal(ta) && a_starts_unit;
     let soft_headline = a_headline && geo.wrap_width.is_none() && unlike_headline();
+    // A `“` left open in A's unit that B closes before it opens another
+    // (`都说“烟花三月⏎下扬州”，…`): as strong as a bracket B closes.
+    let quote_closed = unit.open_quotes > 0
+        && tb
+            .find('”')
+            .is_some_and(|c| tb.find('“').is_none_or(|o| c < o));
     let unfinished = bracket == Some(true)
+        || quote_closed
         || opens_prohibited(tb)
         || bound.is_some()
         || (la.indented()
@@ -252,7 +277,9 @@ fn decide_zh(
         veto(&mut d, "B-R3");
     } else if unfinished {
         d.signals.push("B-D:lifted".into());
-    } else if headline_shape(tb) || (a_headline && !word_lifts_headline() && !soft_headline) {
+    } else if headline_shape(tb)
+        || (a_headline && !word_lifts_headline() && !soft_headline && !strong_word())
+    {
         veto(&mut d, "B-D3");
     } else if glued_headline(ta, tb, a_starts_unit) && !word_lifts_glued() {
         veto(&mut d, "B-R10");
@@ -381,7 +408,8 @@ fn decide_zh(
     // A dictionary word across the break (B-S9, `部|门`, `乘|客`) is strong
     // evidence even when B's fragment looks like an opener (`根|据`).
     if let Some(wd) = dict_word() {
-        add_detail(&mut d, "B-S9dict", wd.to_string(), 3);
+        let w = if strong_word() { 5 } else { 3 };
+        add_detail(&mut d, "B-S9dict", wd.to_string(), w);
     } else if !terminal && (time_word_across(ca, cb) || (!opens_sentence && word_across(ca, cb))) {
         // A tie-breaker only: not against a sentence opener
         // (`…3万多人⏎受强降雨影响，`).
@@ -576,5 +604,53 @@ pub(super) fn decide_zh_stable(
         p
     } else {
         d
+    }
+}
+
+#[cfg(test)]
+mod strong_evidence_tests {
+    use super::super::detectors::{lead_shares_trigram, opens_paragraph};
+    use super::super::words::join_gain;
+    use super::STRONG_WORD_GAIN;
+
+    #[test]
+    fn a_name_or_term_cut_in_two_is_strong_evidence() {
+        // Cuts of xwlb paragraph heads that the headline veto kept apart.
+        assert!(join_gain("降雨量达到130毫米，布宜诺斯艾", "利斯市及周边地区") >= STRONG_WORD_GAIN);
+        assert!(join_gain("拉加德2011年7月就任国际货", "币基金组织总裁") >= STRONG_WORD_GAIN);
+        // Headline against lead: the segmenter puts a boundary there.
+        assert!(join_gain("北京：百姓宣讲 迎接十八大", "为迎接党的十八大") < STRONG_WORD_GAIN);
+        assert_eq!(join_gain("继续", "把农业放在"), 0.0);
+        assert_eq!(join_gain("经济，", "社会"), 0.0);
+    }
+
+    #[test]
+    fn a_head_that_opens_like_a_paragraph_is_no_headline() {
+        assert!(opens_paragraph("目前，沙特方面", "正在加紧清理事故现场"));
+        assert!(opens_paragraph(
+            "奥朗德说，乌克兰危机",
+            "升级至今已历时6个月"
+        ));
+        assert!(opens_paragraph(
+            "央视网消息(新闻联播)：应斐济总理姆",
+            "拜尼马拉马的邀请"
+        ));
+        assert!(opens_paragraph("央视网消息", "（新闻联播）：今天，2013年"));
+        // A deck of two parallel phrases, a headline with a colon.
+        assert!(!opens_paragraph("全球品牌，本土特色", "在中国市场"));
+        assert!(!opens_paragraph("普京：俄罗斯不会退出", "俄罗斯总统普京"));
+        assert!(!opens_paragraph("央视网消息", "今天，2013年"));
+    }
+
+    #[test]
+    fn a_lead_retelling_its_headline_shares_a_trigram() {
+        assert!(lead_shares_trigram(
+            "港珠澳大桥沉管隧道最终接头起运",
+            "港珠澳大桥沉管隧道最终接头今天在江苏南通起运"
+        ));
+        assert!(!lead_shares_trigram(
+            "当天的枪击",
+            "事件发生在上午9点20分左右，枪击现场"
+        ));
     }
 }

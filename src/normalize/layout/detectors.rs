@@ -337,6 +337,20 @@ pub(super) fn lead_shares_bigram(ta: &str, tb: &str) -> bool {
     false
 }
 
+/// B's lead (its first 120 characters) repeats three Han characters of A
+/// in a row: a lead retelling its headline (`港珠澳大桥沉管隧道最终接头起运⏎
+/// 港珠澳大桥沉管隧道最终接头今天…`), more than the chance bigram a
+/// paragraph's own continuation shares with its head.
+pub(super) fn lead_shares_trigram(ta: &str, tb: &str) -> bool {
+    let a: Vec<char> = ta.chars().collect();
+    let grams: Vec<&[char]> = a
+        .windows(3)
+        .filter(|w| w.iter().all(|&c| is_han(c)))
+        .collect();
+    let b: Vec<char> = tb.chars().take(120).collect();
+    b.windows(3).any(|w| grams.contains(&w))
+}
+
 /// The part of `t` after its last stop mark (all of `t` without one).
 pub(super) fn after_last_stop(t: &str) -> &str {
     match t.char_indices().rfind(|&(_, c)| is_stop(c)) {
@@ -440,84 +454,37 @@ pub(super) fn starts_with_source_label(t: &str) -> bool {
     label.trim_end().ends_with("消息")
 }
 
+/// A reads as the head of a paragraph, not as a headline or a deck: it
+/// opens with a lead's source label (`央视网消息(新闻联播)：应斐济总理姆⏎
+/// 拜尼马拉马…`), or the label runs across the break (`央视网消息⏎
+/// （新闻联播）：…`), or its first clause, ended by a mark inside A, is an
+/// opener a sentence starts with (`目前，沙特方面⏎正在…`, `奥朗德说，乌克兰
+/// 危机⏎升级…`, `第一，大力⏎推进…`). Headlines and decks do not open like
+/// that: a deck's clauses are parallel phrases (`全球品牌，本土特色`).
+pub(super) fn opens_paragraph(ta: &str, tb: &str) -> bool {
+    if starts_with_source_label(ta) {
+        return true;
+    }
+    if !ta.contains(['：', ':']) && ta.chars().count() <= 20 && ta.ends_with("消息") {
+        let label_across = tb.starts_with(['（', '('])
+            && tb.find(['）', ')']).is_some_and(|i| {
+                tb[i..]
+                    .chars()
+                    .nth(1)
+                    .is_some_and(|c| matches!(c, '：' | ':'))
+            });
+        if label_across {
+            return true;
+        }
+    }
+    let (clause, mark) = first_clause(ta);
+    matches!(mark, Some('，' | ','))
+        && clause.len() < ta.len()
+        && (starts_new_sentence(ta) || OPENERS.iter().any(|o| clause.starts_with(o)))
+}
+
 /// B-R7: B opens a new sentence in the way paragraphs usually start.
 pub(super) fn starts_with_opener(t: &str) -> bool {
-    const OPENERS: &[&str] = &[
-        "据",
-        "记者",
-        "今天",
-        "昨天",
-        "近日",
-        "日前",
-        "目前",
-        "当前",
-        "此外",
-        "另外",
-        "同时",
-        "与此同时",
-        "截至",
-        "今年",
-        "去年",
-        "明年",
-        "此前",
-        "随后",
-        "其中",
-        "对此",
-        "为此",
-        "然而",
-        "不过",
-        "如今",
-        "现在",
-        "当时",
-        "此次",
-        "过去",
-        "眼下",
-        "近期",
-        "最近",
-        "今后",
-        "未来",
-        "另据",
-        "据悉",
-        "这些年",
-        "于是",
-        "昨晚",
-        "今晚",
-        "当天",
-        "次日",
-        "这几天",
-        "这两天",
-        "那么",
-        "这个",
-        "那个",
-        "这次",
-        "本次",
-        "新华社",
-        "央视",
-        "会议",
-        "会上",
-        "专家",
-        "数据显示",
-        "统计显示",
-        "记者从",
-        "他说",
-        "她说",
-        "他表示",
-        "她表示",
-        "他指出",
-        "近年来",
-        "多年来",
-        "长期以来",
-        "下一步",
-        "接下来",
-        "总之",
-        "首先",
-        "其次",
-        "最后",
-        "第一",
-        "第二",
-        "第三",
-        "整个",
-    ];
     if OPENERS.iter().any(|o| t.starts_with(o)) {
         return true;
     }
@@ -525,6 +492,84 @@ pub(super) fn starts_with_opener(t: &str) -> bool {
     let d = digits(t.as_bytes(), 0);
     d > 0 && t[d..].starts_with(['日', '号', '年', '月', '点', '时'])
 }
+
+/// The openers of [`starts_with_opener`].
+const OPENERS: &[&str] = &[
+    "据",
+    "记者",
+    "今天",
+    "昨天",
+    "近日",
+    "日前",
+    "目前",
+    "当前",
+    "此外",
+    "另外",
+    "同时",
+    "与此同时",
+    "截至",
+    "今年",
+    "去年",
+    "明年",
+    "此前",
+    "随后",
+    "其中",
+    "对此",
+    "为此",
+    "然而",
+    "不过",
+    "如今",
+    "现在",
+    "当时",
+    "此次",
+    "过去",
+    "眼下",
+    "近期",
+    "最近",
+    "今后",
+    "未来",
+    "另据",
+    "据悉",
+    "这些年",
+    "于是",
+    "昨晚",
+    "今晚",
+    "当天",
+    "次日",
+    "这几天",
+    "这两天",
+    "那么",
+    "这个",
+    "那个",
+    "这次",
+    "本次",
+    "新华社",
+    "央视",
+    "会议",
+    "会上",
+    "专家",
+    "数据显示",
+    "统计显示",
+    "记者从",
+    "他说",
+    "她说",
+    "他表示",
+    "她表示",
+    "他指出",
+    "近年来",
+    "多年来",
+    "长期以来",
+    "下一步",
+    "接下来",
+    "总之",
+    "首先",
+    "其次",
+    "最后",
+    "第一",
+    "第二",
+    "第三",
+    "整个",
+];
 
 /// The first clause of `t` (up to the first pause or stop mark) and the
 /// mark that ends it.

@@ -90,6 +90,17 @@ fn segment(s: &str) -> Vec<Range<usize>> {
 /// word starting at it being a word of frequency 1, and of two paths that
 /// score the same the one with the longer first word wins.
 fn best_route(block: &[(usize, char)]) -> Vec<usize> {
+    routes(block).into_iter().map(|(_, end)| end).collect()
+}
+
+/// The log-probability of the best path over `block`.
+fn best_score(block: &[(usize, char)]) -> f64 {
+    routes(block)[0].0
+}
+
+/// For every position of `block`, the score of the best path from it and
+/// the end of that path's first word (`best_route`).
+fn routes(block: &[(usize, char)]) -> Vec<(f64, usize)> {
     let n = block.len();
     let log_total = (TOTAL as f64).ln();
     let log1 = 0.0f64 - log_total;
@@ -121,7 +132,7 @@ fn best_route(block: &[(usize, char)]) -> Vec<usize> {
         }
         route[idx] = best.unwrap_or((log1 + route[idx + 1].0, idx + 1));
     }
-    route.into_iter().map(|(_, end)| end).collect()
+    route
 }
 
 /// The dictionary word that spans the break between `ta` and `tb`, if the
@@ -144,6 +155,34 @@ pub(super) fn word_across(ta: &str, tb: &str) -> Option<String> {
         .into_iter()
         .find(|t| t.start < cut && t.end > cut)
         .map(|t| s[t].to_string())
+}
+
+/// How much likelier the segmenter finds the text across the break read
+/// as one run than cut at the break: the best path's log-probability over
+/// A's Han tail and B's Han head (six characters each) minus the best
+/// paths of the two halves apart (natural log; 0 when a token boundary of
+/// the best path falls on the break, or either side has no Han).
+pub(super) fn join_gain(ta: &str, tb: &str) -> f64 {
+    let tail: Vec<char> = ta
+        .chars()
+        .rev()
+        .take_while(|&c| is_han(c))
+        .take(6)
+        .collect();
+    let head: Vec<char> = tb.chars().take_while(|&c| is_han(c)).take(6).collect();
+    if tail.is_empty() || head.is_empty() {
+        return 0.0;
+    }
+    let left: Vec<(usize, char)> = tail.iter().rev().copied().enumerate().collect();
+    let right: Vec<(usize, char)> = head.iter().copied().enumerate().collect();
+    let whole: Vec<(usize, char)> = tail
+        .iter()
+        .rev()
+        .chain(head.iter())
+        .copied()
+        .enumerate()
+        .collect();
+    (best_score(&whole) - best_score(&left) - best_score(&right)).max(0.0)
 }
 
 /// A word across the break that does not fall apart into two dictionary
