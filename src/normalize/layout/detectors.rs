@@ -479,7 +479,6 @@ pub(super) fn opens_paragraph(ta: &str, tb: &str) -> bool {
     }
     let (clause, mark) = first_clause(ta);
     matches!(mark, Some('，' | ','))
-        && clause.len() < ta.len()
         && (starts_new_sentence(ta) || OPENERS.iter().any(|o| clause.starts_with(o)))
 }
 

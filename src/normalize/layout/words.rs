@@ -138,17 +138,8 @@ fn routes(block: &[(usize, char)]) -> Vec<(f64, usize)> {
 /// The dictionary word that spans the break between `ta` and `tb`, if the
 /// segmenter puts one there.
 pub(super) fn word_across(ta: &str, tb: &str) -> Option<String> {
-    let tail: Vec<char> = ta
-        .chars()
-        .rev()
-        .take_while(|&c| is_han(c))
-        .take(6)
-        .collect();
-    let head: Vec<char> = tb.chars().take_while(|&c| is_han(c)).take(6).collect();
-    if tail.is_empty() || head.is_empty() {
-        return None;
-    }
-    let mut s: String = tail.iter().rev().collect();
+    let (tail, head) = halves(ta, tb)?;
+    let mut s: String = tail.iter().collect();
     let cut = s.len();
     s.extend(head.iter());
     segment(&s)
@@ -163,26 +154,33 @@ pub(super) fn word_across(ta: &str, tb: &str) -> Option<String> {
 /// paths of the two halves apart (natural log; 0 when a token boundary of
 /// the best path falls on the break, or either side has no Han).
 pub(super) fn join_gain(ta: &str, tb: &str) -> f64 {
-    let tail: Vec<char> = ta
-        .chars()
-        .rev()
-        .take_while(|&c| is_han(c))
-        .take(6)
-        .collect();
-    let head: Vec<char> = tb.chars().take_while(|&c| is_han(c)).take(6).collect();
-    if tail.is_empty() || head.is_empty() {
+    let Some((tail, head)) = halves(ta, tb) else {
         return 0.0;
-    }
-    let left: Vec<(usize, char)> = tail.iter().rev().copied().enumerate().collect();
+    };
+    let left: Vec<(usize, char)> = tail.iter().copied().enumerate().collect();
     let right: Vec<(usize, char)> = head.iter().copied().enumerate().collect();
     let whole: Vec<(usize, char)> = tail
         .iter()
-        .rev()
         .chain(head.iter())
         .copied()
         .enumerate()
         .collect();
     (best_score(&whole) - best_score(&left) - best_score(&right)).max(0.0)
+}
+
+/// The Han characters around the break that the word tests read: up to
+/// six at the end of `ta` (in reading order) and six at the start of `tb`,
+/// stopping at the first non-Han character; `None` when a side has none.
+fn halves(ta: &str, tb: &str) -> Option<(Vec<char>, Vec<char>)> {
+    let mut tail: Vec<char> = ta
+        .chars()
+        .rev()
+        .take_while(|&c| is_han(c))
+        .take(6)
+        .collect();
+    tail.reverse();
+    let head: Vec<char> = tb.chars().take_while(|&c| is_han(c)).take(6).collect();
+    (!tail.is_empty() && !head.is_empty()).then_some((tail, head))
 }
 
 /// A word across the break that does not fall apart into two dictionary
