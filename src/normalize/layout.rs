@@ -151,6 +151,12 @@
 //! - **B-S9dict** (+3): a word of the jieba dictionary spans the break
 //!   (`words`: `部|门`, `乘|客`, `诸|葛`), by its max-probability
 //!   segmentation of six characters each side.
+//! - **B-S9rep** (+2): five characters across the break (one to four
+//!   from each side) occur in one piece elsewhere in the file or window
+//!   (`detectors::repeated_across`: `全国人民代表大会⏎第四次会议` with
+//!   `代表大会第四` in another story); not after a headline-shaped A,
+//!   unless it is the indented head of a paragraph that B goes on with,
+//!   whose headline veto it then lifts.
 //! - **B-S4b** (+3, +5 when B closes it): a bracket left open in A (in
 //!   A's unit: A and the lines joined before it).
 //! - **B-S11** (`grammar`): B opens with a particle that cannot begin a
@@ -662,6 +668,24 @@ mod tests {
     fn run(text: &str) -> String {
         let cfg = Config::default();
         crate::edit::apply(text, &edits(text, &cfg))
+    }
+
+    #[test]
+    fn a_phrase_the_file_repeats_joins_across_a_paragraph_break() {
+        // A cut inside a name after a Han character, B re-indented: the
+        // transcript prior B-R13 keeps it apart (B-S1 +3, B-R13 −1),
+        // unless the file writes the name whole elsewhere (B-S9rep +2).
+        let cut = "　　今天，国际滑雪联合会中国\n\n　　办事处在北京石景山区揭牌。\n";
+        let other = "　　国际滑雪联合会中国办事处将为冬奥会提供服务。\n\n";
+        assert_eq!(run(cut), cut, "kept apart without the repetition");
+        let text = format!("{other}{cut}");
+        let r = boundaries(&text, &Config::default());
+        let b = r.last().unwrap();
+        assert!(b.join, "{:?}", b.signals);
+        assert!(b
+            .signals
+            .iter()
+            .any(|s| format!("{s:?}").contains("B-S9rep")));
     }
 
     #[test]
