@@ -157,6 +157,13 @@
 //!   `代表大会第四` in another story); not after a headline-shaped A,
 //!   unless it is the indented head of a paragraph that B goes on with,
 //!   whose headline veto it then lifts.
+//! - **B-S12** (+2, `sentence`): after a line of more than 30 characters
+//!   that is not headline-shaped, ending and followed by a Han character
+//!   (B not opening like a sentence, no dictionary word across), the two
+//!   characters seldom end and start sentences: log-likelihood ratio
+//!   below −2.5 against the base rates (`…否认侵⏎略…`). The table is
+//!   fixed (xwlb's counts), so the decision still depends on the file
+//!   alone.
 //! - **B-S4b** (+3, +5 when B closes it): a bracket left open in A (in
 //!   A's unit: A and the lines joined before it).
 //! - **B-S11** (`grammar`): B opens with a particle that cannot begin a
@@ -300,6 +307,7 @@ mod furniture;
 mod geometry;
 mod grammar;
 mod pass;
+mod sentence;
 mod words;
 
 pub use balance::flags;
@@ -686,6 +694,28 @@ mod tests {
             .signals
             .iter()
             .any(|s| format!("{s:?}").contains("B-S9rep")));
+    }
+
+    #[test]
+    fn characters_that_seldom_end_and_start_sentences_join_a_long_line() {
+        // B-S12: `于` seldom ends a sentence and `全` after it is no
+        // sentence start here (`sentence::break_score` −7.5); without it,
+        // B-S1 +3 and the transcript prior B-R13 −1 keep the break.
+        let t = "　　专家对这一地区已经探明的储量做了一个换算，按今天的消费水平，它相当于\n\n　　全国一年用电量的三分之一，意义重大。\n";
+        let r = boundaries(t, &Config::default());
+        assert!(r[0].join, "{:?}", r[0].signals);
+        assert!(r[0]
+            .signals
+            .iter()
+            .any(|s| format!("{s:?}").contains("B-S12")));
+        // A line of 30 characters or fewer (a headline, a list item) gets
+        // no B-S12.
+        let short = "　　按今天的消费水平，它相当于\n\n　　全国一年用电量的三分之一，意义重大。\n";
+        let r = boundaries(short, &Config::default());
+        assert!(!r[0]
+            .signals
+            .iter()
+            .any(|s| format!("{s:?}").contains("B-S12")));
     }
 
     #[test]
