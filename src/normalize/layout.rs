@@ -81,7 +81,9 @@
 //! - `B-R10` a headline glued to the end of the previous paragraph is
 //!   recognised because the lead repeats ≥ 4 of its characters; `B-R11`
 //!   interview captions, attributions (`——美国记者…`) and photo credits.
-//! - `B-R12` A ends with a sentence-final particle (`了 吗 呢 吧`): −2.
+//! - `B-R12` A ends with a sentence-final particle (`吗 呢 吧 啊 呀 嘛`;
+//!   not `了`, in news mostly the aspect marker of a verb before its
+//!   object): −2.
 //! - `B-R13` across a paragraph break (blank line, or a single `\n` in a
 //!   one-paragraph-per-line file), B-S1 alone is weak evidence: when B opens
 //!   with a full clause (more than five characters before the first mark)
@@ -716,6 +718,23 @@ mod tests {
             .signals
             .iter()
             .any(|s| format!("{s:?}").contains("B-S12")));
+    }
+
+    #[test]
+    fn a_verb_with_le_before_its_object_goes_on_across_a_page_line() {
+        // `了` after a verb is no sentence end (B-R12 leaves it out).
+        let t =
+            "我同莫迪总理举行了富有成效的会谈，一道见证签署了\n\n- 7 -\n\n两国一系列合作协议。\n";
+        assert_eq!(
+            run(t),
+            "我同莫迪总理举行了富有成效的会谈，一道见证签署了两国一系列合作协议。\n"
+        );
+        // A sentence-final particle still counts against the join.
+        let r = boundaries(
+            "你们准备好了吗\n\n- 7 -\n\n我们出发吧。\n",
+            &Config::default(),
+        );
+        assert!(r.iter().all(|b| !b.join), "{r:?}");
     }
 
     #[test]

@@ -437,7 +437,14 @@ fn decide_zh(
             opens_sentence = true;
         }
     }
-    if matches!(ca, '了' | '吗' | '呢' | '吧' | '啊' | '呀' | '嘛') {
+    // B-R12: a sentence-final particle ends A. Not `了`: in news it is
+    // mostly the aspect marker after a verb that waits for its object
+    // (`…全面展示了⏎十年来…`, `…签署了⏎两国…`); read on xwlb, 1.5% of its
+    // 161,033 `了` end a sentence, below the 2.1% of an average Han
+    // character. Dropping it: layout-eval recall xwlb (tuned on) 0.903 →
+    // 0.907, sogouc 0.871 → 0.873, People's Daily (never tuned on) 0.872
+    // → 0.877, no new false join, the calibration set unchanged.
+    if matches!(ca, '吗' | '呢' | '吧' | '啊' | '呀' | '嘛') {
         add(&mut d, "B-R12", -2);
     }
     // A dictionary word across the break (B-S9, `部|门`, `乘|客`) is strong
