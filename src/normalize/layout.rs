@@ -163,7 +163,7 @@
 //!   that is not headline-shaped, ending and followed by a Han character
 //!   (B not opening like a sentence, no dictionary word across), the two
 //!   characters seldom end and start sentences: log-likelihood ratio
-//!   below −2.5 against the base rates (`…否认侵⏎略…`). The table is
+//!   below −2.5 against the base rates (`…它相当于⏎全国…`). The table is
 //!   fixed (xwlb's counts), so the decision still depends on the file
 //!   alone.
 //! - **B-S4b** (+3, +5 when B closes it): a bracket left open in A (in

@@ -12,8 +12,9 @@ use super::*;
 
 /// The segmentation gain (natural log) from which a word across the break
 /// counts as strong evidence (`strong_word` in [`decide_zh`]); chosen on
-/// the xwlb cuts of `scripts/layout-eval` (5: +0.8 pt recall there with the veto lifted alone, no
-/// false join in any source of the eval or on the four corpora).
+/// the xwlb cuts of `scripts/layout-eval` (5: +0.8 pt recall there with
+/// the veto lifted alone, no false join in any source of the eval or on
+/// the four corpora).
 const STRONG_WORD_GAIN: f64 = 5.0;
 
 /// The [`sentence::break_score`] below which a break between two Han
@@ -459,8 +460,9 @@ fn decide_zh(
     }
     // B-S12: the characters on either side of the break seldom end and
     // start sentences (`sentence::break_score` below `UNLIKELY_BREAK`:
-    // `…扰乱正常⏎医疗秩序…`). Not where a dictionary word spans the break
-    // (B-S9dict counts it) or B opens like a sentence (B-R7, B-R9).
+    // `…它相当于⏎全国一年用电量…`, −7.5). Not where a dictionary word
+    // spans the break (B-S9dict counts it) or B opens like a sentence
+    // (B-R7, B-R9).
     if !terminal
         && is_han(ca)
         && is_han(cb)

@@ -816,12 +816,6 @@ pub(super) fn script(t: &str) -> Script {
     }
 }
 
-/// [`REPEATED_LEN`] characters across the break, one or more from each
-/// side (all Han), occur in one piece elsewhere in the file (`text`): a
-/// name, a term or a phrase that the break cut (`在阿里⏎纳斯罚失两球后`
-/// with `阿里纳斯罚` elsewhere, `全国人民代表大会⏎第四次会议` with
-/// `代表大会第四` in another story of the day). The file is its own
-/// dictionary of the names and phrases it uses.
 /// How long the string across the break must be for
 /// [`repeated_across`]: with four characters, two words that merely meet
 /// elsewhere count (`…高质量发展⏎中国证监会…`, `发展中国`), and the People's
@@ -830,6 +824,12 @@ pub(super) fn script(t: &str) -> Script {
 /// on xwlb (tuned on) recall +0.2 pt, no false join.
 pub(super) const REPEATED_LEN: usize = 5;
 
+/// [`REPEATED_LEN`] characters across the break, one or more from each
+/// side (all Han), occur in one piece elsewhere in the file (`text`): a
+/// name, a term or a phrase that the break cut (`在阿里⏎纳斯罚失两球后`
+/// with `阿里纳斯罚` elsewhere, `全国人民代表大会⏎第四次会议` with
+/// `代表大会第四` in another story of the day). The file is its own
+/// dictionary of the names and phrases it uses.
 pub(super) fn repeated_across(text: &str, ta: &str, tb: &str) -> bool {
     let n = REPEATED_LEN;
     let mut tail: Vec<char> = ta

@@ -14,7 +14,9 @@
 //! neither end nor start sentences (`…落后的205家企⏎业将被关停…` −7.6,
 //! `…扰乱正常⏎医疗秩序…` −1.3) is unlikely a paragraph end; a headline
 //! before its lead (`…在天津举行⏎央视网消息…` +4.2) or a transcript
-//! paragraph that dropped its `。` scores above zero.
+//! paragraph that dropped its `。` scores above zero. B-S12 counts a
+//! score below `decide::UNLIKELY_BREAK` (−2.5); the figures below were
+//! read at −1.5, before the threshold was chosen.
 //!
 //! Read on real xwlb (every tenth file): of the lines of ≥ 30 characters
 //! ending with a Han character before a line starting with one, 0.2% score
