@@ -850,3 +850,21 @@ pub(super) fn repeated_across(text: &str, ta: &str, tb: &str) -> bool {
         }
     })
 }
+
+/// B-S7n: a number cut by the break. A ends with a run of one to four
+/// digits right after a Han character and B opens with digits right
+/// before a Han character (`…土耳其外长恰武什奥卢1⏎6号宣布…`, `…众议院以
+/// 21⏎7票对213票…`, `…广东130⏎7万亩早稻…`): the number began in A's
+/// sentence and its unit is in B. Read on xwlb, sogouc and the seed
+/// (every pair of consecutive non-blank lines): no real line pair has
+/// this shape; a headline ending in a figure has a Latin or digit
+/// neighbour (`国产大飞机C919`) or a unit after it.
+pub(super) fn number_across(ta: &str, tb: &str) -> bool {
+    let is_digit = |c: char| c.is_ascii_digit() || ('０'..='９').contains(&c);
+    let digits = ta.chars().rev().take_while(|&c| is_digit(c)).count();
+    if !(1..=4).contains(&digits) || !ta.chars().rev().nth(digits).is_some_and(is_han) {
+        return false;
+    }
+    let lead = tb.chars().take_while(|&c| is_digit(c)).count();
+    lead > 0 && tb.chars().nth(lead).is_some_and(is_han)
+}
