@@ -309,6 +309,20 @@ pub(super) fn glued_headline(ta: &str, tb: &str, a_starts_unit: bool) -> bool {
     if seg.is_empty() || others || commas > 1 || (commas == 1 && seg.chars().count() > 24) {
         return false;
     }
+    // A clause before its `，` that reports or sets the scene opens a
+    // sentence, not a headline (`…据福克斯新闻报道，亚利桑那州近两周新增确诊
+    // 病例⏎和住院人数…`, `…普京去年底曾表示，俄日之间不存在领土⏎问题…`,
+    // `随着…，`): a headline's two parts are parallel phrases.
+    if commas == 1 {
+        let first = seg.split(['，', ',']).next().unwrap_or_default();
+        if ["据", "随着"].iter().any(|p| first.starts_with(p))
+            || ["表示", "称", "说", "报道", "指出", "认为", "强调"]
+                .iter()
+                .any(|v| first.ends_with(v))
+        {
+            return false;
+        }
+    }
     lead_repeats(seg, tb)
 }
 
