@@ -438,8 +438,15 @@ pub(super) fn is_speaker_label(t: &str) -> bool {
             return false;
         }
         if c == '：' || c == ':' {
+            let rest = &t[i + c.len_utf8()..];
+            // A colon between digits is a score, ratio or time (`以2：0的
+            // 比分`, `20：05`), not a label's; read on.
+            let digit = |d: char| d.is_ascii_digit() || ('０'..='９').contains(&d);
+            if t[..i].ends_with(digit) && rest.starts_with(digit) {
+                continue;
+            }
             // `https://` is not a label.
-            return i > 0 && i + c.len_utf8() < t.len() && !t[i + c.len_utf8()..].starts_with('/');
+            return i > 0 && !rest.is_empty() && !rest.starts_with('/');
         }
         // Both widths: stage 4 converts the ASCII marks (idempotence).
         if is_stop(c) || matches!(c, '，' | ',' | '；' | ';' | '“' | '"' | '、') {
