@@ -190,8 +190,9 @@
 //!   sides of a Chinese join were joined with a space as English words
 //!   are (`7月3 1日`, `H7 N9`); now a token that follows a CJK character
 //!   in A and is all digits across the break, or ends at a CJK character
-//!   in B, is joined whole, and a space the line had before its new line
-//!   stays (`THINKPAD ⏎T、X`). scripts/layout-eval now counts a Chinese
+//!   in B, is joined whole, and so is a Latin token the file writes whole
+//!   elsewhere (`Ma⏎edel` with `Maedel` elsewhere, `glued_elsewhere`);
+//!   a space the line had before its new line stays (`THINKPAD ⏎T、X`). scripts/layout-eval now counts a Chinese
 //!   cut joined with a space as missed: counted so, xwlb recall was
 //!   0.892 and its hard-wrapped paragraphs 0.945 / 0.952 whole (blank /
 //!   indent), now 0.909 and 0.986 / 0.992.

@@ -578,18 +578,51 @@ fn fills_wrap(wa: usize, w: usize) -> bool {
 
 /// Threshold the score; two Latin words joined keep a space between them,
 /// the two halves of a token cut in Chinese text none
-/// ([`token_cut_in_chinese`]), unless the line had a space before its
-/// new line (`…产品包括THINKPAD ⏎T、X以及Z系列…`, sogouc: two words).
+/// ([`token_cut_in_chinese`], [`glued_elsewhere`]), unless the line had a
+/// space before its new line (`…产品包括THINKPAD ⏎T、X以及Z系列…`,
+/// sogouc: two words).
 fn finish(cx: &Ctx, mut d: Decision, ta: &str, tb: &str) -> Decision {
     d.join = d.score >= cx.cfg.join_threshold;
     if d.join
         && last_char(ta).is_some_and(is_ascii_word)
         && first_char(tb).is_some_and(is_ascii_word)
-        && (!token_cut_in_chinese(ta, tb) || space_before_newline(cx.text, d.start))
+        && (space_before_newline(cx.text, d.start)
+            || !(token_cut_in_chinese(ta, tb) || glued_elsewhere(cx.text, ta, tb)))
     {
         d.replacement = " ";
     }
     d
+}
+
+/// The ASCII letters and digits at A's end and B's start, written as one
+/// token of at least four characters, occur elsewhere in the file (`text`)
+/// as a whole token: a Latin word or code cut by the break (`…智威汤逊全球
+/// CEO Michael Ma⏎edel近日…` with `Maedel` elsewhere), joined with no
+/// space. The file is its own dictionary, as for B-S9rep. Measured once
+/// with scripts/layout-eval: sogouc's hard-wrapped paragraphs 0.899 /
+/// 0.910 → 0.922 / 0.927 whole (blank / indent; sogouc is held out, but
+/// its wrap misses were read to find the space joins, so this figure is
+/// not an unseen one), xwlb and the People's Daily unchanged.
+fn glued_elsewhere(text: &str, ta: &str, tb: &str) -> bool {
+    let a = ta.len()
+        - ta.chars()
+            .rev()
+            .take_while(char::is_ascii_alphanumeric)
+            .map(char::len_utf8)
+            .sum::<usize>();
+    let b: usize = tb
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .map(char::len_utf8)
+        .sum();
+    let token = format!("{}{}", &ta[a..], &tb[..b]);
+    if token.len() < 4 {
+        return false;
+    }
+    text.match_indices(&token).any(|(i, _)| {
+        !text[..i].ends_with(|c: char| c.is_ascii_alphanumeric())
+            && !text[i + token.len()..].starts_with(|c: char| c.is_ascii_alphanumeric())
+    })
 }
 
 /// A space or tab between A's content (ending at `ce`) and its new line.
@@ -748,8 +781,8 @@ mod strong_evidence_tests {
         lead_shares_trigram, number_across, opens_paragraph, repeated_across,
     };
     use super::super::words::join_gain;
-    use super::token_cut_in_chinese;
     use super::STRONG_WORD_GAIN;
+    use super::{glued_elsewhere, token_cut_in_chinese};
 
     #[test]
     fn a_name_or_term_cut_in_two_is_strong_evidence() {
@@ -838,5 +871,19 @@ mod strong_evidence_tests {
         assert!(!token_cut_in_chinese("see page 12", "34 people"));
         assert!(!token_cut_in_chinese("他使用Windows", "XP and Office"));
         assert!(!token_cut_in_chinese("经济增长7", "。"));
+    }
+
+    #[test]
+    fn a_latin_token_the_file_writes_whole_elsewhere() {
+        let file = "智威汤逊全球CEO Michael Maedel近日表示。Maedel说，……";
+        assert!(glued_elsewhere(file, "全球CEO Michael Ma", "edel近日"));
+        // Only whole tokens count, of four characters or more.
+        assert!(!glued_elsewhere(file, "全球CEO Michael Ma", "ede近日"));
+        assert!(!glued_elsewhere(file, "全球C", "EO"));
+        assert!(!glued_elsewhere(
+            "他用Windows XP系统",
+            "他用Windows",
+            "XP系统"
+        ));
     }
 }
