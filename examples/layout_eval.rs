@@ -28,9 +28,10 @@
 //! bylines, list items, captions; `open` other lines without a final stop,
 //! which in the real corpora are sometimes damage: reported, not counted
 //! in precision). A boundary is joined when a `layout.join`, `layout.reflow`
-//! or `layout.dehyphen` edit of [`layout::edits`] touches it; in Chinese
-//! text a cut joined with a space (`7月3 1日`) is counted as missed, since
-//! the paragraph does not come back as it was.
+//! or `layout.dehyphen` edit of [`layout::edits`] touches it; a cut joined
+//! otherwise than it was is counted as missed, since the paragraph does
+//! not come back as it was: in Chinese text a join with a space in it
+//! (`7月3 1日`), in English (cut at a space) one without.
 //!
 //! Leave-one-source-out: the join threshold is chosen on all sources but
 //! one (the lowest score whose precision there is ≥ 0.99 on random cuts)
@@ -490,9 +491,11 @@ fn wrap_doc(src: &Source, doc: &[String], indent_conv: bool, rng: &mut Rng) -> D
 
 const JOIN_RULES: &[&str] = &["layout.join", "layout.reflow", "layout.dehyphen"];
 
-/// Which gaps the stage joined. In Chinese text a cut rebuilt with a space
-/// in it (`7月3 1日`) is no rebuilt paragraph: for a gap that should join,
-/// such a join counts as a miss (`zh`); for a true end, as a join.
+/// Which gaps the stage joined. A cut rebuilt otherwise than it was is no
+/// rebuilt paragraph: in Chinese text a join with a space in it (`7月3
+/// 1日`), in English (cut at a space) a join without one (two words
+/// glued). For a gap that should join such a join counts as a miss; for a
+/// true end, as a join.
 fn joined(doc: &Doc, cfg: &Config, zh: bool) -> Vec<bool> {
     let edits = layout::edits(&doc.text, cfg);
     let joins: Vec<(usize, usize, bool)> = edits
@@ -504,7 +507,7 @@ fn joined(doc: &Doc, cfg: &Config, zh: bool) -> Vec<bool> {
         .iter()
         .map(|g| {
             joins.iter().any(|&(s, e, spaced)| {
-                s <= g.end && e >= g.start && s + 8 >= g.start && !(zh && g.join && spaced)
+                s <= g.end && e >= g.start && s + 8 >= g.start && !(g.join && spaced == zh)
             })
         })
         .collect()
