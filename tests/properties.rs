@@ -6,7 +6,9 @@
 //!   give the cleaned file, and `edit::invert` gives the original back;
 //! - determinism: `--jobs 1` and `--jobs 2` give byte-identical output
 //!   trees and reports (apart from run.duration_ms, run.started,
-//!   run.threads, and the line of `index.html` that shows them).
+//!   run.threads, and the line of `index.html` that shows them);
+//! - a number of a real Chinese line cut by a break never comes back with
+//!   a space inside it.
 
 mod common;
 
@@ -655,4 +657,55 @@ fn a_repeat_within_the_document_extends_a_passage() {
     assert_eq!(once[1], format!("{}\n", p[6]), "the passage goes");
     let twice = clean_corpus(&once, &cfg).unwrap();
     assert_eq!(once, twice);
+}
+
+// ------------------------------------------------- numbers cut by a break
+
+/// Every place in a real Chinese corpus line where a break can cut an
+/// ASCII number that follows a Han character: (line, byte offset of the
+/// cut, the digits before it, the digits after it).
+fn number_cuts() -> Vec<(String, usize, String, String)> {
+    let mut cuts = Vec::new();
+    for line in corpus_lines() {
+        let chars: Vec<(usize, char)> = line.char_indices().collect();
+        for (k, &(_, c)) in chars.iter().enumerate() {
+            if !(0x4e00..=0x9fff).contains(&(c as u32)) {
+                continue;
+            }
+            let run: Vec<&(usize, char)> = chars[k + 1..]
+                .iter()
+                .take_while(|(_, d)| d.is_ascii_digit())
+                .collect();
+            for cut in 1..run.len() {
+                let (start, end) = (run[0].0, run[run.len() - 1].0 + 1);
+                let at = run[cut].0;
+                cuts.push((
+                    line.clone(),
+                    at,
+                    line[start..at].to_string(),
+                    line[at..end].to_string(),
+                ));
+            }
+        }
+    }
+    cuts
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(256), ..ProptestConfig::default() })]
+
+    /// A number of a real line cut by a hard wrap or a paragraph break
+    /// (`7月3⏎1日`) never comes back with a space inside it, whether the
+    /// break is joined or kept.
+    #[test]
+    fn a_number_cut_by_a_break_never_gets_a_space(
+        cut in prop::sample::select(number_cuts()),
+        sep in prop::sample::select(vec!["\n", "\n\n", "\n\u{3000}\u{3000}"]),
+    ) {
+        let (line, at, left, right) = cut;
+        let text = format!("{}{sep}{}\n", &line[..at], &line[at..]);
+        let out = clean_str(&text, &Config::default());
+        let spaced = format!("{left} {right}");
+        prop_assert!(!out.contains(&spaced), "{:?} -> {:?}", text, out);
+    }
 }
