@@ -191,7 +191,8 @@
 //!   are (`7月3 1日`, `H7 N9`); now a token that follows a CJK character
 //!   in A and is all digits across the break, or ends at a CJK character
 //!   in B, is joined whole, and so is a Latin token the file writes whole
-//!   elsewhere (`Ma⏎edel` with `Maedel` elsewhere, `glued_elsewhere`);
+//!   elsewhere when Chinese follows it (`Ma⏎edel近日` with `Maedel`
+//!   elsewhere, `glued_elsewhere`; never inside an English clause);
 //!   a space the line had before its new line stays (`THINKPAD ⏎T、X`). scripts/layout-eval now counts a Chinese
 //!   cut joined with a space as missed: counted so, xwlb recall was
 //!   0.892 and its hard-wrapped paragraphs 0.945 / 0.952 whole (blank /

@@ -441,8 +441,7 @@ pub(super) fn is_speaker_label(t: &str) -> bool {
             let rest = &t[i + c.len_utf8()..];
             // A colon between digits is a score, ratio or time (`以2：0的
             // 比分`, `20：05`), not a label's; read on.
-            let digit = |d: char| d.is_ascii_digit() || ('０'..='９').contains(&d);
-            if t[..i].ends_with(digit) && rest.starts_with(digit) {
+            if t[..i].ends_with(is_digit) && rest.starts_with(is_digit) {
                 continue;
             }
             // `https://` is not a label.
@@ -881,11 +880,15 @@ pub(super) fn repeated_across(text: &str, ta: &str, tb: &str) -> bool {
 /// this shape; a headline ending in a figure has a Latin or digit
 /// neighbour (`国产大飞机C919`) or a unit after it.
 pub(super) fn number_across(ta: &str, tb: &str) -> bool {
-    let is_digit = |c: char| c.is_ascii_digit() || ('０'..='９').contains(&c);
     let digits = ta.chars().rev().take_while(|&c| is_digit(c)).count();
     if !(1..=4).contains(&digits) || !ta.chars().rev().nth(digits).is_some_and(is_han) {
         return false;
     }
     let lead = tb.chars().take_while(|&c| is_digit(c)).count();
     lead > 0 && tb.chars().nth(lead).is_some_and(is_han)
+}
+
+/// A digit of either width (`7`, `７`).
+fn is_digit(c: char) -> bool {
+    c.is_ascii_digit() || ('０'..='９').contains(&c)
 }
