@@ -47,7 +47,9 @@
 //! Deterministic: files are sorted, the random generator is seeded.
 //! `LAYOUT_EVAL_SHOW=SOURCE` prints the misses and false joins of the
 //! random and page sets of one source with their signals, `LAYOUT_EVAL_SHOW_WRAP=SOURCE` the wrap-set
-//! boundaries decided wrong (both on stderr).
+//! boundaries decided wrong (both on stderr); with `LAYOUT_EVAL_DUMP=DIR`
+//! too, the cut texts of that source are written to DIR (`SET-NNNNN.txt`,
+//! one per document) for `examples/boundary_dump`.
 //!
 //! `cargo run --release --example layout_eval -- CORPORA_DIR [SEED_FILE]`
 
@@ -542,10 +544,14 @@ fn main() {
         for set in ["random", "page"] {
             let mut rng = Rng(0x5EED_0000 + src.name.len() as u64 + set.len() as u64 * 7);
             let mut by_kind: BTreeMap<&str, Count> = BTreeMap::new();
-            for d in &src.docs {
+            for (n, d) in src.docs.iter().enumerate() {
                 let doc = cut_doc(src, d, set == "page", &mut rng);
                 let got = joined(&doc, &cfg, src.lang == Lang::Zh);
                 let show = std::env::var("LAYOUT_EVAL_SHOW").is_ok_and(|v| v == src.name);
+                if let Some(dir) = std::env::var_os("LAYOUT_EVAL_DUMP").filter(|_| show) {
+                    let path = Path::new(&dir).join(format!("{set}-{n:05}.txt"));
+                    std::fs::write(path, &doc.text).expect("LAYOUT_EVAL_DUMP: write");
+                }
                 let reps = if show {
                     layout::boundaries(&doc.text, &cfg)
                 } else {

@@ -889,6 +889,6 @@ pub(super) fn number_across(ta: &str, tb: &str) -> bool {
 }
 
 /// A digit of either width (`7`, `７`).
-fn is_digit(c: char) -> bool {
+pub(super) fn is_digit(c: char) -> bool {
     c.is_ascii_digit() || ('０'..='９').contains(&c)
 }
