@@ -347,6 +347,7 @@ fn decide_zh(
             && !word_lifts_headline()
             && !soft_headline
             && !strong_word()
+            && grammar::hanging_end(ta, tb).is_none()
             && (!repeated() || !indented_head()))
     {
         veto(&mut d, "B-D3");
