@@ -104,7 +104,8 @@ pub(super) fn dangling_end(ta: &str, tb: &str) -> Option<char> {
 }
 
 /// A headline does not end on a preposition or a conjunction waiting for
-/// its object: A ends with a single-character word of [`cannot_end`] or a
+/// its object: A ends with a single-character word of [`cannot_end`]
+/// (but the demonstratives `这 那`) or a
 /// preposition (`为 向 在 同 对 给 跟 让 由 于`), a word by itself
 /// (`…金颖颖不仅为⏎客户理财…`, `…习近平主席同⏎萨勒曼国王…`,
 /// `…林郑月娥向⏎在场的…`). Lifts the headline veto (B-D3), not the
@@ -120,8 +121,10 @@ pub(super) fn hanging_end(ta: &str, tb: &str) -> Option<char> {
         ca,
         '为' | '向' | '在' | '同' | '对' | '给' | '跟' | '让' | '由' | '于'
     );
+    // Not the demonstratives: a name can end in `那` (`萨那`, a capital
+    // the dictionary lacks, `…空袭也门首都萨那`, xwlb/2024/20240323.txt).
     if !is_han(cb)
-        || !(cannot_end(ca) || preposition)
+        || !((cannot_end(ca) && !matches!(ca, '这' | '那')) || preposition)
         || ta.contains(['：', ':', ' ', '\u{3000}', '\u{a0}'])
     {
         return None;
@@ -163,5 +166,13 @@ mod tests {
         assert_eq!(h("中国将成为", "世界第一大市场"), None);
         assert_eq!(h("问题依然存在", "专家认为"), None);
         assert_eq!(h("足球运动管理中心主任换将", "国家体育总局"), None);
+        // A name the dictionary lacks, ending in a demonstrative.
+        assert_eq!(
+            h(
+                "胡塞武装称美英战机空袭也门首都萨那",
+                "塞武装控制的马西拉电视台"
+            ),
+            None
+        );
     }
 }
