@@ -199,29 +199,35 @@ fn decide_zh(
             && !ta.trim_start().contains([' ', '\u{3000}', '\u{a0}'])
     };
     // A whole word across the break after a character of A that is
-    // seldom a word by itself (`words::bound_char_across`: `…第十一届执⏎
+    // seldom a word by itself (`words::is_bound_char`: `…第十一届执⏎
     // 行委员会…`) lifts it whatever B's lead repeats of A (a paragraph's
     // continuation repeats its terms, `执委会`), and whether B carries the
     // indent or not (a cut whose second half was re-indented).
     let word_lifts_headline = || {
-        let lead = !starts_with_opener(tb) && !tb.starts_with("本报");
         let bound = || {
-            let head = ta.char_indices().next_back().map_or("", |(i, _)| &ta[..i]);
+            let Some((i, last)) = ta.char_indices().next_back() else {
+                return false;
+            };
+            let head = &ta[..i];
+            let opening = &tb[..tb.char_indices().nth(12).map_or(tb.len(), |x| x.0)];
             !ta.contains([' ', '\u{3000}', '\u{a0}'])
                 && !tb.starts_with("当地时间")
                 // After a figure the character is a measure word
                 // (`…开行8990列⏎国铁集团…`, `列国`).
-                && !last_char(head).is_some_and(|c| is_digit(c) || "一二三四五六七八九十百千万亿两".contains(c))
+                && !last_char(head).is_some_and(|c| {
+                    is_digit(c) || is_cn_numeral(c) || matches!(c, '千' | '万' | '亿' | '两')
+                })
                 // A lead retelling its headline (`…最终接头起运⏎港珠澳大桥
                 // 沉管隧道最终接头今天…`, `运港`); a trigram with A's last
                 // character is the cut word repeated (`执委会`), not that.
-                && !lead_shares_trigram(head, &tb[..tb.char_indices().nth(12).map_or(tb.len(), |x| x.0)])
-                && words::bound_char_across(ta, tb).is_some()
+                && !lead_shares_trigram(head, opening)
+                && words::is_bound_char(last)
         };
-        lead && dict_word().is_some()
-            && (((unlike_headline() || indented_head())
-                && words::whole_word_across(ta, tb).is_some())
-                || bound())
+        !starts_with_opener(tb)
+            && !tb.starts_with("本报")
+            && dict_word().is_some()
+            && (unlike_headline() || indented_head() || bound())
+            && words::whole_word_across(ta, tb).is_some()
     };
     // A of a headline's shape whose line after it repeats none of its
     // bigrams: not a veto, −2 (`B-D3soft`, below), so B-S1 alone keeps the

@@ -96,7 +96,12 @@ pub(super) fn dangling_end(ta: &str, tb: &str) -> Option<char> {
     if !is_han(cb) || !cannot_end(ca) {
         return None;
     }
-    // A word by itself: no dictionary word ends in it (`首都`, `尤其`).
+    alone_at_end(ta, ca)
+}
+
+/// `ca`, A's last character, when it is a word by itself: no dictionary
+/// word ends in it (`首都`, `尤其`).
+fn alone_at_end(ta: &str, ca: char) -> Option<char> {
     let head = &ta[..ta.len() - ca.len_utf8()];
     words::word_across(head, &ta[head.len()..])
         .is_none()
@@ -129,10 +134,7 @@ pub(super) fn hanging_end(ta: &str, tb: &str) -> Option<char> {
     {
         return None;
     }
-    let head = &ta[..ta.len() - ca.len_utf8()];
-    words::word_across(head, &ta[head.len()..])
-        .is_none()
-        .then_some(ca)
+    alone_at_end(ta, ca)
 }
 
 #[cfg(test)]
