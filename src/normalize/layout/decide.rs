@@ -405,6 +405,7 @@ fn decide_zh(
             && geo.wrap_width.is_none()
             && (!is_pause(ca)
                 || matches!(ca, '；' | ';')
+                || pause_list(cx, a, b, ca)
                 || !(geo.edited(a) || geo.damaged(cx.text, cx.lines)))
         {
             add(&mut d, "B-R5", -3);
@@ -802,6 +803,16 @@ pub(super) fn decide_zh_stable(
     } else {
         d
     }
+}
+
+/// A list of items that end with the pause mark `ca` (`主任，⏎副主任若干人，⏎
+/// 委员若干人。`, `任命…为…部长，⏎任命…`): B, or the line before A, ends
+/// with it too. B-R5 stays on there in any style; style counts only lines
+/// of four Han or more, and a short item is a paragraph of its own.
+fn pause_list(cx: &Ctx, a: usize, b: usize, ca: char) -> bool {
+    let before = cx.lines[..a].iter().rposition(|l| !l.blank);
+    last_char(cx.content(b)) == Some(ca)
+        || before.is_some_and(|k| last_char(cx.content(k)) == Some(ca))
 }
 
 #[cfg(test)]

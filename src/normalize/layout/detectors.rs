@@ -509,7 +509,28 @@ pub(super) fn starts_with_opener(t: &str) -> bool {
     }
     // `5日，` `2015年，` `12月15日，` `0点30分，`: a date or time opener.
     let d = digits(t.as_bytes(), 0);
-    d > 0 && t[d..].starts_with(['日', '号', '年', '月', '点', '时'])
+    if d > 0 && t[d..].starts_with(['日', '号', '年', '月', '点', '时']) {
+        return true;
+    }
+    subject_dated(t)
+}
+
+/// A lead that names its subject, then the day with its date in brackets
+/// (`北京冬奥组委今天（6月1日）组织…`, `国务院总理李克强昨天（3月5日）…`), the
+/// way a news item opens: Han characters only before `今天（` or `昨天（`,
+/// at most 16 of them.
+fn subject_dated(t: &str) -> bool {
+    let mut n = 0;
+    for (i, c) in t.char_indices() {
+        if t[i..].starts_with("今天（") || t[i..].starts_with("昨天（") {
+            return n >= 2;
+        }
+        n += 1;
+        if !is_han(c) || n > 16 {
+            return false;
+        }
+    }
+    false
 }
 
 /// The openers of [`starts_with_opener`].
