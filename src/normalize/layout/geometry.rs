@@ -414,7 +414,9 @@ pub(super) fn geometry(text: &str, lines: &[Line], cfg: &Config) -> Geometry {
         }
     }
     let questionable_quick = questionable.len();
+    // A hard-wrapped file is not read for its style (B-R5 is off there).
     let style = match pause_ends[..] {
+        _ if wrap_width.is_some() => Style::Unedited,
         [] => Style::Edited,
         [q] => Style::EditedAt(q),
         _ => Style::Unedited,
