@@ -3,7 +3,9 @@
 //! say they are damaged: the stage joins the breaks a transcript's priors
 //! would keep, and still keeps a credit line apart. A headline whose tail
 //! a page break repeated as a line of its own (an xwlb headline and lead,
-//! the echo made here): the echo goes, the headline stays.
+//! the echo made here): the echo goes, the headline stays. A sogouc film
+//! page: a line that opens with a label in lenticular brackets
+//! (`【剧情简介】`) stays apart from the credits line before it.
 
 use newsclean::normalize::normalize;
 use newsclean::Config;
@@ -86,4 +88,16 @@ fn the_tail_of_a_headline_repeated_as_its_own_line_is_an_echo() {
         "{:?}",
         out.text
     );
+}
+
+#[test]
+fn a_line_opening_with_a_bracketed_label_stays_apart() {
+    let path = format!(
+        "{}/fixtures/layout-damaged/sogouc/C000023/17.txt",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let t = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let at = after(&t, "最佳造型设计、最佳电影音乐");
+    let j = joins(&t);
+    assert!(!j.contains(&at), "joined before 【剧情简介】: {j:?}");
 }

@@ -341,6 +341,7 @@ fn decide_zh(
         || (enumerator_len(ta).is_some() && ta.chars().count() <= 40 && !ta.chars().any(is_stop))
         || ta.starts_with("[视频]")
         || tb.starts_with("[视频]")
+        || bracket_label(tb)
         || is_date_line(ta)
         || is_date_line(tb)
     {
@@ -823,6 +824,16 @@ fn pause_list(cx: &Ctx, a: usize, b: usize, ca: char) -> bool {
     let before = cx.lines[..a].iter().rposition(|l| !l.blank);
     last_char(cx.content(b)) == Some(ca)
         || before.is_some_and(|k| last_char(cx.content(k)) == Some(ca))
+}
+
+/// B opens with a label in lenticular brackets, as a section or a sound
+/// bite does (`【剧情简介】…`, `【同期】…`, `【编后话】`): at most eight
+/// characters between `【` and `】`. A line that opens so starts a unit,
+/// as `[视频]` does (B-R3).
+fn bracket_label(t: &str) -> bool {
+    t.strip_prefix('【')
+        .and_then(|r| r.find('】').map(|i| r[..i].chars().count()))
+        .is_some_and(|n| (1..=8).contains(&n))
 }
 
 /// The character before the last of `t`.
