@@ -303,6 +303,14 @@ fn decide_zh(
     let cont =
         indented_paragraphs && la.indented() && !b_indented && !ends_terminal(ta) && a_starts_unit;
     let soft_headline = a_headline && geo.wrap_width.is_none() && unlike_headline();
+    // B-D3cont: where `cont` holds, B without the indent after an indented
+    // A that ends without a stop goes on with A's paragraph (`　　每天都穿梭
+    // ⏎在小区里的民生服务车…`): a headline there has its lead indented under
+    // it. It lifts the headline veto on A unless B opens like a lead
+    // (`据…`, `今天…`) or retells A (a trigram of A in B's lead: `　　神舟十号
+    // 返回舱运抵北京⏎ 今天，神舟十号飞船…`, whose lead lost its indent).
+    // Labels (`[视频]`, `【…】`) and datelines are vetoed before this.
+    let cont_lifts_headline = || cont && !starts_with_opener(tb) && !lead_shares_trigram(ta, tb);
     // A `“` left open in A's unit that B closes before it opens another
     // (`都说“烟花三月⏎下扬州”，…`): as strong as a bracket B closes.
     let quote_closed = unit.open_quotes > 0
@@ -355,6 +363,7 @@ fn decide_zh(
             && !soft_headline
             && !strong_word()
             && grammar::hanging_end(ta, tb).is_none()
+            && !cont_lifts_headline()
             && (!repeated() || !indented_head()))
     {
         veto(&mut d, "B-D3");
