@@ -209,7 +209,6 @@ fn decide_zh(
                 return false;
             };
             let head = &ta[..i];
-            let opening = &tb[..tb.char_indices().nth(12).map_or(tb.len(), |x| x.0)];
             !ta.contains([' ', '\u{3000}', '\u{a0}'])
                 && !tb.starts_with("当地时间")
                 // After a figure the character is a measure word
@@ -217,10 +216,8 @@ fn decide_zh(
                 && !last_char(head).is_some_and(|c| {
                     is_digit(c) || is_cn_numeral(c) || matches!(c, '千' | '万' | '亿' | '两')
                 })
-                // A lead retelling its headline (`…最终接头起运⏎港珠澳大桥
-                // 沉管隧道最终接头今天…`, `运港`); a trigram with A's last
-                // character is the cut word repeated (`执委会`), not that.
-                && !lead_shares_trigram(head, opening)
+                // A lead retelling its headline (`opening_retells`).
+                && !opening_retells(ta, tb)
                 && words::is_bound_char(last)
         };
         !starts_with_opener(tb)
@@ -307,10 +304,10 @@ fn decide_zh(
     // A that ends without a stop goes on with A's paragraph (`　　每天都穿梭
     // ⏎在小区里的民生服务车…`): a headline there has its lead indented under
     // it. It lifts the headline veto on A unless B opens like a lead
-    // (`据…`, `今天…`) or retells A (a trigram of A in B's lead: `　　神舟十号
-    // 返回舱运抵北京⏎ 今天，神舟十号飞船…`, whose lead lost its indent).
+    // (`据…`, `今天…`) or its opening retells A (`opening_retells`: `　　神舟
+    // 十号返回舱运抵北京⏎ 今天，神舟十号飞船…`, a lead that lost its indent).
     // Labels (`[视频]`, `【…】`) and datelines are vetoed before this.
-    let cont_lifts_headline = || cont && !starts_with_opener(tb) && !lead_shares_trigram(ta, tb);
+    let cont_lifts_headline = || cont && !starts_with_opener(tb) && !opening_retells(ta, tb);
     // A `“` left open in A's unit that B closes before it opens another
     // (`都说“烟花三月⏎下扬州”，…`): as strong as a bracket B closes.
     let quote_closed = unit.open_quotes > 0
@@ -850,6 +847,20 @@ fn before_last(t: &str) -> Option<char> {
     let mut it = t.chars().rev();
     it.next();
     it.next()
+}
+
+/// B's opening (its first 12 characters) repeats three Han characters of A
+/// in a row, A's last character left out: a lead retelling its headline
+/// (`…最终接头起运⏎港珠澳大桥沉管隧道最终接头今天…`). A trigram with A's
+/// last character is the cut word repeated (`…第十一届执⏎行委员会…执委会`),
+/// and further into B the rest of a paragraph repeats its own terms
+/// (`…首例埃⏎博拉跨境传播病例…`), neither a retelling.
+fn opening_retells(ta: &str, tb: &str) -> bool {
+    let Some((i, _)) = ta.char_indices().next_back() else {
+        return false;
+    };
+    let opening = &tb[..tb.char_indices().nth(12).map_or(tb.len(), |x| x.0)];
+    lead_shares_trigram(&ta[..i], opening)
 }
 
 #[cfg(test)]
