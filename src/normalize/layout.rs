@@ -169,6 +169,10 @@
 //!   `代表大会第四` in another story); not after a headline-shaped A,
 //!   unless it is the indented head of a paragraph that B goes on with,
 //!   whose headline veto it then lifts.
+//! - **B-S9label** (+5): a news source's label cut by the break
+//!   (`　　央视网⏎消息（新闻联播）：…`): A of two to eight Han characters and
+//!   B opening with `消息` read as one label; it lifts the vetoes (the
+//!   cut halves look like a byline and a speaker's label).
 //! - **B-S12** (+2, `sentence`): after a line of more than 30 characters
 //!   that is not headline-shaped, ending and followed by a Han character
 //!   (B not opening like a sentence, no dictionary word across), the two

@@ -314,7 +314,16 @@ fn decide_zh(
         && tb
             .find('”')
             .is_some_and(|c| tb.find('“').is_none_or(|o| c < o));
+    // B-S9label: a news source's label cut by the break (`　　央视网⏎消息
+    // （新闻联播）：…`): A, two to eight Han characters, and B, opening with
+    // `消息`, read as one label (`starts_with_source_label`). It lifts the
+    // vetoes (a byline's or a speaker's shape) and weighs +5.
+    let label_cut = tb.starts_with("消息")
+        && (2..=8).contains(&ta.chars().count())
+        && ta.chars().all(is_han)
+        && starts_with_source_label(&format!("{ta}{tb}"));
     let unfinished = bracket == Some(true)
+        || label_cut
         || quote_closed
         || opens_prohibited(tb)
         || bound.is_some()
@@ -430,6 +439,9 @@ fn decide_zh(
                 add(&mut d, "B-R6", 2);
             }
         }
+    }
+    if label_cut {
+        add(&mut d, "B-S9label", 5);
     }
     if opens_prohibited(tb) {
         add(&mut d, "B-S3", 5);
