@@ -49,7 +49,8 @@
 //! random and page sets of one source with their signals, `LAYOUT_EVAL_SHOW_WRAP=SOURCE` the wrap-set
 //! boundaries decided wrong (both on stderr); with `LAYOUT_EVAL_DUMP=DIR`
 //! too, the cut texts of that source are written to DIR (`SET-NNNNN.txt`,
-//! one per document) for `examples/boundary_dump`.
+//! `wrap-CONV-NNNNN.txt` numbered by the document's first paragraph, one
+//! per document) for `examples/boundary_dump`.
 //!
 //! `cargo run --release --example layout_eval -- CORPORA_DIR [SEED_FILE]`
 
@@ -666,6 +667,12 @@ fn main() {
                 let got = joined(&doc, &cfg, src.lang == Lang::Zh);
                 let mut ok = vec![true; d.len()];
                 let show = std::env::var("LAYOUT_EVAL_SHOW_WRAP").is_ok_and(|v| v == src.name);
+                if let Some(dir) = std::env::var_os("LAYOUT_EVAL_DUMP").filter(|_| show) {
+                    let conv = if indent_conv { "indent" } else { "blank" };
+                    let n = paras;
+                    let path = Path::new(&dir).join(format!("wrap-{conv}-{n:05}.txt"));
+                    std::fs::write(path, &doc.text).expect("LAYOUT_EVAL_DUMP: write");
+                }
                 for (k, g) in doc.gaps.iter().enumerate() {
                     if show && (got[k] != doc.para_of_gap[k].is_some()) && g.kind != "open" {
                         let a0 = doc.text[..g.start]

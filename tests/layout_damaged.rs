@@ -5,7 +5,9 @@
 //! a page break repeated as a line of its own (an xwlb headline and lead,
 //! the echo made here): the echo goes, the headline stays. A sogouc film
 //! page: a line that opens with a label in lenticular brackets
-//! (`【剧情简介】`) stays apart from the credits line before it.
+//! (`【剧情简介】`) stays apart from the credits line before it. Seed
+//! paragraphs hard-wrapped before their marks were made full-width come
+//! back whole.
 
 use newsclean::normalize::normalize;
 use newsclean::Config;
@@ -100,4 +102,31 @@ fn a_line_opening_with_a_bracketed_label_stays_apart() {
     let at = after(&t, "最佳造型设计、最佳电影音乐");
     let j = joins(&t);
     assert!(!j.contains(&at), "joined before 【剧情简介】: {j:?}");
+}
+
+/// Seed paragraphs hard-wrapped at 37 cells while their marks were still
+/// ASCII (`fixtures/layout-damaged/seed/wrapped-37.txt`, see SOURCES.md):
+/// the output's `，` take two cells, so by the output's widths the lines
+/// that filled the width scatter over 36–40 cells and a full line reads
+/// short (`拉家常、代办低保、解决供暖问题、报销⏎医药费…` was kept as a
+/// headline). Read at the widths as they are, every paragraph comes back
+/// whole, and a second run changes nothing.
+#[test]
+fn a_file_wrapped_before_its_marks_were_made_full_width_comes_back_whole() {
+    let path = format!(
+        "{}/fixtures/layout-damaged/seed/wrapped-37.txt",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let t = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let blocks: Vec<&str> = t.split("\n\n").filter(|b| !b.trim().is_empty()).collect();
+    assert!(
+        blocks.iter().filter(|b| b.lines().count() >= 3).count() >= 6,
+        "the fixture is hard-wrapped"
+    );
+    let out = normalize(&t, &Config::default()).text;
+    let lines: Vec<&str> = out.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), blocks.len(), "one line per paragraph:\n{out}");
+    assert!(out.contains("解决供暖问题、报销医药费……由内蒙古自治区包头市固阳县新建村"));
+    assert!(out.contains("66岁的袁宝柱“感觉亲人们来了”。"));
+    assert_eq!(normalize(&out, &Config::default()).text, out, "idempotent");
 }

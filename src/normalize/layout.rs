@@ -306,7 +306,11 @@
 //! - Line widths (the wrap width, B-S8wrap, B-S8full) are read as the output
 //!   will have them: a file that could be hard-wrapped has each line's width
 //!   measured after the whitespace and punctuation stages
-//!   (`Geometry::out_width`); `（` and `(` count as one bracket pair.
+//!   (`Geometry::out_width`); `（` and `(` count as one bracket pair. A
+//!   file wrapped before its ASCII marks were made full-width is read at
+//!   its widths as they are, when more of its lines cluster at a wrap
+//!   width so: its full lines are then joined, and a second run reads
+//!   paragraphs, not wrapped lines.
 //! - So are C-R2's word counts of lines without Han (`t ，，，wait` is
 //!   written `t ,,, wait`, `english::output_word_count`), B-S3's first mark
 //!   (a `...` or `⋯` run before Han is written `……`, `opens_prohibited`)

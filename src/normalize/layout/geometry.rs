@@ -44,7 +44,9 @@ pub(super) struct Geometry {
     /// indentation) as the output will read it, once the whitespace and
     /// punctuation stages have run ([`output_width`]); measured so only
     /// when the file could have a wrap width ([`could_wrap`]), otherwise
-    /// the width as it is (read only under a wrap width).
+    /// the width as it is (read only under a wrap width). In a file
+    /// wrapped at its input widths (ASCII marks among Han, one cell each,
+    /// that the output makes two), the widths as they are.
     pub(super) out_width: Vec<usize>,
 }
 
@@ -327,19 +329,38 @@ pub(super) fn geometry(text: &str, lines: &[Line], cfg: &Config) -> Geometry {
             })
             .collect()
     };
+    // The widths as the text is, before the output's are measured.
+    let mut in_width: Option<Vec<usize>> = None;
     if could_wrap(&ranges(true)) || could_wrap(&ranges(false)) {
+        let raw = out_width.clone();
         for &i in &content_ix {
             if slack[i] > 0 {
                 out_width[i] = output_width(&text[lines[i].cs..lines[i].ce], cfg);
             }
         }
+        if raw != out_width {
+            in_width = Some(raw);
+        }
     }
-    let wrap_width = wrap_width_of(
-        &content_ix
-            .iter()
-            .map(|&i| indent[i] + out_width[i])
-            .collect::<Vec<_>>(),
-    );
+    let with_indent =
+        |w: &[usize]| -> Vec<usize> { content_ix.iter().map(|&i| indent[i] + w[i]).collect() };
+    // A file wrapped before its marks were made full-width (`…代办低保、
+    // 解决供暖问题、报销⏎医药费…` among lines with ASCII `,`, one cell
+    // each) is wrapped at its input widths, which the output's widths
+    // scatter: the line that filled the width reads two or three cells
+    // short. Of the two, the widths whose wrap cluster holds more lines
+    // are the file's; a second run reads the same, since a file read by
+    // its input widths has its full lines joined.
+    let mut wrap = wrap_fit(&with_indent(&out_width));
+    if let Some(raw) = in_width {
+        if let Some(by_input) = wrap_fit(&with_indent(&raw)) {
+            if wrap.is_none_or(|by_output| by_input.1 > by_output.1) {
+                wrap = Some(by_input);
+                out_width = raw;
+            }
+        }
+    }
+    let wrap_width = wrap.map(|w| w.0);
     let (mut soft, mut hard) = (0usize, 0usize);
     let mut prev: Option<usize> = None;
     for (i, l) in lines.iter().enumerate() {
@@ -438,6 +459,11 @@ pub(super) fn geometry(text: &str, lines: &[Line], cfg: &Config) -> Geometry {
 /// The wrap width of a file whose content lines have these display widths
 /// (see [`Geometry::wrap_width`]); at least six lines.
 fn wrap_width_of(widths: &[usize]) -> Option<usize> {
+    wrap_fit(widths).map(|w| w.0)
+}
+
+/// [`wrap_width_of`] and how many lines are within two cells of it.
+fn wrap_fit(widths: &[usize]) -> Option<(usize, usize)> {
     let mut wrap_width = None;
     if widths.len() >= 6 {
         // Histogram indexed by width (two spare slots past the widest).
@@ -468,7 +494,7 @@ fn wrap_width_of(widths: &[usize]) -> Option<usize> {
                 && (c * 10 >= widths.len() * 7
                     || (c >= 5 && c * 10 >= widths.len() * 4 && wider * 50 <= widths.len()))
             {
-                wrap_width = Some(w);
+                wrap_width = Some((w, c));
             }
         }
     }
