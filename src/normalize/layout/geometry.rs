@@ -48,6 +48,12 @@ pub(super) struct Geometry {
     /// wrapped at its input widths (ASCII marks among Han, one cell each,
     /// that the output makes two), the widths as they are.
     pub(super) out_width: Vec<usize>,
+    /// The widest content line without indentation (`out_width`): a bound
+    /// on the width an English file was wrapped at, read by the wrapped
+    /// heading of `english::decide_en`. Lines with indentation do not
+    /// count: stage 3 removes it, and a second run must read the same
+    /// bound or a wider one.
+    pub(super) widest_plain: usize,
 }
 
 /// The display width of `s` (one line's content) as the later stages'
@@ -361,6 +367,12 @@ pub(super) fn geometry(text: &str, lines: &[Line], cfg: &Config) -> Geometry {
         }
     }
     let wrap_width = wrap.map(|w| w.0);
+    let widest_plain = content_ix
+        .iter()
+        .filter(|&&i| lines[i].cs == lines[i].start)
+        .map(|&i| out_width[i])
+        .max()
+        .unwrap_or(0);
     let (mut soft, mut hard) = (0usize, 0usize);
     let mut prev: Option<usize> = None;
     for (i, l) in lines.iter().enumerate() {
@@ -453,6 +465,7 @@ pub(super) fn geometry(text: &str, lines: &[Line], cfg: &Config) -> Geometry {
         unless_word,
         damage: std::cell::OnceCell::new(),
         out_width,
+        widest_plain,
     }
 }
 
