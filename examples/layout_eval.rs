@@ -17,7 +17,7 @@
 //!   evidence in the text that it is not a paragraph end.
 //! - `page`: the same, with a page-number line in the break.
 //! - `wrap`: the whole file hard-wrapped at a fixed width (Chinese 20–40
-//!   cells, English 50–80 columns), paragraphs marked by a blank line or
+//!   cells, and 41–80 in the `-wide` rows; English 50–80 columns), paragraphs marked by a blank line or
 //!   by an indent (two U+3000, four spaces). Reported as the share of
 //!   paragraphs that come back whole and the number merged into a
 //!   neighbour.
@@ -462,6 +462,17 @@ fn wrap(p: &str, w: usize, lang: Lang, first_indent: usize) -> Vec<String> {
     out
 }
 
+/// The name of a wrap set: its paragraph convention, and `-wide` for
+/// Chinese wrapped at 41–80 cells.
+fn wrap_set_name(indent_conv: bool, wide: bool) -> &'static str {
+    match (indent_conv, wide) {
+        (false, false) => "blank",
+        (true, false) => "indent",
+        (false, true) => "blank-wide",
+        (true, true) => "indent-wide",
+    }
+}
+
 /// A wire service's trailer (`Reuter`, `REUTER`), the last word of a
 /// Reuters document.
 fn is_trailer(line: &str) -> bool {
@@ -471,8 +482,9 @@ fn is_trailer(line: &str) -> bool {
 /// `wrap` set: the whole document hard-wrapped. A trailer that the wrap
 /// puts on a line of its own may stay apart (the ground truth for
 /// Reuters): that line break is counted neither as a cut nor as an end.
-fn wrap_doc(src: &Source, doc: &[String], indent_conv: bool, rng: &mut Rng) -> Doc {
+fn wrap_doc(src: &Source, doc: &[String], indent_conv: bool, wide: bool, rng: &mut Rng) -> Doc {
     let w = match src.lang {
+        Lang::Zh if wide => 41 + rng.below(40),
         Lang::Zh => 20 + rng.below(21),
         Lang::En => 50 + rng.below(31),
     };
@@ -671,16 +683,26 @@ fn main() {
     )
     .unwrap();
     for src in &sources {
-        for indent_conv in [false, true] {
-            let mut rng = Rng(0x0057_A900 + src.name.len() as u64 + u64::from(indent_conv));
+        // Chinese at 20–40 cells and, in rows of their own (`wide`), at
+        // 41–80; English at 50–80 columns.
+        let widths: &[bool] = if src.lang == Lang::Zh {
+            &[false, true]
+        } else {
+            &[false]
+        };
+        for (wide, indent_conv) in widths.iter().flat_map(|&w| [false, true].map(|i| (w, i))) {
+            let mut rng = Rng(0x0057_A900
+                + src.name.len() as u64
+                + u64::from(indent_conv)
+                + 16 * u64::from(wide));
             let (mut paras, mut whole_n, mut merged) = (0usize, 0usize, 0usize);
             for d in &src.docs {
-                let doc = wrap_doc(src, d, indent_conv, &mut rng);
+                let doc = wrap_doc(src, d, indent_conv, wide, &mut rng);
                 let got = joined(&doc, &cfg, src.lang == Lang::Zh);
                 let mut ok = vec![true; d.len()];
                 let show = std::env::var("LAYOUT_EVAL_SHOW_WRAP").is_ok_and(|v| v == src.name);
                 if let Some(dir) = std::env::var_os("LAYOUT_EVAL_DUMP").filter(|_| show) {
-                    let conv = if indent_conv { "indent" } else { "blank" };
+                    let conv = wrap_set_name(indent_conv, wide);
                     let n = paras;
                     let path = Path::new(&dir).join(format!("wrap-{conv}-{n:05}.txt"));
                     std::fs::write(path, &doc.text).expect("LAYOUT_EVAL_DUMP: write");
@@ -715,9 +737,9 @@ fn main() {
             }
             writeln!(
                 report,
-                "  {:<8} {:<6} paragraphs {:>6}  whole {:.3}  merged {}",
+                "  {:<8} {:<11} paragraphs {:>6}  whole {:.3}  merged {}",
                 src.name,
-                if indent_conv { "indent" } else { "blank" },
+                wrap_set_name(indent_conv, wide),
                 paras,
                 whole_n as f64 / paras.max(1) as f64,
                 merged
