@@ -252,9 +252,10 @@ pub(super) fn decide_en(
     let Some(cb) = first_char(tb) else { return d };
     let hyphen = line_end_hyphen(ta);
     // C-R3wrap: a heading wrapped onto a second line (`…AGREES TO BUY
-    // MISSISSIPPI⏎PIPELINE`, Reuters wrapped at 40 columns): A, as wide
-    // as the file's widest line without indentation give or take B's
-    // first word (which would not have fit after it), and B, a line in
+    // MISSISSIPPI⏎PIPELINE`, Reuters wrapped at 40 columns): A, within
+    // twelve columns of the file's widest line without indentation, and
+    // B's first word (a word, not a row of dots) would not have fit
+    // after it; B, a line in
     // A's style (capitals after capitals, title case after title case)
     // of at most four words. A file not hard-wrapped has lines far wider
     // than any heading, so no heading is full there.
@@ -274,6 +275,8 @@ pub(super) fn decide_en(
         };
         widest >= 30
             && width_a + 1 + first_word > widest
+            && width_a + 12 >= widest
+            && first_word <= 16
             && width_a <= widest + 8
             && same_style
             && word_count(tb) <= 4
