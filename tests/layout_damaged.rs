@@ -130,3 +130,45 @@ fn a_file_wrapped_before_its_marks_were_made_full_width_comes_back_whole() {
     assert!(out.contains("66岁的袁宝柱“感觉亲人们来了”。"));
     assert_eq!(normalize(&out, &Config::default()).text, out, "idempotent");
 }
+
+/// A headline hard-wrapped with its paragraphs ends on a short line; the
+/// paragraph mark after it (a blank line, or the next line's indent) ends
+/// its paragraph, whatever the line's last character (B-S8end). xwlb
+/// paragraphs wrapped as `scripts/layout-eval` wraps them
+/// (`fixtures/layout-damaged/xwlb/…-wrapped.txt`, see SOURCES.md).
+#[test]
+fn a_wrapped_headline_is_not_run_into_its_lead() {
+    for (name, headline, lead) in [
+        (
+            "2014/20141207-wrapped.txt",
+            "2015年春运首日车票今起发售",
+            "春运首日，即明年2月4日的火车票今天",
+        ),
+        (
+            "2013/20131212-wrapped.txt",
+            "美国政府拟遏制养殖业使用抗生素",
+            "为避免食用畜禽产品的人出现",
+        ),
+    ] {
+        let path = format!(
+            "{}/fixtures/layout-damaged/xwlb/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let t = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let out = normalize(&t, &Config::default()).text;
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(
+            lines.contains(&headline),
+            "{name}: the headline whole on a line of its own:\n{out}"
+        );
+        assert!(
+            lines.iter().any(|l| l.starts_with(lead)),
+            "{name}: the lead joined and on its own line:\n{out}"
+        );
+        assert_eq!(
+            normalize(&out, &Config::default()).text,
+            out,
+            "{name}: idempotent"
+        );
+    }
+}
