@@ -172,3 +172,38 @@ fn a_wrapped_headline_is_not_run_into_its_lead() {
         );
     }
 }
+
+/// Three items of one xwlb day whose leads wrap alike
+/// (`fixtures/layout-damaged/xwlb/2019/20190425-wrapped.txt`): the line
+/// `央视网消息（新闻联播）：国家主席习近平2` is seen three times, but each
+/// time the line under it goes on with it (`…习近平2⏎5日在人民大会堂…`):
+/// text, not a running header. It is joined, never removed.
+#[test]
+fn a_lead_line_repeated_by_a_hard_wrap_is_no_running_header() {
+    let path = format!(
+        "{}/fixtures/layout-damaged/xwlb/2019/20190425-wrapped.txt",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let t = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    assert_eq!(
+        t.matches("央视网消息（新闻联播）：国家主席习近平2\n")
+            .count(),
+        3
+    );
+    let c = normalize(&t, &Config::default());
+    assert!(
+        !c.edits
+            .iter()
+            .any(|p| p.edit.rule == "layout.running-header"),
+        "no line removed as page furniture"
+    );
+    for who in ["塞尔维亚总统", "肯尼亚总统", "乌兹别克斯坦总统"] {
+        let lead = format!("央视网消息（新闻联播）：国家主席习近平25日在人民大会堂会见{who}");
+        assert!(c.text.contains(&lead), "{lead} whole:\n{}", c.text);
+    }
+    assert_eq!(
+        normalize(&c.text, &Config::default()).text,
+        c.text,
+        "idempotent"
+    );
+}

@@ -640,7 +640,7 @@ fn decide_zh(
 /// line after it, and the longer unit the next one, one line per round
 /// past the stage's ten rounds (fuzz input 908920 of seed 6 over the
 /// corpora: short lines after a line that a join made full).
-fn fills_wrap(wa: usize, w: usize) -> bool {
+pub(super) fn fills_wrap(wa: usize, w: usize) -> bool {
     wa + 2 >= w && wa <= w
 }
 

@@ -1,6 +1,8 @@
 //! Page furniture (spec C-P1, C-P2, C-P3, B-P1): page-number lines
 //! (`- 7 -`, `第 3 页`, `Page 3 of 9`), jump lines (`（下转第4版）`) and
-//! running headers (≥ 3 identical short lines with Han and a digit). They are found before any
+//! running headers (≥ 3 identical short lines with Han and a digit, none of
+//! them going on into the line under it: a figure or date cut in two, or a
+//! full line of a hard-wrapped file). They are found before any
 //! boundary is decided, removed, and the boundaries are then scored across
 //! them, so a paragraph broken by a page break can still be joined.
 
@@ -178,8 +180,39 @@ pub(super) fn find_furniture(text: &str, lines: &mut [Line], cfg: &Config) {
             }
         }
     }
-    // Only lines seen three times or more are running headers.
+    // Only lines seen three times or more are running headers, and not
+    // a line that the line right under it continues at any of them: a
+    // figure or a date cut by a hard wrap (`央视网消息（新闻联播）：国家主席
+    // 习近平2⏎5日在人民大会堂会见…`, the lead of ten items of one xwlb day
+    // wrapped at 40 cells) is the first line of a paragraph, not page
+    // furniture.
+    // So is a line that fills a hard-wrapped file's width with a line
+    // right under it (`中华人民共和国成立70⏎周年大会…`, three times in one
+    // wrapped xwlb day).
     counts.retain(|_, n| *n >= 3);
+    if !counts.is_empty() {
+        let width = |i: usize| {
+            let l = &lines[i];
+            geometry::width_cjk(&text[l.start..l.cs]) + geometry::width_cjk(&text[l.cs..l.ce])
+        };
+        let widths: Vec<usize> = (0..n).filter(|&i| !lines[i].blank).map(width).collect();
+        let wrap = geometry::wrap_width_of(&widths);
+        for i in 0..n.saturating_sub(1) {
+            let Some(k) = keys[i].as_ref().filter(|k| counts.contains_key(k.as_ref())) else {
+                continue;
+            };
+            let (t, next) = (
+                &text[lines[i].cs..lines[i].ce],
+                &text[lines[i + 1].cs..lines[i + 1].ce],
+            );
+            if !lines[i + 1].blank
+                && (continues_into(t, next) || wrap.is_some_and(|w| fills_wrap(width(i), w)))
+            {
+                let k = k.clone();
+                counts.remove(k.as_ref());
+            }
+        }
+    }
     for i in 0..n {
         if lines[i].blank {
             continue;
@@ -217,6 +250,20 @@ pub(super) fn find_furniture(text: &str, lines: &mut [Line], cfg: &Config) {
             lines[i].furniture = Furniture::Header;
         }
     }
+}
+
+/// The line under `t` goes on with it: a figure cut in two (B-S7n,
+/// `…习近平2⏎5日…`), or a month or year before the day or month that B
+/// opens with (`…当地时间5月⏎9日…`).
+fn continues_into(t: &str, next: &str) -> bool {
+    if number_across(t, next) {
+        return true;
+    }
+    let lead = next.chars().take_while(|&c| is_digit(c)).count();
+    lead > 0
+        && matches!(last_char(t), Some('年' | '月'))
+        && t.chars().rev().nth(1).is_some_and(is_digit)
+        && matches!(next.chars().nth(lead), Some('日' | '月' | '号'))
 }
 
 /// A line's running-header key: its content as stages 3 and 4 will write

@@ -471,7 +471,7 @@ pub(super) fn geometry(text: &str, lines: &[Line], cfg: &Config) -> Geometry {
 
 /// The wrap width of a file whose content lines have these display widths
 /// (see [`Geometry::wrap_width`]); at least six lines.
-fn wrap_width_of(widths: &[usize]) -> Option<usize> {
+pub(super) fn wrap_width_of(widths: &[usize]) -> Option<usize> {
     wrap_fit(widths).map(|w| w.0)
 }
 
