@@ -483,11 +483,20 @@ fn decide_zh(
     }
     if let Some(w) = geo.wrap_width {
         let wa = width_a();
-        if fills_wrap(wa, w) {
+        // Across a paragraph mark (a blank line, or B's indent where it
+        // marks paragraphs) a line is full only when B's first character
+        // would not have fit after it (or, before a mark that cannot open
+        // a line, the one before it: a wrapper that moves a character
+        // down with it): a wrapped headline's last line two cells short
+        // of the width is a short line (`…民政部要求寒假期间做好⏎特殊困难
+        // 儿童关爱工作⏎⏎民政部要求，…`).
+        let para_mark = hard || (!plain && cx.geo.indent_informative && b_indented);
+        let full = fills_wrap(wa, w) && (!para_mark || b_would_not_fit(wa, w, tb));
+        if full {
             add(&mut d, "B-S8full", 2);
         } else if terminal && wa * 10 < w * 7 {
             add(&mut d, "B-S8short", -1);
-        } else if !terminal && (hard || (!plain && cx.geo.indent_informative && b_indented)) {
+        } else if !terminal && para_mark {
             // B-S8end: a line short of the wrap width before a paragraph
             // mark (a blank line, or B's indent where the indent marks
             // paragraphs) ends its paragraph, whatever its last character:
@@ -640,6 +649,17 @@ fn decide_zh(
 /// line after it, and the longer unit the next one, one line per round
 /// past the stage's ten rounds (fuzz input 908920 of seed 6 over the
 /// corpora: short lines after a line that a join made full).
+/// B's first character would not have fit after a line `wa` cells wide
+/// in a file wrapped at `w`, or B's second is a mark that cannot open a
+/// line (the wrapper moved B's first character down with it).
+fn b_would_not_fit(wa: usize, w: usize, tb: &str) -> bool {
+    let mut cs = tb.chars();
+    let first = cs
+        .next()
+        .map_or(0, |c| width_cjk(c.encode_utf8(&mut [0; 4])));
+    wa + first > w || cs.next().is_some_and(is_line_start_prohibited)
+}
+
 pub(super) fn fills_wrap(wa: usize, w: usize) -> bool {
     wa + 2 >= w && wa <= w
 }
@@ -898,7 +918,18 @@ mod strong_evidence_tests {
     };
     use super::super::words::join_gain;
     use super::STRONG_WORD_GAIN;
-    use super::{glued_elsewhere, token_cut_in_chinese};
+    use super::{b_would_not_fit, glued_elsewhere, token_cut_in_chinese};
+
+    #[test]
+    fn a_line_short_of_the_next_character_is_not_full() {
+        // Wrapped at 22 cells: a line of ten Han (20 cells) had room for
+        // one more (a headline's last line, `…儿童关爱工作⏎⏎民政部要求…`).
+        assert!(!b_would_not_fit(20, 22, "民政部要求"));
+        assert!(b_would_not_fit(21, 22, "民政部要求"));
+        assert!(!b_would_not_fit(21, 22, "A股"));
+        // The wrapper moved a character down with the `，` after it.
+        assert!(b_would_not_fit(20, 22, "部，要求"));
+    }
 
     #[test]
     fn a_name_or_term_cut_in_two_is_strong_evidence() {
