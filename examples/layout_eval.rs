@@ -19,8 +19,9 @@
 //! - `wrap`: the whole file hard-wrapped at a fixed width (Chinese 20–40
 //!   cells, and 41–80 in the `-wide` rows; English 50–80 columns), paragraphs marked by a blank line or
 //!   by an indent (two U+3000, four spaces). Reported as the share of
-//!   paragraphs that come back whole and the number merged into a
-//!   neighbour.
+//!   paragraphs that come back whole, the number merged into a
+//!   neighbour, and the lines removed as page furniture or echoes (none
+//!   of a wrap set's lines is either: each is text lost).
 //!
 //! Every boundary between two non-blank lines is labelled: a cut (should
 //! join) or a true paragraph end, by the kind of line A is (`terminal`,
@@ -518,6 +519,14 @@ fn wrap_doc(src: &Source, doc: &[String], indent_conv: bool, wide: bool, rng: &m
 
 const JOIN_RULES: &[&str] = &["layout.join", "layout.reflow", "layout.dehyphen"];
 
+/// The rules that remove a line (page furniture, echoes).
+const REMOVAL_RULES: &[&str] = &[
+    "layout.running-header",
+    "layout.page-number",
+    "layout.jump-line",
+    "layout.echo",
+];
+
 /// Which gaps the stage joined. A cut rebuilt otherwise than it was is no
 /// rebuilt paragraph: in Chinese text a join with a space in it (`7月3
 /// 1日`), in English (cut at a space) a join without one (two words
@@ -696,9 +705,16 @@ fn main() {
                 + u64::from(indent_conv)
                 + 16 * u64::from(wide));
             let (mut paras, mut whole_n, mut merged) = (0usize, 0usize, 0usize);
+            let mut removed = 0usize;
             for d in &src.docs {
                 let doc = wrap_doc(src, d, indent_conv, wide, &mut rng);
                 let got = joined(&doc, &cfg, src.lang == Lang::Zh);
+                // No line of a wrap set is page furniture or an echo: each
+                // one removed is text lost.
+                removed += layout::edits(&doc.text, &cfg)
+                    .iter()
+                    .filter(|e| REMOVAL_RULES.contains(&e.rule) && e.end > e.start)
+                    .count();
                 let mut ok = vec![true; d.len()];
                 let show = std::env::var("LAYOUT_EVAL_SHOW_WRAP").is_ok_and(|v| v == src.name);
                 if let Some(dir) = std::env::var_os("LAYOUT_EVAL_DUMP").filter(|_| show) {
@@ -737,12 +753,13 @@ fn main() {
             }
             writeln!(
                 report,
-                "  {:<8} {:<11} paragraphs {:>6}  whole {:.3}  merged {}",
+                "  {:<8} {:<11} paragraphs {:>6}  whole {:.3}  merged {}  lines removed {}",
                 src.name,
                 wrap_set_name(indent_conv, wide),
                 paras,
                 whole_n as f64 / paras.max(1) as f64,
-                merged
+                merged,
+                removed
             )
             .unwrap();
         }
