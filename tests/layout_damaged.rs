@@ -207,3 +207,35 @@ fn a_lead_line_repeated_by_a_hard_wrap_is_no_running_header() {
         "idempotent"
     );
 }
+
+/// A headline hard-wrapped onto two lines whose lead opens with the same
+/// words (`fixtures/layout-damaged/xwlb/2014/20140302-wrapped.txt`):
+/// read on both its lines it is a headline, not an echo of its lead
+/// (B-E2), and it stays.
+#[test]
+fn a_wrapped_headline_is_no_echo_of_its_lead() {
+    let path = format!(
+        "{}/fixtures/layout-damaged/xwlb/2014/20140302-wrapped.txt",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let t = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let c = normalize(&t, &Config::default());
+    assert!(
+        !c.edits.iter().any(|p| p.edit.rule == "layout.echo"),
+        "no echo removed"
+    );
+    let lines: Vec<&str> = c.text.lines().collect();
+    assert!(
+        lines.contains(&"全国首批新版营业执照在上海颁发"),
+        "{}",
+        c.text
+    );
+    assert!(lines
+        .iter()
+        .any(|l| l.starts_with("全国首批新版营业执照在上海颁发，标识着")));
+    assert_eq!(
+        normalize(&c.text, &Config::default()).text,
+        c.text,
+        "idempotent"
+    );
+}

@@ -334,6 +334,19 @@ pub(super) fn analyse(text: &str, cfg: &Config, reports: bool) -> (Vec<Edit>, Ve
             dateline_end(t).is_some() || is_byline(t) || t.contains("新华社") && t.contains("电")
         })
     };
+    // A unit of headline shape, read on all its lines: a headline
+    // hard-wrapped onto two lines (`全国首批新版营业执照⏎在上海颁发`) is
+    // guarded as a one-line headline is (its lead repeats it, and was read
+    // as its echo).
+    let unit_headline = |u: usize| -> bool {
+        let (f, l) = unit_items[u];
+        if f == l {
+            headline_shape(cx.content(items[f]))
+        } else {
+            let t: String = items[f..=l].iter().map(|&i| cx.content(i)).collect();
+            headline_shape(&t)
+        }
+    };
     let mut echo_edits: Vec<Edit> = Vec::new();
     if cfg.on(ECHO) && n_units > 1 {
         // Lengths of norm(unit), computed only for candidates.
@@ -367,14 +380,13 @@ pub(super) fn analyse(text: &str, cfg: &Config, reports: bool) -> (Vec<Edit>, Ve
                 continue;
             }
             let p = len_of(u);
-            let (pf0, pl0) = unit_items[u];
+            let (pf0, _) = unit_items[u];
             if p < 6 {
                 kept.push(u);
                 continue;
             }
             // The guards are only read when an echo matches (they are slow).
-            let guarded =
-                || unit_guarded(u) || (pf0 == pl0 && headline_shape(cx.content(items[pf0])));
+            let guarded = || unit_guarded(u) || unit_headline(u);
             // B-E1 suffix echo of the previous kept unit.
             if let Some(pk) = pk.filter(|&pk| {
                 suffix_cand && !cx.content(items[unit_items[pk].0]).starts_with("[视频]")
@@ -385,8 +397,7 @@ pub(super) fn analyse(text: &str, cfg: &Config, reports: bool) -> (Vec<Edit>, Ve
                     // echo too (`…李鹏为核工业总公司工作会议发来贺信⏎⏎业总公司
                     // 工作会议发来贺信`): a headline-shaped unit is guarded
                     // only after a unit that is not a one-line headline.
-                    let (pf, pl) = unit_items[pk];
-                    let after_headline = pf == pl && headline_shape(cx.content(items[pf]));
+                    let after_headline = unit_headline(pk);
                     if unit_guarded(u) || (!after_headline && guarded()) {
                         kept.push(u);
                         continue;
@@ -404,11 +415,10 @@ pub(super) fn analyse(text: &str, cfg: &Config, reports: bool) -> (Vec<Edit>, Ve
             }
             // B-E2 prefix echo of the next unit.
             let prefix_echo = |x: usize, len_x: usize, len_next: usize| {
-                let (f, l) = unit_items[x];
                 len_x >= 6
                     && len_x < len_next
                     && len_x * 10 < len_next * 8
-                    && !(f == l && headline_shape(cx.content(items[f])))
+                    && !unit_headline(x)
                     && !unit_guarded(x)
             };
             let next = if prefix_cand { len_of(u + 1) } else { 0 };
