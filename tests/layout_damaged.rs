@@ -13,8 +13,13 @@ use newsclean::normalize::normalize;
 use newsclean::Config;
 
 fn fixture(name: &str) -> String {
+    fixture_at(&format!("xwlb/2013/{name}"))
+}
+
+/// A file of `fixtures/layout-damaged`, by its path there.
+fn fixture_at(rel: &str) -> String {
     let path = format!(
-        "{}/fixtures/layout-damaged/xwlb/2013/{name}",
+        "{}/fixtures/layout-damaged/{rel}",
         env!("CARGO_MANIFEST_DIR")
     );
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
@@ -94,11 +99,7 @@ fn the_tail_of_a_headline_repeated_as_its_own_line_is_an_echo() {
 
 #[test]
 fn a_line_opening_with_a_bracketed_label_stays_apart() {
-    let path = format!(
-        "{}/fixtures/layout-damaged/sogouc/C000023/17.txt",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let t = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let t = fixture_at("sogouc/C000023/17.txt");
     let at = after(&t, "最佳造型设计、最佳电影音乐");
     let j = joins(&t);
     assert!(!j.contains(&at), "joined before 【剧情简介】: {j:?}");
@@ -113,11 +114,7 @@ fn a_line_opening_with_a_bracketed_label_stays_apart() {
 /// whole, and a second run changes nothing.
 #[test]
 fn a_file_wrapped_before_its_marks_were_made_full_width_comes_back_whole() {
-    let path = format!(
-        "{}/fixtures/layout-damaged/seed/wrapped-37.txt",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let t = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let t = fixture_at("seed/wrapped-37.txt");
     let blocks: Vec<&str> = t.split("\n\n").filter(|b| !b.trim().is_empty()).collect();
     assert!(
         blocks.iter().filter(|b| b.lines().count() >= 3).count() >= 6,
@@ -150,11 +147,7 @@ fn a_wrapped_headline_is_not_run_into_its_lead() {
             "为避免食用畜禽产品的人出现",
         ),
     ] {
-        let path = format!(
-            "{}/fixtures/layout-damaged/xwlb/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        let t = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let t = fixture_at(&format!("xwlb/{name}"));
         let out = normalize(&t, &Config::default()).text;
         let lines: Vec<&str> = out.lines().collect();
         assert!(
@@ -180,11 +173,7 @@ fn a_wrapped_headline_is_not_run_into_its_lead() {
 /// text, not a running header. It is joined, never removed.
 #[test]
 fn a_lead_line_repeated_by_a_hard_wrap_is_no_running_header() {
-    let path = format!(
-        "{}/fixtures/layout-damaged/xwlb/2019/20190425-wrapped.txt",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let t = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let t = fixture_at("xwlb/2019/20190425-wrapped.txt");
     assert_eq!(
         t.matches("央视网消息（新闻联播）：国家主席习近平2\n")
             .count(),
@@ -214,11 +203,7 @@ fn a_lead_line_repeated_by_a_hard_wrap_is_no_running_header() {
 /// (B-E2), and it stays.
 #[test]
 fn a_wrapped_headline_is_no_echo_of_its_lead() {
-    let path = format!(
-        "{}/fixtures/layout-damaged/xwlb/2014/20140302-wrapped.txt",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let t = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let t = fixture_at("xwlb/2014/20140302-wrapped.txt");
     let c = normalize(&t, &Config::default());
     assert!(
         !c.edits.iter().any(|p| p.edit.rule == "layout.echo"),
