@@ -354,9 +354,11 @@ pub(super) fn geometry(text: &str, lines: &[Line], cfg: &Config) -> Geometry {
     // 解决供暖问题、报销⏎医药费…` among lines with ASCII `,`, one cell
     // each) is wrapped at its input widths, which the output's widths
     // scatter: the line that filled the width reads two or three cells
-    // short. Of the two, the widths whose wrap cluster holds more lines
-    // are the file's; a second run reads the same, since a file read by
-    // its input widths has its full lines joined.
+    // short, and a line with marks wider than the width. Of the two, the
+    // widths that fit a wrap width better are the file's (more lines at
+    // most two cells short of it, fewer wider: `wrap_fit`); a second run
+    // reads the same, since a file read by its input widths has its full
+    // lines joined.
     let mut wrap = wrap_fit(&with_indent(&out_width));
     if let Some(raw) = in_width {
         if let Some(by_input) = wrap_fit(&with_indent(&raw)) {
@@ -475,8 +477,10 @@ pub(super) fn wrap_width_of(widths: &[usize]) -> Option<usize> {
     wrap_fit(widths).map(|w| w.0)
 }
 
-/// [`wrap_width_of`] and how many lines are within two cells of it.
-fn wrap_fit(widths: &[usize]) -> Option<(usize, usize)> {
+/// [`wrap_width_of`] and how well the widths fit it: the lines at most
+/// two cells short of it, less twice the lines wider (which a file wrapped
+/// at that width cannot have).
+fn wrap_fit(widths: &[usize]) -> Option<(usize, isize)> {
     let mut wrap_width = None;
     if widths.len() >= 6 {
         // Histogram indexed by width (two spare slots past the widest).
@@ -507,7 +511,9 @@ fn wrap_fit(widths: &[usize]) -> Option<(usize, usize)> {
                 && (c * 10 >= widths.len() * 7
                     || (c >= 5 && c * 10 >= widths.len() * 4 && wider * 50 <= widths.len()))
             {
-                wrap_width = Some((w, c));
+                let fit: usize = hist[w.saturating_sub(2)..=w].iter().sum();
+                let over: usize = hist.get(w + 1..).map_or(0, |h| h.iter().sum());
+                wrap_width = Some((w, fit as isize - 2 * over as isize));
             }
         }
     }
