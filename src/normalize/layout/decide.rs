@@ -666,8 +666,9 @@ pub(super) fn fills_wrap(wa: usize, w: usize) -> bool {
 
 /// Threshold the score; two Latin words joined keep a space between them,
 /// the two halves of a token cut in Chinese text none
-/// ([`token_cut_in_chinese`], [`glued_elsewhere`]), unless the line had a
-/// space before its new line (`…产品包括THINKPAD ⏎T、X以及Z系列…`,
+/// ([`token_cut_in_chinese`], [`glued_elsewhere`], or a full line of a file
+/// wrapped character by character, `Geometry::char_wrap`), unless the line
+/// had a space before its new line (`…产品包括THINKPAD ⏎T、X以及Z系列…`,
 /// sogouc: two words).
 fn finish(cx: &Ctx, mut d: Decision, ta: &str, tb: &str) -> Decision {
     d.join = d.score >= cx.cfg.join_threshold;
@@ -675,7 +676,10 @@ fn finish(cx: &Ctx, mut d: Decision, ta: &str, tb: &str) -> Decision {
         && last_char(ta).is_some_and(is_ascii_word)
         && first_char(tb).is_some_and(is_ascii_word)
         && (space_before_newline(cx.text, d.start)
-            || !(token_cut_in_chinese(ta, tb) || glued_elsewhere(cx.text, ta, tb)))
+            || !(token_cut_in_chinese(ta, tb)
+                || glued_elsewhere(cx.text, ta, tb)
+                || (cx.geo.char_wrap
+                    && d.signals.first() == Some(&Signal::Weight("B-S8wrap", None, 6)))))
     {
         d.replacement = " ";
     }

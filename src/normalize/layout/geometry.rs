@@ -18,6 +18,13 @@ pub(super) struct Geometry {
     pub(super) indented_paragraphs: bool,
     /// Modal display width when the file is hard-wrapped at a fixed width.
     pub(super) wrap_width: Option<usize>,
+    /// The file was wrapped character by character, not at word breaks: a
+    /// full line (within two cells of the wrap width) ends inside a run
+    /// of digits that the next line goes on with (`…习近平2⏎5日…`), or
+    /// with a space kept before its line break, which a wrapper that
+    /// breaks at spaces drops. There a Latin word cut by a full line's end
+    /// (`…波音737 M⏎AX机型…`) is joined without a space.
+    pub(super) char_wrap: bool,
     /// One paragraph per line: consecutive lines are mostly separated by a
     /// single `\n` (≥ 2 such boundaries and at least twice as many as blank
     /// separated ones), so a single `\n` is a paragraph break. Stage 3 keeps
@@ -369,6 +376,19 @@ pub(super) fn geometry(text: &str, lines: &[Line], cfg: &Config) -> Geometry {
         }
     }
     let wrap_width = wrap.map(|w| w.0);
+    let char_wrap = wrap_width.is_some_and(|w| {
+        content_ix.windows(2).any(|p| {
+            let (i, j) = (p[0], p[1]);
+            let (li, lj) = (&lines[i], &lines[j]);
+            let ti = &text[li.cs..li.ce];
+            j == i + 1
+                && (indent[i] + out_width[i] + 2 >= w)
+                && indent[i] + out_width[i] <= w
+                && ((last_char(ti).is_some_and(|c| c.is_ascii_digit())
+                    && first_char(&text[lj.cs..lj.ce]).is_some_and(|c| c.is_ascii_digit()))
+                    || text[li.ce..li.end].contains(' '))
+        })
+    });
     let widest_plain = content_ix
         .iter()
         .filter(|&&i| lines[i].cs == lines[i].start)
@@ -460,6 +480,7 @@ pub(super) fn geometry(text: &str, lines: &[Line], cfg: &Config) -> Geometry {
         indent_informative,
         indented_paragraphs,
         wrap_width,
+        char_wrap,
         line_paragraphs,
         style,
         broken_quick,
