@@ -130,7 +130,9 @@ fn a_file_wrapped_before_its_marks_were_made_full_width_comes_back_whole() {
 
 /// A headline hard-wrapped with its paragraphs ends on a short line; the
 /// paragraph mark after it (a blank line, or the next line's indent) ends
-/// its paragraph, whatever the line's last character (B-S8end). xwlb
+/// its paragraph, whatever the line's last character (B-S8end). Where the
+/// last line is as full as the width, its lines read together are a
+/// headline (B-D3wrap). xwlb
 /// paragraphs wrapped as `scripts/layout-eval` wraps them
 /// (`fixtures/layout-damaged/xwlb/…-wrapped.txt`, see SOURCES.md).
 #[test]
@@ -145,6 +147,12 @@ fn a_wrapped_headline_is_not_run_into_its_lead() {
             "2013/20131212-wrapped.txt",
             "美国政府拟遏制养殖业使用抗生素",
             "为避免食用畜禽产品的人出现",
+        ),
+        // Its last line as full as the width (B-D3wrap).
+        (
+            "2022/20220126-wrapped.txt",
+            "全国双拥办开展“情系边海防官兵”春节慰问活动",
+            "近日，全国双拥办组织开展",
         ),
     ] {
         let t = fixture_at(&format!("xwlb/{name}"));

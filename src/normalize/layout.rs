@@ -661,6 +661,11 @@ struct UnitState {
     /// (`㲥(⏎�⏎�⏎…`, one line per round past the stage's ten rounds; fuzz
     /// inputs 307884, 329836, 748318 of seed 2 over the corpora).
     brackets: Brackets,
+    /// The unit's first line (an index of the file's lines).
+    first: usize,
+    /// A join inside the unit that was not a wrap (B-S8wrap): the unit is
+    /// not one paragraph's wrapped lines.
+    soft_join: bool,
 }
 
 // ---------------------------------------------------------------------------

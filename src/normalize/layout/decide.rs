@@ -289,6 +289,25 @@ fn decide_zh(
     let number_lifts_headline = || number_cut && indented_head();
     let a_headline =
         a_starts_unit && (headline_shape(ta) || short_deck(ta)) && !opens_paragraph(ta, tb);
+    // B-D3wrap: the last line of a headline hard-wrapped onto two lines or
+    // more before a paragraph mark (`全国双拥办开展“情系边⏎海防官兵”春节
+    // 慰问活动⏎⏎近日，…`, its last line as full as the width): the unit,
+    // the wrapped lines joined (B-S8wrap alone), is a headline. Where the
+    // indent is the mark, `decide_zh_stable` makes the kept break a blank
+    // line.
+    let wrapped_headline = || {
+        !a_starts_unit
+            && !unit.soft_join
+            && geo.wrap_width.is_some()
+            && (hard || (!plain && cx.geo.indent_informative && b_indented))
+            && {
+                let t: String = (unit.first..=a)
+                    .filter(|&i| !cx.lines[i].blank && cx.lines[i].furniture == Furniture::None)
+                    .map(|i| cx.content(i))
+                    .collect();
+                headline_shape(&t) && !opens_paragraph(&t, tb)
+            }
+    };
     // B-S8cont: in a file whose paragraphs carry the indent, B without it
     // after an indented A that ends without a stop does not start a
     // paragraph (the mirror of B-S8indent; a headline B is vetoed below):
@@ -373,6 +392,8 @@ fn decide_zh(
             && (!repeated() || !indented_head()))
     {
         veto(&mut d, "B-D3");
+    } else if wrapped_headline() {
+        veto(&mut d, "B-D3wrap");
     } else if glued_headline(ta, tb, a_starts_unit) && !word_lifts_glued() {
         veto(&mut d, "B-R10");
     } else if is_caption_label(ta)
@@ -858,7 +879,8 @@ pub(super) fn decide_zh_stable(
         && cx.geo.indent_informative
         && cx.lines[b].indented()
         && (p.signals.first() == Some(&Signal::Weight("B-S8wrap", None, 6))
-            || d.signals.contains(&Signal::Weight("B-S8end", None, -3)))
+            || d.signals.contains(&Signal::Weight("B-S8end", None, -3))
+            || d.signals.contains(&Signal::Veto("B-D3wrap")))
     {
         let mut d = d;
         d.signals

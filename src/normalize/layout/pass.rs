@@ -84,6 +84,9 @@ fn decide_all(cx: &Ctx, items: &[usize], short_block: &[bool]) -> Pass {
         // A starts a unit when the boundary before it was kept (B-D3
         // "follows a blank line or the start", generalised to soft breaks).
         let a_starts_unit = k == 0 || joins[k - 1].is_none();
+        if a_starts_unit {
+            unit_state.first = a;
+        }
         let tb = cx.content(b);
         english[k] = !unit_han && !has_han(tb);
         state[k] = (hard, a_starts_unit, unit_state);
@@ -186,6 +189,9 @@ fn decide_all(cx: &Ctx, items: &[usize], short_block: &[bool]) -> Pass {
             });
         }
         if d.join {
+            if d.signals.first() != Some(&Signal::Weight("B-S8wrap", None, 6)) {
+                unit_state.soft_join = true;
+            }
             joins[k] = Some(d);
         } else {
             unit += 1;
