@@ -21,7 +21,10 @@
 //!   by an indent (two U+3000, four spaces). Reported as the share of
 //!   paragraphs that come back whole, the number merged into a
 //!   neighbour, and the lines removed as page furniture or echoes (none
-//!   of a wrap set's lines is either: each is text lost).
+//!   of a wrap set's lines is either: each is text lost). In the Chinese
+//!   `-cut` rows a share of the paragraphs is cut at a random point before
+//!   the wrap (damage made before it: the first half's last line need not
+//!   be full), and the cuts joined are counted too.
 //!
 //! Every boundary between two non-blank lines is labelled: a cut (should
 //! join) or a true paragraph end, by the kind of line A is (`terminal`,
@@ -464,13 +467,15 @@ fn wrap(p: &str, w: usize, lang: Lang, first_indent: usize) -> Vec<String> {
 }
 
 /// The name of a wrap set: its paragraph convention, and `-wide` for
-/// Chinese wrapped at 41–80 cells.
-fn wrap_set_name(indent_conv: bool, wide: bool) -> &'static str {
-    match (indent_conv, wide) {
-        (false, false) => "blank",
-        (true, false) => "indent",
-        (false, true) => "blank-wide",
-        (true, true) => "indent-wide",
+/// Chinese wrapped at 41–80 cells, `-cut` for Chinese cut before the wrap.
+fn wrap_set_name(indent_conv: bool, wide: bool, cut: bool) -> &'static str {
+    match (indent_conv, wide, cut) {
+        (false, _, true) => "blank-cut",
+        (true, _, true) => "indent-cut",
+        (false, false, _) => "blank",
+        (true, false, _) => "indent",
+        (false, true, _) => "blank-wide",
+        (true, true, _) => "indent-wide",
     }
 }
 
@@ -483,7 +488,21 @@ fn is_trailer(line: &str) -> bool {
 /// `wrap` set: the whole document hard-wrapped. A trailer that the wrap
 /// puts on a line of its own may stay apart (the issue's ground truth for
 /// Reuters): that line break is counted neither as a cut nor as an end.
-fn wrap_doc(src: &Source, doc: &[String], indent_conv: bool, wide: bool, rng: &mut Rng) -> Doc {
+/// With `cut`, the `-cut` rows: a share of the whole
+/// paragraphs is first cut once at a random point, in the file's own
+/// paragraph mark (a blank line, or the second half re-indented), and
+/// each half is wrapped on its own: damage made before the wrap, so the
+/// first half ends on a line that need not be full. Such a cut counts
+/// against its paragraph's wholeness; a cut right after a stop is not
+/// counted (no evidence).
+fn wrap_cut_doc(
+    src: &Source,
+    doc: &[String],
+    indent_conv: bool,
+    wide: bool,
+    cut: bool,
+    rng: &mut Rng,
+) -> Doc {
     let w = match src.lang {
         Lang::Zh if wide => 41 + rng.below(40),
         Lang::Zh => 20 + rng.below(21),
@@ -493,25 +512,43 @@ fn wrap_doc(src: &Source, doc: &[String], indent_conv: bool, wide: bool, rng: &m
         Lang::Zh => ("　　", 4),
         Lang::En => ("    ", 4),
     };
+    let lead_w = if indent_conv { ind_w } else { 0 };
+    let mark = if indent_conv { "\n" } else { "\n\n" };
     let mut b = Builder::new();
     for (k, p) in doc.iter().enumerate() {
-        let lead_w = if indent_conv { ind_w } else { 0 };
-        let lines = wrap(p, w, src.lang, lead_w);
-        let n = lines.len();
-        for (j, l) in lines.iter().enumerate() {
-            let lead = if j == 0 && indent_conv { ind } else { "" };
-            b.line(lead, l);
-            if j + 1 < n && k + 1 == doc.len() && j + 2 == n && is_trailer(&lines[j + 1]) {
-                // Reuters' `Reuter` trailer wrapped onto a line of its
-                // own may stay apart (issue 11): not counted either way.
-                b.sep("\n", false, "open", None);
-            } else if j + 1 < n {
-                b.sep("\n", true, "wrap", Some(k));
+        let at = if cut && whole(p, src.lang) && rng.chance(share()) {
+            cut_point(p, src.lang, rng)
+        } else {
+            None
+        };
+        let halves: Vec<&str> = match at {
+            Some(i) => vec![&p[..i], &p[i..]],
+            None => vec![p.as_str()],
+        };
+        for (h, part) in halves.iter().enumerate() {
+            let lines = wrap(part, w, src.lang, lead_w);
+            let n = lines.len();
+            for (j, l) in lines.iter().enumerate() {
+                let lead = if j == 0 && indent_conv { ind } else { "" };
+                b.line(lead, l);
+                if j + 1 < n && k + 1 == doc.len() && j + 2 == n && is_trailer(&lines[j + 1]) {
+                    // Reuters' `Reuter` trailer wrapped onto a line of its
+                    // own may stay apart (issue 11): not counted either way.
+                    b.sep("\n", false, "open", None);
+                } else if j + 1 < n {
+                    b.sep("\n", true, "wrap", Some(k));
+                }
+            }
+            if h + 1 < halves.len() {
+                if part.chars().next_back().is_some_and(is_stop) {
+                    b.sep(mark, true, "open", None);
+                } else {
+                    b.sep(mark, true, "cut", Some(k));
+                }
             }
         }
         if k + 1 < doc.len() {
-            let s = if indent_conv { "\n" } else { "\n\n" };
-            b.sep(s, false, end_kind(p), None);
+            b.sep(mark, false, end_kind(p), None);
         }
     }
     b.done()
@@ -699,15 +736,29 @@ fn main() {
         } else {
             &[false]
         };
-        for (wide, indent_conv) in widths.iter().flat_map(|&w| [false, true].map(|i| (w, i))) {
+        // And at 20–40 cells with cuts made before the wrap (`-cut`).
+        let cut_rows: &[bool] = if src.lang == Lang::Zh {
+            &[false, true]
+        } else {
+            &[false]
+        };
+        let sets: Vec<(bool, bool, bool)> = cut_rows
+            .iter()
+            .flat_map(|&c| widths.iter().map(move |&w| (c, w)))
+            .filter(|&(c, w)| !(c && w))
+            .flat_map(|(c, w)| [false, true].map(|i| (c, w, i)))
+            .collect();
+        for (cut, wide, indent_conv) in sets {
             let mut rng = Rng(0x0057_A900
                 + src.name.len() as u64
                 + u64::from(indent_conv)
-                + 16 * u64::from(wide));
+                + 16 * u64::from(wide)
+                + 64 * u64::from(cut));
             let (mut paras, mut whole_n, mut merged) = (0usize, 0usize, 0usize);
             let mut removed = 0usize;
+            let (mut cuts, mut cuts_joined) = (0usize, 0usize);
             for d in &src.docs {
-                let doc = wrap_doc(src, d, indent_conv, wide, &mut rng);
+                let doc = wrap_cut_doc(src, d, indent_conv, wide, cut, &mut rng);
                 let got = joined(&doc, &cfg, src.lang == Lang::Zh);
                 // No line of a wrap set is page furniture or an echo: each
                 // one removed is text lost.
@@ -718,7 +769,7 @@ fn main() {
                 let mut ok = vec![true; d.len()];
                 let show = std::env::var("LAYOUT_EVAL_SHOW_WRAP").is_ok_and(|v| v == src.name);
                 if let Some(dir) = std::env::var_os("LAYOUT_EVAL_DUMP").filter(|_| show) {
-                    let conv = wrap_set_name(indent_conv, wide);
+                    let conv = wrap_set_name(indent_conv, wide, cut);
                     let n = paras;
                     let path = Path::new(&dir).join(format!("wrap-{conv}-{n:05}.txt"));
                     std::fs::write(path, &doc.text).expect("LAYOUT_EVAL_DUMP: write");
@@ -742,6 +793,10 @@ fn main() {
                             doc.text[g.end..b1].replace('\n', "⏎")
                         );
                     }
+                    if g.kind == "cut" {
+                        cuts += 1;
+                        cuts_joined += usize::from(got[k]);
+                    }
                     match doc.para_of_gap[k] {
                         Some(p) if !got[k] => ok[p] = false,
                         None if got[k] && g.kind != "open" => merged += 1,
@@ -753,13 +808,18 @@ fn main() {
             }
             writeln!(
                 report,
-                "  {:<8} {:<11} paragraphs {:>6}  whole {:.3}  merged {}  lines removed {}",
+                "  {:<8} {:<11} paragraphs {:>6}  whole {:.3}  merged {}  lines removed {}{}",
                 src.name,
-                wrap_set_name(indent_conv, wide),
+                wrap_set_name(indent_conv, wide, cut),
                 paras,
                 whole_n as f64 / paras.max(1) as f64,
                 merged,
-                removed
+                removed,
+                if cut {
+                    format!("  cuts joined {cuts_joined}/{cuts}")
+                } else {
+                    String::new()
+                }
             )
             .unwrap();
         }
