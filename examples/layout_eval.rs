@@ -51,7 +51,7 @@
 //! Deterministic: files are sorted, the random generator is seeded.
 //! `LAYOUT_EVAL_SHOW=SOURCE` prints the misses and false joins of the
 //! random and page sets of one source with their signals, `LAYOUT_EVAL_SHOW_WRAP=SOURCE` the wrap-set
-//! boundaries decided wrong (both on stderr); with `LAYOUT_EVAL_DUMP=DIR`
+//! boundaries decided wrong and the lines removed (both on stderr); with `LAYOUT_EVAL_DUMP=DIR`
 //! too, the cut texts of that source are written to DIR (`SET-NNNNN.txt`,
 //! `wrap-CONV-NNNNN.txt` numbered by the document's first paragraph, one
 //! per document) for `examples/boundary_dump`.
@@ -762,12 +762,21 @@ fn main() {
                 let got = joined(&doc, &cfg, src.lang == Lang::Zh);
                 // No line of a wrap set is page furniture or an echo: each
                 // one removed is text lost.
-                removed += layout::edits(&doc.text, &cfg)
+                let show = std::env::var("LAYOUT_EVAL_SHOW_WRAP").is_ok_and(|v| v == src.name);
+                for e in layout::edits(&doc.text, &cfg)
                     .iter()
                     .filter(|e| REMOVAL_RULES.contains(&e.rule) && e.end > e.start)
-                    .count();
+                {
+                    removed += 1;
+                    if show {
+                        eprintln!(
+                            "REMOVED {} {:?}",
+                            e.rule,
+                            doc.text[e.start..e.end].replace('\n', "⏎")
+                        );
+                    }
+                }
                 let mut ok = vec![true; d.len()];
-                let show = std::env::var("LAYOUT_EVAL_SHOW_WRAP").is_ok_and(|v| v == src.name);
                 if let Some(dir) = std::env::var_os("LAYOUT_EVAL_DUMP").filter(|_| show) {
                     let conv = wrap_set_name(indent_conv, wide, cut);
                     let n = paras;
