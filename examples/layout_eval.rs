@@ -17,8 +17,9 @@
 //!   evidence in the text that it is not a paragraph end.
 //! - `page`: the same, with a page-number line in the break.
 //! - `wrap`: the whole file hard-wrapped at a fixed width (Chinese 20–40
-//!   cells, and 41–80 in the `-wide` rows; English 50–80 columns), paragraphs marked by a blank line or
-//!   by an indent (two U+3000, four spaces). Reported as the share of
+//!   cells, and 41–80 in the `-wide` rows; English 50–80 columns),
+//!   paragraphs marked by a blank line or by an indent (two U+3000, four
+//!   spaces). Reported as the share of
 //!   paragraphs that come back whole, the number merged into a
 //!   neighbour, and the lines removed as page furniture or echoes (none
 //!   of a wrap set's lines is either: each is text lost). In the Chinese
@@ -570,7 +571,11 @@ const REMOVAL_RULES: &[&str] = &[
 /// glued). For a gap that should join such a join counts as a miss; for a
 /// true end, as a join.
 fn joined(doc: &Doc, cfg: &Config, zh: bool) -> Vec<bool> {
-    let edits = layout::edits(&doc.text, cfg);
+    joined_by(doc, &layout::edits(&doc.text, cfg), zh)
+}
+
+/// [`joined`], from the stage's edits of `doc`.
+fn joined_by(doc: &Doc, edits: &[newsclean::edit::Edit], zh: bool) -> Vec<bool> {
     let joins: Vec<(usize, usize, bool)> = edits
         .iter()
         .filter(|e| JOIN_RULES.contains(&e.rule))
@@ -729,26 +734,22 @@ fn main() {
     )
     .unwrap();
     for src in &sources {
-        // Chinese at 20–40 cells and, in rows of their own (`wide`), at
-        // 41–80; English at 50–80 columns.
-        let widths: &[bool] = if src.lang == Lang::Zh {
-            &[false, true]
+        // (cut, wide, indent): Chinese at 20–40 cells, at 41–80 (`wide`)
+        // and at 20–40 with cuts made before the wrap (`cut`); English at
+        // 50–80 columns. Both paragraph conventions each.
+        let sets: &[(bool, bool, bool)] = if src.lang == Lang::Zh {
+            &[
+                (false, false, false),
+                (false, false, true),
+                (false, true, false),
+                (false, true, true),
+                (true, false, false),
+                (true, false, true),
+            ]
         } else {
-            &[false]
+            &[(false, false, false), (false, false, true)]
         };
-        // And at 20–40 cells with cuts made before the wrap (`-cut`).
-        let cut_rows: &[bool] = if src.lang == Lang::Zh {
-            &[false, true]
-        } else {
-            &[false]
-        };
-        let sets: Vec<(bool, bool, bool)> = cut_rows
-            .iter()
-            .flat_map(|&c| widths.iter().map(move |&w| (c, w)))
-            .filter(|&(c, w)| !(c && w))
-            .flat_map(|(c, w)| [false, true].map(|i| (c, w, i)))
-            .collect();
-        for (cut, wide, indent_conv) in sets {
+        for &(cut, wide, indent_conv) in sets {
             let mut rng = Rng(0x0057_A900
                 + src.name.len() as u64
                 + u64::from(indent_conv)
@@ -759,11 +760,12 @@ fn main() {
             let (mut cuts, mut cuts_joined) = (0usize, 0usize);
             for d in &src.docs {
                 let doc = wrap_cut_doc(src, d, indent_conv, wide, cut, &mut rng);
-                let got = joined(&doc, &cfg, src.lang == Lang::Zh);
+                let edits = layout::edits(&doc.text, &cfg);
+                let got = joined_by(&doc, &edits, src.lang == Lang::Zh);
                 // No line of a wrap set is page furniture or an echo: each
                 // one removed is text lost.
                 let show = std::env::var("LAYOUT_EVAL_SHOW_WRAP").is_ok_and(|v| v == src.name);
-                for e in layout::edits(&doc.text, &cfg)
+                for e in edits
                     .iter()
                     .filter(|e| REMOVAL_RULES.contains(&e.rule) && e.end > e.start)
                 {

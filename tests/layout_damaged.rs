@@ -132,9 +132,9 @@ fn a_file_wrapped_before_its_marks_were_made_full_width_comes_back_whole() {
 /// paragraph mark after it (a blank line, or the next line's indent) ends
 /// its paragraph, whatever the line's last character (B-S8end). Where the
 /// last line is as full as the width, its lines read together are a
-/// headline (B-D3wrap). xwlb
-/// paragraphs wrapped as `scripts/layout-eval` wraps them
-/// (`fixtures/layout-damaged/xwlb/…-wrapped.txt`, see SOURCES.md).
+/// headline (B-D3wrap). xwlb paragraphs wrapped as `scripts/layout-eval`
+/// wraps them (`fixtures/layout-damaged/xwlb/…-wrapped.txt`, see
+/// SOURCES.md).
 #[test]
 fn a_wrapped_headline_is_not_run_into_its_lead() {
     for (name, headline, lead) in [

@@ -647,6 +647,16 @@ impl Ctx<'_> {
     fn content(&self, i: usize) -> &str {
         &self.text[self.lines[i].cs..self.lines[i].ce]
     }
+
+    /// The contents of the text lines (not blank, not furniture) from
+    /// line `first` to line `last`, one after the other: a unit of joined
+    /// Chinese lines as the next round reads it.
+    fn unit_text(&self, first: usize, last: usize) -> String {
+        (first..=last)
+            .filter(|&i| !self.lines[i].blank && self.lines[i].furniture == Furniture::None)
+            .map(|i| self.content(i))
+            .collect()
+    }
 }
 
 /// What a boundary reads of the unit that A ends (A and the lines joined

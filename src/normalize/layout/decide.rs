@@ -77,15 +77,17 @@ fn decide_zh(
             } else {
                 geo.line_paragraphs
             });
+    // A paragraph mark under a wrap width: a blank line, or B's indent
+    // where the indent marks paragraphs (`plain` reads no indent, as a
+    // second run will; `decide_zh_stable` keeps such a break and makes it
+    // explicit). Under a wrap width `para_break` is `hard`.
+    let para_mark = para_break || (!plain && cx.geo.indent_informative && b_indented);
     // B-S8wrap: in a hard-wrapped file, a line that fills the wrap width
     // and is followed by no paragraph mark (blank line, or the indent when
     // indentation marks paragraphs) continues its paragraph, whatever its
     // last character: geometry is the strongest evidence there is, and it
     // outweighs the shape vetoes (a wrapped headline or dateline line).
     if let Some(w) = geo.wrap_width {
-        // `plain` reads no indent, as a second run will;
-        // `decide_zh_stable` keeps such a break and makes it explicit.
-        let para_mark = para_break || (!plain && cx.geo.indent_informative && lb.indented());
         if !para_mark && fills_wrap(width_a(), w) {
             d.score = 6;
             d.signals.push(Signal::Weight("B-S8wrap", None, 6));
@@ -296,17 +298,10 @@ fn decide_zh(
     // indent is the mark, `decide_zh_stable` makes the kept break a blank
     // line.
     let wrapped_headline = || {
-        !a_starts_unit
-            && !unit.soft_join
-            && geo.wrap_width.is_some()
-            && (hard || (!plain && cx.geo.indent_informative && b_indented))
-            && {
-                let t: String = (unit.first..=a)
-                    .filter(|&i| !cx.lines[i].blank && cx.lines[i].furniture == Furniture::None)
-                    .map(|i| cx.content(i))
-                    .collect();
-                headline_shape(&t) && !opens_paragraph(&t, tb)
-            }
+        !a_starts_unit && !unit.soft_join && geo.wrap_width.is_some() && para_mark && {
+            let t = cx.unit_text(unit.first, a);
+            headline_shape(&t) && !opens_paragraph(&t, tb)
+        }
     };
     // B-S8cont: in a file whose paragraphs carry the indent, B without it
     // after an indented A that ends without a stop does not start a
@@ -511,7 +506,6 @@ fn decide_zh(
         // down with it): a wrapped headline's last line two cells short
         // of the width is a short line (`…民政部要求寒假期间做好⏎特殊困难
         // 儿童关爱工作⏎⏎民政部要求，…`).
-        let para_mark = hard || (!plain && cx.geo.indent_informative && b_indented);
         let full = fills_wrap(wa, w) && (!para_mark || b_would_not_fit(wa, w, tb));
         if full {
             add(&mut d, "B-S8full", 2);

@@ -382,8 +382,7 @@ pub(super) fn geometry(text: &str, lines: &[Line], cfg: &Config) -> Geometry {
             let (li, lj) = (&lines[i], &lines[j]);
             let ti = &text[li.cs..li.ce];
             j == i + 1
-                && (indent[i] + out_width[i] + 2 >= w)
-                && indent[i] + out_width[i] <= w
+                && fills_wrap(indent[i] + out_width[i], w)
                 && ((last_char(ti).is_some_and(|c| c.is_ascii_digit())
                     && first_char(&text[lj.cs..lj.ce]).is_some_and(|c| c.is_ascii_digit()))
                     || text[li.ce..li.end].contains(' '))

@@ -349,8 +349,7 @@ pub(super) fn analyse(text: &str, cfg: &Config, reports: bool) -> (Vec<Edit>, Ve
         if f == l {
             headline_shape(cx.content(items[f]))
         } else {
-            let t: String = items[f..=l].iter().map(|&i| cx.content(i)).collect();
-            headline_shape(&t)
+            headline_shape(&cx.unit_text(items[f], items[l]))
         }
     };
     let mut echo_edits: Vec<Edit> = Vec::new();
@@ -402,7 +401,7 @@ pub(super) fn analyse(text: &str, cfg: &Config, reports: bool) -> (Vec<Edit>, Ve
                     // A headline's tail repeated as its own line is an
                     // echo too (`…李鹏为核工业总公司工作会议发来贺信⏎⏎业总公司
                     // 工作会议发来贺信`): a headline-shaped unit is guarded
-                    // only after a unit that is not a one-line headline.
+                    // only after a unit that is not a headline.
                     let after_headline = unit_headline(pk);
                     if unit_guarded(u) || (!after_headline && guarded()) {
                         kept.push(u);
