@@ -567,8 +567,8 @@ const REMOVAL_RULES: &[&str] = &[
 
 /// Which gaps the stage joined. A cut rebuilt otherwise than it was is no
 /// rebuilt paragraph: in Chinese text a join with a space in it (`7月3
-/// 1日`), in English (cut at a space) a join without one (two words
-/// glued). For a gap that should join such a join counts as a miss; for a
+/// 1日`) unless the text had a space at the break, in English (cut at a
+/// space) a join without one (two words glued). For a gap that should join such a join counts as a miss; for a
 /// true end, as a join.
 fn joined(doc: &Doc, cfg: &Config, zh: bool) -> Vec<bool> {
     joined_by(doc, &layout::edits(&doc.text, cfg), zh)
@@ -584,8 +584,15 @@ fn joined_by(doc: &Doc, edits: &[newsclean::edit::Edit], zh: bool) -> Vec<bool> 
     doc.gaps
         .iter()
         .map(|g| {
+            // A space the text had at the break (a wrap that kept it at a
+            // line's start or end) is rebuilt by a join with a space.
+            let had_space =
+                doc.text[g.end..].starts_with(' ') || doc.text[..g.start].ends_with(' ');
             joins.iter().any(|&(s, e, spaced)| {
-                s <= g.end && e >= g.start && s + 8 >= g.start && !(g.join && spaced == zh)
+                s <= g.end
+                    && e >= g.start
+                    && s + 8 >= g.start
+                    && !(g.join && spaced == zh && !(zh && had_space))
             })
         })
         .collect()

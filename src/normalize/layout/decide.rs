@@ -91,7 +91,7 @@ fn decide_zh(
         if !para_mark && fills_wrap(width_a(), w) {
             d.score = 6;
             d.signals.push(Signal::Weight("B-S8wrap", None, 6));
-            return finish(cx, d, ta, tb);
+            return finish(cx, d, ta, tb, lb.cs);
         }
     }
     // Fast path (most boundaries end a sentence): after a TERMINAL A the
@@ -653,7 +653,7 @@ fn decide_zh(
     {
         add(&mut d, "B-D3soft", -2);
     }
-    finish(cx, d, ta, tb)
+    finish(cx, d, ta, tb, lb.cs)
 }
 
 /// Does a line `wa` cells wide fill the wrap width `w` (B-S8wrap,
@@ -682,15 +682,15 @@ pub(super) fn fills_wrap(wa: usize, w: usize) -> bool {
 /// Threshold the score; two Latin words joined keep a space between them,
 /// the two halves of a token cut in Chinese text none
 /// ([`token_cut_in_chinese`], [`glued_elsewhere`], or a full line of a file
-/// wrapped character by character, `Geometry::char_wrap`), unless the line
-/// had a space before its new line (`…产品包括THINKPAD ⏎T、X以及Z系列…`,
-/// sogouc: two words).
-fn finish(cx: &Ctx, mut d: Decision, ta: &str, tb: &str) -> Decision {
+/// wrapped character by character, `Geometry::char_wrap`), unless there
+/// is a space before or after the new line (`…产品包括THINKPAD ⏎T、X以及Z
+/// 系列…`, sogouc: two words).
+fn finish(cx: &Ctx, mut d: Decision, ta: &str, tb: &str, b_cs: usize) -> Decision {
     d.join = d.score >= cx.cfg.join_threshold;
     if d.join
         && last_char(ta).is_some_and(is_ascii_word)
         && first_char(tb).is_some_and(is_ascii_word)
-        && (space_before_newline(cx.text, d.start)
+        && (space_around_newline(cx.text, d.start, b_cs)
             || !(token_cut_in_chinese(ta, tb)
                 || glued_elsewhere(cx.text, ta, tb)
                 || (cx.geo.char_wrap
@@ -737,12 +737,17 @@ fn glued_elsewhere(text: &str, ta: &str, tb: &str) -> bool {
     })
 }
 
-/// A space or tab between A's content (ending at `ce`) and its new line.
-fn space_before_newline(text: &str, ce: usize) -> bool {
-    text[ce..]
-        .chars()
-        .take_while(|&c| c != '\n')
-        .any(|c| c == ' ' || c == '\t')
+/// A space or TAB before A's new line (`…THINKPAD ⏎T、…`), or one ASCII
+/// space alone after B's (`…禁飞波音Boeing⏎ Jet…`, a wrapper that kept the
+/// space at the line's start; more, or U+3000, is indentation, which a
+/// cut re-indents): the two Latin words were apart. Lines between (blank,
+/// furniture) are not read.
+fn space_around_newline(text: &str, ce: usize, b_cs: usize) -> bool {
+    let gap = &text[ce..b_cs.max(ce)];
+    let (Some(f), Some(l)) = (gap.find('\n'), gap.rfind('\n')) else {
+        return gap.contains([' ', '\t']);
+    };
+    gap[..f].contains([' ', '\t']) || &gap[l + 1..] == " "
 }
 
 /// A Latin or numeric token cut by the break in Chinese text, joined with
